@@ -1,0 +1,19 @@
+import type { Pool } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { Mailer, SmsGateway } from './channels';
+import type { KeyRing } from './secrets';
+
+/** Everything the activities touch outside the process, built once by the worker. */
+export interface ActivityDeps {
+  pool: Pool;
+  mailer: Mailer;
+  sms: SmsGateway;
+  keys: { pepper: Buffer; secrets: KeyRing };
+  mailFrom: string;
+  pecFrom: string;
+  mailroomDir: string;
+  publicBaseUrl: string;
+  log: Logger;
+  /** Injected so tests can pin "today" for the mail-room batch date. */
+  now?: () => Date;
+}

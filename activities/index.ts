@@ -1,0 +1,18 @@
+/**
+ * The activity factory: built once by the worker with its dependencies, so every side effect
+ * has its pool, mailer and gateway injected (and tests can inject their own).
+ */
+import type { ActivityDeps } from './deps';
+import { createIssuanceActivities } from './issuance';
+import { createMailRoomActivities } from './mailroom';
+import { createNotificationActivities } from './notifications';
+
+export type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createIssuanceActivities(deps),
+    ...createNotificationActivities(deps),
+    ...createMailRoomActivities(deps),
+  };
+}

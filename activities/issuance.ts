@@ -1,0 +1,204 @@
+/**
+ * Activities of the request and the initial issuance. Each is idempotent: it may run twice
+ * (retry after a crash or timeout) and the second run finds the first one's rows and returns
+ * the same references. The PIN is created, hashed, encrypted for its channels and forgotten in
+ * one transaction; only ids leave this module.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import { withTransaction, type PoolClient } from '../lib/db';
+import { ErrorType } from '../domain/errors';
+import type { ActivityDeps } from './deps';
+import { encryptSecret, generatePin, keyedHash, newSalt } from './secrets';
+import { firstHalfMessage, reminderMessage, type Holder, type MessageContent } from './templates';
+import { recordEvent } from './events';
+
+export type Channel = 'sms' | 'email' | 'pec';
+
+interface CredentialRow {
+  id: string;
+  state: string;
+  codice_fiscale: string;
+  holder: Holder & Record<string, unknown>;
+  contacts: { mobile?: string; homePhone?: string; email?: string; pec?: string; preferredPhone: 'home' | 'mobile'; preferredTimeSlot: string };
+  residence: Record<string, unknown>;
+}
+
+/** The outbox payload's additional authenticated data: the ciphertext only opens for its row. */
+export const outboxAad = (outboxId: string): string => `outbox:${outboxId}`;
+export const secondHalfAad = (credentialId: string, version: number): string => `second-half:${credentialId}:${version}`;
+
+export async function loadCredential(client: PoolClient, credentialId: string, lock = false): Promise<CredentialRow> {
+  const { rows } = await client.query<CredentialRow>(
+    `SELECT id, state, codice_fiscale, holder, contacts, residence FROM credentials WHERE id = $1::uuid ${lock ? 'FOR UPDATE' : ''}`,
+    [credentialId],
+  );
+  if (!rows[0]) throw ApplicationFailure.nonRetryable(`credential ${credentialId} not found`, ErrorType.NotFound);
+  return rows[0];
+}
+
+/** Channels the first half and notices go to, in delivery order. */
+export function contactChannels(contacts: CredentialRow['contacts']): { channel: Channel; recipient: string }[] {
+  const out: { channel: Channel; recipient: string }[] = [];
+  if (contacts.mobile) out.push({ channel: 'sms', recipient: contacts.mobile });
+  if (contacts.email) out.push({ channel: 'email', recipient: contacts.email });
+  if (contacts.pec) out.push({ channel: 'pec', recipient: contacts.pec });
+  return out;
+}
+
+/** Compares what the citizen declared with the institute's record, ignoring case and spacing. */
+function sameResidence(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const norm = (v: unknown) => String(v ?? '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return ['country', 'address', 'city', 'postalCode'].every((k) => norm(a[k]) === norm(b[k]));
+}
+
+export function createIssuanceActivities(deps: ActivityDeps) {
+  const { pool } = deps;
+
+  /** Inserts one outbox row per channel (or finds them), returning their ids in order. */
+  async function enqueue(
+    client: PoolClient,
+    credential: CredentialRow,
+    purpose: string,
+    version: number,
+    render: (channel: Channel) => MessageContent,
+  ): Promise<{ outboxId: string; channel: Channel }[]> {
+    const out: { outboxId: string; channel: Channel }[] = [];
+    for (const { channel, recipient } of contactChannels(credential.contacts)) {
+      const key = `${credential.id}:${purpose}:${version}:${channel}`;
+      const id = randomUUID();
+      const payload = encryptSecret(deps.keys.secrets, JSON.stringify(render(channel)), outboxAad(id));
+      const messageId = `<${purpose}.${id}@pin.inps.example>`;
+      const { rows } = await client.query<{ id: string }>(
+        `INSERT INTO outbox (id, idempotency_key, credential_id, channel, purpose, recipient, message_id, payload_enc)
+         VALUES ($1::uuid, $2::text, $3::uuid, $4::text, $5::text, $6::text, $7::text, $8::bytea)
+         ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+         RETURNING id`,
+        [id, key, credential.id, channel, purpose, recipient, messageId, payload],
+      );
+      out.push({ outboxId: rows[0]!.id, channel });
+    }
+    return out;
+  }
+
+  return {
+    /** Reads the plan (channels, address check) and opens a call-back task on a mismatch. */
+    async prepareIssuance({ credentialId }: { credentialId: string }): Promise<{ channels: Channel[]; addressMismatch: boolean }> {
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, credentialId);
+        const { rows } = await client.query<{ residence: Record<string, unknown> }>(
+          'SELECT residence FROM institute_records WHERE codice_fiscale = $1::text',
+          [c.codice_fiscale],
+        );
+        const addressMismatch = rows[0] !== undefined && !sameResidence(rows[0].residence, c.residence);
+        if (addressMismatch) {
+          const phone = c.contacts.preferredPhone === 'mobile' ? c.contacts.mobile : c.contacts.homePhone;
+          await client.query(
+            `INSERT INTO callback_tasks (id, credential_id, reason, phone, time_slot)
+             VALUES ($1::uuid, $2::uuid, 'residence_mismatch', $3::text, $4::text)
+             ON CONFLICT (credential_id) DO NOTHING`,
+            [randomUUID(), credentialId, phone ?? '', c.contacts.preferredTimeSlot],
+          );
+          await recordEvent(client, credentialId, 'callback_task_opened', 'system', { reason: 'residence_mismatch' }, `${credentialId}:callback`);
+        }
+        return { channels: contactChannels(c.contacts).map((x) => x.channel), addressMismatch };
+      });
+    },
+
+    /**
+     * Creates the 16-character initial PIN: stores a keyed hash of each half, the second half
+     * encrypted until it is printed, and one encrypted first-half message per channel; queues
+     * the first letter. Returns only references.
+     */
+    async issueInitialPin({ credentialId, pinVersion }: { credentialId: string; pinVersion: number }): Promise<{
+      pinVersion: number;
+      firstHalf: { outboxId: string; channel: Channel }[];
+      letterId: string;
+    }> {
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, credentialId, true);
+        const existing = await client.query('SELECT 1 FROM pin_secrets WHERE credential_id = $1::uuid AND version = $2::int', [credentialId, pinVersion]);
+        if (existing.rowCount === 0) {
+          const pin = generatePin(16);
+          const first = pin.slice(0, 8);
+          const second = pin.slice(8);
+          const salt = newSalt();
+          await client.query(
+            `INSERT INTO pin_secrets (credential_id, version, kind, first_half_hash, second_half_hash, salt, second_half_enc)
+             VALUES ($1::uuid, $2::int, 'initial', $3::bytea, $4::bytea, $5::bytea, $6::bytea)`,
+            [
+              credentialId,
+              pinVersion,
+              keyedHash(deps.keys.pepper, salt, 'first', first),
+              keyedHash(deps.keys.pepper, salt, 'second', second),
+              salt,
+              encryptSecret(deps.keys.secrets, second, secondHalfAad(credentialId, pinVersion)),
+            ],
+          );
+          await enqueue(client, c, 'first-half', pinVersion, (channel) => firstHalfMessage(c.holder, first, channel));
+          await client.query(
+            `INSERT INTO letters (id, credential_id, pin_version, seq, reason) VALUES ($1::uuid, $2::uuid, $3::int, 1, 'initial')`,
+            [randomUUID(), credentialId, pinVersion],
+          );
+          await client.query(`UPDATE credentials SET state = 'pending_first_access', updated_at = now() WHERE id = $1::uuid`, [credentialId]);
+          await recordEvent(client, credentialId, 'pin_issued', 'system', { pinVersion }, `${credentialId}:issued:${pinVersion}`);
+        }
+        const firstHalf = await client.query<{ id: string; channel: Channel }>(
+          `SELECT id, channel FROM outbox WHERE credential_id = $1::uuid AND idempotency_key LIKE $2::text ORDER BY array_position(ARRAY['sms','email','pec'], channel)`,
+          [credentialId, `${credentialId}:first-half:${pinVersion}:%`],
+        );
+        const letter = await client.query<{ id: string }>('SELECT id FROM letters WHERE credential_id = $1::uuid AND seq = 1', [credentialId]);
+        return {
+          pinVersion,
+          firstHalf: firstHalf.rows.map((r) => ({ outboxId: r.id, channel: r.channel })),
+          letterId: letter.rows[0]!.id,
+        };
+      });
+    },
+
+    /** A further letter with the same second half ("I did not get my letter"). */
+    async createResendLetter(input: { credentialId: string; pinVersion: number; seq: number; requestedBy: string }): Promise<{ letterId: string }> {
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ id: string }>(
+          `INSERT INTO letters (id, credential_id, pin_version, seq, reason) VALUES ($1::uuid, $2::uuid, $3::int, $4::int, 'resend')
+           ON CONFLICT (credential_id, seq) DO UPDATE SET seq = EXCLUDED.seq RETURNING id`,
+          [randomUUID(), input.credentialId, input.pinVersion, input.seq],
+        );
+        await recordEvent(client, input.credentialId, 'letter_requested', input.requestedBy, { seq: input.seq }, `${input.credentialId}:letter:${input.seq}`);
+        return { letterId: rows[0]!.id };
+      });
+    },
+
+    /** The day-15 reminder offering a new letter, one outbox row per channel. */
+    async enqueueReminder({ credentialId, pinVersion }: { credentialId: string; pinVersion: number }): Promise<{ outboxIds: string[] }> {
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, credentialId);
+        const rows = await enqueue(client, c, 'reminder', pinVersion, (channel) => reminderMessage(c.holder, deps.publicBaseUrl, channel));
+        await recordEvent(client, credentialId, 'reminder_queued', 'system', { pinVersion }, `${credentialId}:reminder:${pinVersion}`);
+        return { outboxIds: rows.map((r) => r.outboxId) };
+      });
+    },
+
+    /** The initial PIN was never used: it dies, its pending half is wiped, a new request is possible. */
+    async expireInitialPin({ credentialId, pinVersion }: { credentialId: string; pinVersion: number }): Promise<void> {
+      await withTransaction(pool, async (client) => {
+        await client.query(
+          `UPDATE pin_secrets SET second_half_enc = NULL, superseded_at = coalesce(superseded_at, now())
+           WHERE credential_id = $1::uuid AND version = $2::int`,
+          [credentialId, pinVersion],
+        );
+        await client.query(`UPDATE credentials SET state = 'expired', updated_at = now() WHERE id = $1::uuid AND state <> 'revoked'`, [credentialId]);
+        await recordEvent(client, credentialId, 'initial_pin_expired', 'system', { pinVersion }, `${credentialId}:expired:${pinVersion}`);
+      });
+    },
+
+    async raiseAlert({ credentialId, kind, key }: { credentialId: string; kind: string; key: string }): Promise<void> {
+      await pool.query(
+        `INSERT INTO operational_alerts (id, idempotency_key, credential_id, kind) VALUES ($1::uuid, $2::text, $3::uuid, $4::text)
+         ON CONFLICT (idempotency_key) DO NOTHING`,
+        [randomUUID(), `${credentialId}:${key}`, credentialId, kind],
+      );
+      deps.log.warn({ credentialId, kind }, 'operational alert');
+    },
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The mail room: letters are rendered into the open batch of the day (one PDF each, written
+ * atomically, so a retry overwrites the same file with the same bytes) and the batch is closed
+ * with a manifest for the print-and-post provider.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
+import { withTransaction } from '../lib/db';
+import { ErrorType } from '../domain/errors';
+import { renderSecondHalfLetter } from '../forms';
+import type { ActivityDeps } from './deps';
+import { decryptSecret } from './secrets';
+import { secondHalfAad } from './issuance';
+import { recordEvent } from './events';
+
+/** The calendar day in Rome: batches follow the post office's day, not UTC. */
+export function romeDate(d: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+
+async function writeAtomically(file: string, bytes: Uint8Array | string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, file);
+}
+
+interface LetterRow {
+  id: string;
+  credential_id: string;
+  pin_version: number;
+  seq: number;
+  status: string;
+  batch_date: string | null;
+  holder: { name: string; surname: string };
+  residence: { address: string; city: string; postalCode: string; province?: string; country: string };
+  second_half_enc: Buffer | null;
+}
+
+export interface DispatchedLetter {
+  letterId: string;
+  credentialId: string;
+}
+
+export function createMailRoomActivities(deps: ActivityDeps) {
+  const { pool } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    /** Renders the letter into the first open batch from today on; idempotent per letter. */
+    async queueLetter({ letterId }: { letterId: string }): Promise<{ batchDate: string }> {
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query<LetterRow>(
+          `SELECT l.id, l.credential_id, l.pin_version, l.seq, l.status, to_char(l.batch_date, 'YYYY-MM-DD') AS batch_date,
+                  c.holder, c.residence, s.second_half_enc
+             FROM letters l JOIN credentials c ON c.id = l.credential_id
+             JOIN pin_secrets s ON s.credential_id = l.credential_id AND s.version = l.pin_version
+            WHERE l.id = $1::uuid FOR UPDATE OF l`,
+          [letterId],
+        );
+        const letter = rows[0];
+        if (!letter) throw ApplicationFailure.nonRetryable(`letter ${letterId} not found`, ErrorType.NotFound);
+        if (letter.batch_date) return { batchDate: letter.batch_date };
+        if (!letter.second_half_enc) throw ApplicationFailure.nonRetryable('second half no longer available', ErrorType.Conflict);
+
+        // The batch row is locked in share mode so that closing it waits for this letter.
+        let day = romeDate(now());
+        for (;;) {
+          await client.query('INSERT INTO mailroom_batches (batch_date) VALUES ($1::date) ON CONFLICT DO NOTHING', [day]);
+          const b = await client.query<{ status: string }>('SELECT status FROM mailroom_batches WHERE batch_date = $1::date FOR SHARE', [day]);
+          if (b.rows[0]!.status === 'open') break;
+          const next = new Date(`${day}T12:00:00Z`);
+          next.setUTCDate(next.getUTCDate() + 1);
+          day = next.toISOString().slice(0, 10);
+        }
+
+        const secondHalf = decryptSecret(deps.keys.secrets, letter.second_half_enc, secondHalfAad(letter.credential_id, letter.pin_version));
+        const r = letter.residence;
+        const pdf = await renderSecondHalfLetter({
+          reference: `L-${letter.id}`,
+          date: day,
+          recipient: {
+            fullName: `${letter.holder.name} ${letter.holder.surname}`,
+            addressLines: [r.address, [r.postalCode, r.city, r.province ? `(${r.province})` : ''].filter(Boolean).join(' ')],
+            country: r.country,
+          },
+          secondHalf,
+          resendNumber: letter.seq > 1 ? letter.seq - 1 : undefined,
+        });
+        const file = path.join(deps.mailroomDir, day, `${letter.id}.pdf`);
+        await writeAtomically(file, pdf);
+        await client.query(
+          `UPDATE letters SET batch_date = $2::date, file_path = $3::text, status = 'queued' WHERE id = $1::uuid`,
+          [letterId, day, file],
+        );
+        await client.query('UPDATE mailroom_batches SET letter_count = letter_count + 1 WHERE batch_date = $1::date', [day]);
+        await recordEvent(client, letter.credential_id, 'letter_queued', 'system', { letterId, seq: letter.seq, batchDate: day }, `${letterId}:queued`);
+        return { batchDate: day };
+      });
+    },
+
+    /**
+     * Closes a batch: writes the manifest and marks every queued letter dispatched. Running it
+     * again returns the same letters, so the workflow can re-signal after a crash.
+     */
+    async dispatchMailRoomBatch({ batchDate, dispatchedBy }: { batchDate: string; dispatchedBy: string }): Promise<{
+      letters: DispatchedLetter[];
+      dispatchedAt: string;
+      manifestPath: string | null;
+    }> {
+      return withTransaction(pool, async (client) => {
+        await client.query('INSERT INTO mailroom_batches (batch_date) VALUES ($1::date) ON CONFLICT DO NOTHING', [batchDate]);
+        const batch = await client.query<{ status: string; dispatched_at: Date | null; manifest_path: string | null }>(
+          'SELECT status, dispatched_at, manifest_path FROM mailroom_batches WHERE batch_date = $1::date FOR UPDATE',
+          [batchDate],
+        );
+        const b = batch.rows[0]!;
+        if (b.status === 'dispatched') {
+          const { rows } = await client.query<{ id: string; credential_id: string }>(
+            `SELECT id, credential_id FROM letters WHERE batch_date = $1::date AND status = 'dispatched' ORDER BY id`,
+            [batchDate],
+          );
+          return {
+            letters: rows.map((l) => ({ letterId: l.id, credentialId: l.credential_id })),
+            dispatchedAt: b.dispatched_at!.toISOString(),
+            manifestPath: b.manifest_path,
+          };
+        }
+        const at = now();
+        const { rows } = await client.query<{ id: string; credential_id: string; file_path: string; holder: { name: string; surname: string }; residence: Record<string, string> }>(
+          `SELECT l.id, l.credential_id, l.file_path, c.holder, c.residence
+             FROM letters l JOIN credentials c ON c.id = l.credential_id
+            WHERE l.batch_date = $1::date AND l.status = 'queued' ORDER BY l.id`,
+          [batchDate],
+        );
+        const manifest = {
+          batchDate,
+          closedAt: at.toISOString(),
+          dispatchedBy,
+          count: rows.length,
+          letters: rows.map((l) => ({
+            letterId: l.id,
+            file: path.basename(l.file_path),
+            recipient: `${l.holder.name} ${l.holder.surname}`,
+            country: l.residence.country,
+            city: l.residence.city,
+          })),
+        };
+        const manifestJson = JSON.stringify(manifest, null, 2);
+        const manifestPath = path.join(deps.mailroomDir, batchDate, 'manifest.json');
+        await writeAtomically(manifestPath, manifestJson);
+        await client.query(
+          `UPDATE letters SET status = 'dispatched', dispatched_at = $2::timestamptz WHERE batch_date = $1::date AND status = 'queued'`,
+          [batchDate, at],
+        );
+        await client.query(
+          `UPDATE mailroom_batches SET status = 'dispatched', dispatched_at = $2::timestamptz, dispatched_by = $3::text,
+                  manifest_path = $4::text, letter_count = $5::int WHERE batch_date = $1::date`,
+          [batchDate, at, dispatchedBy, manifestPath, rows.length],
+        );
+        for (const l of rows) {
+          await recordEvent(client, l.credential_id, 'letter_dispatched', dispatchedBy, { letterId: l.id, batchDate }, `${l.id}:dispatched`);
+        }
+        deps.log.info({ batchDate, letters: rows.length, sha256: createHash('sha256').update(manifestJson).digest('hex') }, 'mail-room batch dispatched');
+        return { letters: rows.map((l) => ({ letterId: l.id, credentialId: l.credential_id })), dispatchedAt: at.toISOString(), manifestPath };
+      });
+    },
+  };
+}

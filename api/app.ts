@@ -1,0 +1,37 @@
+/**
+ * The Express application, built from its dependencies and separate from `listen`, so tests
+ * run it on port 0 against real servers.
+ */
+import express, { type Express } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Pool } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { IssuancePolicy } from '../workflows/definitions';
+import { errorHandler, notFound } from './errors';
+import { healthRoutes } from './routes/health';
+import { pinRequestRoutes } from './routes/pin-requests';
+import { mailRoomRoutes } from './routes/mailroom';
+
+export interface ApiDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+  policy: IssuancePolicy;
+  eligibilityPolicy: boolean;
+  /** Injected so tests can decide what "today" is for date and eligibility checks. */
+  now?: () => Date;
+}
+
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(express.json({ limit: '64kb' }));
+  app.use(healthRoutes(deps));
+  app.use('/api', pinRequestRoutes(deps));
+  app.use('/api', mailRoomRoutes(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,45 @@
+/**
+ * API entry point: connects to PostgreSQL and Temporal, serves the HTTP API, and closes the
+ * listener and connections on SIGINT/SIGTERM.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../lib/config';
+import { createPool } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { migrate } from '../lib/migrate';
+import { requireDatabaseUrl } from '../lib/runtime';
+import { temporalConnectionOptions } from '../lib/temporal';
+import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
+import { createApp } from './app';
+
+const config = loadConfig();
+const log = createLogger({ level: config.LOG_LEVEL, name: 'api' });
+const pool = createPool(requireDatabaseUrl(config), config.DATABASE_POOL_SIZE);
+await migrate(pool);
+const connection = await Connection.connect(temporalConnectionOptions(config));
+const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+const app = createApp({
+  pool,
+  temporal,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  log,
+  policy: { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE },
+  eligibilityPolicy: config.ELIGIBILITY_POLICY,
+});
+const server = app.listen(config.API_PORT, config.API_HOST, () => {
+  log.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');
+});
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info('api stopping');
+  server.close();
+  server.closeIdleConnections();
+  await connection.close();
+  await pool.end();
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,0 +1,75 @@
+/**
+ * Domain error vocabulary shared by the API, the activities and (as plain strings) the workflows.
+ *
+ * One string enum of error types: the API maps each to an HTTP status, activities use the same
+ * strings as `ApplicationFailure` types so a workflow can tell a permanent business failure from
+ * a transient one.
+ */
+
+/** A message shown to a person, always in both languages. */
+export interface Bilingual {
+  it: string;
+  en: string;
+}
+
+export const ErrorType = {
+  Validation: 'VALIDATION',
+  NotEligible: 'NOT_ELIGIBLE',
+  Conflict: 'CONFLICT',
+  NotFound: 'NOT_FOUND',
+  Unauthenticated: 'UNAUTHENTICATED',
+  Forbidden: 'FORBIDDEN',
+  RateLimited: 'RATE_LIMITED',
+  Unavailable: 'UNAVAILABLE',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** HTTP status for each error type; the single place this mapping lives. */
+export const statusOf: Record<ErrorType, number> = {
+  VALIDATION: 400,
+  NOT_ELIGIBLE: 422,
+  CONFLICT: 409,
+  NOT_FOUND: 404,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+};
+
+/** One problem with one input field. `code` is stable and machine-readable. */
+export interface FieldIssue {
+  field: string;
+  code: string;
+  message: Bilingual;
+}
+
+/** An error the API turns into a structured JSON body with a stable shape. */
+export class DomainError extends Error {
+  constructor(
+    readonly type: ErrorType,
+    readonly userMessage: Bilingual,
+    readonly fields: FieldIssue[] = [],
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(userMessage.en);
+    this.name = 'DomainError';
+  }
+
+  get status(): number {
+    return statusOf[this.type];
+  }
+}
+
+export function validationError(fields: FieldIssue[]): DomainError {
+  return new DomainError(
+    ErrorType.Validation,
+    { it: 'Alcuni dati non sono validi.', en: 'Some of the data is not valid.' },
+    fields,
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * The one typed configuration module. Read once at start-up; a missing or malformed value fails
+ * fast with a message naming the variable. Never imported by workflow code.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** 32 bytes, base64 — AES-256 keys and HMAC peppers. */
+const key32 = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded in base64');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('pin-credentials'),
+  /** Client certificate and key (PEM file paths) for mTLS to a Temporal cluster. */
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  /** Temporal Cloud API key; implies TLS. */
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: bool.optional(),
+
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('PIN INPS <noreply@pin.inps.example>'),
+  PEC_FROM: z.string().default('PIN INPS PEC <pin@pec.inps.example>'),
+  SMS_GATEWAY_URL: z.string().url().optional(),
+  SMS_GATEWAY_KEY: z.string().optional(),
+
+  DATA_DIR: z.string().default('.data'),
+  MAILROOM_DIR: z.string().optional(),
+
+  /** HMAC pepper for PIN hashes: kept outside the database. */
+  PIN_PEPPER: key32.optional(),
+  /** AES-256-GCM key for secrets held at rest until delivered (outbox payloads, pending halves). */
+  SECRETS_KEY: key32.optional(),
+
+  ELIGIBILITY_POLICY: bool.default(true),
+  SIMPLIFIED_PROCEDURE: bool.default(false),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Thrown at start-up; its message names every bad variable. */
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === 'production') {
+    const missing = (['DATABASE_URL', 'PIN_PEPPER', 'SECRETS_KEY', 'SMTP_URL', 'SMS_GATEWAY_URL'] as const).filter(
+      (k) => !c[k],
+    );
+    if (missing.length) {
+      throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required in production`).join('\n')}`);
+    }
+  }
+  if (Boolean(c.TEMPORAL_TLS_CERT_PATH) !== Boolean(c.TEMPORAL_TLS_KEY_PATH)) {
+    throw new ConfigError('Invalid configuration:\n  TEMPORAL_TLS_CERT_PATH/TEMPORAL_TLS_KEY_PATH: set both or neither');
+  }
+  return c;
+}

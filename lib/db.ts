@@ -1,0 +1,41 @@
+/**
+ * PostgreSQL access. Everything goes through a `pg.Pool`; the same code path serves a real
+ * server and the embedded PGlite socket used by `npm start` without DATABASE_URL.
+ */
+import pg from 'pg';
+import { withTimeout } from './async';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export function createPool(connectionString: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its server (restart, network) emits here; without a listener Node
+  // would crash the process. The pool drops the client and the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs `fn` in a transaction; rolls back on any error and rethrows it. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** True when the database answers a trivial query within `timeoutMs`. */
+export async function databaseAnswers(pool: pg.Pool, timeoutMs = 2_000): Promise<boolean> {
+  return withTimeout(pool.query('SELECT 1'), timeoutMs).then(
+    () => true,
+    () => false,
+  );
+}

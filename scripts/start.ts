@@ -1,0 +1,186 @@
+/**
+ * `npm start`: the whole stack for a newcomer, on embedded defaults.
+ *
+ * Brings up, in order: the Temporal dev server (SQLite file + Web UI), PostgreSQL (DATABASE_URL
+ * or an embedded PGlite), the SMTP and SMS sinks (unless real endpoints are configured),
+ * migrations, then the worker and the API as supervised child processes (restarted with
+ * back-off if they crash). Ctrl-C stops everything in reverse order; the data folder keeps
+ * the state for the next start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadConfig, ConfigError } from '../lib/config';
+import { createPool } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { migrate } from '../lib/migrate';
+import { executableFor, resolveTemporalBinary } from '../lib/temporal-binaries';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-postgres';
+import { startSmtpSink, type SmtpSink } from '../dev/sinks/smtp-sink';
+import { startSmsSink, type SmsSink } from '../dev/sinks/sms-sink';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const log = createLogger({ name: 'start' });
+
+const ports = {
+  temporal: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
+  temporalUi: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+  postgres: Number(process.env.EMBEDDED_PG_PORT ?? 55433),
+  smtp: Number(process.env.SMTP_SINK_PORT ?? 2525),
+  smtpHttp: Number(process.env.SMTP_SINK_HTTP_PORT ?? 8025),
+  sms: Number(process.env.SMS_SINK_PORT ?? 8026),
+};
+
+interface Supervised {
+  name: string;
+  child?: ChildProcess;
+  restarts: number;
+  stopping: boolean;
+}
+
+function supervise(name: string, script: string, env: NodeJS.ProcessEnv): Supervised {
+  const s: Supervised = { name, restarts: 0, stopping: false };
+  const launch = () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], { env, stdio: 'inherit', cwd: root });
+    s.child = child;
+    child.on('exit', (code, signal) => {
+      if (s.stopping) return;
+      s.restarts++;
+      const delay = Math.min(30_000, 1_000 * 2 ** Math.min(s.restarts, 5));
+      log.error({ process: name, code, signal, restartInMs: delay }, 'process exited; restarting');
+      setTimeout(launch, delay).unref();
+    });
+  };
+  launch();
+  return s;
+}
+
+async function stopChild(s: Supervised): Promise<void> {
+  s.stopping = true;
+  const child = s.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const dataDir = path.resolve(root, config.DATA_DIR);
+  mkdirSync(path.join(dataDir, 'temporal'), { recursive: true });
+  const cleanup: (() => Promise<void>)[] = [];
+
+  // Temporal: the official CLI dev server, found or provisioned without the SDK's download.
+  const cli = await resolveTemporalBinary('cli', { log: (m) => log.info(m) });
+  log.info({ source: cli.source }, 'starting the Temporal dev server');
+  const temporal = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: executableFor(cli),
+      ip: '127.0.0.1',
+      port: ports.temporal,
+      ui: true,
+      uiPort: ports.temporalUi,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dbFilename: path.join(dataDir, 'temporal', 'temporal.db'),
+      log: { format: 'pretty', level: 'warn' },
+    },
+  });
+  cleanup.push(() => temporal.teardown());
+
+  let databaseUrl = config.DATABASE_URL;
+  let embedded: EmbeddedPostgres | undefined;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, 'pglite'),
+      port: ports.postgres,
+      maxConnections: config.DATABASE_POOL_SIZE * 2 + 2,
+    });
+    databaseUrl = embedded.url;
+    cleanup.push(() => embedded!.stop());
+  }
+  const pool = createPool(databaseUrl, 1);
+  const applied = await migrate(pool);
+  await pool.end();
+  log.info({ applied }, 'migrations applied');
+
+  let smtpUrl = config.SMTP_URL;
+  let smtpSink: SmtpSink | undefined;
+  if (!smtpUrl) {
+    smtpSink = await startSmtpSink({
+      smtpPort: ports.smtp,
+      httpPort: ports.smtpHttp,
+      storeFile: path.join(dataDir, 'sinks', 'mail.jsonl'),
+    });
+    smtpUrl = `smtp://127.0.0.1:${smtpSink.smtpPort}`;
+    cleanup.push(() => smtpSink!.close());
+  }
+  let smsUrl = config.SMS_GATEWAY_URL;
+  let smsSink: SmsSink | undefined;
+  if (!smsUrl) {
+    smsSink = await startSmsSink({ port: ports.sms, apiKey: config.SMS_GATEWAY_KEY, storeFile: path.join(dataDir, 'sinks', 'sms.jsonl') });
+    smsUrl = smsSink.url;
+    cleanup.push(() => smsSink!.close());
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+    DATABASE_URL: databaseUrl,
+    SMTP_URL: smtpUrl,
+    SMS_GATEWAY_URL: smsUrl,
+    DATA_DIR: dataDir,
+  };
+  const children = [supervise('worker', 'worker/main.ts', env), supervise('api', 'api/main.ts', env)];
+
+  const api = `http://${config.API_HOST}:${config.API_PORT}`;
+  const lines = [
+    '',
+    'PIN back-office is starting:',
+    `  API              ${api}   (health ${api}/readyz)`,
+    `  Portal           ${api}/portal`,
+    `  Console          ${api}/console`,
+    `  Temporal Web UI  http://127.0.0.1:${ports.temporalUi}`,
+    `  Temporal gRPC    127.0.0.1:${ports.temporal}  (namespace ${config.TEMPORAL_NAMESPACE})`,
+    `  PostgreSQL       ${embedded ? `embedded PGlite at 127.0.0.1:${ports.postgres} (${path.join(dataDir, 'pglite')})` : 'DATABASE_URL'}`,
+    smtpSink ? `  E-mail/PEC inbox ${smtpSink.httpUrl}  (SMTP 127.0.0.1:${smtpSink.smtpPort})` : '  E-mail/PEC       SMTP_URL',
+    smsSink ? `  SMS inbox        ${smsSink.url}` : '  SMS              SMS_GATEWAY_URL',
+    `  Data folder      ${dataDir}`,
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping');
+    await Promise.all(children.map(stopChild));
+    for (const fn of cleanup.reverse()) await fn().catch((err) => log.warn({ err }, 'cleanup step failed'));
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  log.fatal({ err }, 'start failed');
+  process.exit(1);
+});

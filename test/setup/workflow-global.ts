@@ -1,0 +1,10 @@
+/** Workflow tests: the time-skipping test server binary, and one workflow bundle for the run. */
+import type { TestProject } from 'vitest/node';
+import { resolveTemporalBinary } from '../../lib/temporal-binaries';
+import { writeWorkflowBundle } from './shared';
+
+export default async function setup(project: TestProject): Promise<void> {
+  const server = await resolveTemporalBinary('test-server', { log: (m) => console.log(`[temporal] ${m}`) });
+  project.provide('testServerPath', 'path' in server ? server.path : '');
+  project.provide('workflowBundlePath', await writeWorkflowBundle('workflow'));
+}

@@ -1,0 +1,107 @@
+/**
+ * One integration "stack" per test file, on the real servers the global setup started: a
+ * worker on a unique task queue (with the run's pre-built bundle), the API on port 0, a pool,
+ * a Temporal client, and the log lines captured so tests can search them for secrets.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import type { ActivityDeps } from '../../activities';
+import { createHttpSmsGateway, createSmtpMailer } from '../../activities/channels';
+import { createPool, type Pool } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
+import { createWorker } from '../../worker/worker';
+import { DEFAULT_ISSUANCE_POLICY, type IssuancePolicy } from '../../workflows/definitions';
+import type { StoredMail } from '../../dev/sinks/smtp-sink';
+import type { StoredSms } from '../../dev/sinks/sms-sink';
+
+export interface TestStack {
+  baseUrl: string;
+  pool: Pool;
+  client: Client;
+  taskQueue: string;
+  mailroomDir: string;
+  deps: ActivityDeps;
+  logLines: string[];
+  mails(filter?: { to?: string }): Promise<StoredMail[]>;
+  smses(filter?: { to?: string }): Promise<StoredSms[]>;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(opts: { policy?: Partial<IssuancePolicy>; eligibilityPolicy?: boolean; now?: () => Date } = {}): Promise<TestStack> {
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(String(chunk));
+      cb();
+    },
+  });
+  const log = createLogger({ level: 'debug', name: 'test', destination });
+  const pool = createPool(inject('databaseUrl'), 10);
+  const taskQueue = `test-${randomUUID()}`;
+  const mailroomDir = mkdtempSync(path.join(tmpdir(), 'mailroom-'));
+  const deps: ActivityDeps = {
+    pool,
+    mailer: createSmtpMailer(inject('smtpUrl')),
+    sms: createHttpSmsGateway(inject('smsUrl')),
+    keys: { pepper: randomBytes(32), secrets: { currentId: 1, keys: new Map([[1, randomBytes(32)]]) } },
+    mailFrom: 'PIN INPS <noreply@pin.inps.example>',
+    pecFrom: 'PIN INPS PEC <pin@pec.inps.example>',
+    mailroomDir,
+    publicBaseUrl: 'http://portal.test',
+    log,
+    now: opts.now,
+  };
+  const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker: Worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps,
+    workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, namespace: 'default' });
+  const app = createApp({
+    pool,
+    temporal: client,
+    taskQueue,
+    log,
+    policy: { ...DEFAULT_ISSUANCE_POLICY, ...opts.policy },
+    eligibilityPolicy: opts.eligibilityPolicy ?? true,
+    now: opts.now,
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
+  return {
+    baseUrl,
+    pool,
+    client,
+    taskQueue,
+    mailroomDir,
+    deps,
+    logLines,
+    mails: (f = {}) => getJson<StoredMail[]>(`${inject('smtpHttpUrl')}/api/messages${f.to ? `?to=${encodeURIComponent(f.to)}` : ''}`),
+    smses: (f = {}) => getJson<StoredSms[]>(`${inject('smsUrl')}/api/messages${f.to ? `?to=${encodeURIComponent(f.to)}` : ''}`),
+    async stop() {
+      server.close();
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+      deps.mailer.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+/** Entry point of the workflow bundle: every workflow type the worker registers. */
+export { pinCredentialWorkflow } from './credential';
+export { mailRoomBatchWorkflow } from './mailroom';
