@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const cleanup: (() => Promise<void>)[] = [];
 
   // Temporal: the official CLI dev server, found or provisioned without the SDK's download.
-  const cli = await resolveTemporalBinary('cli', { log: (m) => log.info(m) });
+  const cli = await resolveTemporalBinary('cli', { log: (m) => log.info(m), allowSdkDownload: true });
   log.info({ source: cli.source }, 'starting the Temporal dev server');
   const temporal = await TestWorkflowEnvironment.createLocal({
     server: {

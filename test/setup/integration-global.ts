@@ -20,7 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await migrate(pool);
   await pool.end();
 
-  const cli = await resolveTemporalBinary('cli', { log: (m) => console.log(`[temporal] ${m}`) });
+  const cli = await resolveTemporalBinary('cli', { log: (m) => console.log(`[temporal] ${m}`), allowSdkDownload: true });
   const [env, smtp, sms, bundlePath] = await Promise.all([
     TestWorkflowEnvironment.createLocal({ server: { executable: executableFor(cli), ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } } }),
     startSmtpSink({ smtpPort: 0, httpPort: 0 }),

@@ -4,7 +4,7 @@ import { resolveTemporalBinary } from '../../lib/temporal-binaries';
 import { writeWorkflowBundle } from './shared';
 
 export default async function setup(project: TestProject): Promise<void> {
-  const server = await resolveTemporalBinary('test-server', { log: (m) => console.log(`[temporal] ${m}`) });
+  const server = await resolveTemporalBinary('test-server', { log: (m) => console.log(`[temporal] ${m}`), allowSdkDownload: true });
   project.provide('testServerPath', 'path' in server ? server.path : '');
   project.provide('workflowBundlePath', await writeWorkflowBundle('workflow'));
 }
