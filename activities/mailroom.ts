@@ -105,11 +105,13 @@ export function createMailRoomActivities(deps: ActivityDeps) {
      * Closes a batch: writes the manifest and marks every queued letter dispatched. Running it
      * again returns the same letters, so the workflow can re-signal after a crash.
      */
-    async dispatchMailRoomBatch({ batchDate, dispatchedBy }: { batchDate: string; dispatchedBy: string }): Promise<{
+    async dispatchMailRoomBatch(input: { batchDate?: string; dispatchedBy: string }): Promise<{
       letters: DispatchedLetter[];
       dispatchedAt: string;
       manifestPath: string | null;
     }> {
+      const batchDate = input.batchDate ?? romeDate(now());
+      const { dispatchedBy } = input;
       return withTransaction(pool, async (client) => {
         await client.query('INSERT INTO mailroom_batches (batch_date) VALUES ($1::date) ON CONFLICT DO NOTHING', [batchDate]);
         const batch = await client.query<{ status: string; dispatched_at: Date | null; manifest_path: string | null }>(

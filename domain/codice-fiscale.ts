@@ -277,7 +277,7 @@ export function decodeCodiceFiscale(raw: string, today: Date): DecodedCodiceFisc
   for (let year = currentYear - ((currentYear - yy) % 100 + 100) % 100; year > currentYear - 300; year -= 100) {
     if (!isRealDate(year, month, day)) continue;
     const candidate = formatIsoDate({ year, month, day });
-    if (candidate < todayIso) {
+    if (candidate <= todayIso) {
       birthDate = candidate;
       break;
     }

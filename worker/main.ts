@@ -3,12 +3,14 @@
  * queue. SIGINT/SIGTERM drain in-flight tasks before exit (graceful shutdown).
  */
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { buildActivityDeps } from '../lib/runtime';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { bundleWorkflows, createWorker } from './worker';
+import { ensureSchedules } from './schedules';
 
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
@@ -28,6 +30,9 @@ Runtime.install({
 const deps = buildActivityDeps(config, log);
 await migrate(deps.pool);
 const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
+await clientConnection.close();
 const worker = await createWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,

@@ -90,10 +90,12 @@ export const credentialWorkflowId = (credentialId: string): string => `pin-${cre
 
 /** Mail-room batch closing, run daily by a schedule or by an operator. */
 export interface MailRoomBatchInput {
-  batchDate: string;
+  /** `YYYY-MM-DD`; absent when run by the daily schedule, meaning "today in Rome". */
+  batchDate?: string;
   dispatchedBy: string;
 }
 export const mailRoomWorkflowId = (batchDate: string): string => `mailroom-${batchDate}`;
+export const MAILROOM_SCHEDULE_ID = 'mailroom-daily';
 
 /** Workflow type names, for callers that start workflows without importing their bodies. */
 export const CREDENTIAL_WORKFLOW_TYPE = 'pinCredentialWorkflow';

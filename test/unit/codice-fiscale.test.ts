@@ -140,6 +140,21 @@ describe('omocodia', () => {
     expect(applyOmocodia(ROSSI_CF, 7).slice(0, 15)).toBe('RSSMRAULALMHRLM');
   });
 
+  it('maps every digit to its letter (0→L … 9→V)', () => {
+    // A code whose seven numeric positions hold seven different digits, plus 0-2 via a second one.
+    for (const first14 of ['RSSMRA34A56B789', 'RSSMRA01A12B012']) {
+      const base = first14 + computeCheckCharacter(first14);
+      const full = applyOmocodia(base, 7);
+      const expected = first14
+        .split('')
+        .map((ch, i) => ([6, 7, 9, 10, 12, 13, 14].includes(i) ? 'LMNPQRSTUV'.charAt(Number(ch)) : ch))
+        .join('');
+      expect(full.slice(0, 15)).toBe(expected);
+      expect(oracle.getOmocodie(base)).toContain(full);
+      expect(deOmocodia(full)).toBe(base);
+    }
+  });
+
   it('accepts every combination of substituted positions (127 variants)', () => {
     const variants = oracle.getOmocodie(ROSSI_CF);
     expect(variants).toHaveLength(127);

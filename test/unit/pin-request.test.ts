@@ -247,7 +247,7 @@ describe('field rules', () => {
   });
 
   it('requires one of home phone and mobile, reported on both', () => {
-    const input = { ...body(), preferredPhone: 'home' };
+    const input: Record<string, unknown> = { ...body(), preferredPhone: 'home' };
     delete input.mobile;
     expect(pairs(issuesOf(input))).toEqual(['homePhone:phone_required', 'mobile:phone_required', 'preferredPhone:preferred_phone_missing']);
   });
@@ -266,7 +266,7 @@ describe('field rules', () => {
   });
 
   it('accepts a PEC instead of an e-mail and a home phone instead of a mobile', () => {
-    const input = { ...body(), pec: 'mario@pec.it', homePhone: '+54 11 4321 8765', preferredPhone: 'home' };
+    const input: Record<string, unknown> = { ...body(), pec: 'mario@pec.it', homePhone: '+54 11 4321 8765', preferredPhone: 'home' };
     delete input.email;
     delete input.mobile;
     const { request } = validatePinRequest(input, OPTS);
@@ -355,7 +355,7 @@ describe('every bad field at once', () => {
 
 describe('advice on recovery contacts', () => {
   it('warns when fewer than two of mobile, e-mail and PEC are given', () => {
-    const input = { ...body(), homePhone: '+54 11 4321 8765', preferredPhone: 'home' };
+    const input: Record<string, unknown> = { ...body(), homePhone: '+54 11 4321 8765', preferredPhone: 'home' };
     delete input.mobile;
     const { warnings } = validatePinRequest(input, OPTS);
     expect(warnings).toMatchObject([{ field: 'contacts', code: 'recovery_contacts_advised' }]);
@@ -365,7 +365,7 @@ describe('advice on recovery contacts', () => {
 
   it('does not warn with two of them', () => {
     expect(validatePinRequest(body(), OPTS).warnings).toEqual([]);
-    const emailAndPec = { ...body(), homePhone: '+54 11 4321 8765', preferredPhone: 'home', pec: 'm@pec.it' };
+    const emailAndPec: Record<string, unknown> = { ...body(), homePhone: '+54 11 4321 8765', preferredPhone: 'home', pec: 'm@pec.it' };
     delete emailAndPec.mobile;
     expect(validatePinRequest(emailAndPec, OPTS).warnings).toEqual([]);
   });
@@ -521,7 +521,7 @@ describe('delivery plan', () => {
   });
 
   it('without a mobile, the first half goes by e-mail only', () => {
-    const input = { ...body(), homePhone: '+54 11 4321 8765', preferredPhone: 'home' };
+    const input: Record<string, unknown> = { ...body(), homePhone: '+54 11 4321 8765', preferredPhone: 'home' };
     delete input.mobile;
     const plan = deliveryPlan(validatePinRequest(input, OPTS).request);
     expect(plan.firstHalf.map((s) => s.channel)).toEqual(['email']);
