@@ -17,7 +17,7 @@ function isLang(value: unknown): value is Lang {
 export function resolveLang(req: Request, res: Response): Lang {
   const asked = req.query.lang;
   if (isLang(asked)) {
-    setCookie(req, res, COOKIE.lang, asked, { path: '/portal', sameSite: 'lax', maxAge: 365 * 24 * 3600 });
+    setCookie(req, res, COOKIE.lang, asked, { path: req.baseUrl || '/', sameSite: 'lax', maxAge: 365 * 24 * 3600 });
     return asked;
   }
   const stored = readCookies(req)[COOKIE.lang];

@@ -207,6 +207,8 @@ export interface StepPageInput {
   values: DraftValues;
   issues: FieldIssue[];
   csrf: string;
+  /** An information shown above the form (e.g. "your session expired"). */
+  notice?: Bilingual;
 }
 
 function stepForm(ctx: PageContext, step: StepId, input: StepPageInput, fields: SafeHtml, backPath: string | undefined, note?: SafeHtml): string {
@@ -215,6 +217,7 @@ function stepForm(ctx: PageContext, step: StepId, input: StepPageInput, fields: 
 ${steps(ctx, step)}
 ${heading(ctx, STEP_TITLES[step])}
 ${errorSummary(ctx, input.issues, (f) => fieldLabel(lang, f))}
+${input.notice ? html`<div class="alert alert-info" role="status">${tr(lang, input.notice)}</div>` : ''}
 ${note ?? ''}
 <form method="post" action="${link(ctx, STEP_PATHS[step])}" novalidate>
 ${csrfField(input.csrf)}

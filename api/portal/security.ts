@@ -126,7 +126,7 @@ export function ensureCsrfToken(req: Request, res: Response, cookies: Record<str
   const existing = cookies[COOKIE.csrf];
   if (existing && CSRF_TOKEN.test(existing)) return existing;
   const token = randomBytes(32).toString('base64url');
-  setCookie(req, res, COOKIE.csrf, token, { path: '/portal', sameSite: 'strict' });
+  setCookie(req, res, COOKIE.csrf, token, { path: req.baseUrl || '/', sameSite: 'strict' });
   // Make the fresh token visible to this same request too (e.g. a re-rendered form).
   cookies[COOKIE.csrf] = token;
   return token;

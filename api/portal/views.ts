@@ -113,22 +113,23 @@ export interface StepperItem {
 
 export function stepper(ctx: PageContext, items: StepperItem[], current: number): SafeHtml {
   const { lang } = ctx;
-  const lis = items.map((item) => {
+  const lis = items.map((item, i) => {
+    const number = html`<span class="steppers-number" aria-hidden="true">${i + 1}</span>`;
     if (item.state === 'current') {
-      return html`<li class="active" aria-current="step">${item.label}<span class="visually-hidden"> (${tr(lang, T.stepCurrent)})</span></li>`;
+      return html`<li class="active" aria-current="step">${number}${item.label}<span class="visually-hidden"> (${tr(lang, T.stepCurrent)})</span></li>`;
     }
     if (item.state === 'done') {
-      return html`<li class="confirmed">${item.label}${icon(ctx, 'it-check', 'icon steppers-success')}<span class="visually-hidden"> (${tr(lang, T.stepDone)})</span></li>`;
+      return html`<li class="confirmed">${number}${item.label}${icon(ctx, 'it-check', 'icon steppers-success')}<span class="visually-hidden"> (${tr(lang, T.stepDone)})</span></li>`;
     }
-    return html`<li>${item.label}</li>`;
+    return html`<li>${number}${item.label}</li>`;
   });
   return html`<nav class="steppers mb-4" aria-label="${tr(lang, T.stepsLabel)}">
   <div class="steppers-header">
-    <ol class="portal-steps">${lis}</ol>
+    <ul>${lis}</ul>
     <span class="steppers-index" aria-hidden="true">${current}/${items.length}</span>
   </div>
-</nav>
-<p class="visually-hidden">${fill(tr(lang, T.stepOf), { n: current, total: items.length })}</p>`;
+  <p class="visually-hidden">${fill(tr(lang, T.stepOf), { n: current, total: items.length })}</p>
+</nav>`;
 }
 
 // ---------------------------------------------------------------------------------------------
