@@ -19,6 +19,7 @@ export default defineConfig({
           include: ['test/workflow/**/*.test.ts'],
           pool: 'forks',
           globalSetup: ['test/setup/workflow-global.ts'],
+          setupFiles: ['test/setup/quiet-runtime.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
@@ -29,6 +30,10 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           pool: 'forks',
           globalSetup: ['test/setup/integration-global.ts'],
+          setupFiles: ['test/setup/quiet-runtime.ts'],
+          // Files share one database and one mail-room calendar (closing a day's batch touches
+          // every letter in it), so they run one after another.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -11,6 +11,7 @@ import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './routes/health';
 import { pinRequestRoutes } from './routes/pin-requests';
 import { mailRoomRoutes } from './routes/mailroom';
+import { contactCentreRoutes } from './routes/contact-centre';
 
 export interface ApiDeps {
   pool: Pool;
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(healthRoutes(deps));
   app.use('/api', pinRequestRoutes(deps));
   app.use('/api', mailRoomRoutes(deps));
+  app.use('/api', contactCentreRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -3,8 +3,8 @@
  * `{ error: { type, message: { it, en }, fields?: [...] } }`, with a stable status per type.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { DomainError, ErrorType, statusOf } from '../domain/errors';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { DomainError, ErrorType, statusOf, type Bilingual } from '../domain/errors';
 import type { Logger } from '../lib/logger';
 
 export function errorBody(err: DomainError) {
@@ -26,6 +26,19 @@ function isUnavailable(err: unknown): boolean {
   return pgDown || /Connection terminated|timeout exceeded when trying to connect|UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i.test(msg);
 }
 
+const isErrorType = (t: unknown): t is ErrorType => typeof t === 'string' && Object.values(ErrorType).includes(t as ErrorType);
+
+/** Messages for the reasons workflows give when they refuse an update. */
+const REFUSALS: Record<string, Bilingual> = {
+  TOO_SOON: { it: 'È già stata chiesta una nuova lettera nelle ultime 24 ore.', en: 'A new letter was already requested in the last 24 hours.' },
+  WINDOW_LIMIT: { it: 'Raggiunto il numero massimo di nuove lettere (4 in 30 giorni).', en: 'The maximum number of new letters (4 in 30 days) has been reached.' },
+  NOT_WAITING: { it: 'Il PIN non è in attesa del primo accesso.', en: 'The PIN is not waiting for its first access.' },
+};
+
+function refusalMessage(reason: string): Bilingual {
+  return REFUSALS[reason] ?? { it: 'Operazione non consentita in questo momento.', en: 'Operation not allowed at this time.' };
+}
+
 export const notFound: RequestHandler = (_req, _res, next) => {
   next(new DomainError(ErrorType.NotFound, { it: 'Risorsa non trovata.', en: 'Resource not found.' }));
 };
@@ -41,8 +54,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       ]);
     } else if (err?.type === 'entity.too.large') {
       domain = new DomainError(ErrorType.PayloadTooLarge, { it: 'La richiesta è troppo grande.', en: 'The request is too large.' });
-    } else if (err instanceof WorkflowUpdateFailedError && (err.cause as { type?: string })?.type === ErrorType.RateLimited) {
-      domain = new DomainError(ErrorType.RateLimited, { it: 'Limite raggiunto, riprovi più tardi.', en: 'Limit reached, try again later.' });
+    } else if (err instanceof WorkflowUpdateFailedError && isErrorType((err.cause as { type?: string })?.type)) {
+      // A workflow refused the update in its validator or handler, with a domain error type.
+      const cause = err.cause as unknown as { type: ErrorType; message: string };
+      domain = new DomainError(cause.type, refusalMessage(cause.message), [], { reason: cause.message });
+    } else if (err instanceof WorkflowNotFoundError) {
+      domain = new DomainError(ErrorType.NotFound, { it: 'Credenziale non trovata.', en: 'Credential not found.' });
     } else if (isUnavailable(err)) {
       domain = new DomainError(ErrorType.Unavailable, {
         it: 'Servizio temporaneamente non disponibile, riprovi tra poco.',

@@ -82,12 +82,16 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
     return undefined;
   };
 
+  const refuseNewLetterIfLimited = (): void => {
+    const refusal = resendRefusal();
+    if (refusal) throw ApplicationFailure.nonRetryable(refusal, refusal === 'NOT_WAITING' ? 'CONFLICT' : 'RATE_LIMITED');
+  };
+
   setHandler(
     requestNewLetterUpdate,
     async ({ requestedBy }) => {
       // Checked again here: two updates may pass the validator before either records its time.
-      const refusal = resendRefusal();
-      if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'RATE_LIMITED');
+      refuseNewLetterIfLimited();
       resendTimes.push(Date.now());
       const seq = view.letters.length + 1;
       const { letterId } = await db.createResendLetter({ credentialId, pinVersion: view.pinVersion, seq, requestedBy });
@@ -98,8 +102,7 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
     {
       validator: ({ requestedBy }) => {
         if (!requestedBy) throw new Error('requestedBy is required');
-        const refusal = resendRefusal();
-        if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'RATE_LIMITED');
+        refuseNewLetterIfLimited();
       },
     },
   );
