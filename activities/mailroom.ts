@@ -14,6 +14,7 @@ import type { ActivityDeps } from './deps';
 import { decryptSecret } from './secrets';
 import { secondHalfAad } from './issuance';
 import { recordEvent } from './events';
+import { countryName } from '../domain/countries';
 
 /** The calendar day in Rome: batches follow the post office's day, not UTC. */
 export function romeDate(d: Date): string {
@@ -25,6 +26,28 @@ async function writeAtomically(file: string, bytes: Uint8Array | string): Promis
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, bytes);
   await rename(tmp, file);
+}
+
+function nextDay(day: string): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+function renderLetter(letter: LetterRow, secondHalf: string, day: string): Promise<Uint8Array> {
+  const r = letter.residence;
+  return renderSecondHalfLetter({
+    reference: `L-${letter.id}`,
+    date: day,
+    recipient: {
+      fullName: `${letter.holder.name} ${letter.holder.surname}`,
+      addressLines: [r.address, [r.postalCode, r.city, r.province ? `(${r.province})` : ''].filter(Boolean).join(' ')],
+      // The UPU rule: the destination country is written in the language of the sending country.
+      country: countryName(r.country).it,
+    },
+    secondHalf,
+    resendNumber: letter.seq > 1 ? letter.seq - 1 : undefined,
+  });
 }
 
 interface LetterRow {
@@ -49,56 +72,49 @@ export function createMailRoomActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
 
   return {
-    /** Renders the letter into the first open batch from today on; idempotent per letter. */
+    /**
+     * Renders the letter into the first open batch from today on; idempotent per letter. The PDF
+     * is rendered and written before the short transaction that files it, so no connection or
+     * lock is held while rendering; a batch closed in between means one more round for the next day.
+     */
     async queueLetter({ letterId }: { letterId: string }): Promise<{ batchDate: string }> {
-      return withTransaction(pool, async (client) => {
-        const { rows } = await client.query<LetterRow>(
-          `SELECT l.id, l.credential_id, l.pin_version, l.seq, l.status, to_char(l.batch_date, 'YYYY-MM-DD') AS batch_date,
-                  c.holder, c.residence, s.second_half_enc
-             FROM letters l JOIN credentials c ON c.id = l.credential_id
-             JOIN pin_secrets s ON s.credential_id = l.credential_id AND s.version = l.pin_version
-            WHERE l.id = $1::uuid FOR UPDATE OF l`,
-          [letterId],
-        );
-        const letter = rows[0];
-        if (!letter) throw ApplicationFailure.nonRetryable(`letter ${letterId} not found`, ErrorType.NotFound);
-        if (letter.batch_date) return { batchDate: letter.batch_date };
-        if (!letter.second_half_enc) throw ApplicationFailure.nonRetryable('second half no longer available', ErrorType.Conflict);
+      const { rows } = await pool.query<LetterRow>(
+        `SELECT l.id, l.credential_id, l.pin_version, l.seq, l.status, to_char(l.batch_date, 'YYYY-MM-DD') AS batch_date,
+                c.holder, c.residence, s.second_half_enc
+           FROM letters l JOIN credentials c ON c.id = l.credential_id
+           JOIN pin_secrets s ON s.credential_id = l.credential_id AND s.version = l.pin_version
+          WHERE l.id = $1::uuid`,
+        [letterId],
+      );
+      const letter = rows[0];
+      if (!letter) throw ApplicationFailure.nonRetryable(`letter ${letterId} not found`, ErrorType.NotFound);
+      if (letter.batch_date) return { batchDate: letter.batch_date };
+      if (!letter.second_half_enc) throw ApplicationFailure.nonRetryable('second half no longer available', ErrorType.Conflict);
+      const secondHalf = decryptSecret(deps.keys.secrets, letter.second_half_enc, secondHalfAad(letter.credential_id, letter.pin_version));
 
-        // The batch row is locked in share mode so that closing it waits for this letter.
-        let day = romeDate(now());
-        for (;;) {
-          await client.query('INSERT INTO mailroom_batches (batch_date) VALUES ($1::date) ON CONFLICT DO NOTHING', [day]);
-          const b = await client.query<{ status: string }>('SELECT status FROM mailroom_batches WHERE batch_date = $1::date FOR SHARE', [day]);
-          if (b.rows[0]!.status === 'open') break;
-          const next = new Date(`${day}T12:00:00Z`);
-          next.setUTCDate(next.getUTCDate() + 1);
-          day = next.toISOString().slice(0, 10);
-        }
-
-        const secondHalf = decryptSecret(deps.keys.secrets, letter.second_half_enc, secondHalfAad(letter.credential_id, letter.pin_version));
-        const r = letter.residence;
-        const pdf = await renderSecondHalfLetter({
-          reference: `L-${letter.id}`,
-          date: day,
-          recipient: {
-            fullName: `${letter.holder.name} ${letter.holder.surname}`,
-            addressLines: [r.address, [r.postalCode, r.city, r.province ? `(${r.province})` : ''].filter(Boolean).join(' ')],
-            country: r.country,
-          },
-          secondHalf,
-          resendNumber: letter.seq > 1 ? letter.seq - 1 : undefined,
-        });
+      for (let day = romeDate(now()); ; day = nextDay(day)) {
         const file = path.join(deps.mailroomDir, day, `${letter.id}.pdf`);
-        await writeAtomically(file, pdf);
-        await client.query(
-          `UPDATE letters SET batch_date = $2::date, file_path = $3::text, status = 'queued' WHERE id = $1::uuid`,
-          [letterId, day, file],
-        );
-        await client.query('UPDATE mailroom_batches SET letter_count = letter_count + 1 WHERE batch_date = $1::date', [day]);
-        await recordEvent(client, letter.credential_id, 'letter_queued', 'system', { letterId, seq: letter.seq, batchDate: day }, `${letterId}:queued`);
-        return { batchDate: day };
-      });
+        await writeAtomically(file, await renderLetter(letter, secondHalf, day));
+        const filed = await withTransaction(pool, async (client) => {
+          await client.query('INSERT INTO mailroom_batches (batch_date) VALUES ($1::date) ON CONFLICT DO NOTHING', [day]);
+          // Share lock: closing the batch (FOR UPDATE) waits for this letter to be filed.
+          const b = await client.query<{ status: string }>('SELECT status FROM mailroom_batches WHERE batch_date = $1::date FOR SHARE', [day]);
+          if (b.rows[0]!.status !== 'open') return undefined;
+          const updated = await client.query<{ batch_date: string }>(
+            `UPDATE letters SET batch_date = coalesce(batch_date, $2::date), file_path = coalesce(file_path, $3::text)
+              WHERE id = $1::uuid RETURNING to_char(batch_date, 'YYYY-MM-DD') AS batch_date`,
+            [letterId, day, file],
+          );
+          const filedIn = updated.rows[0]!.batch_date;
+          // No counter on the batch row here: updating it would turn every filing's share lock
+          // into a write lock and serialise (or deadlock) concurrent letters. Closing counts them.
+          if (filedIn === day) {
+            await recordEvent(client, letter.credential_id, 'letter_queued', 'system', { letterId, seq: letter.seq, batchDate: day }, `${letterId}:queued`);
+          }
+          return filedIn;
+        });
+        if (filed) return { batchDate: filed };
+      }
     },
 
     /**

@@ -12,6 +12,8 @@ import { healthRoutes } from './routes/health';
 import { pinRequestRoutes } from './routes/pin-requests';
 import { mailRoomRoutes } from './routes/mailroom';
 import { contactCentreRoutes } from './routes/contact-centre';
+import { createPinRequestService } from './pin-requests';
+import { portalRoutes } from './portal';
 
 export interface ApiDeps {
   pool: Pool;
@@ -22,6 +24,8 @@ export interface ApiDeps {
   eligibilityPolicy: boolean;
   /** Injected so tests can decide what "today" is for date and eligibility checks. */
   now?: () => Date;
+  /** Seals the portal's draft cookie; shared by every API instance (derived from SECRETS_KEY). */
+  cookieSecret?: string;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -30,7 +34,13 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.use(express.json({ limit: '64kb' }));
   app.use(healthRoutes(deps));
-  app.use('/api', pinRequestRoutes(deps));
+  const pinRequests = createPinRequestService(deps);
+  app.use(
+    '/portal',
+    portalRoutes({ submit: pinRequests.submit, eligibilityPolicy: deps.eligibilityPolicy, now: deps.now, cookieSecret: deps.cookieSecret, log: deps.log }),
+  );
+  app.get('/', (_req, res) => res.redirect('/portal'));
+  app.use('/api', pinRequestRoutes(deps, pinRequests));
   app.use('/api', mailRoomRoutes(deps));
   app.use('/api', contactCentreRoutes(deps));
   app.use(notFound);

@@ -8,6 +8,8 @@ import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { requireDatabaseUrl } from '../lib/runtime';
+import { loadKeys } from '../lib/keys';
+import { createHmac } from 'node:crypto';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
 import { createApp } from './app';
@@ -26,6 +28,8 @@ const app = createApp({
   log,
   policy: { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE },
   eligibilityPolicy: config.ELIGIBILITY_POLICY,
+  // A key of its own for the portal cookie, derived so that no extra secret needs managing.
+  cookieSecret: createHmac('sha256', loadKeys(config).secrets.keys.get(1)!).update('portal-draft-cookie').digest('base64'),
 });
 const server = app.listen(config.API_PORT, config.API_HOST, () => {
   log.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');

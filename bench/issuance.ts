@@ -46,7 +46,10 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
 
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL ?? execFileSync('bash', ['scripts/ensure-postgres.sh'], { encoding: 'utf8' }).trim();
-  const pool = createPool(databaseUrl, 20);
+  // Separate pools, as the API and the worker are separate processes in production.
+  const pool = createPool(databaseUrl, 4);
+  const apiPool = createPool(databaseUrl, 20);
+  const workerPool = createPool(databaseUrl, 20, 30_000);
   await migrate(pool);
   const cli = await resolveTemporalBinary('cli', { allowSdkDownload: true });
   const env = await TestWorkflowEnvironment.createLocal({ server: { executable: executableFor(cli), ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } } });
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
   // ---- the real stack through the API ----
   const taskQueue = `bench-${randomUUID()}`;
   const deps = {
-    pool,
+    pool: workerPool,
     mailer: createSmtpMailer(`smtp://127.0.0.1:${smtp.smtpPort}?pool=true&maxConnections=8`),
     sms: createHttpSmsGateway(sms.url),
     keys: { pepper: randomBytes(32), secrets: { currentId: 1, keys: new Map([[1, randomBytes(32)]]) } },
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
   };
   const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle });
   const running = worker.run();
-  const app = createApp({ pool, temporal: client, taskQueue, log, policy: DEFAULT_ISSUANCE_POLICY, eligibilityPolicy: true });
+  const app = createApp({ pool: apiPool, temporal: client, taskQueue, log, policy: DEFAULT_ISSUANCE_POLICY, eligibilityPolicy: true });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -91,7 +94,8 @@ async function main(): Promise<void> {
         if (res.status === 202) credentialIds.push(((await res.json()) as { credentialId: string }).credentialId);
         else {
           failures++;
-          await res.text();
+          const text = await res.text();
+          if (failures <= 3) console.error(`refused: ${res.status} ${text.slice(0, 300)}`);
         }
       }
     }),
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
               (SELECT count(*) FROM outbox WHERE credential_id = ANY($1::uuid[]) AND status <> 'sent') AS pending`,
       [credentialIds],
     );
+    if (process.env.BENCH_DEBUG) console.error(`progress: ${rows[0]!.letters}/${credentialIds.length} letters, ${rows[0]!.pending} pending`);
     return Number(rows[0]!.letters) === credentialIds.length && Number(rows[0]!.pending) === 0;
   };
   await waitUntil(issued, 30 * 60_000);
@@ -174,7 +179,7 @@ async function main(): Promise<void> {
   );
   deps.mailer.close();
   await Promise.all([env.teardown(), smtp.close(), sms.close()]);
-  await pool.end();
+  await Promise.all([pool.end(), apiPool.end(), workerPool.end()]);
 }
 
 main().catch((err) => {

@@ -8,8 +8,12 @@ import { withTimeout } from './async';
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export function createPool(connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+/**
+ * `connectionTimeoutMillis` bounds the wait for a free connection too: the API keeps it short
+ * (a saturated pool answers 503 quickly), the worker can afford to queue longer.
+ */
+export function createPool(connectionString: string, max = 10, connectionTimeoutMillis = 5_000): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis });
   // An idle client that loses its server (restart, network) emits here; without a listener Node
   // would crash the process. The pool drops the client and the next query reconnects.
   pool.on('error', () => undefined);

@@ -44,25 +44,25 @@ const FIELD_STEP: ReadonlyMap<string, StepId> = new Map(
  */
 const MAX_LENGTH: Readonly<Record<string, number>> = {
   codiceFiscale: 32,
-  'residence.abroad': 3,
-  'residence.country': 2,
+  'residence.abroad': 4,
+  'residence.country': 3,
   'residence.address': 201,
   'residence.city': 101,
   'residence.postalCode': 13,
   'residence.province': 61,
-  hasItalianIdentityDocument: 3,
+  hasItalianIdentityDocument: 4,
   surname: 61,
   name: 61,
-  birthDate: 10,
-  sex: 1,
-  birthProvince: 2,
+  birthDate: 11,
+  sex: 2,
+  birthProvince: 3,
   birthMunicipality: 101,
   homePhone: 24,
   mobile: 24,
   email: 255,
   pec: 255,
-  preferredPhone: 6,
-  preferredTimeSlot: 5,
+  preferredPhone: 7,
+  preferredTimeSlot: 6,
 };
 
 /** The longest value the form lets a citizen type (the `maxlength` attribute). */

@@ -12,7 +12,7 @@ import {
   summarisePinRequest,
   type PinRequest,
 } from '../../domain/pin-request';
-import { maxLength, STEP_IDS, type DraftValues, type StepId } from './draft';
+import { maxLength, STEP_FIELDS, STEP_IDS, type DraftValues, type StepId } from './draft';
 import { html, type SafeHtml } from './html';
 import { T, tr, type Lang } from './i18n';
 import {
@@ -213,13 +213,19 @@ export interface StepPageInput {
 
 function stepForm(ctx: PageContext, step: StepId, input: StepPageInput, fields: SafeHtml, backPath: string | undefined, note?: SafeHtml): string {
   const { lang } = ctx;
-  const body = html`<div class="row"><div class="col-lg-8">
-${steps(ctx, step)}
+  // The summary follows the order of the fields on the page.
+  const order = (field: string) => {
+    const i = STEP_FIELDS[step].indexOf(field);
+    return i < 0 ? STEP_FIELDS[step].length : i;
+  };
+  const issues = [...input.issues].sort((a, b) => order(a.field) - order(b.field));
+  const body = html`${steps(ctx, step)}
+<div class="row"><div class="col-lg-8">
 ${heading(ctx, STEP_TITLES[step])}
-${errorSummary(ctx, input.issues, (f) => fieldLabel(lang, f))}
+${errorSummary(ctx, issues, (f) => fieldLabel(lang, f))}
 ${input.notice ? html`<div class="alert alert-info" role="status">${tr(lang, input.notice)}</div>` : ''}
 ${note ?? ''}
-<form method="post" action="${link(ctx, STEP_PATHS[step])}" novalidate>
+<form method="post" action="${link(ctx, STEP_PATHS[step])}" class="portal-form" novalidate>
 ${csrfField(input.csrf)}
 ${fields}
 <div class="d-flex flex-wrap gap-3 mt-4">
@@ -297,7 +303,7 @@ ${requiredLegend(ctx)}`;
 export function personalPage(ctx: PageContext, input: StepPageInput): string {
   const { lang } = ctx;
   const state: FormState = { values: input.values, issues: input.issues };
-  const note = html`<dl class="row mb-4">
+  const note = html`<dl class="row mb-5">
   <dt class="col-sm-4">${label(ctx, 'codiceFiscale')}</dt>
   <dd class="col-sm-8"><span class="portal-code">${input.values.codiceFiscale ?? ''}</span>
     <a class="ms-3" href="${link(ctx, STEP_PATHS.residence)}">${tr(lang, T.edit)}<span class="visually-hidden"> ${label(ctx, 'codiceFiscale')}</span></a></dd>
@@ -314,7 +320,7 @@ export function personalPage(ctx: PageContext, input: StepPageInput): string {
     type: 'date',
     required: true,
     autocomplete: 'bday',
-    hint: tr(lang, { it: 'GG/MM/AAAA', en: 'DD/MM/YYYY' }),
+    hint: tr(lang, { it: 'Giorno, mese e anno di nascita.', en: 'Day, month and year of birth.' }),
   })}</div>
   <div class="col-md-6">${radioGroup(ctx, state, {
     name: 'sex',
@@ -374,17 +380,17 @@ export function contactsPage(ctx: PageContext, input: StepPageInput): string {
 </div></div>`;
   const phoneHint = tr(lang, { it: 'Con prefisso internazionale, ad es. +39 06 1234567.', en: 'With the international prefix, e.g. +39 06 1234567.' });
   const fields = html`
-<h2 class="h4 mb-4">${tr(lang, { it: 'Telefono', en: 'Phone' })}</h2>
+<h2 class="h4 mb-5">${tr(lang, { it: 'Telefono', en: 'Phone' })}</h2>
 <div class="row">
   <div class="col-md-6">${textField(ctx, state, { name: 'homePhone', label: label(ctx, 'homePhone'), type: 'tel', required: '**', autocomplete: 'home tel', inputmode: 'tel', maxlength: maxLength('homePhone'), hint: phoneHint })}</div>
-  <div class="col-md-6">${textField(ctx, state, { name: 'mobile', label: label(ctx, 'mobile'), type: 'tel', required: '**', autocomplete: 'mobile tel', inputmode: 'tel', maxlength: maxLength('mobile'), hint: tr(lang, { it: 'Ad es. +39 333 1234567. Riceverà un SMS con la prima parte del PIN.', en: 'E.g. +39 333 1234567. It will get a text message with the first half of the PIN.' }) })}</div>
+  <div class="col-md-6">${textField(ctx, state, { name: 'mobile', label: label(ctx, 'mobile'), type: 'tel', required: '**', autocomplete: 'mobile tel', inputmode: 'tel', maxlength: maxLength('mobile'), hint: tr(lang, { it: 'Ad es. +39 333 1234567. Qui riceverai via SMS la prima parte del PIN.', en: 'E.g. +39 333 1234567. The first half of the PIN will be sent here by text message.' }) })}</div>
 </div>
-<h2 class="h4 mt-4 mb-4">${tr(lang, { it: 'Posta elettronica', en: 'E-mail' })}</h2>
+<h2 class="h4 mt-4 mb-5">${tr(lang, { it: 'Posta elettronica', en: 'E-mail' })}</h2>
 <div class="row">
   <div class="col-md-6">${textField(ctx, state, { name: 'email', label: label(ctx, 'email'), type: 'email', required: '**', autocomplete: 'email', spellcheck: false, maxlength: maxLength('email') })}</div>
   <div class="col-md-6">${textField(ctx, state, { name: 'pec', label: label(ctx, 'pec'), type: 'email', required: '**', spellcheck: false, maxlength: maxLength('pec') })}</div>
 </div>
-<h2 class="h4 mt-4 mb-4">${tr(lang, { it: 'Per essere ricontattato', en: 'To be called back' })}</h2>
+<h2 class="h4 mt-4 mb-4">${tr(lang, { it: 'Per ricontattarti', en: 'To call you back' })}</h2>
 <p class="small">${tr(lang, {
   it: 'Se serve (ad esempio se l’indirizzo di residenza è diverso da quello negli archivi INPS) il Contact center ti chiamerà al telefono e nella fascia oraria che preferisci.',
   en: 'If needed (for example if the residence address differs from the one in the INPS records) the contact centre will call you on the phone and in the time slot you prefer.',
@@ -482,13 +488,13 @@ export function reviewPage(ctx: PageContext, input: ReviewPageInput): string {
 </section>`;
     });
   const warnings = input.warnings.length
-    ? html`<div class="alert alert-warning" role="status">
+    ? html`<div class="alert alert-warning mb-5" role="status">
   <h2 class="h4">${tr(lang, { it: 'Avvisi', en: 'Warnings' })}</h2>
   <ul class="mb-0">${input.warnings.map((w) => html`<li>${tr(lang, w.message)}</li>`)}</ul>
 </div>`
     : '';
-  const body = html`<div class="row"><div class="col-lg-8">
-${steps(ctx, 'review')}
+  const body = html`${steps(ctx, 'review')}
+<div class="row"><div class="col-lg-8">
 ${heading(ctx, STEP_TITLES.review)}
 ${input.problem ? problemAlert(ctx, input.problem) : ''}
 <div class="callout note"><div class="callout-inner">

@@ -152,7 +152,7 @@ export function csrfOk(req: Request, cookies: Record<string, string>, bodyToken:
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "style-src 'self'",
-  "font-src 'self'",
+  "font-src 'self' data:",
   "img-src 'self' data:",
   "form-action 'self'",
   "base-uri 'none'",

@@ -51,6 +51,7 @@ export function page(ctx: PageContext, opts: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${fullTitle}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetUrl(ctx, 'bootstrap-italia/css/bootstrap-italia.min.css')}">
 <link rel="stylesheet" href="${assetUrl(ctx, 'portal/portal.css')}">
 </head>
@@ -221,7 +222,7 @@ export function selectField(ctx: PageContext, state: FormState, o: SelectFieldOp
   const options = o.options.map(
     (opt) => html`<option value="${opt.value}"${opt.value === value ? html` selected` : ''}>${opt.label}</option>`,
   );
-  return html`<div class="select-wrapper mb-4">
+  return html`<div class="select-wrapper mb-5">
   <label for="${d.id}">${o.label}${mark(o.required ?? false)}</label>
   <select id="${d.id}" name="${o.name}" class="${d.invalid ? 'is-invalid' : ''}"${o.required ? html` required aria-required="true"` : ''}${
     d.invalid ? html` aria-invalid="true"` : ''

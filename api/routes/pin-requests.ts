@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import type { ApiDeps } from '../app';
 import { requireStaff } from '../auth';
-import { createPinRequestService } from '../pin-requests';
+import type { createPinRequestService } from '../pin-requests';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { deliveryPlan, summarisePinRequest, validatePinRequest } from '../../domain/pin-request';
 import { credentialStateQuery, credentialWorkflowId } from '../../workflows/definitions';
@@ -12,9 +12,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The citizen's (or operator's) PIN request: `review` shows the data back without storing
  * anything; `POST /pin-requests` is the confirmation ("Conferma") that stores and starts.
  */
-export function pinRequestRoutes(deps: ApiDeps): Router {
+export function pinRequestRoutes(deps: ApiDeps, service: ReturnType<typeof createPinRequestService>): Router {
   const r = Router();
-  const service = createPinRequestService(deps);
   const now = deps.now ?? (() => new Date());
 
   async function validated(req: Request) {

@@ -415,6 +415,27 @@ describe('the request, step by step', () => {
     expect(early.location).toBe('/portal/request/personal');
   });
 
+  it('lets every valid value fit in its field (maxlength)', async () => {
+    const b = new Browser(portal.url);
+    const c = citizen();
+    const pages: Array<[string, Record<string, string>]> = [
+      ['/portal/request', c.step1],
+      ['/portal/request/personal', c.step2],
+      ['/portal/request/contacts', { ...c.step3, pec: 'maria.rossi@pec.example.it', homePhone: '+39 06 1234 5678' }],
+    ];
+    for (const [path, form] of pages) {
+      const page = await b.get(path);
+      for (const [name, value] of Object.entries(form)) {
+        const input = new RegExp(`<input [^>]*name="${name.replace('.', '\\.')}"[^>]*>`).exec(page.body)?.[0];
+        const max = input && /maxlength="(\d+)"/.exec(input)?.[1];
+        if (max) expect(value.length, `${name} fits maxlength ${max}`).toBeLessThanOrEqual(Number(max));
+      }
+      expect((await b.post(path, { _csrf: csrfOf(page.body), ...form })).status).toBe(303);
+    }
+    const personal = await b.get('/portal/request/personal');
+    expect(personal.body).toMatch(/name="birthProvince" value="RM"[^>]*maxlength="2"/);
+  });
+
   it('sends a visitor without a draft back to step 1', async () => {
     const b = new Browser(portal.url);
     const contacts = await b.get('/portal/request/contacts');
@@ -607,7 +628,7 @@ describe('the review page', () => {
       ...c,
       step3: { ...c.step3, homePhone: '+39 031 950 123', mobile: '', preferredPhone: 'home' },
     });
-    expect(review.body).toContain('class="alert alert-warning"');
+    expect(review.body).toMatch(/class="alert alert-warning[ "]/);
     expect(review.body).toContain('Ti consigliamo di indicare almeno due recapiti tra cellulare, e-mail e PEC');
     expect(review.body).toContain('comune omonimo poi soppresso');
     const en = await b.get('/portal/request/review?lang=en');
