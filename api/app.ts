@@ -24,6 +24,8 @@ export interface ApiDeps {
   eligibilityPolicy: boolean;
   /** Injected so tests can decide what "today" is for date and eligibility checks. */
   now?: () => Date;
+  /** Wakes the workflow starter after a request is accepted (see workflow-starter.ts). */
+  onAccepted?: () => void;
   /** Seals the portal's draft cookie; shared by every API instance (derived from SECRETS_KEY). */
   cookieSecret?: string;
 }

@@ -13,6 +13,7 @@ import { createHmac } from 'node:crypto';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
 import { createApp } from './app';
+import { createWorkflowStarter } from './workflow-starter';
 
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, name: 'api' });
@@ -21,13 +22,16 @@ await migrate(pool);
 const connection = await Connection.connect(temporalConnectionOptions(config));
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
+const policy = { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE };
+const starter = createWorkflowStarter({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, log });
 const app = createApp({
   pool,
   temporal,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   log,
-  policy: { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE },
+  policy,
   eligibilityPolicy: config.ELIGIBILITY_POLICY,
+  onAccepted: starter.kick,
   // A key of its own for the portal cookie, derived so that no extra secret needs managing.
   cookieSecret: createHmac('sha256', loadKeys(config).secrets.keys.get(1)!).update('portal-draft-cookie').digest('base64'),
 });
@@ -42,6 +46,7 @@ async function stop(): Promise<void> {
   log.info('api stopping');
   server.close();
   server.closeIdleConnections();
+  await starter.stop();
   await connection.close();
   await pool.end();
 }

@@ -1,19 +1,13 @@
 /**
- * Accepting a PIN request: validate, store the credential and the request in one transaction,
- * start the credential's workflow. Idempotent by key (given, or derived from the data), so a
- * repeated submission returns the first result and starts nothing new.
+ * Accepting a PIN request: store the credential and the request in one transaction; the
+ * workflow starter then starts the credential's workflow (see workflow-starter.ts). Idempotent
+ * by key (given, or derived from the data), so a repeated submission returns the first result
+ * and starts nothing new.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { withTransaction, type Pool } from '../lib/db';
 import { DomainError, ErrorType, type FieldIssue } from '../domain/errors';
 import { deliveryPlan, type PinRequest } from '../domain/pin-request';
-import {
-  credentialWorkflowId,
-  CREDENTIAL_WORKFLOW_TYPE,
-  type CredentialWorkflowInput,
-  type IssuancePolicy,
-} from '../workflows/definitions';
 
 export interface AcceptedRequest {
   requestId: string;
@@ -25,9 +19,8 @@ export interface AcceptedRequest {
 
 export interface PinRequestServiceDeps {
   pool: Pool;
-  temporal: Client;
-  taskQueue: string;
-  policy: IssuancePolicy;
+  /** Called after a request is stored: wakes the workflow starter. */
+  onAccepted?: () => void;
 }
 
 /** Stable key for "the same request": the normalised data, so field order and spacing do not matter. */
@@ -69,20 +62,6 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
     return rows[0];
   }
 
-  /** Starting is itself idempotent: a duplicate start (retry after a crash) is not an error. */
-  async function ensureWorkflow(credentialId: string): Promise<void> {
-    const input: CredentialWorkflowInput = { credentialId, policy: deps.policy };
-    try {
-      await deps.temporal.workflow.start(CREDENTIAL_WORKFLOW_TYPE, {
-        workflowId: credentialWorkflowId(credentialId),
-        taskQueue: deps.taskQueue,
-        args: [input],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-  }
-
   const accepted = (row: { id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[] }): AcceptedRequest => ({
     requestId: row.id,
     credentialId: row.credential_id,
@@ -99,10 +78,7 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
     ): Promise<{ created: boolean; result: AcceptedRequest }> {
       const key = opts.idempotencyKey ? `key:${opts.idempotencyKey}` : derivedIdempotencyKey(request);
       const previous = await findByKey(key);
-      if (previous) {
-        await ensureWorkflow(previous.credential_id);
-        return { created: false, result: accepted(previous) };
-      }
+      if (previous) return { created: false, result: accepted(previous) };
       const credentialId = randomUUID();
       const requestId = randomUUID();
       try {
@@ -153,7 +129,7 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
         }
         throw err;
       }
-      await ensureWorkflow(credentialId);
+      deps.onAccepted?.();
       return { created: true, result: accepted({ id: requestId, credential_id: credentialId, data: request, warnings }) };
     },
 

@@ -3,12 +3,14 @@
  * server, PostgreSQL, SMTP and SMS sinks, real activities), then the floor: the same workflow
  * shape with no-op activities, started directly, on the same server in the same run.
  *
+ * The sinks, the worker and the API run as separate processes, as they would in production.
  * Prints: accepted requests/s, p50/p99 accept latency, end-to-end issuances/s (first half sent
  * on every channel and the letter rendered into the mail-room batch) and the floor.
  *
  *   BENCH_N=1000 BENCH_CONCURRENCY=32 npm run bench:issuance
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -17,17 +19,12 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createApp } from '../api/app';
 import type { createActivities } from '../activities';
-import { createHttpSmsGateway, createSmtpMailer } from '../activities/channels';
-import { startSmsSink } from '../dev/sinks/sms-sink';
-import { startSmtpSink } from '../dev/sinks/smtp-sink';
 import { createPool } from '../lib/db';
-import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { executableFor, resolveTemporalBinary } from '../lib/temporal-binaries';
 import { makeCitizen } from '../test/support/citizens';
-import { bundleWorkflows, createWorker } from '../worker/worker';
+import { bundleWorkflows } from '../worker/worker';
 import { CREDENTIAL_WORKFLOW_TYPE, DEFAULT_ISSUANCE_POLICY, type CredentialWorkflowInput } from '../workflows/definitions';
 
 const N = Number(process.env.BENCH_N ?? 1000);
@@ -44,39 +41,57 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
   }
 }
 
+/** A free loopback port (bound and released), for the child processes' listeners. */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function spawnTs(script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM') console.error(`${script} exited with ${code ?? signal}`);
+  });
+  return child;
+}
+
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL ?? execFileSync('bash', ['scripts/ensure-postgres.sh'], { encoding: 'utf8' }).trim();
-  // Separate pools, as the API and the worker are separate processes in production.
   const pool = createPool(databaseUrl, 4);
-  const apiPool = createPool(databaseUrl, 20);
-  const workerPool = createPool(databaseUrl, 20, 30_000);
   await migrate(pool);
   const cli = await resolveTemporalBinary('cli', { allowSdkDownload: true });
   const env = await TestWorkflowEnvironment.createLocal({ server: { executable: executableFor(cli), ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } } });
-  const [smtp, sms] = await Promise.all([startSmtpSink({ smtpPort: 0, httpPort: 0 }), startSmsSink({ port: 0 })]);
-  const log = createLogger({ level: 'warn', name: 'bench' });
-  const workflowBundle = await bundleWorkflows();
   const client = env.client as Client;
 
-  // ---- the real stack through the API ----
+  // ---- the real stack through the API: sinks, worker and API each in its own process ----
+  const [smtpPort, smtpHttpPort, smsPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const taskQueue = `bench-${randomUUID()}`;
-  const deps = {
-    pool: workerPool,
-    mailer: createSmtpMailer(`smtp://127.0.0.1:${smtp.smtpPort}?pool=true&maxConnections=8`),
-    sms: createHttpSmsGateway(sms.url),
-    keys: { pepper: randomBytes(32), secrets: { currentId: 1, keys: new Map([[1, randomBytes(32)]]) } },
-    mailFrom: 'bench@pin.example',
-    pecFrom: 'bench@pec.pin.example',
-    mailroomDir: mkdtempSync(path.join(tmpdir(), 'bench-mailroom-')),
-    publicBaseUrl: 'http://bench',
-    log,
+  const stackEnv: NodeJS.ProcessEnv = {
+    LOG_LEVEL: 'warn',
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: '20',
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}?pool=true&maxConnections=8`,
+    SMS_GATEWAY_URL: `http://127.0.0.1:${smsPort}`,
+    API_PORT: String(apiPort),
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-data-')),
+    PIN_PEPPER: randomBytes(32).toString('base64'),
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    SMTP_SINK_PORT: String(smtpPort),
+    SMTP_SINK_HTTP_PORT: String(smtpHttpPort),
+    SMS_SINK_PORT: String(smsPort),
+    SMTP_SINK_STORE: '',
+    SMS_SINK_STORE: '',
   };
-  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle });
-  const running = worker.run();
-  const app = createApp({ pool: apiPool, temporal: client, taskQueue, log, policy: DEFAULT_ISSUANCE_POLICY, eligibilityPolicy: true });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const children = [spawnTs('dev/sinks/main.ts', stackEnv), spawnTs('worker/main.ts', stackEnv), spawnTs('api/main.ts', stackEnv)];
+  const base = `http://127.0.0.1:${apiPort}`;
+  await waitUntil(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 120_000);
+  // The worker registers the same schedule and bundles its workflows; let it reach polling.
+  await new Promise((r) => setTimeout(r, 3_000));
 
   const bodies = Array.from({ length: N }, () => JSON.stringify(makeCitizen()));
   const latencies: number[] = [];
@@ -112,9 +127,16 @@ async function main(): Promise<void> {
   };
   await waitUntil(issued, 30 * 60_000);
   const e2eSeconds = (performance.now() - t0) / 1000;
-  server.close();
-  worker.shutdown();
-  await running;
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          c.once('exit', () => resolve());
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+  const workflowBundle = await bundleWorkflows();
 
   // ---- the floor: same shape, no-op activities, started directly ----
   const floorQueue = `floor-${randomUUID()}`;
@@ -177,9 +199,8 @@ async function main(): Promise<void> {
       `end-to-end / floor  ${fmt((100 * e2eRate) / floorRate)} %`,
     ].join('\n'),
   );
-  deps.mailer.close();
-  await Promise.all([env.teardown(), smtp.close(), sms.close()]);
-  await Promise.all([pool.end(), apiPool.end(), workerPool.end()]);
+  await env.teardown();
+  await pool.end();
 }
 
 main().catch((err) => {

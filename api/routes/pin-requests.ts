@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiDeps } from '../app';
 import { requireStaff } from '../auth';
 import type { createPinRequestService } from '../pin-requests';
@@ -48,7 +49,14 @@ export function pinRequestRoutes(deps: ApiDeps, service: ReturnType<typeof creat
   r.get('/pin-requests/:id', async (req, res) => {
     if (!UUID.test(req.params.id)) throw new DomainError(ErrorType.NotFound, { it: 'Richiesta non trovata.', en: 'Request not found.' });
     const status = await service.status(req.params.id);
-    const credential = await deps.temporal.workflow.getHandle(credentialWorkflowId(status.credentialId)).query(credentialStateQuery);
+    const credential = await deps.temporal.workflow
+      .getHandle(credentialWorkflowId(status.credentialId))
+      .query(credentialStateQuery)
+      .catch((err: unknown) => {
+        // Accepted but not yet started by the workflow starter: the request is queued.
+        if (err instanceof WorkflowNotFoundError) return { credentialId: status.credentialId, state: 'requested' as const };
+        throw err;
+      });
     res.json({ requestId: req.params.id, ...status, credential });
   });
 

@@ -35,8 +35,9 @@ async function call(method: string, path: string, body?: unknown, token?: string
 async function waitForView(credentialId: string, ok: (v: CredentialView) => boolean, timeoutMs = 30_000): Promise<CredentialView> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const v = await stack.client.workflow.getHandle(credentialWorkflowId(credentialId)).query(credentialStateQuery);
-    if (ok(v)) return v;
+    // Not found until the workflow starter has started it.
+    const v = await stack.client.workflow.getHandle(credentialWorkflowId(credentialId)).query(credentialStateQuery).catch(() => undefined);
+    if (v && ok(v)) return v;
     if (Date.now() > until) throw new Error(`timed out; last state ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 100));
   }

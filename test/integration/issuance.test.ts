@@ -52,7 +52,9 @@ async function credentialView(credentialId: string): Promise<CredentialView> {
 
 async function waitForState(credentialId: string, state: CredentialView['state']): Promise<CredentialView> {
   return waitFor(`state ${state}`, async () => {
-    const v = await credentialView(credentialId);
+    // Not found until the workflow starter has started it.
+    const v = await credentialView(credentialId).catch(() => undefined);
+    if (!v) return undefined;
     return v.state === state && v.firstHalf.every((f) => f.state === 'sent') ? v : undefined;
   });
 }

@@ -13,6 +13,7 @@ import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import { createWorkflowStarter } from '../../api/workflow-starter';
 import type { ActivityDeps } from '../../activities';
 import { createHttpSmsGateway, createSmtpMailer } from '../../activities/channels';
 import { createPool, type Pool } from '../../lib/db';
@@ -70,12 +71,15 @@ export async function startTestStack(opts: { policy?: Partial<IssuancePolicy>; e
   const running = worker.run();
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: 'default' });
+  const policy = { ...DEFAULT_ISSUANCE_POLICY, ...opts.policy };
+  const starter = createWorkflowStarter({ pool, temporal: client, taskQueue, policy, log, pollMs: 200 });
   const app = createApp({
     pool,
     temporal: client,
     taskQueue,
     log,
-    policy: { ...DEFAULT_ISSUANCE_POLICY, ...opts.policy },
+    onAccepted: starter.kick,
+    policy,
     eligibilityPolicy: opts.eligibilityPolicy ?? true,
     now: opts.now,
   });
@@ -96,6 +100,7 @@ export async function startTestStack(opts: { policy?: Partial<IssuancePolicy>; e
     smses: (f = {}) => getJson<StoredSms[]>(`${inject('smsUrl')}/api/messages${f.to ? `?to=${encodeURIComponent(f.to)}` : ''}`),
     async stop() {
       server.close();
+      await starter.stop();
       worker.shutdown();
       await running;
       await connection.close();
