@@ -6,6 +6,8 @@ import type { ActivityDeps } from './deps';
 import { createIssuanceActivities } from './issuance';
 import { createMailRoomActivities } from './mailroom';
 import { createNotificationActivities } from './notifications';
+import { createTelephonePinActivities } from './telephone-pin';
+import { createAccessActivities } from './access';
 
 export type { ActivityDeps } from './deps';
 
@@ -14,5 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIssuanceActivities(deps),
     ...createNotificationActivities(deps),
     ...createMailRoomActivities(deps),
+    ...createTelephonePinActivities(deps),
+    ...createAccessActivities(deps),
   };
 }

@@ -15,13 +15,14 @@ import { recordEvent } from './events';
 
 export type Channel = 'sms' | 'email' | 'pec';
 
-interface CredentialRow {
+export interface CredentialRow {
   id: string;
   state: string;
   codice_fiscale: string;
   holder: Holder & Record<string, unknown>;
   contacts: { mobile?: string; homePhone?: string; email?: string; pec?: string; preferredPhone: 'home' | 'mobile'; preferredTimeSlot: string };
   residence: Record<string, unknown>;
+  profile: { category?: string; scheme?: string; intermediary?: boolean };
 }
 
 /** The outbox payload's additional authenticated data: the ciphertext only opens for its row. */
@@ -30,7 +31,7 @@ export const secondHalfAad = (credentialId: string, version: number): string => 
 
 export async function loadCredential(client: PoolClient, credentialId: string, lock = false): Promise<CredentialRow> {
   const { rows } = await client.query<CredentialRow>(
-    `SELECT id, state, codice_fiscale, holder, contacts, residence FROM credentials WHERE id = $1::uuid ${lock ? 'FOR UPDATE' : ''}`,
+    `SELECT id, state, codice_fiscale, holder, contacts, residence, profile FROM credentials WHERE id = $1::uuid ${lock ? 'FOR UPDATE' : ''}`,
     [credentialId],
   );
   if (!rows[0]) throw ApplicationFailure.nonRetryable(`credential ${credentialId} not found`, ErrorType.NotFound);
@@ -52,44 +53,47 @@ function sameResidence(a: Record<string, unknown>, b: Record<string, unknown>): 
   return ['country', 'address', 'city', 'postalCode'].every((k) => norm(a[k]) === norm(b[k]));
 }
 
+/** Inserts one outbox row per channel (or finds them), returning their ids in order. */
+export async function enqueueNotification(
+deps: Pick<ActivityDeps, 'keys'>,
+client: PoolClient,
+  credential: CredentialRow,
+  purpose: string,
+  version: number,
+  render: (channel: Channel) => MessageContent,
+): Promise<{ outboxId: string; channel: Channel }[]> {
+  const out: { outboxId: string; channel: Channel }[] = [];
+  for (const { channel, recipient } of contactChannels(credential.contacts)) {
+    const key = `${credential.id}:${purpose}:${version}:${channel}`;
+    const id = randomUUID();
+    const payload = encryptSecret(deps.keys.secrets, JSON.stringify(render(channel)), outboxAad(id));
+    const messageId = `<${purpose}.${id}@pin.inps.example>`;
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO outbox (id, idempotency_key, credential_id, channel, purpose, recipient, message_id, payload_enc)
+       VALUES ($1::uuid, $2::text, $3::uuid, $4::text, $5::text, $6::text, $7::text, $8::bytea)
+       ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+       RETURNING id`,
+      [id, key, credential.id, channel, purpose, recipient, messageId, payload],
+    );
+    out.push({ outboxId: rows[0]!.id, channel });
+  }
+  return out;
+}
+
 export function createIssuanceActivities(deps: ActivityDeps) {
   const { pool } = deps;
-
-  /** Inserts one outbox row per channel (or finds them), returning their ids in order. */
-  async function enqueue(
-    client: PoolClient,
-    credential: CredentialRow,
-    purpose: string,
-    version: number,
-    render: (channel: Channel) => MessageContent,
-  ): Promise<{ outboxId: string; channel: Channel }[]> {
-    const out: { outboxId: string; channel: Channel }[] = [];
-    for (const { channel, recipient } of contactChannels(credential.contacts)) {
-      const key = `${credential.id}:${purpose}:${version}:${channel}`;
-      const id = randomUUID();
-      const payload = encryptSecret(deps.keys.secrets, JSON.stringify(render(channel)), outboxAad(id));
-      const messageId = `<${purpose}.${id}@pin.inps.example>`;
-      const { rows } = await client.query<{ id: string }>(
-        `INSERT INTO outbox (id, idempotency_key, credential_id, channel, purpose, recipient, message_id, payload_enc)
-         VALUES ($1::uuid, $2::text, $3::uuid, $4::text, $5::text, $6::text, $7::text, $8::bytea)
-         ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
-         RETURNING id`,
-        [id, key, credential.id, channel, purpose, recipient, messageId, payload],
-      );
-      out.push({ outboxId: rows[0]!.id, channel });
-    }
-    return out;
-  }
 
   return {
     /** Reads the plan (channels, address check) and opens a call-back task on a mismatch. */
     async prepareIssuance({ credentialId }: { credentialId: string }): Promise<{ channels: Channel[]; addressMismatch: boolean }> {
       return withTransaction(pool, async (client) => {
         const c = await loadCredential(client, credentialId);
-        const { rows } = await client.query<{ residence: Record<string, unknown> }>(
-          'SELECT residence FROM institute_records WHERE codice_fiscale = $1::text',
+        const { rows } = await client.query<{ residence: Record<string, unknown>; profile: Record<string, unknown> }>(
+          'SELECT residence, profile FROM institute_records WHERE codice_fiscale = $1::text',
           [c.codice_fiscale],
         );
+        // The holder's profile (pensioner, employee, scheme, intermediary) scopes the services later.
+        if (rows[0]) await client.query('UPDATE credentials SET profile = $2::jsonb WHERE id = $1::uuid', [credentialId, JSON.stringify(rows[0].profile)]);
         const addressMismatch = rows[0] !== undefined && !sameResidence(rows[0].residence, c.residence);
         if (addressMismatch) {
           const phone = c.contacts.preferredPhone === 'mobile' ? c.contacts.mobile : c.contacts.homePhone;
@@ -135,7 +139,7 @@ export function createIssuanceActivities(deps: ActivityDeps) {
               encryptSecret(deps.keys.secrets, second, secondHalfAad(credentialId, pinVersion)),
             ],
           );
-          await enqueue(client, c, 'first-half', pinVersion, (channel) => firstHalfMessage(c.holder, first, channel));
+          await enqueueNotification(deps, client, c, 'first-half', pinVersion, (channel) => firstHalfMessage(c.holder, first, channel));
           await client.query(
             `INSERT INTO letters (id, credential_id, pin_version, seq, reason) VALUES ($1::uuid, $2::uuid, $3::int, 1, 'initial')`,
             [randomUUID(), credentialId, pinVersion],
@@ -173,7 +177,7 @@ export function createIssuanceActivities(deps: ActivityDeps) {
     async enqueueReminder({ credentialId, pinVersion }: { credentialId: string; pinVersion: number }): Promise<{ outboxIds: string[] }> {
       return withTransaction(pool, async (client) => {
         const c = await loadCredential(client, credentialId);
-        const rows = await enqueue(client, c, 'reminder', pinVersion, (channel) => reminderMessage(c.holder, deps.publicBaseUrl, channel));
+        const rows = await enqueueNotification(deps, client, c, 'reminder', pinVersion, (channel) => reminderMessage(c.holder, deps.publicBaseUrl, channel));
         await recordEvent(client, credentialId, 'reminder_queued', 'system', { pinVersion }, `${credentialId}:reminder:${pinVersion}`);
         return { outboxIds: rows.map((r) => r.outboxId) };
       });

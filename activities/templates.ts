@@ -65,3 +65,26 @@ export function reminderMessage(holder: Holder, portalUrl: string, channel: 'sms
     ].join('\n'),
   };
 }
+
+export function expiryReminderMessage(holder: Holder, expiresOn: string, portalUrl: string, channel: 'sms' | 'email' | 'pec'): MessageContent {
+  if (channel === 'sms') {
+    return { subject: '', text: `INPS: il PIN scade il ${expiresOn} / your PIN expires on ${expiresOn}. ${portalUrl}/portal` };
+  }
+  return {
+    subject: 'INPS – Il Suo PIN sta per scadere / Your PIN is about to expire',
+    text: [
+      `Gentile ${holder.name} ${holder.surname},`,
+      '',
+      `il Suo PIN scade il ${expiresOn}. Al primo accesso dopo la scadenza una procedura guidata Le`,
+      'assegnerà un nuovo PIN con gli stessi servizi.',
+      '',
+      `Dear ${holder.name} ${holder.surname},`,
+      '',
+      `your PIN expires on ${expiresOn}. At your first access after that date a guided procedure will give`,
+      'you a new PIN with the same services.',
+      '',
+      `${portalUrl}/portal`,
+      'INPS – Servizio PIN',
+    ].join('\n'),
+  };
+}

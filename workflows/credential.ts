@@ -1,24 +1,32 @@
 /**
  * One workflow per credential (`pin-<credentialId>`): the whole life of a PIN.
  *
- * This file covers the request and the initial issuance: the 16-character PIN is generated and
- * hashed inside an activity; the first half goes to the citizen's contacts through the outbox,
- * the second half is posted; then the workflow waits for the first access with a deadline, a
- * reminder and a bounded number of new letters. No secret ever passes through this code.
+ * Issuance: the 16-character PIN is generated and hashed inside an activity; the first half
+ * goes to the citizen's contacts through the outbox, the second half is posted; then the
+ * workflow waits for the first access with a deadline, a reminder and a bounded number of new
+ * letters. Access: the first access activates the personal 8-character PIN; it expires after 6
+ * months (3 for an intermediary) with a reminder 14 days before; the guided regeneration starts a
+ * new cycle, and each cycle continues as new so the history stays short over years.
+ * No secret ever passes through this code: the API hashes PINs and passes version numbers.
  */
 import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { createActivities } from '../activities';
 import {
+  completeFirstAccessUpdate,
   credentialStateQuery,
+  DEFAULT_ACCESS_POLICY,
   letterDispatchedSignal,
+  regeneratePinUpdate,
   requestNewLetterUpdate,
+  type ActiveCycle,
   type CredentialView,
   type CredentialWorkflowInput,
 } from './definitions';
@@ -44,17 +52,23 @@ const delivery = proxyActivities<Activities>({
 
 export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Promise<CredentialView> {
   const { credentialId, policy } = input;
+  const access = input.access ?? DEFAULT_ACCESS_POLICY;
   const view: CredentialView = {
     credentialId,
-    state: 'requested',
-    pinType: 'ordinary',
-    pinVersion: 0,
+    state: input.resume?.state ?? 'requested',
+    pinType: input.resume?.pinType ?? 'ordinary',
+    pinVersion: input.resume?.pinVersion ?? 0,
     firstHalf: [],
     letters: [],
     addressMismatch: false,
     reminderSent: false,
-    simplifiedScope: policy.simplifiedProcedure,
+    simplifiedScope: policy.simplifiedProcedure && !input.resume,
+    pinExpiresAt: input.resume?.pinExpiresAt,
+    expiryReminderSent: false,
+    cycle: input.resume?.cycle ?? 0,
   };
+  /** Bumped by every update that activates a PIN, to wake the waits below. */
+  let activations = 0;
   /** Workflow time (ms) of each new letter requested by the citizen, for the resend limits. */
   const resendTimes: number[] = [];
   let lastDispatchAt: number | undefined;
@@ -107,6 +121,50 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
     },
   );
 
+  const activate = async (pinVersion: number, reason: 'first_access' | 'regeneration') => {
+    const { pinExpiresAt } = await db.activatePersonalPin({
+      credentialId,
+      pinVersion,
+      previousVersion: view.pinVersion,
+      reason,
+      citizenMonths: access.citizenPinValidityMonths,
+      intermediaryMonths: access.intermediaryPinValidityMonths,
+    });
+    view.pinVersion = pinVersion;
+    view.pinExpiresAt = pinExpiresAt;
+    view.expiryReminderSent = false;
+    view.state = 'active';
+    view.simplifiedScope = false;
+    view.cycle = (view.cycle ?? 0) + 1;
+    activations++;
+    return { pinExpiresAt };
+  };
+  // A handler that is waiting on its activity has moved the state on already (checked here
+  // and again in the handler, because two updates can both pass the validator).
+  let activating = false;
+  const refuseActivation = (allowed: CredentialView['state'][], pinVersion: number) => {
+    if (activating || !allowed.includes(view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
+    if (!Number.isInteger(pinVersion) || pinVersion <= view.pinVersion) throw ApplicationFailure.nonRetryable('STALE_VERSION', 'CONFLICT');
+  };
+  const activateOnce = async (allowed: CredentialView['state'][], pinVersion: number, reason: 'first_access' | 'regeneration') => {
+    refuseActivation(allowed, pinVersion);
+    activating = true;
+    try {
+      return await activate(pinVersion, reason);
+    } finally {
+      activating = false;
+    }
+  };
+  const WAITING_FIRST_ACCESS: CredentialView['state'][] = ['awaiting_first_access', 'awaiting_letter_dispatch'];
+  setHandler(completeFirstAccessUpdate, ({ pinVersion }) => activateOnce(WAITING_FIRST_ACCESS, pinVersion, 'first_access'), {
+    validator: ({ pinVersion }) => refuseActivation(WAITING_FIRST_ACCESS, pinVersion),
+  });
+  setHandler(regeneratePinUpdate, ({ pinVersion }) => activateOnce(['pin_expired'], pinVersion, 'regeneration'), {
+    validator: ({ pinVersion }) => refuseActivation(['pin_expired'], pinVersion),
+  });
+
+  if (input.resume) return activeCycles(input, view, () => activations);
+
   view.state = 'issuing';
   const plan = await db.prepareIssuance({ credentialId });
   view.addressMismatch = plan.addressMismatch;
@@ -135,14 +193,14 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
   }
 
   await db.queueLetter({ letterId: issued.letterId });
-  view.state = 'awaiting_letter_dispatch';
-  await condition(() => lastDispatchAt !== undefined);
-  view.state = 'awaiting_first_access';
+  if (activations === 0) view.state = 'awaiting_letter_dispatch';
+  await condition(() => lastDispatchAt !== undefined || activations > 0);
+  if (activations === 0) view.state = 'awaiting_first_access';
 
   // Wait for the first access. The deadline runs from the latest dispatched letter; the reminder
   // (offering a new letter) goes once, counted from the first dispatch.
-  const firstDispatchAt = lastDispatchAt!;
-  for (;;) {
+  const firstDispatchAt = lastDispatchAt ?? Date.now();
+  while (activations === 0) {
     const now = Date.now();
     const deadline = lastDispatchAt! + msToNumber(policy.firstAccessDeadline);
     const reminderAt = firstDispatchAt + msToNumber(policy.reminderAfter);
@@ -156,12 +214,54 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
     }
     const wakeAt = view.reminderSent ? deadline : Math.min(reminderAt, deadline);
     const seen = dispatchCount;
-    await condition(() => dispatchCount !== seen, wakeAt - now);
+    await condition(() => dispatchCount !== seen || activations > 0, wakeAt - now);
   }
 
-  await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
-  view.state = 'expired';
   await firstHalfDelivered;
+  if (activations === 0) {
+    await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
+    view.state = 'expired';
+    await condition(allHandlersFinished);
+    return view;
+  }
+  return activeCycles(input, view, () => activations);
+}
+
+/**
+ * The personal PIN's cycle: reminder 14 days before expiry, expiry, then (whenever the holder
+ * comes back) the guided regeneration; the next cycle continues as new with a short history.
+ */
+async function activeCycles(input: CredentialWorkflowInput, view: CredentialView, activations: () => number): Promise<CredentialView> {
+  const access = input.access ?? DEFAULT_ACCESS_POLICY;
+  const { credentialId } = input;
+  const startCount = activations();
+  const expiresAt = () => Date.parse(view.pinExpiresAt!);
+
+  if (view.state === 'active') {
+    const reminderAt = expiresAt() - msToNumber(access.expiryReminderBefore);
+    if (Date.now() < reminderAt) await condition(() => activations() !== startCount, reminderAt - Date.now());
+    if (activations() === startCount && view.state === 'active' && !view.expiryReminderSent) {
+      view.expiryReminderSent = true;
+      const { outboxIds } = await db.enqueueExpiryReminder({ credentialId, pinVersion: view.pinVersion, pinExpiresAt: view.pinExpiresAt! });
+      for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
+    }
+    if (activations() === startCount && Date.now() < expiresAt()) {
+      await condition(() => activations() !== startCount, expiresAt() - Date.now());
+    }
+    if (activations() === startCount) {
+      await db.expirePersonalPin({ credentialId, pinVersion: view.pinVersion });
+      view.state = 'pin_expired';
+    }
+  }
+  // Expired: wait, without a deadline, for the holder's next access and its regeneration.
+  await condition(() => activations() !== startCount);
   await condition(allHandlersFinished);
-  return view;
+  const next: ActiveCycle = {
+    state: 'active',
+    pinVersion: view.pinVersion,
+    pinType: view.pinType,
+    pinExpiresAt: view.pinExpiresAt!,
+    cycle: view.cycle ?? 1,
+  };
+  return continueAsNew<typeof pinCredentialWorkflow>({ ...input, access, resume: next });
 }

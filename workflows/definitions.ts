@@ -31,10 +31,39 @@ export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
   firstHalfAlertAfter: '12 hours',
 };
 
+/** Life of the personal 8-character PIN (DESIGN §2 "Expiry"). */
+export interface AccessPolicy {
+  /** Calendar months a citizen's PIN lasts. */
+  citizenPinValidityMonths: number;
+  /** Calendar months an institutional intermediary's PIN lasts. */
+  intermediaryPinValidityMonths: number;
+  /** How long before expiry the holder is reminded. */
+  expiryReminderBefore: string;
+}
+
+export const DEFAULT_ACCESS_POLICY: AccessPolicy = {
+  citizenPinValidityMonths: 6,
+  intermediaryPinValidityMonths: 3,
+  expiryReminderBefore: '14 days',
+};
+
+/** Where a continued-as-new run picks up: the credential is past issuance. */
+export interface ActiveCycle {
+  state: 'active' | 'pin_expired';
+  pinVersion: number;
+  pinType: 'ordinary' | 'dispositivo';
+  pinExpiresAt: string;
+  cycle: number;
+}
+
 export interface CredentialWorkflowInput {
   /** Pseudonymous id: the workflow id is `pin-<credentialId>`; no personal data in ids. */
   credentialId: string;
   policy: IssuancePolicy;
+  /** Absent in runs started before access existed: the defaults apply. */
+  access?: AccessPolicy;
+  /** Set by continue-as-new: each PIN cycle is a fresh run with a short history. */
+  resume?: ActiveCycle;
 }
 
 export type CredentialState =
@@ -43,6 +72,7 @@ export type CredentialState =
   | 'awaiting_letter_dispatch'
   | 'awaiting_first_access'
   | 'active'
+  | 'pin_expired'
   | 'expired'
   | 'revoked';
 
@@ -68,6 +98,11 @@ export interface CredentialView {
   reminderSent: boolean;
   firstAccessDeadline?: string;
   simplifiedScope: boolean;
+  /** When the personal PIN expires (after the first access). */
+  pinExpiresAt?: string;
+  expiryReminderSent?: boolean;
+  /** PIN cycles completed (first access, then one per regeneration). */
+  cycle?: number;
 }
 
 export interface LetterDispatched {
@@ -85,6 +120,14 @@ export const credentialStateQuery = defineQuery<CredentialView>('state');
 export const letterDispatchedSignal = defineSignal<[LetterDispatched]>('letterDispatched');
 /** "I did not get my letter": a new letter with the same second half, within the limits. */
 export const requestNewLetterUpdate = defineUpdate<NewLetterResult, [{ requestedBy: string }]>('requestNewLetter');
+
+/**
+ * The API has verified the initial PIN and stored the new personal PIN's hash as a pending
+ * version; the workflow activates it. Carries a version number only, never a secret.
+ */
+export const completeFirstAccessUpdate = defineUpdate<{ pinExpiresAt: string }, [{ pinVersion: number }]>('completeFirstAccess');
+/** Same for the guided regeneration after expiry: the new PIN keeps type and access. */
+export const regeneratePinUpdate = defineUpdate<{ pinExpiresAt: string }, [{ pinVersion: number }]>('regeneratePin');
 
 export const credentialWorkflowId = (credentialId: string): string => `pin-${credentialId}`;
 

@@ -1,0 +1,94 @@
+/**
+ * Activities of the personal PIN's life: activation (first access or regeneration), the
+ * reminder before expiry, expiry. The PIN itself was hashed by the API; these only move rows
+ * between states, so they are idempotent by (credential, version).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { withTransaction, type PoolClient } from '../lib/db';
+import { appendAudit } from '../lib/audit';
+import { ErrorType } from '../domain/errors';
+import type { ActivityDeps } from './deps';
+import { recordEvent } from './events';
+import { enqueueNotification, loadCredential } from './issuance';
+import { expiryReminderMessage } from './templates';
+
+/** Ends every live session of a credential: its PIN changed, expired or was revoked. */
+export async function endSessions(client: PoolClient, credentialId: string, reason: string): Promise<void> {
+  await client.query(`UPDATE sessions SET revoked_at = now(), revoked_reason = $2::text WHERE credential_id = $1::uuid AND revoked_at IS NULL`, [
+    credentialId,
+    reason,
+  ]);
+}
+
+export function createAccessActivities(deps: ActivityDeps) {
+  const { pool } = deps;
+  return {
+    /**
+     * Makes a pending personal PIN the credential's PIN: older versions are superseded (their
+     * pending posted half wiped), sessions on the old PIN end, the expiry is set in calendar
+     * months (fewer for an institutional intermediary). Returns the expiry only.
+     */
+    async activatePersonalPin(input: {
+      credentialId: string;
+      pinVersion: number;
+      previousVersion: number;
+      reason: 'first_access' | 'regeneration';
+      citizenMonths: number;
+      intermediaryMonths: number;
+    }): Promise<{ pinExpiresAt: string }> {
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, input.credentialId, true);
+        const months = c.profile?.intermediary ? input.intermediaryMonths : input.citizenMonths;
+        const { rows } = await client.query<{ status: string; expires_at: Date | null }>(
+          `SELECT status, expires_at FROM pin_secrets WHERE credential_id = $1::uuid AND version = $2::int AND kind = 'personal'`,
+          [input.credentialId, input.pinVersion],
+        );
+        const row = rows[0];
+        if (!row) throw ApplicationFailure.nonRetryable(`personal PIN version ${input.pinVersion} not found`, ErrorType.NotFound);
+        if (row.status === 'active' && row.expires_at) return { pinExpiresAt: row.expires_at.toISOString() };
+        if (row.status !== 'pending') throw ApplicationFailure.nonRetryable(`PIN version ${input.pinVersion} is ${row.status}`, ErrorType.Conflict);
+
+        const activated = await client.query<{ expires_at: Date }>(
+          `UPDATE pin_secrets SET status = 'active', activated_at = now(), expires_at = now() + make_interval(months => $3::int)
+            WHERE credential_id = $1::uuid AND version = $2::int RETURNING expires_at`,
+          [input.credentialId, input.pinVersion, months],
+        );
+        await client.query(
+          `UPDATE pin_secrets SET status = 'superseded', superseded_at = coalesce(superseded_at, now()), second_half_enc = NULL
+            WHERE credential_id = $1::uuid AND version < $2::int AND status <> 'superseded'`,
+          [input.credentialId, input.pinVersion],
+        );
+        await client.query(`UPDATE credentials SET state = 'active', updated_at = now() WHERE id = $1::uuid`, [input.credentialId]);
+        await endSessions(client, input.credentialId, 'pin_changed');
+        const pinExpiresAt = activated.rows[0]!.expires_at.toISOString();
+        await recordEvent(client, input.credentialId, input.reason, 'citizen', { pinVersion: input.pinVersion, pinExpiresAt }, `${input.credentialId}:activated:${input.pinVersion}`);
+        await appendAudit(client, { actor: 'citizen', action: input.reason, subject: input.credentialId, decision: 'pin_activated', detail: { pinVersion: input.pinVersion } });
+        return { pinExpiresAt };
+      });
+    },
+
+    async enqueueExpiryReminder(input: { credentialId: string; pinVersion: number; pinExpiresAt: string }): Promise<{ outboxIds: string[] }> {
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, input.credentialId);
+        const day = new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', dateStyle: 'short' }).format(new Date(input.pinExpiresAt));
+        const rows = await enqueueNotification(deps, client, c, 'expiry-reminder', input.pinVersion, (channel) =>
+          expiryReminderMessage(c.holder, day, deps.publicBaseUrl, channel),
+        );
+        return { outboxIds: rows.map((r) => r.outboxId) };
+      });
+    },
+
+    async expirePersonalPin(input: { credentialId: string; pinVersion: number }): Promise<void> {
+      await withTransaction(pool, async (client) => {
+        const { rowCount } = await client.query(
+          `UPDATE credentials SET state = 'pin_expired', updated_at = now() WHERE id = $1::uuid AND state = 'active'`,
+          [input.credentialId],
+        );
+        if (rowCount) {
+          await endSessions(client, input.credentialId, 'pin_expired');
+          await recordEvent(client, input.credentialId, 'pin_expired', 'system', { pinVersion: input.pinVersion }, `${input.credentialId}:pin-expired:${input.pinVersion}`);
+        }
+      });
+    },
+  };
+}
