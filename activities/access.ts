@@ -35,6 +35,8 @@ export function createAccessActivities(deps: ActivityDeps) {
       reason: 'first_access' | 'regeneration';
       citizenMonths: number;
       intermediaryMonths: number;
+      /** Test and drill override of the calendar months. */
+      validityMs?: number;
     }): Promise<{ pinExpiresAt: string }> {
       return withTransaction(pool, async (client) => {
         const c = await loadCredential(client, input.credentialId, true);
@@ -49,9 +51,10 @@ export function createAccessActivities(deps: ActivityDeps) {
         if (row.status !== 'pending') throw ApplicationFailure.nonRetryable(`PIN version ${input.pinVersion} is ${row.status}`, ErrorType.Conflict);
 
         const activated = await client.query<{ expires_at: Date }>(
-          `UPDATE pin_secrets SET status = 'active', activated_at = now(), expires_at = now() + make_interval(months => $3::int)
+          `UPDATE pin_secrets SET status = 'active', activated_at = now(),
+                  expires_at = now() + CASE WHEN $4::bigint IS NULL THEN make_interval(months => $3::int) ELSE make_interval(secs => $4::bigint / 1000.0) END
             WHERE credential_id = $1::uuid AND version = $2::int RETURNING expires_at`,
-          [input.credentialId, input.pinVersion, months],
+          [input.credentialId, input.pinVersion, months, input.validityMs ?? null],
         );
         await client.query(
           `UPDATE pin_secrets SET status = 'superseded', superseded_at = coalesce(superseded_at, now()), second_half_enc = NULL

@@ -12,8 +12,11 @@ import { healthRoutes } from './routes/health';
 import { pinRequestRoutes } from './routes/pin-requests';
 import { mailRoomRoutes } from './routes/mailroom';
 import { contactCentreRoutes } from './routes/contact-centre';
+import { telephonePinRoutes } from './routes/telephone-pins';
 import { createPinRequestService } from './pin-requests';
 import { portalRoutes } from './portal';
+import { firstAccessRoutes } from './routes/first-access';
+import { sessionRoutes } from './routes/sessions';
 
 export interface ApiDeps {
   pool: Pool;
@@ -24,6 +27,10 @@ export interface ApiDeps {
   eligibilityPolicy: boolean;
   /** Injected so tests can decide what "today" is for date and eligibility checks. */
   now?: () => Date;
+  /** The PIN hashing pepper (kept outside the database). */
+  pepper: Buffer;
+  /** Identity broker's Ed25519 public key (PEM); without it telephone-PIN creation answers 503. */
+  identityBrokerPublicKey?: string;
   /** Wakes the workflow starter after a request is accepted (see workflow-starter.ts). */
   onAccepted?: () => void;
   /** Seals the portal's draft cookie; shared by every API instance (derived from SECRETS_KEY). */
@@ -45,6 +52,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api', pinRequestRoutes(deps, pinRequests));
   app.use('/api', mailRoomRoutes(deps));
   app.use('/api', contactCentreRoutes(deps));
+  app.use('/api', telephonePinRoutes(deps));
+  app.use('/api', firstAccessRoutes(deps));
+  app.use('/api', sessionRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

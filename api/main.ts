@@ -24,16 +24,19 @@ const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }
 
 const policy = { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE };
 const starter = createWorkflowStarter({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, log });
+const keys = loadKeys(config);
 const app = createApp({
   pool,
+  pepper: keys.pepper,
   temporal,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   log,
   policy,
   eligibilityPolicy: config.ELIGIBILITY_POLICY,
   onAccepted: starter.kick,
+  identityBrokerPublicKey: config.IDENTITY_BROKER_PUBLIC_KEY,
   // A key of its own for the portal cookie, derived so that no extra secret needs managing.
-  cookieSecret: createHmac('sha256', loadKeys(config).secrets.keys.get(1)!).update('portal-draft-cookie').digest('base64'),
+  cookieSecret: createHmac('sha256', keys.secrets.keys.get(1)!).update('portal-draft-cookie').digest('base64'),
 });
 const server = app.listen(config.API_PORT, config.API_HOST, () => {
   log.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');

@@ -8,13 +8,15 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { withTransaction, type Pool } from '../lib/db';
 import type { Logger } from '../lib/logger';
-import { CREDENTIAL_WORKFLOW_TYPE, credentialWorkflowId, type CredentialWorkflowInput, type IssuancePolicy } from '../workflows/definitions';
+import { CREDENTIAL_WORKFLOW_TYPE, credentialWorkflowId, type AccessPolicy, type CredentialWorkflowInput, type IssuancePolicy } from '../workflows/definitions';
 
 export interface WorkflowStarterDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
   policy: IssuancePolicy;
+  /** Absent: the workflow's defaults (6 and 3 calendar months). */
+  access?: AccessPolicy;
   log: Logger;
   /** Rows claimed per transaction, and started concurrently. */
   batchSize?: number;
@@ -29,8 +31,8 @@ export interface WorkflowStarter {
   stop(): Promise<void>;
 }
 
-export async function startCredentialWorkflow(deps: Pick<WorkflowStarterDeps, 'temporal' | 'taskQueue' | 'policy'>, credentialId: string): Promise<void> {
-  const input: CredentialWorkflowInput = { credentialId, policy: deps.policy };
+export async function startCredentialWorkflow(deps: Pick<WorkflowStarterDeps, 'temporal' | 'taskQueue' | 'policy' | 'access'>, credentialId: string): Promise<void> {
+  const input: CredentialWorkflowInput = { credentialId, policy: deps.policy, ...(deps.access ? { access: deps.access } : {}) };
   try {
     await deps.temporal.workflow.start(CREDENTIAL_WORKFLOW_TYPE, {
       workflowId: credentialWorkflowId(credentialId),

@@ -73,3 +73,14 @@ export function validationError(fields: FieldIssue[]): DomainError {
     fields,
   );
 }
+
+/**
+ * The one answer to a failed PIN check, whether the codice fiscale is unknown or the PIN is
+ * wrong, so the answer never tells which codici fiscali have a PIN.
+ */
+export function invalidCredentialsError(): DomainError {
+  return new DomainError(ErrorType.Unauthenticated, {
+    it: 'Codice fiscale o PIN non corretti.',
+    en: 'The codice fiscale or the PIN is not correct.',
+  });
+}

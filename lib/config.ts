@@ -51,6 +51,8 @@ const schema = z.object({
   /** AES-256-GCM key for secrets held at rest until delivered (outbox payloads, pending halves). */
   SECRETS_KEY: key32.optional(),
 
+  /** Identity broker's Ed25519 public key (PEM) for SPID/CIE/CNS assertions; without it telephone PINs cannot be created. */
+  IDENTITY_BROKER_PUBLIC_KEY: z.string().optional(),
   ELIGIBILITY_POLICY: bool.default(true),
   SIMPLIFIED_PROCEDURE: bool.default(false),
 });

@@ -129,6 +129,7 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
       reason,
       citizenMonths: access.citizenPinValidityMonths,
       intermediaryMonths: access.intermediaryPinValidityMonths,
+      ...(access.pinValidityOverride ? { validityMs: msToNumber(access.pinValidityOverride) } : {}),
     });
     view.pinVersion = pinVersion;
     view.pinExpiresAt = pinExpiresAt;

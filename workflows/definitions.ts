@@ -39,6 +39,8 @@ export interface AccessPolicy {
   intermediaryPinValidityMonths: number;
   /** How long before expiry the holder is reminded. */
   expiryReminderBefore: string;
+  /** A fixed validity instead of calendar months: for tests and drills, never set in production. */
+  pinValidityOverride?: string;
 }
 
 export const DEFAULT_ACCESS_POLICY: AccessPolicy = {

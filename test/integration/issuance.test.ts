@@ -8,9 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueStaffToken } from '../../api/auth';
 import { keyedHashMatches } from '../../activities/secrets';
-import { credentialStateQuery, credentialWorkflowId, type CredentialView } from '../../workflows/definitions';
+import { credentialWorkflowId, type CredentialView } from '../../workflows/definitions';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
-import { pdfText } from '../support/pdf';
+import { halfFrom, requestAndCollect as requestAndCollectFor, waitForView, type Issued } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -36,59 +36,11 @@ async function post(path: string, body: unknown, headers: Record<string, string>
   return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function credentialView(credentialId: string): Promise<CredentialView> {
-  return stack.client.workflow.getHandle(credentialWorkflowId(credentialId)).query(credentialStateQuery);
-}
-
 async function waitForState(credentialId: string, state: CredentialView['state']): Promise<CredentialView> {
-  return waitFor(`state ${state}`, async () => {
-    // Not found until the workflow starter has started it.
-    const v = await credentialView(credentialId).catch(() => undefined);
-    if (!v) return undefined;
-    return v.state === state && v.firstHalf.every((f) => f.state === 'sent') ? v : undefined;
-  });
+  return waitForView(stack, credentialId, (v) => v.state === state && v.firstHalf.every((f) => f.state === 'sent'));
 }
 
-/** The 8 characters printed after a label, with the spacing of the messages removed. */
-function halfFrom(text: string): string {
-  const m = /(?:PIN is|PIN è|PIN \/ first part of your PIN):\s*([A-Z0-9]{4}\s?[A-Z0-9]{4})/.exec(text);
-  if (!m) throw new Error(`no half-PIN in: ${text.slice(0, 200)}`);
-  return m[1]!.replace(/\s/g, '');
-}
-
-interface Issued {
-  citizen: CitizenRequest;
-  credentialId: string;
-  requestId: string;
-  firstHalf: string;
-  secondHalf: string;
-}
-
-async function requestAndCollect(citizen: CitizenRequest): Promise<Issued> {
-  const res = await post('/api/pin-requests', citizen);
-  expect(res.status).toBe(202);
-  const { credentialId, requestId } = res.body as { credentialId: string; requestId: string };
-  const view = await waitForState(credentialId, 'awaiting_letter_dispatch');
-  const sms = await stack.smses({ to: citizen.mobile });
-  expect(sms).toHaveLength(1);
-  const firstHalf = halfFrom(sms[0]!.text);
-  const letterId = view.letters[0]!.letterId;
-  const { rows } = await stack.pool.query<{ file_path: string }>('SELECT file_path FROM letters WHERE id = $1::uuid', [letterId]);
-  const text = await pdfText(new Uint8Array(await readFile(rows[0]!.file_path)));
-  const m = /Second part of the PIN\s+([A-Z0-9](?:\s*[A-Z0-9]){7})/.exec(text);
-  expect(m, text).not.toBeNull();
-  return { citizen, credentialId, requestId, firstHalf, secondHalf: m![1]!.replace(/\s/g, '') };
-}
+const requestAndCollect = (citizen: CitizenRequest) => requestAndCollectFor(stack, citizen);
 
 describe('PIN request and initial issuance', () => {
   let issued: Issued;

@@ -19,7 +19,7 @@ import { createHttpSmsGateway, createSmtpMailer } from '../../activities/channel
 import { createPool, type Pool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { createWorker } from '../../worker/worker';
-import { DEFAULT_ISSUANCE_POLICY, type IssuancePolicy } from '../../workflows/definitions';
+import { DEFAULT_ACCESS_POLICY, DEFAULT_ISSUANCE_POLICY, type AccessPolicy, type IssuancePolicy } from '../../workflows/definitions';
 import type { StoredMail } from '../../dev/sinks/smtp-sink';
 import type { StoredSms } from '../../dev/sinks/sms-sink';
 
@@ -36,7 +36,9 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(opts: { policy?: Partial<IssuancePolicy>; eligibilityPolicy?: boolean; now?: () => Date } = {}): Promise<TestStack> {
+export async function startTestStack(
+  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string } = {},
+): Promise<TestStack> {
   const logLines: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, cb) {
@@ -72,9 +74,11 @@ export async function startTestStack(opts: { policy?: Partial<IssuancePolicy>; e
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: 'default' });
   const policy = { ...DEFAULT_ISSUANCE_POLICY, ...opts.policy };
-  const starter = createWorkflowStarter({ pool, temporal: client, taskQueue, policy, log, pollMs: 200 });
+  const access = opts.access ? { ...DEFAULT_ACCESS_POLICY, ...opts.access } : undefined;
+  const starter = createWorkflowStarter({ pool, temporal: client, taskQueue, policy, access, log, pollMs: 200 });
   const app = createApp({
     pool,
+    pepper: deps.keys.pepper,
     temporal: client,
     taskQueue,
     log,
@@ -82,6 +86,7 @@ export async function startTestStack(opts: { policy?: Partial<IssuancePolicy>; e
     policy,
     eligibilityPolicy: opts.eligibilityPolicy ?? true,
     now: opts.now,
+    identityBrokerPublicKey: opts.identityBrokerPublicKey,
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

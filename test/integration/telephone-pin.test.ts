@@ -1,0 +1,420 @@
+/**
+ * Telephone PINs through the HTTP API on the real servers (Temporal dev server, PostgreSQL):
+ * citizens authenticated by a test-signed identity-broker assertion create and revoke them;
+ * contact-centre operators verify callers with them. Forged, misdirected, expired and replayed
+ * assertions are refused; one PIN is active at a time; wrong PINs lock it; the plaintext never
+ * reaches a workflow history, a table, the audit log or a log line.
+ */
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { issueStaffToken } from '../../api/auth';
+import type { IdentityAssertionClaims } from '../../api/identity-broker';
+import { createApp } from '../../api/app';
+import { hashPin, verifyPin } from '../../activities/pin-hash';
+import { generateTelephonePin, MAX_FAILED_VERIFICATIONS } from '../../api/telephone-pins';
+import { DEFAULT_ISSUANCE_POLICY } from '../../workflows/definitions';
+import {
+  TELEPHONE_PIN_WORKFLOW_TYPE,
+  telephonePinStateQuery,
+  telephonePinWorkflowId,
+  type TelephonePinView,
+  type TelephonePinWorkflowInput,
+} from '../../workflows/telephone-pin-definitions';
+import { makeCitizen } from '../support/citizens';
+import { newBrokerKeys, signAssertion, type BrokerKeys } from '../support/identity-broker';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+let broker: BrokerKeys;
+let operatorToken: string;
+let supervisorToken: string;
+let clerkToken: string;
+/** Every PIN shown in this file, to look for afterwards wherever it must not be. */
+const shownPins: { telephonePinId: string; pin: string }[] = [];
+const usedAssertions: string[] = [];
+
+beforeAll(async () => {
+  broker = newBrokerKeys();
+  stack = await startTestStack({ identityBrokerPublicKey: broker.publicKeyPem });
+  operatorToken = await issueStaffToken(stack.pool, 'op-telpin-test', 'operator');
+  supervisorToken = await issueStaffToken(stack.pool, 'sup-telpin-test', 'supervisor');
+  clerkToken = await issueStaffToken(stack.pool, 'clerk-telpin-test', 'clerk');
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
+type Body = Record<string, any>;
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, baseUrl = stack.baseUrl) {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
+}
+
+function assertionFor(codiceFiscale: string, claims: Partial<IdentityAssertionClaims> = {}): string {
+  const token = signAssertion(broker.privateKey, { sub: codiceFiscale, ...claims });
+  usedAssertions.push(token);
+  return token;
+}
+
+async function create(codiceFiscale: string, validity = '1d', claims = {}) {
+  const res = await call('POST', '/api/telephone-pins', { assertion: assertionFor(codiceFiscale, claims), validity });
+  if (res.status === 201) shownPins.push({ telephonePinId: res.body.telephonePinId as string, pin: res.body.pin as string });
+  return res;
+}
+
+const verify = (codiceFiscale: string, telephonePin: string, token: string | null = operatorToken) =>
+  call('POST', '/api/contact-centre/verify-caller', { codiceFiscale, telephonePin }, token ? { authorization: `Bearer ${token}` } : {});
+
+const revoke = (telephonePinId: string, codiceFiscale: string) =>
+  call('DELETE', `/api/telephone-pins/${telephonePinId}`, undefined, { authorization: `Bearer ${assertionFor(codiceFiscale)}` });
+
+const wrongPinFor = (pin: string): string => pin.slice(0, 7) + String((Number(pin[7]) + 1) % 10);
+
+async function row(telephonePinId: string) {
+  const { rows } = await stack.pool.query<{
+    status: string;
+    failed_attempts: number;
+    pin_hash: string;
+    credential_id: string | null;
+    identity_method: string;
+    expires_at: Date;
+    ended_at: Date | null;
+  }>('SELECT status, failed_attempts, pin_hash, credential_id, identity_method, expires_at, ended_at FROM telephone_pins WHERE id = $1::uuid', [telephonePinId]);
+  return rows[0]!;
+}
+
+async function auditFor(telephonePinId: string) {
+  const { rows } = await stack.pool.query<{ actor: string; action: string; decision: string | null; detail: Record<string, unknown> }>(
+    'SELECT actor, action, decision, detail FROM audit_log WHERE subject = $1::text ORDER BY id',
+    [telephonePinId],
+  );
+  return rows;
+}
+
+async function workflowResult(telephonePinId: string): Promise<TelephonePinView> {
+  return stack.client.workflow.getHandle(telephonePinWorkflowId(telephonePinId)).result() as Promise<TelephonePinView>;
+}
+
+describe('creating a telephone PIN', () => {
+  it('gives an 8-digit PIN once, stores only its argon2id hash, and starts its workflow', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const before = Date.now();
+    const res = await create(codiceFiscale, '1w', { method: 'CIE' });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(Object.keys(res.body).sort()).toEqual(['expiresAt', 'pin', 'telephonePinId', 'validity']);
+    const { telephonePinId, pin, expiresAt } = res.body as { telephonePinId: string; pin: string; expiresAt: string };
+    expect(pin).toMatch(/^[0-9]{8}$/);
+    expect(Date.parse(expiresAt) - before).toBeGreaterThanOrEqual(7 * 24 * 3600 * 1000 - 5_000);
+    expect(Date.parse(expiresAt) - before).toBeLessThan(7 * 24 * 3600 * 1000 + 5_000);
+
+    const stored = await row(telephonePinId);
+    expect(stored).toMatchObject({ status: 'active', failed_attempts: 0, identity_method: 'CIE', credential_id: null, ended_at: null });
+    expect(stored.pin_hash).toMatch(/^\$argon2id\$/);
+    expect(await verifyPin(stack.deps.keys.pepper, stored.pin_hash, pin)).toBe(true);
+    expect(stored.expires_at.toISOString()).toBe(expiresAt);
+
+    const view = await stack.client.workflow.getHandle(telephonePinWorkflowId(telephonePinId)).query(telephonePinStateQuery);
+    expect(view).toMatchObject({ telephonePinId, validity: '1w', state: 'active' });
+    // Workflow and database agree on the expiry to within the moment between insert and start.
+    expect(Math.abs(Date.parse(view.expiresAt) - Date.parse(expiresAt))).toBeLessThan(5_000);
+
+    expect(await auditFor(telephonePinId)).toEqual([
+      expect.objectContaining({ actor: 'citizen', action: 'telephone_pin.created', detail: expect.objectContaining({ validity: '1w', identityMethod: 'CIE' }) }),
+    ]);
+  });
+
+  it('links the PIN to the citizen’s live PIN credential when there is one', async () => {
+    const citizen = makeCitizen();
+    const requested = await call('POST', '/api/pin-requests', citizen);
+    expect(requested.status).toBe(202);
+    const res = await create(citizen.codiceFiscale, '1d', { method: 'CNS' });
+    expect(res.status).toBe(201);
+    expect((await row(res.body.telephonePinId as string)).credential_id).toBe(requested.body.credentialId);
+  });
+
+  it('keeps one active PIN per codice fiscale (409 naming the active one)', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const first = await create(codiceFiscale, '1m');
+    expect(first.status).toBe(201);
+    const second = await create(codiceFiscale, '3m');
+    expect(second.status).toBe(409);
+    expect(second.body.error.type).toBe('CONFLICT');
+    expect(second.body.error.details).toMatchObject({ activeTelephonePinId: first.body.telephonePinId });
+    expect(second.body.error.message.it).toBeTruthy();
+    const { rows } = await stack.pool.query('SELECT 1 FROM telephone_pins WHERE codice_fiscale = $1::text', [codiceFiscale]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('refuses a bad validity or a missing assertion (400)', async () => {
+    const res = await call('POST', '/api/telephone-pins', { validity: '2w' });
+    expect(res.status).toBe(400);
+    expect((res.body.error.fields as { field: string }[]).map((f) => f.field).sort()).toEqual(['assertion', 'validity']);
+  });
+
+  it('answers 503 with a clear message when the broker key is not configured', async () => {
+    const app = createApp({
+      pool: stack.pool,
+      pepper: stack.deps.keys.pepper,
+      temporal: stack.client,
+      taskQueue: stack.taskQueue,
+      log: stack.deps.log,
+      policy: DEFAULT_ISSUANCE_POLICY,
+      eligibilityPolicy: true,
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { codiceFiscale } = makeCitizen();
+      const res = await call('POST', '/api/telephone-pins', { assertion: assertionFor(codiceFiscale), validity: '1d' }, {}, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      expect(res.status).toBe(503);
+      expect(res.body.error.type).toBe('UNAVAILABLE');
+      expect(res.body.error.message.en).toContain('IDENTITY_BROKER_PUBLIC_KEY');
+      const { rows } = await stack.pool.query('SELECT 1 FROM telephone_pins WHERE codice_fiscale = $1::text', [codiceFiscale]);
+      expect(rows).toHaveLength(0);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('identity-broker assertions', () => {
+  const refusal = async (assertion: string) => {
+    const res = await call('POST', '/api/telephone-pins', { assertion, validity: '1d' });
+    expect(res.status).toBe(401);
+    expect(res.body.error.type).toBe('UNAUTHENTICATED');
+    return res.body.error.details.reason as string;
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('refuses a signature by another key', async () => {
+    const forger = newBrokerKeys();
+    expect(await refusal(signAssertion(forger.privateKey, { sub: makeCitizen().codiceFiscale }))).toBe('signature');
+  });
+
+  it('refuses a tampered payload', async () => {
+    const token = signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale });
+    const [h, , s] = token.split('.');
+    const payload = Buffer.from(JSON.stringify({ sub: makeCitizen().codiceFiscale, method: 'SPID', aud: 'pin-backoffice', iat: now(), exp: now() + 60, jti: 'tampered-0001' })).toString('base64url');
+    expect(await refusal(`${h}.${payload}.${s}`)).toBe('signature');
+  });
+
+  it('refuses another audience', async () => {
+    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale, aud: 'another-service' }))).toBe('audience');
+  });
+
+  it('refuses an expired assertion, and one that lives too long', async () => {
+    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale, iat: now() - 400, exp: now() - 100 }))).toBe('expired');
+    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale, iat: now(), exp: now() + 3600 }))).toBe('lifetime');
+  });
+
+  it('refuses an algorithm other than EdDSA, and an unknown identity method', async () => {
+    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale }, { alg: 'none', typ: 'JWT' }))).toBe('algorithm');
+    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale, method: 'PASSWORD' as never }))).toBe('malformed');
+    expect(await refusal('not-a-jws')).toBe('malformed');
+  });
+
+  it('refuses a replayed assertion, even after its first use succeeded', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const assertion = assertionFor(codiceFiscale);
+    const first = await call('POST', '/api/telephone-pins', { assertion, validity: '1d' });
+    expect(first.status).toBe(201);
+    shownPins.push({ telephonePinId: first.body.telephonePinId as string, pin: first.body.pin as string });
+    // Revoking with the same assertion is a replay too.
+    const revoked = await call('DELETE', `/api/telephone-pins/${first.body.telephonePinId as string}`, undefined, { authorization: `Bearer ${assertion}` });
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.error.details.reason).toBe('replayed');
+    expect(await refusal(assertion)).toBe('replayed');
+  });
+});
+
+describe('verifying a caller at the contact centre', () => {
+  let codiceFiscale: string;
+  let telephonePinId: string;
+  let pin: string;
+
+  beforeAll(async () => {
+    codiceFiscale = makeCitizen().codiceFiscale;
+    const res = await create(codiceFiscale, '1d');
+    ({ telephonePinId, pin } = res.body as { telephonePinId: string; pin: string });
+  });
+
+  it('verifies the caller with codice fiscale and PIN as read out on the phone, and audits the operator', async () => {
+    const res = await verify(codiceFiscale.toLowerCase(), `${pin.slice(0, 4)} ${pin.slice(4)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    // A yes and the reference: never the stored value.
+    expect(res.body).toEqual({ verified: true, telephonePinId, codiceFiscale });
+    const entries = await auditFor(telephonePinId);
+    expect(entries.at(-1)).toMatchObject({ actor: 'operator:op-telpin-test', action: 'telephone_pin.verify_caller', decision: 'verified' });
+    expect((await verify(codiceFiscale, pin, supervisorToken)).status).toBe(200);
+  });
+
+  it('refuses a missing token (401) and a staff role other than operator or supervisor (403)', async () => {
+    expect((await verify(codiceFiscale, pin, null)).status).toBe(401);
+    const clerk = await verify(codiceFiscale, pin, clerkToken);
+    expect(clerk.status).toBe(403);
+    expect(clerk.body.error.type).toBe('FORBIDDEN');
+    // Neither reached the PIN: no verification was audited for them.
+    const entries = await auditFor(telephonePinId);
+    expect(entries.filter((e) => e.actor.includes('clerk'))).toHaveLength(0);
+  });
+
+  it('answers a wrong PIN and an unknown codice fiscale with the same generic 401', async () => {
+    const wrong = await verify(codiceFiscale, wrongPinFor(pin));
+    const unknown = await verify(makeCitizen().codiceFiscale, pin);
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+    // A success resets the count of consecutive wrong PINs.
+    expect((await row(telephonePinId)).failed_attempts).toBe(1);
+    expect((await verify(codiceFiscale, pin)).status).toBe(200);
+    expect((await row(telephonePinId)).failed_attempts).toBe(0);
+  });
+
+  it(`locks the PIN after ${MAX_FAILED_VERIFICATIONS} wrong tries: then even the right PIN fails`, async () => {
+    const cf = makeCitizen().codiceFiscale;
+    const created = await create(cf, '3m');
+    const { telephonePinId: id, pin: right } = created.body as { telephonePinId: string; pin: string };
+    for (let i = 1; i <= MAX_FAILED_VERIFICATIONS; i++) {
+      expect((await verify(cf, wrongPinFor(right))).status).toBe(401);
+    }
+    const locked = await row(id);
+    expect(locked.status).toBe('locked');
+    expect(locked.failed_attempts).toBe(MAX_FAILED_VERIFICATIONS);
+    expect(locked.ended_at).not.toBeNull();
+    expect((await verify(cf, right)).status).toBe(401);
+
+    // The workflow stops waiting for its three-month timer.
+    expect((await workflowResult(id)).state).toBe('locked');
+    const decisions = (await auditFor(id)).filter((e) => e.action === 'telephone_pin.verify_caller').map((e) => [e.decision, e.detail.reason]);
+    expect(decisions).toEqual([
+      ...Array.from({ length: MAX_FAILED_VERIFICATIONS - 1 }, () => ['refused', 'wrong_pin']),
+      ['refused', 'wrong_pin_locked'],
+      ['refused', 'locked'],
+    ]);
+    // A locked PIN is not active: the citizen may create a new one.
+    expect((await create(cf, '1d')).status).toBe(201);
+  });
+
+  it('audits a caller with no telephone PIN, with the operator and the codice fiscale tried', async () => {
+    const cf = makeCitizen().codiceFiscale;
+    expect((await verify(cf, '12345678')).status).toBe(401);
+    const { rows } = await stack.pool.query<{ actor: string; decision: string; detail: { reason: string } }>(
+      `SELECT actor, decision, detail FROM audit_log WHERE action = 'telephone_pin.verify_caller' AND detail->>'codiceFiscale' = $1::text`,
+      [cf],
+    );
+    expect(rows).toEqual([expect.objectContaining({ actor: 'operator:op-telpin-test', decision: 'refused', detail: expect.objectContaining({ reason: 'no_telephone_pin' }) })]);
+  });
+
+  it('answers 400 for a PIN that is not 8 digits, and counts nothing', async () => {
+    const res = await verify(codiceFiscale, 'ABCD1234');
+    expect(res.status).toBe(400);
+    expect((res.body.error.fields as { field: string }[]).map((f) => f.field)).toEqual(['telephonePin']);
+    expect((await row(telephonePinId)).failed_attempts).toBe(0);
+  });
+});
+
+describe('revocation and expiry', () => {
+  it('lets the citizen revoke their PIN; then every verification is refused', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const { telephonePinId, pin } = (await create(codiceFiscale, '1m')).body as { telephonePinId: string; pin: string };
+    expect((await verify(codiceFiscale, pin)).status).toBe(200);
+
+    // Somebody else's assertion does not reach it.
+    const intruder = await revoke(telephonePinId, makeCitizen().codiceFiscale);
+    expect(intruder.status).toBe(404);
+    const missing = await call('DELETE', `/api/telephone-pins/${telephonePinId}`);
+    expect(missing.status).toBe(401);
+
+    const res = await revoke(telephonePinId, codiceFiscale);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ telephonePinId, status: 'revoked' });
+    const stored = await row(telephonePinId);
+    expect(stored.status).toBe('revoked');
+    expect(stored.ended_at).not.toBeNull();
+    expect((await workflowResult(telephonePinId)).state).toBe('revoked');
+    expect(await auditFor(telephonePinId)).toContainEqual(expect.objectContaining({ actor: 'citizen', action: 'telephone_pin.revoked' }));
+
+    expect((await verify(codiceFiscale, pin)).status).toBe(401);
+    const again = await revoke(telephonePinId, codiceFiscale);
+    expect(again.status).toBe(409);
+    // Revoked: a new PIN may be created.
+    expect((await create(codiceFiscale, '1d')).status).toBe(201);
+  });
+
+  it('expires the PIN when its workflow timer fires (real worker and database, validity shortened)', async () => {
+    // Written as the API writes it, but with a two-second validity given to the workflow.
+    const { codiceFiscale } = makeCitizen();
+    const telephonePinId = randomUUID();
+    const pin = generateTelephonePin();
+    await stack.pool.query(
+      `INSERT INTO telephone_pins (id, codice_fiscale, pin_hash, validity, identity_method, expires_at)
+       VALUES ($1::uuid, $2::text, $3::text, '1d', 'SPID', now() + interval '2 seconds')`,
+      [telephonePinId, codiceFiscale, await hashPin(stack.deps.keys.pepper, pin)],
+    );
+    shownPins.push({ telephonePinId, pin });
+    const input: TelephonePinWorkflowInput = { telephonePinId, validity: '1d', validFor: '2 seconds' };
+    const handle = await stack.client.workflow.start(TELEPHONE_PIN_WORKFLOW_TYPE, {
+      workflowId: telephonePinWorkflowId(telephonePinId),
+      taskQueue: stack.taskQueue,
+      args: [input],
+    });
+    expect((await handle.query(telephonePinStateQuery)).state).toBe('active');
+    expect((await verify(codiceFiscale, pin)).status).toBe(200);
+
+    const result = (await handle.result()) as TelephonePinView;
+    expect(result.state).toBe('expired');
+    const stored = await row(telephonePinId);
+    expect(stored.status).toBe('expired');
+    expect(stored.ended_at).not.toBeNull();
+    expect(await auditFor(telephonePinId)).toContainEqual(expect.objectContaining({ actor: 'system', action: 'telephone_pin.expired' }));
+    expect((await verify(codiceFiscale, pin)).status).toBe(401);
+    const last = await stack.pool.query<{ reason: string }>(
+      `SELECT detail->>'reason' AS reason FROM audit_log WHERE action = 'telephone_pin.verify_caller' AND detail->>'codiceFiscale' = $1::text ORDER BY id DESC LIMIT 1`,
+      [codiceFiscale],
+    );
+    // An expired PIN is no longer a candidate at all: the caller simply has no telephone PIN.
+    expect(last.rows).toEqual([{ reason: 'no_telephone_pin' }]);
+  });
+});
+
+describe('secrets', () => {
+  it('never puts a telephone PIN in a workflow history, a table, the audit log or a log line', async () => {
+    expect(shownPins.length).toBeGreaterThanOrEqual(8);
+    // Payloads are bytes in a history: decode them, or the search would find nothing anyway.
+    const histories: string[] = [];
+    for (const { telephonePinId } of shownPins) {
+      const history = await stack.client.workflow.getHandle(telephonePinWorkflowId(telephonePinId)).fetchHistory();
+      const text = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+      expect(text).toContain(telephonePinId);
+      histories.push(text);
+    }
+    const tables = await stack.pool.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
+    let dump = '';
+    for (const { table_name } of tables.rows) {
+      const { rows } = await stack.pool.query<{ row: string }>(`SELECT t::text AS row FROM "${table_name}" t`);
+      dump += rows.map((r) => r.row).join('\n');
+    }
+    const logs = stack.logLines.join('\n');
+    expect(logs).toContain('telephone PIN created');
+    for (const { pin } of shownPins) {
+      // Eight digits standing alone: a uuid or a hash may hold the same digits inside a longer run.
+      const alone = new RegExp(`(?<![0-9])${pin}(?![0-9])`);
+      expect(histories.some((h) => alone.test(h)), 'a workflow history holds a telephone PIN').toBe(false);
+      expect(alone.test(dump), 'a table holds a telephone PIN').toBe(false);
+      expect(alone.test(logs), 'a log line holds a telephone PIN').toBe(false);
+    }
+    // The assertions are bearer credentials while they live: not logged either.
+    for (const token of usedAssertions) expect(logs.includes(token.split('.')[2]!)).toBe(false);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * Requesting a PIN through the API and collecting both halves the way the citizen would: the
+ * first from the SMS sink, the second from the letter PDF in the mail room.
+ */
+import { readFile } from 'node:fs/promises';
+import { expect } from 'vitest';
+import { credentialStateQuery, credentialWorkflowId, type CredentialView } from '../../workflows/definitions';
+import type { CitizenRequest } from './citizens';
+import { pdfText } from './pdf';
+import type { TestStack } from './stack';
+
+export interface Issued {
+  citizen: CitizenRequest;
+  credentialId: string;
+  requestId: string;
+  firstHalf: string;
+  secondHalf: string;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The workflow's view once `ok` holds (not found until the workflow starter has started it). */
+export async function waitForView(stack: TestStack, credentialId: string, ok: (v: CredentialView) => boolean, timeoutMs = 30_000): Promise<CredentialView> {
+  return waitFor(
+    `credential ${credentialId}`,
+    async () => {
+      const v = await stack.client.workflow.getHandle(credentialWorkflowId(credentialId)).query(credentialStateQuery).catch(() => undefined);
+      return v && ok(v) ? v : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** The 8 characters printed after a label, with the spacing of the messages removed. */
+export function halfFrom(text: string): string {
+  const m = /(?:PIN is|PIN è|PIN \/ first part of your PIN):\s*([A-Z0-9]{4}\s?[A-Z0-9]{4})/.exec(text);
+  if (!m) throw new Error(`no half-PIN in: ${text.slice(0, 200)}`);
+  return m[1]!.replace(/\s/g, '');
+}
+
+export async function requestAndCollect(stack: TestStack, citizen: CitizenRequest): Promise<Issued> {
+  const res = await fetch(`${stack.baseUrl}/api/pin-requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(citizen) });
+  expect(res.status).toBe(202);
+  const { credentialId, requestId } = (await res.json()) as { credentialId: string; requestId: string };
+  const view = await waitForView(stack, credentialId, (v) => v.state === 'awaiting_letter_dispatch' && v.firstHalf.every((f) => f.state === 'sent'));
+  const sms = await stack.smses({ to: citizen.mobile });
+  expect(sms).toHaveLength(1);
+  const firstHalf = halfFrom(sms[0]!.text);
+  const { rows } = await stack.pool.query<{ file_path: string }>('SELECT file_path FROM letters WHERE id = $1::uuid', [view.letters[0]!.letterId]);
+  const text = await pdfText(new Uint8Array(await readFile(rows[0]!.file_path)));
+  const m = /Second part of the PIN\s+([A-Z0-9](?:\s*[A-Z0-9]){7})/.exec(text);
+  expect(m, text).not.toBeNull();
+  return { citizen, credentialId, requestId, firstHalf, secondHalf: m![1]!.replace(/\s/g, '') };
+}
