@@ -8,21 +8,22 @@ import { invalidCredentialsError, validationError, type FieldIssue } from '../..
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { PIN_ALPHABET, generatePin, keyedHashMatches, normalisePin } from '../../activities/secrets';
 import { hashPin, verifyPin } from '../../activities/pin-hash';
-import { completeFirstAccessUpdate, credentialWorkflowId, regeneratePinUpdate } from '../../workflows/definitions';
+import { completeFirstAccessUpdate, credentialWorkflowId, regeneratePinUpdate, requestNewLetterUpdate } from '../../workflows/definitions';
 
 const PIN_CHARS = new RegExp(`^[${PIN_ALPHABET}]+$`);
 
 /** Shape checks only: a wrong PIN is an authentication failure, not a validation error. */
-function parseCredentials(body: unknown, pinLength: number): { codiceFiscale: string; pin: string } {
-  const b = (body ?? {}) as { codiceFiscale?: unknown; pin?: unknown };
+function parseCredentials(body: unknown, pinLength: number, pinField = 'pin'): { codiceFiscale: string; pin: string } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const typed = b[pinField];
   const fields: FieldIssue[] = [];
   const cf = typeof b.codiceFiscale === 'string' ? validateCodiceFiscaleFormat(b.codiceFiscale) : undefined;
   if (!cf) fields.push({ field: 'codiceFiscale', code: 'required', message: { it: 'Indicare il codice fiscale.', en: 'Enter the codice fiscale.' } });
   else fields.push(...cf.errors);
-  const pin = typeof b.pin === 'string' ? normalisePin(b.pin) : '';
+  const pin = typeof typed === 'string' ? normalisePin(typed) : '';
   if (pin.length !== pinLength || !PIN_CHARS.test(pin)) {
     fields.push({
-      field: 'pin',
+      field: pinField,
       code: 'pin_format',
       message: { it: `Il PIN è composto da ${pinLength} caratteri.`, en: `The PIN has ${pinLength} characters.` },
     });
@@ -50,10 +51,11 @@ export function firstAccessRoutes(deps: ApiDeps): Router {
    */
   async function verifyAndPrepare(
     req: Request,
-    action: 'first_access' | 'regeneration',
+    action: 'first_access' | 'regeneration' | 'letter_resend',
     creds: { codiceFiscale: string; pin: string },
     state: 'pending_first_access' | 'pin_expired',
     check: (client: PoolClient, credentialId: string) => Promise<boolean>,
+    prepareNewPin = true,
   ): Promise<{ credentialId: string; pinVersion: number; newPin: string }> {
     const outcome = await withTransaction(deps.pool, async (client) => {
       const { rows } = await client.query<{ id: string }>(
@@ -75,6 +77,10 @@ export function firstAccessRoutes(deps: ApiDeps): Router {
         return { ok: false as const };
       }
       await recordSuccess(client, credentialId, at);
+      if (!prepareNewPin) {
+        await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: credentialId, decision: 'verified' });
+        return { ok: true as const, credentialId, pinVersion: 0, newPin: '' };
+      }
       const v = await client.query<{ v: number }>('SELECT coalesce(max(version), 0) + 1 AS v FROM pin_secrets WHERE credential_id = $1::uuid', [credentialId]);
       const pinVersion = v.rows[0]!.v;
       const newPin = generatePin(8);
@@ -91,21 +97,24 @@ export function firstAccessRoutes(deps: ApiDeps): Router {
 
   const shownOnce = (res: import('express').Response) => res.setHeader('Cache-Control', 'no-store');
 
+  /** Checks the halves of the initial PIN that were given (the first alone, or both). */
+  const initialPinCheck = (pin: string) => async (client: PoolClient, id: string) => {
+    const { rows } = await client.query<{ salt: Buffer; first_half_hash: Buffer; second_half_hash: Buffer }>(
+      `SELECT salt, first_half_hash, second_half_hash FROM pin_secrets
+        WHERE credential_id = $1::uuid AND kind = 'initial' AND status <> 'superseded' ORDER BY version DESC LIMIT 1`,
+      [id],
+    );
+    const s = rows[0];
+    if (!s) return false;
+    // Both halves are always checked, so the time taken does not say which half was wrong.
+    const first = keyedHashMatches(deps.pepper, s.salt, 'first', pin.slice(0, 8), s.first_half_hash);
+    const second = pin.length === 8 || keyedHashMatches(deps.pepper, s.salt, 'second', pin.slice(8), s.second_half_hash);
+    return first && second;
+  };
+
   r.post('/first-access', async (req, res) => {
     const creds = parseCredentials(req.body, 16);
-    const { credentialId, pinVersion, newPin } = await verifyAndPrepare(req, 'first_access', creds, 'pending_first_access', async (client, id) => {
-      const { rows } = await client.query<{ salt: Buffer; first_half_hash: Buffer; second_half_hash: Buffer }>(
-        `SELECT salt, first_half_hash, second_half_hash FROM pin_secrets
-          WHERE credential_id = $1::uuid AND kind = 'initial' AND status <> 'superseded' ORDER BY version DESC LIMIT 1`,
-        [id],
-      );
-      const s = rows[0];
-      if (!s) return false;
-      // Both halves are always checked, so the time taken does not say which half was wrong.
-      const first = keyedHashMatches(deps.pepper, s.salt, 'first', creds.pin.slice(0, 8), s.first_half_hash);
-      const second = keyedHashMatches(deps.pepper, s.salt, 'second', creds.pin.slice(8), s.second_half_hash);
-      return first && second;
-    });
+    const { credentialId, pinVersion, newPin } = await verifyAndPrepare(req, 'first_access', creds, 'pending_first_access', initialPinCheck(creds.pin));
     const { pinExpiresAt } = await deps.temporal.workflow
       .getHandle(credentialWorkflowId(credentialId))
       .executeUpdate(completeFirstAccessUpdate, { args: [{ pinVersion }] });
@@ -116,6 +125,25 @@ export function firstAccessRoutes(deps: ApiDeps): Router {
       message: {
         it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. Il PIN di 16 caratteri non è più valido.',
         en: 'This is your new 8-character PIN: write it down now, it will not be shown again. The 16-character PIN is no longer valid.',
+      },
+    });
+  });
+
+  /**
+   * "I did not get my letter": the citizen proves the request is theirs with the first half
+   * (which came by SMS or e-mail) and gets a new letter, within the limits the workflow keeps.
+   */
+  r.post('/letters/resend', async (req, res) => {
+    const creds = parseCredentials(req.body, 8, 'firstHalf');
+    const { credentialId } = await verifyAndPrepare(req, 'letter_resend', creds, 'pending_first_access', initialPinCheck(creds.pin), false);
+    const result = await deps.temporal.workflow
+      .getHandle(credentialWorkflowId(credentialId))
+      .executeUpdate(requestNewLetterUpdate, { args: [{ requestedBy: 'citizen' }] });
+    res.status(201).json({
+      ...result,
+      message: {
+        it: 'Le invieremo una nuova lettera con la seconda parte del PIN all\'indirizzo di residenza.',
+        en: 'We will send a new letter with the second part of the PIN to your residence address.',
       },
     });
   });

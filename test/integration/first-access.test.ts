@@ -126,3 +126,20 @@ async function waitForMail(to: string, subjectPart: string, timeoutMs = 15_000):
   }
   return false;
 }
+
+describe('a new letter asked for by the citizen', () => {
+  it('proves the request with the first half and keeps the one-per-24-hours limit', async () => {
+    const issued = await requestAndCollect(stack, makeCitizen());
+    const wrong = await post('/api/letters/resend', { codiceFiscale: issued.citizen.codiceFiscale, firstHalf: issued.secondHalf });
+    expect(wrong.status).toBe(401);
+    const ok = await post('/api/letters/resend', { codiceFiscale: issued.citizen.codiceFiscale, firstHalf: issued.firstHalf });
+    expect(ok.status).toBe(201);
+    expect(JSON.parse(ok.text)).toMatchObject({ seq: 2 });
+    const again = await post('/api/letters/resend', { codiceFiscale: issued.citizen.codiceFiscale, firstHalf: issued.firstHalf });
+    expect(again.status).toBe(429);
+    const view = await waitForView(stack, issued.credentialId, (v) => v.letters.length === 2);
+    expect(view.letters[1]!.state).toBe('queued');
+    const { rows } = await stack.pool.query<{ n: string }>(`SELECT count(*) AS n FROM letters WHERE credential_id = $1::uuid AND file_path IS NOT NULL`, [issued.credentialId]);
+    expect(rows[0]!.n).toBe('2');
+  });
+});
