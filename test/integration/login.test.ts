@@ -7,7 +7,7 @@
  * Fixture credentials are written straight into PostgreSQL; the clock of the API is injected so
  * waits of minutes and hours pass at once.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeSessionsFor } from '../../api/access/sessions';
 import { hashPin } from '../../activities/pin-hash';
@@ -37,9 +37,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-let ipCounter = 0;
-/** A fresh client address per test (the API trusts X-Forwarded-For from loopback). */
-const nextIp = () => `198.51.${100 + Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
+/** A fresh client address per use, unique across runs on a shared database (the API trusts X-Forwarded-For from loopback). */
+let ipCounter = randomInt(2 ** 23);
+const nextIp = () => {
+  const n = ipCounter++;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+};
 
 interface Reply {
   status: number;
