@@ -37,8 +37,18 @@ export interface ApiDeps {
   cookieSecret?: string;
 }
 
-export function createApp(deps: ApiDeps): Express {
+/** Requests being answered right now (the workflow starter gives way to them). */
+export interface InFlight {
+  count: number;
+}
+
+export function createApp(deps: ApiDeps, inFlight: InFlight = { count: 0 }): Express {
   const app = express();
+  app.use((_req, res, next) => {
+    inFlight.count++;
+    res.once('close', () => inFlight.count--);
+    next();
+  });
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(express.json({ limit: '64kb' }));

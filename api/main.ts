@@ -12,7 +12,7 @@ import { loadKeys } from '../lib/keys';
 import { createHmac } from 'node:crypto';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
-import { createApp } from './app';
+import { createApp, type InFlight } from './app';
 import { createWorkflowStarter } from './workflow-starter';
 
 const config = loadConfig();
@@ -23,7 +23,8 @@ const connection = await Connection.connect(temporalConnectionOptions(config));
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
 const policy = { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE };
-const starter = createWorkflowStarter({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, log });
+const inFlight: InFlight = { count: 0 };
+const starter = createWorkflowStarter({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, log, busy: () => inFlight.count > 0 });
 const keys = loadKeys(config);
 const app = createApp({
   pool,
@@ -37,7 +38,7 @@ const app = createApp({
   identityBrokerPublicKey: config.IDENTITY_BROKER_PUBLIC_KEY,
   // A key of its own for the portal cookie, derived so that no extra secret needs managing.
   cookieSecret: createHmac('sha256', keys.secrets.keys.get(1)!).update('portal-draft-cookie').digest('base64'),
-});
+}, inFlight);
 const server = app.listen(config.API_PORT, config.API_HOST, () => {
   log.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');
 });

@@ -22,6 +22,13 @@ export interface WorkflowStarterDeps {
   batchSize?: number;
   /** Idle poll period; `kick()` wakes the loop at once after an accept. */
   pollMs?: number;
+  /**
+   * True while the API is answering requests. Starting workflows makes Temporal and the worker
+   * busy on the same machine, so during a burst the starter waits (at most `maxDeferMs`) and
+   * accepting comes first; what was accepted is started right after.
+   */
+  busy?: () => boolean;
+  maxDeferMs?: number;
 }
 
 export interface WorkflowStarter {
@@ -48,6 +55,13 @@ export async function startCredentialWorkflow(deps: Pick<WorkflowStarterDeps, 't
 export function createWorkflowStarter(deps: WorkflowStarterDeps): WorkflowStarter {
   const batchSize = deps.batchSize ?? 32;
   const pollMs = deps.pollMs ?? 1_000;
+  const maxDeferMs = deps.maxDeferMs ?? 2_000;
+
+  /** Waits while the API is busy, but never longer than `maxDeferMs`. */
+  async function yieldToRequests(): Promise<void> {
+    const until = Date.now() + maxDeferMs;
+    while (!stopped && deps.busy?.() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  }
   let stopped = false;
   let wake: (() => void) | undefined;
   let failures = 0;
@@ -74,6 +88,7 @@ export function createWorkflowStarter(deps: WorkflowStarterDeps): WorkflowStarte
     while (!stopped) {
       let started = 0;
       try {
+        await yieldToRequests();
         started = await drainOnce();
         failures = 0;
       } catch (err) {

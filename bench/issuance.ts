@@ -90,6 +90,10 @@ async function main(): Promise<void> {
     SMS_SINK_STORE: '',
   };
   const children = [spawnTs('dev/sinks/main.ts', stackEnv), spawnTs('worker/main.ts', stackEnv), spawnTs('api/main.ts', stackEnv)];
+  // An interrupted bench must not leave the stack running behind it.
+  const killChildren = () => children.forEach((c) => c.kill('SIGKILL'));
+  process.once('exit', killChildren);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
   const base = `http://127.0.0.1:${apiPort}`;
   await waitUntil(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 120_000);
   // The worker registers the same schedule and bundles its workflows; let it reach polling.
