@@ -56,7 +56,7 @@ export function createApp(deps: ApiDeps, inFlight: InFlight = { count: 0 }): Exp
   const pinRequests = createPinRequestService(deps);
   app.use(
     '/portal',
-    portalRoutes({ submit: pinRequests.submit, eligibilityPolicy: deps.eligibilityPolicy, now: deps.now, cookieSecret: deps.cookieSecret, log: deps.log }),
+    portalRoutes({ submit: pinRequests.submit, eligibilityPolicy: deps.eligibilityPolicy, now: deps.now, cookieSecret: deps.cookieSecret, log: deps.log, api: deps }),
   );
   app.get('/', (_req, res) => res.redirect('/portal'));
   app.use('/api', pinRequestRoutes(deps, pinRequests));

@@ -43,32 +43,44 @@ export const notFound: RequestHandler = (_req, _res, next) => {
   next(new DomainError(ErrorType.NotFound, { it: 'Risorsa non trovata.', en: 'Resource not found.' }));
 };
 
+/**
+ * What any failure means for a citizen, as a `DomainError`: domain errors as they are, body-parser
+ * failures, workflow refusals (a validator or handler that threw with a domain error type, e.g. a
+ * new letter TOO_SOON), a missing workflow, a dependency that is down; anything else is INTERNAL.
+ * Shared by the JSON error middleware and the portal pages, so both say the same thing.
+ */
+export function toDomainError(err: unknown): DomainError {
+  const e = err as { type?: unknown } | null | undefined;
+  if (err instanceof DomainError) return err;
+  if (e?.type === 'entity.parse.failed') {
+    return new DomainError(ErrorType.Validation, { it: 'Il corpo della richiesta non è JSON valido.', en: 'The request body is not valid JSON.' }, [
+      { field: 'body', code: 'invalid_json', message: { it: 'JSON non valido', en: 'invalid JSON' } },
+    ]);
+  }
+  if (e?.type === 'entity.too.large') {
+    return new DomainError(ErrorType.PayloadTooLarge, { it: 'La richiesta è troppo grande.', en: 'The request is too large.' });
+  }
+  if (err instanceof WorkflowUpdateFailedError && isErrorType((err.cause as { type?: string })?.type)) {
+    // A workflow refused the update in its validator or handler, with a domain error type.
+    const cause = err.cause as unknown as { type: ErrorType; message: string };
+    return new DomainError(cause.type, refusalMessage(cause.message), [], { reason: cause.message });
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    return new DomainError(ErrorType.NotFound, { it: 'Credenziale non trovata.', en: 'Credential not found.' });
+  }
+  if (isUnavailable(err)) {
+    return new DomainError(ErrorType.Unavailable, {
+      it: 'Servizio temporaneamente non disponibile, riprovi tra poco.',
+      en: 'Service temporarily unavailable, please try again shortly.',
+    });
+  }
+  return new DomainError(ErrorType.Internal, { it: 'Errore interno.', en: 'Internal error.' });
+}
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let domain: DomainError;
-    if (err instanceof DomainError) {
-      domain = err;
-    } else if (err?.type === 'entity.parse.failed') {
-      domain = new DomainError(ErrorType.Validation, { it: 'Il corpo della richiesta non è JSON valido.', en: 'The request body is not valid JSON.' }, [
-        { field: 'body', code: 'invalid_json', message: { it: 'JSON non valido', en: 'invalid JSON' } },
-      ]);
-    } else if (err?.type === 'entity.too.large') {
-      domain = new DomainError(ErrorType.PayloadTooLarge, { it: 'La richiesta è troppo grande.', en: 'The request is too large.' });
-    } else if (err instanceof WorkflowUpdateFailedError && isErrorType((err.cause as { type?: string })?.type)) {
-      // A workflow refused the update in its validator or handler, with a domain error type.
-      const cause = err.cause as unknown as { type: ErrorType; message: string };
-      domain = new DomainError(cause.type, refusalMessage(cause.message), [], { reason: cause.message });
-    } else if (err instanceof WorkflowNotFoundError) {
-      domain = new DomainError(ErrorType.NotFound, { it: 'Credenziale non trovata.', en: 'Credential not found.' });
-    } else if (isUnavailable(err)) {
-      domain = new DomainError(ErrorType.Unavailable, {
-        it: 'Servizio temporaneamente non disponibile, riprovi tra poco.',
-        en: 'Service temporarily unavailable, please try again shortly.',
-      });
-    } else {
-      log.error({ err, path: req.path }, 'unhandled error');
-      domain = new DomainError(ErrorType.Internal, { it: 'Errore interno.', en: 'Internal error.' });
-    }
+    const domain = toDomainError(err);
+    if (domain.type === ErrorType.Internal && domain !== err) log.error({ err, path: req.path }, 'unhandled error');
     if (domain.type === ErrorType.Unavailable || domain.type === ErrorType.RateLimited) res.setHeader('Retry-After', '5');
     res.status(statusOf[domain.type]).json(errorBody(domain));
   };

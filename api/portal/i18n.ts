@@ -33,7 +33,8 @@ export function tr(lang: Lang, text: Bilingual): string {
 export const T = {
   institute: { it: 'INPS - Istituto Nazionale Previdenza Sociale', en: 'INPS - Italian National Social Security Institute' },
   brand: { it: 'PIN INPS', en: 'INPS PIN' },
-  tagline: { it: 'Richiesta del PIN online', en: 'Online PIN request' },
+  // The portal covers requesting the PIN and using it (first access, login, new letters).
+  tagline: { it: 'Il PIN per i servizi online', en: 'The PIN for the online services' },
   skipToContent: { it: 'Vai al contenuto principale', en: 'Skip to main content' },
   languageNav: { it: 'Lingua', en: 'Language' },
   home: { it: 'Home', en: 'Home' },

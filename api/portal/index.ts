@@ -12,6 +12,7 @@
  * | POST /request/confirm          | submits once per idempotency key, then → done             |
  * | GET  /request/done             | step 5: request id and how the two halves will arrive     |
  * | POST /request/cancel           | forgets the draft                                         |
+ * | /first-access, /letter, /login, /home, /logout, /regenerate | see `access-routes.ts`       |
  * | GET  /assets/bootstrap-italia/ | bootstrap-italia's `dist/` (CSS, fonts, SVG sprite)       |
  * | GET  /assets/portal/           | the portal's own stylesheet (font faces, small tweaks)    |
  *
@@ -32,6 +33,9 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { DomainError, ErrorType, type Bilingual, type FieldIssue } from '../../domain/errors';
 import type { DeliveryPlan, PinRequest } from '../../domain/pin-request';
+import type { ApiDeps } from '../app';
+import { createPortalAccess, type PortalAccess } from './access';
+import { accessRoutes } from './access-routes';
 import {
   assessDraft,
   draftFromPayload,
@@ -99,6 +103,14 @@ export interface PortalDeps {
   cookieSecret?: string;
   /** Where unexpected errors are reported (a pino logger fits). */
   log?: { error: (obj: object, msg?: string) => void };
+  /**
+   * The services of the access pages (first access, new letter, login, personal area,
+   * regeneration). Tests give fakes; without it they are built from `api`, and without either
+   * the access pages are not offered.
+   */
+  access?: PortalAccess;
+  /** The API's dependencies, from which the real access services are built. */
+  api?: ApiDeps;
 }
 
 const require = createRequire(import.meta.url);
@@ -166,6 +178,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   const now = deps.now ?? (() => new Date());
   const sealer = createSealer(deps.cookieSecret);
   const confirmations = new RecentConfirmations();
+  const access = deps.access ?? (deps.api ? createPortalAccess(deps.api) : undefined);
 
   r.use(
     '/assets/bootstrap-italia',
@@ -240,7 +253,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   // -- pages ---------------------------------------------------------------------------------
 
   r.get('/', (req, res) => {
-    sendHtml(res, 200, homePage(context(req, res, ''), { eligibilityPolicy: deps.eligibilityPolicy }));
+    sendHtml(res, 200, homePage(context(req, res, ''), { eligibilityPolicy: deps.eligibilityPolicy, accessPages: access !== undefined }));
   });
 
   for (const step of STEP_IDS) {
@@ -409,6 +422,8 @@ export function portalRoutes(deps: PortalDeps): Router {
     clearCookie(req, res, COOKIE.draft, draftPath(req));
     go(req, res, '');
   });
+
+  if (access) r.use(accessRoutes({ access, now, log: deps.log }));
 
   r.use((req, res) => {
     const ctx = context(req, res, '');

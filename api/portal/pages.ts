@@ -150,7 +150,24 @@ const link = (ctx: PageContext, path: string): string => `${ctx.base}${path}`;
 // ---------------------------------------------------------------------------------------------
 // Home
 
-export function homePage(ctx: PageContext, opts: { eligibilityPolicy: boolean }): string {
+/** "Hai già un PIN?": the pages of a citizen who already has one. */
+function accessLinks(ctx: PageContext): SafeHtml {
+  const { lang } = ctx;
+  const item = (path: string, title: Bilingual, text: Bilingual, id: string) => html`<li class="col-md-6 mb-3" id="${id}">
+    <a class="portal-access-link" href="${link(ctx, path)}"><strong>${tr(lang, title)}</strong><span>${tr(lang, text)}</span></a>
+  </li>`;
+  return html`<section class="portal-access mt-4 mb-5" aria-labelledby="have-pin-title">
+<h2 class="h3" id="have-pin-title">${tr(lang, { it: 'Hai già un PIN?', en: 'Do you already have a PIN?' })}</h2>
+<ul class="row list-unstyled mt-3 mb-0">
+  ${item('/login', { it: 'Accedi', en: 'Log in' }, { it: 'Con il codice fiscale e il PIN di 8 caratteri.', en: 'With your codice fiscale and 8-character PIN.' }, 'link-login')}
+  ${item('/first-access', { it: 'Primo accesso', en: 'First access' }, { it: 'Hai ricevuto le due parti del PIN di 16 caratteri: ottieni il PIN definitivo.', en: 'You got both parts of the 16-character PIN: get your final PIN.' }, 'link-first-access')}
+  ${item('/letter', { it: 'Non hai ricevuto la lettera?', en: 'Didn’t get the letter?' }, { it: 'Chiedi una nuova lettera con la seconda parte del PIN.', en: 'Ask for a new letter with the second part of the PIN.' }, 'link-letter')}
+  ${item('/regenerate', { it: 'PIN scaduto', en: 'Expired PIN' }, { it: 'Genera un nuovo PIN con il PIN scaduto.', en: 'Get a new PIN with the expired one.' }, 'link-regenerate')}
+</ul>
+</section>`;
+}
+
+export function homePage(ctx: PageContext, opts: { eligibilityPolicy: boolean; accessPages?: boolean }): string {
   const { lang } = ctx;
   const who = opts.eligibilityPolicy
     ? {
@@ -167,6 +184,7 @@ export function homePage(ctx: PageContext, opts: { eligibilityPolicy: boolean })
     it: "Il PIN (Personal Identification Number) è il codice identificativo personale che consente l'accesso ai servizi online dell'INPS, in base alle caratteristiche anagrafiche dell'utente e agli altri dati presenti negli archivi: ad esempio, un pensionato non può accedere ai servizi dedicati ai lavoratori.",
     en: "The PIN (Personal Identification Number) is the personal code that gives access to INPS's online services, according to the holder's personal data and the other data in the institute's records: for example, a pensioner cannot access the services meant for workers.",
   })}</p>
+${opts.accessPages ? accessLinks(ctx) : ''}
 
 <h2 class="h3 mt-5">${tr(lang, { it: 'PIN ordinario e PIN dispositivo', en: 'Ordinary and "dispositivo" PIN' })}</h2>
 <p>${tr(lang, {

@@ -33,6 +33,11 @@ export interface PageOptions {
   body: SafeHtml;
   /** Prefixes the title with "Error:" so screen-reader users hear it first. */
   hasErrors?: boolean;
+  /**
+   * False on a page that cannot be shown again by GET (the new PIN, shown once): a language link
+   * would lose it, so only the current language is shown.
+   */
+  langSwitch?: boolean;
 }
 
 /** The whole document: header with language links, main content, footer. */
@@ -40,7 +45,7 @@ export function page(ctx: PageContext, opts: PageOptions): string {
   const { lang } = ctx;
   const fullTitle = `${opts.hasErrors ? tr(lang, T.errorTitlePrefix) : ''}${opts.title} - ${tr(lang, T.brand)}`;
   const sep = ctx.selfPath.includes('?') ? '&' : '?';
-  const langLinks = LANGS.map((l) =>
+  const langLinks = LANGS.filter((l) => opts.langSwitch !== false || l === lang).map((l) =>
     l === lang
       ? html`<li class="nav-item"><span class="nav-link portal-lang-current" aria-current="true" lang="${l}"><abbr title="${LANG_LABEL[l].long}">${LANG_LABEL[l].short}</abbr></span></li>`
       : html`<li class="nav-item"><a class="nav-link" href="${ctx.base}${ctx.selfPath}${sep}lang=${l}" lang="${l}" hreflang="${l}"><abbr title="${LANG_LABEL[l].long}">${LANG_LABEL[l].short}</abbr></a></li>`,
@@ -171,7 +176,8 @@ function mark(required: boolean | '**'): SafeHtml {
 export interface TextFieldOptions {
   name: string;
   label: string;
-  type?: 'text' | 'email' | 'tel' | 'date';
+  /** A `password` field never shows a value back: secrets are not echoed into the page. */
+  type?: 'text' | 'email' | 'tel' | 'date' | 'password';
   hint?: HtmlValue;
   required?: boolean | '**';
   autocomplete?: string;
@@ -186,7 +192,7 @@ export interface TextFieldOptions {
 
 export function textField(ctx: PageContext, state: FormState, o: TextFieldOptions): SafeHtml {
   const d = describe(ctx, state, o.name, o.hint);
-  const value = state.values[o.name] ?? '';
+  const value = o.type === 'password' ? '' : (state.values[o.name] ?? '');
   return html`<div class="form-group">
   <label for="${d.id}" class="active">${o.label}${mark(o.required ?? false)}</label>
   <input type="${o.type ?? 'text'}" class="form-control${d.invalid ? ' is-invalid' : ''}" id="${d.id}" name="${o.name}" value="${value}"${

@@ -21,6 +21,7 @@ import {
   type CredentialWorkflowInput,
 } from '../../workflows/definitions';
 import { pinCredentialWorkflow } from '../../workflows/credential';
+import { saveHistory } from '../support/histories';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
@@ -162,6 +163,8 @@ describe('personal PIN life', () => {
       expect(nextView).toMatchObject({ state: 'active', pinVersion: 3, pinType: 'ordinary', cycle: 2, pinExpiresAt: next });
       expect((await latest.describe()).runId).not.toBe(handle.firstExecutionRunId);
       started.push(latest);
+      await saveHistory('credential-first-access-expiry-regeneration', env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId));
+      await saveHistory('credential-second-cycle', latest);
     });
   });
 

@@ -20,6 +20,7 @@ import {
   type IssuancePolicy,
 } from '../../workflows/definitions';
 import { pinCredentialWorkflow } from '../../workflows/credential';
+import { saveHistory } from '../support/histories';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
@@ -160,6 +161,7 @@ describe('initial issuance', () => {
       expect(result.state).toBe('expired');
       expect(countOf('expireInitialPin', mine)).toBe(1);
       expect(countOf('enqueueReminder', mine)).toBe(1);
+      await saveHistory('credential-issued-reminded-expired', handle);
       expect(Date.parse(result.firstAccessDeadline!) - dispatchedAt).toBe(60 * DAY);
       expect((await env.currentTimeMs()) - dispatchedAt).toBeGreaterThanOrEqual(60 * DAY);
     });
@@ -197,6 +199,7 @@ describe('initial issuance', () => {
       const view = await handle.query(credentialStateQuery);
       expect(view.letters).toHaveLength(6);
       expect(view.letters.slice(1).every((l) => l.state === 'queued')).toBe(true);
+      await saveHistory('credential-new-letters-limits', handle);
     });
   });
 
@@ -238,6 +241,7 @@ describe('initial issuance', () => {
       await env.sleep(10 * 60 * 1000);
       expect((await late.query(credentialStateQuery)).firstHalf.map((f) => f.state)).toEqual(['sent', 'sent']);
       expect(alertsFor(lateId)).toBe(1);
+      await saveHistory('credential-simplified-first-half-late', late);
     });
   });
 

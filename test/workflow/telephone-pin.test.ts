@@ -23,6 +23,7 @@ import {
   type TelephonePinWorkflowInput,
 } from '../../workflows/telephone-pin-definitions';
 import { telephonePinWorkflow } from '../../workflows/telephone-pin';
+import { saveHistory } from '../support/histories';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
@@ -124,6 +125,7 @@ describe('telephone PIN validity', () => {
       expect(expiry[0]!.at - expiresAt).toBeLessThan(1_000);
       expect(result.endedAt).toBe(new Date(expiry[0]!.at).toISOString());
       expect(callsFor('revokeTelephonePin', id)).toHaveLength(0);
+      await saveHistory(`telephone-pin-expired-${validity}`, handle);
     });
   });
 });
@@ -145,6 +147,7 @@ describe('telephone PIN early end', () => {
       expect(result.state).toBe('revoked');
       expect((await handle.describe()).status.name).toBe('COMPLETED');
       expect(callsFor('expireTelephonePin', id)).toHaveLength(0);
+      await saveHistory('telephone-pin-revoked', handle);
     });
   });
 

@@ -1,0 +1,252 @@
+/**
+ * The portal's access pages on the real servers (PostgreSQL, Temporal, the sinks): a citizen
+ * requests a PIN through the API, collects both halves (SMS and letter PDF), and then — only
+ * through the portal's HTML pages, with a cookie jar and the CSRF tokens the pages carry — does
+ * the first access and sees the 8-character PIN once, fails a login with a wrong PIN, logs in,
+ * sees the personal area with the services of the session, and logs out. A second citizen asks
+ * for a new letter and meets the one-per-24-hours limit.
+ *
+ * Then, when Chromium is installed, the same pages are driven in a headless browser and
+ * captured into test-artifacts/portal/ for a human to look at.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCitizen } from '../support/citizens';
+import { requestAndCollect, waitForView, type Issued } from '../support/issuance';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface Page {
+  status: number;
+  location: string | null;
+  body: string;
+  headers: Headers;
+}
+
+/** A browser-like client: keeps cookies, never follows redirects by itself. */
+class Browser {
+  readonly cookies = new Map<string, string>();
+  readonly setCookies: string[] = [];
+
+  constructor(private readonly base: string) {}
+
+  async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Page> {
+    const res = await fetch(this.base + path, {
+      method,
+      redirect: 'manual',
+      headers: {
+        ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    for (const line of res.headers.getSetCookie()) {
+      this.setCookies.push(line);
+      const [pair = '', ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (value === '' || attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a))) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return { status: res.status, location: res.headers.get('location'), body: await res.text(), headers: res.headers };
+  }
+
+  get(path: string): Promise<Page> {
+    return this.request('GET', path);
+  }
+
+  /** GETs the form page and posts it with its CSRF token, as a browser would. */
+  async submit(path: string, form: Record<string, string>): Promise<Page> {
+    const page = await this.get(path);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    expect(csrf, `CSRF field on ${path}`).toBeDefined();
+    return this.request('POST', path, { _csrf: csrf!, ...form });
+  }
+}
+
+function shownPin(body: string): string | undefined {
+  return /<p class="portal-pin" id="new-pin">([\s\S]*?)<\/p>/.exec(body)?.[1]?.replace(/<[^>]+>/g, '');
+}
+
+/** Someone else's PIN of the right shape: the same characters, one changed. */
+const wrongPin = (pin: string) => pin.slice(0, 7) + (pin.endsWith('A') ? 'B' : 'A');
+
+describe('first access, login, personal area and logout through the portal pages', () => {
+  let issued: Issued;
+  let browser: Browser;
+  let personalPin: string;
+
+  beforeAll(async () => {
+    issued = await requestAndCollect(stack, makeCitizen());
+    browser = new Browser(stack.baseUrl);
+  });
+
+  it('answers a wrong second half with the generic error, the codice fiscale kept and no PIN shown back', async () => {
+    const page = await browser.submit('/portal/first-access', {
+      codiceFiscale: issued.citizen.codiceFiscale,
+      pinFirst: issued.firstHalf,
+      pinSecond: wrongPin(issued.secondHalf),
+    });
+    expect(page.status).toBe(401);
+    expect(page.body).toContain('Codice fiscale o PIN non corretti');
+    expect(page.body).toContain(`value="${issued.citizen.codiceFiscale}"`);
+    expect(page.body).not.toContain(issued.firstHalf);
+    expect(shownPin(page.body)).toBeUndefined();
+  });
+
+  it('does the first access with the two halves and shows the 8-character PIN once', async () => {
+    const typedFirst = `${issued.firstHalf.slice(0, 4)} ${issued.firstHalf.slice(4)}`.toLowerCase();
+    const page = await browser.submit('/portal/first-access', { codiceFiscale: issued.citizen.codiceFiscale, pinFirst: typedFirst, pinSecond: issued.secondHalf });
+    expect(page.status, page.body.slice(0, 500)).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const pin = shownPin(page.body);
+    expect(pin).toMatch(/^[A-Z2-9]{8}$/);
+    personalPin = pin!;
+    expect(page.body).toContain('href="/portal/login"');
+
+    const view = await waitForView(stack, issued.credentialId, (v) => v.state === 'active');
+    expect(view.pinVersion).toBe(2);
+
+    // Shown once: the same halves no longer work, and the PIN is nowhere but that answer.
+    const again = await browser.submit('/portal/first-access', { codiceFiscale: issued.citizen.codiceFiscale, pinFirst: issued.firstHalf, pinSecond: issued.secondHalf });
+    expect(again.status).toBe(401);
+    expect(again.body).not.toContain(personalPin);
+    expect(browser.setCookies.join('\n')).not.toContain(personalPin);
+    expect(stack.logLines.join('\n')).not.toContain(personalPin);
+    for (const table of ['pin_secrets', 'audit_log', 'credential_events', 'outbox', 'credentials', 'sessions']) {
+      const { rows } = await stack.pool.query<{ row: string }>(`SELECT t::text AS row FROM ${table} t`);
+      expect(rows.some((r) => r.row.includes(personalPin)), table).toBe(false);
+    }
+  });
+
+  it('answers a wrong PIN at login with the generic error and no session', async () => {
+    const page = await browser.submit('/portal/login', { codiceFiscale: issued.citizen.codiceFiscale, pin: wrongPin(personalPin) });
+    expect(page.status).toBe(401);
+    expect(page.body).toContain('Codice fiscale o PIN non corretti');
+    expect(page.body).not.toContain(personalPin);
+    expect(browser.cookies.has('pin_session')).toBe(false);
+    const { rows } = await stack.pool.query<{ decision: string }>(
+      `SELECT decision FROM audit_log WHERE action = 'login' AND subject = $1::text ORDER BY id DESC LIMIT 1`,
+      [issued.credentialId],
+    );
+    expect(rows[0]?.decision).toBe('denied');
+  });
+
+  it('logs in, shows the personal area with the services of a pensioner, and logs out', async () => {
+    // The institute's records say this holder is a pensioner: the session's profile follows them.
+    await stack.pool.query(
+      `INSERT INTO institute_records (codice_fiscale, residence, profile) VALUES ($1::text, $2::jsonb, '{"category":"pensioner","scheme":"private"}'::jsonb)
+       ON CONFLICT (codice_fiscale) DO UPDATE SET profile = EXCLUDED.profile`,
+      [issued.citizen.codiceFiscale, JSON.stringify(issued.citizen.residence)],
+    );
+    const login = await browser.submit('/portal/login', { codiceFiscale: issued.citizen.codiceFiscale.toLowerCase(), pin: personalPin.toLowerCase() });
+    expect(login.status, login.body.slice(0, 500)).toBe(303);
+    expect(login.location).toBe('/portal/home');
+    expect(browser.setCookies.find((c) => c.startsWith('pin_session='))).toMatch(/HttpOnly.*Secure.*SameSite=Strict|SameSite=Strict.*Secure|Secure.*SameSite=Strict/i);
+
+    const home = await browser.get('/portal/home');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain(issued.citizen.codiceFiscale);
+    expect(home.body).toMatch(/id="pin-type" data-scope="ordinary">PIN ordinario/);
+    expect(home.body).toContain('Pensionato – Gestione privata');
+    expect(home.body).toContain('data-service="personal-data"');
+    expect(home.body).toContain('data-service="pension-statement"');
+    expect(home.body).not.toContain('data-service="contribution-statement"');
+    expect(home.body).not.toContain('data-kind="claim"');
+    expect(home.body).toContain('id="dispositivo-note"');
+
+    const { rows: live } = await stack.pool.query<{ n: string }>(`SELECT count(*) AS n FROM sessions WHERE credential_id = $1::uuid AND revoked_at IS NULL`, [issued.credentialId]);
+    expect(live[0]!.n).toBe('1');
+
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(home.body)![1]!;
+    const out = await browser.request('POST', '/portal/logout', { _csrf: csrf });
+    expect(out.status).toBe(303);
+    expect(out.location).toBe('/portal/login?out=1');
+    expect(browser.cookies.has('pin_session')).toBe(false);
+    const { rows: ended } = await stack.pool.query<{ revoked_reason: string | null }>(`SELECT revoked_reason FROM sessions WHERE credential_id = $1::uuid`, [issued.credentialId]);
+    expect(ended.map((r) => r.revoked_reason)).toEqual(['logout']);
+    expect((await browser.get('/portal/home')).location).toBe('/portal/login');
+  });
+});
+
+describe('a new letter through the portal', () => {
+  it('sends one with the first half, then refuses another within 24 hours', async () => {
+    const issued = await requestAndCollect(stack, makeCitizen());
+    const browser = new Browser(stack.baseUrl);
+    const form = await browser.get('/portal/letter');
+    expect(form.body).toContain('al massimo una nuova lettera ogni 24 ore e non più di 4 nuove lettere in 30 giorni');
+    const sent = await browser.submit('/portal/letter', { codiceFiscale: issued.citizen.codiceFiscale, firstHalf: issued.firstHalf });
+    expect(sent.status, sent.body.slice(0, 500)).toBe(200);
+    expect(sent.body).toContain('Nuova lettera richiesta');
+    expect(sent.body).toContain('lettera numero 2');
+    const again = await browser.submit('/portal/letter', { codiceFiscale: issued.citizen.codiceFiscale, firstHalf: issued.firstHalf });
+    expect(again.status).toBe(429);
+    expect(again.body).toContain('È già stata chiesta una nuova lettera nelle ultime 24 ore.');
+    await waitForView(stack, issued.credentialId, (v) => v.letters.length === 2);
+  });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/portal');
+
+describe.skipIf(!existsSync(CHROMIUM))('screenshots in headless Chromium', () => {
+  it('captures the first-access form with errors, the new PIN shown once and the personal area', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const issued = await requestAndCollect(stack, makeCitizen());
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+      const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
+
+      await page.goto(`${stack.baseUrl}/portal`);
+      await shot('home-access-links.png');
+
+      // The form with errors: a wrong check character, a short first half, no second half.
+      await page.goto(`${stack.baseUrl}/portal/first-access`);
+      const cf = issued.citizen.codiceFiscale;
+      await page.fill('#f-codiceFiscale', cf.slice(0, 15) + (cf.endsWith('A') ? 'B' : 'A'));
+      await page.fill('#f-pinFirst', issued.firstHalf.slice(0, 6));
+      await page.click('button[type=submit]');
+      await expect.poll(() => page.locator('#error-summary').count()).toBe(1);
+      await shot('first-access-errors.png');
+
+      await page.fill('#f-codiceFiscale', cf);
+      await page.fill('#f-pinFirst', issued.firstHalf);
+      await page.fill('#f-pinSecond', issued.secondHalf);
+      await page.click('button[type=submit]');
+      const pin = (await page.locator('#new-pin').innerText()).replace(/\s/g, '');
+      expect(pin).toMatch(/^[A-Z2-9]{8}$/);
+      await shot('first-access-new-pin.png');
+
+      await page.click('text=Accedi con il nuovo PIN');
+      await page.fill('#f-codiceFiscale', cf);
+      await page.fill('#f-pin', wrongPin(pin));
+      await page.click('button[type=submit]');
+      await shot('login-wrong-pin.png');
+      await page.fill('#f-pin', pin);
+      await page.click('button[type=submit]');
+      await page.waitForURL('**/portal/home');
+      await shot('personal-area.png');
+
+      await page.goto(`${stack.baseUrl}/portal/letter?lang=en`);
+      await shot('letter-en.png');
+    } finally {
+      await browser.close();
+    }
+  });
+});
