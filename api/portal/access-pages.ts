@@ -229,7 +229,7 @@ export function firstAccessPage(ctx: PageContext, input: AccessFormInput): strin
     fields: (state) => html`${codiceFiscaleField(ctx, state, 'off')}
 <div role="group" aria-labelledby="pin-parts-title" class="portal-pin-parts">
   <p class="portal-legend" id="pin-parts-title">${tr(lang, { it: 'PIN di 16 caratteri, in due parti', en: '16-character PIN, in two parts' })}</p>
-  <div class="row pt-3">
+  <div class="row pt-4">
     <div class="col-md-6">${pinField(ctx, state, 'pinFirst', { it: 'Gli 8 caratteri ricevuti via SMS o e-mail.', en: 'The 8 characters you got by text message or e-mail.' })}</div>
     <div class="col-md-6">${pinField(ctx, state, 'pinSecond', { it: 'Gli 8 caratteri stampati nella lettera.', en: 'The 8 characters printed in the letter.' })}</div>
   </div>

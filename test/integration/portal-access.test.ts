@@ -154,7 +154,8 @@ describe('first access, login, personal area and logout through the portal pages
     const login = await browser.submit('/portal/login', { codiceFiscale: issued.citizen.codiceFiscale.toLowerCase(), pin: personalPin.toLowerCase() });
     expect(login.status, login.body.slice(0, 500)).toBe(303);
     expect(login.location).toBe('/portal/home');
-    expect(browser.setCookies.find((c) => c.startsWith('pin_session='))).toMatch(/HttpOnly.*Secure.*SameSite=Strict|SameSite=Strict.*Secure|Secure.*SameSite=Strict/i);
+    const cookie = browser.setCookies.find((c) => c.startsWith('pin_session=')) ?? '';
+    for (const attribute of [/;\s*HttpOnly/i, /;\s*Secure/i, /;\s*SameSite=Strict/i, /;\s*Path=\//]) expect(cookie).toMatch(attribute);
 
     const home = await browser.get('/portal/home');
     expect(home.status).toBe(200);
