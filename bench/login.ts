@@ -16,12 +16,18 @@
  *
  * The API child gets UV_THREADPOOL_SIZE = cores (BENCH_API_THREADS overrides): with more
  * threads than cores, 19 MiB argon2 instances evict each other from the caches and the rate
- * drops by ~15% (see the two raw figures).
+ * drops by 10–15% (see the two raw figures).
+ *
+ * Rates move by ±10% from run to run on a shared machine, so the CPU each login costs is also
+ * printed, per process (from /proc: the API's event loop and its other threads, the API's
+ * PostgreSQL backends found by application_name, this process), against the CPU of one raw
+ * verification: a steadier measure of how much of a login is the hash.
  *
  *   BENCH_LOGINS=4000 BENCH_CONCURRENCY=16 BENCH_CREDENTIALS=200 BENCH_ROUNDS=4 npm run bench:login
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -47,6 +53,7 @@ const CORES = os.availableParallelism();
 const API_THREADS = Number(process.env.BENCH_API_THREADS ?? CORES);
 const RAW_THREADS = [...new Set([4, CORES])];
 const TARGET = 0.8;
+const APP_NAME = `bench-login-${process.pid}`;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const fmt = (n: number) => n.toFixed(1);
@@ -81,6 +88,7 @@ async function raw(seconds: number): Promise<void> {
   const stored = await hashPin(pepper, pin);
   const inFlight = 2 * Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const until = t0 + seconds * 1000;
   let done = 0;
   await Promise.all(
@@ -91,7 +99,8 @@ async function raw(seconds: number): Promise<void> {
       }
     }),
   );
-  process.stdout.write(JSON.stringify({ done, seconds: (performance.now() - t0) / 1000 }));
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({ done, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
 }
 
 function spawnTs(args: string[], env: NodeJS.ProcessEnv, stdout: 'inherit' | 'pipe'): ChildProcess {
@@ -102,13 +111,51 @@ function spawnTs(args: string[], env: NodeJS.ProcessEnv, stdout: 'inherit' | 'pi
   });
 }
 
-async function measureRaw(threads: number): Promise<{ done: number; seconds: number }> {
+interface RawResult {
+  done: number;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+async function measureRaw(threads: number): Promise<RawResult> {
   const child = spawnTs(['--raw', String(RAW_SECONDS)], { UV_THREADPOOL_SIZE: String(threads) }, 'pipe');
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`raw measurement exited with ${code}`);
-  return JSON.parse(out) as { done: number; seconds: number };
+  return JSON.parse(out) as RawResult;
+}
+
+/** Share of all cores busy over `ms` (from /proc/stat; undefined elsewhere): the background load the figures share the machine with. */
+async function busyShare(ms: number): Promise<number | undefined> {
+  const read = async () => {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = line[3]! + line[4]!;
+    return { idle, total: line.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = await read();
+    await new Promise((r) => setTimeout(r, ms));
+    const b = await read();
+    return 1 - (b.idle - a.idle) / (b.total - a.total);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds (user + system) used so far by these processes, from /proc (0 for any that cannot
+ * be read); `mainThread` reads only each process's main thread (its event loop).
+ */
+async function cpuSecondsOf(pids: number[], mainThread = false): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100; // USER_HZ
 }
 
 async function freePort(): Promise<number> {
@@ -171,7 +218,7 @@ async function main(): Promise<void> {
   const api = spawnTs(
     ['--serve'],
     {
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}application_name=${APP_NAME}`,
       DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10',
       PIN_PEPPER: pepper.toString('base64'),
       SECRETS_KEY: randomBytes(32).toString('base64'),
@@ -216,10 +263,15 @@ async function main(): Promise<void> {
     }),
   );
 
+  const background = await busyShare(2_000);
   const latencies: number[] = [];
   let refused = 0;
   let loginSeconds = 0;
-  const rawTotals = new Map(RAW_THREADS.map((t) => [t, { done: 0, seconds: 0 }]));
+  const rawTotals = new Map(RAW_THREADS.map((t) => [t, { done: 0, seconds: 0, cpuSeconds: 0 }]));
+  // CPU spent on the logins: the API process, its PostgreSQL backends, this load generator.
+  const backends = async () => (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1::text', [APP_NAME])).rows.map((r) => r.pid);
+  const backendCpu = async (pids: number[]) => new Map(await Promise.all(pids.map(async (pid) => [pid, await cpuSecondsOf([pid])] as const)));
+  const cpu = { api: 0, apiMain: 0, db: 0, client: 0 };
   const perRound: string[] = [];
   let next = 0;
   for (let round = 1; round <= ROUNDS; round++) {
@@ -229,11 +281,13 @@ async function main(): Promise<void> {
       const total = rawTotals.get(threads)!;
       total.done += r.done;
       total.seconds += r.seconds;
+      total.cpuSeconds += r.cpuSeconds;
       rawNow.push(`${threads} threads ${fmt(r.done / r.seconds)}/s`);
     }
     const upTo = Math.round((LOGINS * round) / ROUNDS);
     const from = next;
     const t0 = performance.now();
+    const [api0, apiMain0, db0, client0] = [await cpuSecondsOf([api.pid!]), await cpuSecondsOf([api.pid!], true), await backendCpu(await backends()), process.cpuUsage()];
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async (_, w) => {
         // One address per client, as citizens log in from their own connections.
@@ -249,6 +303,12 @@ async function main(): Promise<void> {
     );
     const seconds = (performance.now() - t0) / 1000;
     loginSeconds += seconds;
+    cpu.api += (await cpuSecondsOf([api.pid!])) - api0;
+    cpu.apiMain += (await cpuSecondsOf([api.pid!], true)) - apiMain0;
+    // Backends opened during the round count from zero; one closed during it is missed (rare).
+    for (const [pid, seconds] of await backendCpu(await backends())) cpu.db += seconds - (db0.get(pid) ?? 0);
+    const c = process.cpuUsage(client0);
+    cpu.client += (c.user + c.system) / 1e6;
     perRound.push(`round ${round}: logins ${fmt((upTo - from) / seconds)}/s; raw ${rawNow.join(', ')}`);
   }
   agent.destroy();
@@ -257,9 +317,10 @@ async function main(): Promise<void> {
     api.kill('SIGTERM');
   });
 
-  const rawRates = RAW_THREADS.map((t) => ({ threads: t, rate: rawTotals.get(t)!.done / rawTotals.get(t)!.seconds }));
+  const rawRates = RAW_THREADS.map((t) => ({ threads: t, rate: rawTotals.get(t)!.done / rawTotals.get(t)!.seconds, cpuMs: (1000 * rawTotals.get(t)!.cpuSeconds) / rawTotals.get(t)!.done }));
   const best = rawRates.reduce((a, b) => (b.rate > a.rate ? b : a));
   const sorted = [...latencies].sort((a, b) => a - b);
+  const ms = (seconds: number) => ((1000 * seconds) / LOGINS).toFixed(2);
   const rate = (LOGINS - refused) / loginSeconds;
   console.log(
     [
@@ -269,6 +330,10 @@ async function main(): Promise<void> {
       `login latency       p50 ${fmt(percentile(sorted, 50))} ms   p99 ${fmt(percentile(sorted, 99))} ms   max ${fmt(sorted.at(-1) ?? 0)} ms`,
       `raw argon2id        ${rawRates.map((r) => `${fmt(r.rate)}/s with ${r.threads} pool threads`).join(', ')}  (reference: the best)`,
       `logins / raw        ${fmt((100 * rate) / best.rate)} %  (target >= ${TARGET * 100} %)`,
+      `CPU per login       ${ms(cpu.api)} API (${ms(cpu.apiMain)} of it on the event loop) + ${ms(cpu.db)} PostgreSQL + ${ms(cpu.client)} load generator = ${ms(cpu.api + cpu.db + cpu.client)} ms;` +
+        ` raw argon2id ${best.cpuMs.toFixed(2)} ms CPU per verification → the hash is ${fmt((100 * best.cpuMs) / ((1000 * (cpu.api + cpu.db + cpu.client)) / LOGINS))} % of a login's CPU` +
+        ` (${fmt((100 * best.cpuMs) / ((1000 * cpu.api) / LOGINS))} % of the API process's)`,
+      `background load     ${background === undefined ? 'unknown' : `${fmt(100 * background)} % of all cores busy just before the rounds (other processes)`}`,
       ...perRound.map((l) => `  ${l}`),
     ].join('\n'),
   );

@@ -12,7 +12,7 @@
  * appended to the audit log, never with the PIN.
  */
 import { randomBytes } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import type { ApiDeps } from '../app';
 import { errorBody } from '../errors';
 import {
@@ -50,7 +50,7 @@ import {
   type SessionOptions,
 } from '../access/sessions';
 import { appendAudit, audit } from '../../lib/audit';
-import { withTransaction, type PoolClient } from '../../lib/db';
+import { withTransaction, type Pool, type PoolClient } from '../../lib/db';
 import { DomainError, ErrorType, invalidCredentialsError, validationError, type FieldIssue } from '../../domain/errors';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { normaliseProfile, servicesFor } from '../../domain/services';
@@ -150,32 +150,57 @@ function sessionView(c: Pick<CitizenPrincipal, 'credentialId' | 'codiceFiscale' 
   return { credentialId: c.credentialId, codiceFiscale: c.codiceFiscale, pinType: c.pinType, scope: c.scope, profile: c.profile, intermediary: c.intermediary };
 }
 
+type FlatDetail = Record<string, string | number | boolean | null>;
+
 /**
- * `recordSuccess` and `createSession` in one round trip, on condition that no lock holds at
- * `now` (the same rule as `assertNotLocked`). Undefined when the counter row is missing or locked.
+ * The bytes `auditRowHash` (lib/audit.ts) hashes after the previous row's hash: each part as
+ * `<UTF-8 length>:<part>`, the detail as canonical JSON (keys sorted). Only flat details, whose
+ * canonical form is simple; a unit test holds this equal to `auditRowHash`.
  */
-async function grantIfNotLocked(
-  client: PoolClient,
-  input: { credentialId: string; pinVersion: number; authKind: AuthKind; clientIp?: string; now: Date },
+export function auditHashParts(at: Date, e: { actor: string; action: string; subject: string; decision: string; detail: FlatDetail }): Buffer {
+  const detail = `{${Object.keys(e.detail)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(e.detail[k] ?? null)}`)
+    .join(',')}}`;
+  return Buffer.from([at.toISOString(), e.actor, e.action, e.subject, e.decision, detail].map((part) => `${Buffer.byteLength(part)}:${part}`).join(''));
+}
+
+/**
+ * A granted login in one round trip (`login_grant`, migration 007): resets the count only if no
+ * lock holds at `now` — the same rule as `assertNotLocked`, the UPDATE waiting for a concurrent
+ * attempt and re-checking — opens the session and appends the audit row, atomically. Undefined
+ * (nothing changed) when the counter row is missing or a lock holds: the general path decides.
+ */
+async function grantLogin(
+  pool: Pool,
+  input: { credentialId: string; pinVersion: number; authKind: AuthKind; clientIp?: string; now: Date; actor: string; detail: FlatDetail },
   opts: Pick<SessionOptions, 'absoluteTtlMs' | 'idleTimeoutMs'>,
 ): Promise<{ token: string; expiresAt: Date; idleExpiresAt: Date } | undefined> {
   const token = newSessionToken();
   const expiresAt = new Date(input.now.getTime() + opts.absoluteTtlMs);
-  const { rows } = await client.query<{ ok: boolean }>({
+  // The audit row's time is the wall clock, as in lib/audit.ts, at the precision its hash covers.
+  const auditAt = new Date(Date.now());
+  const parts = auditHashParts(auditAt, { actor: input.actor, action: 'login', subject: input.credentialId, decision: 'granted', detail: input.detail });
+  const { rows } = await pool.query<{ granted: boolean }>({
     name: 'login-grant',
-    text: `WITH ok AS (
-             UPDATE credential_access SET consecutive_failures = 0, locked_until = NULL, last_success_at = $2::timestamptz
-              WHERE credential_id = $1::uuid AND permanently_locked_at IS NULL AND (locked_until IS NULL OR locked_until <= $2::timestamptz)
-             RETURNING credential_id
-           ), s AS (
-             INSERT INTO sessions (token_hash, credential_id, pin_version, auth_kind, created_at, last_seen_at, expires_at, client_ip)
-             SELECT $3::bytea, credential_id, $4::int, $5::text, $2::timestamptz, $2::timestamptz, $6::timestamptz, $7::text FROM ok
-             RETURNING 1
-           )
-           SELECT EXISTS (SELECT 1 FROM s) AS ok`,
-    values: [input.credentialId, input.now, hashSessionToken(token), input.pinVersion, input.authKind, expiresAt, input.clientIp ?? null],
+    text: `SELECT login_grant($1::uuid, $2::timestamptz, $3::bytea, $4::int, $5::text, $6::timestamptz, $7::text,
+                              $8::timestamptz, $9::text, $10::text, $11::jsonb, $12::bytea) AS granted`,
+    values: [
+      input.credentialId,
+      input.now,
+      hashSessionToken(token),
+      input.pinVersion,
+      input.authKind,
+      expiresAt,
+      input.clientIp ?? null,
+      auditAt,
+      input.actor,
+      input.credentialId,
+      JSON.stringify(input.detail),
+      parts,
+    ],
   });
-  if (!rows[0]?.ok) return undefined;
+  if (!rows[0]?.granted) return undefined;
   return { token, expiresAt, idleExpiresAt: new Date(Math.min(expiresAt.getTime(), input.now.getTime() + opts.idleTimeoutMs)) };
 }
 
@@ -196,12 +221,12 @@ export function sessionRoutes(deps: ApiDeps, options: Partial<LoginOptions> = {}
   const decoy = hashPin(deps.pepper, randomBytes(16).toString('base64url'));
   decoy.catch(() => undefined);
 
-  async function login(req: Request, creds: { codiceFiscale: string; pin: string }, at: Date): Promise<{ outcome: Outcome; row: LoginRow }> {
+  async function login(ip: string | undefined, creds: { codiceFiscale: string; pin: string }, at: Date): Promise<{ outcome: Outcome; row: LoginRow }> {
     const simplified = deps.policy.simplifiedProcedure;
     const idHash = identifierHash(deps.pepper, creds.codiceFiscale);
     const row = (await deps.pool.query<LoginRow>({ name: 'login-lookup', text: LOGIN_QUERY, values: [creds.codiceFiscale, idHash, simplified] })).rows[0]!;
     const credentialId = row.credential_id;
-    const actor = `ip:${req.ip ?? 'unknown'}`;
+    const actor = `ip:${ip ?? 'unknown'}`;
     const subject = credentialId ?? 'unknown';
     const baseDetail = credentialId ? {} : { identifier: idHash.subarray(0, 8).toString('hex') };
 
@@ -240,18 +265,16 @@ export function sessionRoutes(deps: ApiDeps, options: Partial<LoginOptions> = {}
 
     const expired = authKind === 'personal' && (row.state === 'pin_expired' || (row.pin_expires_at !== null && row.pin_expires_at.getTime() <= at.getTime()));
 
+    const grantedDetail = { authKind, scope: scopeOf(authKind, row.pin_type ?? 'ordinary'), pinVersion: row.pin_version };
+    if (!seen.locked && ok && !expired && credentialId) {
+      // The common case: one statement decides, opens the session and audits it.
+      const granted = await grantLogin(deps.pool, { credentialId, pinVersion: row.pin_version!, authKind, clientIp: ip, now: at, actor, detail: grantedDetail }, sessionOptions);
+      if (granted) return { outcome: { kind: 'granted', ...granted }, row };
+      // No counter row yet, or a lock appeared meanwhile: the general path below decides.
+    }
+
     const outcome = await withTransaction(deps.pool, async (client): Promise<Outcome> => {
       if (seen.locked) return lockedAnswer(client, new CredentialLockedError(seen));
-      if (ok && !expired && credentialId) {
-        // The common case in one statement: reset the count only if no lock holds now (the
-        // UPDATE waits for a concurrent attempt and re-checks), and open the session with it.
-        const granted = await grantIfNotLocked(client, { credentialId, pinVersion: row.pin_version!, authKind, clientIp: req.ip, now: at }, sessionOptions);
-        if (granted) {
-          await appendAudit(client, { actor, action: 'login', subject, decision: 'granted', detail: { authKind, scope: scopeOf(authKind, row.pin_type!), pinVersion: row.pin_version } });
-          return { kind: 'granted', ...granted };
-        }
-        // No counter row yet, or a lock appeared meanwhile: the general path below decides.
-      }
       // The counter row is locked for the rest of the transaction, and the lock re-checked: an
       // attempt that ran alongside others is decided after them, so parallel guesses gain nothing.
       try {
@@ -271,14 +294,8 @@ export function sessionRoutes(deps: ApiDeps, options: Partial<LoginOptions> = {}
         await appendAudit(client, { actor, action: 'login', subject, decision: 'pin_expired', detail: { pinVersion: row.pin_version } });
         return { kind: 'pin_expired' };
       }
-      const session = await createSession(client, sessionOptions, { credentialId: credentialId!, pinVersion: row.pin_version!, authKind, clientIp: req.ip, now: at });
-      await appendAudit(client, {
-        actor,
-        action: 'login',
-        subject,
-        decision: 'granted',
-        detail: { authKind, scope: scopeOf(authKind, row.pin_type!), pinVersion: row.pin_version },
-      });
+      const session = await createSession(client, sessionOptions, { credentialId: credentialId!, pinVersion: row.pin_version!, authKind, clientIp: ip, now: at });
+      await appendAudit(client, { actor, action: 'login', subject, decision: 'granted', detail: grantedDetail });
       return { kind: 'granted', ...session };
     });
     return { outcome, row };
@@ -288,15 +305,16 @@ export function sessionRoutes(deps: ApiDeps, options: Partial<LoginOptions> = {}
     const creds = parseLogin(req.body);
     const at = now();
     res.setHeader('Cache-Control', 'no-store');
-    const allowed = throttle.take(req.ip);
+    const ip = req.ip; // a getter that parses X-Forwarded-For each time
+    const allowed = throttle.take(ip);
     if (!allowed.allowed) {
       if (allowed.audit) {
-        await audit(deps.pool, { actor: `ip:${req.ip ?? 'unknown'}`, action: 'login', subject: 'unknown', decision: 'throttled', detail: { refusedSinceLastAudit: allowed.suppressed } });
+        await audit(deps.pool, { actor: `ip:${ip ?? 'unknown'}`, action: 'login', subject: 'unknown', decision: 'throttled', detail: { refusedSinceLastAudit: allowed.suppressed } });
       }
       sendError(res, new DomainError(ErrorType.RateLimited, SESSION_MESSAGES.throttled, [], { reason: 'THROTTLED', retryAfterSeconds: allowed.retryAfterSeconds }), allowed.retryAfterSeconds);
       return;
     }
-    const { outcome, row } = await login(req, creds, at);
+    const { outcome, row } = await login(ip, creds, at);
     deps.log.info({ decision: outcome.kind, credentialId: row.credential_id ?? undefined }, 'login');
     switch (outcome.kind) {
       case 'denied':
@@ -306,11 +324,11 @@ export function sessionRoutes(deps: ApiDeps, options: Partial<LoginOptions> = {}
         sendError(res, outcome.error, outcome.error.retryAfterSeconds);
         return;
       case 'pin_expired':
-        throttle.refund(req.ip);
+        throttle.refund(ip);
         sendError(res, new DomainError(ErrorType.Forbidden, SESSION_MESSAGES.expired, [], { reason: 'PIN_EXPIRED', regenerate: '/api/pin/regenerate' }));
         return;
       case 'granted': {
-        throttle.refund(req.ip);
+        throttle.refund(ip);
         const { profile, intermediary } = normaliseProfile(row.profile);
         const authKind: AuthKind = row.pin_kind === 'initial' ? 'simplified' : 'personal';
         setSessionCookie(res, outcome.token, sessionOptions.absoluteTtlMs);

@@ -510,6 +510,15 @@ describe('audit and secrets', () => {
     expect(chain.rows).toBeGreaterThan(100);
   });
 
+  it('keeps the chain whole under concurrent logins, granted (appended in SQL) and denied (appended by lib/audit.ts) mixed', async () => {
+    const fs = await Promise.all(Array.from({ length: 8 }, () => fixture()));
+    const results = await Promise.all(fs.flatMap((f) => [login(f.codiceFiscale, f.pin), login(f.codiceFiscale, wrongPin(f.pin)), login(f.codiceFiscale, f.pin)]));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(16);
+    expect(results.filter((r) => r.status === 401)).toHaveLength(8);
+    for (const f of fs) expect((await auditFor(f.credentialId)).map((a) => a.decision).sort()).toEqual(['denied', 'granted', 'granted']);
+    expect((await verifyAuditChain(stack.pool)).firstBroken).toBeUndefined();
+  });
+
   it('never shows a PIN in the audit log, the logs or any response', async () => {
     expect(secretsUsed.length).toBeGreaterThan(20);
     const { rows } = await stack.pool.query<{ t: string }>(`SELECT string_agg(actor || ' ' || coalesce(subject, '') || ' ' || detail::text, E'\\n') AS t FROM audit_log`);
