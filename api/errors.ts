@@ -81,7 +81,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const domain = toDomainError(err);
     if (domain.type === ErrorType.Internal && domain !== err) log.error({ err, path: req.path }, 'unhandled error');
-    if (domain.type === ErrorType.Unavailable || domain.type === ErrorType.RateLimited) res.setHeader('Retry-After', '5');
+    if (domain.type === ErrorType.Unavailable || domain.type === ErrorType.RateLimited) {
+      // A lock knows exactly when it ends; anything else: try again in a few seconds.
+      const retryAfter = domain.details.retryAfterSeconds;
+      res.setHeader('Retry-After', typeof retryAfter === 'number' ? String(retryAfter) : '5');
+    }
     res.status(statusOf[domain.type]).json(errorBody(domain));
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ApiDeps } from './app';
-import { assertNotLocked, recordFailure, recordSuccess } from './access/attempts';
+import { CredentialLockedError, assertIdentifierNotLocked, assertNotLocked, identifierHash, recordFailure, recordIdentifierFailure, recordSuccess } from './access/attempts';
 import { appendAudit } from '../lib/audit';
 import { withTransaction, type PoolClient } from '../lib/db';
 import { invalidCredentialsError, validationError, type Bilingual, type FieldIssue } from '../domain/errors';
@@ -63,12 +63,19 @@ export function createPinAccessService(deps: ApiDeps) {
       const credentialId = rows[0]?.id;
       const at = now();
       if (!credentialId) {
+        // Unknown codici fiscali are counted and locked like known ones (by a keyed hash), so a
+        // lock answer does not reveal who holds a PIN; and they cost one argon2 verification too.
+        const idHash = identifierHash(deps.pepper, creds.codiceFiscale);
+        const locked = await lockRefusal(client, { actor: `ip:${req.ip}`, action, subject: 'unknown' }, assertIdentifierNotLocked(client, idHash, at));
+        if (locked) return locked;
         decoyHash ??= hashPin(deps.pepper, randomBytes(8).toString('hex'));
         await verifyPin(deps.pepper, await decoyHash, creds.pin);
-        await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: 'unknown', decision: 'denied', detail: { reason: 'no_credential' } });
+        const lock = await recordIdentifierFailure(client, idHash, at);
+        await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: 'unknown', decision: 'denied', detail: { reason: 'no_credential', ...lock } });
         return { ok: false as const };
       }
-      await assertNotLocked(client, credentialId, at);
+      const locked = await lockRefusal(client, { actor: `ip:${req.ip}`, action, subject: credentialId }, assertNotLocked(client, credentialId, at));
+      if (locked) return locked;
       if (!(await check(client, credentialId))) {
         const lock = await recordFailure(client, credentialId, at);
         await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: credentialId, decision: 'denied', detail: { reason: 'wrong_pin', ...lock } });
@@ -89,8 +96,27 @@ export function createPinAccessService(deps: ApiDeps) {
       await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: credentialId, decision: 'verified', detail: { pinVersion } });
       return { ok: true as const, credentialId, pinVersion, newPin };
     });
-    if (!outcome.ok) throw invalidCredentialsError();
+    if (!outcome.ok) throw 'error' in outcome ? outcome.error : invalidCredentialsError();
     return outcome;
+  }
+
+  /**
+   * Turns a lock into an answer, audited in the caller's transaction (which commits, so the
+   * audit row stays) instead of an exception that would roll it back.
+   */
+  async function lockRefusal(
+    client: PoolClient,
+    audit: { actor: string; action: string; subject: string },
+    check: Promise<unknown>,
+  ): Promise<{ ok: false; error: CredentialLockedError } | undefined> {
+    try {
+      await check;
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof CredentialLockedError)) throw err;
+      await appendAudit(client, { ...audit, decision: 'locked', detail: { reason: err.details.reason } });
+      return { ok: false, error: err };
+    }
   }
 
   /** Checks the halves of the initial PIN that were given (the first alone, or both). */

@@ -143,3 +143,27 @@ describe('a new letter asked for by the citizen', () => {
     expect(rows[0]!.n).toBe('2');
   });
 });
+
+describe('first access under the lockout rules', () => {
+  it('locks a known and an unknown codice fiscale alike after three failures, with the wait in Retry-After', async () => {
+    const issued = await requestAndCollect(stack, makeCitizen());
+    const wrong = issued.firstHalf + issued.secondHalf.slice(0, 7) + (issued.secondHalf.endsWith('A') ? 'B' : 'A');
+    const unknown = makeCitizen().codiceFiscale;
+    const answers: Record<string, { status: number; body: string; retryAfter: string | null }[]> = { known: [], unknown: [] };
+    for (let i = 0; i < 4; i++) {
+      for (const [who, cf] of [['known', issued.citizen.codiceFiscale], ['unknown', unknown]] as const) {
+        const res = await fetch(`${stack.baseUrl}/api/first-access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ codiceFiscale: cf, pin: wrong }) });
+        answers[who]!.push({ status: res.status, body: await res.text(), retryAfter: res.headers.get('retry-after') });
+      }
+    }
+    expect(answers.known!.map((a) => a.status)).toEqual([401, 401, 401, 429]);
+    expect(answers.unknown!.map((a) => a.status)).toEqual([401, 401, 401, 429]);
+    expect(answers.known![3]!.body).toBe(answers.unknown![3]!.body);
+    expect(Number(answers.known![3]!.retryAfter)).toBeGreaterThan(5);
+    // While locked, even the right PIN is refused without being checked.
+    const right = await post('/api/first-access', { codiceFiscale: issued.citizen.codiceFiscale, pin: issued.firstHalf + issued.secondHalf });
+    expect(right.status).toBe(429);
+    const { rows } = await stack.pool.query<{ decision: string }>(`SELECT decision FROM audit_log WHERE subject = $1::text AND action = 'first_access' ORDER BY id`, [issued.credentialId]);
+    expect(rows.map((r) => r.decision)).toEqual(['denied', 'denied', 'denied', 'locked', 'locked']);
+  });
+});
