@@ -71,6 +71,17 @@ export function createMailRoomActivities(deps: ActivityDeps) {
   const { pool } = deps;
   const now = deps.now ?? (() => new Date());
 
+  /** The first day from `from` on whose batch has not been handed to the post. */
+  async function firstOpenBatch(from: string): Promise<string> {
+    const { rows } = await pool.query<{ day: string }>(
+      `SELECT to_char(d, 'YYYY-MM-DD') AS day FROM generate_series($1::date, $1::date + 3660, interval '1 day') AS d
+        WHERE NOT EXISTS (SELECT 1 FROM mailroom_batches b WHERE b.batch_date = d::date AND b.status = 'dispatched')
+        ORDER BY d LIMIT 1`,
+      [from],
+    );
+    return rows[0]!.day;
+  }
+
   return {
     /**
      * Renders the letter into the first open batch from today on; idempotent per letter. The PDF
@@ -92,7 +103,8 @@ export function createMailRoomActivities(deps: ActivityDeps) {
       if (!letter.second_half_enc) throw ApplicationFailure.nonRetryable('second half no longer available', ErrorType.Conflict);
       const secondHalf = decryptSecret(deps.keys.secrets, letter.second_half_enc, secondHalfAad(letter.credential_id, letter.pin_version));
 
-      for (let day = romeDate(now()); ; day = nextDay(day)) {
+      // Render once for the first open batch; only a batch closed in the meantime costs another round.
+      for (let day = await firstOpenBatch(romeDate(now())); ; day = await firstOpenBatch(nextDay(day))) {
         const file = path.join(deps.mailroomDir, day, `${letter.id}.pdf`);
         await writeAtomically(file, await renderLetter(letter, secondHalf, day));
         const filed = await withTransaction(pool, async (client) => {
