@@ -55,7 +55,7 @@ export async function startCredentialWorkflow(deps: Pick<WorkflowStarterDeps, 't
 export function createWorkflowStarter(deps: WorkflowStarterDeps): WorkflowStarter {
   const batchSize = deps.batchSize ?? 32;
   const pollMs = deps.pollMs ?? 1_000;
-  const maxDeferMs = deps.maxDeferMs ?? 2_000;
+  const maxDeferMs = deps.maxDeferMs ?? 5_000;
 
   /** Waits while the API is busy, but never longer than `maxDeferMs`. */
   async function yieldToRequests(): Promise<void> {
