@@ -20,6 +20,7 @@ import { executableFor, resolveTemporalBinary } from '../lib/temporal-binaries';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-postgres';
 import { startSmtpSink, type SmtpSink } from '../dev/sinks/smtp-sink';
 import { startSmsSink, type SmsSink } from '../dev/sinks/sms-sink';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = createLogger({ name: 'start' });
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
       uiPort: ports.temporalUi,
       namespace: config.TEMPORAL_NAMESPACE,
       dbFilename: path.join(dataDir, 'temporal', 'temporal.db'),
+      searchAttributes: SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'warn' },
     },
   });

@@ -12,6 +12,7 @@ import { executableFor, resolveTemporalBinary } from '../../lib/temporal-binarie
 import { startSmtpSink } from '../../dev/sinks/smtp-sink';
 import { startSmsSink } from '../../dev/sinks/sms-sink';
 import { writeWorkflowBundle } from './shared';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const databaseUrl =
@@ -22,7 +23,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const cli = await resolveTemporalBinary('cli', { log: (m) => console.log(`[temporal] ${m}`), allowSdkDownload: true });
   const [env, smtp, sms, bundlePath] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({ server: { executable: executableFor(cli), ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } } }),
+    TestWorkflowEnvironment.createLocal({
+      server: { executable: executableFor(cli), ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
+    }),
     startSmtpSink({ smtpPort: 0, httpPort: 0 }),
     startSmsSink({ port: 0 }),
     writeWorkflowBundle('integration'),

@@ -1,0 +1,13 @@
+/**
+ * Search attributes operations filter credentials by in the Temporal UI. None carries personal
+ * data: the workflow id is a pseudonymous uuid, and these are states, channels and PIN types.
+ * The dev server registers them at start (`npm start`); on a cluster, `temporal operator
+ * search-attribute create` registers them once per namespace.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const PinStateAttribute = defineSearchAttributeKey('PinState', SearchAttributeType.KEYWORD);
+export const PinChannelAttribute = defineSearchAttributeKey('PinChannel', SearchAttributeType.KEYWORD);
+export const PinTypeAttribute = defineSearchAttributeKey('PinType', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [PinStateAttribute, PinChannelAttribute, PinTypeAttribute];
