@@ -42,6 +42,9 @@ describe('mail-room batch', () => {
         };
       },
       expireInitialPin: async () => undefined,
+      // The test server skips time while waiting, so the day-15 reminder may come due.
+      enqueueReminder: async () => ({ outboxIds: [] }),
+      deliverNotification: async () => ({ channel: 'email', messageId: '<m>' }),
     };
     const worker = await Worker.create({
       connection: env.nativeConnection,
