@@ -9,11 +9,10 @@
  *
  *   BENCH_N=1000 BENCH_CONCURRENCY=32 npm run bench:issuance
  */
+import { fmt, freePort, percentile, waitUntil } from './support';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
@@ -30,25 +29,6 @@ import { CREDENTIAL_WORKFLOW_TYPE, DEFAULT_ISSUANCE_POLICY, type CredentialWorkf
 const N = Number(process.env.BENCH_N ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const fmt = (n: number) => n.toFixed(1);
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A free loopback port (bound and released), for the child processes' listeners. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 function spawnTs(script: string, env: NodeJS.ProcessEnv): ChildProcess {
   // BENCH_PROFILE=dir writes a V8 CPU profile of each process there (open it in Chrome DevTools).

@@ -25,11 +25,11 @@
  *
  *   BENCH_LOGINS=4000 BENCH_CONCURRENCY=16 BENCH_CREDENTIALS=200 BENCH_ROUNDS=4 npm run bench:login
  */
+import { fmt, freePort, percentile, waitUntil } from './support';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
@@ -55,8 +55,6 @@ const RAW_THREADS = [...new Set([4, CORES])];
 const TARGET = 0.8;
 const APP_NAME = `bench-login-${process.pid}`;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const fmt = (n: number) => n.toFixed(1);
 
 /** Child mode: the API as `api/main.ts` builds it, with a lazy Temporal connection. */
 async function serve(): Promise<void> {
@@ -156,22 +154,6 @@ async function cpuSecondsOf(pids: number[], mainThread = false): Promise<number>
     ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks / 100; // USER_HZ
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function main(): Promise<void> {
