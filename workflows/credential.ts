@@ -14,8 +14,10 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { createActivities } from '../activities';
@@ -31,7 +33,22 @@ import {
   type CredentialWorkflowInput,
 } from './definitions';
 
+import { PinStateAttribute, PinTypeAttribute } from './search-attributes';
+
 type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * Mirrors the state and PIN type into search attributes (no personal data) so operations can
+ * filter credentials in the Temporal UI. Added after runs were already open: behind a patch, so
+ * those runs replay without it.
+ */
+function publishState(view: CredentialView): void {
+  if (!patched('pin-search-attributes')) return;
+  upsertSearchAttributes([
+    { key: PinStateAttribute, value: view.state },
+    { key: PinTypeAttribute, value: view.pinType },
+  ]);
+}
 
 /** Database work: short, retried on transient faults until it succeeds. */
 const db = proxyActivities<Activities>({
@@ -135,6 +152,7 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
     view.pinExpiresAt = pinExpiresAt;
     view.expiryReminderSent = false;
     view.state = 'active';
+    publishState(view);
     view.simplifiedScope = false;
     view.cycle = (view.cycle ?? 0) + 1;
     activations++;
@@ -164,9 +182,13 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
     validator: ({ pinVersion }) => refuseActivation(['pin_expired'], pinVersion),
   });
 
-  if (input.resume) return activeCycles(input, view, () => activations);
+  if (input.resume) {
+    publishState(view);
+    return activeCycles(input, view, () => activations);
+  }
 
   view.state = 'issuing';
+  publishState(view);
   const plan = await db.prepareIssuance({ credentialId });
   view.addressMismatch = plan.addressMismatch;
 
@@ -194,9 +216,15 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
   }
 
   await db.queueLetter({ letterId: issued.letterId });
-  if (activations === 0) view.state = 'awaiting_letter_dispatch';
+  if (activations === 0) {
+    view.state = 'awaiting_letter_dispatch';
+    publishState(view);
+  }
   await condition(() => lastDispatchAt !== undefined || activations > 0);
-  if (activations === 0) view.state = 'awaiting_first_access';
+  if (activations === 0) {
+    view.state = 'awaiting_first_access';
+    publishState(view);
+  }
 
   // Wait for the first access. The deadline runs from the latest dispatched letter; the reminder
   // (offering a new letter) goes once, counted from the first dispatch.
@@ -222,6 +250,7 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
   if (activations === 0) {
     await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
     view.state = 'expired';
+    publishState(view);
     await condition(allHandlersFinished);
     return view;
   }
@@ -252,6 +281,7 @@ async function activeCycles(input: CredentialWorkflowInput, view: CredentialView
     if (activations() === startCount) {
       await db.expirePersonalPin({ credentialId, pinVersion: view.pinVersion });
       view.state = 'pin_expired';
+      publishState(view);
     }
   }
   // Expired: wait, without a deadline, for the holder's next access and its regeneration.

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueStaffToken } from '../../api/auth';
 import { keyedHashMatches } from '../../activities/secrets';
 import { credentialWorkflowId, type CredentialView } from '../../workflows/definitions';
+import { PinStateAttribute, PinTypeAttribute } from '../../workflows/search-attributes';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
 import { halfFrom, requestAndCollect as requestAndCollectFor, waitForView, type Issued } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -149,6 +150,17 @@ describe('PIN request and initial issuance', () => {
     expect(Date.parse(view.firstAccessDeadline!) - Date.parse(view.letters[0]!.dispatchedAt!)).toBe(60 * 24 * 3600 * 1000);
     const manifest = JSON.parse(await readFile(`${stack.mailroomDir}/${batchDate}/manifest.json`, 'utf8')) as { letters: { letterId: string }[] };
     expect(manifest.letters.map((l) => l.letterId)).toContain(view.letters[0]!.letterId);
+  });
+
+  it('shows operations the state in search attributes, with no personal data in ids or attributes', async () => {
+    const handle = stack.client.workflow.getHandle(credentialWorkflowId(issued.credentialId));
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(PinStateAttribute)).toBe('awaiting_first_access');
+    expect(description.typedSearchAttributes.get(PinTypeAttribute)).toBe('ordinary');
+    const visible = JSON.stringify({ id: description.workflowId, attributes: description.searchAttributes, memo: description.memo });
+    for (const personal of [issued.citizen.codiceFiscale, issued.citizen.surname, issued.citizen.email!, issued.citizen.mobile!]) {
+      expect(visible).not.toContain(personal);
+    }
   });
 
   it('reads a request back through the API without personal data or secrets', async () => {

@@ -22,6 +22,7 @@ import {
 } from '../../workflows/definitions';
 import { pinCredentialWorkflow } from '../../workflows/credential';
 import { saveHistory } from '../support/histories';
+import { createTimeSkippingEnv } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
@@ -63,7 +64,7 @@ function fakes(): Partial<Activities> {
 }
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } } });
+  env = await createTimeSkippingEnv();
   bundle = readFileSync(inject('workflowBundlePath'), 'utf8');
 });
 afterAll(async () => {

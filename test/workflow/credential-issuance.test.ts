@@ -21,6 +21,7 @@ import {
 } from '../../workflows/definitions';
 import { pinCredentialWorkflow } from '../../workflows/credential';
 import { saveHistory } from '../support/histories';
+import { createTimeSkippingEnv } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
@@ -78,9 +79,7 @@ function fakeActivities(): Partial<Activities> {
 }
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
-  });
+  env = await createTimeSkippingEnv();
   workflowBundleCode = readFileSync(inject('workflowBundlePath'), 'utf8');
 });
 

@@ -13,11 +13,12 @@ import type { createActivities } from '../../activities';
 import { credentialStateQuery, DEFAULT_ISSUANCE_POLICY, type CredentialWorkflowInput } from '../../workflows/definitions';
 import { mailRoomBatchWorkflow, pinCredentialWorkflow } from '../../workflows';
 import { saveHistory } from '../support/histories';
+import { createTimeSkippingEnv } from '../support/time-skipping';
 
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } } });
+  env = await createTimeSkippingEnv();
 });
 afterAll(async () => {
   await env?.teardown();

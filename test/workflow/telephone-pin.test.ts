@@ -24,6 +24,7 @@ import {
 } from '../../workflows/telephone-pin-definitions';
 import { telephonePinWorkflow } from '../../workflows/telephone-pin';
 import { saveHistory } from '../support/histories';
+import { createTimeSkippingEnv } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
@@ -54,9 +55,7 @@ function fakeActivities(): Partial<Activities> {
 const started: WorkflowHandle[] = [];
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
-  });
+  env = await createTimeSkippingEnv();
   workflowBundleCode = readFileSync(inject('workflowBundlePath'), 'utf8');
 });
 
