@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCitizen } from '../support/citizens';
 import { requestAndCollect, waitForView, type Issued } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
+import { Browser } from '../support/browser';
 
 let stack: TestStack;
 
@@ -27,54 +28,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Page {
-  status: number;
-  location: string | null;
-  body: string;
-  headers: Headers;
-}
 
-/** A browser-like client: keeps cookies, never follows redirects by itself. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  readonly setCookies: string[] = [];
-
-  constructor(private readonly base: string) {}
-
-  async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Page> {
-    const res = await fetch(this.base + path, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const line of res.headers.getSetCookie()) {
-      this.setCookies.push(line);
-      const [pair = '', ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a))) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return { status: res.status, location: res.headers.get('location'), body: await res.text(), headers: res.headers };
-  }
-
-  get(path: string): Promise<Page> {
-    return this.request('GET', path);
-  }
-
-  /** GETs the form page and posts it with its CSRF token, as a browser would. */
-  async submit(path: string, form: Record<string, string>): Promise<Page> {
-    const page = await this.get(path);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
-    expect(csrf, `CSRF field on ${path}`).toBeDefined();
-    return this.request('POST', path, { _csrf: csrf!, ...form });
-  }
-}
 
 function shownPin(body: string): string | undefined {
   return /<p class="portal-pin" id="new-pin">([\s\S]*?)<\/p>/.exec(body)?.[1]?.replace(/<[^>]+>/g, '');

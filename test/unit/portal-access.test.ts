@@ -16,6 +16,7 @@ import { CredentialLockedError } from '../../api/access/attempts';
 import type { CitizenPrincipal } from '../../api/access/sessions';
 import { computeCodiceFiscale } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, invalidCredentialsError, validationError } from '../../domain/errors';
+import { Browser, csrfOf } from '../support/browser';
 
 const NOW = new Date('2025-06-01T10:00:00Z');
 const CF = computeCodiceFiscale({ surname: 'Rossi', name: 'Maria', birthDate: '1950-03-12', sex: 'F', birthProvince: 'RM', birthMunicipality: 'Roma' });
@@ -126,69 +127,8 @@ async function startPortal(withAccess = true) {
   return { fake, browser: new Browser(`http://127.0.0.1:${(server.address() as AddressInfo).port}`) };
 }
 
-interface Page {
-  status: number;
-  location: string | null;
-  body: string;
-  headers: Headers;
-}
 
-/** A browser-like client: keeps cookies, never follows redirects by itself. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  /** Every Set-Cookie line received. */
-  readonly setCookies: string[] = [];
 
-  constructor(private readonly base: string) {}
-
-  private remember(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      this.setCookies.push(line);
-      const [pair = '', ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a) || /^\s*max-age=0\s*$/i.test(a));
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<Page> {
-    const res = await fetch(this.base + path, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        ...headers,
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    this.remember(res);
-    return { status: res.status, location: res.headers.get('location'), body: await res.text(), headers: res.headers };
-  }
-
-  get(path: string): Promise<Page> {
-    return this.request('GET', path);
-  }
-
-  post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Page> {
-    return this.request('POST', path, form, headers);
-  }
-
-  /** GETs the form page and posts it with its CSRF token added. */
-  async submit(path: string, form: Record<string, string>): Promise<Page> {
-    const page = await this.get(path);
-    return this.post(path, { _csrf: csrfOf(page.body), ...form });
-  }
-}
-
-function csrfOf(body: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(body);
-  if (!m?.[1]) throw new Error('no CSRF field in page');
-  return m[1];
-}
 
 /** The block of one field (its form-group), located by the field's id. */
 function fieldBlock(body: string, id: string): string {

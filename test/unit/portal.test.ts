@@ -13,6 +13,7 @@ import { escapeHtml } from '../../api/portal/html';
 import { computeCodiceFiscale } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, type FieldIssue } from '../../domain/errors';
 import { deliveryPlan, type PinRequest } from '../../domain/pin-request';
+import { Browser, csrfOf, type Page } from '../support/browser';
 
 const TODAY = new Date('2025-06-01T10:00:00Z');
 
@@ -97,76 +98,8 @@ async function startPortal(opts: Partial<PortalDeps> & { service?: ReturnType<ty
   };
 }
 
-interface Page {
-  status: number;
-  location: string | null;
-  body: string;
-  headers: Headers;
-}
 
-/** A browser-like client: keeps cookies, never follows redirects by itself. */
-class Browser {
-  readonly cookies = new Map<string, string>();
 
-  constructor(private readonly base: string) {}
-
-  private cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  private remember(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = '', ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a) || /^\s*max-age=0\s*$/i.test(a));
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<Page> {
-    const res = await fetch(this.base + path, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(this.cookies.size ? { cookie: this.cookieHeader() } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        ...headers,
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    this.remember(res);
-    return { status: res.status, location: res.headers.get('location'), body: await res.text(), headers: res.headers };
-  }
-
-  get(path: string): Promise<Page> {
-    return this.request('GET', path);
-  }
-
-  post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Page> {
-    return this.request('POST', path, form, headers);
-  }
-
-  /** Follows a redirect answer with a GET, as a browser does after a 303. */
-  async follow(page: Page): Promise<Page> {
-    expect([302, 303]).toContain(page.status);
-    return this.get(page.location ?? '');
-  }
-
-  /** GETs a form page and posts it with its CSRF token added to `form`. */
-  async submitForm(pagePath: string, postPath: string, form: Record<string, string>): Promise<Page> {
-    const page = await this.get(pagePath);
-    return this.post(postPath, { _csrf: csrfOf(page.body), ...form });
-  }
-}
-
-function csrfOf(body: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(body);
-  if (!m?.[1]) throw new Error('no CSRF field in page');
-  return m[1];
-}
 
 function hiddenValue(body: string, name: string): string {
   const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(body);
