@@ -2,7 +2,10 @@
  * The time-skipping test server, set up like a real namespace: the project's search attributes
  * registered (workflows upsert them, and an unregistered one fails the workflow task).
  */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
+import { Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
@@ -15,4 +18,28 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, KEYWORD])),
   });
   return env;
+}
+
+/**
+ * Runs `fn` with a worker on a fresh task queue and the run's pre-built bundle, then terminates
+ * every workflow in `started`: one left running with a timer would hold the test server's clock
+ * on a queue that no longer has a worker, and stall every later test.
+ */
+export async function withTimeSkippingWorker<T>(
+  env: TestWorkflowEnvironment,
+  opts: { prefix: string; activities: object; started: { terminate(reason: string): Promise<unknown> }[] },
+  fn: (taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `${opts.prefix}-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
+    activities: opts.activities,
+  });
+  try {
+    return await worker.runUntil(fn(taskQueue));
+  } finally {
+    await Promise.all(opts.started.splice(0).map((h) => h.terminate('test finished').catch(() => undefined)));
+  }
 }

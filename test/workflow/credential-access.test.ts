@@ -4,12 +4,9 @@
  * regeneration keeping the PIN type, each cycle continued as new.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { createActivities } from '../../activities';
 import {
@@ -22,13 +19,12 @@ import {
 } from '../../workflows/definitions';
 import { pinCredentialWorkflow } from '../../workflows/credential';
 import { saveHistory } from '../support/histories';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { createTimeSkippingEnv, withTimeSkippingWorker } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
 
 let env: TestWorkflowEnvironment;
-let bundle: string;
 const calls: { name: string; credentialId: string; at: number; args: unknown }[] = [];
 /** Credentials whose holder is an institutional intermediary (3-month PINs). */
 const intermediaries = new Set<string>();
@@ -65,20 +61,13 @@ function fakes(): Partial<Activities> {
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  bundle = readFileSync(inject('workflowBundlePath'), 'utf8');
 });
 afterAll(async () => {
   await env?.teardown();
 });
 
-async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `wf-access-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code: bundle }, activities: fakes() });
-  try {
-    return await worker.runUntil(fn(taskQueue));
-  } finally {
-    await Promise.all(started.splice(0).map((h) => h.terminate('test finished').catch(() => undefined)));
-  }
+function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  return withTimeSkippingWorker(env, { prefix: 'wf-access', activities: fakes(), started }, fn);
 }
 
 /** Issues a credential and completes its first access; returns the handle and activation time. */

@@ -4,11 +4,8 @@
  * Activities are recording fakes: these tests are about the workflow's timing and decisions.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { createActivities } from '../../activities';
 import {
@@ -21,14 +18,13 @@ import {
 } from '../../workflows/definitions';
 import { pinCredentialWorkflow } from '../../workflows/credential';
 import { saveHistory } from '../support/histories';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { createTimeSkippingEnv, withTimeSkippingWorker } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
 
 let env: TestWorkflowEnvironment;
 const calls: { name: string; at: number; args: unknown }[] = [];
-let workflowBundleCode: string;
 /** Credentials whose deliveries fail (an SMTP outage) until removed from the set. */
 const deliveryDown = new Set<string>();
 
@@ -80,28 +76,14 @@ function fakeActivities(): Partial<Activities> {
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  workflowBundleCode = readFileSync(inject('workflowBundlePath'), 'utf8');
 });
 
 afterAll(async () => {
   await env?.teardown();
 });
 
-async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `wf-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { code: workflowBundleCode },
-    activities: fakeActivities(),
-  });
-  try {
-    return await worker.runUntil(fn(taskQueue));
-  } finally {
-    // A workflow left running with timers would hold the test server's clock on a queue that
-    // no longer has a worker, and stall every later test.
-    await Promise.all(started.splice(0).map((h) => h.terminate('test finished').catch(() => undefined)));
-  }
+function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  return withTimeSkippingWorker(env, { prefix: 'wf', activities: fakeActivities(), started }, fn);
 }
 
 const started: { terminate(reason: string): Promise<unknown> }[] = [];

@@ -4,13 +4,10 @@
  * a revocation or a lock ends it early and no expiry follows. Activities are recording fakes.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { Context } from '@temporalio/activity';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { createActivities } from '../../activities';
 import {
@@ -24,7 +21,7 @@ import {
 } from '../../workflows/telephone-pin-definitions';
 import { telephonePinWorkflow } from '../../workflows/telephone-pin';
 import { saveHistory } from '../support/histories';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { createTimeSkippingEnv, withTimeSkippingWorker } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
@@ -32,7 +29,6 @@ const DAY = 24 * 3600 * 1000;
 const REAL_DURATION: Record<TelephonePinValidity, number> = { '1d': DAY, '1w': 7 * DAY, '1m': 30 * DAY, '3m': 90 * DAY };
 
 let env: TestWorkflowEnvironment;
-let workflowBundleCode: string;
 /** Each call with the server's (skipped) time at which it was scheduled. */
 const calls: { name: string; at: number; args: { telephonePinId: string } & Record<string, unknown> }[] = [];
 
@@ -56,28 +52,14 @@ const started: WorkflowHandle[] = [];
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  workflowBundleCode = readFileSync(inject('workflowBundlePath'), 'utf8');
 });
 
 afterAll(async () => {
   await env?.teardown();
 });
 
-async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `telpin-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { code: workflowBundleCode },
-    activities: fakeActivities(),
-  });
-  try {
-    return await worker.runUntil(fn(taskQueue));
-  } finally {
-    // A workflow left running with its timer would hold the test server's clock on a queue that
-    // no longer has a worker, and stall every later test.
-    await Promise.all(started.splice(0).map((h) => h.terminate('test finished').catch(() => undefined)));
-  }
+function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  return withTimeSkippingWorker(env, { prefix: 'telpin', activities: fakeActivities(), started }, fn);
 }
 
 async function startTelephonePin(taskQueue: string, validity: TelephonePinValidity) {
