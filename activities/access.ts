@@ -11,6 +11,7 @@ import type { ActivityDeps } from './deps';
 import { recordEvent } from './events';
 import { enqueueNotification, loadCredential } from './issuance';
 import { expiryReminderMessage } from './templates';
+import { issuanceStages } from '../lib/metrics';
 
 /** Ends every live session of a credential: its PIN changed, expired or was revoked. */
 export async function endSessions(client: PoolClient, credentialId: string, reason: string): Promise<void> {
@@ -38,7 +39,8 @@ export function createAccessActivities(deps: ActivityDeps) {
       /** Test and drill override of the calendar months. */
       validityMs?: number;
     }): Promise<{ pinExpiresAt: string }> {
-      return withTransaction(pool, async (client) => {
+      let activated = false;
+      const result = await withTransaction(pool, async (client) => {
         const c = await loadCredential(client, input.credentialId, true);
         const months = c.profile?.intermediary ? input.intermediaryMonths : input.citizenMonths;
         const { rows } = await client.query<{ status: string; expires_at: Date | null }>(
@@ -50,7 +52,7 @@ export function createAccessActivities(deps: ActivityDeps) {
         if (row.status === 'active' && row.expires_at) return { pinExpiresAt: row.expires_at.toISOString() };
         if (row.status !== 'pending') throw ApplicationFailure.nonRetryable(`PIN version ${input.pinVersion} is ${row.status}`, ErrorType.Conflict);
 
-        const activated = await client.query<{ expires_at: Date }>(
+        const activation = await client.query<{ expires_at: Date }>(
           `UPDATE pin_secrets SET status = 'active', activated_at = now(),
                   expires_at = now() + CASE WHEN $4::bigint IS NULL THEN make_interval(months => $3::int) ELSE make_interval(secs => $4::bigint / 1000.0) END
             WHERE credential_id = $1::uuid AND version = $2::int RETURNING expires_at`,
@@ -63,11 +65,14 @@ export function createAccessActivities(deps: ActivityDeps) {
         );
         await client.query(`UPDATE credentials SET state = 'active', updated_at = now() WHERE id = $1::uuid`, [input.credentialId]);
         await endSessions(client, input.credentialId, 'pin_changed');
-        const pinExpiresAt = activated.rows[0]!.expires_at.toISOString();
+        const pinExpiresAt = activation.rows[0]!.expires_at.toISOString();
         await recordEvent(client, input.credentialId, input.reason, 'citizen', { pinVersion: input.pinVersion, pinExpiresAt }, `${input.credentialId}:activated:${input.pinVersion}`);
         await appendAudit(client, { actor: 'citizen', action: input.reason, subject: input.credentialId, decision: 'pin_activated', detail: { pinVersion: input.pinVersion } });
+        activated = true;
         return { pinExpiresAt };
       });
+      if (activated) issuanceStages.inc({ stage: input.reason });
+      return result;
     },
 
     async enqueueExpiryReminder(input: { credentialId: string; pinVersion: number; pinExpiresAt: string }): Promise<{ outboxIds: string[] }> {

@@ -15,6 +15,7 @@ import { decryptSecret } from './secrets';
 import { secondHalfAad } from './issuance';
 import { recordEvent } from './events';
 import { countryName } from '../domain/countries';
+import { issuanceStages, lettersPerBatch } from '../lib/metrics';
 
 /** The calendar day in Rome: batches follow the post office's day, not UTC. */
 export function romeDate(d: Date): string {
@@ -104,6 +105,7 @@ export function createMailRoomActivities(deps: ActivityDeps) {
       const secondHalf = decryptSecret(deps.keys.secrets, letter.second_half_enc, secondHalfAad(letter.credential_id, letter.pin_version));
 
       // Render once for the first open batch; only a batch closed in the meantime costs another round.
+      let fresh = false;
       for (let day = await firstOpenBatch(romeDate(now())); ; day = await firstOpenBatch(nextDay(day))) {
         const file = path.join(deps.mailroomDir, day, `${letter.id}.pdf`);
         await writeAtomically(file, await renderLetter(letter, secondHalf, day));
@@ -121,11 +123,15 @@ export function createMailRoomActivities(deps: ActivityDeps) {
           // No counter on the batch row here: updating it would turn every filing's share lock
           // into a write lock and serialise (or deadlock) concurrent letters. Closing counts them.
           if (filedIn === day) {
+            fresh = true;
             await recordEvent(client, letter.credential_id, 'letter_queued', 'system', { letterId, seq: letter.seq, batchDate: day }, `${letterId}:queued`);
           }
           return filedIn;
         });
-        if (filed) return { batchDate: filed };
+        if (filed) {
+          if (fresh) issuanceStages.inc({ stage: 'letter_queued' });
+          return { batchDate: filed };
+        }
       }
     },
 
@@ -140,7 +146,8 @@ export function createMailRoomActivities(deps: ActivityDeps) {
     }> {
       const batchDate = input.batchDate ?? romeDate(now());
       const { dispatchedBy } = input;
-      return withTransaction(pool, async (client) => {
+      let dispatchedNow: number | undefined;
+      const result = await withTransaction(pool, async (client) => {
         await client.query('INSERT INTO mailroom_batches (batch_date) VALUES ($1::date) ON CONFLICT DO NOTHING', [batchDate]);
         const batch = await client.query<{ status: string; dispatched_at: Date | null; manifest_path: string | null }>(
           'SELECT status, dispatched_at, manifest_path FROM mailroom_batches WHERE batch_date = $1::date FOR UPDATE',
@@ -194,8 +201,15 @@ export function createMailRoomActivities(deps: ActivityDeps) {
           await recordEvent(client, l.credential_id, 'letter_dispatched', dispatchedBy, { letterId: l.id, batchDate }, `${l.id}:dispatched`);
         }
         deps.log.info({ batchDate, letters: rows.length, sha256: createHash('sha256').update(manifestJson).digest('hex') }, 'mail-room batch dispatched');
+        dispatchedNow = rows.length;
         return { letters: rows.map((l) => ({ letterId: l.id, credentialId: l.credential_id })), dispatchedAt: at.toISOString(), manifestPath };
       });
+      // Counted after the commit, and only by the run that closed the batch.
+      if (dispatchedNow !== undefined) {
+        lettersPerBatch.observe(dispatchedNow);
+        issuanceStages.inc({ stage: 'letter_dispatched' }, dispatchedNow);
+      }
+      return result;
     },
   };
 }

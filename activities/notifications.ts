@@ -10,6 +10,7 @@ import type { ActivityDeps } from './deps';
 import { decryptSecret } from './secrets';
 import { outboxAad } from './issuance';
 import type { MessageContent } from './templates';
+import { issuanceStages, notificationsSent } from '../lib/metrics';
 
 interface OutboxRow {
   id: string;
@@ -58,11 +59,15 @@ export function createNotificationActivities(deps: ActivityDeps) {
         if (permanent) throw ApplicationFailure.nonRetryable((err as Error).message, 'DELIVERY_REJECTED');
         throw err;
       }
-      await pool.query(
+      const marked = await pool.query(
         `UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, payload_enc = NULL, last_error = NULL
          WHERE id = $1::uuid AND status = 'pending'`,
         [outboxId],
       );
+      if (marked.rowCount) {
+        notificationsSent.inc({ channel: row.channel, purpose: row.purpose });
+        if (row.purpose === 'first-half') issuanceStages.inc({ stage: 'first_half_sent' });
+      }
       deps.log.info({ outboxId, channel: row.channel, purpose: row.purpose }, 'notification sent');
       return { channel: row.channel, messageId: row.message_id };
     },

@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { withTransaction, type Pool } from '../lib/db';
 import { DomainError, ErrorType, type FieldIssue } from '../domain/errors';
 import { deliveryPlan, type PinRequest } from '../domain/pin-request';
+import { issuanceStages } from '../lib/metrics';
 
 export interface AcceptedRequest {
   requestId: string;
@@ -62,6 +63,11 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
     return rows[0];
   }
 
+  async function credentialEnded(credentialId: string): Promise<boolean> {
+    const { rows } = await pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [credentialId]);
+    return rows[0] !== undefined && ['expired', 'revoked', 'cancelled'].includes(rows[0].state);
+  }
+
   const accepted = (row: { id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[] }): AcceptedRequest => ({
     requestId: row.id,
     credentialId: row.credential_id,
@@ -76,8 +82,15 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
       warnings: FieldIssue[],
       opts: { idempotencyKey?: string; operatorId?: string },
     ): Promise<{ created: boolean; result: AcceptedRequest }> {
-      const key = opts.idempotencyKey ? `key:${opts.idempotencyKey}` : derivedIdempotencyKey(request);
-      const previous = await findByKey(key);
+      let key = opts.idempotencyKey ? `key:${opts.idempotencyKey}` : derivedIdempotencyKey(request);
+      let previous = await findByKey(key);
+      // A request whose credential has ended (revoked, or its initial PIN expired unused) does
+      // not answer a new one with the same data: the new request gets the next key in a chain,
+      // so a retry of it still finds it.
+      while (previous && (await credentialEnded(previous.credential_id))) {
+        key = `${key}:after:${previous.credential_id}`;
+        previous = await findByKey(key);
+      }
       if (previous) return { created: false, result: accepted(previous) };
       const credentialId = randomUUID();
       const requestId = randomUUID();
@@ -130,6 +143,7 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
         throw err;
       }
       deps.onAccepted?.();
+      issuanceStages.inc({ stage: 'requested' });
       return { created: true, result: accepted({ id: requestId, credential_id: credentialId, data: request, warnings }) };
     },
 

@@ -40,6 +40,7 @@ import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { loadKeys } from '../lib/keys';
+import { encryptedDataConverter, payloadCodecFromConfig } from '../lib/payload-codec';
 import { requireDatabaseUrl } from '../lib/runtime';
 import { makeCitizen } from '../test/support/citizens';
 import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
@@ -65,7 +66,7 @@ async function serve(): Promise<void> {
   const app = createApp({
     pool,
     pepper: loadKeys(config).pepper,
-    temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(payloadCodecFromConfig(config)) }),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     log,
     policy: { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE },

@@ -21,6 +21,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-po
 import { startSmtpSink, type SmtpSink } from '../dev/sinks/smtp-sink';
 import { startSmsSink, type SmsSink } from '../dev/sinks/sms-sink';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { loadPayloadKeys } from '../lib/payload-codec';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = createLogger({ name: 'start' });
@@ -147,7 +148,12 @@ async function main(): Promise<void> {
     SMTP_URL: smtpUrl,
     SMS_GATEWAY_URL: smsUrl,
     DATA_DIR: dataDir,
+    // The codec endpoint answers the UI this script starts, on whatever port it was given.
+    TEMPORAL_UI_ORIGIN: config.TEMPORAL_UI_ORIGIN ?? `http://127.0.0.1:${ports.temporalUi},http://localhost:${ports.temporalUi}`,
   };
+  // Creates the development keys (payload key included) once, before the worker and the API
+  // start together and would both try to write dev-keys.json.
+  const payloadKeys = loadPayloadKeys({ ...config, DATA_DIR: dataDir });
   const children = [supervise('worker', 'worker/main.ts', env), supervise('api', 'api/main.ts', env)];
 
   const api = `http://${config.API_HOST}:${config.API_PORT}`;
@@ -157,7 +163,8 @@ async function main(): Promise<void> {
     `  API              ${api}   (health ${api}/readyz)`,
     `  Portal           ${api}/portal`,
     `  Console          ${api}/console`,
-    `  Temporal Web UI  http://127.0.0.1:${ports.temporalUi}`,
+    `  Temporal Web UI  http://127.0.0.1:${ports.temporalUi}   (payloads encrypted, key "${payloadKeys.currentId}"; codec ${api}/codec, see README)`,
+    `  Metrics          ${api}/metrics${config.WORKER_METRICS_PORT !== undefined ? `, worker http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics` : ''}`,
     `  Temporal gRPC    127.0.0.1:${ports.temporal}  (namespace ${config.TEMPORAL_NAMESPACE})`,
     `  PostgreSQL       ${embedded ? `embedded PGlite at 127.0.0.1:${ports.postgres} (${path.join(dataDir, 'pglite')})` : 'DATABASE_URL'}`,
     smtpSink ? `  E-mail/PEC inbox ${smtpSink.httpUrl}  (SMTP 127.0.0.1:${smtpSink.smtpPort})` : '  E-mail/PEC       SMTP_URL',

@@ -9,6 +9,9 @@ import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { buildActivityDeps } from '../lib/runtime';
 import { temporalConnectionOptions } from '../lib/temporal';
+import { encryptedDataConverter, payloadCodecFromConfig } from '../lib/payload-codec';
+import { metricsAccess } from '../lib/metrics';
+import { startMetricsServer } from './metrics-server';
 import { bundleWorkflows, createWorker } from './worker';
 import { ensureSchedules } from './schedules';
 
@@ -29,21 +32,33 @@ Runtime.install({
 
 const deps = buildActivityDeps(config, log);
 await migrate(deps.pool);
+const payloadCodec = payloadCodecFromConfig(config);
 const connection = await NativeConnection.connect(temporalConnectionOptions(config));
 const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
+// Schedules hold workflow arguments: encrypted like every other payload.
+await ensureSchedules(
+  new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(payloadCodec) }),
+  config.TEMPORAL_TASK_QUEUE,
+);
 await clientConnection.close();
 const worker = await createWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   deps,
+  payloadCodec,
   // Production runs a bundle prepared at build time would be faster to start; bundling here
   // keeps `npm start` a single step.
   workflowBundle: await bundleWorkflows(),
 });
+const metricsServer =
+  config.WORKER_METRICS_PORT === undefined
+    ? undefined
+    : await startMetricsServer({ port: config.WORKER_METRICS_PORT, host: config.WORKER_METRICS_HOST, pool: deps.pool, access: metricsAccess(config) });
+if (metricsServer) log.info({ url: metricsServer.url }, 'worker metrics listening');
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
 await worker.run();
+await metricsServer?.close();
 await connection.close();
 deps.mailer.close();
 await deps.pool.end();

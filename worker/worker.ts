@@ -6,14 +6,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
+import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../lib/payload-codec';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WORKFLOWS_PATH = createRequire(import.meta.url).resolve(path.join(here, '..', 'workflows', 'index.ts'));
 
 /** Bundles the workflow code once (about 2 s); reuse the result for every worker of a run. */
 export async function bundleWorkflows(): Promise<WorkflowBundleOption> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietBundlerLogger });
   return { code };
 }
 
@@ -33,6 +35,8 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Encrypts payloads (lib/payload-codec.ts); clients of the same workflows must use the same one. */
+  payloadCodec?: PayloadCodec;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -42,6 +46,8 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // Codecs run in the worker's main thread, outside the workflow sandbox: the bundle is unaffected.
+    ...(opts.payloadCodec ? { dataConverter: encryptedDataConverter(opts.payloadCodec) } : {}),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     // Activities are mostly waiting on PostgreSQL and SMTP: many can run at once on 2 cores.
     maxConcurrentWorkflowTaskExecutions: 40,

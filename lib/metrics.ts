@@ -1,0 +1,163 @@
+/**
+ * The Prometheus metrics of the process, in one registry: the API serves it at `GET /metrics`,
+ * the worker on `WORKER_METRICS_PORT`. Code anywhere outside workflows increments the exported
+ * metrics directly (`issuanceStages.inc({ stage: 'letter_queued' })`).
+ *
+ * Labels never carry personal data or ids: a stage, a channel, an HTTP method, a route pattern,
+ * a status code. A label with unbounded values (an id, a raw URL) would also blow up the series.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from './config';
+import type { Pool } from './db';
+
+export const registry = new Registry();
+// Node's standard process metrics (CPU, memory, event-loop lag), unprefixed as dashboards expect.
+collectDefaultMetrics({ register: registry });
+
+/** Stages of the issuance funnel, as counted by the code that completes them. */
+export type IssuanceStage =
+  /** A request was accepted (API, once per request). */
+  | 'requested'
+  /** The 16-character PIN was created and its deliveries queued. */
+  | 'pin_issued'
+  /** One first-half message was delivered (one per channel: SMS, e-mail, PEC). */
+  | 'first_half_sent'
+  /** A letter with the second half was filed in a mail-room batch (initial and re-sent letters). */
+  | 'letter_queued'
+  /** A letter left with its batch. */
+  | 'letter_dispatched'
+  /** The initial PIN was swapped for the personal one. */
+  | 'first_access'
+  /** An expired personal PIN was replaced by a new one. */
+  | 'regeneration';
+
+/**
+ * Issuance funnel. Incremented once per state change, after its transaction commits: an activity
+ * retried after it had already done its work finds the work done and counts nothing.
+ */
+export const issuanceStages = new Counter<'stage'>({
+  name: 'pin_issuance_stage_total',
+  help: 'Issuance stages completed, by stage.',
+  labelNames: ['stage'],
+  registers: [registry],
+});
+
+/** Notifications delivered through the outbox, by channel and purpose (first-half, reminder, ...). */
+export const notificationsSent = new Counter<'channel' | 'purpose'>({
+  name: 'pin_notifications_sent_total',
+  help: 'Outbox notifications delivered, by channel and purpose.',
+  labelNames: ['channel', 'purpose'],
+  registers: [registry],
+});
+
+/** Letters in each mail-room batch, observed once when the batch is dispatched. */
+export const lettersPerBatch = new Histogram({
+  name: 'pin_mailroom_batch_letters',
+  help: 'Letters per dispatched mail-room batch.',
+  buckets: [0, 1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+  registers: [registry],
+});
+
+/** For the document-review feature: incremented when a review case is escalated (SLA missed). */
+export const reviewEscalations = new Counter({
+  name: 'pin_review_escalations_total',
+  help: 'Document-review cases escalated.',
+  registers: [registry],
+});
+
+export const httpRequests = new Counter<'method' | 'route' | 'status'>({
+  name: 'pin_http_requests_total',
+  help: 'HTTP requests answered, by method, route pattern and status.',
+  labelNames: ['method', 'route', 'status'],
+  registers: [registry],
+});
+
+export const httpDuration = new Histogram<'method' | 'route' | 'status'>({
+  name: 'pin_http_request_duration_seconds',
+  help: 'HTTP request duration, by method, route pattern and status.',
+  labelNames: ['method', 'route', 'status'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+// Gauges read from PostgreSQL when scraped (see collectMetrics), not kept up to date by writers.
+const outboxPending = new Gauge({ name: 'pin_outbox_pending', help: 'Outbox rows waiting to be delivered.', registers: [registry] });
+const outboxLag = new Gauge({
+  name: 'pin_outbox_oldest_pending_age_seconds',
+  help: 'Age of the oldest outbox row waiting to be delivered (0 when none is).',
+  registers: [registry],
+});
+const reviewQueueDepth = new Gauge({ name: 'pin_review_queue_depth', help: 'Document-review cases waiting for a decision.', registers: [registry] });
+const collectErrors = new Counter<'collector'>({
+  name: 'pin_metrics_collect_errors_total',
+  help: 'Failures reading a scrape-time gauge from the database (the gauge keeps its last value).',
+  labelNames: ['collector'],
+  registers: [registry],
+});
+
+/**
+ * Review cases not yet decided (migrations/008: open, claimed, awaiting a second review). The
+ * table comes with the document-review feature; where it is not there yet the depth is 0.
+ */
+const REVIEW_QUEUE_SQL = `SELECT count(*)::int AS n FROM review_cases WHERE status IN ('open', 'claimed', 'awaiting_second_review')`;
+
+const collectors: { name: string; run: (pool: Pool) => Promise<void> }[] = [
+  {
+    name: 'outbox',
+    run: async (pool) => {
+      const { rows } = await pool.query<{ pending: number; age: number }>(
+        `SELECT count(*)::int AS pending, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+           FROM outbox WHERE status = 'pending'`,
+      );
+      outboxPending.set(rows[0]!.pending);
+      outboxLag.set(Math.max(0, rows[0]!.age));
+    },
+  },
+  {
+    name: 'review_queue',
+    run: async (pool) => {
+      const { rows } = await pool.query<{ present: boolean }>(`SELECT to_regclass('review_cases') IS NOT NULL AS present`);
+      if (!rows[0]!.present) return void reviewQueueDepth.set(0);
+      const depth = await pool.query<{ n: number }>(REVIEW_QUEUE_SQL);
+      reviewQueueDepth.set(depth.rows[0]!.n);
+    },
+  },
+];
+
+/** The exposition text, with the database gauges read now from `pool` (if given). */
+export async function collectMetrics(pool?: Pool): Promise<string> {
+  if (pool) {
+    await Promise.all(
+      collectors.map((c) =>
+        c.run(pool).catch(() => {
+          collectErrors.inc({ collector: c.name });
+        }),
+      ),
+    );
+  }
+  return registry.metrics();
+}
+
+export const METRICS_CONTENT_TYPE = registry.contentType;
+
+/** Who may read metrics: a bearer token, or anyone (development without a token). */
+export interface MetricsAccess {
+  token?: string;
+  open: boolean;
+}
+
+/** `METRICS_TOKEN` when set; otherwise open except in production, where metrics stay closed. */
+export function metricsAccess(config: Pick<Config, 'METRICS_TOKEN' | 'NODE_ENV'>): MetricsAccess {
+  return config.METRICS_TOKEN ? { token: config.METRICS_TOKEN, open: false } : { open: config.NODE_ENV !== 'production' };
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** True when the `Authorization` header (or its absence) may read metrics. */
+export function metricsAllowed(access: MetricsAccess, authorization: string | undefined): boolean {
+  if (!access.token) return access.open;
+  const presented = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  // Compared as digests: equal lengths for timingSafeEqual, and no early exit on a prefix.
+  return presented !== undefined && timingSafeEqual(digest(presented), digest(access.token));
+}
