@@ -18,12 +18,41 @@ export function errorBody(err: DomainError) {
   };
 }
 
+/**
+ * Error codes of a database (or any TCP dependency) that is down, restarting or refusing
+ * connections: node's socket errors, and PostgreSQL's classes 08 (connection exception) and 57P
+ * (operator intervention: shutdown, crash recovery, "cannot connect now"), plus "too many connections".
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|Client has encountered a connection error|Connection ended unexpectedly|timeout exceeded when trying to connect|UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i;
+
 /** True for errors that mean "a dependency is down", which clients should retry later. */
-function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: string | number; name?: string; message?: string };
-  const pgDown = typeof e?.code === 'string' && (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300'].includes(e.code));
-  const msg = e?.message ?? '';
-  return pgDown || /Connection terminated|timeout exceeded when trying to connect|UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i.test(msg);
+function isUnavailable(err: unknown, depth = 0): boolean {
+  const e = err as { code?: string | number; message?: string; errors?: unknown[]; cause?: unknown } | null | undefined;
+  if (!e || depth > 3) return false;
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (UNAVAILABLE_MESSAGE.test(e.message ?? '')) return true;
+  // Node reports a failed multi-address connect as an AggregateError; wrappers keep the cause.
+  if (Array.isArray(e.errors) && e.errors.some((x) => isUnavailable(x, depth + 1))) return true;
+  return e.cause !== undefined && isUnavailable(e.cause, depth + 1);
 }
 
 const isErrorType = (t: unknown): t is ErrorType => typeof t === 'string' && Object.values(ErrorType).includes(t as ErrorType);
@@ -33,6 +62,18 @@ const REFUSALS: Record<string, Bilingual> = {
   TOO_SOON: { it: 'È già stata chiesta una nuova lettera nelle ultime 24 ore.', en: 'A new letter was already requested in the last 24 hours.' },
   WINDOW_LIMIT: { it: 'Raggiunto il numero massimo di nuove lettere (4 in 30 giorni).', en: 'The maximum number of new letters (4 in 30 days) has been reached.' },
   NOT_WAITING: { it: 'Il PIN non è in attesa del primo accesso.', en: 'The PIN is not waiting for its first access.' },
+  ALREADY_DISPOSITIVO: { it: 'Il PIN è già dispositivo.', en: 'The PIN is already a dispositivo PIN.' },
+  REVIEW_IN_PROGRESS: { it: 'È già in corso una richiesta di conversione.', en: 'A conversion request is already in progress.' },
+  WRONG_ROLE: { it: 'Il Suo ruolo non consente questa operazione.', en: 'Your role does not allow this operation.' },
+  CASE_CLOSED: { it: 'La pratica è già stata decisa.', en: 'The case has already been decided.' },
+  CASE_BUSY: { it: 'La pratica è in aggiornamento, riprovi tra un momento.', en: 'The case is being updated, try again in a moment.' },
+  AWAITING_SECOND_REVIEW: { it: 'La pratica attende la conferma di un secondo operatore.', en: 'The case is waiting for a second clerk to confirm.' },
+  ALREADY_CLAIMED: { it: 'La pratica è già stata presa in carico da un altro operatore.', en: 'Another clerk has already claimed the case.' },
+  NOT_CLAIMED_BY_YOU: { it: 'Prenda in carico la pratica prima di decidere.', en: 'Claim the case before deciding it.' },
+  REASON_REQUIRED: { it: 'Indicare il motivo del rifiuto.', en: 'Give the reason for the rejection.' },
+  BAD_DECISION: { it: 'Decisione non valida.', en: 'Invalid decision.' },
+  SAME_REVIEWER: { it: 'La seconda verifica deve essere fatta da un operatore diverso.', en: 'The second review must be done by a different clerk.' },
+  NO_SECOND_REVIEW_PENDING: { it: 'La pratica non attende una seconda verifica.', en: 'The case is not waiting for a second review.' },
 };
 
 function refusalMessage(reason: string): Bilingual {
@@ -59,6 +100,18 @@ export function toDomainError(err: unknown): DomainError {
   }
   if (e?.type === 'entity.too.large') {
     return new DomainError(ErrorType.PayloadTooLarge, { it: 'La richiesta è troppo grande.', en: 'The request is too large.' });
+  }
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
+    return new DomainError(ErrorType.UnsupportedMediaType, {
+      it: 'Codifica dei caratteri o compressione del corpo della richiesta non supportata.',
+      en: 'The character set or the content encoding of the request body is not supported.',
+    });
+  }
+  if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
+    // The router could not percent-decode a path parameter.
+    return new DomainError(ErrorType.Validation, { it: 'Indirizzo della richiesta non valido.', en: 'Invalid request path.' }, [
+      { field: 'path', code: 'invalid_encoding', message: { it: 'Codifica percentuale non valida', en: 'invalid percent-encoding' } },
+    ]);
   }
   if (err instanceof WorkflowUpdateFailedError && isErrorType((err.cause as { type?: string })?.type)) {
     // A workflow refused the update in its validator or handler, with a domain error type.
