@@ -23,6 +23,8 @@ export const ErrorType = {
   Unavailable: 'UNAVAILABLE',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  /** Well-formed but refused as it is: an unsafe file name, an upload that carried malware. */
+  Unprocessable: 'UNPROCESSABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
@@ -39,6 +41,7 @@ export const statusOf: Record<ErrorType, number> = {
   UNAVAILABLE: 503,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  UNPROCESSABLE: 422,
   INTERNAL: 500,
 };
 

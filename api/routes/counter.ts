@@ -1,0 +1,52 @@
+/**
+ * Issuance at an office counter (MV35), for clerks and supervisors.
+ *
+ *   POST /api/counter/issuances                      → 201 { credentialId, requestId, mv35DocumentId, pinType, pinExpiresAt, warnings, envelopePdfBase64 }
+ *   GET  /api/counter/issuances/:credentialId/mv35   → the stored MV35 (never the envelope)
+ *
+ * The envelope (with the PIN) is in this one response only, which is not cached anywhere.
+ */
+import { Router } from 'express';
+import type { ApiDeps } from '../app';
+import { requireStaff } from '../auth';
+import { createCounterService } from '../counter';
+import { documentNotFound, sendDocument } from '../documents';
+import { audit } from '../../lib/audit';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function counterRoutes(deps: ApiDeps): Router {
+  const r = Router();
+  const counter = createCounterService(deps);
+
+  r.post('/counter/issuances', async (req, res) => {
+    const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor']);
+    const issued = await counter.issue(staff, req.body);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json({
+      credentialId: issued.credentialId,
+      requestId: issued.requestId,
+      mv35DocumentId: issued.mv35DocumentId,
+      pinType: 'dispositivo',
+      pinExpiresAt: issued.pinExpiresAt,
+      warnings: issued.warnings,
+      envelopePdfBase64: Buffer.from(issued.envelopePdf).toString('base64'),
+    });
+  });
+
+  r.get('/counter/issuances/:credentialId/mv35', async (req, res) => {
+    const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor', 'admin']);
+    if (!UUID.test(req.params.credentialId)) throw documentNotFound();
+    const { doc, bytes } = await counter.mv35(req.params.credentialId);
+    await audit(deps.pool, {
+      actor: `staff:${staff.staffId}`,
+      action: 'document_read',
+      subject: doc.credentialId,
+      decision: 'served',
+      detail: { documentId: doc.documentId, kind: doc.kind },
+    });
+    sendDocument(res, doc, bytes);
+  });
+
+  return r;
+}
