@@ -12,6 +12,7 @@ import type { ActivityDeps } from './deps';
 import { encryptSecret, generatePin, keyedHash, newSalt } from './secrets';
 import { firstHalfMessage, reminderMessage, type Holder, type MessageContent } from './templates';
 import { recordEvent } from './events';
+import { issuanceStages } from '../lib/metrics';
 
 export type Channel = 'sms' | 'email' | 'pec';
 
@@ -59,11 +60,14 @@ deps: Pick<ActivityDeps, 'keys'>,
 client: PoolClient,
   credential: CredentialRow,
   purpose: string,
-  version: number,
+  version: number | string,
   render: (channel: Channel) => MessageContent,
+  /** Only these channels (e.g. outcome notices go by e-mail/PEC); default: every contact. */
+  only?: readonly Channel[],
 ): Promise<{ outboxId: string; channel: Channel }[]> {
   const out: { outboxId: string; channel: Channel }[] = [];
   for (const { channel, recipient } of contactChannels(credential.contacts)) {
+    if (only && !only.includes(channel)) continue;
     const key = `${credential.id}:${purpose}:${version}:${channel}`;
     const id = randomUUID();
     const payload = encryptSecret(deps.keys.secrets, JSON.stringify(render(channel)), outboxAad(id));
@@ -85,9 +89,10 @@ export function createIssuanceActivities(deps: ActivityDeps) {
 
   return {
     /** Reads the plan (channels, address check) and opens a call-back task on a mismatch. */
-    async prepareIssuance({ credentialId }: { credentialId: string }): Promise<{ channels: Channel[]; addressMismatch: boolean }> {
+    async prepareIssuance({ credentialId }: { credentialId: string }): Promise<{ channels: Channel[]; addressMismatch: boolean; requestChannel?: string }> {
       return withTransaction(pool, async (client) => {
         const c = await loadCredential(client, credentialId);
+        const requested = await client.query<{ channel: string }>('SELECT channel FROM credentials WHERE id = $1::uuid', [credentialId]);
         const { rows } = await client.query<{ residence: Record<string, unknown>; profile: Record<string, unknown> }>(
           'SELECT residence, profile FROM institute_records WHERE codice_fiscale = $1::text',
           [c.codice_fiscale],
@@ -105,7 +110,7 @@ export function createIssuanceActivities(deps: ActivityDeps) {
           );
           await recordEvent(client, credentialId, 'callback_task_opened', 'system', { reason: 'residence_mismatch' }, `${credentialId}:callback`);
         }
-        return { channels: contactChannels(c.contacts).map((x) => x.channel), addressMismatch };
+        return { channels: contactChannels(c.contacts).map((x) => x.channel), addressMismatch, requestChannel: requested.rows[0]?.channel };
       });
     },
 
@@ -119,10 +124,12 @@ export function createIssuanceActivities(deps: ActivityDeps) {
       firstHalf: { outboxId: string; channel: Channel }[];
       letterId: string;
     }> {
-      return withTransaction(pool, async (client) => {
+      let created = false;
+      const issued = await withTransaction(pool, async (client) => {
         const c = await loadCredential(client, credentialId, true);
         const existing = await client.query('SELECT 1 FROM pin_secrets WHERE credential_id = $1::uuid AND version = $2::int', [credentialId, pinVersion]);
         if (existing.rowCount === 0) {
+          created = true;
           const pin = generatePin(16);
           const first = pin.slice(0, 8);
           const second = pin.slice(8);
@@ -158,6 +165,8 @@ export function createIssuanceActivities(deps: ActivityDeps) {
           letterId: letter.rows[0]!.id,
         };
       });
+      if (created) issuanceStages.inc({ stage: 'pin_issued' });
+      return issued;
     },
 
     /** A further letter with the same second half ("I did not get my letter"). */

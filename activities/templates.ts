@@ -88,3 +88,91 @@ export function expiryReminderMessage(holder: Holder, expiresOn: string, portalU
     ].join('\n'),
   };
 }
+
+/** A bilingual e-mail body: greeting, Italian paragraph, English paragraph, signature. */
+function bilingualMail(holder: Holder, subject: string, it: string[], en: string[]): MessageContent {
+  return {
+    subject,
+    text: [`Gentile ${holder.name} ${holder.surname},`, '', ...it, '', `Dear ${holder.name} ${holder.surname},`, '', ...en, '', 'INPS – Servizio PIN'].join('\n'),
+  };
+}
+
+export function conversionApprovedMessage(holder: Holder): MessageContent {
+  return bilingualMail(
+    holder,
+    'INPS – Il Suo PIN è ora dispositivo / Your PIN is now dispositivo',
+    ['la richiesta di conversione è stata accolta: il Suo PIN è ora dispositivo e consente di richiedere', 'prestazioni. Le domande già presentate sono state avviate alla lavorazione. Il PIN non cambia.'],
+    ['your conversion request was approved: your PIN is now a dispositivo PIN and lets you claim', 'benefits. Claims you already filed have gone to processing. Your PIN does not change.'],
+  );
+}
+
+export function conversionRejectedMessage(holder: Holder, reason: string): MessageContent {
+  return bilingualMail(
+    holder,
+    'INPS – Richiesta di conversione non accolta / Conversion request not approved',
+    ['la richiesta di conversione del PIN in dispositivo non è stata accolta.', `Motivo: ${reason}`, 'Può presentare una nuova richiesta con i documenti corretti.'],
+    ['your request to convert your PIN into a dispositivo PIN was not approved.', `Reason: ${reason}`, 'You may file a new request with the correct documents.'],
+  );
+}
+
+export function reviewInProgressMessage(holder: Holder): MessageContent {
+  return bilingualMail(
+    holder,
+    'INPS – Richiesta di conversione in lavorazione / Conversion request in progress',
+    ['la Sua richiesta di conversione del PIN in dispositivo è ancora in lavorazione: non deve fare nulla,', 'riceverà l\'esito per e-mail.'],
+    ['your request to convert your PIN into a dispositivo PIN is still being processed: there is nothing', 'you need to do, the outcome will reach you by e-mail.'],
+  );
+}
+
+export function secondHalfMessage(holder: Holder, secondHalf: string, channel: 'sms' | 'email' | 'pec'): MessageContent {
+  if (channel === 'sms') {
+    return { subject: '', text: `INPS: seconda parte del PIN / second part of your PIN: ${spaced(secondHalf)}` };
+  }
+  return bilingualMail(
+    holder,
+    'INPS – Seconda parte del PIN / Second part of your PIN',
+    [`la seconda parte del Suo PIN è: ${spaced(secondHalf)}`, 'Con la prima parte (ricevuta su un altro canale) effettui il primo accesso: Le sarà assegnato un', 'PIN di 8 caratteri. Non comunichi il PIN a nessuno.'],
+    [`the second part of your PIN is: ${spaced(secondHalf)}`, 'With the first part (sent on another channel) make your first access: you will be given an', '8-character PIN. Never share your PIN with anyone.'],
+  );
+}
+
+/** First half of a PIN issued over two channels: the second half comes on another channel, not by post. */
+export function twoChannelFirstHalfMessage(holder: Holder, firstHalf: string, channel: 'sms' | 'email' | 'pec'): MessageContent {
+  if (channel === 'sms') {
+    return { subject: '', text: `INPS: prima parte del nuovo PIN / first part of your new PIN: ${spaced(firstHalf)}. La seconda arriva per e-mail / the second comes by e-mail.` };
+  }
+  return bilingualMail(
+    holder,
+    'INPS – Prima parte del nuovo PIN / First part of your new PIN',
+    [`la prima parte del Suo nuovo PIN è: ${spaced(firstHalf)}`, 'La seconda parte Le arriva su un altro recapito (e-mail o PEC).'],
+    [`the first part of your new PIN is: ${spaced(firstHalf)}`, 'The second part reaches you at another contact (e-mail or PEC).'],
+  );
+}
+
+export function pinReissuedNotice(holder: Holder, reason: 'recovery' | 'remote_identification', channel: 'sms' | 'email' | 'pec'): MessageContent {
+  const what =
+    reason === 'recovery'
+      ? { it: 'è stato eseguito il ripristino del Suo PIN', en: 'your PIN has been recovered' }
+      : { it: 'Le è stato assegnato un PIN dispositivo dopo il riconoscimento a distanza', en: 'you were given a dispositivo PIN after remote identification' };
+  if (channel === 'sms') {
+    return { subject: '', text: `INPS: ${what.it} / ${what.en}. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.` };
+  }
+  return bilingualMail(
+    holder,
+    'INPS – Nuovo PIN emesso / New PIN issued',
+    [`${what.it}. Il PIN precedente non è più valido.`, 'Se non ha chiesto Lei questa operazione, chiami subito il contact center.'],
+    [`${what.en}. The previous PIN is no longer valid.`, 'If you did not ask for this, call the contact centre at once.'],
+  );
+}
+
+export function revocationNotice(holder: Holder, channel: 'sms' | 'email' | 'pec'): MessageContent {
+  if (channel === 'sms') {
+    return { subject: '', text: 'INPS: il Suo PIN è stato revocato / your PIN has been revoked. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.' };
+  }
+  return bilingualMail(
+    holder,
+    'INPS – PIN revocato / PIN revoked',
+    ['il Suo PIN è stato revocato e non può più essere usato. Può richiedere un nuovo PIN.', 'Se non ha chiesto Lei la revoca, chiami subito il contact center.'],
+    ['your PIN has been revoked and can no longer be used. You may request a new PIN.', 'If you did not ask for this, call the contact centre at once.'],
+  );
+}

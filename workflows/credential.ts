@@ -11,29 +11,43 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
   patched,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { createActivities } from '../activities';
 import {
   completeFirstAccessUpdate,
+  conversionDecidedSignal,
   credentialStateQuery,
   DEFAULT_ACCESS_POLICY,
+  DEFAULT_REVIEW_POLICY,
   letterDispatchedSignal,
   regeneratePinUpdate,
+  reissuePinUpdate,
+  requestConversionUpdate,
   requestNewLetterUpdate,
+  revokeCredentialUpdate,
   type ActiveCycle,
   type CredentialView,
   type CredentialWorkflowInput,
+  type TwoChannelIssue,
 } from './definitions';
+import { reviewWorkflowId, type ReviewInput } from './review-definitions';
+import { claimWorkflowId, releaseClaimSignal } from './claim-definitions';
+import type { conversionReviewWorkflow } from './review';
 
-import { PinStateAttribute, PinTypeAttribute } from './search-attributes';
+import { PinChannelAttribute, PinStateAttribute, PinTypeAttribute } from './search-attributes';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -47,6 +61,8 @@ function publishState(view: CredentialView): void {
   upsertSearchAttributes([
     { key: PinStateAttribute, value: view.state },
     { key: PinTypeAttribute, value: view.pinType },
+    // Added later still; a second patch keeps the runs that upserted without it replaying.
+    ...(view.channel && patched('pin-channel-attribute') ? [{ key: PinChannelAttribute, value: view.channel }] : []),
   ]);
 }
 
@@ -70,19 +86,22 @@ const delivery = proxyActivities<Activities>({
 export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Promise<CredentialView> {
   const { credentialId, policy } = input;
   const access = input.access ?? DEFAULT_ACCESS_POLICY;
+  const twoChannel = input.twoChannel;
   const view: CredentialView = {
     credentialId,
     state: input.resume?.state ?? 'requested',
-    pinType: input.resume?.pinType ?? 'ordinary',
-    pinVersion: input.resume?.pinVersion ?? 0,
+    pinType: input.resume?.pinType ?? twoChannel?.pinType ?? 'ordinary',
+    pinVersion: input.resume?.pinVersion ?? (twoChannel ? twoChannel.pinVersion - 1 : 0),
     firstHalf: [],
     letters: [],
     addressMismatch: false,
     reminderSent: false,
-    simplifiedScope: policy.simplifiedProcedure && !input.resume,
+    simplifiedScope: policy.simplifiedProcedure && !input.resume && !twoChannel,
     pinExpiresAt: input.resume?.pinExpiresAt,
     expiryReminderSent: false,
-    cycle: input.resume?.cycle ?? 0,
+    cycle: input.resume?.cycle ?? twoChannel?.cycle ?? 0,
+    ...(input.resume?.conversion ? { conversion: input.resume.conversion } : {}),
+    ...(input.channel ? { channel: input.channel } : {}),
   };
   /** Bumped by every update that activates a PIN, to wake the waits below. */
   let activations = 0;
@@ -105,6 +124,7 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
 
   const resendRefusal = (): string | undefined => {
     if (view.state !== 'awaiting_first_access' && view.state !== 'awaiting_letter_dispatch') return 'NOT_WAITING';
+    if (view.delivery === 'two_channel') return 'NOT_WAITING'; // no letter to send again
     const now = Date.now();
     const last = resendTimes[resendTimes.length - 1];
     if (last !== undefined && now - last < msToNumber(policy.minResendInterval)) return 'TOO_SOON';
@@ -182,79 +202,195 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
     validator: ({ pinVersion }) => refuseActivation(['pin_expired'], pinVersion),
   });
 
-  if (input.resume) {
-    publishState(view);
-    return activeCycles(input, view, () => activations);
-  }
+  // ---- conversion, revocation and re-issue (interrupts of the life below) ----
+  const review = input.review ?? DEFAULT_REVIEW_POLICY;
+  /** Set by revocation or re-issue before the life below is cancelled. */
+  let interrupt: { kind: 'revoke'; outboxIds: string[] } | { kind: 'reissue'; next: TwoChannelIssue } | undefined;
+  let interrupting = false;
+  const life = new CancellationScope();
 
-  view.state = 'issuing';
-  publishState(view);
-  const plan = await db.prepareIssuance({ credentialId });
-  view.addressMismatch = plan.addressMismatch;
-
-  const issued = await db.issueInitialPin({ credentialId, pinVersion: 1 });
-  view.pinVersion = issued.pinVersion;
-  view.firstHalf = issued.firstHalf.map((m) => ({ channel: m.channel, state: 'pending' as const }));
-  view.letters.push({ letterId: issued.letterId, seq: 1, state: 'queued', queuedAt: new Date().toISOString() });
-
-  // First half to each channel, in order, alongside the letter; one outbox row per channel.
-  const firstHalfDelivered = (async () => {
-    for (const [i, m] of issued.firstHalf.entries()) {
-      await delivery.deliverNotification({ outboxId: m.outboxId });
-      view.firstHalf[i]!.state = 'sent';
+  /** Signals each released claim's workflow; one not started yet reads its status when it starts. */
+  const releaseClaims = async (claimIds: string[]) => {
+    if (claimIds.length === 0) return;
+    const signalled: string[] = [];
+    for (const claimId of claimIds) {
+      try {
+        await getExternalWorkflowHandle(claimWorkflowId(claimId)).signal(releaseClaimSignal);
+        signalled.push(claimId);
+      } catch {
+        // Not running (yet, or any more): the claim row already says 'released'.
+      }
     }
-  })();
-  let firstHalfDone = false;
-  void firstHalfDelivered.then(() => {
-    firstHalfDone = true;
+    await db.markClaimReleasesSignalled({ claimIds: signalled });
+  };
+
+  const CONVERTIBLE: CredentialView['state'][] = ['active', 'pin_expired'];
+  const refuseConversion = (caseId: string) => {
+    if (!caseId) throw ApplicationFailure.nonRetryable('caseId is required', 'VALIDATION');
+    if (interrupting || !CONVERTIBLE.includes(view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
+    if (view.pinType === 'dispositivo') throw ApplicationFailure.nonRetryable('ALREADY_DISPOSITIVO', 'CONFLICT');
+    if (view.conversion?.status === 'in_review' && view.conversion.caseId !== caseId) throw ApplicationFailure.nonRetryable('REVIEW_IN_PROGRESS', 'CONFLICT');
+  };
+  setHandler(
+    requestConversionUpdate,
+    async ({ caseId }) => {
+      refuseConversion(caseId);
+      if (view.conversion?.caseId === caseId) return { caseId }; // a retried request
+      view.conversion = { caseId, status: 'in_review' };
+      const reviewInput: ReviewInput = { caseId, credentialId, escalateAfterWorkingDays: review.escalateAfterWorkingDays };
+      // Abandoned, not terminated, when this run continues as new: the review goes on and
+      // reports its decision by signal to whichever run is current.
+      await startChild<typeof conversionReviewWorkflow>('conversionReviewWorkflow', {
+        workflowId: reviewWorkflowId(caseId),
+        args: [reviewInput],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      return { caseId };
+    },
+    { validator: ({ caseId }) => refuseConversion(caseId) },
+  );
+
+  setHandler(conversionDecidedSignal, async ({ caseId, decision, reason }) => {
+    if (view.state === 'revoked') return;
+    if (decision === 'approved') {
+      const converted = await db.convertToDispositivo({ credentialId, caseId });
+      view.pinType = 'dispositivo';
+      publishState(view);
+      view.conversion = { caseId, status: 'approved' };
+      await releaseClaims(converted.releasedClaimIds);
+      for (const outboxId of converted.outboxIds) await delivery.deliverNotification({ outboxId });
+    } else {
+      view.conversion = { caseId, status: 'rejected' };
+      const closed = await db.closeRejectedConversion({ credentialId, caseId, reason: reason ?? '' });
+      for (const outboxId of closed.outboxIds) await delivery.deliverNotification({ outboxId });
+    }
   });
-  if (policy.simplifiedProcedure) {
-    // The 2020 procedure promised the first half within 12 hours: tell operations when it is late.
-    void condition(() => firstHalfDone, policy.firstHalfAlertAfter).then(async (inTime) => {
-      if (!inTime) await db.raiseAlert({ credentialId, kind: 'first_half_late', key: `first-half-late-${issued.pinVersion}` });
-    });
-  }
 
-  await db.queueLetter({ letterId: issued.letterId });
-  if (activations === 0) {
-    view.state = 'awaiting_letter_dispatch';
-    publishState(view);
-  }
-  await condition(() => lastDispatchAt !== undefined || activations > 0);
-  if (activations === 0) {
-    view.state = 'awaiting_first_access';
-    publishState(view);
-  }
+  const REVOCABLE: CredentialView['state'][] = ['awaiting_letter_dispatch', 'awaiting_first_access', 'active', 'pin_expired'];
+  const refuseInterrupt = (allowed: CredentialView['state'][]) => {
+    if (interrupting || activating || !allowed.includes(view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
+  };
+  setHandler(
+    revokeCredentialUpdate,
+    async ({ requestedBy, reason }) => {
+      refuseInterrupt(REVOCABLE);
+      interrupting = true;
+      const revoked = await db.revokeCredential({ credentialId, requestedBy, reason });
+      view.state = 'revoked';
+      view.revokedAt = revoked.revokedAt;
+      publishState(view);
+      interrupt = { kind: 'revoke', outboxIds: revoked.outboxIds };
+      life.cancel();
+      return { revokedAt: revoked.revokedAt };
+    },
+    { validator: (_request) => refuseInterrupt(REVOCABLE) },
+  );
+  setHandler(
+    reissuePinUpdate,
+    async ({ requestedBy, reason, pinType }) => {
+      refuseInterrupt(REVOCABLE);
+      interrupting = true;
+      const superseded = await db.supersedeForReissue({ credentialId, requestedBy, reason, pinType: pinType ?? view.pinType });
+      view.pinType = superseded.pinType;
+      await releaseClaims(superseded.releasedClaimIds);
+      interrupt = { kind: 'reissue', next: { reason, pinType: superseded.pinType, pinVersion: superseded.pinVersion, cycle: view.cycle ?? 0 } };
+      life.cancel();
+      return { pinVersion: superseded.pinVersion };
+    },
+    { validator: (_request) => refuseInterrupt(REVOCABLE) },
+  );
 
-  // Wait for the first access. The deadline runs from the latest dispatched letter; the reminder
-  // (offering a new letter) goes once, counted from the first dispatch.
-  const firstDispatchAt = lastDispatchAt ?? Date.now();
-  while (activations === 0) {
-    const now = Date.now();
-    const deadline = lastDispatchAt! + msToNumber(policy.firstAccessDeadline);
-    const reminderAt = firstDispatchAt + msToNumber(policy.reminderAfter);
-    view.firstAccessDeadline = new Date(deadline).toISOString();
-    if (now >= deadline) break;
-    if (!view.reminderSent && now >= reminderAt) {
-      view.reminderSent = true;
-      const { outboxIds } = await db.enqueueReminder({ credentialId, pinVersion: view.pinVersion });
-      for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
-      continue;
+  try {
+    return await life.run(async () => {
+    if (input.resume) {
+      publishState(view);
+      return activeCycles(input, view, () => activations);
     }
-    const wakeAt = view.reminderSent ? deadline : Math.min(reminderAt, deadline);
-    const seen = dispatchCount;
-    await condition(() => dispatchCount !== seen || activations > 0, wakeAt - now);
-  }
 
-  await firstHalfDelivered;
-  if (activations === 0) {
-    await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
-    view.state = 'expired';
+    if (twoChannel) return twoChannelIssuance(input, twoChannel, view, () => activations);
+
+    view.state = 'issuing';
     publishState(view);
+    const plan = await db.prepareIssuance({ credentialId });
+    view.addressMismatch = plan.addressMismatch;
+    if (plan.requestChannel) view.channel = plan.requestChannel;
+
+    const issued = await db.issueInitialPin({ credentialId, pinVersion: 1 });
+    view.pinVersion = issued.pinVersion;
+    view.firstHalf = issued.firstHalf.map((m) => ({ channel: m.channel, state: 'pending' as const }));
+    view.letters.push({ letterId: issued.letterId, seq: 1, state: 'queued', queuedAt: new Date().toISOString() });
+
+    // First half to each channel, in order, alongside the letter; one outbox row per channel.
+    const firstHalfDelivered = (async () => {
+      for (const [i, m] of issued.firstHalf.entries()) {
+        await delivery.deliverNotification({ outboxId: m.outboxId });
+        view.firstHalf[i]!.state = 'sent';
+      }
+    })();
+    let firstHalfDone = false;
+    void firstHalfDelivered.then(() => {
+      firstHalfDone = true;
+    });
+    if (policy.simplifiedProcedure) {
+      // The 2020 procedure promised the first half within 12 hours: tell operations when it is late.
+      void condition(() => firstHalfDone, policy.firstHalfAlertAfter).then(async (inTime) => {
+        if (!inTime) await db.raiseAlert({ credentialId, kind: 'first_half_late', key: `first-half-late-${issued.pinVersion}` });
+      });
+    }
+
+    await db.queueLetter({ letterId: issued.letterId });
+    if (activations === 0) {
+      view.state = 'awaiting_letter_dispatch';
+      publishState(view);
+    }
+    await condition(() => lastDispatchAt !== undefined || activations > 0);
+    if (activations === 0) {
+      view.state = 'awaiting_first_access';
+      publishState(view);
+    }
+
+    // Wait for the first access. The deadline runs from the latest dispatched letter; the reminder
+    // (offering a new letter) goes once, counted from the first dispatch.
+    const firstDispatchAt = lastDispatchAt ?? Date.now();
+    while (activations === 0) {
+      const now = Date.now();
+      const deadline = lastDispatchAt! + msToNumber(policy.firstAccessDeadline);
+      const reminderAt = firstDispatchAt + msToNumber(policy.reminderAfter);
+      view.firstAccessDeadline = new Date(deadline).toISOString();
+      if (now >= deadline) break;
+      if (!view.reminderSent && now >= reminderAt) {
+        view.reminderSent = true;
+        const { outboxIds } = await db.enqueueReminder({ credentialId, pinVersion: view.pinVersion });
+        for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
+        continue;
+      }
+      const wakeAt = view.reminderSent ? deadline : Math.min(reminderAt, deadline);
+      const seen = dispatchCount;
+      await condition(() => dispatchCount !== seen || activations > 0, wakeAt - now);
+    }
+
+    await firstHalfDelivered;
+    if (activations === 0) {
+      await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
+      view.state = 'expired';
+      publishState(view);
+      await condition(allHandlersFinished);
+      return view;
+    }
+    return activeCycles(input, view, () => activations);
+
+    });
+  } catch (err) {
+    if (!interrupt || !isCancellation(err)) throw err;
+  }
+  // The life was interrupted; the interrupting handler has already done the database work.
+  if (interrupt.kind === 'revoke') {
+    for (const outboxId of interrupt.outboxIds) await delivery.deliverNotification({ outboxId });
     await condition(allHandlersFinished);
     return view;
   }
-  return activeCycles(input, view, () => activations);
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof pinCredentialWorkflow>({ credentialId, policy, access, review, twoChannel: interrupt.next, ...(view.channel ? { channel: view.channel } : {}) });
 }
 
 /**
@@ -293,6 +429,46 @@ async function activeCycles(input: CredentialWorkflowInput, view: CredentialView
     pinType: view.pinType,
     pinExpiresAt: view.pinExpiresAt!,
     cycle: view.cycle ?? 1,
+    ...(view.conversion ? { conversion: view.conversion } : {}),
   };
-  return continueAsNew<typeof pinCredentialWorkflow>({ ...input, access, resume: next });
+  return continueAsNew<typeof pinCredentialWorkflow>({ ...input, access, resume: next, ...(view.channel ? { channel: view.channel } : {}) });
+}
+
+/**
+ * Recovery and remote identification: a new 16-character PIN whose first half goes by SMS (or
+ * the e-mail when there is no mobile) and second half to the e-mail or PEC, no letter; then the
+ * first access, within the same deadline as a posted PIN.
+ */
+async function twoChannelIssuance(
+  input: CredentialWorkflowInput,
+  issue: TwoChannelIssue,
+  view: CredentialView,
+  activations: () => number,
+): Promise<CredentialView> {
+  const { credentialId, policy } = input;
+  view.state = 'issuing';
+  view.delivery = 'two_channel';
+  publishState(view);
+  const issued = await db.issueTwoChannelPin({ credentialId, pinVersion: issue.pinVersion, reason: issue.reason });
+  view.pinVersion = issue.pinVersion;
+  view.firstHalf = issued.halves.map((m) => ({ channel: m.channel, state: 'pending' as const }));
+  if (activations() === 0) {
+    view.state = 'awaiting_first_access';
+    publishState(view);
+  }
+  view.firstAccessDeadline = new Date(Date.now() + msToNumber(policy.firstAccessDeadline)).toISOString();
+  for (const [i, m] of issued.halves.entries()) {
+    await delivery.deliverNotification({ outboxId: m.outboxId });
+    view.firstHalf[i]!.state = 'sent';
+  }
+  for (const outboxId of issued.noticeIds) await delivery.deliverNotification({ outboxId });
+  await condition(() => activations() > 0, Date.parse(view.firstAccessDeadline) - Date.now());
+  if (activations() === 0) {
+    await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
+    view.state = 'expired';
+    publishState(view);
+    await condition(allHandlersFinished);
+    return view;
+  }
+  return activeCycles(input, view, activations);
 }

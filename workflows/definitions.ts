@@ -3,6 +3,7 @@
  * workflow bodies), so it holds only definitions and plain types.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReviewOutcome } from './review-definitions';
 
 /** Policy durations are workflow inputs with the real defaults, so tests can shorten them. */
 export interface IssuancePolicy {
@@ -56,6 +57,32 @@ export interface ActiveCycle {
   pinType: 'ordinary' | 'dispositivo';
   pinExpiresAt: string;
   cycle: number;
+  /** A conversion in review or decided, carried over so a second request is refused meanwhile. */
+  conversion?: CredentialView['conversion'];
+}
+
+/** The review of a conversion request (DESIGN §2 "Conversion"). */
+export interface ReviewPolicy {
+  /** A case unclaimed or undecided for this many working days goes to a supervisor. */
+  escalateAfterWorkingDays: number;
+}
+
+export const DEFAULT_REVIEW_POLICY: ReviewPolicy = { escalateAfterWorkingDays: 5 };
+
+export type PinType = 'ordinary' | 'dispositivo';
+
+/**
+ * A new 16-character PIN whose halves both go to contact channels (first half by SMS, second
+ * to the e-mail or PEC), no letter: recovery, and the contact centre's remote identification.
+ */
+export interface TwoChannelIssue {
+  reason: 'recovery' | 'remote_identification';
+  /** The PIN type the new PIN carries (remote identification makes it dispositivo). */
+  pinType: PinType;
+  /** Version of the new initial PIN. */
+  pinVersion: number;
+  /** PIN cycles already completed, carried over. */
+  cycle: number;
 }
 
 export interface CredentialWorkflowInput {
@@ -64,8 +91,14 @@ export interface CredentialWorkflowInput {
   policy: IssuancePolicy;
   /** Absent in runs started before access existed: the defaults apply. */
   access?: AccessPolicy;
+  /** Absent in runs started before conversions existed: the defaults apply. */
+  review?: ReviewPolicy;
   /** Set by continue-as-new: each PIN cycle is a fresh run with a short history. */
   resume?: ActiveCycle;
+  /** Set by continue-as-new after a recovery or remote identification: issue over two channels. */
+  twoChannel?: TwoChannelIssue;
+  /** How the PIN was requested (online, contact_center, counter), carried over for the `PinChannel` search attribute. */
+  channel?: string;
 }
 
 export type CredentialState =
@@ -105,6 +138,13 @@ export interface CredentialView {
   expiryReminderSent?: boolean;
   /** PIN cycles completed (first access, then one per regeneration). */
   cycle?: number;
+  /** The conversion to dispositivo in progress or last decided. */
+  conversion?: { caseId: string; status: 'in_review' | 'approved' | 'rejected' };
+  /** How the current initial PIN's halves travel. */
+  delivery?: 'letter' | 'two_channel';
+  /** How the PIN was requested: online, contact_center, counter. */
+  channel?: string;
+  revokedAt?: string;
 }
 
 export interface LetterDispatched {
@@ -130,6 +170,35 @@ export const requestNewLetterUpdate = defineUpdate<NewLetterResult, [{ requested
 export const completeFirstAccessUpdate = defineUpdate<{ pinExpiresAt: string }, [{ pinVersion: number }]>('completeFirstAccess');
 /** Same for the guided regeneration after expiry: the new PIN keeps type and access. */
 export const regeneratePinUpdate = defineUpdate<{ pinExpiresAt: string }, [{ pinVersion: number }]>('regeneratePin');
+
+/**
+ * A conversion request was stored (documents attached, case row written): the workflow opens
+ * the review as a child workflow. Idempotent for the same case id.
+ */
+export const requestConversionUpdate = defineUpdate<{ caseId: string }, [{ caseId: string }]>('requestConversion');
+
+/**
+ * Sent by the review workflow when its case is decided. A signal, not the child's result: the
+ * review outlives a continue-as-new of the credential's run, and a signal reaches the current run.
+ */
+export const conversionDecidedSignal = defineSignal<[ReviewOutcome]>('conversionDecided');
+
+/**
+ * Revocation (by the holder or the contact centre): the PIN and its sessions die at once and the
+ * credential's life ends. Answers when the database says so, so a login right after is refused.
+ */
+export const revokeCredentialUpdate = defineUpdate<{ revokedAt: string }, [{ requestedBy: string; reason: 'holder' | 'contact_centre' | 'staff' }]>(
+  'revokeCredential',
+);
+
+/**
+ * Recovery or remote identification: the current PIN and its sessions die and a new
+ * 16-character PIN is issued over two contact channels; then the first access applies again.
+ */
+export const reissuePinUpdate = defineUpdate<
+  { pinVersion: number },
+  [{ requestedBy: string; reason: TwoChannelIssue['reason']; pinType?: PinType }]
+>('reissuePin');
 
 export const credentialWorkflowId = (credentialId: string): string => `pin-${credentialId}`;
 

@@ -84,7 +84,7 @@ describe('first access and regeneration', () => {
   });
 
   it('keeps the new PIN out of workflow history, logs and tables', async () => {
-    const history = JSON.stringify(await stack.client.workflow.getHandle(credentialWorkflowId(issued.credentialId)).fetchHistory());
+    const history = await stack.historyText(credentialWorkflowId(issued.credentialId));
     expect(history).not.toContain(personalPin);
     expect(stack.logLines.join('\n')).not.toContain(personalPin);
     for (const table of ['pin_secrets', 'audit_log', 'credential_events', 'outbox', 'credentials']) {

@@ -193,8 +193,7 @@ describe('PIN request and initial issuance', () => {
 
     const histories: string[] = [];
     for (const i of [issued, second]) {
-      const history = await stack.client.workflow.getHandle(credentialWorkflowId(i.credentialId)).fetchHistory();
-      histories.push(JSON.stringify(history));
+      histories.push(await stack.historyText(credentialWorkflowId(i.credentialId)));
     }
     const logs = stack.logLines.join('\n');
     const tables = await stack.pool.query<{ table_name: string }>(

@@ -41,9 +41,15 @@ export async function waitForView(stack: TestStack, credentialId: string, ok: (v
 
 /** The 8 characters printed after a label, with the spacing of the messages removed. */
 export function halfFrom(text: string): string {
-  const m = /(?:PIN is|PIN è|PIN \/ first part of your PIN):\s*([A-Z0-9]{4}\s?[A-Z0-9]{4})/.exec(text);
+  const m = /(?:PIN is|PIN è|PIN \/ first part of your (?:new )?PIN):\s*([A-Z0-9]{4}\s?[A-Z0-9]{4})/.exec(text);
   if (!m) throw new Error(`no half-PIN in: ${text.slice(0, 200)}`);
   return m[1]!.replace(/\s/g, '');
+}
+
+/** The second half printed in a letter (its text as pdfText reads it), or undefined. */
+export function secondHalfFrom(letterText: string): string | undefined {
+  const m = /Second part of the PIN\s+([A-Z0-9](?:\s*[A-Z0-9]){7})/.exec(letterText);
+  return m ? m[1]!.replace(/\s/g, '') : undefined;
 }
 
 export async function requestAndCollect(stack: TestStack, citizen: CitizenRequest): Promise<Issued> {
@@ -56,7 +62,29 @@ export async function requestAndCollect(stack: TestStack, citizen: CitizenReques
   const firstHalf = halfFrom(sms[0]!.text);
   const { rows } = await stack.pool.query<{ file_path: string }>('SELECT file_path FROM letters WHERE id = $1::uuid', [view.letters[0]!.letterId]);
   const text = await pdfText(new Uint8Array(await readFile(rows[0]!.file_path)));
-  const m = /Second part of the PIN\s+([A-Z0-9](?:\s*[A-Z0-9]){7})/.exec(text);
-  expect(m, text).not.toBeNull();
-  return { citizen, credentialId, requestId, firstHalf, secondHalf: m![1]!.replace(/\s/g, '') };
+  const secondHalf = secondHalfFrom(text);
+  expect(secondHalf, text).toBeDefined();
+  return { citizen, credentialId, requestId, firstHalf, secondHalf: secondHalf! };
+}
+
+export interface ActiveCitizen extends Issued {
+  /** The personal 8-character PIN given at the first access. */
+  pin: string;
+  /** A session token (bearer) of a login with that PIN. */
+  token: string;
+}
+
+/** A citizen who requested a PIN, made the first access (16 → 8) and logged in, all through the API. */
+export async function activeCitizen(stack: TestStack, citizen: CitizenRequest): Promise<ActiveCitizen> {
+  const issued = await requestAndCollect(stack, citizen);
+  const post = (path: string, body: unknown) =>
+    fetch(`${stack.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const first = await post('/api/first-access', { codiceFiscale: citizen.codiceFiscale, pin: issued.firstHalf + issued.secondHalf });
+  expect(first.status).toBe(200);
+  const { pin } = (await first.json()) as { pin: string };
+  await waitForView(stack, issued.credentialId, (v) => v.state === 'active');
+  const login = await post('/api/sessions', { codiceFiscale: citizen.codiceFiscale, pin });
+  expect(login.status).toBe(201);
+  const { token } = (await login.json()) as { token: string };
+  return { ...issued, pin, token };
 }

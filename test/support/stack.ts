@@ -3,13 +3,14 @@
  * worker on a unique task queue (with the run's pre-built bundle), the API on port 0, a pool,
  * a Temporal client, and the log lines captured so tests can search them for secrets.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
+import type { Payload } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
@@ -19,6 +20,7 @@ import { createHttpSmsGateway, createSmtpMailer } from '../../activities/channel
 import { createPool, type Pool } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { createWorker } from '../../worker/worker';
+import { AesGcmPayloadCodec, encryptedDataConverter, parsePayloadKeys } from '../../lib/payload-codec';
 import { DEFAULT_ACCESS_POLICY, DEFAULT_ISSUANCE_POLICY, type AccessPolicy, type IssuancePolicy } from '../../workflows/definitions';
 import type { StoredMail } from '../../dev/sinks/smtp-sink';
 import type { StoredSms } from '../../dev/sinks/sms-sink';
@@ -29,15 +31,27 @@ export interface TestStack {
   client: Client;
   taskQueue: string;
   mailroomDir: string;
+  /** The API's document store: a fresh temporary directory per stack. */
+  documentsDir: string;
   deps: ActivityDeps;
+  /** The payload codec the worker and the client share (histories hold only its ciphertext). */
+  payloadCodec: AesGcmPayloadCodec;
+  /** Bearer token for the stack's `GET /metrics`. */
+  metricsToken: string;
   logLines: string[];
+  /**
+   * A workflow's whole history as text with every payload DECRYPTED (metadata and data as UTF-8),
+   * for tests that search it for secrets: the raw history holds only ciphertext, where a search
+   * would find nothing whatever the workflow recorded.
+   */
+  historyText(workflowId: string): Promise<string>;
   mails(filter?: { to?: string }): Promise<StoredMail[]>;
   smses(filter?: { to?: string }): Promise<StoredSms[]>;
   stop(): Promise<void>;
 }
 
 export async function startTestStack(
-  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string } = {},
+  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string; secondReviewSampleRate?: number } = {},
 ): Promise<TestStack> {
   const logLines: string[] = [];
   const destination = new Writable({
@@ -50,6 +64,7 @@ export async function startTestStack(
   const pool = createPool(inject('databaseUrl'), 10);
   const taskQueue = `test-${randomUUID()}`;
   const mailroomDir = mkdtempSync(path.join(tmpdir(), 'mailroom-'));
+  const documentsDir = mkdtempSync(path.join(tmpdir(), 'documents-'));
   const deps: ActivityDeps = {
     pool,
     mailer: createSmtpMailer(inject('smtpUrl')),
@@ -62,17 +77,21 @@ export async function startTestStack(
     log,
     now: opts.now,
   };
+  // One fixed key for the whole run: files share the dev server (e.g. a day's mail-room workflow).
+  const payloadCodec = new AesGcmPayloadCodec(parsePayloadKeys(`it:${createHash('sha256').update('integration-tests').digest('base64')}`));
+  const metricsToken = randomBytes(24).toString('base64url');
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const worker: Worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
     deps,
+    payloadCodec,
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter: encryptedDataConverter(payloadCodec) });
   const policy = { ...DEFAULT_ISSUANCE_POLICY, ...opts.policy };
   const access = opts.access ? { ...DEFAULT_ACCESS_POLICY, ...opts.access } : undefined;
   const starter = createWorkflowStarter({ pool, temporal: client, taskQueue, policy, access, log, pollMs: 200 });
@@ -87,6 +106,13 @@ export async function startTestStack(
     eligibilityPolicy: opts.eligibilityPolicy ?? true,
     now: opts.now,
     identityBrokerPublicKey: opts.identityBrokerPublicKey,
+    documentsDir,
+    secondReviewSampleRate: opts.secondReviewSampleRate,
+    secrets: deps.keys.secrets,
+    mailroomDir,
+    payloadCodec,
+    codecOrigins: ['http://127.0.0.1:8233'],
+    metrics: { token: metricsToken, open: false },
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -99,8 +125,12 @@ export async function startTestStack(
     client,
     taskQueue,
     mailroomDir,
+    documentsDir,
     deps,
+    payloadCodec,
+    metricsToken,
     logLines,
+    historyText: async (workflowId) => decodedHistoryText(await client.workflow.getHandle(workflowId).fetchHistory(), payloadCodec),
     mails: (f = {}) => getJson<StoredMail[]>(`${inject('smtpHttpUrl')}/api/messages${f.to ? `?to=${encodeURIComponent(f.to)}` : ''}`),
     smses: (f = {}) => getJson<StoredSms[]>(`${inject('smsUrl')}/api/messages${f.to ? `?to=${encodeURIComponent(f.to)}` : ''}`),
     async stop() {
@@ -114,4 +144,24 @@ export async function startTestStack(
       await pool.end();
     },
   };
+}
+
+/** Every payload in a history (objects with `metadata` and `data`), decoded and rendered as text. */
+export async function decodedHistoryText(history: unknown, codec: AesGcmPayloadCodec): Promise<string> {
+  const payloads: Payload[] = [];
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== 'object' || ArrayBuffer.isView(v)) return;
+    const o = v as Record<string, unknown>;
+    if (o.metadata && typeof o.metadata === 'object' && 'data' in o && (o.metadata as Record<string, unknown>).encoding) {
+      payloads.push(o as Payload);
+      return;
+    }
+    for (const child of Object.values(o)) walk(child);
+  };
+  walk(history);
+  const decoded = await codec.decode(payloads);
+  const utf8 = (b: unknown) => (b instanceof Uint8Array ? Buffer.from(b).toString('utf8') : '');
+  const texts = decoded.map((p) => `${Object.entries(p.metadata ?? {}).map(([k, v]) => `${k}=${utf8(v)}`).join(' ')} ${utf8(p.data)}`);
+  expect(texts.length, 'a history without payloads cannot prove anything').toBeGreaterThan(0);
+  return `${JSON.stringify(history)}\n${texts.join('\n')}`;
 }

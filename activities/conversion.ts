@@ -1,0 +1,173 @@
+/**
+ * Activities of the conversion to dispositivo and of benefit claims: the review case's rows
+ * (claim, decisions, escalation), the conversion itself with the release of held claims, and
+ * the claim's hand-off to processing. Each is idempotent by the row it moves.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import { withTransaction } from '../lib/db';
+import { appendAudit } from '../lib/audit';
+import { reviewEscalations } from '../lib/metrics';
+import { ErrorType } from '../domain/errors';
+import type { ActivityDeps } from './deps';
+import { recordEvent } from './events';
+import { enqueueNotification, loadCredential } from './issuance';
+import { conversionApprovedMessage, conversionRejectedMessage, reviewInProgressMessage } from './templates';
+
+/** Outcome notices go to the e-mail and PEC (a reason does not fit an SMS). */
+const MAIL_CHANNELS = ['email', 'pec'] as const;
+
+export type ReviewAction = 'claim' | 'first_approval' | 'approve' | 'reject';
+
+export function createConversionActivities(deps: ActivityDeps) {
+  const { pool } = deps;
+
+  return {
+    /** Records the escalation deadline; answers whether an approval needs a second clerk. */
+    async openReview({ caseId, escalateAt }: { caseId: string; escalateAt: string }): Promise<{ secondReviewRequired: boolean }> {
+      const { rows } = await pool.query<{ second_review_required: boolean }>(
+        `UPDATE review_cases SET escalate_at = coalesce(escalate_at, $2::timestamptz) WHERE id = $1::uuid RETURNING second_review_required`,
+        [caseId, escalateAt],
+      );
+      if (!rows[0]) throw ApplicationFailure.nonRetryable(`review case ${caseId} not found`, ErrorType.NotFound);
+      return { secondReviewRequired: rows[0].second_review_required };
+    },
+
+    /** One accepted clerk action: the case row, the credential's timeline and the audit log. */
+    async recordReviewAction(input: { caseId: string; action: ReviewAction; staffId: string; reason?: string }): Promise<void> {
+      await withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ credential_id: string }>('SELECT credential_id FROM review_cases WHERE id = $1::uuid FOR UPDATE', [input.caseId]);
+        if (!rows[0]) throw ApplicationFailure.nonRetryable(`review case ${input.caseId} not found`, ErrorType.NotFound);
+        const actor = `staff:${input.staffId}`;
+        const reason = input.reason ?? null;
+        switch (input.action) {
+          case 'claim':
+            await client.query(`UPDATE review_cases SET status = 'claimed', claimed_by = $2::text, claimed_at = now() WHERE id = $1::uuid`, [input.caseId, input.staffId]);
+            break;
+          case 'first_approval':
+            await client.query(
+              `UPDATE review_cases SET status = 'awaiting_second_review', first_decision_by = $2::text, first_decision_at = now(), reason = $3::text WHERE id = $1::uuid`,
+              [input.caseId, input.staffId, reason],
+            );
+            break;
+          case 'approve':
+          case 'reject':
+            await client.query(
+              `UPDATE review_cases SET status = $2::text, decided_by = $3::text, decided_at = now(), reason = coalesce($4::text, reason),
+                      first_decision_by = coalesce(first_decision_by, $3::text), first_decision_at = coalesce(first_decision_at, now())
+                WHERE id = $1::uuid`,
+              [input.caseId, input.action === 'approve' ? 'approved' : 'rejected', input.staffId, reason],
+            );
+            break;
+        }
+        const credentialId = rows[0].credential_id;
+        await recordEvent(client, credentialId, `review_${input.action}`, actor, { caseId: input.caseId, ...(reason ? { reason } : {}) }, `${input.caseId}:${input.action}:${input.staffId}`);
+        await appendAudit(client, { actor, action: `review_${input.action}`, subject: credentialId, decision: input.action, detail: { caseId: input.caseId } });
+      });
+    },
+
+    /** Five working days passed: the supervisors' queue shows it, and the citizen is told it is in progress. */
+    async escalateReview({ caseId }: { caseId: string }): Promise<{ outboxIds: string[] }> {
+      let escalatedNow = false;
+      const result = await withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ credential_id: string; escalated_at: Date | null }>(
+          'SELECT credential_id, escalated_at FROM review_cases WHERE id = $1::uuid FOR UPDATE',
+          [caseId],
+        );
+        if (!rows[0]) throw ApplicationFailure.nonRetryable(`review case ${caseId} not found`, ErrorType.NotFound);
+        const credentialId = rows[0].credential_id;
+        if (!rows[0].escalated_at) {
+          escalatedNow = true;
+          await client.query('UPDATE review_cases SET escalated_at = now() WHERE id = $1::uuid', [caseId]);
+          await client.query(
+            `INSERT INTO operational_alerts (id, idempotency_key, credential_id, kind, detail) VALUES ($1::uuid, $2::text, $3::uuid, 'review_escalated', $4::jsonb)
+             ON CONFLICT (idempotency_key) DO NOTHING`,
+            [randomUUID(), `${caseId}:escalated`, credentialId, JSON.stringify({ caseId })],
+          );
+          await recordEvent(client, credentialId, 'review_escalated', 'system', { caseId }, `${caseId}:escalated`);
+          await appendAudit(client, { actor: 'system', action: 'review_escalated', subject: credentialId, detail: { caseId } });
+        }
+        const c = await loadCredential(client, credentialId);
+        const rowsOut = await enqueueNotification(deps, client, c, 'review-in-progress', caseId, () => reviewInProgressMessage(c.holder), MAIL_CHANNELS);
+        return { outboxIds: rowsOut.map((r) => r.outboxId) };
+      });
+      if (escalatedNow) reviewEscalations.inc();
+      return result;
+    },
+
+    /**
+     * The PIN becomes dispositivo (same PIN, sessions widen at once because they read the type
+     * per request); held claims are released in the same transaction through `claim_releases`.
+     */
+    async convertToDispositivo({ credentialId, caseId }: { credentialId: string; caseId: string }): Promise<{ releasedClaimIds: string[]; outboxIds: string[] }> {
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, credentialId, true);
+        const { rowCount } = await client.query(
+          `UPDATE credentials SET pin_type = 'dispositivo', updated_at = now() WHERE id = $1::uuid AND pin_type <> 'dispositivo' AND state <> 'revoked'`,
+          [credentialId],
+        );
+        const released = await client.query<{ id: string }>(
+          `UPDATE benefit_claims SET status = 'released', released_at = now()
+            WHERE credential_id = $1::uuid AND status = 'waiting_for_dispositivo' RETURNING id`,
+          [credentialId],
+        );
+        for (const { id } of released.rows) {
+          await client.query('INSERT INTO claim_releases (claim_id, credential_id) VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING', [id, credentialId]);
+        }
+        if (rowCount) {
+          await recordEvent(client, credentialId, 'converted_to_dispositivo', 'system', { caseId, releasedClaims: released.rowCount }, `${caseId}:converted`);
+          await appendAudit(client, { actor: 'system', action: 'convert_to_dispositivo', subject: credentialId, decision: 'approved', detail: { caseId } });
+        }
+        // Claims released by a first attempt of this activity are still waiting for their signal.
+        const pending = await client.query<{ claim_id: string }>(
+          'SELECT claim_id FROM claim_releases WHERE credential_id = $1::uuid AND signalled_at IS NULL ORDER BY created_at',
+          [credentialId],
+        );
+        const notices = await enqueueNotification(deps, client, c, 'conversion-approved', caseId, () => conversionApprovedMessage(c.holder), MAIL_CHANNELS);
+        return { releasedClaimIds: pending.rows.map((r) => r.claim_id), outboxIds: notices.map((n) => n.outboxId) };
+      });
+    },
+
+    async closeRejectedConversion(input: { credentialId: string; caseId: string; reason: string }): Promise<{ outboxIds: string[] }> {
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, input.credentialId);
+        await recordEvent(client, input.credentialId, 'conversion_rejected', 'system', { caseId: input.caseId }, `${input.caseId}:rejected`);
+        const notices = await enqueueNotification(deps, client, c, 'conversion-rejected', input.caseId, () => conversionRejectedMessage(c.holder, input.reason), MAIL_CHANNELS);
+        return { outboxIds: notices.map((n) => n.outboxId) };
+      });
+    },
+
+    async markClaimReleasesSignalled({ claimIds }: { claimIds: string[] }): Promise<void> {
+      if (claimIds.length === 0) return;
+      await pool.query('UPDATE claim_releases SET signalled_at = coalesce(signalled_at, now()) WHERE claim_id = ANY($1::uuid[])', [claimIds]);
+    },
+
+    async loadClaimStatus({ claimId }: { claimId: string }): Promise<{ status: 'waiting_for_dispositivo' | 'released' | 'in_processing' }> {
+      const { rows } = await pool.query<{ status: 'waiting_for_dispositivo' | 'released' | 'in_processing' }>('SELECT status FROM benefit_claims WHERE id = $1::uuid', [claimId]);
+      if (!rows[0]) throw ApplicationFailure.nonRetryable(`claim ${claimId} not found`, ErrorType.NotFound);
+      return { status: rows[0].status };
+    },
+
+    /** The claim goes to the benefits back office (here: its status), once. */
+    async beginClaimProcessing({ claimId }: { claimId: string }): Promise<{ releasedAt: string }> {
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ credential_id: string; protocol: string; released_at: Date | null; status: string }>(
+          'SELECT credential_id, protocol, released_at, status FROM benefit_claims WHERE id = $1::uuid FOR UPDATE',
+          [claimId],
+        );
+        const claim = rows[0];
+        if (!claim) throw ApplicationFailure.nonRetryable(`claim ${claimId} not found`, ErrorType.NotFound);
+        if (claim.status === 'waiting_for_dispositivo') throw ApplicationFailure.nonRetryable('claim is still waiting for a dispositivo PIN', ErrorType.Conflict);
+        const updated = await client.query<{ released_at: Date }>(
+          `UPDATE benefit_claims SET status = 'in_processing', processing_at = coalesce(processing_at, now()), released_at = coalesce(released_at, now())
+            WHERE id = $1::uuid RETURNING released_at`,
+          [claimId],
+        );
+        if (claim.status !== 'in_processing') {
+          await recordEvent(client, claim.credential_id, 'claim_in_processing', 'system', { claimId, protocol: claim.protocol }, `${claimId}:processing`);
+        }
+        return { releasedAt: updated.rows[0]!.released_at.toISOString() };
+      });
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Activities that end or replace a credential's PIN outside its normal cycle: revocation, and
+ * the re-issue over two contact channels used by recovery and remote identification. The new
+ * PIN is created, hashed and encrypted for its two channels in one transaction; only ids leave.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { withTransaction, type PoolClient } from '../lib/db';
+import { appendAudit } from '../lib/audit';
+import { issuanceStages } from '../lib/metrics';
+import { ErrorType } from '../domain/errors';
+import type { ActivityDeps } from './deps';
+import { endSessions } from './access';
+import { recordEvent } from './events';
+import { enqueueNotification, loadCredential, type Channel, type CredentialRow } from './issuance';
+import { generatePin, keyedHash, newSalt } from './secrets';
+import { pinReissuedNotice, revocationNotice, secondHalfMessage, twoChannelFirstHalfMessage } from './templates';
+
+type PinType = 'ordinary' | 'dispositivo';
+
+/**
+ * The two channels of a two-channel PIN: the first half by SMS (e-mail without a mobile), the
+ * second to the PEC or e-mail, never the same channel twice. Undefined when fewer than two.
+ */
+export function twoChannelRoute(contacts: CredentialRow['contacts']): { first: Channel; second: Channel } | undefined {
+  const have = (['sms', 'email', 'pec'] as const).filter((c) => (c === 'sms' ? contacts.mobile : contacts[c]));
+  const first = have[0];
+  const second = (['pec', 'email'] as const).find((c) => c !== first && have.includes(c));
+  return first && second ? { first, second } : undefined;
+}
+
+/** Kills every PIN version, session and pending letter of a credential. */
+async function retireCurrentPin(client: PoolClient, credentialId: string, sessionReason: string): Promise<void> {
+  await client.query(
+    `UPDATE pin_secrets SET status = 'superseded', superseded_at = coalesce(superseded_at, now()), second_half_enc = NULL
+      WHERE credential_id = $1::uuid AND status <> 'superseded'`,
+    [credentialId],
+  );
+  await client.query(`UPDATE letters SET status = 'void' WHERE credential_id = $1::uuid AND status = 'queued'`, [credentialId]);
+  await endSessions(client, credentialId, sessionReason);
+}
+
+export function createLifecycleActivities(deps: ActivityDeps) {
+  const { pool } = deps;
+
+  return {
+    /** Revocation: at once and for good. A retry finds it done and returns the same answer. */
+    async revokeCredential(input: { credentialId: string; requestedBy: string; reason: string }): Promise<{ revokedAt: string; outboxIds: string[] }> {
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, input.credentialId, true);
+        if (c.state !== 'revoked') {
+          await client.query(`UPDATE credentials SET state = 'revoked', updated_at = now() WHERE id = $1::uuid`, [input.credentialId]);
+          await retireCurrentPin(client, input.credentialId, 'revoked');
+          await client.query(
+            `UPDATE review_cases SET status = 'rejected', reason = 'revoked', decided_at = now()
+              WHERE credential_id = $1::uuid AND status IN ('open', 'claimed', 'awaiting_second_review')`,
+            [input.credentialId],
+          );
+          await recordEvent(client, input.credentialId, 'revoked', input.requestedBy, { reason: input.reason }, `${input.credentialId}:revoked`);
+          await appendAudit(client, { actor: input.requestedBy, action: 'revoke', subject: input.credentialId, decision: 'revoked', detail: { reason: input.reason } });
+        }
+        const { rows } = await client.query<{ at: Date }>(`SELECT at FROM credential_events WHERE idempotency_key = $1::text`, [`${input.credentialId}:revoked`]);
+        const notices = await enqueueNotification(deps, client, c, 'revocation', 'final', (channel) => revocationNotice(c.holder, channel));
+        return { revokedAt: (rows[0]?.at ?? new Date()).toISOString(), outboxIds: notices.map((n) => n.outboxId) };
+      });
+    },
+
+    /**
+     * Recovery / remote identification, step one: the current PIN, its sessions and pending
+     * letters die; the credential waits for the new PIN with the given type. Making it
+     * dispositivo releases held claims, as a conversion does. Idempotent per activity.
+     */
+    async supersedeForReissue(input: { credentialId: string; requestedBy: string; reason: 'recovery' | 'remote_identification'; pinType: PinType }): Promise<{
+      pinVersion: number;
+      pinType: PinType;
+      releasedClaimIds: string[];
+    }> {
+      const info = Context.current().info;
+      const key = `${input.credentialId}:reissue:${info.workflowExecution?.runId ?? "standalone"}:${info.activityId}`;
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, input.credentialId, true);
+        const done = await client.query<{ data: { pinVersion: number; pinType: PinType } }>('SELECT data FROM credential_events WHERE idempotency_key = $1::text', [key]);
+        let result = done.rows[0]?.data;
+        if (!result) {
+          if (c.state === 'revoked' || c.state === 'expired') throw ApplicationFailure.nonRetryable(`credential is ${c.state}`, ErrorType.Conflict);
+          const v = await client.query<{ v: number }>('SELECT coalesce(max(version), 0) + 1 AS v FROM pin_secrets WHERE credential_id = $1::uuid', [input.credentialId]);
+          result = { pinVersion: v.rows[0]!.v, pinType: input.pinType };
+          await retireCurrentPin(client, input.credentialId, input.reason);
+          await client.query(
+            `UPDATE credentials SET state = 'issuing', pin_type = $2::text, issuance_mode = 'two_channel', updated_at = now() WHERE id = $1::uuid`,
+            [input.credentialId, input.pinType],
+          );
+          if (input.pinType === 'dispositivo') {
+            const released = await client.query<{ id: string }>(
+              `UPDATE benefit_claims SET status = 'released', released_at = now() WHERE credential_id = $1::uuid AND status = 'waiting_for_dispositivo' RETURNING id`,
+              [input.credentialId],
+            );
+            for (const { id } of released.rows) {
+              await client.query('INSERT INTO claim_releases (claim_id, credential_id) VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING', [id, input.credentialId]);
+            }
+          }
+          await recordEvent(client, input.credentialId, `reissue_${input.reason}`, input.requestedBy, result, key);
+          await appendAudit(client, { actor: input.requestedBy, action: input.reason, subject: input.credentialId, decision: 'pin_superseded', detail: result });
+        }
+        const pending = await client.query<{ claim_id: string }>(
+          'SELECT claim_id FROM claim_releases WHERE credential_id = $1::uuid AND signalled_at IS NULL ORDER BY created_at',
+          [input.credentialId],
+        );
+        return { ...result, releasedClaimIds: pending.rows.map((r) => r.claim_id) };
+      });
+    },
+
+    /**
+     * Step two: a 16-character PIN, halves hashed, first half to one channel and second half to
+     * another (encrypted in the outbox until sent), and a notice to every non-postal contact.
+     */
+    async issueTwoChannelPin(input: { credentialId: string; pinVersion: number; reason: 'recovery' | 'remote_identification' }): Promise<{
+      halves: { outboxId: string; channel: Channel }[];
+      noticeIds: string[];
+    }> {
+      let issuedNow = false;
+      const result = await withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, input.credentialId, true);
+        const route = twoChannelRoute(c.contacts);
+        if (!route) throw ApplicationFailure.nonRetryable('two contact channels are needed', ErrorType.Conflict);
+        const existing = await client.query('SELECT 1 FROM pin_secrets WHERE credential_id = $1::uuid AND version = $2::int', [input.credentialId, input.pinVersion]);
+        let halves: { outboxId: string; channel: Channel }[];
+        if (existing.rowCount === 0) {
+          issuedNow = true;
+          const pin = generatePin(16);
+          const first = pin.slice(0, 8);
+          const second = pin.slice(8);
+          const salt = newSalt();
+          await client.query(
+            `INSERT INTO pin_secrets (credential_id, version, kind, first_half_hash, second_half_hash, salt)
+             VALUES ($1::uuid, $2::int, 'initial', $3::bytea, $4::bytea, $5::bytea)`,
+            [input.credentialId, input.pinVersion, keyedHash(deps.keys.pepper, salt, 'first', first), keyedHash(deps.keys.pepper, salt, 'second', second), salt],
+          );
+          halves = [
+            ...(await enqueueNotification(deps, client, c, 'first-half', input.pinVersion, (ch) => twoChannelFirstHalfMessage(c.holder, first, ch), [route.first])),
+            ...(await enqueueNotification(deps, client, c, 'second-half', input.pinVersion, (ch) => secondHalfMessage(c.holder, second, ch), [route.second])),
+          ];
+          await client.query(`UPDATE credentials SET state = 'pending_first_access', updated_at = now() WHERE id = $1::uuid`, [input.credentialId]);
+          await recordEvent(client, input.credentialId, 'pin_issued', 'system', { pinVersion: input.pinVersion, delivery: 'two_channel', reason: input.reason }, `${input.credentialId}:issued:${input.pinVersion}`);
+        } else {
+          const rows = await client.query<{ id: string; channel: Channel; purpose: string }>(
+            `SELECT id, channel, purpose FROM outbox WHERE credential_id = $1::uuid AND (idempotency_key LIKE $2::text OR idempotency_key LIKE $3::text)`,
+            [input.credentialId, `${input.credentialId}:first-half:${input.pinVersion}:%`, `${input.credentialId}:second-half:${input.pinVersion}:%`],
+          );
+          halves = rows.rows.sort((a, b) => (a.purpose === 'first-half' ? -1 : 1) - (b.purpose === 'first-half' ? -1 : 1)).map((r) => ({ outboxId: r.id, channel: r.channel }));
+        }
+        const notices = await enqueueNotification(deps, client, c, `reissue-notice-${input.reason}`, input.pinVersion, (ch) => pinReissuedNotice(c.holder, input.reason, ch));
+        return { halves, noticeIds: notices.map((n) => n.outboxId) };
+      });
+      if (issuedNow) issuanceStages.inc({ stage: 'pin_issued' });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,269 @@
+/**
+ * Conversion to dispositivo on the real servers: the citizen downloads the form, uploads the
+ * signed form and an identity document, files a claim that waits; a clerk claims and approves
+ * through the API; the same PIN becomes dispositivo (the open session widens at once) and the
+ * waiting claim goes to processing. The rejection path, the second review, the review routes'
+ * authorization, and the contact centre's remote identification.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueStaffToken } from '../../api/auth';
+import { makeCitizen } from '../support/citizens';
+import { activeCitizen, halfFrom, waitFor, waitForView, type ActiveCitizen } from '../support/issuance';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+let clerkA: string;
+let clerkB: string;
+let operator: string;
+
+/** A 1×1 PNG: a real image, as a scanned identity document would be. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+beforeAll(async () => {
+  // No sampling: only the tests that ask for a second review get one.
+  stack = await startTestStack({ secondReviewSampleRate: 0 });
+  clerkA = await issueStaffToken(stack.pool, 'clerk-a', 'clerk');
+  clerkB = await issueStaffToken(stack.pool, 'clerk-b', 'clerk');
+  operator = await issueStaffToken(stack.pool, 'op-1', 'operator');
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function api(method: string, path: string, opts: { token?: string; body?: unknown; raw?: Buffer; type?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.raw) headers['content-type'] = opts.type ?? 'application/octet-stream';
+  const res = await fetch(`${stack.baseUrl}${path}`, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
+  const buf = Buffer.from(await res.arrayBuffer());
+  const isJson = res.headers.get('content-type')?.includes('json');
+  return { status: res.status, headers: res.headers, // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
+    body: (isJson ? JSON.parse(buf.toString()) : undefined) as Record<string, any>, bytes: buf };
+}
+
+/** Downloads the prefilled form and uploads it (as the signed scan) with an identity document. */
+async function requestConversion(c: ActiveCitizen): Promise<string> {
+  const form = await api('GET', '/api/conversion/form', { token: c.token });
+  expect(form.status).toBe(200);
+  expect(form.headers.get('content-type')).toContain('application/pdf');
+  const signed = await api('POST', '/api/conversion/documents?kind=signed_request&filename=richiesta-firmata.pdf', { token: c.token, raw: form.bytes, type: 'application/pdf' });
+  expect(signed.status).toBe(201);
+  const id = await api('POST', '/api/conversion/documents?kind=identity_document&filename=passaporto.png', { token: c.token, raw: PNG, type: 'image/png' });
+  expect(id.status).toBe(201);
+  const res = await api('POST', '/api/conversion/requests', {
+    token: c.token,
+    body: { signedRequestDocumentId: signed.body.documentId, identityDocumentId: id.body.documentId },
+  });
+  expect(res.status).toBe(202);
+  return res.body.caseId as string;
+}
+
+async function fileClaim(c: ActiveCitizen, type = 'covid-bonus-babysitting') {
+  const res = await api('POST', '/api/claims', { token: c.token, body: { type } });
+  expect(res.status).toBe(202);
+  return res.body;
+}
+
+const sessionScope = async (c: ActiveCitizen) => (await api('GET', '/api/session', { token: c.token })).body?.session?.scope as string | undefined;
+
+describe('conversion to dispositivo', () => {
+  it('upload → clerk approval via the API → the same PIN is dispositivo → the waiting claim is released', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    expect(await sessionScope(citizen)).toBe('ordinary');
+    const claim = await fileClaim(citizen);
+    expect(claim).toMatchObject({ status: 'waiting_for_dispositivo', protocol: expect.stringMatching(/^INPS\.\d{4}\.\d{8}$/) });
+    expect(Date.parse(claim.receivedAt)).toBeLessThanOrEqual(Date.now());
+
+    const caseId = await requestConversion(citizen);
+    // A second request while one is in review returns the same case.
+    const queue = await api('GET', '/api/review/cases', { token: clerkA });
+    const listed = queue.body.cases.find((x: { caseId: string }) => x.caseId === caseId);
+    expect(listed).toMatchObject({ status: 'open', codiceFiscale: citizen.citizen.codiceFiscale, secondReviewRequired: false });
+    await waitFor('escalation deadline', async () => ((await api('GET', `/api/review/cases/${caseId}`, { token: clerkA })).body.escalateAt ? true : undefined));
+    const detail = await api('GET', `/api/review/cases/${caseId}`, { token: clerkA });
+    // Five working days ahead: at least 5 and at most 5 + a long weekend of holidays.
+    expect(detail.body.secondsToEscalation).toBeGreaterThan(5 * 86_400 - 60);
+    expect(detail.body.documents.map((d: { kind: string }) => d.kind).sort()).toEqual(['identity_document', 'signed_request']);
+    // The clerk sees the documents inline with their stored type.
+    const doc = await api('GET', `/api/staff/documents/${detail.body.documents[0].documentId}`, { token: clerkA });
+    expect(doc.status).toBe(200);
+    expect(doc.headers.get('x-content-type-options')).toBe('nosniff');
+
+    // Deciding before claiming is refused; claiming then approving works.
+    const early = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkA, body: { decision: 'approve' } });
+    expect(early.status).toBe(409);
+    expect((await api('POST', `/api/review/cases/${caseId}/claim`, { token: clerkA })).status).toBe(200);
+    const approved = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkA, body: { decision: 'approve' } });
+    expect(approved.status).toBe(200);
+    expect(approved.body.status).toBe('approved');
+
+    // The same session (no new login, no new PIN) now has the dispositivo scope.
+    await waitFor('dispositivo scope', async () => ((await sessionScope(citizen)) === 'dispositivo' ? true : undefined));
+    const view = await waitForView(stack, citizen.credentialId, (v) => v.conversion?.status === 'approved');
+    expect(view).toMatchObject({ pinType: 'dispositivo', state: 'active', pinVersion: view.pinVersion });
+    const released = await waitFor('claim in processing', async () => {
+      const c = await api('GET', `/api/claims/${claim.claimId}`, { token: citizen.token });
+      return c.body.status === 'in_processing' ? c.body : undefined;
+    });
+    expect(Date.parse(released.releasedAt)).toBeGreaterThanOrEqual(Date.parse(claim.receivedAt));
+    expect(released.receivedAt).toBe(claim.receivedAt); // the deadline stopped at filing
+    const { rows } = await stack.pool.query('SELECT signalled_at FROM claim_releases WHERE claim_id = $1::uuid', [claim.claimId]);
+    expect(rows[0]?.signalled_at).toBeTruthy();
+
+    // The login still works with the same PIN, now dispositivo; new claims go straight through.
+    const login = await api('POST', '/api/sessions', { body: { codiceFiscale: citizen.citizen.codiceFiscale, pin: citizen.pin } });
+    expect(login.status).toBe(201);
+    expect(login.body.session.scope).toBe('dispositivo');
+    const straight = await fileClaim({ ...citizen, token: login.body.token });
+    expect(straight.status).toBe('released');
+    await waitFor('second claim in processing', async () =>
+      (await api('GET', `/api/claims/${straight.claimId}`, { token: citizen.token })).body.status === 'in_processing' ? true : undefined,
+    );
+    const mails = await waitFor('approval mail', async () => {
+      const m = (await stack.mails({ to: citizen.citizen.email })).filter((x) => /dispositivo/i.test(x.subject ?? ''));
+      return m.length ? m : undefined;
+    });
+    expect(mails[0]!.text).toContain('PIN non cambia');
+    // Already dispositivo: uploading for a conversion is refused.
+    expect((await api('POST', '/api/conversion/documents?kind=identity_document&filename=x.png', { token: citizen.token, raw: PNG, type: 'image/png' })).status).toBe(409);
+  });
+
+  it('rejection: a reason is required, the citizen is told why, the PIN stays ordinary and the claim keeps waiting', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const claim = await fileClaim(citizen);
+    const caseId = await requestConversion(citizen);
+    await waitFor('review open', async () => ((await api('GET', `/api/review/cases/${caseId}`, { token: clerkB })).body.escalateAt ? true : undefined));
+    expect((await api('POST', `/api/review/cases/${caseId}/claim`, { token: clerkB })).status).toBe(200);
+    const noReason = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkB, body: { decision: 'reject' } });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.message.en).toMatch(/reason/i);
+    const bad = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkB, body: { decision: 'maybe' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields[0].field).toBe('decision');
+    const rejected = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkB, body: { decision: 'reject', reason: 'Firma assente sul modulo' } });
+    expect(rejected.body.status).toBe('rejected');
+
+    const mail = await waitFor('rejection mail', async () => {
+      const m = (await stack.mails({ to: citizen.citizen.email })).find((x) => /non accolta/.test(x.subject ?? ''));
+      return m;
+    });
+    expect(mail.text).toContain('Firma assente sul modulo');
+    const current = await api('GET', '/api/conversion/requests/current', { token: citizen.token });
+    expect(current.body).toMatchObject({ caseId, status: 'rejected', reason: 'Firma assente sul modulo' });
+    await waitForView(stack, citizen.credentialId, (v) => v.conversion?.status === 'rejected');
+    expect(await sessionScope(citizen)).toBe('ordinary');
+    expect((await api('GET', `/api/claims/${claim.claimId}`, { token: citizen.token })).body.status).toBe('waiting_for_dispositivo');
+    // Decided: no more actions on the case.
+    expect((await api('POST', `/api/review/cases/${caseId}/claim`, { token: clerkA })).status).toBe(409);
+  });
+
+  it('a high-risk case (declared residence differs from the records) is approved only when a different clerk confirms', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    await stack.pool.query(
+      `INSERT INTO callback_tasks (id, credential_id, reason, phone, time_slot) VALUES (gen_random_uuid(), $1::uuid, 'residence_mismatch', '+5491100000000', 'morning')
+       ON CONFLICT (credential_id) DO NOTHING`,
+      [citizen.credentialId],
+    );
+    const caseId = await requestConversion(citizen);
+    await waitFor('review open', async () => ((await api('GET', `/api/review/cases/${caseId}`, { token: clerkA })).body.escalateAt ? true : undefined));
+    const detail = await api('GET', `/api/review/cases/${caseId}`, { token: clerkA });
+    expect(detail.body).toMatchObject({ highRisk: true, riskFlags: ['residence_mismatch'], secondReviewRequired: true });
+
+    expect((await api('POST', `/api/review/cases/${caseId}/claim`, { token: clerkA })).status).toBe(200);
+    const first = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkA, body: { decision: 'approve' } });
+    expect(first.body.status).toBe('awaiting_second_review');
+    expect(await sessionScope(citizen)).toBe('ordinary');
+    const same = await api('POST', `/api/review/cases/${caseId}/second-review`, { token: clerkA, body: { decision: 'confirm' } });
+    expect(same.status).toBe(409);
+    expect(same.body.error.details.reason).toBe('SAME_REVIEWER');
+    const confirmed = await api('POST', `/api/review/cases/${caseId}/second-review`, { token: clerkB, body: { decision: 'confirm' } });
+    expect(confirmed.body).toMatchObject({ status: 'approved', firstDecisionBy: 'clerk-a', decidedBy: 'clerk-b' });
+    await waitFor('dispositivo scope', async () => ((await sessionScope(citizen)) === 'dispositivo' ? true : undefined));
+  });
+
+  it('refuses review routes to citizens, to missing tokens and to the wrong role, and claims of someone else', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const other = await activeCitizen(stack, makeCitizen());
+    const claim = await fileClaim(citizen);
+    const caseId = await requestConversion(citizen);
+    for (const path of ['/api/review/cases', `/api/review/cases/${caseId}`]) {
+      expect((await api('GET', path)).status).toBe(401);
+      expect((await api('GET', path, { token: citizen.token })).status).toBe(403); // a citizen session: forbidden, not unauthenticated
+      expect((await api('GET', path, { token: operator })).status).toBe(403);
+    }
+    expect((await api('POST', `/api/review/cases/${caseId}/claim`, { token: operator })).status).toBe(403);
+    expect((await api('POST', `/api/review/cases/${caseId}/claim`, { token: citizen.token })).status).toBe(403);
+    // Another citizen: the claim and the case are "not found", nothing leaks.
+    const foreign = await api('GET', `/api/claims/${claim.claimId}`, { token: other.token });
+    expect(foreign.status).toBe(404);
+    expect(JSON.stringify(foreign.body)).not.toContain(citizen.citizen.codiceFiscale);
+    expect((await api('GET', '/api/conversion/requests/current', { token: other.token })).status).toBe(404);
+    // A bogus claim type is refused with the field named, and nothing is stored.
+    const before = await stack.pool.query('SELECT count(*)::int AS n FROM benefit_claims WHERE credential_id = $1::uuid', [other.credentialId]);
+    const badType = await api('POST', '/api/claims', { token: other.token, body: { type: 'free-money' } });
+    expect(badType.status).toBe(403);
+    expect(badType.body.error.fields[0].field).toBe('type');
+    const after = await stack.pool.query('SELECT count(*)::int AS n FROM benefit_claims WHERE credential_id = $1::uuid', [other.credentialId]);
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+});
+
+describe('remote identification by the contact centre', () => {
+  it('issues a dispositivo PIN in one step, halves on two channels, the old PIN and its sessions dead', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const claim = await fileClaim(citizen);
+    const res = await api('POST', '/api/contact-centre/remote-identifications', {
+      token: operator,
+      body: {
+        codiceFiscale: citizen.citizen.codiceFiscale,
+        method: 'video_call',
+        identityDocument: { type: 'passaporto', number: 'YA1234567', issuer: 'Consolato Generale di Buenos Aires', expiresOn: '2031-05-01' },
+      },
+    });
+    expect(res.status).toBe(202);
+    // The old session and PIN are dead at once.
+    expect((await api('GET', '/api/session', { token: citizen.token })).status).toBe(401);
+    expect((await api('POST', '/api/sessions', { body: { codiceFiscale: citizen.citizen.codiceFiscale, pin: citizen.pin } })).status).toBe(401);
+
+    await waitForView(stack, citizen.credentialId, (v) => v.state === 'awaiting_first_access' && v.delivery === 'two_channel' && v.firstHalf.every((f) => f.state === 'sent'));
+    const sms = (await stack.smses({ to: citizen.citizen.mobile })).filter((m) => /nuovo PIN/.test(m.text));
+    expect(sms).toHaveLength(1);
+    const first = halfFrom(sms[0]!.text);
+    const mails = await stack.mails({ to: citizen.citizen.pec });
+    const secondMail = mails.find((m) => /Seconda parte/.test(m.subject ?? ''));
+    expect(secondMail).toBeDefined();
+    const second = /seconda parte del Suo PIN è:\s*([A-Z0-9]{4}\s?[A-Z0-9]{4})/.exec(secondMail!.text)![1]!.replace(/\s/g, '');
+    // No letter for this PIN.
+    const letters = await stack.pool.query(`SELECT count(*)::int AS n FROM letters WHERE credential_id = $1::uuid AND pin_version = $2::int`, [citizen.credentialId, res.body.pinVersion]);
+    expect(letters.rows[0].n).toBe(0);
+
+    const fa = await api('POST', '/api/first-access', { body: { codiceFiscale: citizen.citizen.codiceFiscale, pin: first + second } });
+    expect(fa.status).toBe(200);
+    await waitForView(stack, citizen.credentialId, (v) => v.state === 'active');
+    const login = await api('POST', '/api/sessions', { body: { codiceFiscale: citizen.citizen.codiceFiscale, pin: fa.body.pin } });
+    expect(login.status).toBe(201);
+    expect(login.body.session.scope).toBe('dispositivo');
+    // Becoming dispositivo released the waiting claim too.
+    await waitFor('claim released', async () =>
+      (await api('GET', `/api/claims/${claim.claimId}`, { token: login.body.token })).body.status === 'in_processing' ? true : undefined,
+    );
+  });
+
+  it('refuses an expired identity document and a caller without a PIN, and changes nothing', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const expired = await api('POST', '/api/contact-centre/remote-identifications', {
+      token: operator,
+      body: { codiceFiscale: citizen.citizen.codiceFiscale, method: 'video_call', identityDocument: { type: 'passaporto', number: 'YA1234567', issuer: 'Consolato', expiresOn: '2020-01-01' } },
+    });
+    expect(expired.status).toBe(400);
+    expect(expired.body.error.fields[0].field).toBe('identityDocument.expiresOn');
+    expect(await sessionScope(citizen)).toBe('ordinary');
+    const unknown = await api('POST', '/api/contact-centre/remote-identifications', {
+      token: operator,
+      body: { codiceFiscale: makeCitizen().codiceFiscale, method: 'video_call', identityDocument: { type: 'passaporto', number: 'YA1234567', issuer: 'Consolato', expiresOn: '2031-01-01' } },
+    });
+    expect(unknown.status).toBe(404);
+    expect((await api('POST', '/api/contact-centre/remote-identifications', { token: citizen.token, body: {} })).status).toBe(403);
+  });
+});
