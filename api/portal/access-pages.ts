@@ -109,6 +109,8 @@ const OTHER_PAGES: readonly { path: string; label: Bilingual }[] = [
   { path: ACCESS_PATHS.letter, label: { it: 'Non hai ricevuto la lettera?', en: 'Didn’t get the letter?' } },
   { path: ACCESS_PATHS.regenerate, label: { it: 'PIN scaduto: generane uno nuovo', en: 'Expired PIN: get a new one' } },
   { path: ACCESS_PATHS.request, label: { it: 'Non hai un PIN? Richiedilo', en: 'No PIN yet? Request one' } },
+  { path: '/recovery', label: { it: 'PIN dimenticato o bloccato? Ripristinalo', en: 'Forgot your PIN, or is it blocked? Recover it' } },
+  { path: '/revoke', label: { it: 'Revoca il PIN', en: 'Revoke your PIN' } },
 ];
 
 /** Links to the other access pages, beside the form. */
@@ -428,6 +430,8 @@ export interface HomeView {
   intermediary: boolean;
   services: readonly Service[];
   csrf: string;
+  /** Links to the conversion and claim pages, when the portal offers them. */
+  links?: { conversion: boolean; claims: boolean };
 }
 
 export function homeAreaPage(ctx: PageContext, v: HomeView): string {
@@ -473,6 +477,34 @@ export function homeAreaPage(ctx: PageContext, v: HomeView): string {
   <p class="mt-2 mb-0"><a href="${link(ctx, ACCESS_PATHS.firstAccess)}">${tr(lang, { it: 'Vai al primo accesso', en: 'Go to the first access' })}</a></p>
 </div></div>`
         : html``;
+  const action = (path: string, title: Bilingual, text: Bilingual, id: string) => html`<li class="col-md-6 mb-3" id="${id}">
+    <a class="portal-access-link" href="${link(ctx, path)}"><strong>${tr(lang, title)}</strong><span>${tr(lang, text)}</span></a>
+  </li>`;
+  // The conversion is offered to an ordinary PIN only: a dispositivo one already is, a first-half session may not.
+  const actions =
+    v.links && (v.links.conversion || v.links.claims)
+      ? html`<section class="mb-5" aria-labelledby="actions-title">
+  <h2 class="h4 border-bottom pb-2 mb-3" id="actions-title">${tr(lang, { it: 'Cosa puoi fare', en: 'What you can do' })}</h2>
+  <ul class="row list-unstyled mb-0">
+  ${v.links.conversion && v.scope === 'ordinary'
+    ? action(
+        '/conversion',
+        { it: 'Converti il PIN in PIN dispositivo', en: 'Convert your PIN to a dispositivo PIN' },
+        { it: 'Invia online il modulo firmato e un documento di identità.', en: 'Send the signed form and an identity document online.' },
+        'link-conversion',
+      )
+    : ''}
+  ${v.links.claims
+    ? action(
+        '/claims',
+        { it: 'Domande di prestazione', en: 'Benefit claims' },
+        { it: 'Presenta una domanda e segui quelle già presentate.', en: 'Submit a claim and follow the ones already submitted.' },
+        'link-claims',
+      )
+    : ''}
+  </ul>
+</section>`
+      : html``;
   const body = html`<div class="row"><div class="col-lg-8">
 <p class="portal-kicker mb-1">${tr(lang, KICKER)}</p>
 <h1 class="mb-4">${tr(lang, title)}</h1>
@@ -487,6 +519,7 @@ export function homeAreaPage(ctx: PageContext, v: HomeView): string {
     <dd class="col-sm-8" id="profile">${profile}${v.intermediary ? html`<br>${tr(lang, { it: 'Intermediario istituzionale', en: 'Institutional intermediary' })}` : ''}</dd>
   </dl>
 </section>
+${actions}
 <section aria-labelledby="services-title">
   <h2 class="h4 border-bottom pb-2 mb-4" id="services-title">${tr(lang, { it: 'I servizi che puoi usare', en: 'The services you can use' })}</h2>
   ${note}

@@ -47,6 +47,8 @@ export interface AccessRoutesDeps {
   access: PortalAccess;
   now: () => Date;
   log?: { error: (obj: object, msg?: string) => void };
+  /** The conversion and claim pages are mounted too: the personal area links to them. */
+  citizenPages?: boolean;
 }
 
 const PIN_PART = new RegExp(`^[${PIN_ALPHABET}]{8}$`);
@@ -281,7 +283,7 @@ function failureOf(err: unknown, form: Form, deps: AccessRoutesDeps, req: Reques
       };
     default: {
       if (d.type === ErrorType.Internal || d.type === ErrorType.NotFound) {
-        deps.log?.error({ err, path: req.originalUrl }, 'portal: access page failed');
+        deps.log?.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: access page failed');
       }
       return {
         status: d.type === ErrorType.Internal || d.type === ErrorType.NotFound ? 500 : 503,
@@ -471,6 +473,7 @@ export function accessRoutes(deps: AccessRoutesDeps): Router {
         intermediary: citizen.intermediary,
         services: servicesFor(citizen),
         csrf,
+        links: deps.citizenPages ? { conversion: citizen.scope === 'ordinary', claims: true } : undefined,
       }),
     );
   });

@@ -13,6 +13,7 @@
  * | GET  /request/done             | step 5: request id and how the two halves will arrive     |
  * | POST /request/cancel           | forgets the draft                                         |
  * | /first-access, /letter, /login, /home, /logout, /regenerate | see `access-routes.ts`       |
+ * | /conversion, /conversion/form, /claims, /claims/:claimId | see `conversion-claims-routes.ts` |
  * | GET  /assets/bootstrap-italia/ | bootstrap-italia's `dist/` (CSS, fonts, SVG sprite)       |
  * | GET  /assets/portal/           | the portal's own stylesheet (font faces, small tweaks)    |
  *
@@ -36,6 +37,8 @@ import type { DeliveryPlan, PinRequest } from '../../domain/pin-request';
 import type { ApiDeps } from '../app';
 import { createPortalAccess, type PortalAccess } from './access';
 import { accessRoutes } from './access-routes';
+import { recoveryPortalRoutes } from './recovery-routes';
+import { conversionClaimsRoutes } from './conversion-claims-routes';
 import {
   assessDraft,
   draftFromPayload,
@@ -375,7 +378,7 @@ export function portalRoutes(deps: PortalDeps): Router {
         return;
       }
       if (!(err instanceof DomainError) || err.type === ErrorType.Internal) {
-        deps.log?.error({ err, path: req.originalUrl }, 'portal: submitting a PIN request failed');
+        deps.log?.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: submitting a PIN request failed');
       }
       // Unavailable, rate-limited or unexpected: the same key makes a later retry safe.
       again(503, {
@@ -423,7 +426,9 @@ export function portalRoutes(deps: PortalDeps): Router {
     go(req, res, '');
   });
 
-  if (access) r.use(accessRoutes({ access, now, log: deps.log }));
+  if (access) r.use(accessRoutes({ access, now, log: deps.log, citizenPages: deps.api !== undefined }));
+  if (deps.api) r.use(recoveryPortalRoutes(deps.api));
+  if (deps.api) r.use(conversionClaimsRoutes(deps.api));
 
   r.use((req, res) => {
     const ctx = context(req, res, '');
@@ -446,7 +451,7 @@ export function portalRoutes(deps: PortalDeps): Router {
     }
     const e = err as { type?: string; status?: number };
     const tooLarge = e?.type === 'entity.too.large' || e?.status === 413;
-    if (!tooLarge) deps.log?.error({ err, path: req.originalUrl }, 'portal: unexpected error');
+    if (!tooLarge) deps.log?.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: unexpected error');
     const ctx = context(req, res, '');
     sendHtml(
       res,

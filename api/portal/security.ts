@@ -159,13 +159,18 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export const pageHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'same-origin',
-    'Cache-Control': 'no-store',
-  });
-  next();
-};
+/** The security headers of every page, with a page-specific Content-Security-Policy. */
+export function pageHeadersWith(contentSecurityPolicy: string): RequestHandler {
+  return (_req, res, next) => {
+    res.set({
+      'Content-Security-Policy': contentSecurityPolicy,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    });
+    next();
+  };
+}
+
+export const pageHeaders: RequestHandler = pageHeadersWith(CONTENT_SECURITY_POLICY);

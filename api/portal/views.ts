@@ -14,9 +14,11 @@ export interface PageContext {
   base: string;
   /** Path (inside the portal) that shows this page by GET, for the language links. */
   selfPath: string;
+  /** Where the assets are served when not under `base` (the staff console uses the portal's). */
+  assetBase?: string;
 }
 
-export const assetUrl = (ctx: PageContext, path: string): string => `${ctx.base}/assets/${path}`;
+export const assetUrl = (ctx: PageContext, path: string): string => `${ctx.assetBase ?? `${ctx.base}/assets`}/${path}`;
 
 /** An icon from bootstrap-italia's SVG sprite, hidden from assistive technology. */
 export function icon(ctx: PageContext, name: string, classes = 'icon icon-sm'): SafeHtml {
@@ -38,12 +40,20 @@ export interface PageOptions {
    * would lose it, so only the current language is shown.
    */
   langSwitch?: boolean;
+  /** Brand and tagline in the header, when not the portal's (the staff console). */
+  brand?: string;
+  tagline?: string;
+  /** Navigation shown under the header (the staff console's menu and user). */
+  nav?: SafeHtml;
+  /** The footer's notice, when not the portal's. */
+  footer?: string;
 }
 
 /** The whole document: header with language links, main content, footer. */
 export function page(ctx: PageContext, opts: PageOptions): string {
   const { lang } = ctx;
-  const fullTitle = `${opts.hasErrors ? tr(lang, T.errorTitlePrefix) : ''}${opts.title} - ${tr(lang, T.brand)}`;
+  const brand = opts.brand ?? tr(lang, T.brand);
+  const fullTitle = `${opts.hasErrors ? tr(lang, T.errorTitlePrefix) : ''}${opts.title} - ${brand}`;
   const sep = ctx.selfPath.includes('?') ? '&' : '?';
   const langLinks = LANGS.filter((l) => opts.langSwitch !== false || l === lang).map((l) =>
     l === lang
@@ -83,8 +93,8 @@ export function page(ctx: PageContext, opts: PageOptions): string {
             <a href="${ctx.base}">
               ${icon(ctx, 'it-pa', 'icon')}
               <div class="it-brand-text">
-                <div class="it-brand-title">${tr(lang, T.brand)}</div>
-                <div class="it-brand-tagline d-none d-md-block">${tr(lang, T.tagline)}</div>
+                <div class="it-brand-title">${brand}</div>
+                <div class="it-brand-tagline d-none d-md-block">${opts.tagline ?? tr(lang, T.tagline)}</div>
               </div>
             </a>
           </div>
@@ -92,6 +102,7 @@ export function page(ctx: PageContext, opts: PageOptions): string {
       </div></div>
     </div>
   </div>
+${opts.nav ?? ''}
 </header>
 <main id="main" class="container my-5">
 ${opts.body}
@@ -100,7 +111,7 @@ ${opts.body}
   <div class="it-footer-main">
     <div class="container py-4">
       <p class="mb-0 text-white">${tr(lang, T.institute)}</p>
-      <p class="mb-0 small text-white">${tr(lang, T.footer)}</p>
+      <p class="mb-0 small text-white">${opts.footer ?? tr(lang, T.footer)}</p>
     </div>
   </div>
 </footer>

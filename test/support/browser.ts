@@ -52,6 +52,18 @@ export class Browser {
     return { status: res.status, location: res.headers.get('location'), body: await res.text(), headers: res.headers };
   }
 
+  /** Posts `multipart/form-data` (parts in the order appended), as a browser does for a form with file inputs. */
+  async postMultipart(path: string, form: FormData, headers: Record<string, string> = {}): Promise<Page> {
+    const res = await fetch(this.base + path, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}), ...headers },
+      body: form,
+    });
+    this.remember(res);
+    return { status: res.status, location: res.headers.get('location'), body: await res.text(), headers: res.headers };
+  }
+
   get(path: string): Promise<Page> {
     return this.request('GET', path);
   }
