@@ -3,16 +3,11 @@
  * protocol number and timestamp stop the deadline); with an ordinary PIN it waits here until the
  * credential's workflow releases it on conversion to dispositivo, then goes to processing.
  */
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { condition, setHandler } from '@temporalio/workflow';
+import { db } from './activity-proxies';
 import { claimStateQuery, releaseClaimSignal, type ClaimInput, type ClaimView } from './claim-definitions';
 
-type Activities = ReturnType<typeof createActivities>;
 
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 
 export async function benefitClaimWorkflow({ claimId }: ClaimInput): Promise<ClaimView> {
   const view: ClaimView = { claimId, status: 'received' };

@@ -19,13 +19,12 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   patched,
-  proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { createActivities } from '../activities';
+import { db, delivery } from './activity-proxies';
 import {
   completeFirstAccessUpdate,
   conversionDecidedSignal,
@@ -49,7 +48,6 @@ import type { conversionReviewWorkflow } from './review';
 
 import { PinChannelAttribute, PinStateAttribute, PinTypeAttribute } from './search-attributes';
 
-type Activities = ReturnType<typeof createActivities>;
 
 /**
  * Mirrors the state and PIN type into search attributes (no personal data) so operations can
@@ -66,22 +64,7 @@ function publishState(view: CredentialView): void {
   ]);
 }
 
-/** Database work: short, retried on transient faults until it succeeds. */
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 
-/**
- * Delivery to SMTP / the SMS gateway: an endpoint may be down for a while, so retries back off
- * up to five minutes and stop after three days (then the outbox row stays 'failed' for ops).
- * The outbox makes every retry send at most once.
- */
-const delivery = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '3 days',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
 
 export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Promise<CredentialView> {
   const { credentialId, policy } = input;

@@ -5,8 +5,8 @@
  * undecided for 5 working days goes to a supervisor and the citizen is told it is in progress.
  * The parent applies the outcome (the PIN becomes dispositivo, held claims are released).
  */
-import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import { db, delivery } from './activity-proxies';
 import { addWorkingDays } from '../domain/working-days';
 import { conversionDecidedSignal, credentialWorkflowId } from './definitions';
 import {
@@ -22,17 +22,7 @@ import {
   type Reviewer,
 } from './review-definitions';
 
-type Activities = ReturnType<typeof createActivities>;
 
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-const delivery = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '3 days',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
 
 const refuse = (message: string, type: string): never => {
   throw ApplicationFailure.nonRetryable(message, type);
