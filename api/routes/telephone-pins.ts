@@ -23,7 +23,8 @@ function parseCreation(body: unknown): { assertion: string; validity: TelephoneP
   return { assertion: b.assertion as string, validity: b.validity as TelephonePinValidity };
 }
 
-function parseVerification(body: unknown): { codiceFiscale: string; telephonePin: string } {
+/** `{ codiceFiscale, telephonePin }` checked and normalised (also the console's verification form). */
+export function parseVerification(body: unknown): { codiceFiscale: string; telephonePin: string } {
   const b = (body ?? {}) as { codiceFiscale?: unknown; telephonePin?: unknown };
   const issues: FieldIssue[] = [];
   const codiceFiscale = typeof b.codiceFiscale === 'string' ? normaliseCodiceFiscale(b.codiceFiscale) : '';

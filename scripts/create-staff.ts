@@ -1,0 +1,52 @@
+/**
+ * `npm run staff:create -- --username admin --role admin [--name "Mario Rossi"]`: creates a staff
+ * account for the console (the first administrator, typically) and prints its generated password
+ * and TOTP enrolment URI ONCE. Nothing of either is kept in clear: store them in a password
+ * manager and an authenticator app now. Uses the same DATABASE_URL / PIN_PEPPER / SECRETS_KEY
+ * (or the development keys in DATA_DIR) as the API; in development without DATABASE_URL, the
+ * embedded PostgreSQL that `npm start` runs (so run it while the stack is up).
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config';
+import { createPool } from '../lib/db';
+import { loadKeys } from '../lib/keys';
+import { migrate } from '../lib/migrate';
+import { requireDatabaseUrl } from '../lib/runtime';
+import { createStaffAccount, parseNewStaffAccount, STAFF_ROLES } from '../api/staff/accounts';
+import { DomainError } from '../domain/errors';
+
+const { values } = parseArgs({
+  options: { username: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } },
+  strict: true,
+});
+if (!values.username || !values.role) {
+  console.error(`usage: npm run staff:create -- --username <name> --role <${STAFF_ROLES.join('|')}> [--name "Display Name"]`);
+  process.exit(2);
+}
+
+const config = loadConfig();
+const keys = loadKeys(config);
+// Development: without DATABASE_URL, the embedded PostgreSQL of a running `npm start` (same port default).
+const databaseUrl =
+  config.DATABASE_URL ?? (config.NODE_ENV === 'production' ? requireDatabaseUrl(config) : `postgres://postgres:postgres@127.0.0.1:${process.env.EMBEDDED_PG_PORT ?? 55433}/postgres?sslmode=disable`);
+const pool = createPool(databaseUrl, 1);
+try {
+  await migrate(pool);
+  const account = parseNewStaffAccount({ username: values.username, role: values.role, displayName: values.name ?? values.username });
+  const created = await createStaffAccount({ pool, pepper: keys.pepper, secrets: keys.secrets }, account, 'cli');
+  console.log(`Staff account "${created.username}" (${account.role}) created.`);
+  console.log('Shown only now — keep them safe:');
+  console.log(`  password:     ${created.password}`);
+  console.log(`  TOTP secret:  ${created.totpSecret}`);
+  console.log(`  TOTP URI:     ${created.otpauthUri}`);
+  console.log('Add the URI (or the secret) to an authenticator app, then log in at /console/login.');
+} catch (err) {
+  if (err instanceof DomainError) {
+    console.error(`${err.userMessage.en}${err.fields.length ? `: ${err.fields.map((f) => `${f.field} — ${f.message.en}`).join('; ')}` : ''}`);
+    process.exitCode = 1;
+  } else {
+    throw err;
+  }
+} finally {
+  await pool.end();
+}

@@ -1,0 +1,203 @@
+/**
+ * The console in a real browser (headless Chromium from the Debian package, driven by
+ * playwright-core) against the real stack:
+ *  (a) a clerk logs in with password + TOTP (computed from the seeded secret), opens the queue,
+ *      sees the documents inline, claims and approves a conversion the citizen asked for through
+ *      the API, and the citizen's waiting claim is released (→ in_processing);
+ *  (b) a contact-centre operator verifies a caller's telephone PIN (a wrong one first).
+ * Screenshots go to test-artifacts/console-e2e/ (ignored by git) as the run's artifacts.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { makeCitizen } from '../support/citizens';
+import { activeCitizen, waitFor, type ActiveCitizen } from '../support/issuance';
+import { newBrokerKeys, signAssertion, type BrokerKeys } from '../support/identity-broker';
+import { createTestStaff, totpCode, type TestStaff } from '../support/staff';
+import { startTestStack, type TestStack } from '../support/stack';
+
+const ARTIFACTS = path.resolve('test-artifacts', 'console-e2e');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** A 1×1 PNG, as a scanned identity document would be. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+let stack: TestStack;
+let browser: Browser;
+let broker: BrokerKeys;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  broker = newBrokerKeys();
+  stack = await startTestStack({ secondReviewSampleRate: 0, identityBrokerPublicKey: broker.publicKeyPem });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function api(method: string, url: string, opts: { token?: string; json?: unknown; raw?: Buffer; type?: string } = {}) {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.json !== undefined) headers['content-type'] = 'application/json';
+  if (opts.raw) headers['content-type'] = opts.type!;
+  const res = await fetch(`${stack.baseUrl}${url}`, { method, headers, body: opts.raw ?? (opts.json === undefined ? undefined : JSON.stringify(opts.json)) });
+  const buf = Buffer.from(await res.arrayBuffer());
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
+  const body = (res.headers.get('content-type')?.includes('json') ? JSON.parse(buf.toString()) : undefined) as Record<string, any>;
+  return { status: res.status, body, bytes: buf };
+}
+
+/** What the citizen does through the API: a claim that waits, then the conversion request with both documents. */
+async function citizenAsksForConversion(c: ActiveCitizen): Promise<{ caseId: string; claimId: string }> {
+  const claim = await api('POST', '/api/claims', { token: c.token, json: { type: 'covid-bonus-babysitting' } });
+  expect(claim.status).toBe(202);
+  expect(claim.body.status).toBe('waiting_for_dispositivo');
+  const form = await api('GET', '/api/conversion/form', { token: c.token });
+  const signed = await api('POST', '/api/conversion/documents?kind=signed_request&filename=richiesta-firmata.pdf', { token: c.token, raw: form.bytes, type: 'application/pdf' });
+  const id = await api('POST', '/api/conversion/documents?kind=identity_document&filename=passaporto.png', { token: c.token, raw: PNG, type: 'image/png' });
+  const requested = await api('POST', '/api/conversion/requests', {
+    token: c.token,
+    json: { signedRequestDocumentId: signed.body.documentId, identityDocumentId: id.body.documentId },
+  });
+  expect(requested.status).toBe(202);
+  return { caseId: requested.body.caseId as string, claimId: claim.body.claimId as string };
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Logs in through the login form as a person would, with the code of the current step (or the next one). */
+async function logIn(page: Page, staff: TestStaff, name: string, offsetSteps = 0): Promise<void> {
+  await page.goto(`${stack.baseUrl}/console/`);
+  // Not logged in: the console sends the browser to its login page.
+  expect(new URL(page.url()).pathname).toBe('/console/login');
+  await page.fill('input[name="username"]', staff.username);
+  await page.fill('input[name="password"]', staff.password);
+  await page.fill('input[name="code"]', totpCode(staff.totpSecret, offsetSteps));
+  await shot(page, `${name}-01-login`);
+  await Promise.all([page.waitForURL(`${stack.baseUrl}/console/`), page.click('button[type="submit"]')]);
+  await expect(page.textContent('[data-testid="staff-user"]')).resolves.toContain(staff.username);
+}
+
+describe('console in Chromium', () => {
+  it('(a) a clerk logs in with TOTP, claims and approves a conversion, and the citizen’s waiting claim is released', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const { caseId, claimId } = await citizenAsksForConversion(citizen);
+    // The review workflow has opened the case (it sets the escalation deadline).
+    await waitFor('case open', async () => {
+      const { rows } = await stack.pool.query<{ escalate_at: Date | null }>('SELECT escalate_at FROM review_cases WHERE id = $1::uuid', [caseId]);
+      return rows[0]?.escalate_at ? true : undefined;
+    });
+    const clerk = await createTestStaff(stack, 'clerk');
+    const context = await browser.newContext({ locale: 'it-IT' });
+    const page = await context.newPage();
+    const documentResponses: { url: string; status: number; type: string | null }[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/api/staff/documents/')) documentResponses.push({ url: r.url(), status: r.status(), type: r.headers()['content-type'] ?? null });
+    });
+    try {
+      await logIn(page, clerk, 'a');
+
+      await page.goto(`${stack.baseUrl}/console/review`);
+      const row = page.locator('[data-testid="review-queue"] tr', { hasText: citizen.citizen.codiceFiscale });
+      await expect(row.count()).resolves.toBe(1);
+      // Five working days ahead: shown in days and hours.
+      await expect(row.locator('[data-testid="time-left"]').textContent()).resolves.toMatch(/^\d+ g \d+ h$/);
+      await shot(page, 'a-02-queue');
+
+      await Promise.all([page.waitForURL(`**/console/review/${caseId}`), row.locator('[data-testid="case-link"]').click()]);
+      // The documents inline: the scan as an image that actually loaded, the signed form in a frame.
+      const img = page.locator('[data-testid="document-image"]');
+      await expect(
+        img.evaluate((el) => {
+          const image = el as unknown as { complete: boolean; naturalWidth: number };
+          return image.complete && image.naturalWidth > 0;
+        }),
+      ).resolves.toBe(true);
+      await expect(page.locator('[data-testid="document-pdf"]').getAttribute('src')).resolves.toMatch(/^\/api\/staff\/documents\/[0-9a-f-]{36}$/);
+      // Both served with their stored type (the PDF viewer may fetch its document more than once).
+      const served = (type: string) => documentResponses.some((d) => d.status === 200 && d.type === type);
+      await waitFor('both documents served to the browser', async () => (served('application/pdf') && served('image/png') ? true : undefined), 10_000);
+      expect(documentResponses.filter((d) => d.status >= 400)).toEqual([]);
+      await shot(page, 'a-03-case');
+
+      await Promise.all([page.waitForURL(`**/console/review/${caseId}/claim`), page.click('[data-testid="claim"]')]);
+      await expect(page.textContent('[data-testid="notice"]')).resolves.toContain('presa in carico');
+      await expect(page.textContent('[data-testid="case-status"]')).resolves.toBe('In lavorazione');
+      await Promise.all([page.waitForURL(`**/console/review/${caseId}/decision`), page.click('[data-testid="approve"]')]);
+      await expect(page.textContent('[data-testid="case-status"]')).resolves.toBe('Approvata');
+      await shot(page, 'a-04-approved');
+
+      // The citizen's timeline says who did what.
+      await page.goto(`${stack.baseUrl}/console/citizens?cf=${citizen.citizen.codiceFiscale}`);
+      const timeline = await page.textContent('[data-testid="timeline"]');
+      expect(timeline).toContain('Conversione a dispositivo richiesta');
+      expect(timeline).toContain(`Pratica approvata`);
+      expect(timeline).toContain(`staff:${clerk.username}`);
+      await shot(page, 'a-05-timeline');
+    } finally {
+      await context.close();
+    }
+
+    // The citizen's claim, filed while the PIN was ordinary, goes to processing.
+    const released = await waitFor('claim in processing', async () => {
+      const c = await api('GET', `/api/claims/${claimId}`, { token: citizen.token });
+      return c.body.status === 'in_processing' ? c.body : undefined;
+    });
+    expect(released.releasedAt).toBeDefined();
+    const { rows } = await stack.pool.query<{ action: string; decision: string }>(
+      `SELECT action, decision FROM audit_log WHERE actor = $1::text AND action LIKE 'console.%' ORDER BY id`,
+      [`staff:${clerk.username}`],
+    );
+    expect(rows).toEqual([
+      { action: 'console.login', decision: 'granted' },
+      { action: 'console.review.claim', decision: 'done' },
+      { action: 'console.review.decision', decision: 'done' },
+      { action: 'console.citizen_lookup', decision: 'done' },
+    ]);
+    const reads = await stack.pool.query(`SELECT 1 FROM audit_log WHERE actor = $1::text AND action = 'document_read'`, [`staff:${clerk.username}`]);
+    expect(reads.rowCount).toBeGreaterThanOrEqual(2);
+  });
+
+  it('(b) a contact-centre operator verifies a caller’s telephone PIN', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const created = await api('POST', '/api/telephone-pins', { json: { assertion: signAssertion(broker.privateKey, { sub: codiceFiscale }), validity: '1d' } });
+    expect(created.status).toBe(201);
+    const pin = created.body.pin as string;
+    const operator = await createTestStaff(stack, 'operator');
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    try {
+      await logIn(page, operator, 'b');
+      await page.goto(`${stack.baseUrl}/console/contact-centre/verify?lang=en`);
+      await page.fill('input[name="codiceFiscale"]', codiceFiscale);
+      await page.fill('input[name="telephonePin"]', pin.slice(0, 7) + String((Number(pin[7]) + 1) % 10));
+      await page.click('form[action$="/verify"] button[type="submit"]');
+      await page.locator('[data-testid="verify-result"].alert-danger').waitFor();
+      await shot(page, 'b-02-refused');
+
+      await page.fill('input[name="codiceFiscale"]', codiceFiscale);
+      await page.fill('input[name="telephonePin"]', pin);
+      await shot(page, 'b-03-form');
+      await page.click('form[action$="/verify"] button[type="submit"]');
+      await page.locator('[data-testid="verify-result"]', { hasText: `Caller verified: ${codiceFiscale}` }).waitFor();
+      // The PIN typed is never shown back.
+      expect(await page.content()).not.toContain(pin);
+      await shot(page, 'b-04-verified');
+    } finally {
+      await context.close();
+    }
+    const { rows } = await stack.pool.query<{ actor: string; decision: string }>(
+      `SELECT actor, decision FROM audit_log WHERE action = 'telephone_pin.verify_caller' AND detail->>'codiceFiscale' = $1 ORDER BY id`,
+      [codiceFiscale],
+    );
+    expect(rows).toEqual([
+      { actor: `operator:${operator.username}`, decision: 'refused' },
+      { actor: `operator:${operator.username}`, decision: 'verified' },
+    ]);
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * The console's sections through their forms (a cookie-keeping HTTP client posting as a browser
+ * does) on the real servers: both languages; the citizen lookup's timeline; the mail room
+ * (manifest, letter PDF, dispatch, a returned letter answered with a new one); counter issuance
+ * with the envelope once and the MV35; the contact centre (request for a caller, call-backs, a
+ * contact added, a revocation); CSRF on every form; and every action in the audit log.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCitizen, type CitizenRequest } from '../support/citizens';
+import { activeCitizen, requestAndCollect, secondHalfFrom, waitFor } from '../support/issuance';
+import { pdfText } from '../support/pdf';
+import { csrfOf, type Browser } from '../support/browser';
+import { consoleLogin, createTestStaff } from '../support/staff';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+let clerk: Browser;
+let operator: Browser;
+let operations: Browser;
+const usernames: Record<string, string> = {};
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  for (const role of ['clerk', 'operator', 'operations'] as const) {
+    const staff = await createTestStaff(stack, role);
+    usernames[role] = staff.username;
+    const browser = await consoleLogin(stack, staff);
+    if (role === 'clerk') clerk = browser;
+    else if (role === 'operator') operator = browser;
+    else operations = browser;
+  }
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** The citizen as the console's form fields. */
+function formOf(c: CitizenRequest): Record<string, string> {
+  return {
+    codiceFiscale: c.codiceFiscale,
+    surname: c.surname,
+    name: c.name,
+    birthDate: c.birthDate,
+    sex: c.sex,
+    birthProvince: c.birthProvince,
+    birthMunicipality: c.birthMunicipality,
+    'residence.abroad': c.residence.abroad ? 'yes' : 'no',
+    'residence.country': c.residence.country,
+    'residence.address': c.residence.address,
+    'residence.city': c.residence.city,
+    'residence.postalCode': c.residence.postalCode,
+    mobile: c.mobile ?? '',
+    email: c.email ?? '',
+    pec: c.pec ?? '',
+    preferredPhone: c.preferredPhone,
+    preferredTimeSlot: c.preferredTimeSlot,
+  };
+}
+
+async function consoleActions(role: string) {
+  const { rows } = await stack.pool.query<{ action: string; decision: string; subject: string | null }>(
+    `SELECT action, decision, subject FROM audit_log WHERE actor = $1::text AND action LIKE 'console.%' AND action <> 'console.login' ORDER BY id`,
+    [`staff:${usernames[role]}`],
+  );
+  return rows;
+}
+
+describe('console pages', () => {
+  it('speaks Italian by default and English on request, and refuses a form without its CSRF token', async () => {
+    expect((await clerk.get('/console/')).body).toContain('Benvenuto');
+    const en = await clerk.get('/console/?lang=en');
+    expect(en.body).toContain('Welcome');
+    expect(en.body).toContain('<html lang="en">');
+    expect((await clerk.get('/console/review')).body).toContain('Conversion review queue');
+    await clerk.get('/console/?lang=it');
+    const forged = await clerk.post('/console/review/00000000-0000-4000-8000-000000000000/claim', {});
+    expect(forged.status).toBe(403);
+    const wrong = await clerk.post('/console/review/00000000-0000-4000-8000-000000000000/claim', { _csrf: 'x'.repeat(43) });
+    expect(wrong.status).toBe(403);
+  });
+
+  it('shows a citizen’s credential timeline, and audits the lookup', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const page = await clerk.get(`/console/citizens?cf=${citizen.citizen.codiceFiscale.toLowerCase()}`);
+    expect(page.status).toBe(200);
+    const timeline = /data-testid="timeline">([\s\S]*?)<\/ol>/.exec(page.body)![1]!;
+    for (const step of ['PIN richiesto', 'PIN generato', 'Prima metà del PIN — SMS', 'Prima metà del PIN — EMAIL', 'Lettera accodata al lotto', 'Primo accesso', 'Scadenza del PIN']) {
+      expect(timeline).toContain(step);
+    }
+    expect(timeline).toContain('da citizen');
+    expect(page.body).toContain('data-testid="credential-state">active');
+    // Never a secret: no half of the PIN, no personal PIN.
+    for (const secret of [citizen.firstHalf, citizen.secondHalf, citizen.pin]) expect(page.body).not.toContain(secret);
+    expect((await clerk.get('/console/citizens?cf=NOTACF')).status).toBe(400);
+    expect(await consoleActions('clerk')).toContainEqual({ action: 'console.citizen_lookup', decision: 'done', subject: citizen.citizen.codiceFiscale });
+  });
+
+  it('runs the mail room: manifest, letter PDF, dispatch, and a returned letter answered with a new one', async () => {
+    const issued = await requestAndCollect(stack, makeCitizen());
+    const { rows } = await stack.pool.query<{ id: string; batch_date: string }>(
+      `SELECT id, to_char(batch_date, 'YYYY-MM-DD') AS batch_date FROM letters WHERE credential_id = $1::uuid AND seq = 1`,
+      [issued.credentialId],
+    );
+    const letter = rows[0]!;
+    const page = await operations.get(`/console/mailroom?date=${letter.batch_date}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(letter.id.slice(0, 8));
+
+    const preview = await operations.get(`/console/mailroom/${letter.batch_date}/manifest`);
+    expect(preview.headers.get('content-disposition')).toContain('manifest-preview');
+    expect((JSON.parse(preview.body) as { letters: { letterId: string }[] }).letters.map((l) => l.letterId)).toContain(letter.id);
+    const pdf = await fetch(`${stack.baseUrl}/console/mailroom/letters/${letter.id}/pdf`, { headers: { cookie: `staff_session=${operations.cookies.get('staff_session')}` } });
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toContain('application/pdf');
+    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+
+    const dispatched = await operations.post(`/console/mailroom/${letter.batch_date}/dispatch`, { _csrf: csrfOf(page.body) });
+    expect(dispatched.status).toBe(200);
+    expect(dispatched.body).toContain('data-testid="batch-status">spedito');
+    const manifest = await operations.get(`/console/mailroom/${letter.batch_date}/manifest`);
+    expect(manifest.headers.get('content-disposition')).toContain(`manifest-${letter.batch_date}.json`);
+    expect(JSON.parse(manifest.body)).toMatchObject({ batchDate: letter.batch_date, dispatchedBy: `staff:${usernames.operations}` });
+
+    const returned = await operations.post(`/console/mailroom/letters/${letter.id}/returned`, { _csrf: csrfOf(dispatched.body) });
+    expect(returned.status).toBe(200);
+    expect(returned.body).toContain('nuova lettera n. 2 accodata');
+    const letters = await stack.pool.query<{ seq: number; status: string }>('SELECT seq, status FROM letters WHERE credential_id = $1::uuid ORDER BY seq', [issued.credentialId]);
+    expect(letters.rows).toEqual([
+      { seq: 1, status: 'returned' },
+      { seq: 2, status: 'queued' },
+    ]);
+    const events = await stack.pool.query<{ type: string; actor: string }>(`SELECT type, actor FROM credential_events WHERE credential_id = $1::uuid AND type IN ('posted_half_voided', 'letter_requested') ORDER BY id`, [issued.credentialId]);
+    expect(events.rows).toEqual([
+      { type: 'posted_half_voided', actor: `staff:${usernames.operations}` },
+      { type: 'letter_requested', actor: `staff:${usernames.operations}` },
+    ]);
+    // The returned letter's half is void; the new letter carries a new one that works.
+    const firstAccess = (pin: string) =>
+      fetch(`${stack.baseUrl}/api/first-access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ codiceFiscale: issued.citizen.codiceFiscale, pin }) });
+    expect((await firstAccess(issued.firstHalf + issued.secondHalf)).status).toBe(401);
+    const newLetter = await stack.pool.query<{ file_path: string }>('SELECT file_path FROM letters WHERE credential_id = $1::uuid AND seq = 2', [issued.credentialId]);
+    const newHalf = secondHalfFrom(await pdfText(new Uint8Array(await readFile(newLetter.rows[0]!.file_path))));
+    expect(newHalf).toBeDefined();
+    expect(newHalf).not.toBe(issued.secondHalf);
+    expect((await firstAccess(issued.firstHalf + newHalf!)).status).toBe(200);
+    // Returned twice: refused, nothing more happens.
+    const again = await operations.post(`/console/mailroom/letters/${letter.id}/returned`, { _csrf: csrfOf(dispatched.body) });
+    expect(again.status).toBe(409);
+    expect((await consoleActions('operations')).map((a) => `${a.action}:${a.decision}`)).toEqual([
+      'console.mailroom.manifest_download:done',
+      'console.mailroom.letter_download:done',
+      'console.mailroom.dispatch:done',
+      'console.mailroom.manifest_download:done',
+      'console.mailroom.letter_returned:done',
+      'console.mailroom.letter_returned:refused',
+    ]);
+  });
+
+  it('issues a dispositivo PIN at the counter: the envelope once, the MV35 downloadable, errors on the form', async () => {
+    const citizen = makeCitizen();
+    const form = await clerk.get('/console/counter');
+    const fields = { ...formOf(citizen), office: 'Roma Eur', 'identityDocument.type': 'passaporto_estero', 'identityDocument.number': 'AAB123456', 'identityDocument.issuer': 'República Argentina', 'identityDocument.issuedOn': '2021-04-01', 'identityDocument.expiresOn': '2031-03-31' };
+    const missing = await clerk.post('/console/counter', { _csrf: csrfOf(form.body), ...fields, office: '' });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toContain('href="#f-office"');
+    const issued = await clerk.post('/console/counter', { _csrf: csrfOf(form.body), ...fields });
+    expect(issued.status).toBe(201);
+    expect(issued.body).toMatch(/href="data:application\/pdf;base64,JVBER/);
+    const credentialId = /data-testid="credential-id">([0-9a-f-]{36})</.exec(issued.body)![1]!;
+    const mv35 = await fetch(`${stack.baseUrl}/api/counter/issuances/${credentialId}/mv35`, { headers: { cookie: `staff_session=${clerk.cookies.get('staff_session')}` } });
+    expect(mv35.status).toBe(200);
+    expect(mv35.headers.get('content-type')).toContain('application/pdf');
+    const { rows } = await stack.pool.query('SELECT state, pin_type, channel FROM credentials WHERE id = $1::uuid', [credentialId]);
+    expect(rows[0]).toEqual({ state: 'active', pin_type: 'dispositivo', channel: 'counter' });
+    expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.issue', decision: 'done', subject: citizen.codiceFiscale });
+  });
+
+  it('serves the contact centre: a request for a caller, call-backs, a contact added, a revocation', async () => {
+    // A request taken over the phone, recorded with the operator.
+    const caller = makeCitizen();
+    const requestForm = await operator.get('/console/contact-centre/pin-request');
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(requestForm.body)![1]!;
+    const accepted = await operator.post('/console/contact-centre/pin-request', { _csrf: csrfOf(requestForm.body), idempotencyKey: key, ...formOf(caller) });
+    expect(accepted.status).toBe(202);
+    const stored = await stack.pool.query<{ channel: string; operator_id: string }>('SELECT r.channel, r.operator_id FROM pin_requests r JOIN credentials c ON c.id = r.credential_id WHERE c.codice_fiscale = $1', [caller.codiceFiscale]);
+    expect(stored.rows).toEqual([{ channel: 'contact_center', operator_id: usernames.operator }]);
+    // The same form posted twice (double click) records one request.
+    expect((await operator.post('/console/contact-centre/pin-request', { _csrf: csrfOf(requestForm.body), idempotencyKey: key, ...formOf(caller) })).status).toBe(202);
+    expect((await stack.pool.query('SELECT 1 FROM pin_requests r JOIN credentials c ON c.id = r.credential_id WHERE c.codice_fiscale = $1', [caller.codiceFiscale])).rowCount).toBe(1);
+
+    // A citizen with a mobile and an e-mail but no PEC: the operator adds it after identity questions.
+    const holder = await activeCitizen(stack, makeCitizen({ pec: undefined }));
+    await stack.pool.query(
+      `INSERT INTO callback_tasks (id, credential_id, reason, phone, time_slot) VALUES (gen_random_uuid(), $1::uuid, 'residence_mismatch', $2::text, '08-11')`,
+      [holder.credentialId, holder.citizen.mobile],
+    );
+    const callbacks = await operator.get('/console/contact-centre');
+    expect(callbacks.body).toContain(holder.citizen.codiceFiscale);
+    const taskId = new RegExp(`/console/contact-centre/callbacks/([0-9a-f-]{36})/done`).exec(callbacks.body.slice(callbacks.body.indexOf(holder.citizen.codiceFiscale)))![1]!;
+    expect((await operator.post(`/console/contact-centre/callbacks/${taskId}/done`, { _csrf: csrfOf(callbacks.body) })).status).toBe(200);
+    expect((await stack.pool.query('SELECT status, closed_by FROM callback_tasks WHERE id = $1::uuid', [taskId])).rows[0]).toEqual({ status: 'done', closed_by: usernames.operator });
+
+    const contactsForm = await operator.get('/console/contact-centre/contacts');
+    const pec = `${holder.citizen.surname.toLowerCase()}@pec.example.it`;
+    const added = await operator.post('/console/contact-centre/contacts', {
+      _csrf: csrfOf(contactsForm.body),
+      codiceFiscale: holder.citizen.codiceFiscale,
+      pec,
+      method: 'identity_questions',
+      note: 'Data di nascita e indirizzo confermati al telefono',
+    });
+    expect(added.status).toBe(201);
+    const contacts = await stack.pool.query<{ contacts: { pec?: string } }>('SELECT contacts FROM credentials WHERE id = $1::uuid', [holder.credentialId]);
+    expect(contacts.rows[0]!.contacts.pec).toBe(pec);
+
+    // The revocation needs the confirmation box, then ends the PIN.
+    const revokeForm = await operator.get('/console/contact-centre/revoke');
+    const unconfirmed = await operator.post('/console/contact-centre/revoke', { _csrf: csrfOf(revokeForm.body), codiceFiscale: holder.citizen.codiceFiscale });
+    expect(unconfirmed.status).toBe(400);
+    const revoked = await operator.post('/console/contact-centre/revoke', { _csrf: csrfOf(revokeForm.body), codiceFiscale: holder.citizen.codiceFiscale, note: 'Richiesta del titolare identificato', confirm: 'yes' });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toContain('PIN revocato');
+    await waitFor('revoked', async () => ((await stack.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [holder.credentialId])).rows[0]!.state === 'revoked' ? true : undefined));
+    const login = await fetch(`${stack.baseUrl}/api/session`, { headers: { authorization: `Bearer ${holder.token}` } });
+    expect(login.status).toBe(401);
+
+    expect((await consoleActions('operator')).map((a) => `${a.action}:${a.decision}`)).toEqual([
+      'console.contact_centre.pin_request:done',
+      'console.contact_centre.pin_request:done',
+      'console.callback.done:done',
+      'console.contact_centre.add_contact:done',
+      'console.contact_centre.revoke:done',
+    ]);
+  });
+});

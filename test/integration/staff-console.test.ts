@@ -1,0 +1,208 @@
+/**
+ * Staff accounts and console sessions on the real servers: login with password + TOTP, the
+ * generic refusal and its audit, no code accepted twice, the lock after five failures, disabled
+ * accounts, logout; the console cookie on the API (CSRF required for changes), a citizen's
+ * session refused with 403; an administrator creating an account; and `npm run staff:create`.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { makeCitizen } from '../support/citizens';
+import { activeCitizen, type ActiveCitizen } from '../support/issuance';
+import { Browser, csrfOf } from '../support/browser';
+import { consoleLogin, createTestStaff, openTestSession, totpCode, type TestStaff } from '../support/staff';
+import { startTestStack, type TestStack } from '../support/stack';
+import { base32Decode, totpAt } from '../../lib/totp';
+
+let stack: TestStack;
+let citizen: ActiveCitizen;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  citizen = await activeCitizen(stack, makeCitizen());
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function loginAttempt(staff: Pick<TestStaff, 'username'>, password: string, code: string) {
+  const browser = new Browser(stack.baseUrl);
+  const form = await browser.get('/console/login');
+  const res = await browser.post('/console/login', { _csrf: csrfOf(form.body), username: staff.username, password, code });
+  return { res, browser };
+}
+
+async function auditOf(username: string) {
+  const { rows } = await stack.pool.query<{ actor: string; action: string; decision: string; detail: Record<string, unknown> }>(
+    `SELECT actor, action, decision, detail FROM audit_log WHERE subject = $1::text AND action = 'console.login' ORDER BY id`,
+    [username],
+  );
+  return rows;
+}
+
+describe('console login', () => {
+  it('logs in with password and TOTP code, sets a strict HttpOnly cookie, audits it, and logs out', async () => {
+    const clerk = await createTestStaff(stack, 'clerk');
+    const browser = await consoleLogin(stack, clerk);
+    const cookie = browser.setCookies.find((c) => c.startsWith('staff_session='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    expect(cookie).toMatch(/Path=\//);
+    const home = await browser.get('/console/');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain(clerk.username);
+    expect(home.headers.get('content-security-policy')).toContain("frame-src 'self'");
+    expect(home.headers.get('cache-control')).toBe('no-store');
+    expect(await auditOf(clerk.username)).toEqual([expect.objectContaining({ actor: `staff:${clerk.username}`, decision: 'granted' })]);
+    // The session hash is stored, never the token.
+    const token = browser.cookies.get('staff_session')!;
+    const { rows } = await stack.pool.query('SELECT token_hash FROM staff_sessions s JOIN staff_accounts a ON a.id = s.staff_id WHERE a.username = $1', [clerk.username]);
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(token);
+
+    const logout = await browser.post('/console/logout', { _csrf: csrfOf(home.body) });
+    expect(logout.status).toBe(303);
+    // The old cookie no longer opens anything.
+    const after = await fetch(`${stack.baseUrl}/console/`, { headers: { cookie: `staff_session=${token}` }, redirect: 'manual' });
+    expect(after.status).toBe(303);
+    expect(after.headers.get('location')).toContain('/console/login');
+  });
+
+  it('refuses a wrong password, a wrong code and a code already used, with the same answer, each audited', async () => {
+    const clerk = await createTestStaff(stack, 'clerk');
+    const wrongPassword = await loginAttempt(clerk, `${clerk.password}x`, totpCode(clerk.totpSecret));
+    const wrongCode = await loginAttempt(clerk, clerk.password, String((Number(totpCode(clerk.totpSecret)) + 1) % 1_000_000).padStart(6, '0'));
+    const code = totpCode(clerk.totpSecret);
+    const ok = await loginAttempt(clerk, clerk.password, code);
+    const replay = await loginAttempt(clerk, clerk.password, code);
+    expect(ok.res.status).toBe(303);
+    for (const failed of [wrongPassword, wrongCode, replay]) {
+      expect(failed.res.status).toBe(401);
+      expect(failed.res.body).toContain('data-testid="login-error"');
+      expect(failed.browser.cookies.has('staff_session')).toBe(false);
+    }
+    // Same words whatever was wrong.
+    const message = (b: string) => /data-testid="login-error">([^<]*)</.exec(b)?.[1];
+    expect(message(wrongPassword.res.body)).toBe(message(replay.res.body));
+    // The password never appears in the page.
+    expect(wrongPassword.res.body).not.toContain(clerk.password);
+    const audit = await auditOf(clerk.username);
+    expect(audit.map((a) => [a.decision, a.detail.reason])).toEqual([
+      ['denied', 'bad_password'],
+      ['denied', 'bad_code'],
+      ['granted', undefined],
+      ['denied', 'bad_code'],
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(clerk.password);
+    // An unknown user is refused the same way and audited without an account.
+    const unknown = await loginAttempt({ username: 'nobody-here' }, 'whatever-password', '123456');
+    expect(unknown.res.status).toBe(401);
+  });
+
+  it('locks the account for 15 minutes after five failures in a row, then refuses even the right credentials', async () => {
+    const operator = await createTestStaff(stack, 'operator');
+    for (let i = 0; i < 5; i++) expect((await loginAttempt(operator, 'wrong-password', '000000')).res.status).toBe(401);
+    const { rows } = await stack.pool.query<{ failed_attempts: number; locked_until: Date }>('SELECT failed_attempts, locked_until FROM staff_accounts WHERE username = $1', [operator.username]);
+    expect(rows[0]!.failed_attempts).toBe(5);
+    const lockMs = rows[0]!.locked_until.getTime() - Date.now();
+    expect(lockMs).toBeGreaterThan(14 * 60_000);
+    expect(lockMs).toBeLessThanOrEqual(15 * 60_000);
+    const right = await loginAttempt(operator, operator.password, totpCode(operator.totpSecret));
+    expect(right.res.status).toBe(401);
+    expect((await auditOf(operator.username)).at(-1)).toMatchObject({ decision: 'denied', detail: { reason: 'locked' } });
+    // When the lock ends, the right credentials work and the counter starts again.
+    await stack.pool.query(`UPDATE staff_accounts SET locked_until = now() - interval '1 second' WHERE username = $1`, [operator.username]);
+    expect((await loginAttempt(operator, operator.password, totpCode(operator.totpSecret, 1))).res.status).toBe(303);
+    const after = await stack.pool.query<{ failed_attempts: number; locked_until: Date | null }>('SELECT failed_attempts, locked_until FROM staff_accounts WHERE username = $1', [operator.username]);
+    expect(after.rows[0]).toEqual({ failed_attempts: 0, locked_until: null });
+  });
+
+  it('keeps only ciphertext of the TOTP secret and an argon2id hash of the password', async () => {
+    const staff = await createTestStaff(stack, 'supervisor');
+    const { rows } = await stack.pool.query<{ password_hash: string; totp_secret_enc: Buffer }>('SELECT password_hash, totp_secret_enc FROM staff_accounts WHERE username = $1', [staff.username]);
+    expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$/);
+    expect(rows[0]!.password_hash).not.toContain(staff.password);
+    expect(rows[0]!.totp_secret_enc.toString('latin1')).not.toContain(staff.totpSecret);
+    expect(Buffer.compare(rows[0]!.totp_secret_enc, base32Decode(staff.totpSecret))).not.toBe(0);
+  });
+});
+
+describe('console session on the API', () => {
+  it('authenticates staff API routes with the cookie, and requires the CSRF token for changes', async () => {
+    const clerk = await createTestStaff(stack, 'clerk');
+    const { accountId } = clerk;
+    const session = await openTestSession(stack, accountId);
+    const queue = await fetch(`${stack.baseUrl}/api/review/cases`, { headers: { cookie: session.cookie } });
+    expect(queue.status).toBe(200);
+    const caseUrl = `${stack.baseUrl}/api/review/cases/00000000-0000-4000-8000-000000000000/claim`;
+    const noCsrf = await fetch(caseUrl, { method: 'POST', headers: { cookie: session.cookie } });
+    expect(noCsrf.status).toBe(403);
+    expect(((await noCsrf.json()) as { error: { details: { reason: string } } }).error.details.reason).toBe('CSRF');
+    const otherCsrf = await fetch(caseUrl, { method: 'POST', headers: { cookie: session.cookie, 'x-csrf-token': (await openTestSession(stack, accountId)).csrf } });
+    expect(otherCsrf.status).toBe(403);
+    const withCsrf = await fetch(caseUrl, { method: 'POST', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
+    expect(withCsrf.status).toBe(404); // past authentication: the case does not exist
+  });
+
+  it('ends every session of a disabled account at once', async () => {
+    const clerk = await createTestStaff(stack, 'clerk');
+    const session = await openTestSession(stack, clerk.accountId);
+    expect((await fetch(`${stack.baseUrl}/api/review/cases`, { headers: { cookie: session.cookie } })).status).toBe(200);
+    await stack.pool.query('UPDATE staff_accounts SET disabled_at = now() WHERE id = $1::uuid', [clerk.accountId]);
+    expect((await fetch(`${stack.baseUrl}/api/review/cases`, { headers: { cookie: session.cookie } })).status).toBe(401);
+    expect((await loginAttempt(clerk, clerk.password, totpCode(clerk.totpSecret))).res.status).toBe(401);
+  });
+
+  it('answers a citizen session with 403 and no data, on the API and on console pages', async () => {
+    const api = await fetch(`${stack.baseUrl}/api/review/cases`, { headers: { authorization: `Bearer ${citizen.token}` } });
+    expect(api.status).toBe(403);
+    const body = (await api.json()) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['error']);
+    const page = await fetch(`${stack.baseUrl}/console/review`, { headers: { cookie: `pin_session=${citizen.token}` }, redirect: 'manual' });
+    expect(page.status).toBe(403);
+    expect(await page.text()).not.toContain(citizen.citizen.codiceFiscale);
+  });
+});
+
+describe('staff accounts administration', () => {
+  it('lets an administrator create an account whose password and TOTP are shown once and work', async () => {
+    const admin = await createTestStaff(stack, 'admin');
+    const browser = await consoleLogin(stack, admin);
+    const list = await browser.get('/console/admin/staff');
+    expect(list.status).toBe(200);
+    const username = `new-clerk-${Date.now().toString(36)}`;
+    const created = await browser.post('/console/admin/staff', { _csrf: csrfOf(list.body), username, displayName: 'Nuovo Operatore', role: 'clerk' });
+    expect(created.status).toBe(201);
+    const password = /data-testid="issued-password">([^<]+)</.exec(created.body)![1]!;
+    const secret = /data-testid="issued-totp-secret">([^<]+)</.exec(created.body)![1]!;
+    expect(created.body).toContain('otpauth://totp/');
+    const newcomer = await consoleLogin(stack, { username, password, totpSecret: secret });
+    expect((await newcomer.get('/console/review')).status).toBe(200);
+    expect((await newcomer.get('/console/admin/staff')).status).toBe(403);
+    // A duplicate username is refused on the form.
+    const again = await browser.post('/console/admin/staff', { _csrf: csrfOf(list.body), username, displayName: 'Altro', role: 'clerk' });
+    expect(again.status).toBe(409);
+    const { rows } = await stack.pool.query(`SELECT decision FROM audit_log WHERE actor = $1 AND action = 'console.staff_account.create' ORDER BY id`, [`staff:${admin.username}`]);
+    expect(rows.map((r) => r.decision)).toEqual(['done', 'refused']);
+  });
+
+  it('`npm run staff:create` creates the first administrator and prints the password and URI once', async () => {
+    const username = `admin-${Date.now().toString(36)}`;
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/create-staff.ts', '--username', username, '--role', 'admin'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: inject('databaseUrl'),
+        PIN_PEPPER: stack.deps.keys.pepper.toString('base64'),
+        SECRETS_KEY: stack.deps.keys.secrets.keys.get(1)!.toString('base64'),
+        LOG_LEVEL: 'silent',
+      },
+    });
+    const password = /password:\s+(\S+)/.exec(stdout)![1]!;
+    const uri = new URL(/TOTP URI:\s+(\S+)/.exec(stdout)![1]!);
+    const secret = uri.searchParams.get('secret')!;
+    expect(totpAt(base32Decode(secret), Date.now())).toMatch(/^\d{6}$/);
+    const browser = await consoleLogin(stack, { username, password, totpSecret: secret });
+    expect((await browser.get('/console/admin/staff')).status).toBe(200);
+  });
+});
