@@ -12,8 +12,8 @@ import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { endSessions } from './access';
 import { recordEvent } from './events';
-import { enqueueNotification, loadCredential, type Channel, type CredentialRow } from './issuance';
-import { generatePin, keyedHash, newSalt } from './secrets';
+import { enqueueNotification, loadCredential, secondHalfAad, type Channel, type CredentialRow } from './issuance';
+import { encryptSecret, generatePin, keyedHash, newSalt } from './secrets';
 import { pinReissuedNotice, revocationNotice, secondHalfMessage, twoChannelFirstHalfMessage } from './templates';
 
 type PinType = 'ordinary' | 'dispositivo';
@@ -62,6 +62,41 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         const { rows } = await client.query<{ at: Date }>(`SELECT at FROM credential_events WHERE idempotency_key = $1::text`, [`${input.credentialId}:revoked`]);
         const notices = await enqueueNotification(deps, client, c, 'revocation', 'final', (channel) => revocationNotice(c.holder, channel));
         return { revokedAt: (rows[0]?.at ?? new Date()).toISOString(), outboxIds: notices.map((n) => n.outboxId) };
+      });
+    },
+
+    /**
+     * A letter came back: its second half is void. A new second half replaces it (hash and the
+     * encrypted copy for printing), so the returned letter — possibly opened — opens nothing; the
+     * first half stays. Letters not yet dispatched carry the old half as well and are voided.
+     */
+    async voidPostedHalf(input: { credentialId: string; pinVersion: number; letterId: string; recordedBy: string }): Promise<{ voidedLetterIds: string[] }> {
+      return withTransaction(pool, async (client) => {
+        await loadCredential(client, input.credentialId, true);
+        const key = `${input.letterId}:half-voided`;
+        const done = await client.query<{ data: { voidedLetterIds: string[] } }>('SELECT data FROM credential_events WHERE idempotency_key = $1::text', [key]);
+        if (done.rows[0]) return { voidedLetterIds: done.rows[0].data.voidedLetterIds };
+        await client.query(`UPDATE letters SET status = 'returned' WHERE id = $1::uuid AND status = 'dispatched'`, [input.letterId]);
+        const voided = await client.query<{ id: string }>(
+          `UPDATE letters SET status = 'void' WHERE credential_id = $1::uuid AND pin_version = $2::int AND status = 'queued' RETURNING id`,
+          [input.credentialId, input.pinVersion],
+        );
+        const secondHalf = generatePin(8);
+        const salt = await client.query<{ salt: Buffer }>('SELECT salt FROM pin_secrets WHERE credential_id = $1::uuid AND version = $2::int', [input.credentialId, input.pinVersion]);
+        if (!salt.rows[0]) throw ApplicationFailure.nonRetryable(`PIN version ${input.pinVersion} not found`, ErrorType.NotFound);
+        await client.query(
+          `UPDATE pin_secrets SET second_half_hash = $3::bytea, second_half_enc = $4::bytea WHERE credential_id = $1::uuid AND version = $2::int`,
+          [
+            input.credentialId,
+            input.pinVersion,
+            keyedHash(deps.keys.pepper, salt.rows[0].salt, 'second', secondHalf),
+            encryptSecret(deps.keys.secrets, secondHalf, secondHalfAad(input.credentialId, input.pinVersion)),
+          ],
+        );
+        const data = { letterId: input.letterId, voidedLetterIds: voided.rows.map((r) => r.id) };
+        await recordEvent(client, input.credentialId, 'posted_half_voided', input.recordedBy, data, key);
+        await appendAudit(client, { actor: input.recordedBy, action: 'letter_returned', subject: input.credentialId, decision: 'half_voided', detail: data });
+        return { voidedLetterIds: data.voidedLetterIds };
       });
     },
 

@@ -32,6 +32,7 @@ import {
   DEFAULT_ACCESS_POLICY,
   DEFAULT_REVIEW_POLICY,
   letterDispatchedSignal,
+  letterReturnedUpdate,
   regeneratePinUpdate,
   reissuePinUpdate,
   requestConversionUpdate,
@@ -139,6 +140,36 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
         refuseNewLetterIfLimited();
       },
     },
+  );
+
+  const refuseReturn = (letterId: string, recordedBy: string) => {
+    if (!recordedBy) throw ApplicationFailure.nonRetryable('recordedBy is required', 'VALIDATION');
+    if (view.state !== 'awaiting_first_access' && view.state !== 'awaiting_letter_dispatch') throw ApplicationFailure.nonRetryable('NOT_WAITING', 'CONFLICT');
+    const letter = view.letters.find((l) => l.letterId === letterId);
+    if (!letter) throw ApplicationFailure.nonRetryable('UNKNOWN_LETTER', 'NOT_FOUND');
+    if (letter.state !== 'dispatched') throw ApplicationFailure.nonRetryable('NOT_DISPATCHED', 'CONFLICT');
+  };
+  setHandler(
+    letterReturnedUpdate,
+    async ({ letterId, recordedBy }) => {
+      refuseReturn(letterId, recordedBy);
+      view.letters.find((l) => l.letterId === letterId)!.state = 'returned';
+      // Letters still waiting in an open batch carry the old half too: they are voided with it.
+      const { voidedLetterIds } = await db.voidPostedHalf({ credentialId, pinVersion: view.pinVersion, letterId, recordedBy });
+      for (const l of view.letters) if (voidedLetterIds.includes(l.letterId)) l.state = 'void';
+      const refusal = resendRefusal();
+      if (refusal) {
+        await db.raiseAlert({ credentialId, kind: 'letter_returned_no_resend', key: `returned-${letterId}` });
+        return { refusal };
+      }
+      resendTimes.push(Date.now());
+      const seq = view.letters.length + 1;
+      const { letterId: newId } = await db.createResendLetter({ credentialId, pinVersion: view.pinVersion, seq, requestedBy: recordedBy });
+      view.letters.push({ letterId: newId, seq, state: 'queued', queuedAt: new Date().toISOString() });
+      await db.queueLetter({ letterId: newId });
+      return { newLetter: { letterId: newId, seq } };
+    },
+    { validator: ({ letterId, recordedBy }) => refuseReturn(letterId, recordedBy) },
   );
 
   const activate = async (pinVersion: number, reason: 'first_access' | 'regeneration') => {
@@ -311,14 +342,23 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
       }
     })();
     let firstHalfDone = false;
-    void firstHalfDelivered.then(() => {
-      firstHalfDone = true;
-    });
+    // A revocation or re-issue cancels a delivery still being retried (gateway down): that
+    // rejection must not go unhandled, which would fail every workflow task from then on.
+    const ignoreInterrupt = (err: unknown): void => {
+      if (!isCancellation(err)) throw err;
+    };
+    void firstHalfDelivered
+      .then(() => {
+        firstHalfDone = true;
+      })
+      .catch(ignoreInterrupt);
     if (policy.simplifiedProcedure) {
       // The 2020 procedure promised the first half within 12 hours: tell operations when it is late.
-      void condition(() => firstHalfDone, policy.firstHalfAlertAfter).then(async (inTime) => {
-        if (!inTime) await db.raiseAlert({ credentialId, kind: 'first_half_late', key: `first-half-late-${issued.pinVersion}` });
-      });
+      void condition(() => firstHalfDone, policy.firstHalfAlertAfter)
+        .then(async (inTime) => {
+          if (!inTime) await db.raiseAlert({ credentialId, kind: 'first_half_late', key: `first-half-late-${issued.pinVersion}` });
+        })
+        .catch(ignoreInterrupt);
     }
 
     await db.queueLetter({ letterId: issued.letterId });

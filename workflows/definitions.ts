@@ -200,6 +200,15 @@ export const reissuePinUpdate = defineUpdate<
   [{ requestedBy: string; reason: TwoChannelIssue['reason']; pinType?: PinType }]
 >('reissuePin');
 
+/**
+ * A dispatched letter came back to the sender: the half it carries is void (a new second half
+ * replaces it, the first half stays) and a new letter goes out within the resend limits; past
+ * them, operations are alerted instead.
+ */
+export const letterReturnedUpdate = defineUpdate<{ newLetter?: NewLetterResult; refusal?: string }, [{ letterId: string; recordedBy: string }]>(
+  'letterReturned',
+);
+
 export const credentialWorkflowId = (credentialId: string): string => `pin-${credentialId}`;
 
 /** Mail-room batch closing, run daily by a schedule or by an operator. */

@@ -12,6 +12,7 @@ import {
   credentialStateQuery,
   DEFAULT_ISSUANCE_POLICY,
   letterDispatchedSignal,
+  letterReturnedUpdate,
   requestNewLetterUpdate,
   type CredentialWorkflowInput,
   type IssuancePolicy,
@@ -70,6 +71,10 @@ function fakeActivities(): Partial<Activities> {
     },
     async raiseAlert(a) {
       record('raiseAlert', a);
+    },
+    async voidPostedHalf(a) {
+      record('voidPostedHalf', a);
+      return { voidedLetterIds: [] };
     },
   };
 }
@@ -181,6 +186,45 @@ describe('initial issuance', () => {
       expect(view.letters).toHaveLength(6);
       expect(view.letters.slice(1).every((l) => l.state === 'queued')).toBe(true);
       await saveHistory('credential-new-letters-limits', handle);
+    });
+  });
+
+  it('voids the half of a returned letter and sends a new one within the limits, then alerts operations', async () => {
+    await withWorker(async (taskQueue) => {
+      const handle = await startCredential(taskQueue);
+      const credentialId = handle.workflowId.slice('pin-'.length);
+      const returned = (letterId: string) => handle.executeUpdate(letterReturnedUpdate, { args: [{ letterId, recordedBy: 'staff:ops-1' }] });
+      const refusalOf = async (p: Promise<unknown>) => {
+        const err = await p.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+        return ((err as WorkflowUpdateFailedError).cause as { message?: string }).message;
+      };
+      // Not dispatched yet: it cannot have come back.
+      expect(await refusalOf(returned('letter-1'))).toBe('NOT_DISPATCHED');
+      expect(await refusalOf(returned('no-such-letter'))).toBe('UNKNOWN_LETTER');
+      await handle.signal(letterDispatchedSignal, { letterId: 'letter-1', dispatchedAt: new Date(await env.currentTimeMs()).toISOString() });
+
+      const first = await returned('letter-1');
+      expect(first.newLetter?.seq).toBe(2);
+      const voided = calls.filter((c) => c.name === 'voidPostedHalf' && (c.args as { credentialId: string }).credentialId === credentialId);
+      expect(voided).toHaveLength(1);
+      expect(voided[0]!.args).toMatchObject({ pinVersion: 1, letterId: 'letter-1', recordedBy: 'staff:ops-1' });
+      let view = await handle.query(credentialStateQuery);
+      expect(view.letters.map((l) => l.state)).toEqual(['returned', 'queued']);
+      // Returned again: refused, nothing voided twice.
+      expect(await refusalOf(returned('letter-1'))).toBe('NOT_DISPATCHED');
+
+      // The new letter comes back too, within 24 hours: voided, but no third letter (TOO_SOON) — an alert instead.
+      await handle.signal(letterDispatchedSignal, { letterId: first.newLetter!.letterId, dispatchedAt: new Date(await env.currentTimeMs()).toISOString() });
+      const second = await returned(first.newLetter!.letterId);
+      expect(second).toEqual({ refusal: 'TOO_SOON' });
+      expect(calls.some((c) => c.name === 'raiseAlert' && (c.args as { kind: string; credentialId: string }).kind === 'letter_returned_no_resend' && (c.args as { credentialId: string }).credentialId === credentialId)).toBe(true);
+      view = await handle.query(credentialStateQuery);
+      expect(view.letters.map((l) => l.state)).toEqual(['returned', 'returned']);
+      await saveHistory('credential-letter-returned', handle);
     });
   });
 
