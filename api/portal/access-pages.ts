@@ -452,14 +452,14 @@ export function homeAreaPage(ctx: PageContext, v: HomeView): string {
   const note =
     v.scope === 'ordinary'
       ? html`<div class="callout note mt-0 mb-4" id="dispositivo-note"><div class="callout-inner">
-  <div class="callout-title">${icon(ctx, 'it-info-circle')}<span class="text">${tr(lang, { it: 'Per presentare domande serve il PIN dispositivo', en: 'Claiming benefits needs a “dispositivo” PIN' })}</span></div>
+  <div class="callout-title">${icon(ctx, 'it-info-circle')}<span class="text">${tr(lang, { it: 'Le domande sono lavorate con il PIN dispositivo', en: 'Claims are processed with a “dispositivo” PIN' })}</span></div>
   <p class="mb-0">${tr(
     lang,
     hasClaims
       ? {
-          // The catalogue lets any session claim the COVID-19 allowances; nothing else.
-          it: 'Con il PIN ordinario puoi consultare i tuoi dati e, tra le domande, presentare solo quelle delle indennità COVID-19. Per chiedere le altre prestazioni e i pagamenti (pensione, NASpI, congedi, assegni) il PIN deve diventare dispositivo: invia il modulo di richiesta firmato insieme alla copia di un documento di identità valido, oppure rivolgiti a una sede INPS. Il PIN resta lo stesso.',
-          en: 'With an ordinary PIN you can consult your data and, among the claims, submit only the COVID-19 allowance ones. To claim the other benefits and payments (pension, NASpI, leave, allowances) the PIN must become “dispositivo”: send the signed request form with a copy of a valid identity document, or go to an INPS office. Your PIN stays the same.',
+          // An ordinary PIN files claims that wait for the conversion (api/routes/claims.ts claimAdmission).
+          it: 'Con il PIN ordinario puoi consultare i tuoi dati e già presentare le domande: sono ricevute subito (la data di ricezione ferma i termini) e lavorate quando il PIN diventa dispositivo. Per renderlo dispositivo invia il modulo di richiesta firmato insieme alla copia di un documento di identità valido, oppure rivolgiti a una sede INPS. Il PIN resta lo stesso.',
+          en: 'With an ordinary PIN you can consult your data and already submit claims: they are received at once (the received date stops any deadline) and processed once the PIN becomes “dispositivo”. To make it dispositivo, send the signed request form with a copy of a valid identity document, or go to an INPS office. Your PIN stays the same.',
         }
       : {
           it: 'Con il PIN ordinario puoi consultare i tuoi dati. Per chiedere prestazioni e pagamenti (pensione, NASpI, congedi, assegni) il PIN deve diventare dispositivo: invia il modulo di richiesta firmato insieme alla copia di un documento di identità valido, oppure rivolgiti a una sede INPS. Il PIN resta lo stesso.',
