@@ -44,12 +44,12 @@ export async function staffFromRequest(pool: Pool, req: Request): Promise<StaffP
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** A console session (cookie) as a principal; a state-changing request without its CSRF token is refused. */
-async function staffFromConsoleSession(pool: Pool, req: Request): Promise<StaffPrincipal | undefined> {
+async function staffFromConsoleSession(pool: Pool, req: Request, csrf: boolean): Promise<StaffPrincipal | undefined> {
   const token = staffSessionToken(req);
   if (!token) return undefined;
   const staff = await staffFromSessionToken(pool, token);
   if (!staff) return undefined;
-  if (!SAFE_METHODS.has(req.method)) {
+  if (csrf && !SAFE_METHODS.has(req.method)) {
     const given = req.get('x-csrf-token') ?? (req.body as Record<string, unknown> | undefined)?._csrf;
     if (!csrfMatches(token, given)) {
       throw new DomainError(ErrorType.Forbidden, {
@@ -72,8 +72,13 @@ export async function hasCitizenSession(pool: Pool, req: Request): Promise<boole
 const forbiddenForRole = () =>
   new DomainError(ErrorType.Forbidden, { it: 'Operazione non consentita per questo ruolo.', en: 'Operation not allowed for this role.' });
 
-export async function requireStaff(pool: Pool, req: Request, roles: readonly StaffRole[]): Promise<StaffPrincipal> {
-  const staff = (await staffFromRequest(pool, req)) ?? (await staffFromConsoleSession(pool, req));
+/**
+ * The staff member behind a request, with one of `roles`. `csrf: false` only for routes that
+ * change nothing and take JSON (the payload codec): a cross-site page can neither send them
+ * JSON without a CORS preflight nor read their answers, so the cookie alone may authenticate.
+ */
+export async function requireStaff(pool: Pool, req: Request, roles: readonly StaffRole[], opts: { csrf?: boolean } = {}): Promise<StaffPrincipal> {
+  const staff = (await staffFromRequest(pool, req)) ?? (await staffFromConsoleSession(pool, req, opts.csrf ?? true));
   if (!staff) {
     if (await hasCitizenSession(pool, req)) throw forbiddenForRole();
     throw new DomainError(ErrorType.Unauthenticated, { it: 'Autenticazione del personale richiesta.', en: 'Staff authentication required.' });

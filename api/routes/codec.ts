@@ -64,8 +64,13 @@ export function codecRoutes(deps: CodecRouteDeps): Router {
     next();
   });
 
+  // The Web UI sends the console's session cookie ("include cross-origin credentials") but no
+  // CSRF token; encode/decode change nothing and take JSON only, so the cookie is enough.
   const authenticate: RequestHandler = async (req, res, next) => {
-    res.locals.staff = await requireStaff(deps.pool, req, CODEC_ROLES);
+    if (!req.is('application/json')) {
+      throw new DomainError(ErrorType.UnsupportedMediaType, { it: 'Il corpo deve essere JSON.', en: 'The body must be JSON.' });
+    }
+    res.locals.staff = await requireStaff(deps.pool, req, CODEC_ROLES, { csrf: false });
     next();
   };
 

@@ -16,6 +16,7 @@ import { credentialWorkflowId, mailRoomWorkflowId } from '../../workflows/defini
 import { makeCitizen } from '../support/citizens';
 import { requestAndCollect, waitForView, type Issued } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
+import { createTestStaff, openTestSession } from '../support/staff';
 
 type IPayload = temporal.api.common.v1.IPayload;
 
@@ -226,6 +227,27 @@ describe('codec endpoint', () => {
     tampered.data = Buffer.from(Buffer.from(tampered.data, 'base64').map((b, i) => (i === 20 ? b ^ 1 : b))).toString('base64');
     const altered = await codec('decode', { payloads: [tampered] }, { authorization: `Bearer ${operationsToken}` });
     expect(altered.status).toBe(400);
+  });
+
+  it('lets the Web UI decode with the console session cookie of an operations account (no CSRF token), and no other role', async () => {
+    const [sealed] = await stack.payloadCodec.encode([defaultPayloadConverter.toPayload('in the clear')]);
+    const ops = await createTestStaff(stack, 'operations', 'codec-ops');
+    const clerk = await createTestStaff(stack, 'clerk', 'codec-clerk');
+    const cookieOf = async (accountId: string) => (await openTestSession(stack, accountId)).cookie;
+    const asUi = async (cookie: string, contentType = 'application/json') =>
+      fetch(`${stack.baseUrl}/codec/decode`, {
+        method: 'POST',
+        headers: { origin: 'http://127.0.0.1:8233', cookie, 'content-type': contentType, 'x-namespace': 'default' },
+        body: JSON.stringify({ payloads: [toJson(sealed!)] }),
+      });
+    const ok = await asUi(await cookieOf(ops.accountId));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
+    const [decoded] = ((await ok.json()) as { payloads: ReturnType<typeof toJson>[] }).payloads;
+    expect(Buffer.from(decoded!.data, 'base64').toString()).toBe('"in the clear"');
+    expect((await asUi(await cookieOf(clerk.accountId))).status).toBe(403);
+    // A form post (what a cross-site page could send without a preflight) is refused before anything is read.
+    expect((await asUi(await cookieOf(ops.accountId), 'text/plain')).status).toBe(415);
   });
 
   it('answers the UI origin\'s CORS preflight (X-Namespace included), and no other origin', async () => {
