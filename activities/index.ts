@@ -8,6 +8,10 @@ import { createMailRoomActivities } from './mailroom';
 import { createNotificationActivities } from './notifications';
 import { createTelephonePinActivities } from './telephone-pin';
 import { createAccessActivities } from './access';
+import { createConversionActivities } from './conversion';
+import { createLifecycleActivities } from './lifecycle';
+import { createRecoveryActivities } from './recovery';
+import { createDelegationActivities } from './delegation';
 
 export type { ActivityDeps } from './deps';
 
@@ -18,5 +22,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailRoomActivities(deps),
     ...createTelephonePinActivities(deps),
     ...createAccessActivities(deps),
+    ...createConversionActivities(deps),
+    ...createLifecycleActivities(deps),
+    ...createRecoveryActivities(deps),
+    ...createDelegationActivities(deps),
   };
 }

@@ -7,25 +7,32 @@ import { loadConfig } from '../lib/config';
 import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
-import { requireDatabaseUrl } from '../lib/runtime';
+import { documentsDir, mailroomDir, requireDatabaseUrl } from '../lib/runtime';
 import { loadKeys } from '../lib/keys';
 import { createHmac } from 'node:crypto';
 import { temporalConnectionOptions } from '../lib/temporal';
+import { encryptedDataConverter, payloadCodecFromConfig, temporalUiOrigins } from '../lib/payload-codec';
+import { metricsAccess } from '../lib/metrics';
 import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
 import { createApp, type InFlight } from './app';
 import { createWorkflowStarter } from './workflow-starter';
+import { seedDevHealthCards } from './routes/revocation';
 
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 const pool = createPool(requireDatabaseUrl(config), config.DATABASE_POOL_SIZE);
 await migrate(pool);
 const connection = await Connection.connect(temporalConnectionOptions(config));
-const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+// The same codec as the worker's: what one encrypts, the other reads.
+const payloadCodec = payloadCodecFromConfig(config);
+const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(payloadCodec) });
 
 const policy = { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE };
 const inFlight: InFlight = { count: 0 };
 const starter = createWorkflowStarter({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, log, busy: () => inFlight.count > 0 });
 const keys = loadKeys(config);
+// The sample citizens' health cards (hashed with this pepper), for trying a revocation locally.
+if (config.NODE_ENV !== 'production') await seedDevHealthCards(pool, keys.pepper);
 const app = createApp({
   pool,
   pepper: keys.pepper,
@@ -38,6 +45,21 @@ const app = createApp({
   identityBrokerPublicKey: config.IDENTITY_BROKER_PUBLIC_KEY,
   // A key of its own for the portal cookie, derived so that no extra secret needs managing.
   cookieSecret: createHmac('sha256', keys.secrets.keys.get(1)!).update('portal-draft-cookie').digest('base64'),
+  payloadCodec,
+  documentsDir: documentsDir(config),
+  secrets: keys.secrets,
+  mailroomDir: mailroomDir(config),
+  codecOrigins: temporalUiOrigins(config),
+  metrics: metricsAccess(config),
+  admission: {
+    maxInFlight: config.API_MAX_IN_FLIGHT,
+    maxQueue: config.API_MAX_QUEUE,
+    queueWaitMs: config.API_QUEUE_WAIT_MS,
+    retryAfterSeconds: config.API_RETRY_AFTER_SECONDS,
+    clientPerMinute: config.API_CLIENT_RATE_PER_MINUTE,
+    clientBurst: config.API_CLIENT_BURST,
+  },
+  temporalTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS,
 }, inFlight);
 const server = app.listen(config.API_PORT, config.API_HOST, () => {
   log.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');

@@ -430,6 +430,51 @@ function valid<T>(values: Record<string, unknown>, key: string): T | undefined {
 }
 
 /**
+ * The rules across the contact fields, shared by the request and by later contact changes: at
+ * least one phone (home or mobile), at least one of e-mail and PEC, and the preferred phone given.
+ */
+function contactRuleIssues(given: (key: string) => boolean, preferredPhone: PreferredPhone | undefined): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (!given('homePhone') && !given('mobile')) {
+    const [it, en] = [
+      'Indica almeno un numero di telefono (fisso o cellulare).',
+      'Give at least one phone number (home or mobile).',
+    ];
+    issues.push(fieldIssue('homePhone', 'phone_required', it, en), fieldIssue('mobile', 'phone_required', it, en));
+  }
+  if (!given('email') && !given('pec')) {
+    const [it, en] = ['Indica almeno un indirizzo e-mail o PEC.', 'Give at least one e-mail or PEC address.'];
+    issues.push(fieldIssue('email', 'email_or_pec_required', it, en), fieldIssue('pec', 'email_or_pec_required', it, en));
+  }
+  if (preferredPhone !== undefined && !given(preferredPhone === 'home' ? 'homePhone' : 'mobile')) {
+    issues.push(
+      preferredPhone === 'home'
+        ? fieldIssue(
+            'preferredPhone',
+            'preferred_phone_missing',
+            'Hai scelto il telefono fisso come preferito ma non lo hai indicato.',
+            'You chose the home phone as preferred but did not give it.',
+          )
+        : fieldIssue(
+            'preferredPhone',
+            'preferred_phone_missing',
+            'Hai scelto il cellulare come preferito ma non lo hai indicato.',
+            'You chose the mobile phone as preferred but did not give it.',
+          ),
+    );
+  }
+  return issues;
+}
+
+const RECOVERY_CONTACTS_ADVISED = (): FieldIssue =>
+  fieldIssue(
+    'contacts',
+    'recovery_contacts_advised',
+    'Ti consigliamo di indicare almeno due recapiti tra cellulare, e-mail e PEC: servono per recuperare il PIN.',
+    'We advise giving at least two contacts among mobile, e-mail and PEC: they are needed to recover the PIN.',
+  );
+
+/**
  * Validates and normalises a PIN request.
  *
  * Throws `validationError(fields)` (VALIDATION, 400) listing every bad field, or a
@@ -562,36 +607,7 @@ export function validatePinRequest(
     }
   }
 
-  const given = (key: string) => !isAbsent(input[key]);
-  if (!given('homePhone') && !given('mobile')) {
-    const [it, en] = [
-      'Indica almeno un numero di telefono (fisso o cellulare).',
-      'Give at least one phone number (home or mobile).',
-    ];
-    issues.push(fieldIssue('homePhone', 'phone_required', it, en), fieldIssue('mobile', 'phone_required', it, en));
-  }
-  if (!given('email') && !given('pec')) {
-    const [it, en] = ['Indica almeno un indirizzo e-mail o PEC.', 'Give at least one e-mail or PEC address.'];
-    issues.push(fieldIssue('email', 'email_or_pec_required', it, en), fieldIssue('pec', 'email_or_pec_required', it, en));
-  }
-  const preferredPhone = valid<PreferredPhone>(top, 'preferredPhone');
-  if (preferredPhone !== undefined && !given(preferredPhone === 'home' ? 'homePhone' : 'mobile')) {
-    issues.push(
-      preferredPhone === 'home'
-        ? fieldIssue(
-            'preferredPhone',
-            'preferred_phone_missing',
-            'Hai scelto il telefono fisso come preferito ma non lo hai indicato.',
-            'You chose the home phone as preferred but did not give it.',
-          )
-        : fieldIssue(
-            'preferredPhone',
-            'preferred_phone_missing',
-            'Hai scelto il cellulare come preferito ma non lo hai indicato.',
-            'You chose the mobile phone as preferred but did not give it.',
-          ),
-    );
-  }
+  issues.push(...contactRuleIssues((key) => !isAbsent(input[key]), valid<PreferredPhone>(top, 'preferredPhone')));
 
   // -- Stage 3: the codice fiscale against the personal data that are valid.
 
@@ -655,16 +671,7 @@ export function validatePinRequest(
   }
 
   const recoveryContacts = [request.mobile, request.email, request.pec].filter((v) => v !== undefined).length;
-  if (recoveryContacts < 2) {
-    warnings.push(
-      fieldIssue(
-        'contacts',
-        'recovery_contacts_advised',
-        'Ti consigliamo di indicare almeno due recapiti tra cellulare, e-mail e PEC: servono per recuperare il PIN.',
-        'We advise giving at least two contacts among mobile, e-mail and PEC: they are needed to recover the PIN.',
-      ),
-    );
-  }
+  if (recoveryContacts < 2) warnings.push(RECOVERY_CONTACTS_ADVISED());
 
   const eligibility = checkEligibility(request, {
     today: opts.today,
@@ -678,6 +685,65 @@ export function validatePinRequest(
     });
   }
   return { request, warnings };
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Contacts alone (a later change of contacts keeps the rules of the request)
+
+/** The contact part of a request, normalised as in `PinRequest`. */
+export interface ContactDetails {
+  homePhone?: string;
+  mobile?: string;
+  email?: string;
+  pec?: string;
+  preferredPhone: PreferredPhone;
+  preferredTimeSlot: PreferredTimeSlot;
+}
+
+const CONTACT_FIELDS = {
+  homePhone: REQUEST_FIELDS.homePhone,
+  mobile: REQUEST_FIELDS.mobile,
+  email: REQUEST_FIELDS.email,
+  pec: REQUEST_FIELDS.pec,
+  preferredPhone: REQUEST_FIELDS.preferredPhone,
+  preferredTimeSlot: REQUEST_FIELDS.preferredTimeSlot,
+} as const;
+
+/** The JSON shape of a contact set (formats only; the rules across fields are in `validateContacts`). */
+export const contactsInputSchema = z.strictObject({
+  homePhone: CONTACT_FIELDS.homePhone.optional(),
+  mobile: CONTACT_FIELDS.mobile.optional(),
+  email: CONTACT_FIELDS.email.optional(),
+  pec: CONTACT_FIELDS.pec.optional(),
+  preferredPhone: CONTACT_FIELDS.preferredPhone,
+  preferredTimeSlot: CONTACT_FIELDS.preferredTimeSlot,
+});
+
+/**
+ * Validates a whole set of contacts with the same field formats and cross-field rules as the PIN
+ * request (one phone, one of e-mail/PEC, the preferred phone given, international prefixes).
+ * Throws `validationError` listing every bad field; returns the normalised contacts and the
+ * `recovery_contacts_advised` warning when fewer than two of mobile, e-mail and PEC remain.
+ */
+export function validateContacts(input: unknown): { contacts: ContactDetails; warnings: FieldIssue[] } {
+  if (!isPlainObject(input)) {
+    throw validationError([fieldIssue('', 'invalid_type', 'I recapiti devono essere un oggetto JSON.', 'The contacts must be a JSON object.')]);
+  }
+  const issues: FieldIssue[] = [];
+  const values = parseFields(input, CONTACT_FIELDS, REQUEST_OPTIONAL, '', issues);
+  issues.push(...contactRuleIssues((key) => !isAbsent(input[key]), valid<PreferredPhone>(values, 'preferredPhone')));
+  if (issues.length > 0) throw validationError(issues);
+  const contacts: ContactDetails = {
+    preferredPhone: values.preferredPhone as PreferredPhone,
+    preferredTimeSlot: values.preferredTimeSlot as PreferredTimeSlot,
+  };
+  for (const key of ['homePhone', 'mobile', 'email', 'pec'] as const) {
+    const value = values[key];
+    if (typeof value === 'string') contacts[key] = value;
+  }
+  const recoveryContacts = [contacts.mobile, contacts.email, contacts.pec].filter((v) => v !== undefined).length;
+  return { contacts, warnings: recoveryContacts < 2 ? [RECOVERY_CONTACTS_ADVISED()] : [] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,3 +2,7 @@
 export { pinCredentialWorkflow } from './credential';
 export { mailRoomBatchWorkflow } from './mailroom';
 export { telephonePinWorkflow } from './telephone-pin';
+export { conversionReviewWorkflow } from './review';
+export { benefitClaimWorkflow } from './claim';
+export { recoveryLinkWorkflow, contactNoticesWorkflow } from './recovery';
+export { delegationWorkflow } from './delegation';

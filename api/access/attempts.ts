@@ -7,8 +7,8 @@
  *   does not (the counter belongs to the credential, not to a PIN version);
  * - from the 3rd consecutive failure the credential is locked for a growing wait: 1 min after the
  *   3rd, 5 min after the 4th, 15 min after the 5th, 1 h after the 6th and every later one;
- * - at the 100th consecutive failure the lock is permanent: only recovery (ripristino, which
- *   calls `unlockCredential`) or revocation ends it, and a correct PIN is refused meanwhile;
+ * - at the 100th consecutive failure the lock is permanent: only revocation (then a new request)
+ *   ends it — recovery keeps the counter (issue #6) — and a correct PIN is refused meanwhile;
  * - an attempt made while locked is refused without checking the PIN and does not count.
  *
  * The DB functions take a client inside the caller's transaction: `assertNotLocked` locks the
@@ -196,14 +196,6 @@ export async function recordFailure(client: PoolClient, credentialId: string, no
 /** Inside the caller's transaction (after `assertNotLocked`): resets the consecutive count. */
 export async function recordSuccess(client: PoolClient, credentialId: string, now: Date): Promise<void> {
   await recordTargetSuccess(client, credentialTarget(credentialId), now);
-}
-
-/** Recovery (ripristino) proved the holder's identity: lifts every lock and clears the count. */
-export async function unlockCredential(client: PoolClient, credentialId: string): Promise<void> {
-  await client.query(
-    `UPDATE credential_access SET consecutive_failures = 0, locked_until = NULL, permanently_locked_at = NULL WHERE credential_id = $1::uuid`,
-    [credentialId],
-  );
 }
 
 /** Current counters, without locking (status pages, the clerk console). */

@@ -51,7 +51,7 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string; secondReviewSampleRate?: number } = {},
+  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string; secondReviewSampleRate?: number; smsUrl?: string } = {},
 ): Promise<TestStack> {
   const logLines: string[] = [];
   const destination = new Writable({
@@ -68,7 +68,8 @@ export async function startTestStack(
   const deps: ActivityDeps = {
     pool,
     mailer: createSmtpMailer(inject('smtpUrl')),
-    sms: createHttpSmsGateway(inject('smsUrl')),
+    // `smsUrl`: another gateway for this stack (e.g. one that is down).
+    sms: createHttpSmsGateway(opts.smsUrl ?? inject('smsUrl')),
     keys: { pepper: randomBytes(32), secrets: { currentId: 1, keys: new Map([[1, randomBytes(32)]]) } },
     mailFrom: 'PIN INPS <noreply@pin.inps.example>',
     pecFrom: 'PIN INPS PEC <pin@pec.inps.example>',

@@ -22,7 +22,16 @@ describe('replay of saved histories', () => {
         return h.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
       }),
     );
-    expect([...types].sort()).toEqual(['mailRoomBatchWorkflow', 'pinCredentialWorkflow', 'telephonePinWorkflow']);
+    expect([...types].sort()).toEqual([
+      'benefitClaimWorkflow',
+      'contactNoticesWorkflow',
+      'conversionReviewWorkflow',
+      'delegationWorkflow',
+      'mailRoomBatchWorkflow',
+      'pinCredentialWorkflow',
+      'recoveryLinkWorkflow',
+      'telephonePinWorkflow',
+    ]);
   });
 
   it.each(files)('replays %s deterministically', async (file) => {

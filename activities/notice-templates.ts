@@ -1,0 +1,123 @@
+/**
+ * Texts of the recovery link, contact-change and delegation notices, bilingual (Italian first).
+ * Like templates.ts, each returns what goes into the (encrypted) outbox payload.
+ */
+import type { Holder, MessageContent } from './templates';
+
+type Channel = 'sms' | 'email' | 'pec';
+
+function mail(holder: Holder | undefined, subject: string, it: string[], en: string[]): MessageContent {
+  const greet = (word: string) => (holder ? `${word} ${holder.name} ${holder.surname},` : `${word},`);
+  return { subject, text: [greet('Gentile'), '', ...it, '', greet('Dear'), '', ...en, '', 'INPS – Servizio PIN'].join('\n') };
+}
+
+/** The recovery confirmation link (e-mail or PEC only): single use, valid `validHours`. */
+export function recoveryLinkMessage(holder: Holder, link: string, validHours: number): MessageContent {
+  return mail(
+    holder,
+    'INPS – Conferma il ripristino del PIN / Confirm the recovery of your PIN',
+    [
+      'abbiamo ricevuto una richiesta di ripristino del Suo PIN. Per confermarla apra questo collegamento:',
+      link,
+      `Il collegamento vale ${validHours} ore e si può usare una sola volta. Confermando, il PIN attuale smette`,
+      'di funzionare e Le inviamo un nuovo PIN: la prima parte per SMS, la seconda per e-mail o PEC.',
+      'Se non ha chiesto Lei il ripristino, ignori questo messaggio: il Suo PIN resta valido.',
+    ],
+    [
+      'we received a request to recover your PIN. To confirm it, open this link:',
+      link,
+      `The link is valid for ${validHours} hours and can be used once. If you confirm, your current PIN stops`,
+      'working and we send you a new PIN: the first part by text message, the second by e-mail or PEC.',
+      'If you did not ask for this, ignore this message: your PIN stays valid.',
+    ],
+  );
+}
+
+const KIND_LABEL: Record<'mobile' | 'email' | 'pec', { it: string; en: string }> = {
+  mobile: { it: 'il numero di cellulare', en: 'the mobile number' },
+  email: { it: "l'indirizzo e-mail", en: 'the e-mail address' },
+  pec: { it: "l'indirizzo PEC", en: 'the PEC address' },
+};
+
+/** To an address that is no longer (or no longer the only) contact of the PIN. */
+export function contactRemovedMessage(holder: Holder, kind: 'mobile' | 'email' | 'pec', replacement: string | undefined, channel: Channel): MessageContent {
+  const label = KIND_LABEL[kind];
+  const now = replacement
+    ? { it: ` Il nuovo recapito è ${replacement}.`, en: ` The new contact is ${replacement}.` }
+    : { it: '', en: '' };
+  if (channel === 'sms') {
+    return { subject: '', text: `INPS: questo numero non è più un recapito del Suo PIN / this number is no longer a contact of your PIN. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.` };
+  }
+  return mail(
+    holder,
+    'INPS – Recapito del PIN modificato / Contact of your PIN changed',
+    [`${label.it} dei recapiti del Suo PIN è stato modificato: questo indirizzo non riceverà più i messaggi sul PIN.${now.it}`, 'Se non è stato Lei, chiami subito il contact center.'],
+    [`${label.en} among the contacts of your PIN has been changed: this address will no longer get messages about the PIN.${now.en}`, 'If this was not you, call the contact centre at once.'],
+  );
+}
+
+/** To an address just added to the PIN's contacts. */
+export function contactAddedMessage(holder: Holder, kind: 'mobile' | 'email' | 'pec', channel: Channel): MessageContent {
+  const label = KIND_LABEL[kind];
+  if (channel === 'sms') {
+    return { subject: '', text: 'INPS: questo numero è ora un recapito del Suo PIN / this number is now a contact of your PIN. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.' };
+  }
+  return mail(
+    holder,
+    'INPS – Nuovo recapito del PIN / New contact for your PIN',
+    [`questo indirizzo è stato aggiunto ai recapiti del Suo PIN come ${label.it.replace(/^(il|l')\s?/, '')}.`, 'Se non è stato Lei, chiami subito il contact center.'],
+    [`this address has been added to the contacts of your PIN as ${label.en.replace(/^the /, '')}.`, 'If this was not you, call the contact centre at once.'],
+  );
+}
+
+/** To the contacts that did not change, when others did: the holder hears of every change. */
+export function contactsChangedMessage(holder: Holder, kinds: ('mobile' | 'email' | 'pec')[], channel: Channel): MessageContent {
+  const list = (lang: 'it' | 'en') => kinds.map((k) => KIND_LABEL[k][lang]).join(', ');
+  if (channel === 'sms') {
+    return { subject: '', text: 'INPS: i recapiti del Suo PIN sono stati modificati / the contacts of your PIN were changed. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.' };
+  }
+  return mail(
+    holder,
+    'INPS – Recapiti del PIN modificati / Contacts of your PIN changed',
+    [`sono stati modificati i recapiti del Suo PIN: ${list('it')}.`, 'Se non è stato Lei, chiami subito il contact center.'],
+    [`the contacts of your PIN were changed: ${list('en')}.`, 'If this was not you, call the contact centre at once.'],
+  );
+}
+
+const SCOPE_TEXT: Record<'consult' | 'consult_and_claims', { it: string; en: string }> = {
+  consult: { it: 'consultare i dati', en: 'consult the data' },
+  consult_and_claims: { it: 'consultare i dati e presentare domande di prestazione', en: 'consult the data and file benefit claims' },
+};
+
+/** To the delegator or the delegate, when a delegation starts. */
+export function delegationCreatedMessage(
+  holder: Holder,
+  role: 'delegator' | 'delegate',
+  d: { otherCodiceFiscale: string; scope: 'consult' | 'consult_and_claims'; endsOn: string },
+): MessageContent {
+  const scope = SCOPE_TEXT[d.scope];
+  return role === 'delegator'
+    ? mail(
+        holder,
+        'INPS – Delega registrata / Delegation registered',
+        [`ha delegato la persona con codice fiscale ${d.otherCodiceFiscale} a ${scope.it} per Suo conto, fino al ${d.endsOn}.`, 'Può revocare la delega in qualsiasi momento dalla Sua area personale o tramite il contact center.'],
+        [`you have delegated the person with codice fiscale ${d.otherCodiceFiscale} to ${scope.en} on your behalf, until ${d.endsOn}.`, 'You can revoke the delegation at any time from your personal area or through the contact centre.'],
+      )
+    : mail(
+        holder,
+        'INPS – Ha ricevuto una delega / You have been given a delegation',
+        [`la persona con codice fiscale ${d.otherCodiceFiscale} La ha delegata a ${scope.it} per suo conto, fino al ${d.endsOn}.`, 'Acceda con il Suo PIN: le operazioni fatte per conto del delegante sono registrate.'],
+        [`the person with codice fiscale ${d.otherCodiceFiscale} has delegated you to ${scope.en} on their behalf, until ${d.endsOn}.`, 'Log in with your own PIN: what you do on their behalf is recorded.'],
+      );
+}
+
+/** To both parties, when a delegation ends (end date reached, or revoked). */
+export function delegationEndedMessage(holder: Holder, reason: 'expired' | 'revoked', otherCodiceFiscale: string): MessageContent {
+  const why = reason === 'expired' ? { it: 'è scaduta', en: 'has reached its end date' } : { it: 'è stata revocata', en: 'has been revoked' };
+  return mail(
+    holder,
+    'INPS – Delega terminata / Delegation ended',
+    [`la delega tra Lei e la persona con codice fiscale ${otherCodiceFiscale} ${why.it}: non è più possibile operare con essa.`],
+    [`the delegation between you and the person with codice fiscale ${otherCodiceFiscale} ${why.en}: it can no longer be used.`],
+  );
+}

@@ -1,0 +1,159 @@
+/**
+ * Revocation (revoca) through the HTTP API and the portal on the real servers: by the holder with
+ * the health-insurance card and a registered e-mail/PEC (the same answer for an unknown codice
+ * fiscale and any mismatch, tries limited), and by a contact-centre operator. A revoked PIN is
+ * refused within a second of the answer, its sessions are over, a notice goes to every contact,
+ * it can never be used again (login, first access, regeneration, new letter), and a new request
+ * for the same codice fiscale is accepted.
+ */
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerHealthCard } from '../../api/routes/revocation';
+import { credentialStateQuery, credentialWorkflowId } from '../../workflows/definitions';
+import { makeCitizen, type CitizenRequest } from '../support/citizens';
+import { activeCitizen, requestAndCollect, waitForView } from '../support/issuance';
+import { caller, mailTo, portalForm, postForm, smsTo, staffToken } from '../support/lifecycle';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+let call: ReturnType<typeof caller>;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  call = caller(stack);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const cardNumber = () => `80380${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e6)).padStart(6, '0')}`;
+
+async function withCard(citizen: CitizenRequest): Promise<{ number: string; expiresOn: string }> {
+  const card = { number: cardNumber(), expiresOn: '2031-03-31' };
+  await registerHealthCard(stack.pool, stack.deps.keys.pepper, { codiceFiscale: citizen.codiceFiscale, ...card });
+  return card;
+}
+
+const revoke = (body: unknown) => call('POST', '/api/revocations', { body });
+
+describe('revocation by the holder', () => {
+  it('refuses wrong data with the same answer as an unknown codice fiscale, then revokes at once', async () => {
+    const r = await activeCitizen(stack, makeCitizen());
+    const card = await withCard(r.citizen);
+    const cf = r.citizen.codiceFiscale;
+
+    const wrongNumber = await revoke({ codiceFiscale: cf, healthCard: { ...card, number: cardNumber() }, email: r.citizen.email });
+    const wrongExpiry = await revoke({ codiceFiscale: cf, healthCard: { ...card, expiresOn: '2031-04-30' }, email: r.citizen.email });
+    const wrongAddress = await revoke({ codiceFiscale: cf, healthCard: card, email: 'someone.else@example.org' });
+    const unknown = await revoke({ codiceFiscale: makeCitizen().codiceFiscale, healthCard: card, email: r.citizen.email });
+    for (const refused of [wrongNumber, wrongExpiry, wrongAddress, unknown]) {
+      expect(refused.status).toBe(401);
+      expect(refused.text).toBe(unknown.text);
+    }
+    const malformed = await revoke({ codiceFiscale: cf, healthCard: { ...card, number: card.number.slice(1) }, email: r.citizen.email });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.fields[0].field).toBe('healthCard.number');
+    // Still alive.
+    expect((await call('GET', '/api/session', { token: r.token })).status).toBe(200);
+
+    // The PEC typed in upper case, the card number with spaces: compared normalised.
+    const spaced = card.number.replace(/(.{5})/g, '$1 ').trim();
+    const done = await revoke({ codiceFiscale: cf, healthCard: { number: spaced, expiresOn: card.expiresOn }, pec: r.citizen.pec!.toUpperCase() });
+    expect(done.status).toBe(200);
+    const answeredAt = Date.now();
+    const login = await call('POST', '/api/sessions', { body: { codiceFiscale: cf, pin: r.pin } });
+    expect(login.status).toBe(401);
+    expect(Date.now() - answeredAt).toBeLessThan(1_000);
+    expect((await call('GET', '/api/session', { token: r.token })).status).toBe(401);
+
+    const { rows } = await stack.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [r.credentialId]);
+    expect(rows[0]!.state).toBe('revoked');
+    const live = await stack.pool.query(`SELECT 1 FROM pin_secrets WHERE credential_id = $1::uuid AND status <> 'superseded'`, [r.credentialId]);
+    expect(live.rowCount).toBe(0);
+    const sessions = await stack.pool.query(`SELECT 1 FROM sessions WHERE credential_id = $1::uuid AND revoked_at IS NULL`, [r.credentialId]);
+    expect(sessions.rowCount).toBe(0);
+    await smsTo(stack, r.citizen.mobile!, /revocato/);
+    await mailTo(stack, r.citizen.email!, /PIN revocato/);
+    await mailTo(stack, r.citizen.pec!, /PIN revocato/);
+    const view = await stack.client.workflow.getHandle(credentialWorkflowId(r.credentialId)).query(credentialStateQuery);
+    expect(view.state).toBe('revoked');
+    const audit = await stack.pool.query<{ decision: string }>(`SELECT decision FROM audit_log WHERE action = 'revocation.request' AND subject = $1::text ORDER BY id`, [r.credentialId]);
+    expect(audit.rows.map((a) => a.decision)).toEqual(['refused', 'refused', 'refused', 'verified']);
+
+    // Never again: regeneration with the PIN, and a second revocation, get nowhere.
+    expect((await call('POST', '/api/pin/regenerate', { body: { codiceFiscale: cf, pin: r.pin } })).status).toBe(401);
+    expect((await revoke({ codiceFiscale: cf, healthCard: card, email: r.citizen.email })).status).toBe(401);
+
+    // A new request for the same codice fiscale, even with the very same data, is a new PIN.
+    const again = await call('POST', '/api/pin-requests', { body: r.citizen });
+    expect(again.status).toBe(202);
+    expect(again.body.credentialId).not.toBe(r.credentialId);
+    await waitForView(stack, again.body.credentialId as string, (v) => v.state === 'awaiting_letter_dispatch');
+    // A retry of that new request finds it.
+    const retry = await call('POST', '/api/pin-requests', { body: r.citizen });
+    expect(retry.status).toBe(200);
+    expect(retry.body.credentialId).toBe(again.body.credentialId);
+  });
+
+  it('limits tries per codice fiscale, known or not', async () => {
+    const unknownCf = makeCitizen().codiceFiscale;
+    const body = { codiceFiscale: unknownCf, healthCard: { number: cardNumber(), expiresOn: '2030-01-31' }, email: 'x@example.org' };
+    for (let i = 0; i < 5; i++) expect((await revoke(body)).status).toBe(401);
+    const sixth = await revoke(body);
+    expect(sixth.status).toBe(429);
+    expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(23 * 3600);
+  });
+
+  it('revokes from the portal page', async () => {
+    const p = await activeCitizen(stack, makeCitizen());
+    const card = await withCard(p.citizen);
+    const form = await portalForm(stack, '/portal/revoke');
+    expect(form.status).toBe(200);
+    const wrong = await postForm(stack, '/portal/revoke', form.cookie, {
+      _csrf: form.csrf,
+      codiceFiscale: p.citizen.codiceFiscale,
+      healthCardNumber: cardNumber(),
+      healthCardExpiresOn: card.expiresOn,
+      address: p.citizen.email!,
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.html).not.toContain(card.number);
+    const done = await postForm(stack, '/portal/revoke', form.cookie, {
+      _csrf: form.csrf,
+      codiceFiscale: p.citizen.codiceFiscale,
+      healthCardNumber: card.number,
+      healthCardExpiresOn: card.expiresOn,
+      address: p.citizen.email!,
+    });
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('id="revoked"');
+    expect((await call('POST', '/api/sessions', { body: { codiceFiscale: p.citizen.codiceFiscale, pin: p.pin } })).status).toBe(401);
+  });
+});
+
+describe('revocation by the contact centre', () => {
+  it('revokes a PIN still waiting for its first access: the 16 characters and the first half are refused for good', async () => {
+    const issued = await requestAndCollect(stack, makeCitizen());
+    const operator = await staffToken(stack, 'operator');
+    const clerk = await staffToken(stack, 'clerk');
+    const path = `/api/contact-centre/credentials/${issued.credentialId}/revoke`;
+    expect((await call('POST', path, {})).status).toBe(401);
+    expect((await call('POST', path, { token: clerk })).status).toBe(403);
+    expect((await call('POST', '/api/contact-centre/credentials/00000000-0000-4000-8000-000000000000/revoke', { token: operator })).status).toBe(404);
+
+    const done = await call('POST', path, { token: operator, body: { note: 'caller verified with personal data' } });
+    expect(done.status).toBe(200);
+    expect(done.body.credentialId).toBe(issued.credentialId);
+    const cf = issued.citizen.codiceFiscale;
+    expect((await call('POST', '/api/first-access', { body: { codiceFiscale: cf, pin: issued.firstHalf + issued.secondHalf } })).status).toBe(401);
+    expect((await call('POST', '/api/letters/resend', { body: { codiceFiscale: cf, firstHalf: issued.firstHalf } })).status).toBe(401);
+    const letters = await stack.pool.query<{ status: string }>('SELECT status FROM letters WHERE credential_id = $1::uuid', [issued.credentialId]);
+    expect(letters.rows.map((l) => l.status)).toEqual(['void']);
+    const audit = await stack.pool.query<{ actor: string; action: string }>(`SELECT actor, action FROM audit_log WHERE subject = $1::text AND action IN ('revoke', 'revoke.note')`, [issued.credentialId]);
+    expect(audit.rows.map((a) => a.action).sort()).toEqual(['revoke', 'revoke.note']);
+    expect(audit.rows.every((a) => a.actor.startsWith('operator:'))).toBe(true);
+    await mailTo(stack, issued.citizen.email!, /PIN revocato/);
+    // Already revoked: nothing more to do.
+    expect((await call('POST', path, { token: operator })).status).toBe(409);
+  });
+});
