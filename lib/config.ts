@@ -3,6 +3,7 @@
  * fast with a message naming the variable. Never imported by workflow code.
  */
 import { z } from 'zod';
+import { parsePayloadKeys } from './payload-codec';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -36,6 +37,16 @@ const schema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(3000),
   PUBLIC_BASE_URL: z.string().url().optional(),
+  /** Admission control (api/admission.ts): requests handled at once, waiting, and how long they may wait; 503 beyond. */
+  API_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(64),
+  API_MAX_QUEUE: z.coerce.number().int().min(0).default(256),
+  API_QUEUE_WAIT_MS: z.coerce.number().int().min(0).default(1_000),
+  API_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).default(2),
+  /** Requests per minute and burst per client address; 429 beyond. 0 per minute turns the limit off. */
+  API_CLIENT_RATE_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
+  API_CLIENT_BURST: z.coerce.number().int().min(1).default(200),
+  /** Deadline of the Temporal calls one API request makes; past it, 503 (a Temporal outage must not hang requests). */
+  API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('PIN INPS <noreply@pin.inps.example>'),
@@ -45,11 +56,35 @@ const schema = z.object({
 
   DATA_DIR: z.string().default('.data'),
   MAILROOM_DIR: z.string().optional(),
+  /** Uploaded and generated documents (never served statically); default `DATA_DIR/documents`, i.e. `.data/documents`. */
+  DOCUMENTS_DIR: z.string().optional(),
 
   /** HMAC pepper for PIN hashes: kept outside the database. */
   PIN_PEPPER: key32.optional(),
   /** AES-256-GCM key for secrets held at rest until delivered (outbox payloads, pending halves). */
   SECRETS_KEY: key32.optional(),
+  /**
+   * Temporal payload encryption keys, `id:base64key,id:base64key` (32-byte keys; the first
+   * encrypts, all decrypt). Development derives one from the dev secrets key when unset.
+   */
+  PAYLOAD_KEYS: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      try {
+        parsePayloadKeys(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /** Origins of the Temporal Web UI allowed to call the codec endpoint (comma-separated). */
+  TEMPORAL_UI_ORIGIN: z.string().optional(),
+  /** Bearer token for `GET /metrics`; unset: open in development and test, closed in production. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** When set, the worker serves its metrics (activity counters) on this port. */
+  WORKER_METRICS_PORT: port.optional(),
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
 
   /** Identity broker's Ed25519 public key (PEM) for SPID/CIE/CNS assertions; without it telephone PINs cannot be created. */
   IDENTITY_BROKER_PUBLIC_KEY: z.string().optional(),
@@ -70,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = parsed.data;
   if (c.NODE_ENV === 'production') {
-    const missing = (['DATABASE_URL', 'PIN_PEPPER', 'SECRETS_KEY', 'SMTP_URL', 'SMS_GATEWAY_URL'] as const).filter(
+    const missing = (['DATABASE_URL', 'PIN_PEPPER', 'SECRETS_KEY', 'PAYLOAD_KEYS', 'SMTP_URL', 'SMS_GATEWAY_URL'] as const).filter(
       (k) => !c[k],
     );
     if (missing.length) {

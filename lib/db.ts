@@ -17,6 +17,10 @@ export function createPool(connectionString: string, max = 10, connectionTimeout
   // An idle client that loses its server (restart, network) emits here; without a listener Node
   // would crash the process. The pool drops the client and the next query reconnects.
   pool.on('error', () => undefined);
+  // A checked-out client has no pool listener: a server shutdown arriving between two of its
+  // queries (57P01 during a transaction) would crash the process. Swallowed here, the client is
+  // left unqueryable, its next query fails (a retryable error) and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

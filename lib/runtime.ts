@@ -23,6 +23,10 @@ export function mailroomDir(config: Config): string {
   return path.resolve(config.MAILROOM_DIR ?? path.join(config.DATA_DIR, 'mailroom'));
 }
 
+export function documentsDir(config: Config): string {
+  return path.resolve(config.DOCUMENTS_DIR ?? path.join(config.DATA_DIR, 'documents'));
+}
+
 export function buildActivityDeps(config: Config, log: Logger, pool: Pool = createPool(requireDatabaseUrl(config), config.DATABASE_POOL_SIZE, 30_000)): ActivityDeps {
   if (!config.SMTP_URL) throw new Error('SMTP_URL is not set (npm start points it at the local SMTP sink)');
   if (!config.SMS_GATEWAY_URL) throw new Error('SMS_GATEWAY_URL is not set (npm start points it at the local SMS sink)');
