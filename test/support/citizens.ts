@@ -33,6 +33,16 @@ export interface CitizenRequest {
   hasItalianIdentityDocument: boolean;
 }
 
+/**
+ * Mobiles must not repeat within a run (tests read the SMS sink by number): this process's id
+ * and a counter from a random start, instead of 8 random digits that collide now and then.
+ */
+let mobileSeq = randomInt(50_000);
+function uniqueMobile(): string {
+  mobileSeq = (mobileSeq + 1) % 100_000;
+  return `+54911${String(process.pid % 1000).padStart(3, '0')}${String(mobileSeq).padStart(5, '0')}`;
+}
+
 /** A fresh citizen born in Rome or abroad, resident in Argentina, with mobile, e-mail and PEC. */
 export function makeCitizen(overrides: Partial<CitizenRequest> = {}): CitizenRequest {
   const surname = randomWord(7);
@@ -54,7 +64,7 @@ export function makeCitizen(overrides: Partial<CitizenRequest> = {}): CitizenReq
     birthProvince,
     birthMunicipality,
     residence: { abroad: true, country: 'AR', address: `Avenida Corrientes ${1 + randomInt(3000)}`, city: 'Buenos Aires', postalCode: 'C1043' },
-    mobile: `+54911${String(randomInt(1e8)).padStart(8, '0')}`,
+    mobile: uniqueMobile(),
     email: `${tag}@example.org`,
     pec: `${tag}@pec.example.it`,
     preferredPhone: 'mobile',

@@ -1,0 +1,174 @@
+/**
+ * `npm run chaos:surge` — ten times the normal rate of PIN requests for a while, from many
+ * clients (told apart by X-Forwarded-For, as behind the reverse proxy) plus a few that each send
+ * far more than their share. What the API cannot take must be refused with 429 (a client over its
+ * limit) or 503 (over capacity), both with Retry-After, never a 500 or a hang; clients that retry
+ * as told, with the same Idempotency-Key, must all get in, exactly once; and everything accepted
+ * must be issued.
+ *
+ * The API runs with the admission limits below (api/admission.ts), smaller than production's so
+ * that the capacity limit is reached at a rate this machine can generate; the surge arrives in two
+ * waves a second, each larger than what the API takes at once (in flight plus queue).
+ *
+ *   npm run chaos:surge                  # small: 4 s at 5/s, then 6 s at 50/s (CI)
+ *   CHAOS_SIZE=full npm run chaos:surge  # full: 15 s at 20/s, then 60 s at 200/s
+ *   CHAOS_NORMAL_RPS=30 npm run chaos:surge
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { fmt, percentile } from '../../bench/support';
+import {
+  ChaosReport,
+  answerProblems,
+  defaultLog,
+  isMain,
+  numberFromEnv,
+  paced,
+  postPinRequest,
+  runAsScript,
+  sizeFromEnv,
+  statusSummary,
+  submitUntilAccepted,
+  verifyIssuances,
+  waitForIssuance,
+  uniqueCitizen,
+  withStack,
+  type Attempt,
+  type ChaosResult,
+  type ChaosRunOptions,
+  type Submission,
+} from './harness';
+
+/** Limits the API runs with here (each overridable with the variable of the same name). */
+const API_LIMITS = {
+  API_MAX_IN_FLIGHT: '8',
+  API_MAX_QUEUE: '8',
+  API_QUEUE_WAIT_MS: '300',
+  API_RETRY_AFTER_SECONDS: '1',
+  API_CLIENT_RATE_PER_MINUTE: '60',
+  API_CLIENT_BURST: '10',
+};
+
+interface Logical extends Submission {
+  ip: string;
+  phase: 'normal' | 'surge' | 'hot';
+  /** Sent twice at once, as a double click does. */
+  doubleClick: boolean;
+  /** Answers to a repeat of the request after it was accepted. */
+  repeats: Attempt[];
+}
+
+const citizenIp = () => `10.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
+
+export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
+  const size = opts.size ?? sizeFromEnv();
+  const log = opts.log ?? defaultLog;
+  const normalRps = numberFromEnv('CHAOS_NORMAL_RPS', size === 'full' ? 20 : 5);
+  const normalSeconds = size === 'full' ? 15 : 4;
+  const surgeSeconds = numberFromEnv('CHAOS_SURGE_SECONDS', size === 'full' ? 60 : 6);
+  const hotClients = 2;
+  const limits = Object.fromEntries(Object.entries(API_LIMITS).map(([k, v]) => [k, process.env[k] ?? v]));
+  const report = new ChaosReport('surge', size);
+  report.figure('normal rate (req/s)', normalRps);
+  report.figure('surge rate (req/s)', normalRps * 10);
+  report.figure('surge length (s)', surgeSeconds);
+  report.figure('API limits', Object.entries(limits).map(([k, v]) => `${k.replace('API_', '')}=${v}`).join(' '));
+
+  return withStack(report, { scenario: 'surge', run: opts, apiEnv: limits }, async (stack) => {
+    const make = (phase: Logical['phase'], ip = citizenIp()): Logical => ({
+      citizen: uniqueCitizen(),
+      key: randomUUID(),
+      attempts: [],
+      ip,
+      phase,
+      doubleClick: phase !== 'hot' && randomInt(100) < 2,
+      repeats: [],
+    });
+    const normal = Array.from({ length: normalRps * normalSeconds }, () => make('normal'));
+    const surge = Array.from({ length: normalRps * 10 * surgeSeconds }, () => make('surge'));
+    // Each hot client alone sends the normal rate of everybody, far beyond its own limit.
+    const hot = Array.from({ length: normalRps * surgeSeconds * hotClients }, (_, i) => make('hot', `192.0.2.${1 + (i % hotClients)}`));
+    const deadline = Date.now() + (normalSeconds + surgeSeconds + 90) * 1000;
+
+    /** A well-behaved client: retries as Retry-After says, same key; 5% repeat the request once accepted. */
+    const send = async (l: Logical) => {
+      const headers = { 'x-forwarded-for': l.ip };
+      if (l.phase === 'hot') {
+        const a = await postPinRequest(stack.baseUrl, l.citizen, l.key, headers);
+        l.attempts.push(a);
+        if (a.credentialId) l.credentialId = a.credentialId;
+        return;
+      }
+      const twin: Logical = { ...l, attempts: [], credentialId: undefined };
+      await Promise.all([submitUntilAccepted(stack.baseUrl, l, { deadline, headers }), l.doubleClick ? submitUntilAccepted(stack.baseUrl, twin, { deadline, headers }) : undefined]);
+      if (l.doubleClick) {
+        l.attempts.push(...twin.attempts);
+        if (twin.credentialId && twin.credentialId !== l.credentialId) l.repeats.push({ ...twin.attempts.at(-1)!, error: `double click got another credential ${twin.credentialId}` });
+      }
+      if (l.credentialId && randomInt(100) < 5) {
+        const again = await submitUntilAccepted(stack.baseUrl, { citizen: l.citizen, key: l.key, attempts: [] }, { deadline, headers });
+        const last = again.attempts.at(-1)!;
+        l.repeats.push(again.credentialId === l.credentialId ? last : { ...last, error: `repeat got ${again.credentialId ?? 'no credential'}` });
+      }
+    };
+
+    log(`normal: ${normal.length} requests over ${normalSeconds} s`);
+    await paced(normal, normalRps, send);
+    log(`surge: ${surge.length} requests over ${surgeSeconds} s, plus ${hot.length} from ${hotClients} hot clients`);
+    const s0 = performance.now();
+    // The surge comes in two waves a second: each wave is more than the API can take at once.
+    const wave = Math.max(1, Math.round((normalRps * 10) / 2));
+    await Promise.all([paced(surge, normalRps * 10, send, wave), paced(hot, normalRps * hotClients, send)]);
+    log(`all answered ${((performance.now() - s0) / 1000).toFixed(1)} s after the surge began`);
+
+    const firstTries = (ls: Logical[]) => ls.map((l) => l.attempts[0]!);
+    const all = [...normal, ...surge, ...hot];
+    const attempts = all.flatMap((l) => [...l.attempts, ...l.repeats]);
+    report.figure('normal phase, first tries', statusSummary(firstTries(normal)));
+    report.figure('surge phase, first tries', statusSummary(firstTries(surge)));
+    report.figure('hot clients', statusSummary(firstTries(hot)));
+    report.figure('all answers, retries included', statusSummary(attempts));
+    const acceptedLatency = attempts.filter((a) => a.status === 202).map((a) => a.ms).sort((a, b) => a - b);
+    const refusedLatency = attempts.filter((a) => a.status === 429 || a.status === 503).map((a) => a.ms).sort((a, b) => a - b);
+    if (acceptedLatency.length) report.figure('accepted latency p50 / p99 (ms)', `${fmt(percentile(acceptedLatency, 50))} / ${fmt(percentile(acceptedLatency, 99))}`);
+    if (refusedLatency.length) report.figure('refused latency p50 / p99 (ms)', `${fmt(percentile(refusedLatency, 50))} / ${fmt(percentile(refusedLatency, 99))}`);
+
+    const { unexpected, withoutRetryAfter } = answerProblems(attempts, [200, 202, 429, 503]);
+    report.check('only 202/200, 429 or 503 — no 500, no timeout', unexpected.length === 0, unexpected.slice(0, 3).map((a) => `${a.status} ${a.error ?? ''}`).join('; '));
+    report.check('every 429 and 503 carries Retry-After', withoutRetryAfter.length === 0, `${withoutRetryAfter.length} without`);
+    const normalRefused = firstTries(normal).filter((a) => a.status !== 202 && a.status !== 200).length;
+    report.check('at the normal rate (nearly) everything is accepted at once', normalRefused <= Math.ceil(normal.length * 0.02), `${normalRefused} of ${normal.length} refused`);
+    const overCapacity = firstTries(surge).filter((a) => a.status === 503).length;
+    report.check('during the surge what exceeded the capacity was refused with 503', overCapacity > 0, `${overCapacity} refused`);
+    const hot429 = firstTries(hot).filter((a) => a.status === 429).length;
+    report.check('the hot clients were limited with 429', hot429 > 0, `${hot429} of ${hot.length}`);
+
+    const compliant = [...normal, ...surge];
+    const gotIn = compliant.filter((l) => l.credentialId);
+    report.figure('compliant requests accepted in the end', `${gotIn.length} of ${compliant.length}`);
+    report.check('every client that retried as told got in', gotIn.length === compliant.length, `${compliant.length - gotIn.length} never accepted`);
+    const repeats = all.flatMap((l) => l.repeats);
+    const badRepeats = repeats.filter((a) => a.error || a.status !== 200);
+    report.figure('repeats and double clicks answered', statusSummary(repeats) || '-');
+    report.check('a repeated request (same key) is answered 200 with the first credential', badRepeats.length === 0, badRepeats.slice(0, 3).map((a) => `${a.status} ${a.error ?? ''}`).join('; '));
+
+    const accepted = all.filter((l) => l.credentialId);
+    const { rows } = await stack.pool.query<{ idempotency_key: string; n: string; credentials: string[] }>(
+      `SELECT idempotency_key, count(*) AS n, array_agg(credential_id::text) AS credentials FROM pin_requests
+        WHERE idempotency_key = ANY($1::text[]) GROUP BY 1`,
+      [accepted.map((l) => `key:${l.key}`)],
+    );
+    const stored = new Map(rows.map((r) => [r.idempotency_key.slice(4), r]));
+    const mismatched = accepted.filter((l) => Number(stored.get(l.key)?.n ?? 0) !== 1 || stored.get(l.key)!.credentials[0] !== l.credentialId);
+    report.check('each accepted request is stored once, under the credential the client was given', mismatched.length === 0, `${mismatched.length} differ`);
+    const total = await stack.pool.query<{ n: string }>('SELECT count(*) AS n FROM pin_requests');
+    report.check('nothing was stored that was not accepted', Number(total.rows[0]!.n) === accepted.length, `${total.rows[0]!.n} stored, ${accepted.length} accepted`);
+
+    report.figure('accepted', accepted.length);
+    const seconds = await waitForIssuance(stack, accepted.map((l) => l.credentialId!), (size === 'full' ? 40 : 8) * 60_000, log);
+    report.figure('seconds from the end of the surge to all issued', seconds);
+    await verifyIssuances(stack, report, accepted.map((l) => ({ citizen: l.citizen, credentialId: l.credentialId! })));
+    report.check('the API and the worker never crashed', stack.api.unexpectedExits + stack.worker.unexpectedExits === 0);
+  });
+}
+
+if (isMain(import.meta.url)) runAsScript(run);

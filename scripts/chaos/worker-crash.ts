@@ -1,0 +1,84 @@
+/**
+ * `npm run chaos:worker-crash` — the worker is killed with SIGKILL five times while issuances are
+ * in flight. Every issuance must still complete, exactly once: one credential, one letter, one
+ * first-half message per channel (an e-mail sent twice because the crash came between the send and
+ * its bookkeeping must carry its twin's Message-ID; those duplicates are counted).
+ *
+ *   npm run chaos:worker-crash                     # small: 60 issuances (CI)
+ *   CHAOS_SIZE=full npm run chaos:worker-crash     # full: 500 issuances
+ *   CHAOS_N=200 CHAOS_KILLS=8 npm run chaos:worker-crash
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { issuanceProgress } from '../../bench/support';
+import {
+  ChaosReport,
+  answerProblems,
+  defaultLog,
+  isMain,
+  numberFromEnv,
+  paced,
+  runAsScript,
+  sizeFromEnv,
+  sleep,
+  statusSummary,
+  submitUntilAccepted,
+  verifyIssuances,
+  waitForIssuance,
+  uniqueCitizen,
+  withStack,
+  type ChaosResult,
+  type ChaosRunOptions,
+  type Submission,
+} from './harness';
+
+export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
+  const size = opts.size ?? sizeFromEnv();
+  const log = opts.log ?? defaultLog;
+  const n = numberFromEnv('CHAOS_N', size === 'full' ? 500 : 60);
+  const kills = numberFromEnv('CHAOS_KILLS', 5);
+  // How long the worker lives between kills once it polls: long enough to take work, short enough to die mid-way.
+  const lifeMs = size === 'full' ? 12_000 : 5_000;
+  const report = new ChaosReport('worker-crash', size);
+  report.figure('issuances', n);
+
+  return withStack(report, { scenario: 'worker-crash', run: opts }, async (stack) => {
+    const submissions: Submission[] = Array.from({ length: n }, () => ({ citizen: uniqueCitizen(), key: randomUUID(), attempts: [] }));
+    // Requests arrive over the whole kill window, so every kill finds issuances at every stage.
+    const windowMs = kills * (lifeMs + 3_000);
+    const t0 = performance.now();
+    const submitting = paced(submissions, n / (windowMs / 1000), async (s) => {
+      await submitUntilAccepted(stack.baseUrl, s, { deadline: Date.now() + 120_000 });
+    });
+
+    const inFlightAtKill: number[] = [];
+    const pendingAtKill: number[] = [];
+    for (let k = 0; k < kills; k++) {
+      await sleep(lifeMs / 2 + randomInt(lifeMs / 2));
+      const accepted = submissions.filter((s) => s.credentialId).map((s) => s.credentialId!);
+      const { letters, pending } = await issuanceProgress(stack.pool, accepted);
+      await stack.worker.kill9();
+      const unfinished = accepted.length - letters;
+      inFlightAtKill.push(Math.max(unfinished, 0));
+      pendingAtKill.push(pending);
+      log(`kill -9 #${k + 1}: ${accepted.length} accepted, ${letters} letters filed, ${pending} messages pending`);
+      await stack.startWorker();
+    }
+    await submitting;
+    const accepted = submissions.filter((s) => s.credentialId);
+    const attempts = submissions.flatMap((s) => s.attempts);
+    report.figure('worker kills (SIGKILL)', kills);
+    report.figure('issuances without a filed letter at each kill', inFlightAtKill.join(', '));
+    report.figure('messages not yet sent at each kill', pendingAtKill.join(', '));
+    report.figure('API answers', statusSummary(attempts));
+    const { unexpected } = answerProblems(attempts, [200, 202, 429, 503]);
+    report.check(`all ${n} requests accepted`, accepted.length === n, `${accepted.length} accepted${unexpected.length ? '; ' : ''}${unexpected.slice(0, 2).map((a) => `${a.status} ${a.error ?? ''}`).join('; ')}`);
+
+    const seconds = await waitForIssuance(stack, accepted.map((s) => s.credentialId!), (size === 'full' ? 15 : 5) * 60_000, log);
+    report.figure('seconds after the last request until all complete', seconds);
+    report.figure('seconds in all', (performance.now() - t0) / 1000);
+    await verifyIssuances(stack, report, accepted.map((s) => ({ citizen: s.citizen, credentialId: s.credentialId! })));
+    report.check('the API did not crash', stack.api.unexpectedExits === 0, `${stack.api.unexpectedExits} unexpected exits`);
+  });
+}
+
+if (isMain(import.meta.url)) runAsScript(run);
