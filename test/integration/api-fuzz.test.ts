@@ -20,7 +20,7 @@ import * as s from '../../api/schemas';
 import { makeCitizen } from '../support/citizens';
 import { newBrokerKeys, signAssertion } from '../support/identity-broker';
 import { requestAndCollect } from '../support/issuance';
-import { startTestStack, type TestStack } from '../support/stack';
+import { freshDatabase, startTestStack, type TestStack } from '../support/stack';
 
 const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 20);
 const SEED = process.env.FUZZ_SEED ?? '20250801';
@@ -89,7 +89,9 @@ let staffToken: string;
 const broker = newBrokerKeys();
 
 beforeAll(async () => {
-  stack = await startTestStack({ identityBrokerPublicKey: broker.publicKeyPem });
+  // Its own database: with a supervisor's token the fuzzer acts on whatever it finds, and the
+  // workflows of other files' data have no worker any more once their stacks stopped.
+  stack = await startTestStack({ identityBrokerPublicKey: broker.publicKeyPem, databaseUrl: await freshDatabase('pin_fuzz') });
   // A supervisor may call every staff route, so the fuzzer gets past authentication.
   staffToken = await issueStaffToken(stack.pool, 'api-fuzz', 'supervisor');
 });

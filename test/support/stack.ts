@@ -18,6 +18,7 @@ import { createWorkflowStarter } from '../../api/workflow-starter';
 import type { ActivityDeps } from '../../activities';
 import { createHttpSmsGateway, createSmtpMailer } from '../../activities/channels';
 import { createPool, type Pool } from '../../lib/db';
+import { migrate } from '../../lib/migrate';
 import { createLogger } from '../../lib/logger';
 import { createWorker } from '../../worker/worker';
 import { AesGcmPayloadCodec, encryptedDataConverter, parsePayloadKeys } from '../../lib/payload-codec';
@@ -51,7 +52,7 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string; secondReviewSampleRate?: number; smsUrl?: string } = {},
+  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string; secondReviewSampleRate?: number; smsUrl?: string; databaseUrl?: string } = {},
 ): Promise<TestStack> {
   const logLines: string[] = [];
   const destination = new Writable({
@@ -61,7 +62,7 @@ export async function startTestStack(
     },
   });
   const log = createLogger({ level: 'debug', name: 'test', destination });
-  const pool = createPool(inject('databaseUrl'), 10);
+  const pool = createPool(opts.databaseUrl ?? inject('databaseUrl'), 10);
   const taskQueue = `test-${randomUUID()}`;
   const mailroomDir = mkdtempSync(path.join(tmpdir(), 'mailroom-'));
   const documentsDir = mkdtempSync(path.join(tmpdir(), 'documents-'));
@@ -165,4 +166,27 @@ export async function decodedHistoryText(history: unknown, codec: AesGcmPayloadC
   const texts = decoded.map((p) => `${Object.entries(p.metadata ?? {}).map(([k, v]) => `${k}=${utf8(v)}`).join(' ')} ${utf8(p.data)}`);
   expect(texts.length, 'a history without payloads cannot prove anything').toBeGreaterThan(0);
   return `${JSON.stringify(history)}\n${texts.join('\n')}`;
+}
+
+/**
+ * A fresh, migrated database on the run's PostgreSQL server, for a test that must not see (or
+ * touch) what other files left in the shared one — the API fuzzer acts on whatever it can find.
+ */
+export async function freshDatabase(prefix: string): Promise<string> {
+  const url = new URL(inject('databaseUrl'));
+  const name = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = createPool(url.toString(), 1);
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  url.pathname = `/${name}`;
+  const pool = createPool(url.toString(), 1);
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+  return url.toString();
 }
