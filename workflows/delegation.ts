@@ -4,22 +4,9 @@
  * database (status and end time) on every use, so this workflow decides when the delegation ends
  * and who is told, never whether a given action is allowed.
  */
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { ApplicationFailure, allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { db, delivery } from './activity-proxies';
 import { delegationStateQuery, revokeDelegationUpdate, type DelegationInput, type DelegationRevoker, type DelegationView } from './delegation-definitions';
-
-type Activities = ReturnType<typeof createActivities>;
-
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-const delivery = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '3 days',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
 
 export async function delegationWorkflow(input: DelegationInput): Promise<DelegationView> {
   const view: DelegationView = { delegationId: input.delegationId, state: 'active', endsAt: input.endsAt };

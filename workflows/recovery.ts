@@ -6,9 +6,9 @@
  *
  * Contact-change notices (`contacts-<changeId>`): the old and new addresses are told.
  */
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { createActivities } from '../activities';
+import { db, delivery } from './activity-proxies';
 import {
   RECOVERY_LINK_VALIDITY,
   recoveryLinkStateQuery,
@@ -17,21 +17,6 @@ import {
   type RecoveryLinkInput,
   type RecoveryLinkView,
 } from './recovery-definitions';
-
-type Activities = ReturnType<typeof createActivities>;
-
-/** Database work: short, retried on transient faults until it succeeds. */
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-/** Delivery: as in the credential workflow, retried with back-off for up to three days. */
-const delivery = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '3 days',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
 
 export async function recoveryLinkWorkflow(input: RecoveryLinkInput): Promise<RecoveryLinkView> {
   const validForMs = msToNumber(input.validFor ?? RECOVERY_LINK_VALIDITY);

@@ -3,9 +3,9 @@
  * early end when the citizen revokes it or too many wrong verifications lock it. The PIN itself
  * is created, hashed and shown by the API before this workflow starts; only the id comes here.
  */
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { createActivities } from '../activities';
+import { db } from './activity-proxies';
 import {
   TELEPHONE_PIN_VALIDITY,
   revokeTelephonePinUpdate,
@@ -14,14 +14,6 @@ import {
   type TelephonePinView,
   type TelephonePinWorkflowInput,
 } from './telephone-pin-definitions';
-
-type Activities = ReturnType<typeof createActivities>;
-
-/** Database work: short, retried on transient faults until it succeeds. */
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 
 export async function telephonePinWorkflow(input: TelephonePinWorkflowInput): Promise<TelephonePinView> {
   const { telephonePinId, validity } = input;

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
@@ -42,4 +43,14 @@ export async function withTimeSkippingWorker<T>(
   } finally {
     await Promise.all(opts.started.splice(0).map((h) => h.terminate('test finished').catch(() => undefined)));
   }
+}
+
+/** The reason a workflow gave for refusing an update (its validator's or handler's failure message). */
+export async function updateRefusal(p: Promise<unknown>): Promise<string | undefined> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  return ((err as WorkflowUpdateFailedError).cause as { message?: string }).message;
 }

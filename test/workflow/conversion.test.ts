@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { createActivities } from '../../activities';
 import { credentialStateQuery, DEFAULT_ISSUANCE_POLICY, requestConversionUpdate, type CredentialWorkflowInput } from '../../workflows/definitions';
 import {
@@ -21,7 +21,7 @@ import {
 } from '../../workflows/review-definitions';
 import { claimStateQuery, claimWorkflowId } from '../../workflows/claim-definitions';
 import { saveHistory } from '../support/histories';
-import { createTimeSkippingEnv, withTimeSkippingWorker } from '../support/time-skipping';
+import { createTimeSkippingEnv, updateRefusal, withTimeSkippingWorker } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const HOUR = 3600 * 1000;
@@ -70,14 +70,7 @@ afterAll(async () => {
 const withWorker = <T>(fn: (taskQueue: string) => Promise<T>) => withTimeSkippingWorker(env, { prefix: 'wf-conversion', activities: fakes(), started }, fn);
 const callsOf = (name: string, key: string, value: string) => calls.filter((c) => c.name === name && c.args[key] === value);
 
-async function refusal(p: Promise<unknown>): Promise<string | undefined> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((err as WorkflowUpdateFailedError).cause as { message?: string }).message;
-}
+const refusal = updateRefusal;
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
   for (let i = 0; i < 400; i++) {

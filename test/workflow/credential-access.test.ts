@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { createActivities } from '../../activities';
 import {
   completeFirstAccessUpdate,
@@ -19,7 +19,7 @@ import {
 } from '../../workflows/definitions';
 import { pinCredentialWorkflow } from '../../workflows/credential';
 import { saveHistory } from '../support/histories';
-import { createTimeSkippingEnv, withTimeSkippingWorker } from '../support/time-skipping';
+import { createTimeSkippingEnv, updateRefusal, withTimeSkippingWorker } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
@@ -95,14 +95,7 @@ function expectSameInstant(iso: string, ms: number): void {
 
 const callsOf = (name: string, credentialId: string) => calls.filter((c) => c.name === name && c.credentialId === credentialId);
 
-async function refusal(p: Promise<unknown>): Promise<string | undefined> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((err as WorkflowUpdateFailedError).cause as { message?: string }).message;
-}
+const refusal = updateRefusal;
 
 describe('personal PIN life', () => {
   it("expires a citizen's PIN after 6 months, with a reminder 14 days before, and regenerates it keeping its type", async () => {

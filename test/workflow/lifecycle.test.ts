@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { createActivities } from '../../activities';
 import {
   completeFirstAccessUpdate,
@@ -31,7 +30,7 @@ import { contactNoticesWorkflowId, recoveryLinkStateQuery, recoveryLinkUsedSigna
 import { delegationWorkflow } from '../../workflows/delegation';
 import { delegationStateQuery, delegationWorkflowId, revokeDelegationUpdate, type DelegationInput } from '../../workflows/delegation-definitions';
 import { saveHistory } from '../support/histories';
-import { createTimeSkippingEnv, withTimeSkippingWorker } from '../support/time-skipping';
+import { createTimeSkippingEnv, updateRefusal, withTimeSkippingWorker } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const MINUTE = 60_000;
@@ -91,14 +90,7 @@ function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
 
 const callsOf = (name: string, key: string, value: string) => calls.filter((c) => c.name === name && c.args[key] === value);
 
-async function refusal(p: Promise<unknown>): Promise<string | undefined> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((err as WorkflowUpdateFailedError).cause as { message?: string }).message;
-}
+const refusal = updateRefusal;
 
 /** Polls the latest run's view until `ok` (a continue-as-new changes runs under the same id). */
 async function viewOf(workflowId: string, ok: (v: CredentialView) => boolean): Promise<CredentialView> {
