@@ -12,11 +12,10 @@ import type { createPinRequestService } from '../pin-requests';
 import { createTelephonePinService } from '../telephone-pins';
 import { parseVerification } from '../routes/telephone-pins';
 import { applyContactChange, changedFields, contactsOf } from '../contact-changes';
-import { audit } from '../../lib/audit';
+import { createRevocationService } from '../routes/revocation';
 import { DomainError, ErrorType, validationError, type Bilingual } from '../../domain/errors';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { validateContacts, validatePinRequest, type ContactDetails } from '../../domain/pin-request';
-import { credentialWorkflowId, revokeCredentialUpdate } from '../../workflows/definitions';
 import { html, type SafeHtml } from '../portal/html';
 import { checkbox, errorSummary, radioGroup, textField, type FormState } from '../portal/views';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb, type ConsoleContext } from './layout';
@@ -29,7 +28,6 @@ type Guard = ReturnType<typeof consoleGuard>;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** States from which the credential workflow can revoke (as the revocation route). */
-const REVOCABLE_STATES = ['pending_first_access', 'active', 'pin_expired'];
 
 const SUB_PAGES: { path: string; label: Bilingual }[] = [
   { path: '/contact-centre/pin-request', label: { it: 'Richiesta PIN per un chiamante', en: 'PIN request for a caller' } },
@@ -46,6 +44,7 @@ function subNav(ctx: ConsoleContext): SafeHtml {
 
 export function contactCentrePages(r: Router, deps: ApiDeps, guard: Guard, pinRequests: ReturnType<typeof createPinRequestService>): void {
   const telephonePins = createTelephonePinService(deps);
+  const revocations = createRevocationService(deps);
   const now = () => deps.now?.() ?? new Date();
   const roles = SECTIONS.contactCentre;
 
@@ -330,19 +329,8 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
     try {
       if (values.confirm !== 'yes') throw validationError([{ field: 'confirm', code: 'required', message: { it: 'Confermare la revoca.', en: 'Confirm the revocation.' } }]);
       const credential = await liveCredential(values.codiceFiscale ?? '');
-      const requestedBy = `operator:${staff.staffId}`;
       const note = (values.note ?? '').trim();
-      const { revokedAt } = await act(deps.pool, staff, 'contact_centre.revoke', credential.id, async () => {
-        // As POST /api/contact-centre/credentials/:id/revoke (api/routes/revocation.ts).
-        if (!REVOCABLE_STATES.includes(credential.state)) {
-          throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere revocato nel suo stato attuale.', en: 'The PIN cannot be revoked in its current state.' }, [], { state: credential.state });
-        }
-        const out = await deps.temporal.workflow
-          .getHandle(credentialWorkflowId(credential.id))
-          .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy, reason: 'contact_centre' }] });
-        if (note) await audit(deps.pool, { actor: requestedBy, action: 'revoke.note', subject: credential.id, decision: 'recorded', detail: { note } });
-        return out;
-      });
+      const { revokedAt } = await act(deps.pool, staff, 'contact_centre.revoke', credential.id, () => revocations.revokeByOperator(staff, credential.id, note || undefined));
       revokeForm(req, res, 200, { values: {}, issues: [] }, alertBox('success', t(ctx, `PIN revocato il ${fmtDateTime(ctx, revokedAt)}.`, `PIN revoked on ${fmtDateTime(ctx, revokedAt)}.`), 'notice'));
     } catch (err) {
       const shown = shownError(err);

@@ -127,7 +127,23 @@ export function createRevocationService(deps: ApiDeps) {
     return revokedSchema.parse({ revokedAt, message: REVOKED_MESSAGE });
   }
 
-  return { revokeByHolder };
+  /** A contact-centre operator revokes a caller's PIN (after verifying the caller); the note is audited. */
+  async function revokeByOperator(staff: { staffId: string }, credentialId: string, note?: string): Promise<{ revokedAt: string }> {
+    const { rows } = await deps.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [credentialId]);
+    if (!rows[0]) throw notFound();
+    if (!REVOCABLE_STATES.includes(rows[0].state)) {
+      throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere revocato nel suo stato attuale.', en: 'The PIN cannot be revoked in its current state.' }, [], { state: rows[0].state });
+    }
+    const requestedBy = `operator:${staff.staffId}`;
+    const { revokedAt } = await deps.temporal.workflow
+      .getHandle(credentialWorkflowId(credentialId))
+      .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy, reason: 'contact_centre' }] });
+    // The revocation itself is audited by its activity; this row keeps the operator's note.
+    if (note) await audit(deps.pool, { actor: requestedBy, action: 'revoke.note', subject: credentialId, decision: 'recorded', detail: { note } });
+    return { revokedAt };
+  }
+
+  return { revokeByHolder, revokeByOperator };
 }
 
 export function revocationRoutes(deps: ApiDeps): Router {
@@ -145,17 +161,7 @@ export function revocationRoutes(deps: ApiDeps): Router {
     const params = credentialIdParams.safeParse(req.params);
     if (!params.success) throw notFound();
     const { note } = parseInput(staffRevokeBodySchema, req.body);
-    const { rows } = await deps.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [params.data.credentialId]);
-    if (!rows[0]) throw notFound();
-    if (!REVOCABLE_STATES.includes(rows[0].state)) {
-      throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere revocato nel suo stato attuale.', en: 'The PIN cannot be revoked in its current state.' }, [], { state: rows[0].state });
-    }
-    const requestedBy = `operator:${staff.staffId}`;
-    const { revokedAt } = await deps.temporal.workflow
-      .getHandle(credentialWorkflowId(params.data.credentialId))
-      .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy, reason: 'contact_centre' }] });
-    // The revocation itself is audited by its activity; this row keeps the operator's note.
-    if (note) await audit(deps.pool, { actor: requestedBy, action: 'revoke.note', subject: params.data.credentialId, decision: 'recorded', detail: { note } });
+    const { revokedAt } = await service.revokeByOperator(staff, params.data.credentialId, note);
     res.json(staffRevokedSchema.parse({ credentialId: params.data.credentialId, revokedAt }));
   });
 
