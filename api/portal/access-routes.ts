@@ -106,7 +106,24 @@ function checkPinPart(field: string, raw: string): FieldIssue[] {
   return [];
 }
 
-const sendHtml = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
+export const sendHtml = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
+
+/** The answer to a form whose CSRF token is missing or stale, or that came from another site. */
+export function forbiddenPage(req: Request, res: Response, path: string): void {
+  sendHtml(
+    res,
+    403,
+    messagePage({ lang: resolveLang(req, res), base: req.baseUrl, selfPath: path }, {
+      title: { it: 'Sessione non valida', en: 'Session not valid' },
+      text: {
+        it: 'La pagina è scaduta o la richiesta non proviene da questo sito. Riapri la pagina e riprova.',
+        en: 'The page has expired or the request did not come from this site. Open the page again and retry.',
+      },
+      linkPath: path,
+      linkText: { it: 'Riapri la pagina', en: 'Open the page again' },
+    }),
+  );
+}
 
 // ---------------------------------------------------------------------------------------------
 // Failures as pages
@@ -308,21 +325,6 @@ export function accessRoutes(deps: AccessRoutesDeps): Router {
   const context = (req: Request, res: Response, selfPath: string): PageContext => ({ lang: resolveLang(req, res), base: req.baseUrl, selfPath });
   const go = (req: Request, res: Response, to: string) => res.redirect(303, `${req.baseUrl}${to}`);
 
-  function forbidden(req: Request, res: Response, path: string): void {
-    sendHtml(
-      res,
-      403,
-      messagePage(context(req, res, path), {
-        title: { it: 'Sessione non valida', en: 'Session not valid' },
-        text: {
-          it: 'La pagina è scaduta o la richiesta non proviene da questo sito. Riapri la pagina e riprova.',
-          en: 'The page has expired or the request did not come from this site. Open the page again and retry.',
-        },
-        linkPath: path,
-        linkText: { it: 'Riapri la pagina', en: 'Open the page again' },
-      }),
-    );
-  }
 
   type FormPage = (ctx: PageContext, input: AccessFormInput) => string;
 
@@ -347,7 +349,7 @@ export function accessRoutes(deps: AccessRoutesDeps): Router {
       const cookies = readCookies(req);
       const values = formOf(req);
       if (!csrfOk(req, cookies, values._csrf)) {
-        forbidden(req, res, path);
+        forbiddenPage(req, res, path);
         return;
       }
       const again = (status: number, f: Omit<Failure, 'status'>) => {
@@ -481,7 +483,7 @@ export function accessRoutes(deps: AccessRoutesDeps): Router {
   r.post(ACCESS_PATHS.logout, async (req, res) => {
     const cookies = readCookies(req);
     if (!csrfOk(req, cookies, formOf(req)._csrf)) {
-      forbidden(req, res, ACCESS_PATHS.home);
+      forbiddenPage(req, res, ACCESS_PATHS.home);
       return;
     }
     if (cookies[SESSION_COOKIE]) await access.logout(req);

@@ -51,6 +51,7 @@ import {
 } from './conversion-claims-pages';
 import { resolveLang } from './i18n';
 import { MultipartError, readMultipart, type MultipartFailure, type MultipartLimits } from './multipart';
+import { forbiddenPage, sendHtml } from './access-routes';
 import { messagePage } from './pages';
 import { csrfOk, ensureCsrfToken, readCookies } from './security';
 import type { PageContext } from './views';
@@ -124,7 +125,6 @@ const MULTIPART_PROBLEM: Readonly<Record<Exclude<MultipartFailure, 'refused'>, {
   },
 };
 
-const sendHtml = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
 
 /** Where the conversion stands for a session: the latest case, and why the form is not offered. */
 interface ConversionState {
@@ -152,21 +152,6 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
     return citizen;
   }
 
-  function forbidden(req: Request, res: Response, path: string): void {
-    sendHtml(
-      res,
-      403,
-      messagePage(context(req, res, path), {
-        title: { it: 'Sessione non valida', en: 'Session not valid' },
-        text: {
-          it: 'La pagina è scaduta o la richiesta non proviene da questo sito. Riapri la pagina e riprova.',
-          en: 'The page has expired or the request did not come from this site. Open the page again and retry.',
-        },
-        linkPath: path,
-        linkText: { it: 'Riapri la pagina', en: 'Open the page again' },
-      }),
-    );
-  }
 
   /** A failure that is not the citizen's input, as the notice of a page (unexpected ones logged). */
   function failureNotice(req: Request, res: Response, err: unknown, title: Notice['title']): { status: number; notice: Notice } {
@@ -261,7 +246,7 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
     const citizen = await citizenOf(req, res);
     if (!citizen) return;
     if (req.get('sec-fetch-site') === 'cross-site') {
-      forbidden(req, res, CITIZEN_PATHS.conversion);
+      forbiddenPage(req, res, CITIZEN_PATHS.conversion);
       return;
     }
     const state = await conversionState(citizen);
@@ -284,7 +269,7 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
     } catch (err) {
       if (!(err instanceof MultipartError)) throw err;
       if (err.reason === 'refused') {
-        forbidden(req, res, CITIZEN_PATHS.conversion);
+        forbiddenPage(req, res, CITIZEN_PATHS.conversion);
         return;
       }
       const p = MULTIPART_PROBLEM[err.reason];
@@ -294,7 +279,7 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
     res.removeHeader('Connection');
     // A form without files never met the gate.
     if (!csrfOk(req, cookies, form.fields._csrf)) {
-      forbidden(req, res, CITIZEN_PATHS.conversion);
+      forbiddenPage(req, res, CITIZEN_PATHS.conversion);
       return;
     }
 
@@ -395,7 +380,7 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
   r.post(CITIZEN_PATHS.claims, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (!csrfOk(req, readCookies(req), body._csrf)) {
-      forbidden(req, res, CITIZEN_PATHS.claims);
+      forbiddenPage(req, res, CITIZEN_PATHS.claims);
       return;
     }
     const citizen = await citizenOf(req, res);
