@@ -316,91 +316,91 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
 
   try {
     return await life.run(async () => {
-    if (input.resume) {
-      publishState(view);
-      return activeCycles(input, view, () => activations);
-    }
-
-    if (twoChannel) return twoChannelIssuance(input, twoChannel, view, () => activations);
-
-    view.state = 'issuing';
-    publishState(view);
-    const plan = await db.prepareIssuance({ credentialId });
-    view.addressMismatch = plan.addressMismatch;
-    if (plan.requestChannel) view.channel = plan.requestChannel;
-
-    const issued = await db.issueInitialPin({ credentialId, pinVersion: 1 });
-    view.pinVersion = issued.pinVersion;
-    view.firstHalf = issued.firstHalf.map((m) => ({ channel: m.channel, state: 'pending' as const }));
-    view.letters.push({ letterId: issued.letterId, seq: 1, state: 'queued', queuedAt: new Date().toISOString() });
-
-    // First half to each channel, in order, alongside the letter; one outbox row per channel.
-    const firstHalfDelivered = (async () => {
-      for (const [i, m] of issued.firstHalf.entries()) {
-        await delivery.deliverNotification({ outboxId: m.outboxId });
-        view.firstHalf[i]!.state = 'sent';
+      if (input.resume) {
+        publishState(view);
+        return activeCycles(input, view, () => activations);
       }
-    })();
-    let firstHalfDone = false;
-    // A revocation or re-issue cancels a delivery still being retried (gateway down): that
-    // rejection must not go unhandled, which would fail every workflow task from then on.
-    const ignoreInterrupt = (err: unknown): void => {
-      if (!isCancellation(err)) throw err;
-    };
-    void firstHalfDelivered
-      .then(() => {
-        firstHalfDone = true;
-      })
-      .catch(ignoreInterrupt);
-    if (policy.simplifiedProcedure) {
-      // The 2020 procedure promised the first half within 12 hours: tell operations when it is late.
-      void condition(() => firstHalfDone, policy.firstHalfAlertAfter)
-        .then(async (inTime) => {
-          if (!inTime) await db.raiseAlert({ credentialId, kind: 'first_half_late', key: `first-half-late-${issued.pinVersion}` });
+
+      if (twoChannel) return twoChannelIssuance(input, twoChannel, view, () => activations);
+
+      view.state = 'issuing';
+      publishState(view);
+      const plan = await db.prepareIssuance({ credentialId });
+      view.addressMismatch = plan.addressMismatch;
+      if (plan.requestChannel) view.channel = plan.requestChannel;
+
+      const issued = await db.issueInitialPin({ credentialId, pinVersion: 1 });
+      view.pinVersion = issued.pinVersion;
+      view.firstHalf = issued.firstHalf.map((m) => ({ channel: m.channel, state: 'pending' as const }));
+      view.letters.push({ letterId: issued.letterId, seq: 1, state: 'queued', queuedAt: new Date().toISOString() });
+
+      // First half to each channel, in order, alongside the letter; one outbox row per channel.
+      const firstHalfDelivered = (async () => {
+        for (const [i, m] of issued.firstHalf.entries()) {
+          await delivery.deliverNotification({ outboxId: m.outboxId });
+          view.firstHalf[i]!.state = 'sent';
+        }
+      })();
+      let firstHalfDone = false;
+      // A revocation or re-issue cancels a delivery still being retried (gateway down): that
+      // rejection must not go unhandled, which would fail every workflow task from then on.
+      const ignoreInterrupt = (err: unknown): void => {
+        if (!isCancellation(err)) throw err;
+      };
+      void firstHalfDelivered
+        .then(() => {
+          firstHalfDone = true;
         })
         .catch(ignoreInterrupt);
-    }
-
-    await db.queueLetter({ letterId: issued.letterId });
-    if (activations === 0) {
-      view.state = 'awaiting_letter_dispatch';
-      publishState(view);
-    }
-    await condition(() => lastDispatchAt !== undefined || activations > 0);
-    if (activations === 0) {
-      view.state = 'awaiting_first_access';
-      publishState(view);
-    }
-
-    // Wait for the first access. The deadline runs from the latest dispatched letter; the reminder
-    // (offering a new letter) goes once, counted from the first dispatch.
-    const firstDispatchAt = lastDispatchAt ?? Date.now();
-    while (activations === 0) {
-      const now = Date.now();
-      const deadline = lastDispatchAt! + msToNumber(policy.firstAccessDeadline);
-      const reminderAt = firstDispatchAt + msToNumber(policy.reminderAfter);
-      view.firstAccessDeadline = new Date(deadline).toISOString();
-      if (now >= deadline) break;
-      if (!view.reminderSent && now >= reminderAt) {
-        view.reminderSent = true;
-        const { outboxIds } = await db.enqueueReminder({ credentialId, pinVersion: view.pinVersion });
-        for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
-        continue;
+      if (policy.simplifiedProcedure) {
+        // The 2020 procedure promised the first half within 12 hours: tell operations when it is late.
+        void condition(() => firstHalfDone, policy.firstHalfAlertAfter)
+          .then(async (inTime) => {
+            if (!inTime) await db.raiseAlert({ credentialId, kind: 'first_half_late', key: `first-half-late-${issued.pinVersion}` });
+          })
+          .catch(ignoreInterrupt);
       }
-      const wakeAt = view.reminderSent ? deadline : Math.min(reminderAt, deadline);
-      const seen = dispatchCount;
-      await condition(() => dispatchCount !== seen || activations > 0, wakeAt - now);
-    }
 
-    await firstHalfDelivered;
-    if (activations === 0) {
-      await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
-      view.state = 'expired';
-      publishState(view);
-      await condition(allHandlersFinished);
-      return view;
-    }
-    return activeCycles(input, view, () => activations);
+      await db.queueLetter({ letterId: issued.letterId });
+      if (activations === 0) {
+        view.state = 'awaiting_letter_dispatch';
+        publishState(view);
+      }
+      await condition(() => lastDispatchAt !== undefined || activations > 0);
+      if (activations === 0) {
+        view.state = 'awaiting_first_access';
+        publishState(view);
+      }
+
+      // Wait for the first access. The deadline runs from the latest dispatched letter; the reminder
+      // (offering a new letter) goes once, counted from the first dispatch.
+      const firstDispatchAt = lastDispatchAt ?? Date.now();
+      while (activations === 0) {
+        const now = Date.now();
+        const deadline = lastDispatchAt! + msToNumber(policy.firstAccessDeadline);
+        const reminderAt = firstDispatchAt + msToNumber(policy.reminderAfter);
+        view.firstAccessDeadline = new Date(deadline).toISOString();
+        if (now >= deadline) break;
+        if (!view.reminderSent && now >= reminderAt) {
+          view.reminderSent = true;
+          const { outboxIds } = await db.enqueueReminder({ credentialId, pinVersion: view.pinVersion });
+          for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
+          continue;
+        }
+        const wakeAt = view.reminderSent ? deadline : Math.min(reminderAt, deadline);
+        const seen = dispatchCount;
+        await condition(() => dispatchCount !== seen || activations > 0, wakeAt - now);
+      }
+
+      await firstHalfDelivered;
+      if (activations === 0) {
+        await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
+        view.state = 'expired';
+        publishState(view);
+        await condition(allHandlersFinished);
+        return view;
+      }
+      return activeCycles(input, view, () => activations);
 
     });
   } catch (err) {
