@@ -242,7 +242,9 @@ describe('benefit claims held until conversion', () => {
       await review.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkB, decision: 'reject', reason: 'Firma mancante' }] });
       const view = await until(() => handle.query(credentialStateQuery), (v) => v.conversion?.status === 'rejected');
       expect(view.pinType).toBe('ordinary');
-      expect(callsOf('closeRejectedConversion', 'caseId', caseId)[0]?.args.reason).toBe('Firma mancante');
+      // The view says "rejected" as soon as the signal lands; the notice's activity follows.
+      const closed = await until(async () => callsOf('closeRejectedConversion', 'caseId', caseId), (c) => c.length === 1);
+      expect(closed[0]!.args.reason).toBe('Firma mancante');
       await env.sleep(DAY);
       expect((await claim.handle.query(claimStateQuery)).status).toBe('waiting_for_dispositivo');
       // A new request is accepted after a rejection.
