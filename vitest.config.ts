@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
+    // The last line of a run is a plain "tests: N passed, N failed" that CI's reader knows.
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     projects: [
       {
         test: {

@@ -26,7 +26,7 @@
  *   BENCH_LOGINS=4000 BENCH_CONCURRENCY=16 BENCH_CREDENTIALS=200 BENCH_ROUNDS=4 npm run bench:login
  */
 import { fmt, freePort, percentile, waitUntil } from './support';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -36,6 +36,7 @@ import { createApp } from '../api/app';
 import { hashPin, verifyPin } from '../activities/pin-hash';
 import { generatePin } from '../activities/secrets';
 import { loadConfig } from '../lib/config';
+import { databaseForTool } from '../dev/embedded-postgres';
 import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
@@ -50,6 +51,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const RAW_SECONDS = Number(process.env.BENCH_RAW_SECONDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 300);
 const CORES = os.availableParallelism();
 const API_THREADS = Number(process.env.BENCH_API_THREADS ?? CORES);
 const RAW_THREADS = [...new Set([4, CORES])];
@@ -158,7 +160,8 @@ async function cpuSecondsOf(pids: number[], mainThread = false): Promise<number>
 }
 
 async function main(): Promise<void> {
-  const databaseUrl = process.env.DATABASE_URL ?? execFileSync('bash', ['scripts/ensure-postgres.sh'], { encoding: 'utf8' }).trim();
+  const database = await databaseForTool('bench-login');
+  const databaseUrl = database.url;
   const pool = createPool(databaseUrl, 4);
   await migrate(pool);
   const pepper = randomBytes(32);
@@ -242,7 +245,7 @@ async function main(): Promise<void> {
   let warm = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, w) => {
-      while (warm < 300) await attempt(fixtures[warm++ % fixtures.length]!, `10.0.0.${w + 1}`);
+      while (warm < WARMUP) await attempt(fixtures[warm++ % fixtures.length]!, `10.0.0.${w + 1}`);
     }),
   );
 
@@ -321,6 +324,7 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   await pool.end();
+  await database.release();
   if (refused > 0) process.exitCode = 1;
 }
 

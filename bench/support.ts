@@ -1,5 +1,6 @@
 /** Small helpers shared by the benchmarks. */
 import net, { type AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
 import type { Pool } from '../lib/db';
 
 /** The p-th percentile of an ascending array. */
@@ -35,4 +36,74 @@ export async function issuanceProgress(pool: Pool, credentialIds: string[]): Pro
     [credentialIds],
   );
   return { letters: Number(rows[0]!.letters), pending: Number(rows[0]!.pending) };
+}
+
+/** Why a run cannot progress: a workflow task or an activity that keeps failing. */
+export class StalledError extends Error {}
+
+/**
+ * What stops the sampled workflows from progressing, if anything: a failed workflow task in
+ * the history (bad search attributes, non-determinism, a bug in workflow code), or an activity
+ * retrying for the third time or more. `undefined` when nothing is wrong with them.
+ */
+export async function stallCause(client: Client, workflowIds: string[]): Promise<string | undefined> {
+  for (const id of workflowIds) {
+    const handle = client.workflow.getHandle(id);
+    const history = await handle.fetchHistory().catch(() => undefined);
+    const failed = history?.events?.find((e) => e.workflowTaskFailedEventAttributes);
+    if (failed) {
+      const a = failed.workflowTaskFailedEventAttributes!;
+      return `workflow ${id}: a workflow task failed (cause ${a.cause ?? '?'}): ${a.failure?.message ?? 'no message'}`;
+    }
+    const described = await handle.describe().catch(() => undefined);
+    for (const activity of described?.raw.pendingActivities ?? []) {
+      if ((activity.attempt ?? 0) >= 3 && activity.lastFailure)
+        return `workflow ${id}: activity ${activity.activityType?.name ?? '?'} failing (attempt ${activity.attempt}): ${activity.lastFailure.message ?? ''}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Waits until `progress` reports everything done. Fails fast, with what is wrong, when sampled
+ * workflows are stuck on a failing workflow task or activity, or when nothing moved for
+ * `stallMs`, instead of waiting out `timeoutMs`.
+ */
+export async function waitForWorkflows(opts: {
+  label: string;
+  client: Client;
+  workflowIds: string[];
+  progress: () => Promise<{ done: number; total: number; note?: string }>;
+  stallMs?: number;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}): Promise<void> {
+  const stallMs = opts.stallMs ?? 120_000;
+  const until = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
+  let last = -1;
+  let lastMove = Date.now();
+  let lastProbe = 0;
+  let lastLog = Date.now();
+  for (;;) {
+    const p = await opts.progress();
+    if (p.done >= p.total) return;
+    if (p.done !== last) {
+      last = p.done;
+      lastMove = Date.now();
+    }
+    const describe = () => `${opts.label}: ${p.done}/${p.total} done${p.note ? `, ${p.note}` : ''}`;
+    if (opts.log && Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      opts.log(describe());
+    }
+    if (Date.now() - lastProbe > 3_000) {
+      lastProbe = Date.now();
+      const sample = Array.from({ length: Math.min(3, opts.workflowIds.length) }, () => opts.workflowIds[Math.floor(Math.random() * opts.workflowIds.length)]!);
+      const cause = await stallCause(opts.client, sample);
+      if (cause) throw new StalledError(`${describe()}; stopped: ${cause}`);
+    }
+    if (Date.now() - lastMove > stallMs) throw new StalledError(`${describe()}; nothing moved for ${stallMs / 1000} s`);
+    if (Date.now() > until) throw new StalledError(`${describe()}; not finished in time`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

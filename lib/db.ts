@@ -1,6 +1,6 @@
 /**
- * PostgreSQL access. Everything goes through a `pg.Pool`; the same code path serves a real
- * server and the embedded PGlite socket used by `npm start` without DATABASE_URL.
+ * PostgreSQL access. Everything goes through a `pg.Pool`, against a managed server in production
+ * and the embedded one (dev/embedded-postgres.ts) in development and tests.
  */
 import pg from 'pg';
 import { withTimeout } from './async';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run fuzz:api`: fuzz the HTTP API with schemathesis against a real stack (Temporal dev
-# server, PostgreSQL from DATABASE_URL or scripts/ensure-postgres.sh, SMTP/SMS sinks, worker,
+# server, PostgreSQL from DATABASE_URL or the embedded server, SMTP/SMS sinks, worker,
 # API). It runs test/integration/api-fuzz.test.ts alone, whose setup starts all of that, with
 # more examples and a random seed than the CI run (override: FUZZ_MAX_EXAMPLES, FUZZ_SEED).
 # Figures and the failing cases are printed; reports go to test-artifacts/api-fuzz/.

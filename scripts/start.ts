@@ -2,7 +2,7 @@
  * `npm start`: the whole stack for a newcomer, on embedded defaults.
  *
  * Brings up, in order: the Temporal dev server (SQLite file + Web UI), PostgreSQL (DATABASE_URL
- * or an embedded PGlite), the SMTP and SMS sinks (unless real endpoints are configured),
+ * or an embedded PostgreSQL server kept in the data folder), the SMTP and SMS sinks (unless real endpoints are configured),
  * migrations, then the worker and the API as supervised child processes (restarted with
  * back-off if they crash). Ctrl-C stops everything in reverse order; the data folder keeps
  * the state for the next start.
@@ -109,10 +109,12 @@ async function main(): Promise<void> {
   let databaseUrl = config.DATABASE_URL;
   let embedded: EmbeddedPostgres | undefined;
   if (!databaseUrl) {
+    // The usual port when it is free, else another: a second checkout can run beside this one.
     embedded = await startEmbeddedPostgres({
-      dataDir: path.join(dataDir, 'pglite'),
-      port: ports.postgres,
-      maxConnections: config.DATABASE_POOL_SIZE * 2 + 2,
+      dataDir: path.join(dataDir, 'postgres'),
+      preferredPort: ports.postgres,
+      durable: true,
+      log: (line) => log.debug({ postgres: line }),
     });
     databaseUrl = embedded.url;
     cleanup.push(() => embedded!.stop());
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
     `  Temporal Web UI  http://127.0.0.1:${ports.temporalUi}   (payloads encrypted, key "${payloadKeys.currentId}"; codec ${api}/codec, see README)`,
     `  Metrics          ${api}/metrics${config.WORKER_METRICS_PORT !== undefined ? `, worker http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics` : ''}`,
     `  Temporal gRPC    127.0.0.1:${ports.temporal}  (namespace ${config.TEMPORAL_NAMESPACE})`,
-    `  PostgreSQL       ${embedded ? `embedded PGlite at 127.0.0.1:${ports.postgres} (${path.join(dataDir, 'pglite')})` : 'DATABASE_URL'}`,
+    `  PostgreSQL       ${embedded ? `embedded PostgreSQL at 127.0.0.1:${embedded.port} (${embedded.dataDir})` : 'DATABASE_URL'}`,
     smtpSink ? `  E-mail/PEC inbox ${smtpSink.httpUrl}  (SMTP 127.0.0.1:${smtpSink.smtpPort})` : '  E-mail/PEC       SMTP_URL',
     smsSink ? `  SMS inbox        ${smsSink.url}` : '  SMS              SMS_GATEWAY_URL',
     `  Data folder      ${dataDir}`,

@@ -11,9 +11,9 @@
  * every check passed. `runAsScript` prints it and sets the exit code, so each scenario is both an
  * `npm run chaos:<name>` script and a function the integration tests call with `size: 'small'`.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +21,7 @@ import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { freePort, issuanceProgress, waitUntil } from '../../bench/support';
+import { databaseForTool, startEmbeddedPostgres, type EmbeddedPostgres } from '../../dev/embedded-postgres';
 import { loadConfig } from '../../lib/config';
 import { createPool, type Pool } from '../../lib/db';
 import { migrate } from '../../lib/migrate';
@@ -317,120 +318,67 @@ export class TemporalDevServer {
 // PostgreSQL
 
 /**
- * A PostgreSQL cluster of the scenario's own, in a temporary folder on a free port, which the
- * scenario may stop and start (the shared server must never be restarted). Run as the
- * `postgres` user when this process is root, as PostgreSQL requires.
+ * A PostgreSQL cluster of the scenario's own (the embedded server from npm, in a folder of the
+ * scenario), which the scenario may stop and start: the shared server must never be restarted.
  */
 export class PrivatePostgres {
-  private constructor(
-    private readonly bin: string,
-    private readonly dataDir: string,
-    readonly port: number,
-    private readonly runAs: string[],
-  ) {}
+  private constructor(private readonly server: EmbeddedPostgres) {}
 
-  /** `postgres://pin:pin@127.0.0.1:<port>/pin` */
   get url(): string {
-    return `postgres://pin:pin@127.0.0.1:${this.port}/pin`;
+    return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
   }
 
   static async create(dir: string): Promise<PrivatePostgres> {
-    const bin = postgresBinDir();
-    const dataDir = path.join(dir, 'pgdata');
-    const runAs: string[] = [];
-    if (process.getuid?.() === 0) {
-      try {
-        execFileSync('id', ['postgres'], { stdio: 'ignore' });
-      } catch {
-        execFileSync('useradd', ['--system', '--no-create-home', 'postgres'], { stdio: 'ignore' });
-      }
-      // The postgres user must reach the folder and own the cluster.
-      chmodSync(dir, 0o755);
-      mkdirSync(dataDir, { mode: 0o700 });
-      execFileSync('chown', ['-R', 'postgres', dataDir]);
-      runAs.push('runuser', '-u', 'postgres', '--');
-    }
-    const run = (cmd: string, args: string[]) => {
-      const [exe, ...rest] = runAs.length ? [...runAs, path.join(bin, cmd), ...args] : [path.join(bin, cmd), ...args];
-      execFileSync(exe!, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
-    };
-    run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
-    const pgc = new PrivatePostgres(bin, dataDir, await freePort(), runAs);
-    await pgc.start();
-    const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${pgc.port}/postgres` });
-    await admin.connect();
-    await admin.query("CREATE ROLE pin LOGIN SUPERUSER PASSWORD 'pin'");
-    await admin.query('CREATE DATABASE pin OWNER pin');
-    await admin.end();
-    return pgc;
+    return new PrivatePostgres(await startEmbeddedPostgres({ dataDir: path.join(dir, 'pgdata'), maxConnections: 200 }));
   }
 
-  private pgCtl(args: string[]): void {
-    const all = [path.join(this.bin, 'pg_ctl'), '-D', this.dataDir, ...args];
-    const [exe, ...rest] = this.runAs.length ? [...this.runAs, ...all] : all;
-    execFileSync(exe!, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
+  start(): Promise<void> {
+    return this.server.start();
   }
 
-  async start(): Promise<void> {
-    this.pgCtl([
-      '-l',
-      path.join(this.dataDir, 'server.log'),
-      '-w',
-      '-o',
-      `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off`,
-      'start',
-    ]);
-  }
-
-  /** `pg_ctl stop -m fast`: open connections are terminated (57P01), as in a real restart. */
-  async stop(): Promise<void> {
-    this.pgCtl(['-w', '-m', 'fast', 'stop']);
+  /** Fast shutdown: open connections are terminated (57P01), as in a real restart. */
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   async destroy(): Promise<void> {
-    try {
-      this.pgCtl(['-w', '-m', 'immediate', 'stop']);
-    } catch {
-      // already stopped
+    await this.server.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * Every row of every table of the database at `url`, as text (what `pg_dump` would hold of the
+ * data). Made with SQL rather than `pg_dump`, whose version must match the server's and which
+ * the embedded server does not ship.
+ */
+export async function dumpDatabase(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows: tables } = await client.query<{ name: string }>(
+      "SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+    );
+    const parts: string[] = [];
+    for (const { name } of tables) {
+      // Row values as PostgreSQL's own text output (bytea as hex), one line per row.
+      const { rows } = await client.query<{ line: string }>(`SELECT t::text AS line FROM ${name} t`);
+      parts.push(`-- ${name}`, ...rows.map((r) => r.line));
     }
+    return parts.join('\n');
+  } finally {
+    await client.end();
   }
 }
 
-/** The newest `/usr/lib/postgresql/<v>/bin`, else the folder of `pg_ctl` on the PATH. */
-export function postgresBinDir(): string {
-  const base = '/usr/lib/postgresql';
-  if (existsSync(base)) {
-    const versions = readdirSync(base)
-      .filter((v) => existsSync(path.join(base, v, 'bin', 'pg_ctl')))
-      .sort((a, b) => Number(b) - Number(a));
-    if (versions[0]) return path.join(base, versions[0], 'bin');
-  }
-  try {
-    return path.dirname(execFileSync('which', ['pg_ctl'], { encoding: 'utf8' }).trim());
-  } catch {
-    throw new Error('PostgreSQL server binaries (pg_ctl, initdb) are needed: apt-get install postgresql');
-  }
-}
-
-/** `pg_dump` next to the server binaries, else on the PATH. */
-export function pgDumpPath(): string {
-  try {
-    const p = path.join(postgresBinDir(), 'pg_dump');
-    if (existsSync(p)) return p;
-  } catch {
-    // fall through to the PATH
-  }
-  return 'pg_dump';
-}
-
-/** The server the scenarios create their databases on: the option, CHAOS_DATABASE_URL, DATABASE_URL, or ensure-postgres. */
-function serverUrl(opts: ChaosRunOptions): string {
-  return (
-    opts.databaseUrl ??
-    process.env.CHAOS_DATABASE_URL ??
-    process.env.DATABASE_URL ??
-    execFileSync('bash', [path.join(ROOT, 'scripts/ensure-postgres.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim()
-  );
+/** The server the scenarios create their databases on: the option, CHAOS_DATABASE_URL, DATABASE_URL, or an embedded one. */
+async function scenarioServer(opts: ChaosRunOptions, scenario: string): Promise<{ url: string; release(): Promise<void> }> {
+  const given = opts.databaseUrl ?? process.env.CHAOS_DATABASE_URL;
+  if (given) return { url: given, release: async () => undefined };
+  return databaseForTool(`chaos-${scenario}`);
 }
 
 /**
@@ -505,7 +453,8 @@ export interface ChaosStack {
 export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosStack> {
   const log = opts.run.log ?? defaultLog;
   const dir = mkdtempSync(path.join(tmpdir(), `chaos-${opts.scenario}-`));
-  const databaseUrl = opts.postgres ? opts.postgres.url : await createScenarioDatabase(serverUrl(opts.run), opts.scenario.replace(/-/g, '_'));
+  const server = opts.postgres ? { url: opts.postgres.url, release: async () => undefined } : await scenarioServer(opts.run, opts.scenario);
+  const databaseUrl = opts.postgres ? opts.postgres.url : await createScenarioDatabase(server.url, opts.scenario.replace(/-/g, '_'));
   const pool = createPool(databaseUrl, 8, 10_000);
   await migrate(pool);
   log(`${opts.scenario}: database ${new URL(databaseUrl).pathname.slice(1)} on port ${new URL(databaseUrl).port}, state in ${dir}`);
@@ -577,6 +526,7 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
       await pool.end();
       const keepAll = keep || Boolean(process.env.CHAOS_KEEP);
       if (!opts.postgres && !keepAll) await dropScenarioDatabase(databaseUrl).catch((err: unknown) => log(`could not drop the scenario database: ${String(err)}`));
+      if (!keepAll) await server.release();
       if (keepAll) log(`${opts.scenario}: logs and Temporal state kept in ${dir}${opts.postgres ? '' : `, database ${new URL(databaseUrl).pathname.slice(1)} kept`}`);
       else rmSync(dir, { recursive: true, force: true });
     },

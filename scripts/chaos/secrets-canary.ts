@@ -3,7 +3,7 @@
  * some of them through the e-mailed link, then searches everything the system keeps or emits for
  * every secret it handed out: each initial PIN and both its halves (posted and re-issued), each
  * 8-character PIN, each session token and each recovery link token. Searched: every line the
- * worker, the API and the Temporal server logged (at debug level), a pg_dump of the database,
+ * worker, the API and the Temporal server logged (at debug level), a dump of every row of the database,
  * every workflow history (raw, and its payloads decoded as the Web UI would show them), every
  * message the sinks received other than the one meant to carry that secret, every letter other
  * than its owner's, and the API's acceptance answers. Expected hits: zero.
@@ -18,7 +18,6 @@
  *   npm run chaos:secrets-canary                  # small: 50 PINs, 5 recovered (CI)
  *   CHAOS_SIZE=full npm run chaos:secrets-canary  # full: 1,000 PINs, 100 recovered
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -36,7 +35,7 @@ import {
   isMain,
   mapLimit,
   numberFromEnv,
-  pgDumpPath,
+  dumpDatabase,
   runAsScript,
   sizeFromEnv,
   submitUntilAccepted,
@@ -383,12 +382,12 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
     report.figure('log lines searched (worker, API, Temporal)', logs.reduce((k, t) => k + t.split('\n').length - 1, 0));
     logs.forEach((t) => search('logs', t));
 
-    log('searching a pg_dump of the database');
-    const dump = execFileSync(pgDumpPath(), ['--no-owner', '--no-privileges', stack.databaseUrl], { encoding: 'utf8', maxBuffer: 2 ** 30 });
-    report.figure('pg_dump searched (MB)', dump.length / 2 ** 20);
+    log('searching a dump of the database (every row of every table)');
+    const dump = await dumpDatabase(stack.databaseUrl);
+    report.figure('database dump searched (MB)', dump.length / 2 ** 20);
     const missing = citizens.filter((c) => !dump.includes(c.credentialId)).length;
     report.check('the dump holds every credential (it is the whole database)', missing === 0, `${missing} missing`);
-    search('pg_dump', dump);
+    search('database dump', dump);
 
     log('searching the workflow histories');
     const codec = payloadCodecFromConfig(loadConfig(stack.env));

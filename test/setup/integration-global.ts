@@ -1,9 +1,8 @@
 /**
  * Integration tests run against real servers: the Temporal dev server (the official CLI), a
- * real PostgreSQL (DATABASE_URL, or a private cluster started by scripts/ensure-postgres.sh),
+ * real PostgreSQL (DATABASE_URL, or a throw-away embedded PostgreSQL server from npm),
  * and the SMTP and SMS sinks reached over real connections.
  */
-import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createPool } from '../../lib/db';
@@ -12,11 +11,12 @@ import { executableFor, resolveTemporalBinary } from '../../lib/temporal-binarie
 import { startSmtpSink } from '../../dev/sinks/smtp-sink';
 import { startSmsSink } from '../../dev/sinks/sms-sink';
 import { writeWorkflowBundle } from './shared';
+import { databaseForTool } from '../../dev/embedded-postgres';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const databaseUrl =
-    process.env.DATABASE_URL ?? execFileSync('bash', ['scripts/ensure-postgres.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const database = await databaseForTool('integration');
+  const databaseUrl = database.url;
   const pool = createPool(databaseUrl, 2);
   await migrate(pool);
   await pool.end();
@@ -39,5 +39,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     await Promise.all([env.teardown(), smtp.close(), sms.close()]);
+    await database.release();
   };
 }
