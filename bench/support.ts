@@ -1,4 +1,5 @@
 /** Small helpers shared by the benchmarks. */
+import { randomInt } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../lib/db';
@@ -98,7 +99,7 @@ export async function waitForWorkflows(opts: {
     }
     if (Date.now() - lastProbe > 3_000) {
       lastProbe = Date.now();
-      const sample = Array.from({ length: Math.min(3, opts.workflowIds.length) }, () => opts.workflowIds[Math.floor(Math.random() * opts.workflowIds.length)]!);
+      const sample = Array.from({ length: Math.min(3, opts.workflowIds.length) }, () => opts.workflowIds[randomInt(opts.workflowIds.length)]!);
       const cause = await stallCause(opts.client, sample);
       if (cause) throw new StalledError(`${describe()}; stopped: ${cause}`);
     }
