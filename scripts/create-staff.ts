@@ -6,7 +6,9 @@
  * (or the development keys in DATA_DIR) as the API; in development without DATABASE_URL, the
  * embedded PostgreSQL that `npm start` runs (so run it while the stack is up).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readStackFile } from '../dev/stack-file';
 import { loadConfig } from '../lib/config';
 import { createPool } from '../lib/db';
 import { loadKeys } from '../lib/keys';
@@ -26,9 +28,13 @@ if (!values.username || !values.role) {
 
 const config = loadConfig();
 const keys = loadKeys(config);
-// Development: without DATABASE_URL, the embedded PostgreSQL of a running `npm start` (same port default).
-const databaseUrl =
-  config.DATABASE_URL ?? (config.NODE_ENV === 'production' ? requireDatabaseUrl(config) : `postgres://postgres:postgres@127.0.0.1:${process.env.EMBEDDED_PG_PORT ?? 55433}/postgres?sslmode=disable`);
+// Development: without DATABASE_URL, the embedded PostgreSQL of the `npm start` running on DATA_DIR.
+const running = config.DATABASE_URL || config.NODE_ENV === 'production' ? undefined : readStackFile(path.resolve(config.DATA_DIR));
+if (!config.DATABASE_URL && config.NODE_ENV !== 'production' && !running) {
+  console.error(`No DATABASE_URL and no running \`npm start\` on ${path.resolve(config.DATA_DIR)}: start the stack first, or set DATABASE_URL.`);
+  process.exit(2);
+}
+const databaseUrl = running?.databaseUrl ?? requireDatabaseUrl(config);
 const pool = createPool(databaseUrl, 1);
 try {
   await migrate(pool);

@@ -21,6 +21,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-po
 import { startSmtpSink, type SmtpSink } from '../dev/sinks/smtp-sink';
 import { startSmsSink, type SmsSink } from '../dev/sinks/sms-sink';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { removeStackFile, writeStackFile } from '../dev/stack-file';
+import { mailroomDir as mailroomDirOf } from '../lib/runtime';
 import { loadPayloadKeys } from '../lib/payload-codec';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -176,6 +178,17 @@ async function main(): Promise<void> {
     '',
   ];
   console.log(lines.join('\n'));
+  writeStackFile(dataDir, {
+    pid: process.pid,
+    apiUrl: api,
+    databaseUrl,
+    temporalAddress: `127.0.0.1:${ports.temporal}`,
+    temporalUiUrl: `http://127.0.0.1:${ports.temporalUi}`,
+    ...(smtpSink ? { mailInboxUrl: smtpSink.httpUrl } : {}),
+    ...(smsSink ? { smsInboxUrl: smsSink.url } : {}),
+    mailroomDir: mailroomDirOf({ ...config, DATA_DIR: dataDir }),
+  });
+  cleanup.unshift(async () => removeStackFile(dataDir));
 
   let stopping = false;
   const stop = async () => {

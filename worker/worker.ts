@@ -9,6 +9,7 @@ import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../lib/payload-codec';
+import { heartbeatWhileRunning } from './heartbeat';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WORKFLOWS_PATH = createRequire(import.meta.url).resolve(path.join(here, '..', 'workflows', 'index.ts'));
@@ -51,5 +52,6 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     // Activities are mostly waiting on PostgreSQL and SMTP: many can run at once on 2 cores.
     maxConcurrentWorkflowTaskExecutions: 40,
+    interceptors: { activity: [heartbeatWhileRunning()] },
   });
 }

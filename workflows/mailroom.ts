@@ -8,6 +8,8 @@ import { credentialWorkflowId, letterDispatchedSignal, type MailRoomBatchInput }
 
 const { dispatchMailRoomBatch } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '5 minutes',
+  // A big batch takes minutes; it heartbeats throughout (worker/heartbeat.ts), so a dead worker shows in seconds.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 

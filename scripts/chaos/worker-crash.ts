@@ -10,6 +10,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { issuanceProgress } from '../../bench/support';
+import type { Pool } from '../../lib/db';
 import {
   ChaosReport,
   answerProblems,
@@ -52,10 +53,14 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
 
     const inFlightAtKill: number[] = [];
     const pendingAtKill: number[] = [];
+    // The crash tail: from each kill until the last issuance that was unfinished at that kill completes.
+    const completion = trackCompletion(stack.pool, () => submissions.filter((s) => s.credentialId).map((s) => s.credentialId!));
+    const killed: { at: number; unfinished: string[] }[] = [];
     for (let k = 0; k < kills; k++) {
       await sleep(lifeMs / 2 + randomInt(lifeMs / 2));
       const accepted = submissions.filter((s) => s.credentialId).map((s) => s.credentialId!);
       const { letters, pending } = await issuanceProgress(stack.pool, accepted);
+      killed.push({ at: performance.now(), unfinished: await completion.unfinished(accepted) });
       await stack.worker.kill9();
       const unfinished = accepted.length - letters;
       inFlightAtKill.push(Math.max(unfinished, 0));
@@ -75,10 +80,62 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
 
     const seconds = await waitForIssuance(stack, accepted.map((s) => s.credentialId!), (size === 'full' ? 15 : 5) * 60_000, log);
     report.figure('seconds after the last request until all complete', seconds);
+    await completion.stop();
+    const tails = killed.map((k) => completion.tailAfter(k.at, k.unfinished));
+    // The last kill is followed by no other, so its tail is the crash's own cost (target 15 s);
+    // earlier tails may include the next kill.
+    report.figure('crash tail: seconds from each kill to the last issuance it interrupted', tails.map((t) => (t === undefined ? '-' : t.toFixed(1))).join(', '));
+    report.figure('crash tail after the last kill (s)', tails.at(-1) === undefined ? '-' : tails.at(-1)!.toFixed(1));
     report.figure('seconds in all', (performance.now() - t0) / 1000);
     await verifyIssuances(stack, report, accepted.map((s) => ({ citizen: s.citizen, credentialId: s.credentialId! })));
     report.check('the API did not crash', stack.api.unexpectedExits === 0, `${stack.api.unexpectedExits} unexpected exits`);
   });
+}
+
+/**
+ * Watches when each credential's issuance completes (letter filed, no message pending), four
+ * times a second, so the time from a kill to the completion of what it interrupted can be told.
+ */
+function trackCompletion(pool: Pool, ids: () => string[]) {
+  const completedAt = new Map<string, number>();
+  const complete = async (candidates: string[]): Promise<string[]> => {
+    const { rows } = await pool.query<{ id: string }>(
+      `SELECT c.id::text FROM credentials c
+        WHERE c.id = ANY($1::uuid[])
+          AND EXISTS (SELECT 1 FROM letters l WHERE l.credential_id = c.id AND l.batch_date IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.credential_id = c.id AND o.status <> 'sent')`,
+      [candidates],
+    );
+    return rows.map((r) => r.id);
+  };
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const open = ids().filter((id) => !completedAt.has(id));
+      if (open.length) for (const id of await complete(open).catch(() => [])) completedAt.set(id, performance.now());
+      await sleep(250);
+    }
+  })();
+  return {
+    async unfinished(accepted: string[]): Promise<string[]> {
+      const done = new Set(await complete(accepted));
+      return accepted.filter((id) => !done.has(id));
+    },
+    /** Seconds from `at` until the last of `ids` completed; undefined if one never did. */
+    tailAfter(at: number, unfinished: string[]): number | undefined {
+      if (unfinished.length === 0) return 0;
+      const times = unfinished.map((id) => completedAt.get(id));
+      if (times.some((t) => t === undefined)) return undefined;
+      return (Math.max(...(times as number[])) - at) / 1000;
+    },
+    /** Stops watching after one last look. */
+    async stop(): Promise<void> {
+      stopped = true;
+      await loop;
+      const open = ids().filter((id) => !completedAt.has(id));
+      if (open.length) for (const id of await complete(open)) completedAt.set(id, performance.now());
+    },
+  };
 }
 
 if (isMain(import.meta.url)) runAsScript(run);
