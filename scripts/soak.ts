@@ -19,7 +19,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -240,6 +240,8 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
   report.figure('console users reading the review queue', consoleUsers);
 
   const dir = mkdtempSync(path.join(tmpdir(), 'soak-'));
+  // The embedded PostgreSQL runs as 'postgres' when we are root: it must be able to enter the folder.
+  chmodSync(dir, 0o755);
   const dataDir = path.join(dir, 'data');
   const [temporal, ui, postgres, smtp, smtpHttp, sms, api] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
   const env: NodeJS.ProcessEnv = {
