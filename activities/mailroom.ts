@@ -15,12 +15,11 @@ import { decryptSecret } from './secrets';
 import { secondHalfAad } from './issuance';
 import { recordEvent } from './events';
 import { countryName } from '../domain/countries';
+import { italianCalendarDate } from '../domain/calendar';
 import { issuanceStages, lettersPerBatch } from '../lib/metrics';
 
 /** The calendar day in Rome: batches follow the post office's day, not UTC. */
-export function romeDate(d: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
-}
+export const romeDate = (d: Date): string => italianCalendarDate(d);
 
 async function writeAtomically(file: string, bytes: Uint8Array | string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });

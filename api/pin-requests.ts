@@ -5,7 +5,7 @@
  * and starts nothing new.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { withTransaction, type Pool } from '../lib/db';
+import type { Pool } from '../lib/db';
 import { DomainError, ErrorType, type FieldIssue } from '../domain/errors';
 import { deliveryPlan, type PinRequest } from '../domain/pin-request';
 import { issuanceStages } from '../lib/metrics';
@@ -95,44 +95,49 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
       const credentialId = randomUUID();
       const requestId = randomUUID();
       try {
-        await withTransaction(pool, async (client) => {
-          await client.query(
-            `INSERT INTO credentials (id, codice_fiscale, state, channel, holder, contacts, residence)
-             VALUES ($1::uuid, $2::text, 'requested', $3::text, $4::jsonb, $5::jsonb, $6::jsonb)`,
-            [
-              credentialId,
-              request.codiceFiscale,
-              request.channel,
-              JSON.stringify({
-                surname: request.surname,
-                name: request.name,
-                birthDate: request.birthDate,
-                sex: request.sex,
-                birthProvince: request.birthProvince,
-                birthMunicipality: request.birthMunicipality,
-              }),
-              JSON.stringify({
-                homePhone: request.homePhone,
-                mobile: request.mobile,
-                email: request.email,
-                pec: request.pec,
-                preferredPhone: request.preferredPhone,
-                preferredTimeSlot: request.preferredTimeSlot,
-              }),
-              JSON.stringify(request.residence),
-            ],
-          );
-          await client.query(
-            `INSERT INTO pin_requests (id, idempotency_key, credential_id, channel, operator_id, data, warnings)
-             VALUES ($1::uuid, $2::text, $3::uuid, $4::text, $5::text, $6::jsonb, $7::jsonb)`,
-            [requestId, key, credentialId, request.channel, opts.operatorId ?? null, JSON.stringify(request), JSON.stringify(warnings)],
-          );
-          await client.query(
-            `INSERT INTO credential_events (idempotency_key, credential_id, type, actor, data)
-             VALUES ($1::text, $2::uuid, 'requested', $3::text, $4::jsonb)`,
-            [`${credentialId}:requested`, credentialId, opts.operatorId ? `operator:${opts.operatorId}` : 'citizen', JSON.stringify({ channel: request.channel })],
-          );
-        });
+        // One statement, so one round trip and its own transaction: the credential, the request
+        // and the 'requested' event are stored together or not at all.
+        await pool.query(
+          `WITH credential AS (
+             INSERT INTO credentials (id, codice_fiscale, state, channel, holder, contacts, residence)
+             VALUES ($1::uuid, $2::text, 'requested', $3::text, $4::jsonb, $5::jsonb, $6::jsonb)
+             RETURNING id),
+           request AS (
+             INSERT INTO pin_requests (id, idempotency_key, credential_id, channel, operator_id, data, warnings)
+             SELECT $7::uuid, $8::text, id, $3::text, $9::text, $10::jsonb, $11::jsonb FROM credential
+             RETURNING credential_id)
+           INSERT INTO credential_events (idempotency_key, credential_id, type, actor, data)
+           SELECT credential_id::text || ':requested', credential_id, 'requested', $12::text, $13::jsonb FROM request`,
+          [
+            credentialId,
+            request.codiceFiscale,
+            request.channel,
+            JSON.stringify({
+              surname: request.surname,
+              name: request.name,
+              birthDate: request.birthDate,
+              sex: request.sex,
+              birthProvince: request.birthProvince,
+              birthMunicipality: request.birthMunicipality,
+            }),
+            JSON.stringify({
+              homePhone: request.homePhone,
+              mobile: request.mobile,
+              email: request.email,
+              pec: request.pec,
+              preferredPhone: request.preferredPhone,
+              preferredTimeSlot: request.preferredTimeSlot,
+            }),
+            JSON.stringify(request.residence),
+            requestId,
+            key,
+            opts.operatorId ?? null,
+            JSON.stringify(request),
+            JSON.stringify(warnings),
+            opts.operatorId ? `operator:${opts.operatorId}` : 'citizen',
+            JSON.stringify({ channel: request.channel }),
+          ],
+        );
       } catch (err) {
         if (isUniqueViolation(err, 'pin_requests_idempotency_key_key') || isUniqueViolation(err, 'credentials_one_live_per_cf')) {
           // Lost a race with an identical request: answer with the winner's result.

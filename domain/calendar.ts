@@ -61,14 +61,12 @@ export function dayNumber(isoDate: string): number | undefined {
  * UTC date is still yesterday.
  */
 export function italianCalendarDate(instant: Date): string {
-  // en-CA formats dates as YYYY-MM-DD, which avoids assembling parts by hand.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/Rome',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(instant);
+  return ROME_DATE.format(instant);
 }
+
+// en-CA formats dates as YYYY-MM-DD, which avoids assembling parts by hand. Made once: building
+// a formatter costs about half a millisecond, more than the rest of a PIN request's checks.
+const ROME_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** Formats `YYYY-MM-DD` the Italian way, `DD/MM/YYYY`; returns the input unchanged if invalid. */
 export function formatItalianDate(isoDate: string): string {

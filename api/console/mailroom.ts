@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../app';
-import { parseIsoDate } from '../../domain/calendar';
+import { italianCalendarDate, parseIsoDate } from '../../domain/calendar';
 import { ErrorType } from '../../domain/errors';
 import { credentialWorkflowId, letterReturnedUpdate } from '../../workflows/definitions';
 import { dispatchMailRoomBatch } from '../routes/mailroom';
@@ -27,7 +27,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Today in Rome, `YYYY-MM-DD` (the post office's day, as the mail-room activities use). */
 export function romeToday(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return italianCalendarDate(now);
 }
 
 const validDay = (text: unknown): text is string => typeof text === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(text) && (parseIsoDate(text)?.year ?? 0) >= 1;
