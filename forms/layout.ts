@@ -153,10 +153,17 @@ function fallbackFor(ch: string): string {
  * space, and whatever is left (emoji, CJK) becomes "?". Never throws.
  */
 export function toWinAnsi(text: string): string {
+  // Printable ASCII (nearly every string of a letter) is WinAnsi already: nothing to do.
+  if (PRINTABLE_ASCII.test(text)) return text;
   // NFC first, so that "e" + combining grave is recognised as the WinAnsi letter "è".
   const input = text.normalize('NFC');
   let out = '';
   for (const ch of input) {
+    const c = ch.charCodeAt(0);
+    if (c >= 0x21 && c <= 0x7e) {
+      out += ch;
+      continue;
+    }
     // Format characters (soft hyphen, zero-width space and joiners, bidi marks, BOM) carry no
     // visible letter: drop them. Checked before whitespace because JS counts the BOM as space.
     if (/\p{Cf}/u.test(ch)) continue;
@@ -176,12 +183,33 @@ export function toWinAnsi(text: string): string {
   return out;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * Wrapped lines by font, size, width and text. Most text of a form is the same on every copy
+ * (the body of a letter, the notes of a form), and measuring it word by word with kerning is
+ * most of what rendering costs: each process measures a given paragraph once.
+ */
+const wrapped = new Map<string, readonly string[]>();
+const WRAP_CACHE_LIMIT = 2_000;
+
 /**
  * Greedy word wrap for one font and size. Explicit "\n" starts a new line; a single word wider
  * than `maxWidth` (a long e-mail address, say) is split across lines rather than overflowing.
  * The returned lines are already WinAnsi-safe.
  */
 export function wrapText(text: string, font: PDFFont, size: number, maxWidth: number): string[] {
+  const key = `${font.name}\u0000${size}\u0000${maxWidth}\u0000${text}`;
+  const known = wrapped.get(key);
+  if (known) return [...known];
+  const lines = measureAndWrap(text, font, size, maxWidth);
+  // Names and addresses vary per letter: a full cache starts again rather than growing.
+  if (wrapped.size >= WRAP_CACHE_LIMIT) wrapped.clear();
+  wrapped.set(key, lines);
+  return [...lines];
+}
+
+function measureAndWrap(text: string, font: PDFFont, size: number, maxWidth: number): string[] {
   const lines: string[] = [];
   const fits = (s: string): boolean => font.widthOfTextAtSize(s, size) <= maxWidth;
   for (const rawParagraph of text.split(/\r?\n/)) {
