@@ -77,13 +77,27 @@ export interface ApiDeps {
 /** Requests being answered right now (the workflow starter gives way to them). */
 export interface InFlight {
   count: number;
+  /** When the last request finished (ms since the epoch); a burst has gaps between requests. */
+  lastDoneAt?: number;
+}
+
+/**
+ * True while requests are being answered or one finished within `quietMs`: during a burst the
+ * count drops to zero for an instant between one client's answer and its next request, and a
+ * starter that slipped in there would compete with the rest of the burst.
+ */
+export function apiBusy(inFlight: InFlight, quietMs = 100, now = Date.now()): boolean {
+  return inFlight.count > 0 || (inFlight.lastDoneAt !== undefined && now - inFlight.lastDoneAt < quietMs);
 }
 
 export function createApp(deps: ApiDeps, inFlight: InFlight = { count: 0 }): Express {
   const app = express();
   app.use((_req, res, next) => {
     inFlight.count++;
-    res.once('close', () => inFlight.count--);
+    res.once('close', () => {
+      inFlight.count--;
+      inFlight.lastDoneAt = Date.now();
+    });
     next();
   });
   app.disable('x-powered-by');

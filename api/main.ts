@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
-import { createPool } from '../lib/db';
+import { createPool, warmPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { documentsDir, mailroomDir, requireDatabaseUrl } from '../lib/runtime';
@@ -14,7 +14,7 @@ import { temporalConnectionOptions } from '../lib/temporal';
 import { encryptedDataConverter, payloadCodecFromConfig, temporalUiOrigins } from '../lib/payload-codec';
 import { metricsAccess } from '../lib/metrics';
 import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
-import { createApp, type InFlight } from './app';
+import { apiBusy, createApp, type InFlight } from './app';
 import { createWorkflowStarter } from './workflow-starter';
 import { seedDevHealthCards } from './routes/revocation';
 
@@ -22,6 +22,7 @@ const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 const pool = createPool(requireDatabaseUrl(config), config.DATABASE_POOL_SIZE);
 await migrate(pool);
+await warmPool(pool, config.DATABASE_POOL_SIZE);
 const connection = await Connection.connect(temporalConnectionOptions(config));
 // The same codec as the worker's: what one encrypts, the other reads.
 const payloadCodec = payloadCodecFromConfig(config);
@@ -29,7 +30,7 @@ const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, 
 
 const policy = { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE };
 const inFlight: InFlight = { count: 0 };
-const starter = createWorkflowStarter({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, log, busy: () => inFlight.count > 0 });
+const starter = createWorkflowStarter({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, log, busy: () => apiBusy(inFlight) });
 const keys = loadKeys(config);
 // The sample citizens' health cards (hashed with this pepper), for trying a revocation locally.
 if (config.NODE_ENV !== 'production') await seedDevHealthCards(pool, keys.pepper);

@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import type { Pool } from '../lib/db';
 
 /** The p-th percentile of an ascending array. */
@@ -107,4 +108,20 @@ export async function waitForWorkflows(opts: {
     if (Date.now() > until) throw new StalledError(`${describe()}; not finished in time`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Waits until a worker polls `taskQueue` for both workflow and activity tasks: a worker still
+ * starting (compiling, bundling) would otherwise eat the cores while the measurement runs.
+ */
+export async function waitForPollers(client: Client, taskQueue: string, timeoutMs = 120_000): Promise<void> {
+  const { TaskQueueType } = proto.temporal.api.enums.v1;
+  const kinds = [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+  await waitUntil(async () => {
+    for (const taskQueueType of kinds) {
+      const { pollers } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+      if (!pollers?.length) return false;
+    }
+    return true;
+  }, timeoutMs);
 }

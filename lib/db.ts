@@ -47,3 +47,13 @@ export async function databaseAnswers(pool: pg.Pool, timeoutMs = 2_000): Promise
     () => false,
   );
 }
+
+/**
+ * Opens `count` connections of the pool and returns them to it, so the first requests after a
+ * start do not each pay for a new server process and its SCRAM authentication (a cold API
+ * answered its first burst in up to half a second). Failures are left to the first queries.
+ */
+export async function warmPool(pool: pg.Pool, count: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: count }, () => pool.connect().catch(() => undefined)));
+  for (const c of clients) c?.release();
+}

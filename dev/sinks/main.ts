@@ -79,7 +79,7 @@ export async function startSinksFromEnv(
 }
 
 async function main(): Promise<void> {
-  const log = pino({ name: 'dev-sinks' });
+  const log = pino({ name: 'dev-sinks', level: process.env.LOG_LEVEL ?? 'info' });
   const sinks = await startSinksFromEnv(process.env, {
     info: (m) => log.info(m),
     warn: (m) => log.warn(m),
