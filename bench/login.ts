@@ -25,7 +25,7 @@
  *
  *   BENCH_LOGINS=4000 BENCH_CONCURRENCY=16 BENCH_CREDENTIALS=200 BENCH_ROUNDS=4 npm run bench:login
  */
-import { fmt, freePort, percentile, waitUntil } from './support';
+import { Cleanup, fmt, freePort, percentile, waitUntil } from './support';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -159,10 +159,14 @@ async function cpuSecondsOf(pids: number[], mainThread = false): Promise<number>
   return ticks / 100; // USER_HZ
 }
 
+const cleanup = new Cleanup();
+
 async function main(): Promise<void> {
   const database = await databaseForTool('bench-login');
+  cleanup.add(() => database.release());
   const databaseUrl = database.url;
   const pool = createPool(databaseUrl, 4);
+  cleanup.add(() => pool.end());
   await migrate(pool);
   const pepper = randomBytes(32);
 
@@ -323,8 +327,7 @@ async function main(): Promise<void> {
       ...perRound.map((l) => `  ${l}`),
     ].join('\n'),
   );
-  await pool.end();
-  await database.release();
+  await cleanup.run();
   if (refused > 0) process.exitCode = 1;
 }
 
@@ -334,8 +337,9 @@ if (mode === '--serve') {
 } else if (mode === '--raw') {
   await raw(Number(process.argv[3] ?? RAW_SECONDS));
 } else {
-  await main().catch((err: unknown) => {
+  await main().catch(async (err: unknown) => {
     console.error(err);
+    await cleanup.run();
     process.exit(1);
   });
 }

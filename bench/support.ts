@@ -125,3 +125,14 @@ export async function waitForPollers(client: Client, taskQueue: string, timeoutM
     return true;
   }, timeoutMs);
 }
+
+/** Clean-up steps run once, in reverse order, whether the program ends well or fails. */
+export class Cleanup {
+  private readonly steps: (() => Promise<unknown>)[] = [];
+  add(step: () => Promise<unknown>): void {
+    this.steps.push(step);
+  }
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) await step().catch((err: unknown) => console.error('clean-up step failed:', err));
+  }
+}

@@ -193,10 +193,29 @@ export async function freePort(): Promise<number> {
  */
 export async function databaseForTool(name: string, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; embedded?: EmbeddedPostgres; release(): Promise<void> }> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, release: async () => undefined };
+  const root = path.resolve('.cache', 'postgres');
+  await sweepAbandoned(root);
   const embedded = await startEmbeddedPostgres({
-    dataDir: path.resolve('.cache', 'postgres', `${name}-${process.pid}`),
+    dataDir: path.join(root, `${name}-${process.pid}`),
     ephemeral: true,
     maxConnections: 300,
   });
   return { url: embedded.url, embedded, release: () => embedded.destroy() };
+}
+
+/**
+ * Removes throw-away clusters whose process is gone (killed, or crashed before its clean-up),
+ * so `.cache/postgres` does not fill up. Their servers are stopped first if still running.
+ */
+async function sweepAbandoned(root: string): Promise<void> {
+  if (!existsSync(root)) return;
+  const { readdir, rm } = await import('node:fs/promises');
+  for (const entry of await readdir(root)) {
+    const owner = Number(/-(\d+)$/.exec(entry)?.[1]);
+    if (!owner || alive(owner)) continue;
+    const dir = path.join(root, entry);
+    await stopOrphan(dir).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    await rm(`${dir}.password`, { force: true });
+  }
 }

@@ -75,6 +75,9 @@ async function stopChild(s: Supervised): Promise<void> {
   });
 }
 
+/** What has been started so far, stopped in reverse order on Ctrl-C or when a later step fails. */
+const cleanup: (() => Promise<void>)[] = [];
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -88,7 +91,6 @@ async function main(): Promise<void> {
   }
   const dataDir = path.resolve(root, config.DATA_DIR);
   mkdirSync(path.join(dataDir, 'temporal'), { recursive: true });
-  const cleanup: (() => Promise<void>)[] = [];
 
   // Temporal: the official CLI dev server, found or provisioned without the SDK's download.
   const cli = await resolveTemporalBinary('cli', { log: (m) => log.info(m), allowSdkDownload: true });
@@ -204,7 +206,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 }
 
-main().catch((err) => {
+main().catch(async (err) => {
   log.fatal({ err }, 'start failed');
+  // Nothing started before the failure is left running (a Temporal server, PostgreSQL).
+  for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   process.exit(1);
 });
