@@ -1,6 +1,5 @@
 /** Small helpers shared by the benchmarks. */
 import { randomInt } from 'node:crypto';
-import net, { type AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Pool } from '../lib/db';
@@ -18,13 +17,7 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
 }
 
 /** A free loopback port (bound and released), for a child process's listener. */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export { freePort } from '../dev/embedded-postgres';
 
 /**
  * How far the issuance of these credentials has got: letters filed in a mail-room batch, and

