@@ -191,12 +191,18 @@ async function stopOrphan(dataDir: string): Promise<void> {
   }
 }
 
-function alive(pid: number): boolean {
+/** True while the process exists and is not a zombie (a dead server not yet reaped by init). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): the signal test is all there is
   }
 }
 

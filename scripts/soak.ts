@@ -26,6 +26,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort, percentile } from '../bench/support';
+import { alive } from '../dev/embedded-postgres';
 import { readStackFile, type StackFile } from '../dev/stack-file';
 import { base32Decode, totpAt } from '../lib/totp';
 import { Browser, csrfOf } from '../test/support/browser';
@@ -326,14 +327,7 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
     const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
     const pgPid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
     await start.stop('SIGINT', 60_000);
-    const pgAlive = pgPid !== undefined && (() => {
-      try {
-        process.kill(pgPid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    })();
+    const pgAlive = pgPid !== undefined && alive(pgPid);
     report.check('Ctrl-C stopped the stack and its PostgreSQL', !start.running && pgPid !== undefined && !pgAlive && !existsSync(pidFile), `postgres pid ${pgPid ?? 'unknown'} ${pgAlive ? 'still running' : 'stopped'}`);
     ok = report.ok;
   } catch (err) {
