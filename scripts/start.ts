@@ -2,10 +2,10 @@
  * `npm start`: the whole stack for a newcomer, on embedded defaults.
  *
  * Brings up, in order: the Temporal dev server (SQLite file + Web UI), PostgreSQL (DATABASE_URL
- * or an embedded PostgreSQL server kept in the data folder), the SMTP and SMS sinks (unless real endpoints are configured),
- * migrations, then the worker and the API as supervised child processes (restarted with
- * back-off if they crash). Ctrl-C stops everything in reverse order; the data folder keeps
- * the state for the next start.
+ * or an embedded PostgreSQL server kept in the data folder), the SMTP and SMS sinks (unless
+ * real endpoints are configured), migrations, then the worker and the API as supervised child
+ * processes (restarted with back-off if they crash). Ctrl-C stops everything in reverse
+ * order; the data folder keeps the state for the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
