@@ -21,7 +21,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-po
 import { startSmtpSink, type SmtpSink } from '../dev/sinks/smtp-sink';
 import { startSmsSink, type SmsSink } from '../dev/sinks/sms-sink';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { removeStackFile, writeStackFile } from '../dev/stack-file';
+import { readStackFile, removeStackFile, writeStackFile } from '../dev/stack-file';
 import { mailroomDir as mailroomDirOf } from '../lib/runtime';
 import { loadPayloadKeys } from '../lib/payload-codec';
 
@@ -90,6 +90,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const dataDir = path.resolve(root, config.DATA_DIR);
+  // One stack per data folder: a second one would fight the first over its database and files.
+  const running = readStackFile(dataDir);
+  if (running) {
+    console.error(`npm start is already running on ${dataDir} (pid ${running.pid}, API ${running.apiUrl}); stop it first, or set DATA_DIR to another folder.`);
+    process.exit(2);
+  }
   mkdirSync(path.join(dataDir, 'temporal'), { recursive: true });
 
   // Temporal: the official CLI dev server, found or provisioned without the SDK's download.
