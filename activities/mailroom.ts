@@ -18,9 +18,6 @@ import { countryName } from '../domain/countries';
 import { italianCalendarDate } from '../domain/calendar';
 import { issuanceStages, lettersPerBatch } from '../lib/metrics';
 
-/** The calendar day in Rome: batches follow the post office's day, not UTC. */
-export const romeDate = (d: Date): string => italianCalendarDate(d);
-
 async function writeAtomically(file: string, bytes: Uint8Array | string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -105,7 +102,7 @@ export function createMailRoomActivities(deps: ActivityDeps) {
 
       // Render once for the first open batch; only a batch closed in the meantime costs another round.
       let fresh = false;
-      for (let day = await firstOpenBatch(romeDate(now())); ; day = await firstOpenBatch(nextDay(day))) {
+      for (let day = await firstOpenBatch(italianCalendarDate(now())); ; day = await firstOpenBatch(nextDay(day))) {
         const file = path.join(deps.mailroomDir, day, `${letter.id}.pdf`);
         await writeAtomically(file, await renderLetter(letter, secondHalf, day));
         const filed = await withTransaction(pool, async (client) => {
@@ -143,7 +140,7 @@ export function createMailRoomActivities(deps: ActivityDeps) {
       dispatchedAt: string;
       manifestPath: string | null;
     }> {
-      const batchDate = input.batchDate ?? romeDate(now());
+      const batchDate = input.batchDate ?? italianCalendarDate(now());
       const { dispatchedBy } = input;
       let dispatchedNow: number | undefined;
       const result = await withTransaction(pool, async (client) => {

@@ -33,6 +33,18 @@ export async function issuanceProgress(pool: Pool, credentialIds: string[]): Pro
   return { letters: Number(rows[0]!.letters), pending: Number(rows[0]!.pending) };
 }
 
+/** Those of these credentials whose issuance is complete: letter filed, no message of theirs pending. */
+export async function completedIssuances(pool: Pool, credentialIds: string[]): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT c.id::text FROM credentials c
+      WHERE c.id = ANY($1::uuid[])
+        AND EXISTS (SELECT 1 FROM letters l WHERE l.credential_id = c.id AND l.batch_date IS NOT NULL)
+        AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.credential_id = c.id AND o.status <> 'sent')`,
+    [credentialIds],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Why a run cannot progress: a workflow task or an activity that keeps failing. */
 export class StalledError extends Error {}
 

@@ -14,7 +14,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -256,13 +256,12 @@ export async function databaseForTool(name: string, env: NodeJS.ProcessEnv = pro
  */
 async function sweepAbandoned(root: string): Promise<void> {
   if (!existsSync(root)) return;
-  const { readdir, rm } = await import('node:fs/promises');
-  for (const entry of await readdir(root)) {
+  for (const entry of readdirSync(root)) {
     const owner = Number(/-(\d+)$/.exec(entry)?.[1]);
     if (!owner || alive(owner)) continue;
     const dir = path.join(root, entry);
     await stopOrphan(dir).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-    await rm(`${dir}.password`, { force: true });
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`${dir}.password`, { force: true });
   }
 }

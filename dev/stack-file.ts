@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { alive } from './embedded-postgres';
 
 export interface StackFile {
   pid: number;
@@ -33,10 +34,6 @@ export function readStackFile(dataDir: string): StackFile | undefined {
   const file = stackFilePath(dataDir);
   if (!existsSync(file)) return undefined;
   const stack = JSON.parse(readFileSync(file, 'utf8')) as StackFile;
-  try {
-    process.kill(stack.pid, 0);
-  } catch {
-    return undefined; // left behind by a stack that was killed
-  }
-  return stack;
+  // A file whose process is gone was left behind by a stack that was killed.
+  return alive(stack.pid) ? stack : undefined;
 }

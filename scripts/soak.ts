@@ -30,7 +30,7 @@ import { alive } from '../dev/embedded-postgres';
 import { readStackFile, type StackFile } from '../dev/stack-file';
 import { base32Decode, totpAt } from '../lib/totp';
 import { Browser, csrfOf } from '../test/support/browser';
-import { halfFrom, secondHalfFrom } from '../test/support/issuance';
+import { halfFrom, secondHalfFrom, waitFor } from '../test/support/issuance';
 import { pdfText } from '../test/support/pdf';
 import {
   ChaosReport,
@@ -42,6 +42,7 @@ import {
   runAsScript,
   sizeFromEnv,
   sleep,
+  statusSummary,
   uniqueCitizen,
   type ChaosResult,
   type ChaosRunOptions,
@@ -107,16 +108,6 @@ class SoakClient {
 function expectStatus(what: string, got: number, want: number | number[]): void {
   const ok = Array.isArray(want) ? want.includes(got) : got === want;
   if (!ok) throw new Error(`${what}: ${got}, expected ${String(want)}`);
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
 }
 
 /** One citizen from the request to the logout; resolves with the journey's seconds. */
@@ -310,12 +301,10 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
     const seconds = (performance.now() - j0) / 1000;
 
     const sorted = [...durations].sort((a, b) => a - b);
-    const statuses = new Map<number, number>();
-    for (const a of client.answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
     const fivehundreds = client.answers.filter((a) => a.status >= 500);
     report.figure('seconds for all journeys', seconds);
     report.figure('journey seconds p50 / max', sorted.length ? `${percentile(sorted, 50).toFixed(1)} / ${sorted.at(-1)!.toFixed(1)}` : '-');
-    report.figure('HTTP answers', [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' '));
+    report.figure('HTTP answers', statusSummary(client.answers));
     report.figure('review-queue reads', reads.reduce((a, b) => a + b, 0));
     report.check(`every journey completed — request to logout`, durations.length === journeys && failures.length === 0, `${durations.length} of ${journeys}; ${failures.slice(0, 3).join('; ')}`);
     report.check('no answer ≥ 500', fivehundreds.length === 0, `${fivehundreds.length}: ${fivehundreds.slice(0, 5).map((a) => `${a.what} ${a.status}`).join(', ')}`);

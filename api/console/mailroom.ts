@@ -25,11 +25,6 @@ type Guard = ReturnType<typeof consoleGuard>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Today in Rome, `YYYY-MM-DD` (the post office's day, as the mail-room activities use). */
-export function romeToday(now: Date = new Date()): string {
-  return italianCalendarDate(now);
-}
-
 const validDay = (text: unknown): text is string => typeof text === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(text) && (parseIsoDate(text)?.year ?? 0) >= 1;
 
 /** A file the database points at, only if it lies inside the mail-room folder. */
@@ -118,7 +113,7 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
   }
 
   r.get('/mailroom', guard(SECTIONS.mailroom), async (req, res) => {
-    const day = validDay(req.query.date) ? req.query.date : romeToday(now());
+    const day = validDay(req.query.date) ? req.query.date : italianCalendarDate(now());
     await showBatch(req, res, day);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Development and test stand-in for the HTTP SMS gateway (DESIGN.md §4).
+ * Development and test stand-in for the HTTP SMS gateway; production points SMS_GATEWAY_URL at the real gateway.
  *
  * It exposes the API the project's SMS activity calls in production — `POST /api/sms` with a
  * bearer key and an idempotency key — and keeps what it accepted so tests and developers can read

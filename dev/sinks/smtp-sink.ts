@@ -1,5 +1,5 @@
 /**
- * Development and test stand-in for the institute's SMTP / PEC provider (DESIGN.md §4).
+ * Development and test stand-in for the institute's SMTP / PEC provider; production points SMTP_URL at the real provider.
  *
  * A real SMTP server on loopback (the `smtp-server` package) accepts whatever nodemailer sends,
  * parses it with `mailparser` and keeps it in memory (optionally also in a JSONL file), and an

@@ -21,7 +21,7 @@ import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { freePort, issuanceProgress, waitUntil } from '../../bench/support';
-import { databaseForTool, startEmbeddedPostgres, type EmbeddedPostgres } from '../../dev/embedded-postgres';
+import { databaseForTool, type EmbeddedPostgres } from '../../dev/embedded-postgres';
 import { loadConfig } from '../../lib/config';
 import { createPool, type Pool } from '../../lib/db';
 import { migrate } from '../../lib/migrate';
@@ -318,39 +318,6 @@ export class TemporalDevServer {
 // PostgreSQL
 
 /**
- * A PostgreSQL cluster of the scenario's own (the embedded server from npm, in a folder of the
- * scenario), which the scenario may stop and start: the shared server must never be restarted.
- */
-export class PrivatePostgres {
-  private constructor(private readonly server: EmbeddedPostgres) {}
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  get port(): number {
-    return this.server.port;
-  }
-
-  static async create(dir: string): Promise<PrivatePostgres> {
-    return new PrivatePostgres(await startEmbeddedPostgres({ dataDir: path.join(dir, 'pgdata'), maxConnections: 200 }));
-  }
-
-  start(): Promise<void> {
-    return this.server.start();
-  }
-
-  /** Fast shutdown: open connections are terminated (57P01), as in a real restart. */
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
-
-  async destroy(): Promise<void> {
-    await this.server.destroy().catch(() => undefined);
-  }
-}
-
-/**
  * Every row of every table of the database at `url`, as text (what `pg_dump` would hold of the
  * data). Made with SQL rather than `pg_dump`, whose version must match the server's and which
  * the embedded server does not ship.
@@ -420,7 +387,7 @@ export interface ChaosStackOptions {
   scenario: string;
   run: ChaosRunOptions;
   /** Use this PostgreSQL (a private cluster) instead of a database on the configured server. */
-  postgres?: PrivatePostgres;
+  postgres?: EmbeddedPostgres;
   /** LOG_LEVEL of the worker and the API (default info). */
   logLevel?: string;
   /** Extra environment of the API (admission limits, say). */
@@ -670,7 +637,7 @@ export async function paced<T>(items: T[], ratePerSecond: number, fn: (item: T, 
 }
 
 /** Counts of the HTTP statuses seen, e.g. `202×58 503×3`. */
-export function statusSummary(attempts: Attempt[]): string {
+export function statusSummary(attempts: readonly Pick<Attempt, 'status'>[]): string {
   const counts = new Map<number, number>();
   for (const a of attempts) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
   return [...counts.entries()]

@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   ChaosReport,
-  PrivatePostgres,
   answerProblems,
   defaultLog,
   isMain,
@@ -36,6 +35,7 @@ import {
   type ChaosStack,
   type Submission,
 } from './harness';
+import { startEmbeddedPostgres } from '../../dev/embedded-postgres';
 
 /** A GET the API answers from PostgreSQL and Temporal (a request's status and its workflow's state). */
 async function probe(stack: ChaosStack, url: string): Promise<Attempt> {
@@ -104,7 +104,8 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
   report.figure('outage length (s)', downMs / 1000);
 
   const pgDir = mkdtempSync(path.join(tmpdir(), 'chaos-restarts-pg-'));
-  const postgres = await PrivatePostgres.create(pgDir);
+  // A cluster of the scenario's own, which it may stop and start: the shared server never is.
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(pgDir, 'pgdata') });
   try {
     return await withStack(report, { scenario: 'restarts', run: opts, postgres }, async (stack) => {
       const submissions: Submission[] = Array.from({ length: n }, () => ({ citizen: uniqueCitizen(), key: randomUUID(), attempts: [] }));
@@ -185,7 +186,7 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
       );
     });
   } finally {
-    await postgres.destroy();
+    await postgres.destroy().catch(() => undefined);
     if (report.ok && !process.env.CHAOS_KEEP) rmSync(pgDir, { recursive: true, force: true });
   }
 }

@@ -9,7 +9,7 @@
  *   CHAOS_N=200 CHAOS_KILLS=8 npm run chaos:worker-crash
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { issuanceProgress } from '../../bench/support';
+import { completedIssuances, issuanceProgress } from '../../bench/support';
 import type { Pool } from '../../lib/db';
 import {
   ChaosReport,
@@ -116,27 +116,17 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
  */
 function trackCompletion(pool: Pool, ids: () => string[]) {
   const completedAt = new Map<string, number>();
-  const complete = async (candidates: string[]): Promise<string[]> => {
-    const { rows } = await pool.query<{ id: string }>(
-      `SELECT c.id::text FROM credentials c
-        WHERE c.id = ANY($1::uuid[])
-          AND EXISTS (SELECT 1 FROM letters l WHERE l.credential_id = c.id AND l.batch_date IS NOT NULL)
-          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.credential_id = c.id AND o.status <> 'sent')`,
-      [candidates],
-    );
-    return rows.map((r) => r.id);
-  };
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
       const open = ids().filter((id) => !completedAt.has(id));
-      if (open.length) for (const id of await complete(open).catch(() => [])) completedAt.set(id, performance.now());
+      if (open.length) for (const id of await completedIssuances(pool, open).catch(() => [])) completedAt.set(id, performance.now());
       await sleep(250);
     }
   })();
   return {
     async unfinished(accepted: string[]): Promise<string[]> {
-      const done = new Set(await complete(accepted));
+      const done = new Set(await completedIssuances(pool, accepted));
       return accepted.filter((id) => !done.has(id));
     },
     /** Seconds from `at` until the last of `ids` completed; undefined if one never did. */
@@ -151,7 +141,7 @@ function trackCompletion(pool: Pool, ids: () => string[]) {
       stopped = true;
       await loop;
       const open = ids().filter((id) => !completedAt.has(id));
-      if (open.length) for (const id of await complete(open)) completedAt.set(id, performance.now());
+      if (open.length) for (const id of await completedIssuances(pool, open)) completedAt.set(id, performance.now());
     },
   };
 }
