@@ -10,7 +10,7 @@ import { appendAudit } from '../lib/audit';
 import { reviewEscalations } from '../lib/metrics';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
-import { recordEvent } from './events';
+import { recordEvent } from '../lib/events';
 import { enqueueNotification, loadCredential } from './issuance';
 import { conversionApprovedMessage, conversionRejectedMessage, reviewInProgressMessage } from './templates';
 

@@ -8,7 +8,7 @@ import { withTransaction, type PoolClient } from '../lib/db';
 import { appendAudit } from '../lib/audit';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
-import { recordEvent } from './events';
+import { recordEvent } from '../lib/events';
 import { enqueueNotification, loadCredential, type CredentialRow } from './issuance';
 import { delegationCreatedMessage, delegationEndedMessage } from './notice-templates';
 

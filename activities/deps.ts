@@ -1,7 +1,7 @@
 import type { Pool } from '../lib/db';
 import type { Logger } from '../lib/logger';
-import type { Mailer, SmsGateway } from './channels';
-import type { KeyRing } from './secrets';
+import type { Mailer, SmsGateway } from '../lib/channels';
+import type { KeyRing } from '../lib/secrets';
 
 /** Everything the activities touch outside the process, built once by the worker. */
 export interface ActivityDeps {

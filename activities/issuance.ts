@@ -9,9 +9,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { withTransaction, type PoolClient } from '../lib/db';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
-import { encryptSecret, generatePin, keyedHash, newSalt } from './secrets';
+import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
 import { firstHalfMessage, reminderMessage, type Holder, type MessageContent } from './templates';
-import { recordEvent } from './events';
+import { recordEvent } from '../lib/events';
 import { issuanceStages } from '../lib/metrics';
 
 export type Channel = 'sms' | 'email' | 'pec';

@@ -11,9 +11,9 @@ import { issuanceStages } from '../lib/metrics';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { endSessions } from './access';
-import { recordEvent } from './events';
+import { recordEvent } from '../lib/events';
 import { enqueueNotification, loadCredential, secondHalfAad, type Channel, type CredentialRow } from './issuance';
-import { encryptSecret, generatePin, keyedHash, newSalt } from './secrets';
+import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
 import { pinReissuedNotice, revocationNotice, secondHalfMessage, twoChannelFirstHalfMessage } from './templates';
 
 type PinType = 'ordinary' | 'dispositivo';

@@ -5,9 +5,9 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../domain/errors';
-import { PermanentDeliveryError } from './channels';
+import { PermanentDeliveryError } from '../lib/channels';
 import type { ActivityDeps } from './deps';
-import { decryptSecret } from './secrets';
+import { decryptSecret } from '../lib/secrets';
 import { outboxAad } from './issuance';
 import type { MessageContent } from './templates';
 import { issuanceStages, notificationsSent } from '../lib/metrics';

@@ -9,9 +9,9 @@ import { withTransaction, type PoolClient } from '../lib/db';
 import { ErrorType } from '../domain/errors';
 import { maskEmail, maskPhone } from '../domain/pin-request';
 import type { ActivityDeps } from './deps';
-import { recordEvent } from './events';
+import { recordEvent } from '../lib/events';
 import { loadCredential, outboxAad, type Channel, type CredentialRow } from './issuance';
-import { encryptSecret } from './secrets';
+import { encryptSecret } from '../lib/secrets';
 import type { MessageContent } from './templates';
 import { contactAddedMessage, contactRemovedMessage, contactsChangedMessage, recoveryLinkMessage } from './notice-templates';
 

@@ -12,7 +12,7 @@
  * Idempotency-Key for a PIN request).
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { AddressThrottle } from './access/attempts';
+import { AddressThrottle } from '../services/access/attempts';
 import { DomainError, ErrorType } from '../domain/errors';
 
 /** Limits of {@link admissionControl}. */

@@ -13,16 +13,16 @@ import { pinRequestRoutes } from './routes/pin-requests';
 import { mailRoomRoutes } from './routes/mailroom';
 import { contactCentreRoutes } from './routes/contact-centre';
 import { telephonePinRoutes } from './routes/telephone-pins';
-import { createPinRequestService } from './pin-requests';
-import { portalRoutes } from './portal';
-import { consoleRoutes } from './console';
+import { createPinRequestService } from '../services/issuance/pin-requests';
+import { portalRoutes } from '../portal/index';
+import { consoleRoutes } from '../console/index';
 import { firstAccessRoutes } from './routes/first-access';
 import { sessionRoutes } from './routes/sessions';
 import { codecRoutes } from './routes/codec';
 import { httpMetrics, metricsRoutes } from './routes/metrics';
 import type { PayloadCodec } from '@temporalio/common';
 import type { MetricsAccess } from '../lib/metrics';
-import type { KeyRing } from '../activities/secrets';
+import type { KeyRing } from '../lib/secrets';
 import { openApiDocument } from './openapi';
 import { admissionControl, type AdmissionOptions } from './admission';
 import { temporalDeadline } from './temporal-deadline';
@@ -64,9 +64,9 @@ export interface ApiDeps {
   admission?: AdmissionOptions;
   /** Deadline of the Temporal calls a request makes (api/temporal-deadline.ts); absent: none. */
   temporalTimeoutMs?: number;
-  /** Where uploaded and generated documents are stored (api/documents.ts); absent: those routes answer 503. */
+  /** Where uploaded and generated documents are stored (services/conversion/documents.ts); absent: those routes answer 503. */
   documentsDir?: string;
-  /** Share of conversion cases sampled for a second clerk (api/conversions.ts); default 10 %. */
+  /** Share of conversion cases sampled for a second clerk (services/conversion/conversions.ts); default 10 %. */
   secondReviewSampleRate?: number;
   /** Secrets at rest (AES-256-GCM key ring): staff TOTP secrets; absent: the console login answers 503. */
   secrets?: KeyRing;
@@ -121,7 +121,7 @@ export function createApp(deps: ApiDeps, inFlight: InFlight = { count: 0 }): Exp
     portalRoutes({ submit: pinRequests.submit, eligibilityPolicy: deps.eligibilityPolicy, now: deps.now, cookieSecret: deps.cookieSecret, log: deps.log, api: deps }),
   );
   app.get('/', (_req, res) => res.redirect('/portal'));
-  // The staff console (api/console/): cookie sessions, CSRF on every form; see docs/decisions/0013.
+  // The staff console (console/): cookie sessions, CSRF on every form; see docs/decisions/0013.
   app.use('/console', consoleRoutes(deps, pinRequests));
   app.use('/api', pinRequestRoutes(deps, pinRequests));
   app.use('/api', mailRoomRoutes(deps));

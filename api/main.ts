@@ -15,7 +15,7 @@ import { encryptedDataConverter, payloadCodecFromConfig, temporalUiOrigins } fro
 import { metricsAccess } from '../lib/metrics';
 import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
 import { apiBusy, createApp, type InFlight } from './app';
-import { createWorkflowStarter } from './workflow-starter';
+import { createWorkflowStarter } from '../services/issuance/workflow-starter';
 import { seedDevHealthCards } from './routes/revocation';
 
 const config = loadConfig();

@@ -1,6 +1,6 @@
 /**
  * The OpenAPI 3.1 document of the JSON API, built from a registry of route descriptions whose
- * request and response shapes are zod schemas (api/schemas.ts, domain/pin-request.ts) turned
+ * request and response shapes are zod schemas (services/schemas/api.ts, domain/pin-request.ts) turned
  * into JSON Schema with `z.toJSONSchema`. Served at `GET /api/openapi.json`; fuzzed by
  * schemathesis (`npm run fuzz:api`, test/integration/api-fuzz.test.ts).
  *
@@ -11,21 +11,21 @@
 import { z } from 'zod';
 import { ErrorType, statusOf } from '../domain/errors';
 import { contactsInputSchema, pinRequestInputSchema } from '../domain/pin-request';
-import { SESSION_COOKIE } from './access/sessions';
-import * as s from './schemas';
-import * as dc from './document-schemas';
-import * as cs from './conversion-schemas';
-import { bilingualSchema } from './schemas';
+import { SESSION_COOKIE } from '../services/access/sessions';
+import * as s from '../services/schemas/api';
+import * as dc from '../services/schemas/documents';
+import * as cs from '../services/schemas/conversion';
+import { bilingualSchema } from '../services/schemas/api';
 import { conversionCaseView, conversionRequestBody } from './routes/conversion';
 import { decisionBody, reviewQueueQuery, secondReviewBody } from './routes/review';
 import { claimIdParams, claimView, fileClaimBody } from './routes/claims';
 import { remoteIdentificationBody } from './routes/remote-identification';
-import * as ls from './lifecycle-schemas';
+import * as ls from '../services/schemas/lifecycle';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
- * Who may call a route. `staff`: `Authorization: Bearer stf_…` (api/auth.ts); `staff-optional`:
+ * Who may call a route. `staff`: `Authorization: Bearer stf_…` (services/staff/auth.ts); `staff-optional`:
  * anonymous, or staff when acting for a caller; `citizen`: a login session (cookie or bearer);
  * `identity-assertion`: an identity-broker JWS as the bearer token; `none`: anyone.
  */
@@ -862,7 +862,7 @@ export function openApiDocument(): Record<string, unknown> {
       schemas: { Error: jsonSchema(s.errorBodySchema, 'output') },
       responses: errorResponses,
       securitySchemes: {
-        staffBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'stf_…', description: 'Staff token (api/auth.ts issueStaffToken): `Authorization: Bearer stf_…`.' },
+        staffBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'stf_…', description: 'Staff token (services/staff/auth.ts issueStaffToken): `Authorization: Bearer stf_…`.' },
         citizenSession: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Session cookie set by POST /api/sessions.' },
         citizenBearer: { type: 'http', scheme: 'bearer', description: 'The session token of POST /api/sessions, for API clients.' },
         identityAssertion: { type: 'http', scheme: 'bearer', bearerFormat: 'JWS (EdDSA)', description: 'A one-use identity-broker assertion (SPID, CIE, CNS).' },

@@ -2,7 +2,7 @@
  * Checks on an uploaded file before anything is stored: size, malware, file name, and the
  * agreement of three things that must all name the same allowed type — the declared
  * Content-Type, the file name's extension and the content's magic bytes. Pure functions over
- * the bytes and headers (no I/O); api/documents.ts stores what passes and quarantines what
+ * the bytes and headers (no I/O); services/conversion/documents.ts stores what passes and quarantines what
  * carries malware. Every refusal is a `DomainError` with a bilingual message and the field at
  * fault. See docs/decisions/0010-uploads-and-document-storage.md.
  */

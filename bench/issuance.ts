@@ -23,7 +23,7 @@ import { databaseForTool } from '../dev/embedded-postgres';
 import { createPool } from '../lib/db';
 import { AesGcmPayloadCodec, encryptedDataConverter, parsePayloadKeys } from '../lib/payload-codec';
 import { migrate } from '../lib/migrate';
-import { executableFor, resolveTemporalBinary } from '../lib/temporal-binaries';
+import { executableFor, resolveTemporalBinary } from '../dev/temporal-binaries';
 import { makeCitizen } from '../test/support/citizens';
 import { bundleWorkflows } from '../worker/worker';
 import { CREDENTIAL_WORKFLOW_TYPE, DEFAULT_ISSUANCE_POLICY, credentialWorkflowId, type CredentialWorkflowInput } from '../workflows/definitions';

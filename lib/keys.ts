@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config';
-import type { KeyRing } from '../activities/secrets';
+import type { KeyRing } from './secrets';
 
 export interface Keys {
   pepper: Buffer;

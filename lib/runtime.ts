@@ -8,7 +8,7 @@ import { createPool, type Pool } from './db';
 import { loadKeys } from './keys';
 import type { Logger } from './logger';
 import type { ActivityDeps } from '../activities';
-import { createHttpSmsGateway, createSmtpMailer } from '../activities/channels';
+import { createHttpSmsGateway, createSmtpMailer } from './channels';
 
 export function requireDatabaseUrl(config: Config): string {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (npm start sets it to the embedded PostgreSQL)');

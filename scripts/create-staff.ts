@@ -14,7 +14,7 @@ import { createPool } from '../lib/db';
 import { loadKeys } from '../lib/keys';
 import { migrate } from '../lib/migrate';
 import { requireDatabaseUrl } from '../lib/runtime';
-import { createStaffAccount, parseNewStaffAccount, STAFF_ROLES } from '../api/staff/accounts';
+import { createStaffAccount, parseNewStaffAccount, STAFF_ROLES } from '../services/staff/accounts';
 import { DomainError } from '../domain/errors';
 
 const { values } = parseArgs({

@@ -13,7 +13,7 @@ import {
   resolveTemporalBinary,
   type ResolvedTemporalBinary,
   type TemporalBinaryKind,
-} from '../lib/temporal-binaries';
+} from '../dev/temporal-binaries';
 
 const USAGE = 'usage: npx tsx scripts/provision-temporal.ts [cli|test-server|all] [--allow-sdk-download]';
 

@@ -16,7 +16,7 @@ import { loadConfig, ConfigError } from '../lib/config';
 import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
-import { executableFor, resolveTemporalBinary } from '../lib/temporal-binaries';
+import { executableFor, resolveTemporalBinary } from '../dev/temporal-binaries';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-postgres';
 import { startSmtpSink, type SmtpSink } from '../dev/sinks/smtp-sink';
 import { startSmsSink, type SmsSink } from '../dev/sinks/sms-sink';

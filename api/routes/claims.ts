@@ -14,12 +14,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ApiDeps } from '../app';
-import { requireCitizen, sessionContext, type CitizenPrincipal } from '../access/sessions';
+import { requireCitizen, sessionContext, type CitizenPrincipal } from '../../services/access/sessions';
 import { withTransaction } from '../../lib/db';
 import { appendAudit, type AuditEntry } from '../../lib/audit';
 import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
 import { SERVICES, audienceIncludes, isCovidBonusClaimType, serviceById, type Service } from '../../domain/services';
-import { parseInput } from '../validate';
+import { parseInput } from '../../services/schemas/validate';
 import { CLAIM_WORKFLOW_TYPE, claimWorkflowId, type ClaimInput } from '../../workflows/claim-definitions';
 
 export const fileClaimBody = z.strictObject({ type: z.string().min(1).max(64) });

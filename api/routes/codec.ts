@@ -14,7 +14,7 @@ import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { ApiDeps } from '../app';
-import { requireStaff, type StaffRole } from '../auth';
+import { requireStaff, type StaffRole } from '../../services/staff/auth';
 import { DomainError, ErrorType, validationError } from '../../domain/errors';
 
 /** Roles that may read payloads in clear. */

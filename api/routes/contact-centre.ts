@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../app';
-import { requireStaff } from '../auth';
+import { requireStaff } from '../../services/staff/auth';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { credentialWorkflowId, requestNewLetterUpdate } from '../../workflows/definitions';
 

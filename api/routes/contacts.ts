@@ -5,16 +5,16 @@
  *   POST /api/contact-centre/credentials/:credentialId/contacts an operator adds a missing contact
  *
  * Both keep the rules of the request (one phone, one of e-mail/PEC, international prefixes, the
- * preferred phone given) and notify the old and new addresses (api/contact-changes.ts).
+ * preferred phone given) and notify the old and new addresses (services/lifecycle/contact-changes.ts).
  */
 import { Router } from 'express';
 import type { ApiDeps } from '../app';
-import { requireCitizen, sessionContext } from '../access/sessions';
-import { requireStaff } from '../auth';
-import { createTelephonePinService } from '../telephone-pins';
-import { applyContactChange, changedFields, contactsOf } from '../contact-changes';
-import { addContactBodySchema, contactsChangedSchema, contactAddedSchema, credentialIdParams } from '../lifecycle-schemas';
-import { parseInput } from '../validate';
+import { requireCitizen, sessionContext } from '../../services/access/sessions';
+import { requireStaff } from '../../services/staff/auth';
+import { createTelephonePinService } from '../../services/telephone-pin/telephone-pins';
+import { applyContactChange, changedFields, contactsOf } from '../../services/lifecycle/contact-changes';
+import { addContactBodySchema, contactsChangedSchema, contactAddedSchema, credentialIdParams } from '../../services/schemas/lifecycle';
+import { parseInput } from '../../services/schemas/validate';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { validateContacts, type ContactDetails } from '../../domain/pin-request';
 

@@ -12,12 +12,12 @@
  */
 import { Router, type RequestHandler } from 'express';
 import type { ApiDeps } from '../app';
-import { requireStaff, type StaffPrincipal } from '../auth';
-import { citizenOf, requireCitizen, sessionContext, type CitizenPrincipal } from '../access/sessions';
-import { documentNotFound, documentStore, sendDocument, type DocumentKind } from '../documents';
+import { requireStaff, type StaffPrincipal } from '../../services/staff/auth';
+import { citizenOf, requireCitizen, sessionContext, type CitizenPrincipal } from '../../services/access/sessions';
+import { documentNotFound, documentStore, sendDocument, type DocumentKind } from '../../services/conversion/documents';
 import { rawUploadOf, uploadBody } from '../uploads';
-import { openConversion } from '../conversions';
-import { birthPlaceText, residenceText, type StoredHolder, type StoredResidence } from '../holder-text';
+import { openConversion } from '../../services/conversion/conversions';
+import { birthPlaceText, residenceText, type StoredHolder, type StoredResidence } from '../../domain/holder-text';
 import { audit } from '../../lib/audit';
 import { renderConversionRequest } from '../../forms';
 import { italianCalendarDate } from '../../domain/calendar';

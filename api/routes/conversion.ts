@@ -8,10 +8,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../app';
-import { requireCitizen, sessionContext } from '../access/sessions';
+import { requireCitizen, sessionContext } from '../../services/access/sessions';
 import { DomainError, ErrorType } from '../../domain/errors';
-import { openConversion } from '../conversions';
-import { parseInput } from '../validate';
+import { openConversion } from '../../services/conversion/conversions';
+import { parseInput } from '../../services/schemas/validate';
 
 export const conversionRequestBody = z.strictObject({ signedRequestDocumentId: z.guid(), identityDocumentId: z.guid() });
 

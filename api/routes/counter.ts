@@ -8,9 +8,9 @@
  */
 import { Router } from 'express';
 import type { ApiDeps } from '../app';
-import { requireStaff } from '../auth';
-import { createCounterService } from '../counter';
-import { documentNotFound, sendDocument } from '../documents';
+import { requireStaff } from '../../services/staff/auth';
+import { createCounterService } from '../../services/counter/counter';
+import { documentNotFound, sendDocument } from '../../services/conversion/documents';
 import { audit } from '../../lib/audit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -16,8 +16,8 @@
  */
 import { Router, type Request } from 'express';
 import type { ApiDeps } from '../app';
-import { requireCitizen, sessionContext, type CitizenPrincipal } from '../access/sessions';
-import { requireStaff } from '../auth';
+import { requireCitizen, sessionContext, type CitizenPrincipal } from '../../services/access/sessions';
+import { requireStaff } from '../../services/staff/auth';
 import { withTransaction } from '../../lib/db';
 import { appendAudit, audit } from '../../lib/audit';
 import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
@@ -31,8 +31,8 @@ import {
   delegationListSchema,
   delegationViewSchema,
   staffDelegationRevokeBodySchema,
-} from '../lifecycle-schemas';
-import { parseInput } from '../validate';
+} from '../../services/schemas/lifecycle';
+import { parseInput } from '../../services/schemas/validate';
 import {
   DELEGATION_WORKFLOW_TYPE,
   delegationWorkflowId,

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import type { ApiDeps } from '../app';
-import { createPinAccessService } from '../pin-access';
+import { createPinAccessService } from '../../services/access/pin-access';
 
 /** The new PIN is in the body: nothing on the way may keep a copy. */
 const shownOnce = (res: Response) => res.setHeader('Cache-Control', 'no-store');

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ApiDeps } from '../app';
-import { requireStaff } from '../auth';
+import { requireStaff } from '../../services/staff/auth';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { parseIsoDate } from '../../domain/calendar';
 import { MAILROOM_WORKFLOW_TYPE, mailRoomWorkflowId, type MailRoomBatchInput } from '../../workflows/definitions';

@@ -1,8 +1,8 @@
 import { Router, type Request } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiDeps } from '../app';
-import { requireStaff } from '../auth';
-import type { createPinRequestService } from '../pin-requests';
+import { requireStaff } from '../../services/staff/auth';
+import type { createPinRequestService } from '../../services/issuance/pin-requests';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { deliveryPlan, summarisePinRequest, validatePinRequest } from '../../domain/pin-request';
 import { credentialStateQuery, credentialWorkflowId } from '../../workflows/definitions';

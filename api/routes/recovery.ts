@@ -19,9 +19,9 @@ import { appendAudit, audit } from '../../lib/audit';
 import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { hashLinkToken } from '../../activities/recovery';
-import { RECOVERY_ATTEMPTS, attemptKey, contactsMatch, takeAttempt } from '../identity-checks';
-import { recoveryConfirmBodySchema, recoveryRequestBodySchema, recoveryAcceptedSchema, recoveryConfirmedSchema } from '../lifecycle-schemas';
-import { parseInput } from '../validate';
+import { RECOVERY_ATTEMPTS, attemptKey, contactsMatch, takeAttempt } from '../../services/access/identity-checks';
+import { recoveryConfirmBodySchema, recoveryRequestBodySchema, recoveryAcceptedSchema, recoveryConfirmedSchema } from '../../services/schemas/lifecycle';
+import { parseInput } from '../../services/schemas/validate';
 import { credentialWorkflowId, reissuePinUpdate } from '../../workflows/definitions';
 import { RECOVERY_LINK_WORKFLOW_TYPE, recoveryLinkUsedSignal, recoveryLinkWorkflowId, type RecoveryLinkInput } from '../../workflows/recovery-definitions';
 import type { CredentialRow } from '../../activities/issuance';
@@ -63,7 +63,7 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * The two steps as functions of the caller's address and the JSON body, shared by the API routes
- * and the portal's pages (api/portal/recovery-routes.ts). Failures are thrown as `DomainError`.
+ * and the portal's pages (portal/recovery-routes.ts). Failures are thrown as `DomainError`.
  */
 export function createRecoveryService(deps: ApiDeps) {
   const now = deps.now ?? (() => new Date());

@@ -10,14 +10,14 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../app';
-import { requireStaff } from '../auth';
+import { requireStaff } from '../../services/staff/auth';
 import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { twoChannelRoute } from '../../activities/lifecycle';
 import type { CredentialRow } from '../../activities/issuance';
-import { parseInput } from '../validate';
+import { parseInput } from '../../services/schemas/validate';
 import { credentialWorkflowId, reissuePinUpdate } from '../../workflows/definitions';
 
 export const remoteIdentificationBody = z.strictObject({

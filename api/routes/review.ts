@@ -13,9 +13,9 @@ import { Router, type Request } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { ApiDeps } from '../app';
-import { requireStaff, type StaffPrincipal } from '../auth';
+import { requireStaff, type StaffPrincipal } from '../../services/staff/auth';
 import { DomainError, ErrorType } from '../../domain/errors';
-import { parseInput } from '../validate';
+import { parseInput } from '../../services/schemas/validate';
 import {
   claimCaseUpdate,
   decideCaseUpdate,

@@ -31,7 +31,7 @@ import {
   type FailureOutcome,
   type LockoutPolicy,
   type ThrottleOptions,
-} from '../access/attempts';
+} from '../../services/access/attempts';
 import {
   DEFAULT_SESSION_OPTIONS,
   clearSessionCookie,
@@ -48,14 +48,14 @@ import {
   type CitizenPrincipal,
   type PinType,
   type SessionOptions,
-} from '../access/sessions';
+} from '../../services/access/sessions';
 import { appendAudit, audit } from '../../lib/audit';
 import { withTransaction, type Pool, type PoolClient } from '../../lib/db';
 import { DomainError, ErrorType, invalidCredentialsError, validationError, type FieldIssue } from '../../domain/errors';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { normaliseProfile, servicesFor } from '../../domain/services';
-import { PIN_ALPHABET, keyedHashMatches, normalisePin } from '../../activities/secrets';
-import { hashPin, verifyPin } from '../../activities/pin-hash';
+import { PIN_ALPHABET, keyedHashMatches, normalisePin } from '../../lib/secrets';
+import { hashPin, verifyPin } from '../../lib/pin-hash';
 
 export interface LoginOptions {
   lockout: LockoutPolicy;

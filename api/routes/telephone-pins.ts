@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import type { KeyObject } from 'node:crypto';
 import type { ApiDeps } from '../app';
-import { requireStaff } from '../auth';
-import { assertionFromAuthorization, authenticateCitizen, identityBrokerPublicKey } from '../identity-broker';
-import { createTelephonePinService, normaliseTelephonePin, TELEPHONE_PIN_LENGTH } from '../telephone-pins';
+import { requireStaff } from '../../services/staff/auth';
+import { assertionFromAuthorization, authenticateCitizen, identityBrokerPublicKey } from '../../services/telephone-pin/identity-broker';
+import { createTelephonePinService, normaliseTelephonePin, TELEPHONE_PIN_LENGTH } from '../../services/telephone-pin/telephone-pins';
 import { DomainError, ErrorType, validationError, type FieldIssue } from '../../domain/errors';
 import { hasValidCheckCharacter, normaliseCodiceFiscale, structuralProblem } from '../../domain/codice-fiscale';
 import { TELEPHONE_PIN_VALIDITIES, type TelephonePinValidity } from '../../workflows/telephone-pin-definitions';
@@ -41,7 +41,7 @@ export function parseVerification(body: unknown): { codiceFiscale: string; telep
 
 /**
  * Telephone PINs: created and revoked by the citizen (authenticated by an identity-broker
- * assertion), verified by contact-centre operators. See api/telephone-pins.ts for the rules.
+ * assertion), verified by contact-centre operators. See services/telephone-pin/telephone-pins.ts for the rules.
  */
 export function telephonePinRoutes(deps: ApiDeps): Router {
   const r = Router();

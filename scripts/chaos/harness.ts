@@ -26,7 +26,7 @@ import { loadConfig } from '../../lib/config';
 import { createPool, type Pool } from '../../lib/db';
 import { migrate } from '../../lib/migrate';
 import { encryptedDataConverter, payloadCodecFromConfig } from '../../lib/payload-codec';
-import { resolveTemporalBinary } from '../../lib/temporal-binaries';
+import { resolveTemporalBinary } from '../../dev/temporal-binaries';
 import { startSmtpSink, type SmtpSink, type StoredMail } from '../../dev/sinks/smtp-sink';
 import { startSmsSink, type SmsSink, type StoredSms } from '../../dev/sinks/sms-sink';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';

@@ -24,7 +24,7 @@ import { readFile } from 'node:fs/promises';
 import { verify } from '@node-rs/argon2';
 import type { Payload } from '@temporalio/common';
 import { waitUntil } from '../../bench/support';
-import { PIN_ALPHABET, keyedHash } from '../../activities/secrets';
+import { PIN_ALPHABET, keyedHash } from '../../lib/secrets';
 import { loadConfig } from '../../lib/config';
 import { payloadCodecFromConfig } from '../../lib/payload-codec';
 import { secondHalfFrom } from '../../test/support/issuance';

@@ -6,7 +6,7 @@
  * authorization, and the contact centre's remote identification.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueStaffToken } from '../../api/auth';
+import { issueStaffToken } from '../../services/staff/auth';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, halfFrom, waitFor, waitForView, type ActiveCitizen } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';

@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueStaffToken } from '../../api/auth';
+import { issueStaffToken } from '../../services/staff/auth';
 import { MV35_FIELDS } from '../../forms';
 import { credentialWorkflowId } from '../../workflows/definitions';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialWorkflowId } from '../../workflows/definitions';
-import { verifyPin } from '../../activities/pin-hash';
+import { verifyPin } from '../../lib/pin-hash';
 import { makeCitizen } from '../support/citizens';
 import { requestAndCollect, waitForView, type Issued } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';

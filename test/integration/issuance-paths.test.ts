@@ -5,7 +5,7 @@
  * new request becomes possible.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueStaffToken } from '../../api/auth';
+import { issueStaffToken } from '../../services/staff/auth';
 import { credentialStateQuery, credentialWorkflowId, type CredentialView } from '../../workflows/definitions';
 import { makeCitizen } from '../support/citizens';
 import { startTestStack, type TestStack } from '../support/stack';

@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueStaffToken } from '../../api/auth';
-import { keyedHashMatches } from '../../activities/secrets';
+import { issueStaffToken } from '../../services/staff/auth';
+import { keyedHashMatches } from '../../lib/secrets';
 import { credentialWorkflowId, type CredentialView } from '../../workflows/definitions';
 import { PinStateAttribute, PinTypeAttribute } from '../../workflows/search-attributes';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';

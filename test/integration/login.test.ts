@@ -9,9 +9,9 @@
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeSessionsFor } from '../../api/access/sessions';
-import { hashPin } from '../../activities/pin-hash';
-import { generatePin, keyedHash } from '../../activities/secrets';
+import { revokeSessionsFor } from '../../services/access/sessions';
+import { hashPin } from '../../lib/pin-hash';
+import { generatePin, keyedHash } from '../../lib/secrets';
 import { verifyAuditChain } from '../../lib/audit';
 import { COVID_BONUS_CLAIM_TYPES } from '../../domain/services';
 import { makeCitizen } from '../support/citizens';

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { issueStaffToken } from '../../api/auth';
+import { issueStaffToken } from '../../services/staff/auth';
 import { ENCODING_ENCRYPTED, METADATA_KEY_ID } from '../../lib/payload-codec';
 import { collectMetrics } from '../../lib/metrics';
 import { credentialWorkflowId, mailRoomWorkflowId } from '../../workflows/definitions';
@@ -216,7 +216,7 @@ describe('codec endpoint', () => {
     expect(clerk.status).toBe(403);
     expect(clerk.body.error?.type).toBe('FORBIDDEN');
     const citizen = await codec('decode', bodyOf(), { authorization: `Bearer ${citizenToken}` });
-    expect(citizen.status).toBe(403); // a citizen session is refused as such (api/auth.ts)
+    expect(citizen.status).toBe(403); // a citizen session is refused as such (services/staff/auth.ts)
     expect(citizen.body.payloads).toBeUndefined();
 
     const malformed = await codec('decode', { payloads: [{ data: 'not base64!' }] }, { authorization: `Bearer ${operationsToken}` });

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueStaffToken } from '../../api/auth';
+import { issueStaffToken } from '../../services/staff/auth';
 import { MAX_UPLOAD_BYTES } from '../../api/uploads';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';

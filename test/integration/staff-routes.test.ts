@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import { issueStaffToken, type StaffRole } from '../../api/auth';
+import { issueStaffToken, type StaffRole } from '../../services/staff/auth';
 import { DEFAULT_ISSUANCE_POLICY } from '../../workflows/definitions';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, type ActiveCitizen } from '../support/issuance';

@@ -8,11 +8,11 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { issueStaffToken } from '../../api/auth';
-import type { IdentityAssertionClaims } from '../../api/identity-broker';
+import { issueStaffToken } from '../../services/staff/auth';
+import type { IdentityAssertionClaims } from '../../services/telephone-pin/identity-broker';
 import { createApp } from '../../api/app';
-import { hashPin, verifyPin } from '../../activities/pin-hash';
-import { generateTelephonePin, MAX_FAILED_VERIFICATIONS } from '../../api/telephone-pins';
+import { hashPin, verifyPin } from '../../lib/pin-hash';
+import { generateTelephonePin, MAX_FAILED_VERIFICATIONS } from '../../services/telephone-pin/telephone-pins';
 import { DEFAULT_ISSUANCE_POLICY } from '../../workflows/definitions';
 import {
   TELEPHONE_PIN_WORKFLOW_TYPE,

@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createPool } from '../../lib/db';
 import { migrate } from '../../lib/migrate';
-import { executableFor, resolveTemporalBinary } from '../../lib/temporal-binaries';
+import { executableFor, resolveTemporalBinary } from '../../dev/temporal-binaries';
 import { startSmtpSink } from '../../dev/sinks/smtp-sink';
 import { startSmsSink } from '../../dev/sinks/sms-sink';
 import { writeWorkflowBundle } from './shared';

@@ -1,6 +1,6 @@
 /** Workflow tests: the time-skipping test server binary, and one workflow bundle for the run. */
 import type { TestProject } from 'vitest/node';
-import { resolveTemporalBinary } from '../../lib/temporal-binaries';
+import { resolveTemporalBinary } from '../../dev/temporal-binaries';
 import { writeWorkflowBundle } from './shared';
 
 export default async function setup(project: TestProject): Promise<void> {

@@ -1,9 +1,9 @@
 /**
  * A stand-in for the identity broker, for tests and development only: an Ed25519 key pair and
- * the signing of SPID/CIE/CNS assertions the API accepts (see api/identity-broker.ts).
+ * the signing of SPID/CIE/CNS assertions the API accepts (see services/telephone-pin/identity-broker.ts).
  */
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { IDENTITY_BROKER_AUDIENCE, type IdentityAssertionClaims } from '../../api/identity-broker';
+import { IDENTITY_BROKER_AUDIENCE, type IdentityAssertionClaims } from '../../services/telephone-pin/identity-broker';
 
 export interface BrokerKeys {
   privateKey: KeyObject;

@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { expect } from 'vitest';
-import { issueStaffToken, type StaffRole } from '../../api/auth';
+import { issueStaffToken, type StaffRole } from '../../services/staff/auth';
 import type { StoredMail } from '../../dev/sinks/smtp-sink';
 import type { StoredSms } from '../../dev/sinks/sms-sink';
 import { waitFor } from './issuance';

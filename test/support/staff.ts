@@ -4,9 +4,9 @@
  * login through the real login form, and sessions opened directly for tests that only need one.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createStaffAccount, type IssuedCredentials } from '../../api/staff/accounts';
-import { csrfTokenFor } from '../../api/staff/sessions';
-import type { StaffRole } from '../../api/auth';
+import { createStaffAccount, type IssuedCredentials } from '../../services/staff/accounts';
+import { csrfTokenFor } from '../../services/staff/sessions';
+import type { StaffRole } from '../../services/staff/auth';
 import { base32Decode, totpAt } from '../../lib/totp';
 import { Browser, csrfOf } from './browser';
 import type { TestStack } from './stack';

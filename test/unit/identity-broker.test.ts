@@ -2,8 +2,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../domain/errors';
-import { CLOCK_SKEW_SECONDS, identityBrokerPublicKey, verifyAssertion } from '../../api/identity-broker';
-import { generateTelephonePin, normaliseTelephonePin } from '../../api/telephone-pins';
+import { CLOCK_SKEW_SECONDS, identityBrokerPublicKey, verifyAssertion } from '../../services/telephone-pin/identity-broker';
+import { generateTelephonePin, normaliseTelephonePin } from '../../services/telephone-pin/telephone-pins';
 import { newBrokerKeys, signAssertion } from '../support/identity-broker';
 
 const broker = newBrokerKeys();

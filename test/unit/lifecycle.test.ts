@@ -4,9 +4,9 @@
  * two-channel route, and the link URL.
  */
 import { describe, expect, it } from 'vitest';
-import { comparableEmail, comparablePhone, contactsMatch } from '../../api/identity-checks';
+import { comparableEmail, comparablePhone, contactsMatch } from '../../services/access/identity-checks';
 import { endOfItalianDay } from '../../api/routes/delegations';
-import { changedFields, contactsOf } from '../../api/contact-changes';
+import { changedFields, contactsOf } from '../../services/lifecycle/contact-changes';
 import { DomainError } from '../../domain/errors';
 import { validateContacts } from '../../domain/pin-request';
 import { twoChannelRoute } from '../../activities/lifecycle';

@@ -13,9 +13,9 @@ import {
   missingFileIssue,
   uploadIssue,
   type ConversionPageInput,
-} from '../../api/portal/conversion-claims-pages';
-import { MultipartError, isMultipartFormData, maxMultipartBytes, readMultipart, type MultipartLimits } from '../../api/portal/multipart';
-import type { PageContext } from '../../api/portal/views';
+} from '../../portal/conversion-claims-pages';
+import { MultipartError, isMultipartFormData, maxMultipartBytes, readMultipart, type MultipartLimits } from '../../portal/multipart';
+import type { PageContext } from '../../portal/views';
 import { checkUpload, uploadTooLargeError } from '../../api/uploads';
 import { DomainError } from '../../domain/errors';
 

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { csrfMatches, csrfTokenFor, staffLockDurationMs, STAFF_FIRST_LOCK_MS, STAFF_MAX_LOCK_MS } from '../../api/staff/sessions';
-import { generateStaffPassword, normaliseUsername, parseNewStaffAccount } from '../../api/staff/accounts';
-import { safeNext } from '../../api/console/shared';
+import { csrfMatches, csrfTokenFor, staffLockDurationMs, STAFF_FIRST_LOCK_MS, STAFF_MAX_LOCK_MS } from '../../services/staff/sessions';
+import { generateStaffPassword, normaliseUsername, parseNewStaffAccount } from '../../services/staff/accounts';
+import { safeNext } from '../../console/shared';
 import { DomainError } from '../../domain/errors';
 
 const token = () => randomBytes(32).toString('base64url');

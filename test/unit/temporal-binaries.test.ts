@@ -16,7 +16,7 @@ import {
   type ResolverDeps,
   type TemporalBinaryInstaller,
   type TemporalBinaryKind,
-} from '../../lib/temporal-binaries';
+} from '../../dev/temporal-binaries';
 
 let tmp: string;
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 /**
  * The upload checks of api/uploads.ts, one bad case at a time, and the counter request's
- * identity-document and data checks (domain/identity-document.ts, api/counter.ts).
+ * identity-document and data checks (domain/identity-document.ts, services/counter/counter.ts).
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -13,9 +13,9 @@ import {
   sniffMediaType,
   type RawUpload,
 } from '../../api/uploads';
-import { contentDisposition } from '../../api/documents';
-import { parseCounterIssuance } from '../../api/counter';
-import { EXAMPLE_COUNTER_ISSUANCE, counterIssuanceBodySchema } from '../../api/document-schemas';
+import { contentDisposition } from '../../services/conversion/documents';
+import { parseCounterIssuance } from '../../services/counter/counter';
+import { EXAMPLE_COUNTER_ISSUANCE, counterIssuanceBodySchema } from '../../services/schemas/documents';
 import { checkIdentityDocument } from '../../domain/identity-document';
 import { DomainError, statusOf } from '../../domain/errors';
 

@@ -1,0 +1,135 @@
+/**
+ * Console: staff accounts, for administrators. Creating an account or resetting its credentials
+ * shows the generated password and the TOTP enrolment once, on a page that is not cached and has
+ * no language links (a reload or a link would not show them again).
+ */
+import type { Request, Response, Router } from 'express';
+import type { ApiDeps } from '../api/app';
+import {
+  createStaffAccount,
+  listStaffAccounts,
+  parseNewStaffAccount,
+  resetStaffCredentials,
+  setStaffAccountDisabled,
+  STAFF_ROLES,
+  type IssuedCredentials,
+} from '../services/staff/accounts';
+import { html } from '../web/html';
+import { selectField, textField, type FormState } from '../portal/views';
+import { alertBox, consoleContext, consolePage, csrfInput, fmtDateTime, roleLabel, t, table, tb } from './layout';
+import { SECTIONS } from './roles';
+import { act, messagePage, sendPage, shownError, staffOf, formValues, type consoleGuard } from './shared';
+
+type Guard = ReturnType<typeof consoleGuard>;
+
+const USERNAME_PARAM = /^[a-z][a-z0-9._-]{2,31}$/;
+
+export function adminPages(r: Router, deps: ApiDeps, guard: Guard): void {
+  const accountDeps = () => {
+    if (!deps.secrets) return undefined;
+    return { pool: deps.pool, pepper: deps.pepper, secrets: deps.secrets };
+  };
+  const noSecrets = (req: Request, res: Response) =>
+    messagePage(req, res, 503, { it: 'Non disponibile', en: 'Unavailable' }, { it: 'La chiave dei segreti (SECRETS_KEY) non è configurata.', en: 'The secrets key (SECRETS_KEY) is not configured.' }, 'admin');
+
+  async function listPage(req: Request, res: Response, status: number, state: FormState, notice?: string): Promise<void> {
+    const ctx = consoleContext(req, res, '/admin/staff');
+    const accounts = await listStaffAccounts(deps.pool);
+    const me = staffOf(res).staffId;
+    const rows = accounts.map((a) => [
+      a.username,
+      a.displayName,
+      roleLabel(ctx, a.role),
+      a.disabled ? t(ctx, 'disattivato', 'disabled') : a.lockedUntil && a.lockedUntil > new Date() ? t(ctx, `bloccato fino a ${fmtDateTime(ctx, a.lockedUntil)}`, `locked until ${fmtDateTime(ctx, a.lockedUntil)}`) : t(ctx, 'attivo', 'active'),
+      fmtDateTime(ctx, a.lastLoginAt),
+      a.username === me
+        ? '—'
+        : html`<form method="post" action="${ctx.base}/admin/staff/${a.username}/${a.disabled ? 'enable' : 'disable'}" class="d-inline">${csrfInput(ctx)}<button class="btn btn-sm btn-outline-secondary" type="submit">${a.disabled ? t(ctx, 'Riattiva', 'Enable') : t(ctx, 'Disattiva', 'Disable')}</button></form>
+<form method="post" action="${ctx.base}/admin/staff/${a.username}/reset" class="d-inline">${csrfInput(ctx)}<button class="btn btn-sm btn-outline-danger" type="submit">${t(ctx, 'Nuove credenziali', 'New credentials')}</button></form>`,
+    ]);
+    sendPage(
+      res,
+      status,
+      consolePage(ctx, {
+        title: t(ctx, 'Account del personale', 'Staff accounts'),
+        active: 'admin',
+        hasErrors: state.issues.length > 0,
+        body: html`${notice ? alertBox('success', notice) : ''}
+${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'Nome', 'Name'), t(ctx, 'Ruolo', 'Role'), t(ctx, 'Stato', 'Status'), t(ctx, 'Ultimo accesso', 'Last login'), t(ctx, 'Azioni', 'Actions')], rows, 'staff-accounts')}
+<h2 class="h4 mt-5">${t(ctx, 'Nuovo account', 'New account')}</h2>
+<form method="post" action="${ctx.base}/admin/staff" class="col-lg-6" novalidate>
+  ${csrfInput(ctx)}
+  ${textField(ctx, state, { name: 'username', label: t(ctx, 'Nome utente', 'Username'), required: true, maxlength: 32, autocapitalize: 'off', spellcheck: false, hint: t(ctx, 'Lettere minuscole, cifre, punto o trattino.', 'Lower-case letters, digits, dot or dash.') })}
+  ${textField(ctx, state, { name: 'displayName', label: t(ctx, 'Nome e cognome', 'Full name'), required: true, maxlength: 80 })}
+  ${selectField(ctx, state, { name: 'role', label: t(ctx, 'Ruolo', 'Role'), required: true, placeholder: t(ctx, 'Scegli', 'Choose'), options: STAFF_ROLES.map((role) => ({ value: role, label: roleLabel(ctx, role) })) })}
+  <button type="submit" class="btn btn-primary">${t(ctx, 'Crea account', 'Create account')}</button>
+</form>`,
+      }),
+    );
+  }
+
+  function credentialsPage(req: Request, res: Response, status: number, issued: IssuedCredentials, title: string): void {
+    const ctx = consoleContext(req, res, '/admin/staff');
+    sendPage(
+      res,
+      status,
+      consolePage(ctx, {
+        title,
+        active: 'admin',
+        langSwitch: false,
+        body: html`${alertBox('warning', t(ctx, 'Questi dati sono mostrati solo ora: li consegni alla persona in modo sicuro. Non sono conservati in chiaro.', 'These are shown only now: hand them to the person securely. They are not kept in clear.'))}
+<dl class="row" data-testid="issued-credentials">
+  <dt class="col-sm-3">${t(ctx, 'Nome utente', 'Username')}</dt><dd class="col-sm-9"><code>${issued.username}</code></dd>
+  <dt class="col-sm-3">Password</dt><dd class="col-sm-9"><code data-testid="issued-password">${issued.password}</code></dd>
+  <dt class="col-sm-3">${t(ctx, 'Segreto TOTP', 'TOTP secret')}</dt><dd class="col-sm-9"><code data-testid="issued-totp-secret">${issued.totpSecret}</code></dd>
+  <dt class="col-sm-3">URI otpauth</dt><dd class="col-sm-9"><code class="text-break">${issued.otpauthUri}</code></dd>
+</dl>
+<p>${t(ctx, 'Aggiungere l’URI (o il segreto) a un’app di autenticazione (TOTP, 6 cifre, 30 secondi).', 'Add the URI (or the secret) to an authenticator app (TOTP, 6 digits, 30 seconds).')}</p>
+<p><a href="${ctx.base}/admin/staff">${t(ctx, '← Torna agli account', '← Back to the accounts')}</a></p>`,
+      }),
+    );
+  }
+
+  r.get('/admin/staff', guard(SECTIONS.admin), (req, res) => listPage(req, res, 200, { values: {}, issues: [] }));
+
+  r.post('/admin/staff', guard(SECTIONS.admin), async (req, res) => {
+    const d = accountDeps();
+    if (!d) return noSecrets(req, res);
+    const values = formValues(req.body, ['username', 'displayName', 'role'], 100);
+    const staff = staffOf(res);
+    try {
+      const account = parseNewStaffAccount(values);
+      const issued = await act(deps.pool, staff, 'staff_account.create', account.username, () => createStaffAccount(d, account, `staff:${staff.staffId}`), { role: account.role });
+      const ctx = consoleContext(req, res, '/admin/staff');
+      credentialsPage(req, res, 201, issued, t(ctx, 'Account creato', 'Account created'));
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      await listPage(req, res, shown.status, { values, issues: shown.fields.length ? shown.fields : [{ field: 'username', code: shown.type, message: shown.userMessage }] });
+    }
+  });
+
+  const accountAction = (name: 'reset' | 'disable' | 'enable') =>
+    r.post(`/admin/staff/:username/${name}`, guard(SECTIONS.admin), async (req, res) => {
+      const username = String(req.params.username);
+      const staff = staffOf(res);
+      const ctx = consoleContext(req, res, '/admin/staff');
+      if (!USERNAME_PARAM.test(username)) {
+        return messagePage(req, res, 404, { it: 'Account non trovato', en: 'Account not found' }, { it: 'Account non trovato.', en: 'Account not found.' }, 'admin');
+      }
+      if (username === staff.staffId) {
+        return messagePage(req, res, 409, { it: 'Operazione non consentita', en: 'Not allowed' }, { it: 'Non può modificare il proprio account da qui.', en: 'You cannot change your own account here.' }, 'admin');
+      }
+      if (name === 'reset') {
+        const d = accountDeps();
+        if (!d) return noSecrets(req, res);
+        const issued = await act(deps.pool, staff, 'staff_account.reset', username, () => resetStaffCredentials(d, username, `staff:${staff.staffId}`));
+        return credentialsPage(req, res, 200, issued, t(ctx, 'Nuove credenziali', 'New credentials'));
+      }
+      await act(deps.pool, staff, `staff_account.${name}`, username, () => setStaffAccountDisabled(deps, username, name === 'disable', `staff:${staff.staffId}`));
+      await listPage(req, res, 200, { values: {}, issues: [] }, tb(ctx, name === 'disable' ? { it: `Account ${username} disattivato.`, en: `Account ${username} disabled.` } : { it: `Account ${username} riattivato.`, en: `Account ${username} enabled.` }));
+    });
+  accountAction('reset');
+  accountAction('disable');
+  accountAction('enable');
+}

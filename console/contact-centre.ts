@@ -1,0 +1,342 @@
+/**
+ * Console: the contact centre. A PIN request taken for a caller (the PIN request service, channel
+ * `contact_center`, recorded with the operator), the verification of a caller's telephone PIN
+ * (services/telephone-pin/telephone-pins.ts `verifyCaller`: the same counting and locking as the API), adding a
+ * missing contact and revoking a PIN (the services behind the contact-centre API routes), and the
+ * call-back tasks for residences that differ from the institute's records.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Request, Response, Router } from 'express';
+import type { ApiDeps } from '../api/app';
+import type { createPinRequestService } from '../services/issuance/pin-requests';
+import { createTelephonePinService } from '../services/telephone-pin/telephone-pins';
+import { parseVerification } from '../api/routes/telephone-pins';
+import { applyContactChange, changedFields, contactsOf } from '../services/lifecycle/contact-changes';
+import { createRevocationService } from '../api/routes/revocation';
+import { DomainError, ErrorType, validationError, type Bilingual } from '../domain/errors';
+import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
+import { validateContacts, validatePinRequest, type ContactDetails } from '../domain/pin-request';
+import { html, type SafeHtml } from '../web/html';
+import { checkbox, errorSummary, radioGroup, textField, type FormState } from '../portal/views';
+import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb, type ConsoleContext } from './layout';
+import { SECTIONS } from './roles';
+import { act, formValues, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
+import { CITIZEN_FIELDS, citizenErrorSummary, citizenFields, citizenInput } from './citizen-form';
+
+type Guard = ReturnType<typeof consoleGuard>;
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** States from which the credential workflow can revoke (as the revocation route). */
+
+const SUB_PAGES: { path: string; label: Bilingual }[] = [
+  { path: '/contact-centre/pin-request', label: { it: 'Richiesta PIN per un chiamante', en: 'PIN request for a caller' } },
+  { path: '/contact-centre/verify', label: { it: 'Verifica del PIN telefonico', en: 'Telephone PIN verification' } },
+  { path: '/contact-centre/contacts', label: { it: 'Aggiungi un recapito', en: 'Add a contact' } },
+  { path: '/contact-centre/revoke', label: { it: 'Revoca del PIN', en: 'PIN revocation' } },
+];
+
+function subNav(ctx: ConsoleContext): SafeHtml {
+  return html`<ul class="nav nav-tabs mb-4">${SUB_PAGES.map(
+    (p) => html`<li class="nav-item"><a class="nav-link${ctx.selfPath === p.path ? ' active' : ''}" href="${ctx.base}${p.path}">${tb(ctx, p.label)}</a></li>`,
+  )}<li class="nav-item"><a class="nav-link${ctx.selfPath === '/contact-centre' ? ' active' : ''}" href="${ctx.base}/contact-centre">${t(ctx, 'Richiamate', 'Call-backs')}</a></li></ul>`;
+}
+
+export function contactCentrePages(r: Router, deps: ApiDeps, guard: Guard, pinRequests: ReturnType<typeof createPinRequestService>): void {
+  const telephonePins = createTelephonePinService(deps);
+  const revocations = createRevocationService(deps);
+  const now = () => deps.now?.() ?? new Date();
+  const roles = SECTIONS.contactCentre;
+
+  const page = (req: Request, res: Response, status: number, selfPath: string, title: { it: string; en: string }, body: (ctx: ConsoleContext) => SafeHtml, hasErrors = false) => {
+    const ctx = consoleContext(req, res, selfPath);
+    sendPage(res, status, consolePage(ctx, { title: tb(ctx, title), active: 'contactCentre', hasErrors, body: html`${subNav(ctx)}${body(ctx)}` }));
+  };
+
+  /** The live credential of a codice fiscale, or a VALIDATION / NOT_FOUND error on `codiceFiscale`. */
+  async function liveCredential(raw: string): Promise<{ id: string; state: string; codice_fiscale: string; contacts: Record<string, unknown>; holder: { name: string; surname: string } }> {
+    const cf = validateCodiceFiscaleFormat(raw);
+    if (cf.errors.length) throw validationError(cf.errors);
+    const { rows } = await deps.pool.query<{ id: string; state: string; codice_fiscale: string; contacts: Record<string, unknown>; holder: { name: string; surname: string } }>(
+      `SELECT id, state, codice_fiscale, contacts, holder FROM credentials WHERE codice_fiscale = $1::text AND state NOT IN ('expired', 'revoked', 'cancelled')`,
+      [cf.normalised],
+    );
+    if (!rows[0]) {
+      throw new DomainError(ErrorType.NotFound, { it: 'Nessun PIN valido per questo codice fiscale.', en: 'No valid PIN for this codice fiscale.' }, [
+        { field: 'codiceFiscale', code: 'not_found', message: { it: 'Nessun PIN valido', en: 'No valid PIN' } },
+      ]);
+    }
+    return rows[0];
+  }
+
+  // -- call-back tasks (landing page) --------------------------------------------------------
+
+  async function callbacksPage(req: Request, res: Response, notice?: string): Promise<void> {
+    const { rows } = await deps.pool.query<{ id: string; reason: string; phone: string; time_slot: string; created_at: Date; codice_fiscale: string; holder: { name: string; surname: string } }>(
+      `SELECT t.id, t.reason, t.phone, t.time_slot, t.created_at, c.codice_fiscale, c.holder
+         FROM callback_tasks t JOIN credentials c ON c.id = t.credential_id WHERE t.status = 'open' ORDER BY t.created_at LIMIT 200`,
+    );
+    page(req, res, 200, '/contact-centre', { it: 'Contact center — richiamate', en: 'Contact centre — call-backs' }, (ctx) => html`${notice ? alertBox('success', notice, 'notice') : ''}
+<p>${t(ctx, 'Cittadini da richiamare: la residenza dichiarata è diversa da quella in archivio.', 'Citizens to call back: the residence they declared differs from the records.')}</p>
+${
+  rows.length
+    ? table(
+        t(ctx, 'Richiamate aperte', 'Open call-backs'),
+        [t(ctx, 'Cittadino', 'Citizen'), t(ctx, 'Codice fiscale', 'Codice fiscale'), t(ctx, 'Telefono', 'Phone'), t(ctx, 'Orario', 'Time slot'), t(ctx, 'Aperta', 'Opened'), ''],
+        rows.map((k) => [
+          `${k.holder.name} ${k.holder.surname}`,
+          html`<a href="${ctx.base}/citizens?cf=${k.codice_fiscale}">${k.codice_fiscale}</a>`,
+          k.phone,
+          k.time_slot,
+          fmtDateTime(ctx, k.created_at),
+          html`<form method="post" action="${ctx.base}/contact-centre/callbacks/${k.id}/done">${csrfInput(ctx)}<button class="btn btn-sm btn-outline-primary" type="submit">${t(ctx, 'Fatta', 'Done')}</button></form>`,
+        ]),
+        'callbacks',
+      )
+    : html`<p>${t(ctx, 'Nessuna richiamata aperta.', 'No open call-backs.')}</p>`
+}`);
+  }
+
+  r.get('/contact-centre', guard(roles), (req, res) => callbacksPage(req, res));
+
+  r.post('/contact-centre/callbacks/:taskId/done', guard(roles), async (req, res) => {
+    const taskId = String(req.params.taskId);
+    const staff = staffOf(res);
+    const notFound = () => messagePage(req, res, 404, { it: 'Attività non trovata', en: 'Task not found' }, { it: 'Attività non trovata o già chiusa.', en: 'Task not found or already closed.' }, 'contactCentre');
+    if (!UUID.test(taskId)) return notFound();
+    const closed = await act(deps.pool, staff, 'callback.done', taskId, async () => {
+      const { rowCount } = await deps.pool.query(`UPDATE callback_tasks SET status = 'done', closed_at = now(), closed_by = $2::text WHERE id = $1::uuid AND status = 'open'`, [
+        taskId,
+        staff.staffId,
+      ]);
+      return (rowCount ?? 0) > 0;
+    });
+    if (!closed) return notFound();
+    const ctx = consoleContext(req, res, '/contact-centre');
+    await callbacksPage(req, res, t(ctx, 'Richiamata chiusa.', 'Call-back closed.'));
+  });
+
+  // -- PIN request for a caller --------------------------------------------------------------
+
+  const requestTitle = { it: 'Richiesta PIN per un chiamante', en: 'PIN request for a caller' };
+  const requestForm = (req: Request, res: Response, status: number, state: FormState, key: string, problem?: string) =>
+    page(
+      req,
+      res,
+      status,
+      '/contact-centre/pin-request',
+      requestTitle,
+      (ctx) => html`${problem ? alertBox('danger', problem, 'request-error') : ''}${citizenErrorSummary(ctx, state)}
+<form method="post" action="${ctx.base}/contact-centre/pin-request" novalidate>
+  ${csrfInput(ctx)}<input type="hidden" name="idempotencyKey" value="${key}">
+  ${citizenFields(ctx, state, { callbackRequired: true })}
+  <button type="submit" class="btn btn-primary">${t(ctx, 'Registra la richiesta', 'Record the request')}</button>
+</form>`,
+      state.issues.length > 0 || problem !== undefined,
+    );
+
+  r.get('/contact-centre/pin-request', guard(roles), (req, res) => requestForm(req, res, 200, { values: {}, issues: [] }, randomUUID()));
+
+  r.post('/contact-centre/pin-request', guard(roles), async (req, res) => {
+    const values = formValues(req.body, [...CITIZEN_FIELDS, 'idempotencyKey']);
+    const key = IDEMPOTENCY_KEY.test(values.idempotencyKey ?? '') ? values.idempotencyKey! : randomUUID();
+    const staff = staffOf(res);
+    let accepted;
+    try {
+      accepted = await act(deps.pool, staff, 'contact_centre.pin_request', values.codiceFiscale?.toUpperCase(), async () => {
+        const { request, warnings } = validatePinRequest(citizenInput(values, 'contact_center'), { today: now(), eligibilityPolicy: deps.eligibilityPolicy });
+        return (await pinRequests.submit(request, warnings, { idempotencyKey: `console-${key}`, operatorId: staff.staffId })).result;
+      });
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      const ctx = consoleContext(req, res, '/contact-centre/pin-request');
+      return requestForm(req, res, shown.status, { values, issues: shown.fields }, key, shown.fields.length ? undefined : tb(ctx, shown.userMessage));
+    }
+    page(req, res, 202, '/contact-centre/pin-request', requestTitle, (ctx) => html`${alertBox('success', t(ctx, 'Richiesta registrata.', 'Request recorded.'), 'notice')}
+${facts([
+  [t(ctx, 'Richiesta', 'Request'), accepted.requestId],
+  [t(ctx, 'Credenziale', 'Credential'), accepted.credentialId],
+  [t(ctx, 'Consegna', 'Delivery'), tb(ctx, accepted.deliveryPlan.message)],
+  [t(ctx, 'Prima metà', 'First half'), accepted.deliveryPlan.firstHalf.map((s) => tb(ctx, s.description)).join('; ')],
+  [t(ctx, 'Seconda metà', 'Second half'), accepted.deliveryPlan.secondHalf.map((s) => tb(ctx, s.description)).join('; ')],
+])}
+${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ctx, w.message)).join(' ')) : ''}`);
+  });
+
+  // -- telephone PIN verification ------------------------------------------------------------
+
+  const verifyTitle = { it: 'Verifica del PIN telefonico', en: 'Telephone PIN verification' };
+  const verifyForm = (req: Request, res: Response, status: number, state: FormState, outcome?: SafeHtml) =>
+    page(
+      req,
+      res,
+      status,
+      '/contact-centre/verify',
+      verifyTitle,
+      (ctx) => html`${outcome ?? ''}${errorSummary(ctx, state.issues, () => undefined)}
+<p>${t(ctx, 'Chieda al chiamante il codice fiscale e il PIN telefonico di 8 cifre che ha creato con SPID, CIE o CNS.', 'Ask the caller for the codice fiscale and the 8-digit telephone PIN they created with SPID, CIE or CNS.')}</p>
+<form method="post" action="${ctx.base}/contact-centre/verify" class="col-lg-6" novalidate autocomplete="off">
+  ${csrfInput(ctx)}
+  ${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters', spellcheck: false })}
+  ${textField(ctx, state, { name: 'telephonePin', label: t(ctx, 'PIN telefonico', 'Telephone PIN'), type: 'password', required: true, maxlength: 12, inputmode: 'numeric', autocomplete: 'off' })}
+  <button type="submit" class="btn btn-primary">${t(ctx, 'Verifica', 'Verify')}</button>
+</form>`,
+      state.issues.length > 0,
+    );
+
+  r.get('/contact-centre/verify', guard(roles), (req, res) => verifyForm(req, res, 200, { values: {}, issues: [] }));
+
+  r.post('/contact-centre/verify', guard(roles), async (req, res) => {
+    const values = formValues(req.body, ['codiceFiscale', 'telephonePin'], 40);
+    const staff = staffOf(res);
+    const ctx = consoleContext(req, res, '/contact-centre/verify');
+    const state: FormState = { values: { codiceFiscale: values.codiceFiscale }, issues: [] };
+    try {
+      const { codiceFiscale, telephonePin } = parseVerification(values);
+      const verified = await act(deps.pool, staff, 'contact_centre.verify_caller', codiceFiscale, () => telephonePins.verifyCaller(staff, codiceFiscale, telephonePin));
+      verifyForm(
+        req,
+        res,
+        200,
+        { values: {}, issues: [] },
+        alertBox('success', t(ctx, `Chiamante verificato: ${verified.codiceFiscale}.`, `Caller verified: ${verified.codiceFiscale}.`), 'verify-result'),
+      );
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      if (shown.type === ErrorType.Validation) return verifyForm(req, res, 400, { ...state, issues: shown.fields });
+      verifyForm(req, res, shown.status, state, alertBox('danger', tb(ctx, shown.userMessage), 'verify-result'));
+    }
+  });
+
+  // -- add a contact -------------------------------------------------------------------------
+
+  const contactsTitle = { it: 'Aggiungi un recapito', en: 'Add a contact' };
+  const contactsForm = (req: Request, res: Response, status: number, state: FormState, outcome?: SafeHtml) =>
+    page(
+      req,
+      res,
+      status,
+      '/contact-centre/contacts',
+      contactsTitle,
+      (ctx) => html`${outcome ?? ''}${errorSummary(ctx, state.issues, () => undefined)}
+<p>${t(ctx, 'Solo un recapito mancante può essere aggiunto per telefono; il titolare cambia gli altri dalla sua area personale.', 'Only a missing contact can be added over the phone; the holder changes the others from their personal area.')}</p>
+<form method="post" action="${ctx.base}/contact-centre/contacts" class="col-lg-8" novalidate autocomplete="off">
+  ${csrfInput(ctx)}
+  ${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters' })}
+  ${textField(ctx, state, { name: 'mobile', label: t(ctx, 'Cellulare da aggiungere', 'Mobile to add'), type: 'tel', maxlength: 23 })}
+  ${textField(ctx, state, { name: 'email', label: t(ctx, 'E-mail da aggiungere', 'E-mail to add'), type: 'email', maxlength: 254 })}
+  ${textField(ctx, state, { name: 'pec', label: t(ctx, 'PEC da aggiungere', 'PEC to add'), type: 'email', maxlength: 254 })}
+  ${radioGroup(ctx, state, {
+    name: 'method',
+    legend: t(ctx, 'Come è stato verificato il chiamante', 'How the caller was verified'),
+    required: true,
+    options: [
+      { value: 'telephone_pin', label: t(ctx, 'PIN telefonico', 'Telephone PIN') },
+      { value: 'identity_questions', label: t(ctx, 'Domande di identificazione', 'Identity questions') },
+    ],
+  })}
+  ${textField(ctx, state, { name: 'telephonePin', label: t(ctx, 'PIN telefonico', 'Telephone PIN'), type: 'password', maxlength: 12, inputmode: 'numeric', autocomplete: 'off' })}
+  ${textField(ctx, state, { name: 'note', label: t(ctx, 'Verifiche fatte (se domande)', 'Checks made (if questions)'), maxlength: 500 })}
+  <button type="submit" class="btn btn-primary">${t(ctx, 'Aggiungi', 'Add')}</button>
+</form>`,
+      state.issues.length > 0,
+    );
+
+  r.get('/contact-centre/contacts', guard(roles), (req, res) => contactsForm(req, res, 200, { values: {}, issues: [] }));
+
+  r.post('/contact-centre/contacts', guard(roles), async (req, res) => {
+    const values = formValues(req.body, ['codiceFiscale', 'mobile', 'email', 'pec', 'method', 'telephonePin', 'note'], 500);
+    const staff = staffOf(res);
+    const ctx = consoleContext(req, res, '/contact-centre/contacts');
+    const kept = { ...values, telephonePin: '' };
+    try {
+      const added = (['mobile', 'email', 'pec'] as const).filter((k) => (values[k] ?? '').trim() !== '');
+      if (!added.length) throw validationError([{ field: 'mobile', code: 'contact_required', message: { it: 'Indicare cellulare, e-mail o PEC.', en: 'Give a mobile, e-mail or PEC.' } }]);
+      if (values.method !== 'telephone_pin' && values.method !== 'identity_questions') {
+        throw validationError([{ field: 'method', code: 'required', message: { it: 'Indicare come è stato verificato il chiamante.', en: 'Say how the caller was verified.' } }]);
+      }
+      if (values.method === 'identity_questions' && (values.note ?? '').trim().length < 10) {
+        throw validationError([{ field: 'note', code: 'too_small', message: { it: 'Descrivere le verifiche (almeno 10 caratteri).', en: 'Describe the checks (at least 10 characters).' } }]);
+      }
+      const credential = await liveCredential(values.codiceFiscale ?? '');
+      const result = await act(deps.pool, staff, 'contact_centre.add_contact', credential.id, async () => {
+        // The same checks as POST /api/contact-centre/credentials/:id/contacts (api/routes/contacts.ts).
+        let verification: Record<string, unknown>;
+        if (values.method === 'telephone_pin') {
+          const verified = await telephonePins.verifyCaller(staff, credential.codice_fiscale, (values.telephonePin ?? '').replace(/[\s.-]/g, ''));
+          verification = { method: 'telephone_pin', telephonePinId: verified.telephonePinId };
+        } else {
+          verification = { method: 'identity_questions', note: values.note!.trim() };
+        }
+        const current = contactsOf(credential.contacts);
+        const merged: Record<string, unknown> = { ...current };
+        for (const k of added) merged[k] = values[k]!.trim();
+        const { contacts } = validateContacts(merged);
+        const onlyAdds = (latest: ContactDetails) => {
+          if (changedFields(current, latest).length) throw new DomainError(ErrorType.Conflict, { it: 'I recapiti sono cambiati nel frattempo: riprovi.', en: 'The contacts changed meanwhile: please try again.' });
+          const taken = added.filter((k) => latest[k] !== undefined);
+          if (taken.length) {
+            throw new DomainError(
+              ErrorType.Conflict,
+              { it: 'Il recapito è già registrato: il titolare può modificarlo dalla sua area personale.', en: 'That contact is already registered: the holder can change it from their personal area.' },
+              taken.map((k) => ({ field: k, code: 'already_registered', message: { it: 'Già registrato', en: 'Already registered' } })),
+            );
+          }
+        };
+        const applied = await applyContactChange(deps, { credentialId: credential.id, next: { ...contacts }, changedBy: `operator:${staff.staffId}`, verification, check: onlyAdds });
+        if (!applied) throw new DomainError(ErrorType.Conflict, { it: 'Nessuna modifica.', en: 'Nothing changed.' });
+        return applied;
+      });
+      contactsForm(req, res, 201, { values: {}, issues: [] }, alertBox('success', t(ctx, `Recapito aggiunto (${result.fields.join(', ')}); il titolare è avvisato.`, `Contact added (${result.fields.join(', ')}); the holder is notified.`), 'notice'));
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      if (shown.type === ErrorType.Validation) return contactsForm(req, res, 400, { values: kept, issues: shown.fields });
+      contactsForm(req, res, shown.status, { values: kept, issues: [] }, alertBox('danger', tb(ctx, shown.userMessage), 'action-error'));
+    }
+  });
+
+  // -- revocation ----------------------------------------------------------------------------
+
+  const revokeTitle = { it: 'Revoca del PIN', en: 'PIN revocation' };
+  const revokeForm = (req: Request, res: Response, status: number, state: FormState, outcome?: SafeHtml) =>
+    page(
+      req,
+      res,
+      status,
+      '/contact-centre/revoke',
+      revokeTitle,
+      (ctx) => html`${outcome ?? ''}${errorSummary(ctx, state.issues, () => undefined)}
+<p>${t(ctx, 'La revoca è definitiva: il PIN non potrà più essere usato (il cittadino potrà chiederne uno nuovo).', 'Revocation is final: the PIN can never be used again (the citizen may request a new one).')}</p>
+<form method="post" action="${ctx.base}/contact-centre/revoke" class="col-lg-6" novalidate>
+  ${csrfInput(ctx)}
+  ${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters' })}
+  ${textField(ctx, state, { name: 'note', label: t(ctx, 'Nota (come è stato identificato il chiamante)', 'Note (how the caller was identified)'), maxlength: 500 })}
+  ${checkbox(ctx, state, { name: 'confirm', label: t(ctx, 'Confermo la revoca definitiva del PIN', 'I confirm the final revocation of the PIN') })}
+  <button type="submit" class="btn btn-danger">${t(ctx, 'Revoca il PIN', 'Revoke the PIN')}</button>
+</form>`,
+      state.issues.length > 0,
+    );
+
+  r.get('/contact-centre/revoke', guard(roles), (req, res) => revokeForm(req, res, 200, { values: {}, issues: [] }));
+
+  r.post('/contact-centre/revoke', guard(roles), async (req, res) => {
+    const values = formValues(req.body, ['codiceFiscale', 'note', 'confirm'], 500);
+    const staff = staffOf(res);
+    const ctx = consoleContext(req, res, '/contact-centre/revoke');
+    try {
+      if (values.confirm !== 'yes') throw validationError([{ field: 'confirm', code: 'required', message: { it: 'Confermare la revoca.', en: 'Confirm the revocation.' } }]);
+      const credential = await liveCredential(values.codiceFiscale ?? '');
+      const note = (values.note ?? '').trim();
+      const { revokedAt } = await act(deps.pool, staff, 'contact_centre.revoke', credential.id, () => revocations.revokeByOperator(staff, credential.id, note || undefined));
+      revokeForm(req, res, 200, { values: {}, issues: [] }, alertBox('success', t(ctx, `PIN revocato il ${fmtDateTime(ctx, revokedAt)}.`, `PIN revoked on ${fmtDateTime(ctx, revokedAt)}.`), 'notice'));
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      if (shown.type === ErrorType.Validation) return revokeForm(req, res, 400, { values, issues: shown.fields });
+      revokeForm(req, res, shown.status, { values, issues: [] }, alertBox('danger', tb(ctx, shown.userMessage), 'action-error'));
+    }
+  });
+}

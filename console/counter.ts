@@ -1,0 +1,123 @@
+/**
+ * Console: issuance at an office counter (form MV35) through the API's counter service
+ * (services/counter/counter.ts): the clerk types the citizen's data and the identity document shown, the
+ * service stores everything in one transaction and returns the sealed envelope once. The answer
+ * page links the stored MV35 (GET /api/counter/issuances/:id/mv35, which accepts the console
+ * session) and carries the envelope as an inline download: it is never stored, so a reload of
+ * that page cannot show it again (and the page is `no-store`, like every console page).
+ */
+import type { Request, Response, Router } from 'express';
+import type { ApiDeps } from '../api/app';
+import { createCounterService } from '../services/counter/counter';
+import { IDENTITY_DOCUMENT_TYPES } from '../domain/identity-document';
+import { html } from '../web/html';
+import { selectField, textField, type FormState } from '../portal/views';
+import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, t, tb } from './layout';
+import { SECTIONS } from './roles';
+import { act, formValues, sendPage, shownError, staffOf, type consoleGuard } from './shared';
+import { CITIZEN_FIELDS, citizenErrorSummary, citizenFields, citizenInput } from './citizen-form';
+
+type Guard = ReturnType<typeof consoleGuard>;
+
+const DOCUMENT_FIELDS = ['identityDocument.type', 'identityDocument.number', 'identityDocument.issuer', 'identityDocument.issuedOn', 'identityDocument.expiresOn'] as const;
+const COUNTER_FIELDS = [...CITIZEN_FIELDS, 'office', ...DOCUMENT_FIELDS];
+
+export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
+  const counter = createCounterService(deps);
+
+  function formPage(req: Request, res: Response, status: number, state: FormState, problem?: string): void {
+    const ctx = consoleContext(req, res, '/counter');
+    const labels: Record<string, string> = {
+      office: t(ctx, 'Sede INPS', 'INPS office'),
+      'identityDocument.type': t(ctx, 'Tipo di documento', 'Document type'),
+      'identityDocument.number': t(ctx, 'Numero del documento', 'Document number'),
+      'identityDocument.issuer': t(ctx, 'Rilasciato da', 'Issued by'),
+      'identityDocument.issuedOn': t(ctx, 'Data di rilascio', 'Issue date'),
+      'identityDocument.expiresOn': t(ctx, 'Data di scadenza', 'Expiry date'),
+    };
+    const text = (name: string, extra: Partial<Parameters<typeof textField>[2]> = {}) => textField(ctx, state, { name, label: labels[name] ?? name, required: true, ...extra });
+    sendPage(
+      res,
+      status,
+      consolePage(ctx, {
+        title: t(ctx, 'Rilascio allo sportello (MV35)', 'Counter issuance (MV35)'),
+        active: 'counter',
+        hasErrors: state.issues.length > 0 || problem !== undefined,
+        body: html`${problem ? alertBox('danger', problem, 'counter-error') : ''}${citizenErrorSummary(ctx, state, labels)}
+<p>${t(ctx, 'Verifichi il documento di identità del cittadino, compili i dati e consegni la busta sigillata con il PIN dispositivo.', 'Check the citizen’s identity document, fill in the data and hand over the sealed envelope with the dispositivo PIN.')}</p>
+<form method="post" action="${ctx.base}/counter" novalidate>
+  ${csrfInput(ctx)}
+  ${citizenFields(ctx, state, { callbackRequired: false })}
+  <fieldset class="mb-4"><legend class="h5">${t(ctx, 'Sede e documento esibito', 'Office and document shown')}</legend>
+  <div class="row"><div class="col-md-6">${text('office', { maxlength: 120 })}</div></div>
+  <div class="row">
+    <div class="col-md-6">${selectField(ctx, state, {
+      name: 'identityDocument.type',
+      label: labels['identityDocument.type']!,
+      required: true,
+      placeholder: t(ctx, 'Scegli', 'Choose'),
+      options: Object.entries(IDENTITY_DOCUMENT_TYPES).map(([value, d]) => ({ value, label: tb(ctx, d.label) })),
+    })}</div>
+    <div class="col-md-3">${text('identityDocument.number', { maxlength: 20, autocapitalize: 'characters' })}</div>
+    <div class="col-md-3">${text('identityDocument.issuer', { maxlength: 120 })}</div>
+  </div>
+  <div class="row">
+    <div class="col-md-3">${text('identityDocument.issuedOn', { type: 'date' })}</div>
+    <div class="col-md-3">${text('identityDocument.expiresOn', { type: 'date' })}</div>
+  </div>
+  </fieldset>
+  <button type="submit" class="btn btn-primary">${t(ctx, 'Rilascia il PIN dispositivo', 'Issue the dispositivo PIN')}</button>
+</form>`,
+      }),
+    );
+  }
+
+  r.get('/counter', guard(SECTIONS.counter), (req, res) => formPage(req, res, 200, { values: {}, issues: [] }));
+
+  r.post('/counter', guard(SECTIONS.counter), async (req, res) => {
+    const values = formValues(req.body, COUNTER_FIELDS);
+    const staff = staffOf(res);
+    const body = {
+      ...citizenInput(values, undefined),
+      office: values.office,
+      identityDocument: {
+        type: values['identityDocument.type'] || undefined,
+        number: values['identityDocument.number'],
+        issuer: values['identityDocument.issuer'],
+        issuedOn: values['identityDocument.issuedOn'],
+        expiresOn: values['identityDocument.expiresOn'],
+      },
+    };
+    let issued;
+    try {
+      issued = await act(deps.pool, staff, 'counter.issue', values.codiceFiscale?.toUpperCase(), () => counter.issue(staff, body));
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      const ctx = consoleContext(req, res, '/counter');
+      formPage(req, res, shown.status, { values, issues: shown.fields }, shown.fields.length ? undefined : tb(ctx, shown.userMessage));
+      return;
+    }
+    const ctx = consoleContext(req, res, '/counter');
+    const envelope = `data:application/pdf;base64,${Buffer.from(issued.envelopePdf).toString('base64')}`;
+    sendPage(
+      res,
+      201,
+      consolePage(ctx, {
+        title: t(ctx, 'PIN dispositivo rilasciato', 'Dispositivo PIN issued'),
+        active: 'counter',
+        langSwitch: false,
+        body: html`${alertBox('warning', t(ctx, 'La busta con il PIN è disponibile solo ora: la stampi e la consegni sigillata. Non viene conservata.', 'The envelope with the PIN is available only now: print it and hand it over sealed. It is not kept.'))}
+${facts([
+  [t(ctx, 'Credenziale', 'Credential'), html`<code data-testid="credential-id">${issued.credentialId}</code>`],
+  [t(ctx, 'Richiesta', 'Request'), issued.requestId],
+  [t(ctx, 'Scadenza del PIN', 'PIN expiry'), fmtDate(ctx, issued.pinExpiresAt)],
+])}
+<p><a class="btn btn-primary me-2" href="${envelope}" download="busta-pin-${issued.credentialId}.pdf" data-testid="envelope">${t(ctx, 'Scarica la busta (una volta sola)', 'Download the envelope (once)')}</a>
+<a class="btn btn-outline-primary" href="/api/counter/issuances/${issued.credentialId}/mv35" data-testid="mv35">${t(ctx, 'Scarica il modulo MV35', 'Download the MV35 form')}</a></p>
+${issued.warnings.length ? alertBox('info', issued.warnings.map((w) => tb(ctx, w.message)).join(' ')) : ''}
+<p><a href="${ctx.base}/counter">${t(ctx, 'Nuovo rilascio', 'New issuance')}</a></p>`,
+      }),
+    );
+  });
+}

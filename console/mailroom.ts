@@ -1,0 +1,218 @@
+/**
+ * Console: the mail room. A day's batch (today in Rome by default) with its letters; the
+ * manifest (the one written at dispatch, or a preview of the open batch) and each letter's PDF
+ * for the print-and-post provider; "mark dispatched", which runs the day's mail-room workflow as
+ * the API route does; and a letter returned to sender, which is marked `returned` and answered
+ * with a new letter through the credential workflow's `requestNewLetter` update, so its limits
+ * (24 hours apart, 4 in 30 days) apply. Every download and action is audited: a letter holds the
+ * second half of a PIN.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Request, Response, Router } from 'express';
+import type { ApiDeps } from '../api/app';
+import { italianCalendarDate, parseIsoDate } from '../domain/calendar';
+import { ErrorType } from '../domain/errors';
+import { credentialWorkflowId, letterReturnedUpdate } from '../workflows/definitions';
+import { dispatchMailRoomBatch } from '../api/routes/mailroom';
+import { toDomainError } from '../api/errors';
+import { html } from '../web/html';
+import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb } from './layout';
+import { SECTIONS } from './roles';
+import { act, messagePage, sendPage, staffOf, type consoleGuard } from './shared';
+
+type Guard = ReturnType<typeof consoleGuard>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const validDay = (text: unknown): text is string => typeof text === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(text) && (parseIsoDate(text)?.year ?? 0) >= 1;
+
+/** A file the database points at, only if it lies inside the mail-room folder. */
+function insideMailroom(dir: string, file: string | null): string | undefined {
+  if (!file) return undefined;
+  const root = path.resolve(dir);
+  const resolved = path.resolve(file);
+  return resolved.startsWith(root + path.sep) ? resolved : undefined;
+}
+
+interface LetterRow {
+  id: string;
+  credential_id: string;
+  seq: number;
+  reason: string;
+  status: string;
+  file_path: string | null;
+  dispatched_at: Date | null;
+  holder: { name: string; surname: string };
+  residence: { city?: string; country?: string };
+}
+
+export function mailRoomPages(r: Router, deps: ApiDeps, guard: Guard): void {
+  const now = () => deps.now?.() ?? new Date();
+
+  async function batchOf(day: string) {
+    const [batch, letters] = await Promise.all([
+      deps.pool.query<{ status: string; letter_count: number; dispatched_at: Date | null; dispatched_by: string | null; manifest_path: string | null }>(
+        'SELECT status, letter_count, dispatched_at, dispatched_by, manifest_path FROM mailroom_batches WHERE batch_date = $1::date',
+        [day],
+      ),
+      deps.pool.query<LetterRow>(
+        `SELECT l.id, l.credential_id, l.seq, l.reason, l.status, l.file_path, l.dispatched_at, c.holder, c.residence
+           FROM letters l JOIN credentials c ON c.id = l.credential_id WHERE l.batch_date = $1::date ORDER BY l.id LIMIT 5000`,
+        [day],
+      ),
+    ]);
+    return { batch: batch.rows[0], letters: letters.rows };
+  }
+
+  async function showBatch(req: Request, res: Response, day: string, outcome: { notice?: string; warning?: string; status?: number } = {}): Promise<void> {
+    const ctx = consoleContext(req, res, `/mailroom?date=${day}`);
+    const { batch, letters } = await batchOf(day);
+    const recent = await deps.pool.query<{ day: string; status: string; letter_count: number }>(
+      `SELECT to_char(batch_date, 'YYYY-MM-DD') AS day, status, letter_count FROM mailroom_batches ORDER BY batch_date DESC LIMIT 10`,
+    );
+    const status = batch?.status ?? 'open';
+    const rows = letters.map((l) => [
+      html`<code>${l.id.slice(0, 8)}</code>`,
+      `${l.holder.name} ${l.holder.surname}`,
+      [l.residence.city, l.residence.country].filter(Boolean).join(', '),
+      `${l.seq} · ${l.reason}`,
+      html`<span data-testid="letter-status">${l.status}</span>`,
+      l.status === 'queued' || l.status === 'dispatched' ? html`<a href="${ctx.base}/mailroom/letters/${l.id}/pdf">PDF</a>` : '—',
+      l.status === 'dispatched'
+        ? html`<form method="post" action="${ctx.base}/mailroom/letters/${l.id}/returned">${csrfInput(ctx)}<button type="submit" class="btn btn-sm btn-outline-danger">${t(ctx, 'Restituita', 'Returned')}</button></form>`
+        : '—',
+    ]);
+    sendPage(
+      res,
+      outcome.status ?? 200,
+      consolePage(ctx, {
+        title: t(ctx, `Ufficio posta — lotto del ${day}`, `Mail room — batch of ${day}`),
+        active: 'mailroom',
+        body: html`${outcome.notice ? alertBox('success', outcome.notice, 'notice') : ''}${outcome.warning ? alertBox('warning', outcome.warning, 'warning') : ''}
+<form method="get" action="${ctx.base}/mailroom" class="row g-3 align-items-end mb-4">
+  <div class="col-md-4"><div class="form-group mb-0"><label for="f-date" class="active">${t(ctx, 'Giorno', 'Day')}</label><input type="date" id="f-date" name="date" class="form-control" value="${day}"></div></div>
+  <div class="col-md-2"><button type="submit" class="btn btn-outline-primary">${t(ctx, 'Mostra', 'Show')}</button></div>
+</form>
+${facts([
+  [t(ctx, 'Stato', 'Status'), html`<span data-testid="batch-status">${status === 'dispatched' ? t(ctx, 'spedito', 'dispatched') : t(ctx, 'aperto', 'open')}</span>`],
+  [t(ctx, 'Lettere', 'Letters'), String(letters.length)],
+  [t(ctx, 'Spedito', 'Dispatched'), batch?.dispatched_at ? `${fmtDateTime(ctx, batch.dispatched_at)} (${batch.dispatched_by ?? ''})` : ''],
+])}
+<p><a href="${ctx.base}/mailroom/${day}/manifest">${status === 'dispatched' ? t(ctx, 'Scarica il manifesto', 'Download the manifest') : t(ctx, 'Scarica l’anteprima del manifesto', 'Download the manifest preview')}</a></p>
+${
+  status === 'open'
+    ? html`<form method="post" action="${ctx.base}/mailroom/${day}/dispatch" class="mb-4">${csrfInput(ctx)}<button type="submit" class="btn btn-primary" data-testid="dispatch">${t(ctx, 'Segna il lotto come spedito', 'Mark the batch dispatched')}</button></form>`
+    : ''
+}
+${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ctx, 'Lettera', 'Letter'), t(ctx, 'Destinatario', 'Recipient'), t(ctx, 'Località', 'Place'), t(ctx, 'N. · motivo', 'No. · reason'), t(ctx, 'Stato', 'Status'), 'PDF', t(ctx, 'Ritorno', 'Return')], rows, 'batch-letters') : html`<p>${t(ctx, 'Nessuna lettera in questo lotto.', 'No letters in this batch.')}</p>`}
+<h2 class="h5 mt-5">${t(ctx, 'Lotti recenti', 'Recent batches')}</h2>
+<ul>${recent.rows.map((b) => html`<li><a href="${ctx.base}/mailroom?date=${b.day}">${b.day}</a> — ${b.status}, ${b.letter_count}</li>`)}</ul>`,
+      }),
+    );
+  }
+
+  r.get('/mailroom', guard(SECTIONS.mailroom), async (req, res) => {
+    const day = validDay(req.query.date) ? req.query.date : italianCalendarDate(now());
+    await showBatch(req, res, day);
+  });
+
+  r.get('/mailroom/:date/manifest', guard(SECTIONS.mailroom), async (req, res) => {
+    const day = req.params.date;
+    if (!validDay(day)) return messagePage(req, res, 404, { it: 'Lotto non trovato', en: 'Batch not found' }, { it: 'Data non valida.', en: 'Invalid date.' }, 'mailroom');
+    const { batch, letters } = await batchOf(day);
+    const staff = staffOf(res);
+    let body: string;
+    let name: string;
+    const file = deps.mailroomDir ? insideMailroom(deps.mailroomDir, batch?.manifest_path ?? null) : undefined;
+    if (batch?.status === 'dispatched' && file) {
+      body = await readFile(file, 'utf8');
+      name = `manifest-${day}.json`;
+    } else {
+      // The open batch: what the manifest would list if it were closed now.
+      const queued = letters.filter((l) => l.status === 'queued');
+      body = JSON.stringify(
+        {
+          batchDate: day,
+          preview: true,
+          count: queued.length,
+          letters: queued.map((l) => ({ letterId: l.id, file: l.file_path ? path.basename(l.file_path) : null, recipient: `${l.holder.name} ${l.holder.surname}`, country: l.residence.country, city: l.residence.city })),
+        },
+        null,
+        2,
+      );
+      name = `manifest-preview-${day}.json`;
+    }
+    await act(deps.pool, staff, 'mailroom.manifest_download', day, async () => undefined, { preview: name.includes('preview') });
+    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
+    res.type('application/json').send(body);
+  });
+
+  r.get('/mailroom/letters/:letterId/pdf', guard(SECTIONS.mailroom), async (req, res) => {
+    const letterId = req.params.letterId;
+    const notFound = () => messagePage(req, res, 404, { it: 'Lettera non trovata', en: 'Letter not found' }, { it: 'Lettera non trovata o non più stampabile.', en: 'Letter not found or no longer printable.' }, 'mailroom');
+    if (typeof letterId !== 'string' || !UUID.test(letterId)) return notFound();
+    if (!deps.mailroomDir) {
+      return messagePage(req, res, 503, { it: 'Non disponibile', en: 'Unavailable' }, { it: 'La cartella dell’ufficio posta non è configurata.', en: 'The mail-room folder is not configured.' }, 'mailroom');
+    }
+    const { rows } = await deps.pool.query<{ file_path: string | null; status: string; credential_id: string }>('SELECT file_path, status, credential_id FROM letters WHERE id = $1::uuid', [letterId]);
+    const file = insideMailroom(deps.mailroomDir, rows[0]?.file_path ?? null);
+    if (!rows[0] || !file || !['queued', 'dispatched'].includes(rows[0].status)) return notFound();
+    const bytes = await act(deps.pool, staffOf(res), 'mailroom.letter_download', rows[0].credential_id, () => readFile(file), { letterId });
+    res.setHeader('Content-Disposition', `attachment; filename="lettera-${letterId}.pdf"`);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.type('application/pdf').send(bytes);
+  });
+
+  r.post('/mailroom/:date/dispatch', guard(SECTIONS.mailroom), async (req, res) => {
+    const day = req.params.date;
+    if (!validDay(day)) return messagePage(req, res, 404, { it: 'Lotto non trovato', en: 'Batch not found' }, { it: 'Data non valida.', en: 'Invalid date.' }, 'mailroom');
+    const staff = staffOf(res);
+    const { dispatched } = await act(deps.pool, staff, 'mailroom.dispatch', day, () => dispatchMailRoomBatch(deps, day, `staff:${staff.staffId}`));
+    const ctx = consoleContext(req, res, '/mailroom');
+    await showBatch(req, res, day, { notice: t(ctx, `Lotto spedito: ${dispatched} lettere.`, `Batch dispatched: ${dispatched} letters.`) });
+  });
+
+  r.post('/mailroom/letters/:letterId/returned', guard(SECTIONS.mailroom), async (req, res) => {
+    const letterId = req.params.letterId;
+    if (typeof letterId !== 'string' || !UUID.test(letterId)) {
+      return messagePage(req, res, 404, { it: 'Lettera non trovata', en: 'Letter not found' }, { it: 'Lettera non trovata.', en: 'Letter not found.' }, 'mailroom');
+    }
+    const staff = staffOf(res);
+    const actor = `staff:${staff.staffId}`;
+    const ctx = consoleContext(req, res, '/mailroom');
+    const { rows } = await deps.pool.query<{ credential_id: string; status: string; batch_date: string }>(
+      `SELECT credential_id, status, to_char(batch_date, 'YYYY-MM-DD') AS batch_date FROM letters WHERE id = $1::uuid`,
+      [letterId],
+    );
+    const marked = rows[0];
+    if (!marked) return messagePage(req, res, 404, { it: 'Lettera non trovata', en: 'Letter not found' }, { it: 'Lettera non trovata.', en: 'Letter not found.' }, 'mailroom');
+    // The credential's workflow voids the posted half (a new second half replaces it) and sends a
+    // new letter within the resend limits; past them it alerts operations instead.
+    let outcome: { notice?: string; warning?: string; status?: number };
+    try {
+      const result = await act(deps.pool, staff, 'mailroom.letter_returned', marked.credential_id, () =>
+        deps.temporal.workflow
+          .getHandle(credentialWorkflowId(marked.credential_id))
+          .executeUpdate(letterReturnedUpdate, { args: [{ letterId, recordedBy: actor }] }),
+      );
+      outcome = result.newLetter
+        ? { notice: t(ctx, `Lettera restituita: la parte di PIN spedita è annullata; nuova lettera n. ${result.newLetter.seq} accodata.`, `Letter returned: the posted PIN half is void; new letter no. ${result.newLetter.seq} queued.`) }
+        : {
+            warning: t(
+              ctx,
+              'Lettera restituita: la parte di PIN spedita è annullata. Limite di nuove lettere raggiunto: segnalato alle operazioni.',
+              'Letter returned: the posted PIN half is void. New-letter limit reached: operations have been alerted.',
+            ),
+          };
+    } catch (err) {
+      const refusal = toDomainError(err);
+      if (refusal.type === ErrorType.Internal) throw err;
+      outcome = {
+        status: refusal.status,
+        warning: t(ctx, `Lettera non registrata come restituita: ${tb(ctx, refusal.userMessage)}`, `Letter not recorded as returned: ${tb(ctx, refusal.userMessage)}`),
+      };
+    }
+    await showBatch(req, res, marked.batch_date, outcome);
+  });
+}

@@ -1,0 +1,238 @@
+/**
+ * Console: the conversion review queue and the case page, on the API's own reads and actions
+ * (api/routes/review.ts): the workflow's validators decide every action, the console shows the
+ * answer. Documents are shown inline from GET /api/staff/documents/:id, which accepts the
+ * console's session cookie (and audits every read): images in <img>, PDFs in an <iframe>.
+ */
+import type { Request, Response, Router } from 'express';
+import type { ApiDeps } from '../api/app';
+import type { DomainError } from '../domain/errors';
+import { caseIdParams, createReviewActions, createReviewReads, decisionBody, reviewQueueQuery, secondReviewBody } from '../api/routes/review';
+import { html, type SafeHtml } from '../web/html';
+import { parseInput } from '../services/schemas/validate';
+import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
+import { REVIEW_ACTORS, SECTIONS } from './roles';
+import { act, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
+
+type Guard = ReturnType<typeof consoleGuard>;
+type CaseDetail = Awaited<ReturnType<ReturnType<typeof createReviewReads>['detail']>>;
+
+const STATUS_LABELS: Record<string, { it: string; en: string }> = {
+  open: { it: 'Da prendere in carico', en: 'Open' },
+  claimed: { it: 'In lavorazione', en: 'Claimed' },
+  awaiting_second_review: { it: 'In attesa di seconda verifica', en: 'Awaiting second review' },
+  approved: { it: 'Approvata', en: 'Approved' },
+  rejected: { it: 'Respinta', en: 'Rejected' },
+};
+const statusLabel = (ctx: ConsoleContext, s: string) => {
+  const label = STATUS_LABELS[s];
+  return label ? tb(ctx, label) : s;
+};
+
+const KIND_LABELS: Record<string, { it: string; en: string }> = {
+  signed_request: { it: 'Modulo di richiesta firmato', en: 'Signed request form' },
+  identity_document: { it: 'Documento di identità', en: 'Identity document' },
+  fax: { it: 'Fax', en: 'Fax' },
+  mv35: { it: 'Modulo MV35', en: 'MV35 form' },
+};
+
+const caseNotFound = (req: Request, res: Response) =>
+  messagePage(req, res, 404, { it: 'Pratica non trovata', en: 'Case not found' }, { it: 'La pratica richiesta non esiste.', en: 'The case you asked for does not exist.' }, 'review');
+
+export function reviewPages(r: Router, deps: ApiDeps, guard: Guard): void {
+  const reads = createReviewReads(deps);
+  const actions = createReviewActions(deps);
+
+  r.get('/review', guard(SECTIONS.review), async (req, res) => {
+    const ctx = consoleContext(req, res, '/review');
+    const raw: Record<string, string> = {};
+    for (const k of ['status', 'escalated', 'mine'] as const) {
+      const v = req.query[k];
+      if (typeof v === 'string' && v !== '') raw[k] = v;
+    }
+    const filter = reviewQueueQuery.safeParse(raw);
+    const cases = await reads.queue(filter.success ? filter.data : {}, staffOf(res));
+    const f = filter.success ? filter.data : {};
+    const opt = (value: string, label: string, current: string | undefined) =>
+      html`<option value="${value}"${value === (current ?? '') ? html` selected` : ''}>${label}</option>`;
+    const rows = cases.map((c) => [
+      html`<a href="${ctx.base}/review/${c.caseId}" data-testid="case-link">${c.holder}</a>`,
+      c.codiceFiscale,
+      c.source,
+      html`${statusLabel(ctx, c.status)}${c.highRisk ? html` <span class="badge bg-danger">${t(ctx, 'rischio', 'risk')}</span>` : ''}`,
+      c.claimedBy ?? '—',
+      fmtDateTime(ctx, c.createdAt),
+      html`<span data-testid="time-left">${c.escalatedAt ? t(ctx, 'Scalata al supervisore', 'Escalated to a supervisor') : fmtTimeLeft(ctx, c.secondsToEscalation)}</span>`,
+    ]);
+    sendPage(
+      res,
+      200,
+      consolePage(ctx, {
+        title: t(ctx, 'Coda di verifica delle conversioni', 'Conversion review queue'),
+        active: 'review',
+        body: html`${filter.success ? '' : alertBox('warning', t(ctx, 'Filtri non validi: mostrata la coda completa.', 'Invalid filters: the whole queue is shown.'))}
+<form method="get" action="${ctx.base}/review" class="row g-3 align-items-end mb-4">
+  <div class="col-md-4"><div class="select-wrapper"><label for="f-status">${t(ctx, 'Stato', 'Status')}</label>
+    <select id="f-status" name="status">${opt('', t(ctx, 'Da lavorare (tutte)', 'To do (all)'), f.status)}${Object.keys(STATUS_LABELS).map((s) => opt(s, statusLabel(ctx, s), f.status))}</select></div></div>
+  <div class="col-md-3"><div class="select-wrapper"><label for="f-escalated">${t(ctx, 'Scalate', 'Escalated')}</label>
+    <select id="f-escalated" name="escalated">${opt('', t(ctx, 'Tutte', 'All'), f.escalated)}${opt('true', t(ctx, 'Solo scalate', 'Escalated only'), f.escalated)}${opt('false', t(ctx, 'Non scalate', 'Not escalated'), f.escalated)}</select></div></div>
+  <div class="col-md-3"><div class="form-check"><input type="checkbox" id="f-mine" name="mine" value="true"${f.mine === 'true' ? html` checked` : ''}><label for="f-mine">${t(ctx, 'Solo le mie', 'Mine only')}</label></div></div>
+  <div class="col-md-2"><button type="submit" class="btn btn-outline-primary">${t(ctx, 'Filtra', 'Filter')}</button></div>
+</form>
+${
+  rows.length
+    ? table(
+        t(ctx, 'Pratiche', 'Cases'),
+        [t(ctx, 'Cittadino', 'Citizen'), t(ctx, 'Codice fiscale', 'Codice fiscale'), t(ctx, 'Canale', 'Source'), t(ctx, 'Stato', 'Status'), t(ctx, 'In carico a', 'Claimed by'), t(ctx, 'Ricevuta', 'Received'), t(ctx, 'Tempo prima della scalata', 'Time before escalation')],
+        rows,
+        'review-queue',
+      )
+    : html`<p data-testid="queue-empty">${t(ctx, 'Nessuna pratica.', 'No cases.')}</p>`
+}`,
+      }),
+    );
+  });
+
+  function documentsOf(ctx: ConsoleContext, c: CaseDetail): SafeHtml {
+    if (!c.documents.length) return html`<p>${t(ctx, 'Nessun documento.', 'No documents.')}</p>`;
+    return html`${c.documents.map((d) => {
+      const src = `/api/staff/documents/${d.documentId}`;
+      const kind = KIND_LABELS[d.kind];
+      const label = `${kind ? tb(ctx, kind) : d.kind} — ${d.name}`;
+      const viewer =
+        d.mediaType === 'application/pdf'
+          ? html`<iframe src="${src}" title="${label}" width="100%" height="640" class="border" data-testid="document-pdf"></iframe>`
+          : html`<img src="${src}" alt="${label}" class="img-fluid border" data-testid="document-image">`;
+      return html`<figure class="mb-5">
+  <figcaption class="mb-2"><strong>${label}</strong> (${d.mediaType}, ${Math.ceil(d.sizeBytes / 1024)} kB, ${fmtDateTime(ctx, d.uploadedAt)})
+    — <a href="${src}" target="_blank" rel="noopener">${t(ctx, 'apri in una nuova scheda', 'open in a new tab')}</a></figcaption>
+  ${viewer}
+</figure>`;
+    })}`;
+  }
+
+  function actionsOf(ctx: ConsoleContext, c: CaseDetail): SafeHtml {
+    const staff = ctx.staff!;
+    if (!REVIEW_ACTORS.includes(staff.role)) return html`<p>${t(ctx, 'Il Suo ruolo può solo consultare le pratiche.', 'Your role may only read cases.')}</p>`;
+    const base = `${ctx.base}/review/${c.caseId}`;
+    const reason = (id: string) => html`<div class="form-group mt-3">
+  <label for="${id}" class="active">${t(ctx, 'Motivo (obbligatorio per respingere)', 'Reason (required to reject)')}</label>
+  <textarea id="${id}" name="reason" class="form-control" maxlength="500" rows="3"></textarea>
+</div>`;
+    if (c.status === 'open') {
+      return html`<form method="post" action="${base}/claim">${csrfInput(ctx)}<button type="submit" class="btn btn-primary" data-testid="claim">${t(ctx, 'Prendi in carico', 'Claim')}</button></form>`;
+    }
+    if (c.status === 'claimed' && c.claimedBy === staff.staffId) {
+      return html`<form method="post" action="${base}/decision">${csrfInput(ctx)}
+  ${reason('decision-reason')}
+  <button type="submit" name="decision" value="approve" class="btn btn-success me-2" data-testid="approve">${t(ctx, 'Approva', 'Approve')}</button>
+  <button type="submit" name="decision" value="reject" class="btn btn-danger" data-testid="reject">${t(ctx, 'Respingi', 'Reject')}</button>
+</form>`;
+    }
+    if (c.status === 'claimed') return html`<p>${t(ctx, `In lavorazione da ${c.claimedBy ?? ''}.`, `Being worked on by ${c.claimedBy ?? ''}.`)}</p>`;
+    if (c.status === 'awaiting_second_review') {
+      if (c.firstDecisionBy === staff.staffId) {
+        return html`<p>${t(ctx, 'La seconda verifica deve essere fatta da un altro operatore.', 'The second review must be done by another clerk.')}</p>`;
+      }
+      return html`<form method="post" action="${base}/second-review">${csrfInput(ctx)}
+  <p>${t(ctx, `Prima decisione di ${c.firstDecisionBy ?? ''}: approvazione. Confermi o respinga.`, `First decision by ${c.firstDecisionBy ?? ''}: approval. Confirm or reject.`)}</p>
+  ${reason('second-reason')}
+  <button type="submit" name="decision" value="confirm" class="btn btn-success me-2" data-testid="confirm">${t(ctx, 'Conferma', 'Confirm')}</button>
+  <button type="submit" name="decision" value="reject" class="btn btn-danger">${t(ctx, 'Respingi', 'Reject')}</button>
+</form>`;
+    }
+    return html`<p>${t(ctx, 'Pratica decisa.', 'Case decided.')}</p>`;
+  }
+
+  async function showCase(req: Request, res: Response, caseId: string, outcome: { notice?: string; error?: DomainError } = {}): Promise<void> {
+    const ctx = consoleContext(req, res, `/review/${caseId}`);
+    const c = await reads.detail(caseId);
+    sendPage(
+      res,
+      outcome.error ? outcome.error.status : 200,
+      consolePage(ctx, {
+        title: t(ctx, `Pratica di conversione — ${c.holder}`, `Conversion case — ${c.holder}`),
+        active: 'review',
+        hasErrors: outcome.error !== undefined,
+        body: html`${outcome.notice ? alertBox('success', outcome.notice, 'notice') : ''}${outcome.error ? alertBox('danger', tb(ctx, outcome.error.userMessage), 'action-error') : ''}
+<p><a href="${ctx.base}/review">${t(ctx, '← Torna alla coda', '← Back to the queue')}</a></p>
+<div class="row">
+<div class="col-lg-5">
+${facts([
+  [t(ctx, 'Stato', 'Status'), html`<span data-testid="case-status">${statusLabel(ctx, c.status)}</span>`],
+  [t(ctx, 'Cittadino', 'Citizen'), c.holder],
+  [t(ctx, 'Codice fiscale', 'Codice fiscale'), html`<a href="${ctx.base}/citizens?cf=${c.codiceFiscale}">${c.codiceFiscale}</a>`],
+  [t(ctx, 'Canale', 'Source'), c.source],
+  [t(ctx, 'Rischio', 'Risk'), c.highRisk ? `${t(ctx, 'alto', 'high')}: ${c.riskFlags.join(', ')}` : t(ctx, 'normale', 'normal')],
+  [t(ctx, 'Seconda verifica', 'Second review'), c.secondReviewRequired ? t(ctx, 'richiesta', 'required') : t(ctx, 'non richiesta', 'not required')],
+  [t(ctx, 'In carico a', 'Claimed by'), c.claimedBy ?? ''],
+  [t(ctx, 'Prima decisione', 'First decision'), c.firstDecisionBy ?? ''],
+  [t(ctx, 'Decisa da', 'Decided by'), c.decidedBy ?? ''],
+  [t(ctx, 'Motivo', 'Reason'), c.reason ?? ''],
+  [t(ctx, 'Ricevuta', 'Received'), fmtDateTime(ctx, c.createdAt)],
+  [t(ctx, 'Scalata', 'Escalation'), c.escalatedAt ? `${t(ctx, 'scalata il', 'escalated on')} ${fmtDateTime(ctx, c.escalatedAt)}` : `${fmtDateTime(ctx, c.escalateAt)} (${fmtTimeLeft(ctx, c.secondsToEscalation)})`],
+])}
+<h2 class="h4 mt-4">${t(ctx, 'Azioni', 'Actions')}</h2>
+${actionsOf(ctx, c)}
+</div>
+<div class="col-lg-7">
+<h2 class="h4">${t(ctx, 'Documenti', 'Documents')}</h2>
+${documentsOf(ctx, c)}
+</div>
+</div>`,
+      }),
+    );
+  }
+
+  const caseIdOf = (req: Request): string | undefined => {
+    const parsed = caseIdParams.safeParse(req.params);
+    return parsed.success ? parsed.data.caseId : undefined;
+  };
+
+  r.get('/review/:caseId', guard(SECTIONS.review), async (req, res) => {
+    const caseId = caseIdOf(req);
+    if (!caseId) return caseNotFound(req, res);
+    try {
+      await showCase(req, res, caseId);
+    } catch (err) {
+      if (shownError(err)?.status === 404) return caseNotFound(req, res);
+      throw err;
+    }
+  });
+
+  /** Runs an action on a case, audited, and shows the case again with the outcome. */
+  const caseAction = (name: string, run: (caseId: string, req: Request, res: Response) => Promise<unknown>, notice: { it: string; en: string }) =>
+    r.post(`/review/:caseId/${name}`, guard(REVIEW_ACTORS), async (req, res) => {
+      const caseId = caseIdOf(req);
+      if (!caseId) return caseNotFound(req, res);
+      const staff = staffOf(res);
+      try {
+        await act(deps.pool, staff, `review.${name}`, caseId, () => run(caseId, req, res));
+      } catch (err) {
+        const shown = shownError(err);
+        if (!shown) throw err;
+        if (shown.status === 404) return caseNotFound(req, res);
+        return showCase(req, res, caseId, { error: shown });
+      }
+      const ctx = consoleContext(req, res, `/review/${caseId}`);
+      await showCase(req, res, caseId, { notice: tb(ctx, notice) });
+    });
+
+  const decisionOf = (req: Request) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const reason = typeof b.reason === 'string' && b.reason.trim() ? b.reason : undefined;
+    return { decision: b.decision, ...(reason ? { reason } : {}) };
+  };
+
+  caseAction('claim', (caseId, _req, res) => actions.claim(caseId, staffOf(res)), { it: 'Pratica presa in carico.', en: 'Case claimed.' });
+  caseAction(
+    'decision',
+    (caseId, req, res) => actions.decide(caseId, staffOf(res), parseInput(decisionBody, decisionOf(req))),
+    { it: 'Decisione registrata.', en: 'Decision recorded.' },
+  );
+  caseAction(
+    'second-review',
+    (caseId, req, res) => actions.secondReview(caseId, staffOf(res), parseInput(secondReviewBody, decisionOf(req))),
+    { it: 'Seconda verifica registrata.', en: 'Second review recorded.' },
+  );
+}

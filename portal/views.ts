@@ -1,0 +1,327 @@
+/**
+ * Page frame and form components in bootstrap-italia 2 markup, rendered without client script:
+ * labels are always in their raised (`active`) position, errors use `is-invalid` with an
+ * `invalid-feedback` next to the field and an error summary at the top of the page.
+ */
+import type { FieldIssue } from '../domain/errors';
+import { html, type HtmlValue, type SafeHtml } from '../web/html';
+import { fill, LANGS, T, tr, type Lang } from './i18n';
+
+/** What every page needs to know about the request it answers. */
+export interface PageContext {
+  lang: Lang;
+  /** Where the portal is mounted, e.g. `/portal`. */
+  base: string;
+  /** Path (inside the portal) that shows this page by GET, for the language links. */
+  selfPath: string;
+  /** Where the assets are served when not under `base` (the staff console uses the portal's). */
+  assetBase?: string;
+}
+
+export const assetUrl = (ctx: PageContext, path: string): string => `${ctx.assetBase ?? `${ctx.base}/assets`}/${path}`;
+
+/** An icon from bootstrap-italia's SVG sprite, hidden from assistive technology. */
+export function icon(ctx: PageContext, name: string, classes = 'icon icon-sm'): SafeHtml {
+  return html`<svg class="${classes}" aria-hidden="true" focusable="false"><use href="${assetUrl(ctx, `bootstrap-italia/svg/sprites.svg#${name}`)}"></use></svg>`;
+}
+
+const LANG_LABEL: Record<Lang, { short: string; long: string }> = {
+  it: { short: 'ITA', long: 'Italiano' },
+  en: { short: 'ENG', long: 'English' },
+};
+
+export interface PageOptions {
+  title: string;
+  body: SafeHtml;
+  /** Prefixes the title with "Error:" so screen-reader users hear it first. */
+  hasErrors?: boolean;
+  /**
+   * False on a page that cannot be shown again by GET (the new PIN, shown once): a language link
+   * would lose it, so only the current language is shown.
+   */
+  langSwitch?: boolean;
+  /** Brand and tagline in the header, when not the portal's (the staff console). */
+  brand?: string;
+  tagline?: string;
+  /** Navigation shown under the header (the staff console's menu and user). */
+  nav?: SafeHtml;
+  /** The footer's notice, when not the portal's. */
+  footer?: string;
+}
+
+/** The whole document: header with language links, main content, footer. */
+export function page(ctx: PageContext, opts: PageOptions): string {
+  const { lang } = ctx;
+  const brand = opts.brand ?? tr(lang, T.brand);
+  const fullTitle = `${opts.hasErrors ? tr(lang, T.errorTitlePrefix) : ''}${opts.title} - ${brand}`;
+  const sep = ctx.selfPath.includes('?') ? '&' : '?';
+  const langLinks = LANGS.filter((l) => opts.langSwitch !== false || l === lang).map((l) =>
+    l === lang
+      ? html`<li class="nav-item"><span class="nav-link portal-lang-current" aria-current="true" lang="${l}"><abbr title="${LANG_LABEL[l].long}">${LANG_LABEL[l].short}</abbr></span></li>`
+      : html`<li class="nav-item"><a class="nav-link" href="${ctx.base}${ctx.selfPath}${sep}lang=${l}" lang="${l}" hreflang="${l}"><abbr title="${LANG_LABEL[l].long}">${LANG_LABEL[l].short}</abbr></a></li>`,
+  );
+  return html`<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${fullTitle}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${assetUrl(ctx, 'bootstrap-italia/css/bootstrap-italia.min.css')}">
+<link rel="stylesheet" href="${assetUrl(ctx, 'portal/portal.css')}">
+</head>
+<body>
+<div class="skiplinks"><a class="visually-hidden-focusable" href="#main">${tr(lang, T.skipToContent)}</a></div>
+<header class="it-header-wrapper">
+  <div class="it-header-slim-wrapper">
+    <div class="container">
+      <div class="row"><div class="col-12">
+        <div class="it-header-slim-wrapper-content">
+          <span class="navbar-brand">${tr(lang, T.institute)}</span>
+          <nav class="it-header-slim-right-zone" aria-label="${tr(lang, T.languageNav)}">
+            <ul class="nav portal-lang">${langLinks}</ul>
+          </nav>
+        </div>
+      </div></div>
+    </div>
+  </div>
+  <div class="it-header-center-wrapper">
+    <div class="container">
+      <div class="row"><div class="col-12">
+        <div class="it-header-center-content-wrapper">
+          <div class="it-brand-wrapper">
+            <a href="${ctx.base}">
+              ${icon(ctx, 'it-pa', 'icon')}
+              <div class="it-brand-text">
+                <div class="it-brand-title">${brand}</div>
+                <div class="it-brand-tagline d-none d-md-block">${opts.tagline ?? tr(lang, T.tagline)}</div>
+              </div>
+            </a>
+          </div>
+        </div>
+      </div></div>
+    </div>
+  </div>
+${opts.nav ?? ''}
+</header>
+<main id="main" class="container my-5">
+${opts.body}
+</main>
+<footer class="it-footer">
+  <div class="it-footer-main">
+    <div class="container py-4">
+      <p class="mb-0 text-white">${tr(lang, T.institute)}</p>
+      <p class="mb-0 small text-white">${opts.footer ?? tr(lang, T.footer)}</p>
+    </div>
+  </div>
+</footer>
+</body>
+</html>
+`.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps indicator
+
+export interface StepperItem {
+  label: string;
+  state: 'done' | 'current' | 'todo';
+}
+
+export function stepper(ctx: PageContext, items: StepperItem[], current: number): SafeHtml {
+  const { lang } = ctx;
+  const lis = items.map((item, i) => {
+    const number = html`<span class="steppers-number" aria-hidden="true">${i + 1}</span>`;
+    if (item.state === 'current') {
+      return html`<li class="active" aria-current="step">${number}${item.label}<span class="visually-hidden"> (${tr(lang, T.stepCurrent)})</span></li>`;
+    }
+    if (item.state === 'done') {
+      return html`<li class="confirmed">${number}${item.label}${icon(ctx, 'it-check', 'icon steppers-success')}<span class="visually-hidden"> (${tr(lang, T.stepDone)})</span></li>`;
+    }
+    return html`<li>${number}${item.label}</li>`;
+  });
+  return html`<nav class="steppers mb-4" aria-label="${tr(lang, T.stepsLabel)}">
+  <div class="steppers-header">
+    <ul>${lis}</ul>
+    <span class="steppers-index" aria-hidden="true">${current}/${items.length}</span>
+  </div>
+  <p class="visually-hidden">${fill(tr(lang, T.stepOf), { n: current, total: items.length })}</p>
+</nav>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Form components
+
+/** Values and issues of the form being rendered. */
+export interface FormState {
+  values: Partial<Record<string, string>>;
+  issues: FieldIssue[];
+}
+
+export const fieldId = (name: string): string => `f-${name.replace(/\./g, '-')}`;
+
+function issuesOf(state: FormState, name: string): FieldIssue[] {
+  return state.issues.filter((i) => i.field === name);
+}
+
+/** `aria-describedby` ids and the feedback markup for a field. */
+function describe(ctx: PageContext, state: FormState, name: string, hint: HtmlValue | undefined) {
+  const id = fieldId(name);
+  const issues = issuesOf(state, name);
+  const ids = [hint ? `${id}-hint` : '', issues.length ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const feedback = issues.length
+    ? html`<div class="invalid-feedback d-block" id="${id}-error">${issues.map(
+        (i, n) => html`${n > 0 ? html`<br>` : ''}${tr(ctx.lang, i.message)}`,
+      )}</div>`
+    : '';
+  const hintHtml = hint ? html`<small class="form-text d-block" id="${id}-hint">${hint}</small>` : '';
+  return { id, invalid: issues.length > 0, describedBy: ids, feedback, hintHtml };
+}
+
+/** "*" for required fields, "**" for the contacts of which at least one is required. */
+function mark(required: boolean | '**'): SafeHtml {
+  if (required === '**') return html` <span class="portal-required" aria-hidden="true">**</span>`;
+  return required ? html` <span class="portal-required" aria-hidden="true">*</span>` : html``;
+}
+
+export interface TextFieldOptions {
+  name: string;
+  label: string;
+  /** A `password` field never shows a value back: secrets are not echoed into the page. */
+  type?: 'text' | 'email' | 'tel' | 'date' | 'password';
+  hint?: HtmlValue;
+  required?: boolean | '**';
+  autocomplete?: string;
+  maxlength?: number;
+  inputmode?: string;
+  list?: string;
+  autocapitalize?: 'characters' | 'words' | 'off';
+  spellcheck?: boolean;
+  /** Rendered as read-only text instead of an input (e.g. the codice fiscale on step 2). */
+  readOnly?: boolean;
+}
+
+export function textField(ctx: PageContext, state: FormState, o: TextFieldOptions): SafeHtml {
+  const d = describe(ctx, state, o.name, o.hint);
+  const value = o.type === 'password' ? '' : (state.values[o.name] ?? '');
+  return html`<div class="form-group">
+  <label for="${d.id}" class="active">${o.label}${mark(o.required ?? false)}</label>
+  <input type="${o.type ?? 'text'}" class="form-control${d.invalid ? ' is-invalid' : ''}" id="${d.id}" name="${o.name}" value="${value}"${
+    o.required === true ? html` required aria-required="true"` : ''
+  }${d.invalid ? html` aria-invalid="true"` : ''}${d.describedBy ? html` aria-describedby="${d.describedBy}"` : ''}${
+    o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''
+  }${o.maxlength ? html` maxlength="${o.maxlength}"` : ''}${o.inputmode ? html` inputmode="${o.inputmode}"` : ''}${
+    o.list ? html` list="${o.list}"` : ''
+  }${o.autocapitalize ? html` autocapitalize="${o.autocapitalize}"` : ''}${o.spellcheck === false ? html` spellcheck="false"` : ''}${
+    o.readOnly ? html` readonly` : ''
+  }>
+  ${d.feedback}${d.hintHtml}
+</div>`;
+}
+
+export interface Option {
+  value: string;
+  label: string;
+}
+
+export interface SelectFieldOptions {
+  name: string;
+  label: string;
+  options: readonly Option[];
+  placeholder: string;
+  hint?: HtmlValue;
+  required?: boolean;
+}
+
+export function selectField(ctx: PageContext, state: FormState, o: SelectFieldOptions): SafeHtml {
+  const d = describe(ctx, state, o.name, o.hint);
+  const value = state.values[o.name] ?? '';
+  const options = o.options.map(
+    (opt) => html`<option value="${opt.value}"${opt.value === value ? html` selected` : ''}>${opt.label}</option>`,
+  );
+  return html`<div class="select-wrapper mb-5">
+  <label for="${d.id}">${o.label}${mark(o.required ?? false)}</label>
+  <select id="${d.id}" name="${o.name}" class="${d.invalid ? 'is-invalid' : ''}"${o.required ? html` required aria-required="true"` : ''}${
+    d.invalid ? html` aria-invalid="true"` : ''
+  }${d.describedBy ? html` aria-describedby="${d.describedBy}"` : ''}>
+    <option value=""${value === '' ? html` selected` : ''}>${o.placeholder}</option>
+    ${options}
+  </select>
+  ${d.feedback}${d.hintHtml}
+</div>`;
+}
+
+export interface RadioGroupOptions {
+  name: string;
+  legend: string;
+  options: readonly Option[];
+  hint?: HtmlValue;
+  required?: boolean;
+}
+
+export function radioGroup(ctx: PageContext, state: FormState, o: RadioGroupOptions): SafeHtml {
+  const d = describe(ctx, state, o.name, o.hint);
+  const value = state.values[o.name] ?? '';
+  const radios = o.options.map((opt) => {
+    const id = `${d.id}-${opt.value}`;
+    return html`<div class="form-check form-check-inline">
+    <input type="radio" id="${id}" name="${o.name}" value="${opt.value}"${opt.value === value ? html` checked` : ''}${
+      d.invalid ? html` class="is-invalid" aria-invalid="true"` : ''
+    }${d.describedBy ? html` aria-describedby="${d.describedBy}"` : ''}${o.required ? html` required` : ''}>
+    <label for="${id}">${opt.label}</label>
+  </div>`;
+  });
+  return html`<fieldset class="mb-4" id="${d.id}">
+  <legend class="portal-legend">${o.legend}${mark(o.required ?? false)}</legend>
+  ${d.hintHtml}
+  ${radios}
+  ${d.feedback}
+</fieldset>`;
+}
+
+export interface CheckboxOptions {
+  name: string;
+  label: string;
+  hint?: HtmlValue;
+}
+
+export function checkbox(ctx: PageContext, state: FormState, o: CheckboxOptions): SafeHtml {
+  const d = describe(ctx, state, o.name, o.hint);
+  const checked = state.values[o.name] === 'yes';
+  return html`<div class="form-check mb-4">
+  <input type="checkbox" id="${d.id}" name="${o.name}" value="yes"${checked ? html` checked` : ''}${
+    d.invalid ? html` class="is-invalid" aria-invalid="true"` : ''
+  }${d.describedBy ? html` aria-describedby="${d.describedBy}"` : ''}>
+  <label for="${d.id}">${o.label}</label>
+  ${d.hintHtml}
+  ${d.feedback}
+</div>`;
+}
+
+/** The list of all problems, each linking to its field; identical messages are listed once. */
+export function errorSummary(ctx: PageContext, issues: readonly FieldIssue[], labelOf: (field: string) => string | undefined): SafeHtml {
+  if (issues.length === 0) return html``;
+  const seen = new Set<string>();
+  const items: SafeHtml[] = [];
+  for (const issue of issues) {
+    const text = tr(ctx.lang, issue.message);
+    if (seen.has(`${issue.code}|${text}`)) continue;
+    seen.add(`${issue.code}|${text}`);
+    const label = labelOf(issue.field);
+    items.push(
+      label
+        ? html`<li><a href="#${fieldId(issue.field)}">${label}</a>: ${text}</li>`
+        : html`<li>${text}</li>`,
+    );
+  }
+  return html`<div class="alert alert-danger" role="alert" aria-labelledby="error-summary-title" tabindex="-1" id="error-summary">
+  <h2 class="h4" id="error-summary-title">${tr(ctx.lang, T.errorSummaryTitle)}</h2>
+  <p>${tr(ctx.lang, T.errorSummaryIntro)}</p>
+  <ul class="mb-0">${items}</ul>
+</div>`;
+}
+
+/** A hidden CSRF field for every form that posts. */
+export function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${token}">`;
+}

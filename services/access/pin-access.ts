@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import type { ApiDeps } from '../../api/app';
+import { CredentialLockedError, assertIdentifierNotLocked, assertNotLocked, identifierHash, recordFailure, recordIdentifierFailure, recordSuccess } from './attempts';
+import { appendAudit } from '../../lib/audit';
+import { withTransaction, type PoolClient } from '../../lib/db';
+import { invalidCredentialsError, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
+import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
+import { PIN_ALPHABET, generatePin, keyedHashMatches, normalisePin } from '../../lib/secrets';
+import { hashPin, verifyPin } from '../../lib/pin-hash';
+import { completeFirstAccessUpdate, credentialWorkflowId, regeneratePinUpdate, requestNewLetterUpdate } from '../../workflows/definitions';
+
+const PIN_CHARS = new RegExp(`^[${PIN_ALPHABET}]+$`);
+
+/** Shape checks only: a wrong PIN is an authentication failure, not a validation error. */
+function parseCredentials(body: unknown, pinLength: number, pinField = 'pin'): { codiceFiscale: string; pin: string } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const typed = b[pinField];
+  const fields: FieldIssue[] = [];
+  const cf = typeof b.codiceFiscale === 'string' ? validateCodiceFiscaleFormat(b.codiceFiscale) : undefined;
+  if (!cf) fields.push({ field: 'codiceFiscale', code: 'required', message: { it: 'Indicare il codice fiscale.', en: 'Enter the codice fiscale.' } });
+  else fields.push(...cf.errors);
+  const pin = typeof typed === 'string' ? normalisePin(typed) : '';
+  if (pin.length !== pinLength || !PIN_CHARS.test(pin)) {
+    fields.push({
+      field: pinField,
+      code: 'pin_format',
+      message: { it: `Il PIN è composto da ${pinLength} caratteri.`, en: `The PIN has ${pinLength} characters.` },
+    });
+  }
+  if (fields.length) throw validationError(fields);
+  return { codiceFiscale: cf!.normalised, pin };
+}
+
+/** A random argon2 verification for unknown codici fiscali, so timing does not reveal them. */
+let decoyHash: Promise<string> | undefined;
+
+/**
+ * First access (16 → 8 characters) and the guided regeneration after expiry. The API checks the
+ * old secret under the lockout rules, creates the new PIN, stores its argon2id hash as a pending
+ * version and asks the credential's workflow to activate it; the new PIN is shown once, in this
+ * response, and exists nowhere else in clear.
+ */
+export function createPinAccessService(deps: ApiDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  /**
+   * Verifies under the lockout rules and, on success, stores the new PIN as a pending version.
+   * Failures are committed (they count) before the generic error is thrown.
+   */
+  async function verifyAndPrepare(
+    req: { ip?: string },
+    action: 'first_access' | 'regeneration' | 'letter_resend',
+    creds: { codiceFiscale: string; pin: string },
+    state: 'pending_first_access' | 'pin_expired',
+    check: (client: PoolClient, credentialId: string) => Promise<boolean>,
+    prepareNewPin = true,
+  ): Promise<{ credentialId: string; pinVersion: number; newPin: string }> {
+    const outcome = await withTransaction(deps.pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        'SELECT id FROM credentials WHERE codice_fiscale = $1::text AND state = $2::text FOR UPDATE',
+        [creds.codiceFiscale, state],
+      );
+      const credentialId = rows[0]?.id;
+      const at = now();
+      if (!credentialId) {
+        // Unknown codici fiscali are counted and locked like known ones (by a keyed hash), so a
+        // lock answer does not reveal who holds a PIN; and they cost one argon2 verification too.
+        const idHash = identifierHash(deps.pepper, creds.codiceFiscale);
+        const locked = await lockRefusal(client, { actor: `ip:${req.ip}`, action, subject: 'unknown' }, assertIdentifierNotLocked(client, idHash, at));
+        if (locked) return locked;
+        decoyHash ??= hashPin(deps.pepper, randomBytes(8).toString('hex'));
+        await verifyPin(deps.pepper, await decoyHash, creds.pin);
+        const lock = await recordIdentifierFailure(client, idHash, at);
+        await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: 'unknown', decision: 'denied', detail: { reason: 'no_credential', ...lock } });
+        return { ok: false as const };
+      }
+      const locked = await lockRefusal(client, { actor: `ip:${req.ip}`, action, subject: credentialId }, assertNotLocked(client, credentialId, at));
+      if (locked) return locked;
+      if (!(await check(client, credentialId))) {
+        const lock = await recordFailure(client, credentialId, at);
+        await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: credentialId, decision: 'denied', detail: { reason: 'wrong_pin', ...lock } });
+        return { ok: false as const };
+      }
+      await recordSuccess(client, credentialId, at);
+      if (!prepareNewPin) {
+        await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: credentialId, decision: 'verified' });
+        return { ok: true as const, credentialId, pinVersion: 0, newPin: '' };
+      }
+      const v = await client.query<{ v: number }>('SELECT coalesce(max(version), 0) + 1 AS v FROM pin_secrets WHERE credential_id = $1::uuid', [credentialId]);
+      const pinVersion = v.rows[0]!.v;
+      const newPin = generatePin(8);
+      await client.query(
+        `INSERT INTO pin_secrets (credential_id, version, kind, pin_hash, salt, status) VALUES ($1::uuid, $2::int, 'personal', $3::text, $4::bytea, 'pending')`,
+        [credentialId, pinVersion, await hashPin(deps.pepper, newPin), randomBytes(16)],
+      );
+      await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: credentialId, decision: 'verified', detail: { pinVersion } });
+      return { ok: true as const, credentialId, pinVersion, newPin };
+    });
+    if (!outcome.ok) throw 'error' in outcome ? outcome.error : invalidCredentialsError();
+    return outcome;
+  }
+
+  /**
+   * Turns a lock into an answer, audited in the caller's transaction (which commits, so the
+   * audit row stays) instead of an exception that would roll it back.
+   */
+  async function lockRefusal(
+    client: PoolClient,
+    audit: { actor: string; action: string; subject: string },
+    check: Promise<unknown>,
+  ): Promise<{ ok: false; error: CredentialLockedError } | undefined> {
+    try {
+      await check;
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof CredentialLockedError)) throw err;
+      await appendAudit(client, { ...audit, decision: 'locked', detail: { reason: err.details.reason } });
+      return { ok: false, error: err };
+    }
+  }
+
+  /** Checks the halves of the initial PIN that were given (the first alone, or both). */
+  const initialPinCheck = (pin: string) => async (client: PoolClient, id: string) => {
+    const { rows } = await client.query<{ salt: Buffer; first_half_hash: Buffer; second_half_hash: Buffer }>(
+      `SELECT salt, first_half_hash, second_half_hash FROM pin_secrets
+        WHERE credential_id = $1::uuid AND kind = 'initial' AND status <> 'superseded' ORDER BY version DESC LIMIT 1`,
+      [id],
+    );
+    const s = rows[0];
+    if (!s) return false;
+    // Both halves are always checked, so the time taken does not say which half was wrong.
+    const first = keyedHashMatches(deps.pepper, s.salt, 'first', pin.slice(0, 8), s.first_half_hash);
+    const second = pin.length === 8 || keyedHashMatches(deps.pepper, s.salt, 'second', pin.slice(8), s.second_half_hash);
+    return first && second;
+  };
+
+  /** Answers the one response that shows the new PIN; the caller must not cache or log it. */
+  async function firstAccess(req: { ip?: string }, body: unknown): Promise<NewPinAnswer> {
+    const creds = parseCredentials(body, 16);
+    const { credentialId, pinVersion, newPin } = await verifyAndPrepare(req, 'first_access', creds, 'pending_first_access', initialPinCheck(creds.pin));
+    const { pinExpiresAt } = await deps.temporal.workflow
+      .getHandle(credentialWorkflowId(credentialId))
+      .executeUpdate(completeFirstAccessUpdate, { args: [{ pinVersion }] });
+    return {
+      pin: newPin,
+      pinExpiresAt,
+      message: {
+        it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. Il PIN di 16 caratteri non è più valido.',
+        en: 'This is your new 8-character PIN: write it down now, it will not be shown again. The 16-character PIN is no longer valid.',
+      },
+    };
+  }
+
+  /**
+   * "I did not get my letter": the citizen proves the request is theirs with the first half
+   * (which came by SMS or e-mail) and gets a new letter, within the limits the workflow keeps.
+   */
+  async function resendLetter(req: { ip?: string }, body: unknown) {
+    const creds = parseCredentials(body, 8, 'firstHalf');
+    const { credentialId } = await verifyAndPrepare(req, 'letter_resend', creds, 'pending_first_access', initialPinCheck(creds.pin), false);
+    const result = await deps.temporal.workflow
+      .getHandle(credentialWorkflowId(credentialId))
+      .executeUpdate(requestNewLetterUpdate, { args: [{ requestedBy: 'citizen' }] });
+    return {
+      ...result,
+      message: {
+        it: 'Le invieremo una nuova lettera con la seconda parte del PIN all\'indirizzo di residenza.',
+        en: 'We will send a new letter with the second part of the PIN to your residence address.',
+      },
+    };
+  }
+
+  async function regenerate(req: { ip?: string }, body: unknown): Promise<NewPinAnswer> {
+    const creds = parseCredentials(body, 8);
+    const { credentialId, pinVersion, newPin } = await verifyAndPrepare(req, 'regeneration', creds, 'pin_expired', async (client, id) => {
+      const { rows } = await client.query<{ pin_hash: string }>(
+        `SELECT pin_hash FROM pin_secrets WHERE credential_id = $1::uuid AND kind = 'personal' AND status = 'active' ORDER BY version DESC LIMIT 1`,
+        [id],
+      );
+      return rows[0] ? verifyPin(deps.pepper, rows[0].pin_hash, creds.pin) : false;
+    });
+    const { pinExpiresAt } = await deps.temporal.workflow
+      .getHandle(credentialWorkflowId(credentialId))
+      .executeUpdate(regeneratePinUpdate, { args: [{ pinVersion }] });
+    return {
+      pin: newPin,
+      pinExpiresAt,
+      message: {
+        it: 'Il PIN era scaduto: questo è il nuovo PIN, con gli stessi servizi. Lo annoti ora, non verrà più mostrato.',
+        en: 'Your PIN had expired: this is the new PIN, with the same services. Write it down now, it will not be shown again.',
+      },
+    };
+  }
+
+  return { firstAccess, regenerate, resendLetter };
+}
+
+export interface NewPinAnswer {
+  /** The new PIN, in clear: shown to its owner once, in this answer only. */
+  pin: string;
+  pinExpiresAt: string;
+  message: Bilingual;
+}
+

@@ -1,0 +1,248 @@
+/**
+ * Telephone PINs: a citizen authenticated with SPID, CIE or CNS creates a temporary PIN that a
+ * contact-centre operator later uses to verify the caller.
+ *
+ * - **Format: 8 digits.** The PIN is read out on the phone and typed by the operator (or keyed
+ *   on a phone pad): digits need no spelling alphabet and survive any accent or line quality,
+ *   and 10^8 values against a limit of 5 wrong tries leave a guesser 1 chance in 20 million.
+ * - **Created here, in the API**: the plaintext is shown once, in the response to its owner;
+ *   only its argon2id hash is stored and only the id reaches the workflow, which runs the
+ *   expiry timer and the revocation.
+ * - **One active PIN per codice fiscale**: a second creation is refused (409) with the id of the
+ *   active one, which the citizen can revoke first; replacing it silently would cut off a call
+ *   the citizen may have already arranged with the old PIN.
+ * - **Verification** never returns or logs the stored value; every decision is audited. Wrong
+ *   PINs are counted per telephone PIN; at `MAX_FAILED_VERIFICATIONS` it is locked for good.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { withTransaction, type Pool } from '../../lib/db';
+import { appendAudit } from '../../lib/audit';
+import type { Logger } from '../../lib/logger';
+import { hashPin, verifyPin } from '../../lib/pin-hash';
+import { DomainError, ErrorType } from '../../domain/errors';
+import {
+  TELEPHONE_PIN_VALIDITY,
+  TELEPHONE_PIN_WORKFLOW_TYPE,
+  revokeTelephonePinUpdate,
+  telephonePinLockedSignal,
+  telephonePinWorkflowId,
+  type TelephonePinValidity,
+  type TelephonePinView,
+  type TelephonePinWorkflowInput,
+} from '../../workflows/telephone-pin-definitions';
+import type { CitizenIdentity } from './identity-broker';
+import type { StaffPrincipal } from '../staff/auth';
+
+export const TELEPHONE_PIN_LENGTH = 8;
+/** Wrong PINs that lock a telephone PIN; a new one must then be created by the citizen. */
+export const MAX_FAILED_VERIFICATIONS = 5;
+
+/** 8 digits drawn uniformly with crypto randomness. */
+export function generateTelephonePin(): string {
+  let pin = '';
+  for (let i = 0; i < TELEPHONE_PIN_LENGTH; i++) pin += String(randomInt(10));
+  return pin;
+}
+
+/** Canonical form of a PIN as the operator typed it: spaces, dashes and dots dropped. */
+export function normaliseTelephonePin(typed: string): string {
+  return typed.replace(/[\s.-]/g, '');
+}
+
+export interface TelephonePinServiceDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+  pepper: Buffer;
+}
+
+export interface CreatedTelephonePin {
+  telephonePinId: string;
+  /** The plaintext, for the one response that shows it to its owner. */
+  pin: string;
+  validity: TelephonePinValidity;
+  expiresAt: string;
+}
+
+const verificationFailed = (): DomainError =>
+  new DomainError(ErrorType.Unauthenticated, {
+    it: 'Verifica non riuscita: codice fiscale o PIN telefonico non validi.',
+    en: 'Verification failed: codice fiscale or telephone PIN not valid.',
+  });
+
+const notFound = (): DomainError => new DomainError(ErrorType.NotFound, { it: 'PIN telefonico non trovato.', en: 'Telephone PIN not found.' });
+
+export function createTelephonePinService(deps: TelephonePinServiceDeps) {
+  const { pool, log } = deps;
+  // Verifying against this when the codice fiscale has no usable PIN takes as long as a real
+  // check, so the response time does not tell an operator (or a script) which codes have one.
+  let dummyHash: Promise<string> | undefined;
+  const dummy = () => (dummyHash ??= hashPin(deps.pepper, generateTelephonePin()));
+
+  async function activeFor(codiceFiscale: string): Promise<{ id: string; expires_at: Date } | undefined> {
+    const { rows } = await pool.query<{ id: string; expires_at: Date }>(
+      `SELECT id, expires_at FROM telephone_pins WHERE codice_fiscale = $1::text AND status = 'active'`,
+      [codiceFiscale],
+    );
+    return rows[0];
+  }
+
+  function oneActive(active?: { id: string; expires_at: Date }): DomainError {
+    return new DomainError(
+      ErrorType.Conflict,
+      {
+        it: 'Ha già un PIN telefonico attivo: lo revochi prima di crearne uno nuovo.',
+        en: 'You already have an active telephone PIN: revoke it before creating a new one.',
+      },
+      [],
+      active ? { activeTelephonePinId: active.id, expiresAt: active.expires_at.toISOString() } : {},
+    );
+  }
+
+  return {
+    async create(citizen: CitizenIdentity, validity: TelephonePinValidity): Promise<CreatedTelephonePin> {
+      const existing = await activeFor(citizen.codiceFiscale);
+      if (existing) throw oneActive(existing);
+
+      const pin = generateTelephonePin();
+      const pinHash = await hashPin(deps.pepper, pin);
+      const validFor = TELEPHONE_PIN_VALIDITY[validity];
+      const telephonePinId = randomUUID();
+      const expiresAt = await withTransaction(pool, async (client) => {
+        // Linked to the citizen's live PIN credential when there is one; most SPID/CIE/CNS
+        // users have none, and the telephone PIN belongs to the codice fiscale anyway.
+        const credential = await client.query<{ id: string }>(
+          `SELECT id FROM credentials WHERE codice_fiscale = $1::text AND state NOT IN ('expired', 'revoked', 'cancelled') LIMIT 1`,
+          [citizen.codiceFiscale],
+        );
+        // The database clock sets the expiry, as it is the one verification compares with.
+        const { rows } = await client.query<{ expires_at: Date }>(
+          `INSERT INTO telephone_pins (id, credential_id, codice_fiscale, pin_hash, validity, identity_method, expires_at)
+           VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, now() + $7::bigint * interval '1 millisecond')
+           RETURNING expires_at`,
+          [telephonePinId, credential.rows[0]?.id ?? null, citizen.codiceFiscale, pinHash, validity, citizen.method, msToNumber(validFor)],
+        );
+        await appendAudit(client, {
+          actor: 'citizen',
+          action: 'telephone_pin.created',
+          subject: telephonePinId,
+          detail: { validity, identityMethod: citizen.method, assertionId: citizen.assertionId },
+        });
+        return rows[0]!.expires_at;
+      }).catch((err: unknown) => {
+        // Two creations at once: the partial unique index lets one through.
+        if ((err as { code?: string }).code === '23505') throw oneActive();
+        throw err;
+      });
+
+      const input: TelephonePinWorkflowInput = { telephonePinId, validity, validFor };
+      try {
+        await deps.temporal.workflow.start(TELEPHONE_PIN_WORKFLOW_TYPE, {
+          workflowId: telephonePinWorkflowId(telephonePinId),
+          taskQueue: deps.taskQueue,
+          args: [input],
+        });
+      } catch (err) {
+        // Without its workflow nothing would expire the PIN: end it now, and the citizen retries.
+        await withTransaction(pool, async (client) => {
+          await client.query(`UPDATE telephone_pins SET status = 'revoked', ended_at = now() WHERE id = $1::uuid AND status = 'active'`, [telephonePinId]);
+          await appendAudit(client, { actor: 'system', action: 'telephone_pin.abandoned', subject: telephonePinId, detail: { reason: 'workflow_not_started' } });
+        });
+        throw err;
+      }
+      log.info({ telephonePinId, validity, identityMethod: citizen.method }, 'telephone PIN created');
+      return { telephonePinId, pin, validity, expiresAt: expiresAt.toISOString() };
+    },
+
+    /** The citizen revokes one of their own PINs; somebody else's is "not found". */
+    async revoke(citizen: CitizenIdentity, telephonePinId: string): Promise<TelephonePinView> {
+      const { rows } = await pool.query<{ codice_fiscale: string; status: string }>(
+        'SELECT codice_fiscale, status FROM telephone_pins WHERE id = $1::uuid',
+        [telephonePinId],
+      );
+      const row = rows[0];
+      if (!row || row.codice_fiscale !== citizen.codiceFiscale) throw notFound();
+      if (row.status !== 'active') {
+        throw new DomainError(
+          ErrorType.Conflict,
+          { it: 'Il PIN telefonico non è più attivo.', en: 'The telephone PIN is no longer active.' },
+          [],
+          { status: row.status },
+        );
+      }
+      const view = await deps.temporal.workflow
+        .getHandle(telephonePinWorkflowId(telephonePinId))
+        .executeUpdate(revokeTelephonePinUpdate, { args: [{ revokedBy: 'citizen', assertionId: citizen.assertionId }] });
+      log.info({ telephonePinId, state: view.state }, 'telephone PIN revoked by its owner');
+      return view;
+    },
+
+    /**
+     * An operator checks a caller's codice fiscale and telephone PIN. Only a yes/no leaves this
+     * function; the row is locked for the check so concurrent tries are counted one by one.
+     */
+    async verifyCaller(staff: StaffPrincipal, codiceFiscale: string, telephonePin: string): Promise<{ verified: true; telephonePinId: string; codiceFiscale: string }> {
+      const actor = `${staff.role}:${staff.staffId}`;
+      const outcome = await withTransaction(pool, async (client) => {
+        // The active PIN if any, else the latest locked one (to record why the call failed).
+        const { rows } = await client.query<{ id: string; pin_hash: string; status: 'active' | 'locked'; failed_attempts: number; expired: boolean }>(
+          `SELECT id, pin_hash, status, failed_attempts, expires_at <= now() AS expired
+             FROM telephone_pins
+            WHERE codice_fiscale = $1::text AND status IN ('active', 'locked')
+            ORDER BY (status = 'active') DESC, created_at DESC
+            LIMIT 1
+              FOR UPDATE`,
+          [codiceFiscale],
+        );
+        const row = rows[0];
+        const usable = row?.status === 'active' && !row.expired;
+        const matches = await verifyPin(deps.pepper, usable ? row.pin_hash : await dummy(), telephonePin);
+
+        let reason: 'verified' | 'no_telephone_pin' | 'locked' | 'expired' | 'wrong_pin' | 'wrong_pin_locked';
+        let failedAttempts = row?.failed_attempts ?? 0;
+        if (!row) reason = 'no_telephone_pin';
+        else if (row.status === 'locked') reason = 'locked';
+        else if (row.expired) reason = 'expired';
+        else if (matches) {
+          reason = 'verified';
+          failedAttempts = 0;
+          await client.query('UPDATE telephone_pins SET failed_attempts = 0 WHERE id = $1::uuid', [row.id]);
+        } else {
+          failedAttempts = row.failed_attempts + 1;
+          const lock = failedAttempts >= MAX_FAILED_VERIFICATIONS;
+          reason = lock ? 'wrong_pin_locked' : 'wrong_pin';
+          await client.query(
+            `UPDATE telephone_pins SET failed_attempts = $2::int,
+                    status = CASE WHEN $3::boolean THEN 'locked' ELSE status END,
+                    ended_at = CASE WHEN $3::boolean THEN now() ELSE ended_at END
+              WHERE id = $1::uuid`,
+            [row.id, failedAttempts, lock],
+          );
+        }
+        const verified = reason === 'verified';
+        await appendAudit(client, {
+          actor,
+          action: 'telephone_pin.verify_caller',
+          subject: row?.id,
+          decision: verified ? 'verified' : 'refused',
+          detail: { codiceFiscale, reason, failedAttempts },
+        });
+        return { verified, reason, telephonePinId: row?.id };
+      });
+
+      log.info({ telephonePinId: outcome.telephonePinId, staffId: staff.staffId, decision: outcome.verified ? 'verified' : 'refused', reason: outcome.reason }, 'caller verification');
+      if (outcome.reason === 'wrong_pin_locked') {
+        // The database already says 'locked'; the workflow only stops waiting for its timer.
+        await deps.temporal.workflow
+          .getHandle(telephonePinWorkflowId(outcome.telephonePinId!))
+          .signal(telephonePinLockedSignal)
+          .catch((err: unknown) => log.warn({ err, telephonePinId: outcome.telephonePinId }, 'could not signal the locked telephone PIN workflow'));
+      }
+      if (!outcome.verified) throw verificationFailed();
+      return { verified: true, telephonePinId: outcome.telephonePinId!, codiceFiscale };
+    },
+  };
+}
