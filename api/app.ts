@@ -3,10 +3,7 @@
  * run it on port 0 against real servers.
  */
 import express, { type Express } from 'express';
-import type { Client } from '@temporalio/client';
-import type { Pool } from '../lib/db';
-import type { Logger } from '../lib/logger';
-import type { IssuancePolicy } from '../workflows/definitions';
+import type { ApiDeps, InFlight } from './deps';
 import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './routes/health';
 import { pinRequestRoutes } from './routes/pin-requests';
@@ -20,11 +17,8 @@ import { firstAccessRoutes } from './routes/first-access';
 import { sessionRoutes } from './routes/sessions';
 import { codecRoutes } from './routes/codec';
 import { httpMetrics, metricsRoutes } from './routes/metrics';
-import type { PayloadCodec } from '@temporalio/common';
-import type { MetricsAccess } from '../lib/metrics';
-import type { KeyRing } from '../lib/secrets';
 import { openApiDocument } from './openapi';
-import { admissionControl, type AdmissionOptions } from './admission';
+import { admissionControl } from './admission';
 import { temporalDeadline } from './temporal-deadline';
 import { conversionDocumentRoutes } from './routes/conversion-documents';
 import { counterRoutes } from './routes/counter';
@@ -36,50 +30,6 @@ import { recoveryRoutes } from './routes/recovery';
 import { revocationRoutes } from './routes/revocation';
 import { contactRoutes } from './routes/contacts';
 import { delegationRoutes } from './routes/delegations';
-
-export interface ApiDeps {
-  pool: Pool;
-  temporal: Client;
-  taskQueue: string;
-  log: Logger;
-  policy: IssuancePolicy;
-  eligibilityPolicy: boolean;
-  /** Injected so tests can decide what "today" is for date and eligibility checks. */
-  now?: () => Date;
-  /** The PIN hashing pepper (kept outside the database). */
-  pepper: Buffer;
-  /** Identity broker's Ed25519 public key (PEM); without it telephone-PIN creation answers 503. */
-  identityBrokerPublicKey?: string;
-  /** Wakes the workflow starter after a request is accepted (see workflow-starter.ts). */
-  onAccepted?: () => void;
-  /** Seals the portal's draft cookie; shared by every API instance (derived from SECRETS_KEY). */
-  cookieSecret?: string;
-  /** The Temporal payload codec, served to the Web UI at /codec (absent: 503). */
-  payloadCodec?: PayloadCodec;
-  /** Temporal Web UI origins allowed to call /codec from a browser. */
-  codecOrigins?: string[];
-  /** Who may read /metrics (absent: nobody). */
-  metrics?: MetricsAccess;
-  /** Load shedding (api/admission.ts); absent: no limits (tests that build the app directly). */
-  admission?: AdmissionOptions;
-  /** Deadline of the Temporal calls a request makes (api/temporal-deadline.ts); absent: none. */
-  temporalTimeoutMs?: number;
-  /** Where uploaded and generated documents are stored (services/conversion/documents.ts); absent: those routes answer 503. */
-  documentsDir?: string;
-  /** Share of conversion cases sampled for a second clerk (services/conversion/conversions.ts); default 10 %. */
-  secondReviewSampleRate?: number;
-  /** Secrets at rest (AES-256-GCM key ring): staff TOTP secrets; absent: the console login answers 503. */
-  secrets?: KeyRing;
-  /** The mail room's folder (letters and manifests), for the console's downloads; absent: those answer 503. */
-  mailroomDir?: string;
-}
-
-/** Requests being answered right now (the workflow starter gives way to them). */
-export interface InFlight {
-  count: number;
-  /** When the last request finished (ms since the epoch); a burst has gaps between requests. */
-  lastDoneAt?: number;
-}
 
 /**
  * True while requests are being answered or one finished within `quietMs`: during a burst the

@@ -14,9 +14,10 @@ import { temporalConnectionOptions } from '../lib/temporal';
 import { encryptedDataConverter, payloadCodecFromConfig, temporalUiOrigins } from '../lib/payload-codec';
 import { metricsAccess } from '../lib/metrics';
 import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
-import { apiBusy, createApp, type InFlight } from './app';
+import { apiBusy, createApp } from './app';
+import type { InFlight } from './deps';
 import { createWorkflowStarter } from '../services/issuance/workflow-starter';
-import { seedDevHealthCards } from './routes/revocation';
+import { seedDevHealthCards } from '../services/lifecycle/revocation';
 
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, name: 'api' });

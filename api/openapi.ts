@@ -16,11 +16,11 @@ import * as s from '../services/schemas/api';
 import * as dc from '../services/schemas/documents';
 import * as cs from '../services/schemas/conversion';
 import { bilingualSchema } from '../services/schemas/api';
-import { conversionCaseView, conversionRequestBody } from './routes/conversion';
-import { decisionBody, reviewQueueQuery, secondReviewBody } from './routes/review';
-import { claimIdParams, claimView, fileClaimBody } from './routes/claims';
 import { remoteIdentificationBody } from './routes/remote-identification';
 import * as ls from '../services/schemas/lifecycle';
+import { claimIdParams, claimView, fileClaimBody } from '../services/conversion/claims';
+import { decisionBody, reviewQueueQuery, secondReviewBody } from '../services/conversion/review';
+import { conversionCaseView, conversionRequestBody } from '../services/conversion/conversion-cases';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

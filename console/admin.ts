@@ -4,7 +4,7 @@
  * no language links (a reload or a link would not show them again).
  */
 import type { Request, Response, Router } from 'express';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import {
   createStaffAccount,
   listStaffAccounts,

@@ -7,12 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import type { createPinRequestService } from '../services/issuance/pin-requests';
 import { createTelephonePinService } from '../services/telephone-pin/telephone-pins';
 import { parseVerification } from '../api/routes/telephone-pins';
 import { applyContactChange, changedFields, contactsOf } from '../services/lifecycle/contact-changes';
-import { createRevocationService } from '../api/routes/revocation';
 import { DomainError, ErrorType, validationError, type Bilingual } from '../domain/errors';
 import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
 import { validateContacts, validatePinRequest, type ContactDetails } from '../domain/pin-request';
@@ -22,6 +21,7 @@ import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t
 import { SECTIONS } from './roles';
 import { act, formValues, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 import { CITIZEN_FIELDS, citizenErrorSummary, citizenFields, citizenInput } from './citizen-form';
+import { createRevocationService } from '../services/lifecycle/revocation';
 
 type Guard = ReturnType<typeof consoleGuard>;
 

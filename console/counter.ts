@@ -7,7 +7,7 @@
  * that page cannot show it again (and the page is `no-store`, like every console page).
  */
 import type { Request, Response, Router } from 'express';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import { createCounterService } from '../services/counter/counter';
 import { IDENTITY_DOCUMENT_TYPES } from '../domain/identity-document';
 import { html } from '../web/html';

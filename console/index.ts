@@ -17,7 +17,7 @@
  * carry no script; the Content-Security-Policy adds same-origin frames, for the PDFs of a case.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import type { createPinRequestService } from '../services/issuance/pin-requests';
 import { DomainError, ErrorType } from '../domain/errors';
 import { toDomainError } from '../api/errors';

@@ -7,7 +7,7 @@
  */
 import type { Router } from 'express';
 import type { QueryResultRow } from 'pg';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import { addWorkingDays } from '../domain/working-days';
 import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
 import { html, type HtmlValue, type SafeHtml } from '../web/html';

@@ -10,16 +10,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response, Router } from 'express';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import { italianCalendarDate, parseIsoDate } from '../domain/calendar';
 import { ErrorType } from '../domain/errors';
 import { credentialWorkflowId, letterReturnedUpdate } from '../workflows/definitions';
-import { dispatchMailRoomBatch } from '../api/routes/mailroom';
 import { toDomainError } from '../api/errors';
 import { html } from '../web/html';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb } from './layout';
 import { SECTIONS } from './roles';
 import { act, messagePage, sendPage, staffOf, type consoleGuard } from './shared';
+import { dispatchMailRoomBatch } from '../services/mailroom';
 
 type Guard = ReturnType<typeof consoleGuard>;
 

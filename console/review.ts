@@ -5,14 +5,14 @@
  * console's session cookie (and audits every read): images in <img>, PDFs in an <iframe>.
  */
 import type { Request, Response, Router } from 'express';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import type { DomainError } from '../domain/errors';
-import { caseIdParams, createReviewActions, createReviewReads, decisionBody, reviewQueueQuery, secondReviewBody } from '../api/routes/review';
 import { html, type SafeHtml } from '../web/html';
 import { parseInput } from '../services/schemas/validate';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
 import { REVIEW_ACTORS, SECTIONS } from './roles';
 import { act, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
+import { caseIdParams, createReviewActions, createReviewReads, decisionBody, reviewQueueQuery, secondReviewBody } from '../services/conversion/review';
 
 type Guard = ReturnType<typeof consoleGuard>;
 type CaseDetail = Awaited<ReturnType<ReturnType<typeof createReviewReads>['detail']>>;

@@ -16,7 +16,7 @@
  */
 import type { Request, Response, Router } from 'express';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import { sessionContext, sessionFromRequest, type CitizenPrincipal } from '../services/access/sessions';
 import { createPinAccessService, type NewPinAnswer } from '../services/access/pin-access';
 import { sessionRoutes } from '../api/routes/sessions';

@@ -23,14 +23,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import { SESSION_COOKIE, clearSessionCookie, sessionContext, sessionFromRequest, type CitizenPrincipal } from '../services/access/sessions';
 import { openConversion } from '../services/conversion/conversions';
 import { documentStore, sendDocument, type DocumentKind } from '../services/conversion/documents';
 import { toDomainError } from '../api/errors';
-import { CONVERSION_FORM_NAME, assertMayConvert, assertUploadAllowance, renderConversionForm } from '../api/routes/conversion-documents';
-import { currentConversionCase } from '../api/routes/conversion';
-import { claimAdmission, claimOf, claimTypesFor, claimsOf, fileClaim } from '../api/routes/claims';
 import { MAX_UPLOAD_BYTES, checkUpload, uploadTooLargeError, type RawUpload } from '../api/uploads';
 import { DomainError, ErrorType, type FieldIssue } from '../domain/errors';
 import { serviceById } from '../domain/services';
@@ -55,6 +52,9 @@ import { forbiddenPage, sendHtml } from './access-routes';
 import { messagePage } from './pages';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
 import type { PageContext } from './views';
+import { claimAdmission, claimOf, claimTypesFor, claimsOf, fileClaim } from '../services/conversion/claims';
+import { currentConversionCase } from '../services/conversion/conversion-cases';
+import { CONVERSION_FORM_NAME, assertMayConvert, assertUploadAllowance, renderConversionForm } from '../services/conversion/conversion-documents';
 
 /** Two files (the signed form, the identity document) of at most 10 MB, and two small fields. */
 export const UPLOAD_LIMITS: MultipartLimits = { files: 2, fileBytes: MAX_UPLOAD_BYTES, fields: 2, fieldBytes: 1024 };

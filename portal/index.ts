@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { DomainError, ErrorType, type Bilingual, type FieldIssue } from '../domain/errors';
 import type { DeliveryPlan, PinRequest } from '../domain/pin-request';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import { createPortalAccess, type PortalAccess } from './access';
 import { accessRoutes } from './access-routes';
 import { recoveryPortalRoutes } from './recovery-routes';

@@ -13,10 +13,8 @@
  * token never reaches a log: failures are logged with `req.path`, which has no query string.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import type { ApiDeps } from '../api/app';
+import type { ApiDeps } from '../api/deps';
 import { toDomainError } from '../api/errors';
-import { createRecoveryService, RECOVERY_RULE } from '../api/routes/recovery';
-import { createRevocationService } from '../api/routes/revocation';
 import { ErrorType, type FieldIssue } from '../domain/errors';
 import { resolveLang } from './i18n';
 import {
@@ -31,6 +29,8 @@ import {
 } from './recovery-pages';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
 import type { PageContext } from './views';
+import { createRecoveryService, RECOVERY_RULE } from '../services/lifecycle/recovery';
+import { createRevocationService } from '../services/lifecycle/revocation';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const MAX_INPUT = 64;

@@ -13,7 +13,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { requireStaff, type StaffRole } from '../../services/staff/auth';
 import { DomainError, ErrorType, validationError } from '../../domain/errors';
 

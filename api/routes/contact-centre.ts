@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { requireStaff } from '../../services/staff/auth';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { credentialWorkflowId, requestNewLetterUpdate } from '../../workflows/definitions';

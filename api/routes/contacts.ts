@@ -8,7 +8,7 @@
  * preferred phone given) and notify the old and new addresses (services/lifecycle/contact-changes.ts).
  */
 import { Router } from 'express';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { requireCitizen, sessionContext } from '../../services/access/sessions';
 import { requireStaff } from '../../services/staff/auth';
 import { createTelephonePinService } from '../../services/telephone-pin/telephone-pins';

@@ -11,103 +11,16 @@
  * docs/decisions/0010-uploads-and-document-storage.md for the choices.
  */
 import { Router, type RequestHandler } from 'express';
-import type { ApiDeps } from '../app';
-import { requireStaff, type StaffPrincipal } from '../../services/staff/auth';
-import { citizenOf, requireCitizen, sessionContext, type CitizenPrincipal } from '../../services/access/sessions';
-import { documentNotFound, documentStore, sendDocument, type DocumentKind } from '../../services/conversion/documents';
-import { rawUploadOf, uploadBody } from '../uploads';
-import { openConversion } from '../../services/conversion/conversions';
-import { birthPlaceText, residenceText, type StoredHolder, type StoredResidence } from '../../domain/holder-text';
-import { audit } from '../../lib/audit';
-import { renderConversionRequest } from '../../forms';
-import { italianCalendarDate } from '../../domain/calendar';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, validationError } from '../../domain/errors';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Kinds a citizen uploads online. */
-const CITIZEN_KINDS = ['signed_request', 'identity_document'] as const satisfies readonly DocumentKind[];
-
-/** Uploads a citizen may make in a day that are not (yet) part of a request, quarantined ones included: a bound on disk use. */
-export const MAX_PENDING_UPLOADS_PER_DAY = 20;
-
-/** Only an ordinary PIN is converted: a dispositivo one already is (409), a first-half session may not (403). */
-export function assertMayConvert(citizen: Pick<CitizenPrincipal, 'scope'>): void {
-  if (citizen.scope === 'dispositivo') {
-    throw new DomainError(
-      ErrorType.Conflict,
-      { it: 'Il Suo PIN è già dispositivo: non serve alcuna conversione.', en: 'Your PIN is already a dispositivo PIN: no conversion is needed.' },
-      [],
-      { reason: 'ALREADY_DISPOSITIVO' },
-    );
-  }
-  if (citizen.scope !== 'ordinary') {
-    throw new DomainError(
-      ErrorType.Forbidden,
-      {
-        it: 'Per chiedere il PIN dispositivo acceda con il PIN personale di 8 caratteri, non con la sola prima parte del PIN.',
-        en: 'To ask for a dispositivo PIN, log in with your personal 8-character PIN, not with the first part of the PIN alone.',
-      },
-      [],
-      { reason: 'ORDINARY_PIN_REQUIRED' },
-    );
-  }
-}
-
-interface CredentialForForm {
-  codice_fiscale: string;
-  holder: StoredHolder;
-  residence: StoredResidence;
-}
-
-/**
- * Refuses (429) a citizen who has made `MAX_PENDING_UPLOADS_PER_DAY` uploads in the last day that
- * are not part of a request; quarantined uploads count too, since they also take disk space.
- * Shared with the portal's upload page.
- */
-export async function assertUploadAllowance(deps: Pick<ApiDeps, 'pool'>, credentialId: string, now: Date): Promise<void> {
-  const { rows } = await deps.pool.query<{ n: number }>(
-    `SELECT (SELECT count(*)::int FROM documents
-              WHERE credential_id = $1::uuid AND case_id IS NULL AND created_at > $2::timestamptz - interval '1 day')
-          + (SELECT count(*)::int FROM quarantined_uploads
-              WHERE credential_id = $1::uuid AND created_at > $2::timestamptz - interval '1 day') AS n`,
-    [credentialId, now],
-  );
-  if ((rows[0]?.n ?? 0) >= MAX_PENDING_UPLOADS_PER_DAY) {
-    throw new DomainError(
-      ErrorType.RateLimited,
-      {
-        it: `Ha già caricato ${MAX_PENDING_UPLOADS_PER_DAY} documenti oggi senza inviarli: invii la richiesta o riprovi domani.`,
-        en: `You have already uploaded ${MAX_PENDING_UPLOADS_PER_DAY} documents today without sending them: submit your request or try again tomorrow.`,
-      },
-      [],
-      { retryAfterSeconds: 3600 },
-    );
-  }
-}
-
-/** The download name of the prefilled conversion form. */
-export const CONVERSION_FORM_NAME = 'richiesta-conversione-pin-dispositivo.pdf';
-
-/** The conversion request form prefilled with the credential's holder data (shared with the portal). */
-export async function renderConversionForm(deps: Pick<ApiDeps, 'pool'>, credentialId: string, now: Date): Promise<Uint8Array> {
-  const { rows } = await deps.pool.query<CredentialForForm>('SELECT codice_fiscale, holder, residence FROM credentials WHERE id = $1::uuid', [credentialId]);
-  const c = rows[0];
-  if (!c) throw documentNotFound();
-  return renderConversionRequest({
-    reference: `CONV-${credentialId}`,
-    date: italianCalendarDate(now),
-    citizen: {
-      codiceFiscale: c.codice_fiscale,
-      surname: c.holder.surname ?? '',
-      name: c.holder.name ?? '',
-      birthDate: c.holder.birthDate ?? '',
-      birthPlace: birthPlaceText(c.holder),
-      residence: residenceText(c.residence),
-    },
-  });
-}
+import { audit } from '../../lib/audit';
+import { citizenOf, requireCitizen, sessionContext } from '../../services/access/sessions';
+import { assertMayConvert, assertUploadAllowance, CITIZEN_KINDS, CONVERSION_FORM_NAME, renderConversionForm, UUID } from '../../services/conversion/conversion-documents';
+import { openConversion } from '../../services/conversion/conversions';
+import { documentNotFound, documentStore, sendDocument, type DocumentKind } from '../../services/conversion/documents';
+import { requireStaff, type StaffPrincipal } from '../../services/staff/auth';
+import type { ApiDeps } from '../deps';
+import { rawUploadOf, uploadBody } from '../uploads';
 
 export function conversionDocumentRoutes(deps: ApiDeps): Router {
   const r = Router();

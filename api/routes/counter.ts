@@ -7,7 +7,7 @@
  * The envelope (with the PIN) is in this one response only, which is not cached anywhere.
  */
 import { Router } from 'express';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { requireStaff } from '../../services/staff/auth';
 import { createCounterService } from '../../services/counter/counter';
 import { documentNotFound, sendDocument } from '../../services/conversion/documents';

@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { createPinAccessService } from '../../services/access/pin-access';
 
 /** The new PIN is in the body: nothing on the way may keep a copy. */

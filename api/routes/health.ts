@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { databaseAnswers } from '../../lib/db';
 import { withTimeout } from '../../lib/async';
 

@@ -1,30 +1,9 @@
 import { Router } from 'express';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { ApiDeps } from '../app';
-import { requireStaff } from '../../services/staff/auth';
-import { DomainError, ErrorType } from '../../domain/errors';
 import { parseIsoDate } from '../../domain/calendar';
-import { MAILROOM_WORKFLOW_TYPE, mailRoomWorkflowId, type MailRoomBatchInput } from '../../workflows/definitions';
-
-/**
- * Closes a day's batch through its workflow (started once per day; a second caller waits for the
- * same run) and answers how many letters went out. Shared by this route and the console.
- */
-export async function dispatchMailRoomBatch(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'>, batchDate: string, dispatchedBy: string): Promise<{ dispatched: number }> {
-  const input: MailRoomBatchInput = { batchDate, dispatchedBy };
-  let handle;
-  try {
-    handle = await deps.temporal.workflow.start(MAILROOM_WORKFLOW_TYPE, {
-      workflowId: mailRoomWorkflowId(batchDate),
-      taskQueue: deps.taskQueue,
-      args: [input],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    handle = deps.temporal.workflow.getHandle(mailRoomWorkflowId(batchDate));
-  }
-  return (await handle.result()) as { dispatched: number };
-}
+import { DomainError, ErrorType } from '../../domain/errors';
+import { dispatchMailRoomBatch } from '../../services/mailroom';
+import { requireStaff } from '../../services/staff/auth';
+import type { ApiDeps } from '../deps';
 
 /** Mail-room operations: close a day's batch and hand it to the post (also run daily by a schedule). */
 export function mailRoomRoutes(deps: ApiDeps): Router {

@@ -5,7 +5,7 @@
  * label value.
  */
 import { Router, type Request, type RequestHandler } from 'express';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { METRICS_CONTENT_TYPE, collectMetrics, httpDuration, httpRequests, metricsAllowed } from '../../lib/metrics';
 

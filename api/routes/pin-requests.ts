@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { requireStaff } from '../../services/staff/auth';
 import type { createPinRequestService } from '../../services/issuance/pin-requests';
 import { DomainError, ErrorType } from '../../domain/errors';

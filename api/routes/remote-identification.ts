@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { requireStaff } from '../../services/staff/auth';
 import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';

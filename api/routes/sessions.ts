@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Router, type Response } from 'express';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { errorBody } from '../errors';
 import {
   AddressThrottle,

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { KeyObject } from 'node:crypto';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { requireStaff } from '../../services/staff/auth';
 import { assertionFromAuthorization, authenticateCitizen, identityBrokerPublicKey } from '../../services/telephone-pin/identity-broker';
 import { createTelephonePinService, normaliseTelephonePin, TELEPHONE_PIN_LENGTH } from '../../services/telephone-pin/telephone-pins';

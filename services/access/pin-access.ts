@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ApiDeps } from '../../api/app';
+import type { ServiceDeps } from '../deps';
 import { CredentialLockedError, assertIdentifierNotLocked, assertNotLocked, identifierHash, recordFailure, recordIdentifierFailure, recordSuccess } from './attempts';
 import { appendAudit } from '../../lib/audit';
 import { withTransaction, type PoolClient } from '../../lib/db';
@@ -40,7 +40,7 @@ let decoyHash: Promise<string> | undefined;
  * version and asks the credential's workflow to activate it; the new PIN is shown once, in this
  * response, and exists nowhere else in clear.
  */
-export function createPinAccessService(deps: ApiDeps) {
+export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' | 'pool' | 'temporal'>) {
   const now = deps.now ?? (() => new Date());
 
   /**

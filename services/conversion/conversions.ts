@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ApiDeps } from '../../api/app';
+import type { ServiceDeps } from '../deps';
 import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
 import { DomainError, ErrorType } from '../../domain/errors';
@@ -25,7 +25,7 @@ export function sampledForSecondReview(caseId: string, rate: number): boolean {
 const notAllowed = (it: string, en: string) => new DomainError(ErrorType.Conflict, { it, en });
 
 export async function openConversion(
-  deps: ApiDeps,
+  deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'secondReviewSampleRate'>,
   args: { credentialId: string; documentIds: string[]; source: ConversionSource; createdBy: string },
 ): Promise<{ caseId: string; status: string }> {
   const rate = deps.secondReviewSampleRate ?? DEFAULT_SECOND_REVIEW_SAMPLE_RATE;
@@ -98,7 +98,7 @@ export async function openConversion(
  * Why a case is high risk (each needs a second clerk): a declared residence that differs from
  * the institute's records, a recent lock-out, a recent recovery or contact change, a fax.
  */
-async function riskFlags(client: { query: ApiDeps['pool']['query'] }, credentialId: string, source: ConversionSource): Promise<string[]> {
+async function riskFlags(client: { query: ServiceDeps['pool']['query'] }, credentialId: string, source: ConversionSource): Promise<string[]> {
   const { rows } = await client.query<{ mismatch: boolean; lockout: boolean; recent_change: boolean }>(
     `SELECT
        EXISTS (SELECT 1 FROM callback_tasks WHERE credential_id = $1::uuid AND reason = 'residence_mismatch') AS mismatch,

@@ -16,7 +16,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { ApiDeps } from '../../api/app';
+import type { ServiceDeps } from '../deps';
 import type { StaffPrincipal } from '../staff/auth';
 import { documentStore } from '../conversion/documents';
 import { birthPlaceText, residenceText } from '../../domain/holder-text';
@@ -132,7 +132,7 @@ const liveCredentialConflict = () =>
 
 const LIVE = `state NOT IN ('expired', 'revoked', 'cancelled')`;
 
-export function createCounterService(deps: ApiDeps) {
+export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy' | 'log' | 'now' | 'pepper' | 'pool' | 'policy' | 'taskQueue' | 'temporal'>) {
   const store = documentStore(deps);
   const now = deps.now ?? (() => new Date());
 
@@ -296,7 +296,7 @@ export function createCounterService(deps: ApiDeps) {
  * reads PostgreSQL), so a failure here does not undo the issue: it is logged and raised as an
  * operational alert for operations to start the workflow by hand.
  */
-async function startActiveWorkflow(deps: ApiDeps, credentialId: string, pinExpiresAt: string): Promise<void> {
+async function startActiveWorkflow(deps: Pick<ServiceDeps, 'log' | 'policy' | 'pool' | 'taskQueue' | 'temporal'>, credentialId: string, pinExpiresAt: string): Promise<void> {
   const input: CredentialWorkflowInput = {
     credentialId,
     policy: deps.policy,

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { ApiDeps } from '../../api/app';
+import type { ServiceDeps } from '../deps';
 import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
 import { DomainError, ErrorType } from '../../domain/errors';
@@ -49,7 +49,7 @@ export function contactsOf(raw: Record<string, unknown>): ContactDetails {
 const notFound = () => new DomainError(ErrorType.NotFound, { it: 'Credenziale non trovata.', en: 'Credential not found.' });
 
 /** Applies a change and starts its notices; `undefined` when the new set equals the current one. */
-export async function applyContactChange(deps: ApiDeps, change: ContactChange): Promise<{ changeId: string; fields: string[] } | undefined> {
+export async function applyContactChange(deps: Pick<ServiceDeps, 'log' | 'pool' | 'taskQueue' | 'temporal'>, change: ContactChange): Promise<{ changeId: string; fields: string[] } | undefined> {
   const changeId = randomUUID();
   const applied = await withTransaction(deps.pool, async (client) => {
     const { rows } = await client.query<{ contacts: Record<string, unknown>; state: string }>(

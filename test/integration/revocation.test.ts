@@ -8,12 +8,12 @@
  */
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerHealthCard } from '../../api/routes/revocation';
 import { credentialStateQuery, credentialWorkflowId } from '../../workflows/definitions';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
 import { activeCitizen, requestAndCollect, waitForView } from '../support/issuance';
 import { caller, mailTo, portalForm, postForm, smsTo, staffToken } from '../support/lifecycle';
 import { startTestStack, type TestStack } from '../support/stack';
+import { registerHealthCard } from "../../services/lifecycle/revocation";
 
 let stack: TestStack;
 let call: ReturnType<typeof caller>;

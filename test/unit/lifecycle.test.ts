@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { comparableEmail, comparablePhone, contactsMatch } from '../../services/access/identity-checks';
-import { endOfItalianDay } from '../../api/routes/delegations';
+import { endOfItalianDay } from '../../services/delegation';
 import { changedFields, contactsOf } from '../../services/lifecycle/contact-changes';
 import { DomainError } from '../../domain/errors';
 import { validateContacts } from '../../domain/pin-request';

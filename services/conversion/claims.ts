@@ -1,0 +1,164 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { ServiceDeps } from '../deps';
+import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
+import { SERVICES, audienceIncludes, isCovidBonusClaimType, type Service } from '../../domain/services';
+import { appendAudit, type AuditEntry } from '../../lib/audit';
+import { withTransaction } from '../../lib/db';
+import { CLAIM_WORKFLOW_TYPE, claimWorkflowId, type ClaimInput } from '../../workflows/claim-definitions';
+import { type CitizenPrincipal } from '../access/sessions';
+
+export const fileClaimBody = z.strictObject({ type: z.string().min(1).max(64) });
+
+export const claimIdParams = z.strictObject({ claimId: z.guid() });
+
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+export const claimView = z.strictObject({
+  claimId: z.guid(),
+  protocol: z.string(),
+  type: z.string(),
+  status: z.enum(['waiting_for_dispositivo', 'released', 'in_processing']),
+  receivedAt: z.iso.datetime(),
+  releasedAt: z.iso.datetime().optional(),
+  filedBy: z.string(),
+});
+
+export interface ClaimRow {
+  id: string;
+  protocol: string;
+  claim_type: string;
+  status: 'waiting_for_dispositivo' | 'released' | 'in_processing';
+  received_at: Date;
+  released_at: Date | null;
+  filed_by: string;
+}
+
+export const toView = (c: ClaimRow) =>
+  claimView.parse({
+    claimId: c.id,
+    protocol: c.protocol,
+    type: c.claim_type,
+    status: c.status,
+    receivedAt: c.received_at.toISOString(),
+    ...(c.released_at ? { releasedAt: c.released_at.toISOString() } : {}),
+    filedBy: c.filed_by,
+  });
+
+/**
+ * Whether a claim of `service` may be filed in this session, and whether it is processed at
+ * once: a dispositivo session, or the simplified scope for its bonuses; an ordinary PIN files
+ * and waits. Profile rules apply as for every service.
+ */
+export function claimAdmission(citizen: Pick<CitizenPrincipal, 'scope' | 'profile' | 'intermediary'>, service: Service): 'process' | 'hold' | 'refuse' {
+  if (service.kind !== 'claim' || !audienceIncludes(service.audience, citizen.profile, citizen.intermediary)) return 'refuse';
+  if (citizen.scope === 'simplified') return isCovidBonusClaimType(service.id) ? 'process' : 'refuse';
+  return citizen.scope === 'dispositivo' ? 'process' : 'hold';
+}
+
+export const claimNotFound = () => new DomainError(ErrorType.NotFound, { it: 'Domanda non trovata.', en: 'Claim not found.' });
+
+/** What `fileClaim` needs: whose claim, of which service, how it is processed, who files it. */
+export interface FileClaimInput {
+  /** The credential the claim belongs to (the claimant's, also when a delegate files it). */
+  credentialId: string;
+  service: Service;
+  /** From `claimAdmission` for the claimant: 'refuse' is the caller's to answer before. */
+  admission: 'process' | 'hold';
+  /** The client's `Idempotency-Key`, if any (checked here). */
+  rawKey?: string;
+  /** Scope of the idempotency key: who is filing (the claimant, or the delegate for them). */
+  keyScope: string;
+  /** `benefit_claims.filed_by`: `citizen`, or `delegate:<credentialId>:delegation:<id>`. */
+  filedBy: string;
+  /** An audit row written in the claim's transaction (e.g. "delegate for delegator"). */
+  audit?: (claim: { id: string; protocol: string }) => AuditEntry;
+}
+
+/**
+ * Files a claim: the row with its protocol number and received time (the deadline stops), then
+ * its workflow. Idempotent by key; a key reused for another claim type is a CONFLICT. Shared by
+ * the holder's own filing and a delegate's filing for the delegator.
+ */
+export async function fileClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'taskQueue'>, input: FileClaimInput): Promise<{ status: 200 | 202; body: z.output<typeof claimView> & { message: Bilingual } }> {
+  const { rawKey, service, admission } = input;
+  if (rawKey !== undefined && !IDEMPOTENCY_KEY.test(rawKey)) {
+    throw new DomainError(ErrorType.Validation, { it: 'Chiave di idempotenza non valida.', en: 'Invalid idempotency key.' }, [
+      { field: 'Idempotency-Key', code: 'invalid', message: { it: '8-128 caratteri [A-Za-z0-9_.:-]', en: '8-128 characters [A-Za-z0-9_.:-]' } },
+    ]);
+  }
+  // Without a key every call is a new claim; with one, a retry returns the first claim.
+  const idempotencyKey = `${input.keyScope}:${rawKey ?? randomUUID()}`;
+  const claim = await withTransaction(deps.pool, async (client) => {
+    // Shares the credential row with a conversion (which takes it FOR UPDATE): a claim filed
+    // while the PIN becomes dispositivo is either released by it or sees the new type.
+    const cred = await client.query<{ pin_type: string }>('SELECT pin_type FROM credentials WHERE id = $1::uuid FOR SHARE', [input.credentialId]);
+    const hold = admission === 'hold' && cred.rows[0]?.pin_type !== 'dispositivo';
+    const { rows } = await client.query<ClaimRow & { inserted: boolean }>(
+      `INSERT INTO benefit_claims (id, idempotency_key, protocol, credential_id, claim_type, status, filed_by)
+       VALUES (gen_random_uuid(), $1::text, 'INPS.' || to_char(now(), 'YYYY') || '.' || lpad(nextval('benefit_claim_protocol')::text, 8, '0'),
+               $2::uuid, $3::text, $4::text, $5::text)
+       ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+       RETURNING id, protocol, claim_type, status, received_at, released_at, filed_by, (xmax = 0) AS inserted`,
+      [idempotencyKey, input.credentialId, service.id, hold ? 'waiting_for_dispositivo' : 'released', input.filedBy],
+    );
+    const row = rows[0]!;
+    if (row.inserted && input.audit) await appendAudit(client, input.audit(row));
+    return row;
+  });
+  if (claim.claim_type !== service.id) {
+    throw new DomainError(ErrorType.Conflict, { it: 'Chiave di idempotenza già usata per un\'altra domanda.', en: 'Idempotency key already used for another claim.' });
+  }
+  const workflowInput: ClaimInput = { claimId: claim.id, credentialId: input.credentialId };
+  try {
+    await deps.temporal.workflow.start(CLAIM_WORKFLOW_TYPE, { workflowId: claimWorkflowId(claim.id), taskQueue: deps.taskQueue, args: [workflowInput] });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      // Not accepted after all: the claim disappears rather than wait with no workflow.
+      if (claim.inserted) await deps.pool.query('DELETE FROM benefit_claims WHERE id = $1::uuid AND status <> $2::text', [claim.id, 'in_processing']);
+      throw err;
+    }
+  }
+  return {
+    status: claim.inserted ? 202 : 200,
+    body: {
+      ...toView(claim),
+      message:
+        claim.status === 'waiting_for_dispositivo'
+          ? {
+              it: 'Domanda ricevuta: sarà lavorata quando il Suo PIN sarà dispositivo. Il termine è rispettato dalla data di ricezione.',
+              en: 'Claim received: it will be processed once your PIN is a dispositivo PIN. Any deadline is met as of the received date.',
+            }
+          : { it: 'Domanda ricevuta e avviata alla lavorazione.', en: 'Claim received and sent to processing.' },
+    },
+  };
+}
+
+/** The claim types a session may file, and whether each is processed at once (shared with the portal). */
+export function claimTypesFor(citizen: Pick<CitizenPrincipal, 'scope' | 'profile' | 'intermediary'>): { type: string; name: Bilingual; processing: 'immediate' | 'after_dispositivo' }[] {
+  return SERVICES.filter((s) => claimAdmission(citizen, s) !== 'refuse').map((s) => ({
+    type: s.id,
+    name: s.name,
+    processing: claimAdmission(citizen, s) === 'process' ? 'immediate' : 'after_dispositivo',
+  }));
+}
+
+/** A credential's claims, newest first (at most 200). */
+export async function claimsOf(deps: Pick<ServiceDeps, 'pool'>, credentialId: string): Promise<z.output<typeof claimView>[]> {
+  const { rows } = await deps.pool.query<ClaimRow>(
+    `SELECT id, protocol, claim_type, status, received_at, released_at, filed_by FROM benefit_claims WHERE credential_id = $1::uuid ORDER BY received_at DESC LIMIT 200`,
+    [credentialId],
+  );
+  return rows.map(toView);
+}
+
+/** One claim of a credential; someone else's is undefined, like a missing one. */
+export async function claimOf(deps: Pick<ServiceDeps, 'pool'>, credentialId: string, claimId: string): Promise<z.output<typeof claimView> | undefined> {
+  const { rows } = await deps.pool.query<ClaimRow>(
+    `SELECT id, protocol, claim_type, status, received_at, released_at, filed_by FROM benefit_claims WHERE id = $1::uuid AND credential_id = $2::uuid`,
+    [claimId, credentialId],
+  );
+  return rows[0] ? toView(rows[0]) : undefined;
+}
+

@@ -1,0 +1,35 @@
+/**
+ * What the services are built from: the long-lived dependencies of a running API (pool, Temporal
+ * client, keys, clock, log, policies). Each service names the few it needs with `Pick<>`, so a
+ * test or another front-end can build one from exactly those.
+ */
+import type { Client } from '@temporalio/client';
+import type { Pool } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { KeyRing } from '../lib/secrets';
+import type { IssuancePolicy } from '../workflows/definitions';
+
+export interface ServiceDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+  policy: IssuancePolicy;
+  eligibilityPolicy: boolean;
+  /** Injected so tests can decide what "today" is for date and eligibility checks. */
+  now?: () => Date;
+  /** The PIN hashing pepper (kept outside the database). */
+  pepper: Buffer;
+  /** Identity broker's Ed25519 public key (PEM); without it telephone-PIN creation answers 503. */
+  identityBrokerPublicKey?: string;
+  /** Wakes the workflow starter after a request is accepted (see workflow-starter.ts). */
+  onAccepted?: () => void;
+  /** Where uploaded and generated documents are stored (services/conversion/documents.ts); absent: those routes answer 503. */
+  documentsDir?: string;
+  /** Share of conversion cases sampled for a second clerk (services/conversion/conversions.ts); default 10 %. */
+  secondReviewSampleRate?: number;
+  /** Secrets at rest (AES-256-GCM key ring): staff TOTP secrets; absent: the console login answers 503. */
+  secrets?: KeyRing;
+  /** The mail room's folder (letters and manifests), for the console's downloads; absent: those answer 503. */
+  mailroomDir?: string;
+}

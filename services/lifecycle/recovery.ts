@@ -1,0 +1,168 @@
+import type { z } from 'zod';
+import type { CredentialRow } from '../../activities/issuance';
+import { hashLinkToken } from '../../activities/recovery';
+import type { ServiceDeps } from '../deps';
+import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
+import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
+import { appendAudit, audit } from '../../lib/audit';
+import { withTransaction } from '../../lib/db';
+import { credentialWorkflowId, reissuePinUpdate } from '../../workflows/definitions';
+import { RECOVERY_LINK_WORKFLOW_TYPE, recoveryLinkUsedSignal, recoveryLinkWorkflowId, type RecoveryLinkInput } from '../../workflows/recovery-definitions';
+import { RECOVERY_ATTEMPTS, attemptKey, contactsMatch, takeAttempt } from '../access/identity-checks';
+import { recoveryAcceptedSchema, recoveryConfirmBodySchema, recoveryConfirmedSchema, recoveryRequestBodySchema } from '../schemas/lifecycle';
+import { parseInput } from '../schemas/validate';
+
+/** The credential states a recovery can re-issue from (the workflow refuses the others). */
+export const RECOVERABLE_STATES = ['pending_first_access', 'active', 'pin_expired'];
+
+/** The general rule, always shown: it reveals nothing about any codice fiscale. */
+export const RECOVERY_RULE: Bilingual = {
+  it: 'Per il ripristino servono il codice fiscale e almeno due dei recapiti indicati nella richiesta del PIN (cellulare, e-mail, PEC). Se ha registrato un solo recapito, chiami il contact center (803 164 da rete fissa, 06 164 164 da cellulare o dall’estero) per aggiungerne un secondo.',
+  en: 'Recovery needs the codice fiscale and at least two of the contacts given in the PIN request (mobile, e-mail, PEC). If you registered only one contact, call the contact centre (803 164 from a landline, +39 06 164 164 from a mobile or from abroad) to add a second one.',
+};
+
+export const ACCEPTED: Bilingual = {
+  it: 'Richiesta ricevuta. Se i dati corrispondono a quelli registrati, riceverà a breve all’indirizzo e-mail o PEC un messaggio con il collegamento per confermare il ripristino, valido 24 ore e utilizzabile una sola volta.',
+  en: 'Request received. If the data match those on record, you will shortly receive at your e-mail or PEC address a message with the link to confirm the recovery, valid for 24 hours and usable once.',
+};
+
+export const LINK_REFUSALS: Record<'LINK_INVALID' | 'LINK_USED' | 'LINK_EXPIRED', Bilingual> = {
+  LINK_INVALID: {
+    it: 'Il collegamento di conferma non è valido. Controlli di aver copiato l’indirizzo completo, oppure richieda un nuovo ripristino.',
+    en: 'The confirmation link is not valid. Check that you copied the whole address, or request a new recovery.',
+  },
+  LINK_USED: {
+    it: 'Il collegamento di conferma è già stato usato e non vale più: il ripristino è stato eseguito. Se non ha ricevuto il nuovo PIN, richieda un nuovo ripristino.',
+    en: 'The confirmation link was already used and is no longer valid: the recovery was carried out. If you did not get the new PIN, request a new recovery.',
+  },
+  LINK_EXPIRED: {
+    it: 'Il collegamento di conferma è scaduto (vale 24 ore): richieda un nuovo ripristino.',
+    en: 'The confirmation link has expired (it is valid for 24 hours): request a new recovery.',
+  },
+};
+
+export function linkRefused(reason: keyof typeof LINK_REFUSALS): DomainError {
+  return new DomainError(ErrorType.Validation, LINK_REFUSALS[reason], [{ field: 'token', code: reason.toLowerCase(), message: LINK_REFUSALS[reason] }], { reason });
+}
+
+export const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The two steps as functions of the caller's address and the JSON body, shared by the API routes
+ * and the portal's pages (portal/recovery-routes.ts). Failures are thrown as `DomainError`.
+ */
+export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'taskQueue' | 'temporal'>) {
+  const now = deps.now ?? (() => new Date());
+
+  /** Starts the link's workflow; a failure voids the link (the citizen may ask again). */
+  async function sendLink(linkId: string): Promise<void> {
+    const input: RecoveryLinkInput = { linkId };
+    try {
+      await deps.temporal.workflow.start(RECOVERY_LINK_WORKFLOW_TYPE, { workflowId: recoveryLinkWorkflowId(linkId), taskQueue: deps.taskQueue, args: [input] });
+    } catch (err) {
+      deps.log.error({ err, linkId }, 'recovery link workflow not started; link voided');
+      await deps.pool.query(`UPDATE recovery_links SET status = 'void' WHERE id = $1::uuid AND status = 'requested'`, [linkId]).catch(() => undefined);
+    }
+  }
+
+  /** Always the same answer (unless the input is malformed or the limit is reached). */
+  async function request(req: { ip?: string }, input: unknown): Promise<z.output<typeof recoveryAcceptedSchema>> {
+    const body = parseInput(recoveryRequestBodySchema, input);
+    const cf = validateCodiceFiscaleFormat(body.codiceFiscale);
+    const given = { mobile: body.mobile ?? undefined, email: body.email ?? undefined, pec: body.pec ?? undefined };
+    const count = Object.values(given).filter((v) => v !== undefined && v.trim() !== '').length;
+    const fields = [...cf.errors];
+    if (count < 2) fields.push({ field: 'contacts', code: 'two_contacts_required', message: RECOVERY_RULE });
+    if (fields.length) throw new DomainError(ErrorType.Validation, { it: 'Alcuni dati non sono validi.', en: 'Some of the data is not valid.' }, fields);
+
+    const at = now();
+    const key = attemptKey(deps.pepper, 'recovery', cf.normalised);
+    // Both outcomes run the same statements but one INSERT, and the link is created after the
+    // answer: the time taken does not say whether the codice fiscale or the contacts were right.
+    const linkId = await withTransaction(deps.pool, async (client) => {
+      await takeAttempt(client, 'recovery', key, RECOVERY_ATTEMPTS, at);
+      const { rows } = await client.query<Pick<CredentialRow, 'id' | 'contacts'>>(
+        `SELECT id, contacts FROM credentials WHERE codice_fiscale = $1::text AND state = ANY($2::text[])`,
+        [cf.normalised, RECOVERABLE_STATES],
+      );
+      const credential = rows[0];
+      const matched = credential !== undefined && contactsMatch(given, credential.contacts, 2);
+      let id: string | undefined;
+      if (matched) {
+        // The link goes to the e-mail if it was given (and matched), else to the PEC.
+        const channel = given.email?.trim() ? 'email' : 'pec';
+        const inserted = await client.query<{ id: string }>(
+          `INSERT INTO recovery_links (id, credential_id, channel, requested_at) VALUES (gen_random_uuid(), $1::uuid, $2::text, $3::timestamptz) RETURNING id`,
+          [credential.id, channel, at],
+        );
+        id = inserted.rows[0]!.id;
+      }
+      await appendAudit(client, {
+        actor: `ip:${req.ip ?? 'unknown'}`,
+        action: 'recovery.request',
+        subject: credential?.id ?? 'unknown',
+        decision: matched ? 'link_requested' : 'not_matched',
+        detail: credential ? { ...(id ? { linkId: id } : {}) } : { identifier: key.subarray(0, 8).toString('hex') },
+      });
+      return id;
+    });
+    // Started after the answer is decided, and not awaited by it (see above).
+    if (linkId) setImmediate(() => void sendLink(linkId));
+    return recoveryAcceptedSchema.parse({ status: 'received', message: ACCEPTED, rule: RECOVERY_RULE });
+  }
+
+  async function confirm(req: { ip?: string }, input: unknown): Promise<z.output<typeof recoveryConfirmedSchema>> {
+    const { token } = parseInput(recoveryConfirmBodySchema, input);
+    if (!TOKEN.test(token)) throw linkRefused('LINK_INVALID');
+    const at = now();
+    const actor = `ip:${req.ip ?? 'unknown'}`;
+    let refusal: { reason: keyof typeof LINK_REFUSALS; linkId?: string } | undefined;
+    const confirmed = await withTransaction(deps.pool, async (client) => {
+      // The row lock makes a second use wait for the first and then see it used.
+      const { rows } = await client.query<{ id: string; credential_id: string; status: string; expires_at: Date | null; state: string }>(
+        `SELECT l.id, l.credential_id, l.status, l.expires_at, c.state
+           FROM recovery_links l JOIN credentials c ON c.id = l.credential_id
+          WHERE l.token_hash = $1::bytea FOR UPDATE OF l`,
+        [hashLinkToken(token)],
+      );
+      const link = rows[0];
+      if (!link || link.status === 'void' || link.status === 'requested') refusal = { reason: 'LINK_INVALID', linkId: link?.id };
+      else if (link.status === 'used') refusal = { reason: 'LINK_USED', linkId: link.id };
+      else if (link.status === 'expired' || !link.expires_at || link.expires_at.getTime() <= at.getTime()) refusal = { reason: 'LINK_EXPIRED', linkId: link.id };
+      if (refusal || !link) return undefined;
+      if (!RECOVERABLE_STATES.includes(link.state)) {
+        throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere ripristinato in questo momento.', en: 'The PIN cannot be recovered at this time.' }, [], { reason: 'NOT_RECOVERABLE' });
+      }
+      // Asked while the link row is locked, and before any audit append (the activity appends
+      // too): the link is marked used only if the re-issue was accepted.
+      const { pinVersion } = await deps.temporal.workflow
+        .getHandle(credentialWorkflowId(link.credential_id))
+        .executeUpdate(reissuePinUpdate, { args: [{ requestedBy: 'citizen:recovery-link', reason: 'recovery' }] });
+      await client.query(`UPDATE recovery_links SET status = 'used', used_at = $2::timestamptz WHERE id = $1::uuid`, [link.id, at]);
+      const voided = await client.query<{ id: string }>(
+        `UPDATE recovery_links SET status = 'void' WHERE credential_id = $1::uuid AND id <> $2::uuid AND status IN ('requested', 'sent') RETURNING id`,
+        [link.credential_id, link.id],
+      );
+      await appendAudit(client, { actor, action: 'recovery.confirm', subject: link.credential_id, decision: 'pin_reissued', detail: { linkId: link.id, pinVersion } });
+      return { linkId: link.id, pinVersion, others: voided.rows.map((v) => v.id) };
+    });
+    if (!confirmed) {
+      await audit(deps.pool, { actor, action: 'recovery.confirm', subject: refusal?.linkId ?? 'unknown', decision: 'refused', detail: { reason: refusal!.reason } });
+      throw linkRefused(refusal!.reason);
+    }
+    // The links' workflows may stop waiting out their lifetime (best effort: they expire anyway).
+    for (const id of [confirmed.linkId, ...confirmed.others]) {
+      await deps.temporal.workflow.getHandle(recoveryLinkWorkflowId(id)).signal(recoveryLinkUsedSignal).catch(() => undefined);
+    }
+    return recoveryConfirmedSchema.parse({
+      pinVersion: confirmed.pinVersion,
+      message: {
+        it: 'Ripristino confermato: il PIN precedente non vale più. Riceverà la prima parte del nuovo PIN via SMS e la seconda per e-mail o PEC; poi faccia il primo accesso con tutti i 16 caratteri.',
+        en: 'Recovery confirmed: the previous PIN no longer works. You will get the first part of the new PIN by text message and the second by e-mail or PEC; then make the first access with all 16 characters.',
+      },
+    });
+  }
+
+  return { request, confirm };
+}
+

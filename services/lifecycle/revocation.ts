@@ -1,0 +1,134 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
+import type { CredentialRow } from '../../activities/issuance';
+import type { ServiceDeps } from '../deps';
+import { italianCalendarDate } from '../../domain/calendar';
+import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
+import { DomainError, ErrorType, type FieldIssue } from '../../domain/errors';
+import { appendAudit, audit } from '../../lib/audit';
+import { withTransaction } from '../../lib/db';
+import { credentialWorkflowId, revokeCredentialUpdate } from '../../workflows/definitions';
+import { REVOCATION_ATTEMPTS, attemptKey, comparableEmail, takeAttempt } from '../access/identity-checks';
+import { revocationBodySchema, revokedSchema } from '../schemas/lifecycle';
+import { parseInput } from '../schemas/validate';
+
+/** Credential states the workflow can revoke from. */
+export const REVOCABLE_STATES = ['pending_first_access', 'active', 'pin_expired'];
+
+/** HMAC-SHA-256(pepper, card number): how `health_cards` keeps the number of a tessera sanitaria. */
+export function healthCardHash(pepper: Buffer, cardNumber: string): Buffer {
+  return createHmac('sha256', pepper).update('health-card\u0000').update(cardNumber).digest();
+}
+
+/** Stores (or replaces) a health card for a codice fiscale: the archive load, the dev seed and tests. */
+export async function registerHealthCard(db: { query: ServiceDeps['pool']['query'] }, pepper: Buffer, card: { codiceFiscale: string; number: string; expiresOn: string }): Promise<void> {
+  await db.query(
+    `INSERT INTO health_cards (codice_fiscale, card_number_hash, expires_on) VALUES ($1::text, $2::bytea, $3::date)
+     ON CONFLICT (codice_fiscale) DO UPDATE SET card_number_hash = EXCLUDED.card_number_hash, expires_on = EXCLUDED.expires_on`,
+    [card.codiceFiscale, healthCardHash(pepper, card.number), card.expiresOn],
+  );
+}
+
+/**
+ * Health cards of the sample citizens of migrations/002 (fictitious numbers), so a development
+ * stack can try a holder's revocation; seeded at API start-up outside production.
+ */
+export const DEV_HEALTH_CARDS: readonly { codiceFiscale: string; number: string; expiresOn: string }[] = [
+  { codiceFiscale: 'RSSMRA58C54Z600J', number: '80380000100000000001', expiresOn: '2030-12-31' },
+  { codiceFiscale: 'BNCGPP49S02G273Y', number: '80380000100000000002', expiresOn: '2030-12-31' },
+  { codiceFiscale: 'SPSNNA72L61Z112C', number: '80380000100000000003', expiresOn: '2030-12-31' },
+  { codiceFiscale: 'RCCLCU85A30F839Y', number: '80380000100000000004', expiresOn: '2030-12-31' },
+];
+
+export async function seedDevHealthCards(db: { query: ServiceDeps['pool']['query'] }, pepper: Buffer): Promise<void> {
+  for (const card of DEV_HEALTH_CARDS) await registerHealthCard(db, pepper, card);
+}
+
+export const NOT_MATCHED = () =>
+  new DomainError(ErrorType.Unauthenticated, {
+    it: 'I dati indicati non corrispondono a un PIN attivo: controlli codice fiscale, numero e scadenza della tessera sanitaria e l’indirizzo e-mail o PEC registrato con il PIN.',
+    en: 'The data given do not match an active PIN: check the codice fiscale, the number and expiry of the health-insurance card, and the e-mail or PEC address registered with the PIN.',
+  });
+
+export const notFound = () => new DomainError(ErrorType.NotFound, { it: 'Credenziale non trovata.', en: 'Credential not found.' });
+
+export const REVOKED_MESSAGE = {
+  it: 'Il PIN è stato revocato e non può più essere usato. Se vuole, può richiedere un nuovo PIN.',
+  en: 'The PIN has been revoked and can no longer be used. If you wish, you may request a new PIN.',
+};
+
+/** The holder's revocation as a function of the caller's address and the JSON body (API and portal). */
+export function createRevocationService(deps: Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'temporal'>) {
+  const now = deps.now ?? (() => new Date());
+
+  async function revokeByHolder(req: { ip?: string }, input: unknown): Promise<z.output<typeof revokedSchema>> {
+    const body = parseInput(revocationBodySchema, input);
+    const cf = validateCodiceFiscaleFormat(body.codiceFiscale);
+    const fields: FieldIssue[] = [...cf.errors];
+    const cardNumber = body.healthCard.number.replace(/[\s-]/g, '');
+    if (!/^[0-9]{20}$/.test(cardNumber)) {
+      fields.push({ field: 'healthCard.number', code: 'card_number_format', message: { it: 'Il numero della tessera sanitaria ha 20 cifre.', en: 'The health-insurance card number has 20 digits.' } });
+    }
+    const address = body.email?.trim() || body.pec?.trim();
+    if (!address) {
+      fields.push({ field: 'email', code: 'email_or_pec_required', message: { it: 'Indicare l’indirizzo e-mail o PEC registrato con il PIN.', en: 'Give the e-mail or PEC address registered with the PIN.' } });
+    }
+    if (fields.length) throw new DomainError(ErrorType.Validation, { it: 'Alcuni dati non sono validi.', en: 'Some of the data is not valid.' }, fields);
+
+    const at = now();
+    const key = attemptKey(deps.pepper, 'revocation', cf.normalised);
+    const actor = `ip:${req.ip ?? 'unknown'}`;
+    const credentialId = await withTransaction(deps.pool, async (client) => {
+      await takeAttempt(client, 'revocation', key, REVOCATION_ATTEMPTS, at);
+      const { rows } = await client.query<Pick<CredentialRow, 'id' | 'contacts'> & { card_number_hash: Buffer | null; expires_on: string | null }>(
+        `SELECT c.id, c.contacts, h.card_number_hash, to_char(h.expires_on, 'YYYY-MM-DD') AS expires_on
+           FROM (SELECT $1::text AS cf) q
+           LEFT JOIN credentials c ON c.codice_fiscale = q.cf AND c.state = ANY($2::text[])
+           LEFT JOIN health_cards h ON h.codice_fiscale = q.cf`,
+        [cf.normalised, REVOCABLE_STATES],
+      );
+      const row = rows[0]!;
+      // Every check is computed whatever the outcome of the others, so the time says nothing.
+      const expected = row.card_number_hash ?? Buffer.alloc(32);
+      const cardOk = timingSafeEqual(healthCardHash(deps.pepper, cardNumber), expected) && row.card_number_hash !== null;
+      const expiryOk = row.expires_on === body.healthCard.expiresOn && body.healthCard.expiresOn >= italianCalendarDate(at);
+      const registered = [row.contacts?.email, row.contacts?.pec].filter((v): v is string => typeof v === 'string').map(comparableEmail);
+      const contactOk = registered.includes(comparableEmail(address!));
+      const ok = row.id !== null && cardOk && expiryOk && contactOk;
+      const reason = !row.id ? 'no_credential' : !cardOk || !expiryOk ? 'card_mismatch' : !contactOk ? 'contact_mismatch' : 'verified';
+      await appendAudit(client, {
+        actor,
+        action: 'revocation.request',
+        subject: row.id ?? 'unknown',
+        decision: ok ? 'verified' : 'refused',
+        detail: row.id ? { reason } : { reason, identifier: key.subarray(0, 8).toString('hex') },
+      });
+      return ok ? row.id : undefined;
+    });
+    if (!credentialId) throw NOT_MATCHED();
+    const { revokedAt } = await deps.temporal.workflow
+      .getHandle(credentialWorkflowId(credentialId))
+      .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy: 'citizen', reason: 'holder' }] });
+    deps.log.info({ credentialId }, 'PIN revoked by its holder');
+    return revokedSchema.parse({ revokedAt, message: REVOKED_MESSAGE });
+  }
+
+  /** A contact-centre operator revokes a caller's PIN (after verifying the caller); the note is audited. */
+  async function revokeByOperator(staff: { staffId: string }, credentialId: string, note?: string): Promise<{ revokedAt: string }> {
+    const { rows } = await deps.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [credentialId]);
+    if (!rows[0]) throw notFound();
+    if (!REVOCABLE_STATES.includes(rows[0].state)) {
+      throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere revocato nel suo stato attuale.', en: 'The PIN cannot be revoked in its current state.' }, [], { state: rows[0].state });
+    }
+    const requestedBy = `operator:${staff.staffId}`;
+    const { revokedAt } = await deps.temporal.workflow
+      .getHandle(credentialWorkflowId(credentialId))
+      .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy, reason: 'contact_centre' }] });
+    // The revocation itself is audited by its activity; this row keeps the operator's note.
+    if (note) await audit(deps.pool, { actor: requestedBy, action: 'revoke.note', subject: credentialId, decision: 'recorded', detail: { note } });
+    return { revokedAt };
+  }
+
+  return { revokeByHolder, revokeByOperator };
+}
+
