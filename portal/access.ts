@@ -5,22 +5,22 @@
  *
  * - first access, regeneration and new letters: `createPinAccessService` (the lockout rules and
  *   the workflow updates live there);
- * - login and logout: the `/api/sessions` route itself (`sessionRoutes`), dispatched in process
- *   with the citizen's address, so the lockout, the decoy verification, the audit trail and the
- *   per-address throttle are the API's own; its JSON answer is read back here. The portal's
- *   instance of the route keeps its own per-address bucket, as another API instance would;
+ * - login and logout: `createLoginService`, the same service as `POST /api/sessions`, with the
+ *   citizen's address, so the lockout, the decoy verification, the audit trail and the
+ *   per-address throttle are the API's own. The portal's instance keeps its own per-address
+ *   bucket, as another API instance would;
  * - the session behind a page: `sessionFromRequest`, as `GET /api/session` does.
  *
  * Failures are thrown as they come (`DomainError`, workflow refusals...): the pages turn them
  * into messages with `toDomainError`, the same mapping as the JSON API.
  */
-import type { Request, Response, Router } from 'express';
 import { msToNumber } from '@temporalio/common/lib/time';
+import type { Request } from 'express';
 import type { ApiDeps } from '../api/deps';
-import { sessionContext, sessionFromRequest, type CitizenPrincipal } from '../services/access/sessions';
+import { type Bilingual } from '../domain/errors';
+import { createLoginService } from '../services/access/login';
 import { createPinAccessService, type NewPinAnswer } from '../services/access/pin-access';
-import { sessionRoutes } from '../api/routes/sessions';
-import { DomainError, ErrorType, type Bilingual, type FieldIssue } from '../domain/errors';
+import { sessionContext, sessionFromRequest, tokenFromRequest, type CitizenPrincipal } from '../services/access/sessions';
 
 export type { NewPinAnswer } from '../services/access/pin-access';
 
@@ -60,62 +60,9 @@ export interface PortalAccess {
   letterLimits: LetterLimits;
 }
 
-interface RouteAnswer {
-  status: number;
-  body: unknown;
-}
-
-/**
- * Runs one request through an API router in process and collects its answer. The request carries
- * only what the route reads: method, path, JSON body, the client address (already resolved by
- * the application's proxy rules) and the cookie header. A thrown error (validation, database)
- * rejects the promise as it is.
- */
-function dispatch(router: Router, from: Request, method: 'POST' | 'DELETE', url: string, body?: unknown): Promise<RouteAnswer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | undefined> = { cookie: from.headers.cookie };
-    const req = {
-      method,
-      url,
-      body,
-      ip: from.ip,
-      headers,
-      get: (name: string) => headers[name.toLowerCase()],
-    };
-    let status = 200;
-    const res = {
-      setHeader: () => res,
-      cookie: () => res,
-      clearCookie: () => res,
-      status(code: number) {
-        status = code;
-        return res;
-      },
-      json(value: unknown) {
-        resolve({ status, body: value });
-        return res;
-      },
-      end() {
-        resolve({ status, body: undefined });
-        return res;
-      },
-    };
-    router(req as unknown as Request, res as unknown as Response, (err?: unknown) => {
-      reject(err instanceof Error ? err : new Error(`no API route answered ${method} ${url}`));
-    });
-  });
-}
-
-/** The API's error body (`errorBody`) back into the error it came from. */
-function errorFromBody(status: number, body: unknown): DomainError {
-  const e = (body as { error?: { type?: ErrorType; message?: Bilingual; fields?: FieldIssue[]; details?: Record<string, unknown> } } | undefined)?.error;
-  if (!e?.type || !e.message) return new DomainError(ErrorType.Internal, { it: 'Errore interno.', en: 'Internal error.' }, [], { status });
-  return new DomainError(e.type, e.message, e.fields ?? [], e.details ?? {});
-}
-
 export function createPortalAccess(deps: ApiDeps): PortalAccess {
   const pins = createPinAccessService(deps);
-  const sessions = sessionRoutes(deps);
+  const logins = createLoginService(deps);
   const ctx = sessionContext(deps);
   const ms = (d: string) => msToNumber(d as Parameters<typeof msToNumber>[0]);
 
@@ -127,13 +74,12 @@ export function createPortalAccess(deps: ApiDeps): PortalAccess {
       return { seq, message };
     },
     async login(req, creds) {
-      const answer = await dispatch(sessions, req, 'POST', '/sessions', { codiceFiscale: creds.codiceFiscale, pin: creds.pin });
-      if (answer.status !== 201) throw errorFromBody(answer.status, answer.body);
-      const { token, expiresAt } = answer.body as { token: string; expiresAt: string };
-      return { token, expiresAt: new Date(expiresAt) };
+      const { token, expiresAt } = await logins.signIn(req.ip, { codiceFiscale: creds.codiceFiscale, pin: creds.pin });
+      return { token, expiresAt };
     },
     async logout(req) {
-      await dispatch(sessions, req, 'DELETE', '/session');
+      const token = tokenFromRequest(req);
+      if (token) await logins.signOut(token, req.ip);
     },
     session: (req) => sessionFromRequest(ctx, req),
     letterLimits: {

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AddressThrottle, NO_FAILURES, afterFailure, afterSuccess, clientKey, lockStatus, waitAfterFailures, type AccessCounters } from '../../services/access/attempts';
 import { COVID_BONUS_CLAIM_TYPES, SERVICES, normaliseProfile, servicesFor, type SessionForServices } from '../../domain/services';
-import { auditHashParts } from '../../api/routes/sessions';
+import { auditHashParts } from '../../services/access/login';
 import { auditRowHash } from '../../lib/audit';
 
 const MIN = 60_000;
