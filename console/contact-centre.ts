@@ -5,28 +5,27 @@
  * missing contact and revoking a PIN (the services behind the contact-centre API routes), and the
  * call-back tasks for residences that differ from the institute's records.
  */
-import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
+import { randomUUID } from 'node:crypto';
 import type { ApiDeps } from '../api/deps';
-import type { createPinRequestService } from '../services/issuance/pin-requests';
-import { createTelephonePinService } from '../services/telephone-pin/telephone-pins';
 import { parseVerification } from '../api/routes/telephone-pins';
-import { applyContactChange, changedFields, contactsOf } from '../services/lifecycle/contact-changes';
-import { DomainError, ErrorType, validationError, type Bilingual } from '../domain/errors';
-import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
-import { validateContacts, validatePinRequest, type ContactDetails } from '../domain/pin-request';
-import { html, type SafeHtml } from '../web/html';
+import { ErrorType, validationError, type Bilingual } from '../domain/errors';
+import { isUuid } from '../domain/ids';
+import { validatePinRequest } from '../domain/pin-request';
 import { checkbox, errorSummary, radioGroup, textField, type FormState } from '../portal/views';
+import { createContactCentreService, type CallerVerification } from '../services/contact-centre';
+import { requireLiveCredential } from '../services/credentials';
+import type { createPinRequestService } from '../services/issuance/pin-requests';
+import { createRevocationService } from '../services/lifecycle/revocation';
+import { html, type SafeHtml } from '../web/html';
+import { CITIZEN_FIELDS, citizenErrorSummary, citizenFields, citizenInput } from './citizen-form';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
 import { act, formValues, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
-import { CITIZEN_FIELDS, citizenErrorSummary, citizenFields, citizenInput } from './citizen-form';
-import { createRevocationService } from '../services/lifecycle/revocation';
 
 type Guard = ReturnType<typeof consoleGuard>;
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** States from which the credential workflow can revoke (as the revocation route). */
 
 const SUB_PAGES: { path: string; label: Bilingual }[] = [
@@ -43,7 +42,7 @@ function subNav(ctx: ConsoleContext): SafeHtml {
 }
 
 export function contactCentrePages(r: Router, deps: ApiDeps, guard: Guard, pinRequests: ReturnType<typeof createPinRequestService>): void {
-  const telephonePins = createTelephonePinService(deps);
+  const contactCentre = createContactCentreService(deps);
   const revocations = createRevocationService(deps);
   const now = () => deps.now?.() ?? new Date();
   const roles = SECTIONS.contactCentre;
@@ -54,28 +53,12 @@ export function contactCentrePages(r: Router, deps: ApiDeps, guard: Guard, pinRe
   };
 
   /** The live credential of a codice fiscale, or a VALIDATION / NOT_FOUND error on `codiceFiscale`. */
-  async function liveCredential(raw: string): Promise<{ id: string; state: string; codice_fiscale: string; contacts: Record<string, unknown>; holder: { name: string; surname: string } }> {
-    const cf = validateCodiceFiscaleFormat(raw);
-    if (cf.errors.length) throw validationError(cf.errors);
-    const { rows } = await deps.pool.query<{ id: string; state: string; codice_fiscale: string; contacts: Record<string, unknown>; holder: { name: string; surname: string } }>(
-      `SELECT id, state, codice_fiscale, contacts, holder FROM credentials WHERE codice_fiscale = $1::text AND state NOT IN ('expired', 'revoked', 'cancelled')`,
-      [cf.normalised],
-    );
-    if (!rows[0]) {
-      throw new DomainError(ErrorType.NotFound, { it: 'Nessun PIN valido per questo codice fiscale.', en: 'No valid PIN for this codice fiscale.' }, [
-        { field: 'codiceFiscale', code: 'not_found', message: { it: 'Nessun PIN valido', en: 'No valid PIN' } },
-      ]);
-    }
-    return rows[0];
-  }
+  const liveCredential = (typed: string) => requireLiveCredential<{ id: string; codice_fiscale: string }>(deps.pool, typed, 'id, codice_fiscale');
 
   // -- call-back tasks (landing page) --------------------------------------------------------
 
   async function callbacksPage(req: Request, res: Response, notice?: string): Promise<void> {
-    const { rows } = await deps.pool.query<{ id: string; reason: string; phone: string; time_slot: string; created_at: Date; codice_fiscale: string; holder: { name: string; surname: string } }>(
-      `SELECT t.id, t.reason, t.phone, t.time_slot, t.created_at, c.codice_fiscale, c.holder
-         FROM callback_tasks t JOIN credentials c ON c.id = t.credential_id WHERE t.status = 'open' ORDER BY t.created_at LIMIT 200`,
-    );
+    const rows = await contactCentre.callbackTasks();
     page(req, res, 200, '/contact-centre', { it: 'Contact center — richiamate', en: 'Contact centre — call-backs' }, (ctx) => html`${notice ? alertBox('success', notice, 'notice') : ''}
 <p>${t(ctx, 'Cittadini da richiamare: la residenza dichiarata è diversa da quella in archivio.', 'Citizens to call back: the residence they declared differs from the records.')}</p>
 ${
@@ -103,14 +86,8 @@ ${
     const taskId = String(req.params.taskId);
     const staff = staffOf(res);
     const notFound = () => messagePage(req, res, 404, { it: 'Attività non trovata', en: 'Task not found' }, { it: 'Attività non trovata o già chiusa.', en: 'Task not found or already closed.' }, 'contactCentre');
-    if (!UUID.test(taskId)) return notFound();
-    const closed = await act(deps.pool, staff, 'callback.done', taskId, async () => {
-      const { rowCount } = await deps.pool.query(`UPDATE callback_tasks SET status = 'done', closed_at = now(), closed_by = $2::text WHERE id = $1::uuid AND status = 'open'`, [
-        taskId,
-        staff.staffId,
-      ]);
-      return (rowCount ?? 0) > 0;
-    });
+    if (!isUuid(taskId)) return notFound();
+    const closed = await act(deps.pool, staff, 'callback.done', taskId, () => contactCentre.closeCallbackTask(taskId, staff.staffId));
     if (!closed) return notFound();
     const ctx = consoleContext(req, res, '/contact-centre');
     await callbacksPage(req, res, t(ctx, 'Richiamata chiusa.', 'Call-back closed.'));
@@ -194,7 +171,7 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
     const state: FormState = { values: { codiceFiscale: values.codiceFiscale }, issues: [] };
     try {
       const { codiceFiscale, telephonePin } = parseVerification(values);
-      const verified = await act(deps.pool, staff, 'contact_centre.verify_caller', codiceFiscale, () => telephonePins.verifyCaller(staff, codiceFiscale, telephonePin));
+      const verified = await act(deps.pool, staff, 'contact_centre.verify_caller', codiceFiscale, () => contactCentre.verifyCaller(staff, codiceFiscale, telephonePin));
       verifyForm(
         req,
         res,
@@ -261,34 +238,11 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
         throw validationError([{ field: 'note', code: 'too_small', message: { it: 'Descrivere le verifiche (almeno 10 caratteri).', en: 'Describe the checks (at least 10 characters).' } }]);
       }
       const credential = await liveCredential(values.codiceFiscale ?? '');
-      const result = await act(deps.pool, staff, 'contact_centre.add_contact', credential.id, async () => {
-        // The same checks as POST /api/contact-centre/credentials/:id/contacts (api/routes/contacts.ts).
-        let verification: Record<string, unknown>;
-        if (values.method === 'telephone_pin') {
-          const verified = await telephonePins.verifyCaller(staff, credential.codice_fiscale, (values.telephonePin ?? '').replace(/[\s.-]/g, ''));
-          verification = { method: 'telephone_pin', telephonePinId: verified.telephonePinId };
-        } else {
-          verification = { method: 'identity_questions', note: values.note!.trim() };
-        }
-        const current = contactsOf(credential.contacts);
-        const merged: Record<string, unknown> = { ...current };
-        for (const k of added) merged[k] = values[k]!.trim();
-        const { contacts } = validateContacts(merged);
-        const onlyAdds = (latest: ContactDetails) => {
-          if (changedFields(current, latest).length) throw new DomainError(ErrorType.Conflict, { it: 'I recapiti sono cambiati nel frattempo: riprovi.', en: 'The contacts changed meanwhile: please try again.' });
-          const taken = added.filter((k) => latest[k] !== undefined);
-          if (taken.length) {
-            throw new DomainError(
-              ErrorType.Conflict,
-              { it: 'Il recapito è già registrato: il titolare può modificarlo dalla sua area personale.', en: 'That contact is already registered: the holder can change it from their personal area.' },
-              taken.map((k) => ({ field: k, code: 'already_registered', message: { it: 'Già registrato', en: 'Already registered' } })),
-            );
-          }
-        };
-        const applied = await applyContactChange(deps, { credentialId: credential.id, next: { ...contacts }, changedBy: `operator:${staff.staffId}`, verification, check: onlyAdds });
-        if (!applied) throw new DomainError(ErrorType.Conflict, { it: 'Nessuna modifica.', en: 'Nothing changed.' });
-        return applied;
-      });
+      const verification: CallerVerification =
+        values.method === 'telephone_pin' ? { method: 'telephone_pin', telephonePin: values.telephonePin ?? '' } : { method: 'identity_questions', note: values.note!.trim() };
+      const result = await act(deps.pool, staff, 'contact_centre.add_contact', credential.id, () =>
+        contactCentre.addContact(staff, credential.id, { mobile: values.mobile, email: values.email, pec: values.pec }, verification),
+      );
       contactsForm(req, res, 201, { values: {}, issues: [] }, alertBox('success', t(ctx, `Recapito aggiunto (${result.fields.join(', ')}); il titolare è avvisato.`, `Contact added (${result.fields.join(', ')}); the holder is notified.`), 'notice'));
     } catch (err) {
       const shown = shownError(err);

@@ -6,12 +6,12 @@
  * checks, recoveries, contact changes, telephone PINs and delegations. Reading it is audited.
  */
 import type { Router } from 'express';
-import type { QueryResultRow } from 'pg';
 import type { ApiDeps } from '../api/deps';
 import { addWorkingDays } from '../domain/working-days';
 import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
 import { html, type HtmlValue, type SafeHtml } from '../web/html';
 import { changedFields, contactsOf } from '../services/lifecycle/contact-changes';
+import { createCitizenLookup, type LookupCredential } from '../services/citizen-lookup';
 import { alertBox, consoleContext, consolePage, facts, fmtDate, fmtDateTime, t, table, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
 import { act, sendPage, staffOf, type consoleGuard } from './shared';
@@ -85,61 +85,17 @@ function dataText(data: Record<string, unknown>): string {
     .slice(0, 300);
 }
 
-interface CredentialRow {
-  id: string;
-  state: string;
-  pin_type: string;
-  channel: string;
-  issuance_mode: string;
-  holder: Record<string, string>;
-  contacts: Record<string, unknown>;
-  residence: { abroad?: boolean; address?: string; city?: string; postalCode?: string; country?: string; province?: string };
-  created_at: Date;
-}
-
 export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
-  const q = <T extends QueryResultRow>(sql: string, params: unknown[]) => deps.pool.query<T>(sql, params);
+  const lookup = createCitizenLookup(deps);
 
-  async function timelineOf(ctx: ConsoleContext, c: CredentialRow): Promise<{ entries: Entry[]; letters: SafeHtml; cases: SafeHtml; claims: SafeHtml }> {
-    const id = [c.id];
-    const [events, outbox, letters, secrets, cases, claims, checks, recoveries, changes] = await Promise.all([
-      q<{ type: string; actor: string; data: Record<string, unknown>; at: Date }>('SELECT type, actor, data, at FROM credential_events WHERE credential_id = $1::uuid ORDER BY id', id),
-      q<{ channel: string; purpose: string; status: string; attempts: number; created_at: Date; sent_at: Date | null }>(
-        'SELECT channel, purpose, status, attempts, created_at, sent_at FROM outbox WHERE credential_id = $1::uuid ORDER BY created_at',
-        id,
-      ),
-      q<{ seq: number; reason: string; status: string; batch_date: string | null; created_at: Date; dispatched_at: Date | null }>(
-        `SELECT seq, reason, status, to_char(batch_date, 'YYYY-MM-DD') AS batch_date, created_at, dispatched_at FROM letters WHERE credential_id = $1::uuid ORDER BY seq`,
-        id,
-      ),
-      q<{ version: number; kind: string; status: string; created_at: Date; activated_at: Date | null; expires_at: Date | null; superseded_at: Date | null }>(
-        'SELECT version, kind, status, created_at, activated_at, expires_at, superseded_at FROM pin_secrets WHERE credential_id = $1::uuid ORDER BY version',
-        id,
-      ),
-      q<{ id: string; source: string; status: string; claimed_by: string | null; decided_by: string | null; reason: string | null; created_at: Date; decided_at: Date | null }>(
-        'SELECT id, source, status, claimed_by, decided_by, reason, created_at, decided_at FROM review_cases WHERE credential_id = $1::uuid ORDER BY created_at',
-        id,
-      ),
-      q<{ protocol: string; claim_type: string; status: string; filed_by: string; received_at: Date; released_at: Date | null }>(
-        'SELECT protocol, claim_type, status, filed_by, received_at, released_at FROM benefit_claims WHERE credential_id = $1::uuid ORDER BY received_at',
-        id,
-      ),
-      q<{ method: string; document_type: string; verified_by: string; office: string | null; created_at: Date }>(
-        'SELECT method, document_type, verified_by, office, created_at FROM identity_verifications WHERE credential_id = $1::uuid ORDER BY created_at',
-        id,
-      ),
-      q<{ channel: string; status: string; requested_at: Date; used_at: Date | null }>('SELECT channel, status, requested_at, used_at FROM recovery_links WHERE credential_id = $1::uuid ORDER BY requested_at', id),
-      q<{ changed_by: string; old_contacts: Record<string, unknown>; new_contacts: Record<string, unknown>; created_at: Date }>(
-        'SELECT changed_by, old_contacts, new_contacts, created_at FROM contact_changes WHERE credential_id = $1::uuid ORDER BY created_at',
-        id,
-      ),
-    ]);
+  async function timelineOf(ctx: ConsoleContext, c: LookupCredential): Promise<{ entries: Entry[]; letters: SafeHtml; cases: SafeHtml; claims: SafeHtml }> {
+    const { events, outbox, letters, secrets, cases, claims, checks, recoveries, changes } = await lookup.historyOf(c.id);
     const entries: Entry[] = [];
-    for (const e of events.rows) {
+    for (const e of events) {
       const label = EVENT_LABELS[e.type];
       entries.push({ at: e.at, what: label ? tb(ctx, label) : e.type, detail: dataText(e.data), actor: e.actor });
     }
-    for (const o of outbox.rows) {
+    for (const o of outbox) {
       const purpose = PURPOSE_LABELS[o.purpose];
       entries.push({
         at: o.sent_at ?? o.created_at,
@@ -149,7 +105,7 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
       });
     }
     const abroad = c.residence.abroad === true;
-    for (const l of letters.rows) {
+    for (const l of letters) {
       if (l.dispatched_at && l.status === 'dispatched') {
         entries.push({
           at: expectedLetterArrival(l.dispatched_at, abroad),
@@ -160,7 +116,7 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
         });
       }
     }
-    for (const s of secrets.rows) {
+    for (const s of secrets) {
       if (s.expires_at && s.kind === 'personal') {
         entries.push({
           at: s.expires_at,
@@ -171,10 +127,10 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
         });
       }
     }
-    for (const cl of claims.rows) {
+    for (const cl of claims) {
       entries.push({ at: cl.received_at, what: t(ctx, `Domanda ${cl.protocol} ricevuta`, `Claim ${cl.protocol} received`), detail: `${cl.claim_type} · ${cl.status}`, actor: cl.filed_by });
     }
-    for (const v of checks.rows) {
+    for (const v of checks) {
       entries.push({
         at: v.created_at,
         what: v.method === 'counter' ? t(ctx, 'Identità verificata allo sportello', 'Identity checked at the counter') : t(ctx, 'Identità verificata da remoto', 'Identity checked remotely'),
@@ -182,15 +138,15 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
         actor: v.verified_by,
       });
     }
-    for (const rl of recoveries.rows) {
+    for (const rl of recoveries) {
       entries.push({ at: rl.requested_at, what: t(ctx, 'Ripristino richiesto', 'Recovery requested'), detail: `${rl.channel} · ${rl.status}${rl.used_at ? ` · ${fmtDateTime(ctx, rl.used_at)}` : ''}`, actor: 'citizen' });
     }
-    for (const ch of changes.rows) {
+    for (const ch of changes) {
       const fields = changedFields(contactsOf(ch.old_contacts), contactsOf(ch.new_contacts));
       entries.push({ at: ch.created_at, what: t(ctx, 'Modifica recapiti (dettaglio)', 'Contact change (detail)'), detail: fields.join(', '), actor: ch.changed_by });
     }
 
-    const letterRows = letters.rows.map((l) => [
+    const letterRows = letters.map((l) => [
       String(l.seq),
       l.reason,
       l.status,
@@ -198,7 +154,7 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
       fmtDateTime(ctx, l.dispatched_at),
       l.dispatched_at && l.status === 'dispatched' ? fmtDate(ctx, expectedLetterArrival(l.dispatched_at, abroad)) : '—',
     ]);
-    const caseRows = cases.rows.map((k) => [
+    const caseRows = cases.map((k) => [
       html`<a href="${ctx.base}/review/${k.id}">${k.id.slice(0, 8)}</a>`,
       k.source,
       k.status,
@@ -208,7 +164,7 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
       fmtDateTime(ctx, k.created_at),
       fmtDateTime(ctx, k.decided_at),
     ]);
-    const claimRows = claims.rows.map((k) => [k.protocol, k.claim_type, k.status, fmtDateTime(ctx, k.received_at), fmtDateTime(ctx, k.released_at)]);
+    const claimRows = claims.map((k) => [k.protocol, k.claim_type, k.status, fmtDateTime(ctx, k.received_at), fmtDateTime(ctx, k.released_at)]);
     return {
       entries,
       letters: letterRows.length
@@ -247,24 +203,8 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
     }
     const codiceFiscale = cf.normalised;
     const staff = staffOf(res);
-    const found = await act(deps.pool, staff, 'citizen_lookup', codiceFiscale, async () => {
-      const { rows } = await q<CredentialRow>(
-        'SELECT id, state, pin_type, channel, issuance_mode, holder, contacts, residence, created_at FROM credentials WHERE codice_fiscale = $1::text ORDER BY created_at DESC LIMIT 20',
-        [codiceFiscale],
-      );
-      return rows;
-    });
-    const [telephonePins, delegations] = await Promise.all([
-      q<{ validity: string; status: string; identity_method: string; created_at: Date; expires_at: Date; ended_at: Date | null }>(
-        'SELECT validity, status, identity_method, created_at, expires_at, ended_at FROM telephone_pins WHERE codice_fiscale = $1::text ORDER BY created_at DESC LIMIT 50',
-        [codiceFiscale],
-      ),
-      q<{ delegator_cf: string; delegate_cf: string; scope: string; ends_on: string; status: string; created_at: Date; ended_by: string | null }>(
-        `SELECT delegator_cf, delegate_cf, scope, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, status, created_at, ended_by FROM delegations
-          WHERE delegator_cf = $1::text OR delegate_cf = $1::text ORDER BY created_at DESC LIMIT 50`,
-        [codiceFiscale],
-      ),
-    ]);
+    const found = await act(deps.pool, staff, 'citizen_lookup', codiceFiscale, () => lookup.credentialsOf(codiceFiscale));
+    const [telephonePins, delegations] = await Promise.all([lookup.telephonePinsOf(codiceFiscale), lookup.delegationsOf(codiceFiscale)]);
 
     const sections: SafeHtml[] = [];
     for (const c of found) {
@@ -288,8 +228,8 @@ ${timelineTable(ctx, tl.entries)}
 <h3 class="h5 mt-4">${t(ctx, 'Domande', 'Claims')}</h3>${tl.claims}
 </div></div></section>`);
     }
-    const tpRows = telephonePins.rows.map((p) => [p.validity, p.identity_method, p.status, fmtDateTime(ctx, p.created_at), fmtDateTime(ctx, p.expires_at), fmtDateTime(ctx, p.ended_at)]);
-    const delegationRows = delegations.rows.map((d) => [
+    const tpRows = telephonePins.map((p) => [p.validity, p.identity_method, p.status, fmtDateTime(ctx, p.created_at), fmtDateTime(ctx, p.expires_at), fmtDateTime(ctx, p.ended_at)]);
+    const delegationRows = delegations.map((d) => [
       d.delegator_cf === codiceFiscale ? t(ctx, `conferita a ${d.delegate_cf}`, `granted to ${d.delegate_cf}`) : t(ctx, `ricevuta da ${d.delegator_cf}`, `received from ${d.delegator_cf}`),
       d.scope,
       d.status,

@@ -13,13 +13,12 @@ import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { italianCalendarDate, parseIsoDate } from '../domain/calendar';
 import { ErrorType } from '../domain/errors';
-import { credentialWorkflowId, letterReturnedUpdate } from '../workflows/definitions';
 import { toDomainError } from '../api/errors';
 import { html } from '../web/html';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb } from './layout';
 import { SECTIONS } from './roles';
 import { act, messagePage, sendPage, staffOf, type consoleGuard } from './shared';
-import { dispatchMailRoomBatch } from '../services/mailroom';
+import { createMailRoom, dispatchMailRoomBatch, insideMailroom } from '../services/mailroom';
 
 type Guard = ReturnType<typeof consoleGuard>;
 
@@ -27,50 +26,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const validDay = (text: unknown): text is string => typeof text === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(text) && (parseIsoDate(text)?.year ?? 0) >= 1;
 
-/** A file the database points at, only if it lies inside the mail-room folder. */
-function insideMailroom(dir: string, file: string | null): string | undefined {
-  if (!file) return undefined;
-  const root = path.resolve(dir);
-  const resolved = path.resolve(file);
-  return resolved.startsWith(root + path.sep) ? resolved : undefined;
-}
-
-interface LetterRow {
-  id: string;
-  credential_id: string;
-  seq: number;
-  reason: string;
-  status: string;
-  file_path: string | null;
-  dispatched_at: Date | null;
-  holder: { name: string; surname: string };
-  residence: { city?: string; country?: string };
-}
-
 export function mailRoomPages(r: Router, deps: ApiDeps, guard: Guard): void {
   const now = () => deps.now?.() ?? new Date();
-
-  async function batchOf(day: string) {
-    const [batch, letters] = await Promise.all([
-      deps.pool.query<{ status: string; letter_count: number; dispatched_at: Date | null; dispatched_by: string | null; manifest_path: string | null }>(
-        'SELECT status, letter_count, dispatched_at, dispatched_by, manifest_path FROM mailroom_batches WHERE batch_date = $1::date',
-        [day],
-      ),
-      deps.pool.query<LetterRow>(
-        `SELECT l.id, l.credential_id, l.seq, l.reason, l.status, l.file_path, l.dispatched_at, c.holder, c.residence
-           FROM letters l JOIN credentials c ON c.id = l.credential_id WHERE l.batch_date = $1::date ORDER BY l.id LIMIT 5000`,
-        [day],
-      ),
-    ]);
-    return { batch: batch.rows[0], letters: letters.rows };
-  }
+  const mailRoom = createMailRoom(deps);
 
   async function showBatch(req: Request, res: Response, day: string, outcome: { notice?: string; warning?: string; status?: number } = {}): Promise<void> {
     const ctx = consoleContext(req, res, `/mailroom?date=${day}`);
-    const { batch, letters } = await batchOf(day);
-    const recent = await deps.pool.query<{ day: string; status: string; letter_count: number }>(
-      `SELECT to_char(batch_date, 'YYYY-MM-DD') AS day, status, letter_count FROM mailroom_batches ORDER BY batch_date DESC LIMIT 10`,
-    );
+    const [{ batch, letters }, recent] = await Promise.all([mailRoom.batchOf(day), mailRoom.recentBatches()]);
     const status = batch?.status ?? 'open';
     const rows = letters.map((l) => [
       html`<code>${l.id.slice(0, 8)}</code>`,
@@ -107,7 +69,7 @@ ${
 }
 ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ctx, 'Lettera', 'Letter'), t(ctx, 'Destinatario', 'Recipient'), t(ctx, 'Località', 'Place'), t(ctx, 'N. · motivo', 'No. · reason'), t(ctx, 'Stato', 'Status'), 'PDF', t(ctx, 'Ritorno', 'Return')], rows, 'batch-letters') : html`<p>${t(ctx, 'Nessuna lettera in questo lotto.', 'No letters in this batch.')}</p>`}
 <h2 class="h5 mt-5">${t(ctx, 'Lotti recenti', 'Recent batches')}</h2>
-<ul>${recent.rows.map((b) => html`<li><a href="${ctx.base}/mailroom?date=${b.day}">${b.day}</a> — ${b.status}, ${b.letter_count}</li>`)}</ul>`,
+<ul>${recent.map((b) => html`<li><a href="${ctx.base}/mailroom?date=${b.day}">${b.day}</a> — ${b.status}, ${b.letter_count}</li>`)}</ul>`,
       }),
     );
   }
@@ -120,7 +82,7 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
   r.get('/mailroom/:date/manifest', guard(SECTIONS.mailroom), async (req, res) => {
     const day = req.params.date;
     if (!validDay(day)) return messagePage(req, res, 404, { it: 'Lotto non trovato', en: 'Batch not found' }, { it: 'Data non valida.', en: 'Invalid date.' }, 'mailroom');
-    const { batch, letters } = await batchOf(day);
+    const { batch, letters } = await mailRoom.batchOf(day);
     const staff = staffOf(res);
     let body: string;
     let name: string;
@@ -155,10 +117,9 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
     if (!deps.mailroomDir) {
       return messagePage(req, res, 503, { it: 'Non disponibile', en: 'Unavailable' }, { it: 'La cartella dell’ufficio posta non è configurata.', en: 'The mail-room folder is not configured.' }, 'mailroom');
     }
-    const { rows } = await deps.pool.query<{ file_path: string | null; status: string; credential_id: string }>('SELECT file_path, status, credential_id FROM letters WHERE id = $1::uuid', [letterId]);
-    const file = insideMailroom(deps.mailroomDir, rows[0]?.file_path ?? null);
-    if (!rows[0] || !file || !['queued', 'dispatched'].includes(rows[0].status)) return notFound();
-    const bytes = await act(deps.pool, staffOf(res), 'mailroom.letter_download', rows[0].credential_id, () => readFile(file), { letterId });
+    const letter = await mailRoom.printableLetter(deps.mailroomDir, letterId);
+    if (!letter) return notFound();
+    const bytes = await act(deps.pool, staffOf(res), 'mailroom.letter_download', letter.credentialId, () => readFile(letter.file), { letterId });
     res.setHeader('Content-Disposition', `attachment; filename="lettera-${letterId}.pdf"`);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.type('application/pdf').send(bytes);
@@ -181,20 +142,14 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
     const staff = staffOf(res);
     const actor = `staff:${staff.staffId}`;
     const ctx = consoleContext(req, res, '/mailroom');
-    const { rows } = await deps.pool.query<{ credential_id: string; status: string; batch_date: string }>(
-      `SELECT credential_id, status, to_char(batch_date, 'YYYY-MM-DD') AS batch_date FROM letters WHERE id = $1::uuid`,
-      [letterId],
-    );
-    const marked = rows[0];
+    const marked = await mailRoom.letter(letterId);
     if (!marked) return messagePage(req, res, 404, { it: 'Lettera non trovata', en: 'Letter not found' }, { it: 'Lettera non trovata.', en: 'Letter not found.' }, 'mailroom');
     // The credential's workflow voids the posted half (a new second half replaces it) and sends a
     // new letter within the resend limits; past them it alerts operations instead.
     let outcome: { notice?: string; warning?: string; status?: number };
     try {
       const result = await act(deps.pool, staff, 'mailroom.letter_returned', marked.credential_id, () =>
-        deps.temporal.workflow
-          .getHandle(credentialWorkflowId(marked.credential_id))
-          .executeUpdate(letterReturnedUpdate, { args: [{ letterId, recordedBy: actor }] }),
+        mailRoom.recordReturned(marked.credential_id, letterId, actor),
       );
       outcome = result.newLetter
         ? { notice: t(ctx, `Lettera restituita: la parte di PIN spedita è annullata; nuova lettera n. ${result.newLetter.seq} accodata.`, `Letter returned: the posted PIN half is void; new letter no. ${result.newLetter.seq} queued.`) }

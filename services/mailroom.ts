@@ -1,6 +1,13 @@
+/**
+ * The mail room: a day's batch and its letters, the letters' files, a letter returned to sender
+ * (through the credential workflow, so the new-letter limits apply) and the day's dispatch
+ * (through the mail-room workflow, once per day).
+ */
+import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ServiceDeps } from './deps';
-import { MAILROOM_WORKFLOW_TYPE, mailRoomWorkflowId, type MailRoomBatchInput } from '../workflows/definitions';
+import { MAILROOM_WORKFLOW_TYPE, credentialWorkflowId, letterReturnedUpdate, mailRoomWorkflowId, type MailRoomBatchInput } from '../workflows/definitions';
+import type { mailRoomBatchWorkflow } from '../workflows/mailroom';
 
 /**
  * Closes a day's batch through its workflow (started once per day; a second caller waits for the
@@ -10,7 +17,7 @@ export async function dispatchMailRoomBatch(deps: Pick<ServiceDeps, 'temporal' |
   const input: MailRoomBatchInput = { batchDate, dispatchedBy };
   let handle;
   try {
-    handle = await deps.temporal.workflow.start(MAILROOM_WORKFLOW_TYPE, {
+    handle = await deps.temporal.workflow.start<typeof mailRoomBatchWorkflow>(MAILROOM_WORKFLOW_TYPE, {
       workflowId: mailRoomWorkflowId(batchDate),
       taskQueue: deps.taskQueue,
       args: [input],
@@ -22,3 +29,75 @@ export async function dispatchMailRoomBatch(deps: Pick<ServiceDeps, 'temporal' |
   return (await handle.result()) as { dispatched: number };
 }
 
+
+/** A file the database points at, only if it lies inside the mail-room folder. */
+export function insideMailroom(dir: string, file: string | null): string | undefined {
+  if (!file) return undefined;
+  const root = path.resolve(dir);
+  const resolved = path.resolve(file);
+  return resolved.startsWith(root + path.sep) ? resolved : undefined;
+}
+
+export interface BatchLetter {
+  id: string;
+  credential_id: string;
+  seq: number;
+  reason: string;
+  status: string;
+  file_path: string | null;
+  dispatched_at: Date | null;
+  holder: { name: string; surname: string };
+  residence: { city?: string; country?: string };
+}
+
+export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal'>) {
+  /** A day's batch (absent while nothing was dispatched) and its letters. */
+  async function batchOf(day: string) {
+    const [batch, letters] = await Promise.all([
+      deps.pool.query<{ status: string; letter_count: number; dispatched_at: Date | null; dispatched_by: string | null; manifest_path: string | null }>(
+        'SELECT status, letter_count, dispatched_at, dispatched_by, manifest_path FROM mailroom_batches WHERE batch_date = $1::date',
+        [day],
+      ),
+      deps.pool.query<BatchLetter>(
+        `SELECT l.id, l.credential_id, l.seq, l.reason, l.status, l.file_path, l.dispatched_at, c.holder, c.residence
+           FROM letters l JOIN credentials c ON c.id = l.credential_id WHERE l.batch_date = $1::date ORDER BY l.id LIMIT 5000`,
+        [day],
+      ),
+    ]);
+    return { batch: batch.rows[0], letters: letters.rows };
+  }
+
+
+  /** The ten most recent batches. */
+  const recentBatches = async () =>
+    (
+      await deps.pool.query<{ day: string; status: string; letter_count: number }>(
+        `SELECT to_char(batch_date, 'YYYY-MM-DD') AS day, status, letter_count FROM mailroom_batches ORDER BY batch_date DESC LIMIT 10`,
+      )
+    ).rows;
+
+  /** A letter's file, if the letter may still be printed and its file lies inside `dir`. */
+  async function printableLetter(dir: string, letterId: string): Promise<{ file: string; credentialId: string } | undefined> {
+    const { rows } = await deps.pool.query<{ file_path: string | null; status: string; credential_id: string }>('SELECT file_path, status, credential_id FROM letters WHERE id = $1::uuid', [letterId]);
+    const file = insideMailroom(dir, rows[0]?.file_path ?? null);
+    if (!rows[0] || !file || !['queued', 'dispatched'].includes(rows[0].status)) return undefined;
+    return { file, credentialId: rows[0].credential_id };
+  }
+
+  const letter = async (letterId: string) =>
+    (
+      await deps.pool.query<{ credential_id: string; status: string; batch_date: string }>(
+        `SELECT credential_id, status, to_char(batch_date, 'YYYY-MM-DD') AS batch_date FROM letters WHERE id = $1::uuid`,
+        [letterId],
+      )
+    ).rows[0];
+
+  /**
+   * A letter came back: the credential's workflow voids the posted half (a new second half
+   * replaces it) and sends a new letter within the resend limits; past them it alerts operations.
+   */
+  const recordReturned = (credentialId: string, letterId: string, recordedBy: string) =>
+    deps.temporal.workflow.getHandle(credentialWorkflowId(credentialId)).executeUpdate(letterReturnedUpdate, { args: [{ letterId, recordedBy }] });
+
+  return { batchOf, recentBatches, printableLetter, letter, recordReturned };
+}

@@ -1,0 +1,85 @@
+/**
+ * What the console's citizen lookup reads: every PIN credential a codice fiscale ever had and,
+ * for each, the records its timeline is built from (events, notifications without payloads or
+ * recipients, letters, PIN versions, conversions, claims, identity checks, recoveries, contact
+ * changes), plus the codice fiscale's telephone PINs and delegations. Read only; the console
+ * audits the lookup itself.
+ */
+import type { QueryResultRow } from 'pg';
+import type { ServiceDeps } from './deps';
+
+export interface LookupCredential {
+  id: string;
+  state: string;
+  pin_type: string;
+  channel: string;
+  issuance_mode: string;
+  holder: Record<string, string>;
+  contacts: Record<string, unknown>;
+  residence: { abroad?: boolean; address?: string; city?: string; postalCode?: string; country?: string; province?: string };
+  created_at: Date;
+}
+
+export function createCitizenLookup(deps: Pick<ServiceDeps, 'pool'>) {
+  const q = async <T extends QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> => (await deps.pool.query<T>(sql, params)).rows;
+
+  /** The codice fiscale's credentials, newest first (at most 20). */
+  const credentialsOf = (codiceFiscale: string): Promise<LookupCredential[]> =>
+    q<LookupCredential>(
+      'SELECT id, state, pin_type, channel, issuance_mode, holder, contacts, residence, created_at FROM credentials WHERE codice_fiscale = $1::text ORDER BY created_at DESC LIMIT 20',
+      [codiceFiscale],
+    );
+
+  /** The records one credential's timeline is made of, oldest first within each. */
+  async function historyOf(credentialId: string) {
+    const id = [credentialId];
+    const [events, outbox, letters, secrets, cases, claims, checks, recoveries, changes] = await Promise.all([
+      q<{ type: string; actor: string; data: Record<string, unknown>; at: Date }>('SELECT type, actor, data, at FROM credential_events WHERE credential_id = $1::uuid ORDER BY id', id),
+      q<{ channel: string; purpose: string; status: string; attempts: number; created_at: Date; sent_at: Date | null }>(
+        'SELECT channel, purpose, status, attempts, created_at, sent_at FROM outbox WHERE credential_id = $1::uuid ORDER BY created_at',
+        id,
+      ),
+      q<{ seq: number; reason: string; status: string; batch_date: string | null; created_at: Date; dispatched_at: Date | null }>(
+        `SELECT seq, reason, status, to_char(batch_date, 'YYYY-MM-DD') AS batch_date, created_at, dispatched_at FROM letters WHERE credential_id = $1::uuid ORDER BY seq`,
+        id,
+      ),
+      q<{ version: number; kind: string; status: string; created_at: Date; activated_at: Date | null; expires_at: Date | null; superseded_at: Date | null }>(
+        'SELECT version, kind, status, created_at, activated_at, expires_at, superseded_at FROM pin_secrets WHERE credential_id = $1::uuid ORDER BY version',
+        id,
+      ),
+      q<{ id: string; source: string; status: string; claimed_by: string | null; decided_by: string | null; reason: string | null; created_at: Date; decided_at: Date | null }>(
+        'SELECT id, source, status, claimed_by, decided_by, reason, created_at, decided_at FROM review_cases WHERE credential_id = $1::uuid ORDER BY created_at',
+        id,
+      ),
+      q<{ protocol: string; claim_type: string; status: string; filed_by: string; received_at: Date; released_at: Date | null }>(
+        'SELECT protocol, claim_type, status, filed_by, received_at, released_at FROM benefit_claims WHERE credential_id = $1::uuid ORDER BY received_at',
+        id,
+      ),
+      q<{ method: string; document_type: string; verified_by: string; office: string | null; created_at: Date }>(
+        'SELECT method, document_type, verified_by, office, created_at FROM identity_verifications WHERE credential_id = $1::uuid ORDER BY created_at',
+        id,
+      ),
+      q<{ channel: string; status: string; requested_at: Date; used_at: Date | null }>('SELECT channel, status, requested_at, used_at FROM recovery_links WHERE credential_id = $1::uuid ORDER BY requested_at', id),
+      q<{ changed_by: string; old_contacts: Record<string, unknown>; new_contacts: Record<string, unknown>; created_at: Date }>(
+        'SELECT changed_by, old_contacts, new_contacts, created_at FROM contact_changes WHERE credential_id = $1::uuid ORDER BY created_at',
+        id,
+      ),
+    ]);
+    return { events, outbox, letters, secrets, cases, claims, checks, recoveries, changes };
+  }
+
+  const telephonePinsOf = (codiceFiscale: string) =>
+      q<{ validity: string; status: string; identity_method: string; created_at: Date; expires_at: Date; ended_at: Date | null }>(
+        'SELECT validity, status, identity_method, created_at, expires_at, ended_at FROM telephone_pins WHERE codice_fiscale = $1::text ORDER BY created_at DESC LIMIT 50',
+        [codiceFiscale],
+      );
+
+  const delegationsOf = (codiceFiscale: string) =>
+      q<{ delegator_cf: string; delegate_cf: string; scope: string; ends_on: string; status: string; created_at: Date; ended_by: string | null }>(
+        `SELECT delegator_cf, delegate_cf, scope, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, status, created_at, ended_by FROM delegations
+          WHERE delegator_cf = $1::text OR delegate_cf = $1::text ORDER BY created_at DESC LIMIT 50`,
+        [codiceFiscale],
+      );
+
+  return { credentialsOf, historyOf, telephonePinsOf, delegationsOf };
+}
