@@ -14,7 +14,9 @@ import { firstHalfMessage, reminderMessage, type Holder, type MessageContent } f
 import { recordEvent } from '../lib/events';
 import { issuanceStages } from '../lib/metrics';
 
-export type Channel = 'sms' | 'email' | 'pec';
+import { contactChannels, type Channel } from '../domain/contact-routes';
+
+export { contactChannels, type Channel };
 
 export interface CredentialRow {
   id: string;
@@ -37,15 +39,6 @@ export async function loadCredential(client: PoolClient, credentialId: string, l
   );
   if (!rows[0]) throw ApplicationFailure.nonRetryable(`credential ${credentialId} not found`, ErrorType.NotFound);
   return rows[0];
-}
-
-/** Channels the first half and notices go to, in delivery order. */
-export function contactChannels(contacts: CredentialRow['contacts']): { channel: Channel; recipient: string }[] {
-  const out: { channel: Channel; recipient: string }[] = [];
-  if (contacts.mobile) out.push({ channel: 'sms', recipient: contacts.mobile });
-  if (contacts.email) out.push({ channel: 'email', recipient: contacts.email });
-  if (contacts.pec) out.push({ channel: 'pec', recipient: contacts.pec });
-  return out;
 }
 
 /** Compares what the citizen declared with the institute's record, ignoring case and spacing. */
@@ -151,7 +144,7 @@ export function createIssuanceActivities(deps: ActivityDeps) {
             `INSERT INTO letters (id, credential_id, pin_version, seq, reason) VALUES ($1::uuid, $2::uuid, $3::int, 1, 'initial')`,
             [randomUUID(), credentialId, pinVersion],
           );
-          await client.query(`UPDATE credentials SET state = 'pending_first_access', updated_at = now() WHERE id = $1::uuid`, [credentialId]);
+          await client.query(`UPDATE credentials SET state = 'awaiting_first_access', updated_at = now() WHERE id = $1::uuid`, [credentialId]);
           await recordEvent(client, credentialId, 'pin_issued', 'system', { pinVersion }, `${credentialId}:issued:${pinVersion}`);
         }
         const firstHalf = await client.query<{ id: string; channel: Channel }>(

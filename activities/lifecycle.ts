@@ -12,22 +12,12 @@ import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { endSessions } from './access';
 import { recordEvent } from '../lib/events';
-import { enqueueNotification, loadCredential, secondHalfAad, type Channel, type CredentialRow } from './issuance';
+import { twoChannelRoute } from '../domain/contact-routes';
+import { enqueueNotification, loadCredential, secondHalfAad, type Channel } from './issuance';
 import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
 import { pinReissuedNotice, revocationNotice, secondHalfMessage, twoChannelFirstHalfMessage } from './templates';
 
 type PinType = 'ordinary' | 'dispositivo';
-
-/**
- * The two channels of a two-channel PIN: the first half by SMS (e-mail without a mobile), the
- * second to the PEC or e-mail, never the same channel twice. Undefined when fewer than two.
- */
-export function twoChannelRoute(contacts: CredentialRow['contacts']): { first: Channel; second: Channel } | undefined {
-  const have = (['sms', 'email', 'pec'] as const).filter((c) => (c === 'sms' ? contacts.mobile : contacts[c]));
-  const first = have[0];
-  const second = (['pec', 'email'] as const).find((c) => c !== first && have.includes(c));
-  return first && second ? { first, second } : undefined;
-}
 
 /** Kills every PIN version, session and pending letter of a credential. */
 async function retireCurrentPin(client: PoolClient, credentialId: string, sessionReason: string): Promise<void> {
@@ -175,7 +165,7 @@ export function createLifecycleActivities(deps: ActivityDeps) {
             ...(await enqueueNotification(deps, client, c, 'first-half', input.pinVersion, (ch) => twoChannelFirstHalfMessage(c.holder, first, ch), [route.first])),
             ...(await enqueueNotification(deps, client, c, 'second-half', input.pinVersion, (ch) => secondHalfMessage(c.holder, second, ch), [route.second])),
           ];
-          await client.query(`UPDATE credentials SET state = 'pending_first_access', updated_at = now() WHERE id = $1::uuid`, [input.credentialId]);
+          await client.query(`UPDATE credentials SET state = 'awaiting_first_access', updated_at = now() WHERE id = $1::uuid`, [input.credentialId]);
           await recordEvent(client, input.credentialId, 'pin_issued', 'system', { pinVersion: input.pinVersion, delivery: 'two_channel', reason: input.reason }, `${input.credentialId}:issued:${input.pinVersion}`);
         } else {
           const rows = await client.query<{ id: string; channel: Channel; purpose: string }>(

@@ -16,7 +16,7 @@ import * as s from '../services/schemas/api';
 import * as dc from '../services/schemas/documents';
 import * as cs from '../services/schemas/conversion';
 import { bilingualSchema } from '../services/schemas/api';
-import { remoteIdentificationBody } from './routes/remote-identification';
+import { remoteIdentificationBody } from '../services/lifecycle/remote-identification';
 import * as ls from '../services/schemas/lifecycle';
 import { claimIdParams, claimView, fileClaimBody } from '../services/conversion/claims';
 import { decisionBody, reviewQueueQuery, secondReviewBody } from '../services/conversion/review';
@@ -139,7 +139,7 @@ describeRoute({
   summary: 'Review a PIN request without storing it',
   description:
     'Validates the request (every bad field at once) and shows the data back with the delivery plan of the two halves. ' +
-    'A `contact_center` request needs a staff token (operator, supervisor, admin).',
+    'A `contact_centre` request needs a staff token (operator, supervisor, admin).',
   auth: 'staff-optional',
   request: { body: pinRequestInputSchema, examples: { abroad: s.EXAMPLE_PIN_REQUEST } },
   responses: { 200: s.pinRequestReviewSchema },

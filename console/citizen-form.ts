@@ -16,7 +16,7 @@ export const CITIZEN_FIELDS: readonly string[] = [...STEP_FIELDS.residence, ...S
 const labelOf = (ctx: ConsoleContext, field: string): string => fieldLabel(ctx.lang, field) ?? field;
 
 /** The request body for the domain, from the form values; `channel` as given. */
-export function citizenInput(values: Record<string, string>, channel: 'contact_center' | undefined): Record<string, unknown> {
+export function citizenInput(values: Record<string, string>, channel: 'contact_centre' | undefined): Record<string, unknown> {
   const input = requestInput(values);
   if (channel) input.channel = channel;
   else delete input.channel;

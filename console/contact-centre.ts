@@ -1,6 +1,6 @@
 /**
  * Console: the contact centre. A PIN request taken for a caller (the PIN request service, channel
- * `contact_center`, recorded with the operator), the verification of a caller's telephone PIN
+ * `contact_centre`, recorded with the operator), the verification of a caller's telephone PIN
  * (services/telephone-pin/telephone-pins.ts `verifyCaller`: the same counting and locking as the API), adding a
  * missing contact and revoking a PIN (the services behind the contact-centre API routes), and the
  * call-back tasks for residences that differ from the institute's records.
@@ -121,7 +121,7 @@ ${
     let accepted;
     try {
       accepted = await act(deps.pool, staff, 'contact_centre.pin_request', values.codiceFiscale?.toUpperCase(), async () => {
-        const { request, warnings } = validatePinRequest(citizenInput(values, 'contact_center'), { today: now(), eligibilityPolicy: deps.eligibilityPolicy });
+        const { request, warnings } = validatePinRequest(citizenInput(values, 'contact_centre'), { today: now(), eligibilityPolicy: deps.eligibilityPolicy });
         return (await pinRequests.submit(request, warnings, { idempotencyKey: `console-${key}`, operatorId: staff.staffId })).result;
       });
     } catch (err) {

@@ -32,7 +32,7 @@ import { countryName, isIsoCountryCode } from './countries';
 /** How the request arrives: the citizen online, or an operator for a caller. */
 export const CHANNELS = Object.freeze([
   { id: 'online', label: { it: 'Online', en: 'Online' } },
-  { id: 'contact_center', label: { it: 'Contact center', en: 'Contact centre' } },
+  { id: 'contact_centre', label: { it: 'Contact center', en: 'Contact centre' } },
 ] as const);
 export type Channel = (typeof CHANNELS)[number]['id'];
 
@@ -338,7 +338,8 @@ const RESIDENCE_OPTIONAL: ReadonlySet<string> = new Set(['province']);
 
 /** Per-field schemas of the request. */
 const REQUEST_FIELDS = {
-  channel: z.enum(channelIds),
+  // `contact_center` is the spelling clients used before migration 011; it is still accepted.
+  channel: z.preprocess((v) => (v === 'contact_center' ? 'contact_centre' : v), z.enum(channelIds)),
   codiceFiscale: codiceFiscaleField,
   surname: personName,
   name: personName,

@@ -22,6 +22,7 @@
  * docs/decisions/0014-portal-conversion-claims.md.
  */
 import { randomUUID } from 'node:crypto';
+import { isUuid } from '../domain/ids';
 import express, { type Request, type Response, type Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { SESSION_COOKIE, clearSessionCookie, sessionContext, sessionFromRequest, type CitizenPrincipal } from '../services/access/sessions';
@@ -61,7 +62,6 @@ export const UPLOAD_LIMITS: MultipartLimits = { files: 2, fileBytes: MAX_UPLOAD_
 
 const KIND_OF: Readonly<Record<UploadField, DocumentKind>> = { signedRequest: 'signed_request', identityDocument: 'identity_document' };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 
 /** Error types an upload check throws; anything else is not the file's fault. */
@@ -324,11 +324,7 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
         );
       }
       const { caseId } = await openConversion(deps, { credentialId: citizen.credentialId, documentIds: stored, source: 'online', createdBy: 'citizen' });
-      const { rows } = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM documents WHERE id = ANY($1::uuid[]) AND case_id = $2::uuid', [
-        stored,
-        caseId,
-      ]);
-      if (rows[0]?.n !== stored.length) {
+      if (!(await store.allAttached(stored, caseId))) {
         // A case opened meanwhile (another tab): it keeps its documents, these go.
         for (const id of stored) await store.removeUnattached(id);
         renderConversion(req, res, citizen, await conversionState(citizen), 409);
@@ -423,7 +419,7 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
     const citizen = await citizenOf(req, res);
     if (!citizen) return;
     const id = req.params.claimId;
-    const claim = UUID.test(id) ? await claimOf(deps, citizen.credentialId, id) : undefined;
+    const claim = isUuid(id) ? await claimOf(deps, citizen.credentialId, id) : undefined;
     if (!claim) {
       sendHtml(
         res,

@@ -11,11 +11,11 @@
  * docs/decisions/0010-uploads-and-document-storage.md for the choices.
  */
 import { Router, type RequestHandler } from 'express';
-import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, validationError } from '../../domain/errors';
+import { isUuid } from '../../domain/ids';
 import { audit } from '../../lib/audit';
 import { citizenOf, requireCitizen, sessionContext } from '../../services/access/sessions';
-import { assertMayConvert, assertUploadAllowance, CITIZEN_KINDS, CONVERSION_FORM_NAME, renderConversionForm, UUID } from '../../services/conversion/conversion-documents';
+import { assertMayConvert, assertUploadAllowance, CITIZEN_KINDS, CONVERSION_FORM_NAME, faxTarget, renderConversionForm } from '../../services/conversion/conversion-documents';
 import { openConversion } from '../../services/conversion/conversions';
 import { documentNotFound, documentStore, sendDocument, type DocumentKind } from '../../services/conversion/documents';
 import { requireStaff, type StaffPrincipal } from '../../services/staff/auth';
@@ -67,31 +67,7 @@ export function conversionDocumentRoutes(deps: ApiDeps): Router {
   /** Staff check and the citizen's live, still ordinary credential, before the fax body is read. */
   const faxIntake: RequestHandler = async (req, res, next) => {
     const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor']);
-    const raw = req.query.codiceFiscale;
-    const cf = typeof raw === 'string' ? validateCodiceFiscaleFormat(raw) : undefined;
-    if (!cf || cf.errors.length) {
-      throw validationError(
-        cf?.errors.length
-          ? cf.errors
-          : [{ field: 'codiceFiscale', code: 'required', message: { it: 'Indicare il codice fiscale.', en: 'Give the codice fiscale.' } }],
-      );
-    }
-    const { rows } = await deps.pool.query<{ id: string; pin_type: string }>(
-      `SELECT id, pin_type FROM credentials WHERE codice_fiscale = $1::text AND state NOT IN ('expired', 'revoked', 'cancelled')`,
-      [cf.normalised],
-    );
-    const credential = rows[0];
-    if (!credential) {
-      throw new DomainError(ErrorType.NotFound, {
-        it: 'Nessun PIN valido per questo codice fiscale.',
-        en: 'No valid PIN for this codice fiscale.',
-      });
-    }
-    if (credential.pin_type === 'dispositivo') {
-      throw new DomainError(ErrorType.Conflict, { it: 'Il PIN è già dispositivo.', en: 'The PIN is already a dispositivo PIN.' }, [], {
-        reason: 'ALREADY_DISPOSITIVO',
-      });
-    }
+    const credential = await faxTarget(deps, req.query.codiceFiscale);
     res.locals.staff = staff;
     res.locals.credentialId = credential.id;
     next();
@@ -110,8 +86,7 @@ export function conversionDocumentRoutes(deps: ApiDeps): Router {
       await store.removeUnattached(doc.documentId);
       throw err;
     }
-    const attached = await deps.pool.query('SELECT 1 FROM documents WHERE id = $1::uuid AND case_id = $2::uuid', [doc.documentId, caseId]);
-    if (!attached.rowCount) {
+    if (!(await store.allAttached([doc.documentId], caseId))) {
       // openConversion answers with the case already open and leaves new documents aside.
       await store.removeUnattached(doc.documentId);
       throw new DomainError(
@@ -127,7 +102,7 @@ export function conversionDocumentRoutes(deps: ApiDeps): Router {
 
   r.get('/staff/documents/:documentId', async (req, res) => {
     const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor', 'admin']);
-    if (!UUID.test(req.params.documentId)) throw documentNotFound();
+    if (!isUuid(req.params.documentId)) throw documentNotFound();
     const { doc, bytes } = await store.read({ documentId: req.params.documentId });
     // Who looked at which citizen's document is part of the record.
     await audit(deps.pool, {

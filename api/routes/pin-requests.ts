@@ -21,7 +21,7 @@ export function pinRequestRoutes(deps: ApiDeps, service: ReturnType<typeof creat
     const result = validatePinRequest(req.body, { today: now(), eligibilityPolicy: deps.eligibilityPolicy });
     // A contact-centre request is made by an authenticated operator, and recorded as such.
     const operator =
-      result.request.channel === 'contact_center' ? await requireStaff(deps.pool, req, ['operator', 'supervisor', 'admin']) : undefined;
+      result.request.channel === 'contact_centre' ? await requireStaff(deps.pool, req, ['operator', 'supervisor', 'admin']) : undefined;
     return { ...result, operator };
   }
 

@@ -105,7 +105,7 @@ SELECT c.id AS credential_id, c.state, c.pin_type, coalesce(ir.profile, '{}'::js
       FROM pin_secrets s
      WHERE s.credential_id = c.id
        AND ((c.state IN ('active', 'pin_expired') AND s.kind = 'personal' AND s.status = 'active')
-         OR (c.state = 'pending_first_access' AND $3::boolean AND s.kind = 'initial' AND s.status <> 'superseded' AND s.superseded_at IS NULL))
+         OR (c.state = 'awaiting_first_access' AND $3::boolean AND s.kind = 'initial' AND s.status <> 'superseded' AND s.superseded_at IS NULL))
      ORDER BY s.version DESC LIMIT 1
   ) p ON true
   LEFT JOIN credential_access a ON a.credential_id = c.id

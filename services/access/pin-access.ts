@@ -51,7 +51,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
     req: { ip?: string },
     action: 'first_access' | 'regeneration' | 'letter_resend',
     creds: { codiceFiscale: string; pin: string },
-    state: 'pending_first_access' | 'pin_expired',
+    state: 'awaiting_first_access' | 'pin_expired',
     check: (client: PoolClient, credentialId: string) => Promise<boolean>,
     prepareNewPin = true,
   ): Promise<{ credentialId: string; pinVersion: number; newPin: string }> {
@@ -137,7 +137,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
   /** Answers the one response that shows the new PIN; the caller must not cache or log it. */
   async function firstAccess(req: { ip?: string }, body: unknown): Promise<NewPinAnswer> {
     const creds = parseCredentials(body, 16);
-    const { credentialId, pinVersion, newPin } = await verifyAndPrepare(req, 'first_access', creds, 'pending_first_access', initialPinCheck(creds.pin));
+    const { credentialId, pinVersion, newPin } = await verifyAndPrepare(req, 'first_access', creds, 'awaiting_first_access', initialPinCheck(creds.pin));
     const { pinExpiresAt } = await deps.temporal.workflow
       .getHandle(credentialWorkflowId(credentialId))
       .executeUpdate(completeFirstAccessUpdate, { args: [{ pinVersion }] });
@@ -157,7 +157,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
    */
   async function resendLetter(req: { ip?: string }, body: unknown) {
     const creds = parseCredentials(body, 8, 'firstHalf');
-    const { credentialId } = await verifyAndPrepare(req, 'letter_resend', creds, 'pending_first_access', initialPinCheck(creds.pin), false);
+    const { credentialId } = await verifyAndPrepare(req, 'letter_resend', creds, 'awaiting_first_access', initialPinCheck(creds.pin), false);
     const result = await deps.temporal.workflow
       .getHandle(credentialWorkflowId(credentialId))
       .executeUpdate(requestNewLetterUpdate, { args: [{ requestedBy: 'citizen' }] });

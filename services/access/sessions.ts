@@ -140,7 +140,7 @@ WITH s AS (
      AND s.last_seen_at > $2::timestamptz - make_interval(secs => $3::double precision)
      AND ((s.auth_kind = 'personal' AND c.state = 'active' AND p.kind = 'personal' AND p.status = 'active'
            AND (p.expires_at IS NULL OR p.expires_at > $2::timestamptz))
-       OR (s.auth_kind = 'simplified' AND $5::boolean AND c.state = 'pending_first_access' AND p.kind = 'initial'
+       OR (s.auth_kind = 'simplified' AND $5::boolean AND c.state = 'awaiting_first_access' AND p.kind = 'initial'
            AND p.status <> 'superseded' AND p.superseded_at IS NULL))
 ), touch AS (
   UPDATE sessions SET last_seen_at = $2::timestamptz

@@ -1,12 +1,16 @@
+/**
+ * The conversion's documents: who may convert and upload, the daily upload allowance, the
+ * prefilled request form, and the credential a received fax belongs to.
+ */
 import type { ServiceDeps } from '../deps';
 import { italianCalendarDate } from '../../domain/calendar';
-import { DomainError, ErrorType } from '../../domain/errors';
+import { DomainError, ErrorType, validationError } from '../../domain/errors';
+import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
+import { liveCredentialByCodiceFiscale } from '../credentials';
 import { birthPlaceText, residenceText, type StoredHolder, type StoredResidence } from '../../domain/holder-text';
 import { renderConversionRequest } from '../../forms';
 import { type CitizenPrincipal } from '../access/sessions';
 import { documentNotFound, type DocumentKind } from './documents';
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Kinds a citizen uploads online. */
 export const CITIZEN_KINDS = ['signed_request', 'identity_document'] as const satisfies readonly DocumentKind[];
@@ -91,3 +95,29 @@ export async function renderConversionForm(deps: Pick<ServiceDeps, 'pool'>, cred
   });
 }
 
+
+/**
+ * The credential a received fax belongs to: the live, still ordinary credential of the codice
+ * fiscale typed by the clerk (VALIDATION, NOT_FOUND or CONFLICT ALREADY_DISPOSITIVO otherwise).
+ */
+export async function faxTarget(deps: Pick<ServiceDeps, 'pool'>, typed: unknown): Promise<{ id: string }> {
+  const cf = typeof typed === 'string' ? validateCodiceFiscaleFormat(typed) : undefined;
+  if (!cf || cf.errors.length) {
+    throw validationError(
+      cf?.errors.length ? cf.errors : [{ field: 'codiceFiscale', code: 'required', message: { it: 'Indicare il codice fiscale.', en: 'Give the codice fiscale.' } }],
+    );
+  }
+  const credential = await liveCredentialByCodiceFiscale<{ id: string; pin_type: string }>(deps.pool, cf.normalised, 'id, pin_type');
+  if (!credential) {
+    throw new DomainError(ErrorType.NotFound, {
+      it: 'Nessun PIN valido per questo codice fiscale.',
+      en: 'No valid PIN for this codice fiscale.',
+    });
+  }
+  if (credential.pin_type === 'dispositivo') {
+    throw new DomainError(ErrorType.Conflict, { it: 'Il PIN è già dispositivo.', en: 'The PIN is already a dispositivo PIN.' }, [], {
+      reason: 'ALREADY_DISPOSITIVO',
+    });
+  }
+  return credential;
+}

@@ -181,6 +181,12 @@ export function documentStore(deps: { pool: Pool; log: Logger; documentsDir?: st
       });
     },
 
+    /** True when every one of `documentIds` is attached to the case `caseId`. */
+    async allAttached(documentIds: string[], caseId: string): Promise<boolean> {
+      const { rows } = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM documents WHERE id = ANY($1::uuid[]) AND case_id = $2::uuid', [documentIds, caseId]);
+      return rows[0]?.n === documentIds.length;
+    },
+
     /** Deletes a document that was never attached to a case (its row and its file). */
     async removeUnattached(documentId: string): Promise<void> {
       const { rows } = await deps.pool.query<{ storage_name: string }>(

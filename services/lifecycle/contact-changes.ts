@@ -15,7 +15,7 @@ import type { ContactDetails } from '../../domain/pin-request';
 import { CONTACT_NOTICES_WORKFLOW_TYPE, contactNoticesWorkflowId, type ContactNoticesInput } from '../../workflows/recovery-definitions';
 
 /** The states in which a credential's contacts can still matter (it is not over). */
-export const LIVE_STATES = ['requested', 'issuing', 'pending_first_access', 'active', 'pin_expired'] as const;
+export const LIVE_STATES = ['requested', 'issuing', 'awaiting_first_access', 'active', 'pin_expired'] as const;
 
 export interface ContactChange {
   credentialId: string;

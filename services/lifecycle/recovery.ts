@@ -13,7 +13,7 @@ import { recoveryAcceptedSchema, recoveryConfirmBodySchema, recoveryConfirmedSch
 import { parseInput } from '../schemas/validate';
 
 /** The credential states a recovery can re-issue from (the workflow refuses the others). */
-export const RECOVERABLE_STATES = ['pending_first_access', 'active', 'pin_expired'];
+export const RECOVERABLE_STATES = ['awaiting_first_access', 'active', 'pin_expired'];
 
 /** The general rule, always shown: it reveals nothing about any codice fiscale. */
 export const RECOVERY_RULE: Bilingual = {

@@ -13,7 +13,7 @@ import { revocationBodySchema, revokedSchema } from '../schemas/lifecycle';
 import { parseInput } from '../schemas/validate';
 
 /** Credential states the workflow can revoke from. */
-export const REVOCABLE_STATES = ['pending_first_access', 'active', 'pin_expired'];
+export const REVOCABLE_STATES = ['awaiting_first_access', 'active', 'pin_expired'];
 
 /** HMAC-SHA-256(pepper, card number): how `health_cards` keeps the number of a tessera sanitaria. */
 export function healthCardHash(pepper: Buffer, cardNumber: string): Buffer {

@@ -184,7 +184,7 @@ describe('console pages', () => {
     const accepted = await operator.post('/console/contact-centre/pin-request', { _csrf: csrfOf(requestForm.body), idempotencyKey: key, ...formOf(caller) });
     expect(accepted.status).toBe(202);
     const stored = await stack.pool.query<{ channel: string; operator_id: string }>('SELECT r.channel, r.operator_id FROM pin_requests r JOIN credentials c ON c.id = r.credential_id WHERE c.codice_fiscale = $1', [caller.codiceFiscale]);
-    expect(stored.rows).toEqual([{ channel: 'contact_center', operator_id: usernames.operator }]);
+    expect(stored.rows).toEqual([{ channel: 'contact_centre', operator_id: usernames.operator }]);
     // The same form posted twice (double click) records one request.
     expect((await operator.post('/console/contact-centre/pin-request', { _csrf: csrfOf(requestForm.body), idempotencyKey: key, ...formOf(caller) })).status).toBe(202);
     expect((await stack.pool.query('SELECT 1 FROM pin_requests r JOIN credentials c ON c.id = r.credential_id WHERE c.codice_fiscale = $1', [caller.codiceFiscale])).rowCount).toBe(1);

@@ -174,7 +174,7 @@ describe('PIN request and initial issuance', () => {
   });
 
   it('records the contact-centre operator for a request made by phone, and refuses it without one', async () => {
-    const citizen = makeCitizen({ channel: 'contact_center' });
+    const citizen = makeCitizen({ channel: 'contact_centre' });
     const anonymous = await post('/api/pin-requests', citizen);
     expect(anonymous.status).toBe(401);
     const res = await post('/api/pin-requests', citizen, { authorization: `Bearer ${staffToken}` });
@@ -182,7 +182,7 @@ describe('PIN request and initial issuance', () => {
     const { rows } = await stack.pool.query<{ operator_id: string; channel: string }>('SELECT operator_id, channel FROM pin_requests WHERE id = $1::uuid', [
       res.body.requestId,
     ]);
-    expect(rows[0]).toEqual({ operator_id: 'op-issuance-test', channel: 'contact_center' });
+    expect(rows[0]).toEqual({ operator_id: 'op-issuance-test', channel: 'contact_centre' });
   });
 
   it('never lets a plaintext PIN into workflow histories, logs or tables (canary)', async () => {

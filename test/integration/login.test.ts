@@ -74,11 +74,11 @@ interface Fixture {
 interface FixtureOptions {
   profile?: Record<string, unknown>;
   pinType?: 'ordinary' | 'dispositivo';
-  state?: 'active' | 'pin_expired' | 'pending_first_access';
+  state?: 'active' | 'pin_expired' | 'awaiting_first_access';
   pinExpiresAt?: Date;
 }
 
-/** A credential with an active personal PIN (or, for `pending_first_access`, an initial PIN whose first half is `pin`). */
+/** A credential with an active personal PIN (or, for `awaiting_first_access`, an initial PIN whose first half is `pin`). */
 async function fixture(opts: FixtureOptions = {}): Promise<Fixture> {
   const citizen = makeCitizen();
   const credentialId = randomUUID();
@@ -101,7 +101,7 @@ async function fixture(opts: FixtureOptions = {}): Promise<Fixture> {
   secretsUsed.push(pin);
   const pepper = stack.deps.keys.pepper;
   const salt = randomBytes(16);
-  if (state === 'pending_first_access') {
+  if (state === 'awaiting_first_access') {
     const second = generatePin(8);
     secretsUsed.push(second);
     await stack.pool.query(
@@ -245,7 +245,7 @@ describe('login and session', () => {
   });
 
   it('simplified procedure: the first half of the initial PIN opens a session that reaches only the COVID bonus claims', async () => {
-    const f = await fixture({ state: 'pending_first_access', profile: {} });
+    const f = await fixture({ state: 'awaiting_first_access', profile: {} });
     const res = await login(f.codiceFiscale, f.pin);
     expect(res.status).toBe(201);
     expect(res.body.session.scope).toBe('simplified');

@@ -23,7 +23,7 @@ afterAll(async () => {
 const ALLOWED: Record<string, readonly string[]> = {
   PinState: ['requested', 'issuing', 'awaiting_letter_dispatch', 'awaiting_first_access', 'active', 'pin_expired', 'expired', 'revoked'],
   PinType: ['ordinary', 'dispositivo'],
-  PinChannel: ['online', 'contact_center', 'counter'],
+  PinChannel: ['online', 'contact_centre', 'counter'],
 };
 
 describe('Temporal visibility', () => {

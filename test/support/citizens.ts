@@ -15,7 +15,7 @@ function randomWord(len: number): string {
 }
 
 export interface CitizenRequest {
-  channel: 'online' | 'contact_center';
+  channel: 'online' | 'contact_centre';
   codiceFiscale: string;
   surname: string;
   name: string;

@@ -9,7 +9,7 @@ import { endOfItalianDay } from '../../services/delegation';
 import { changedFields, contactsOf } from '../../services/lifecycle/contact-changes';
 import { DomainError } from '../../domain/errors';
 import { validateContacts } from '../../domain/pin-request';
-import { twoChannelRoute } from '../../activities/lifecycle';
+import { twoChannelRoute } from '../../domain/contact-routes';
 import { hashLinkToken, recoveryLinkUrl } from '../../activities/recovery';
 
 describe('contact comparison', () => {
