@@ -10,23 +10,16 @@ import { withTransaction, type PoolClient } from '../lib/db';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
-import { firstHalfMessage, reminderMessage, type Holder, type MessageContent } from './templates';
+import { firstHalfMessage, reminderMessage, type MessageContent } from './templates';
 import { recordEvent } from '../lib/events';
 import { issuanceStages } from '../lib/metrics';
 
 import { contactChannels, type Channel } from '../domain/contact-routes';
+import type { CredentialRow } from '../domain/credential';
 
 export { contactChannels, type Channel };
 
-export interface CredentialRow {
-  id: string;
-  state: string;
-  codice_fiscale: string;
-  holder: Holder & Record<string, unknown>;
-  contacts: { mobile?: string; homePhone?: string; email?: string; pec?: string; preferredPhone: 'home' | 'mobile'; preferredTimeSlot: string };
-  residence: Record<string, unknown>;
-  profile: { category?: string; scheme?: string; intermediary?: boolean };
-}
+export type { CredentialRow } from '../domain/credential';
 
 /** The outbox payload's additional authenticated data: the ciphertext only opens for its row. */
 export const outboxAad = (outboxId: string): string => `outbox:${outboxId}`;

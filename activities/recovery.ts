@@ -3,7 +3,7 @@
  * here, hashed into `recovery_links` and encrypted into the outbox row that carries it, all in
  * one transaction: only ids leave, so the token never reaches a workflow history or a log.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { withTransaction, type PoolClient } from '../lib/db';
 import { ErrorType } from '../domain/errors';
@@ -11,12 +11,9 @@ import { maskEmail, maskPhone } from '../domain/pin-request';
 import type { ActivityDeps } from './deps';
 import { recordEvent } from '../lib/events';
 import { loadCredential, outboxAad, type Channel, type CredentialRow } from './issuance';
-import { encryptSecret } from '../lib/secrets';
+import { encryptSecret, hashLinkToken } from '../lib/secrets';
 import type { MessageContent } from './templates';
 import { contactAddedMessage, contactRemovedMessage, contactsChangedMessage, recoveryLinkMessage } from './notice-templates';
-
-/** SHA-256 of a link token: the only form in which a token is stored. */
-export const hashLinkToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 /** The portal page a recovery link opens (the token travels in the query string, see 0011). */
 export const recoveryLinkUrl = (publicBaseUrl: string, token: string): string => `${publicBaseUrl}/portal/recovery/confirm?token=${token}`;

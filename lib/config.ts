@@ -3,7 +3,7 @@
  * fast with a message naming the variable. Never imported by workflow code.
  */
 import { z } from 'zod';
-import { parsePayloadKeys } from './payload-codec';
+import { parsePayloadKeys } from './payload-keys';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -2,7 +2,7 @@
  * Secret material: generation, keyed hashing and encryption at rest. Used only inside
  * activities; nothing here is ever returned to a workflow.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /** No 0/O, 1/I/L: a PIN is read off paper and typed by hand. */
 export const PIN_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -65,3 +65,6 @@ export function decryptSecret(ring: KeyRing, blob: Buffer, aad: string): string 
   decipher.setAuthTag(blob.subarray(14, 30));
   return Buffer.concat([decipher.update(blob.subarray(30)), decipher.final()]).toString('utf8');
 }
+
+/** SHA-256 of a link token: the only form in which a token is stored. */
+export const hashLinkToken = (token: string): Buffer => createHash('sha256').update(token).digest();

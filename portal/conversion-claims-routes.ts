@@ -29,7 +29,6 @@ import { SESSION_COOKIE, clearSessionCookie, sessionContext, sessionFromRequest,
 import { openConversion } from '../services/conversion/conversions';
 import { documentStore, sendDocument, type DocumentKind } from '../services/conversion/documents';
 import { toDomainError } from '../api/errors';
-import { MAX_UPLOAD_BYTES, checkUpload, uploadTooLargeError, type RawUpload } from '../api/uploads';
 import { DomainError, ErrorType, type FieldIssue } from '../domain/errors';
 import { serviceById } from '../domain/services';
 import {
@@ -56,6 +55,7 @@ import type { PageContext } from './views';
 import { claimAdmission, claimOf, claimTypesFor, claimsOf, fileClaim } from '../services/conversion/claims';
 import { currentConversionCase } from '../services/conversion/conversion-cases';
 import { CONVERSION_FORM_NAME, assertMayConvert, assertUploadAllowance, renderConversionForm } from '../services/conversion/conversion-documents';
+import { MAX_UPLOAD_BYTES, checkUpload, uploadTooLargeError, type RawUpload } from '../domain/uploads';
 
 /** Two files (the signed form, the identity document) of at most 10 MB, and two small fields. */
 export const UPLOAD_LIMITS: MultipartLimits = { files: 2, fileBytes: MAX_UPLOAD_BYTES, fields: 2, fieldBytes: 1024 };

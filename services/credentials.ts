@@ -12,8 +12,7 @@ import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
 /** SQL predicate on `credentials` (alias-free): the credential is live. */
 export const LIVE_CREDENTIAL = `state NOT IN ('expired', 'revoked')`;
 
-/** Credential states from which the workflow can revoke, re-issue or recover. */
-export const HOLDER_STATES = ['awaiting_first_access', 'active', 'pin_expired'] as const;
+export { HOLDER_STATES } from '../domain/credential';
 
 type Db = Pick<Pool | PoolClient, 'query'>;
 

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
-import { buildActivityDeps } from '../lib/runtime';
+import { buildActivityDeps } from './deps';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { encryptedDataConverter, payloadCodecFromConfig } from '../lib/payload-codec';
 import { metricsAccess } from '../lib/metrics';

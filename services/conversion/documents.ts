@@ -15,7 +15,7 @@ import type { Pool, PoolClient } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
 import { appendAudit } from '../../lib/audit';
 import { DomainError, ErrorType } from '../../domain/errors';
-import { checkUpload, quarantinedError, type RawUpload, type UploadMediaType } from '../../api/uploads';
+import { checkUpload, quarantinedError, type RawUpload, type UploadMediaType } from '../../domain/uploads';
 
 export type DocumentKind = 'signed_request' | 'identity_document' | 'fax' | 'mv35';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { CredentialRow } from '../../activities/issuance';
-import { hashLinkToken } from '../../activities/recovery';
+import type { CredentialRow } from '../../domain/credential';
+import { hashLinkToken } from '../../lib/secrets';
 import type { ServiceDeps } from '../deps';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';

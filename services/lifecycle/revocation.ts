@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
-import type { CredentialRow } from '../../activities/issuance';
+import type { CredentialRow } from '../../domain/credential';
 import type { ServiceDeps } from '../deps';
 import { italianCalendarDate } from '../../domain/calendar';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { pinRequestInputSchema } from '../../domain/pin-request';
 import { IDENTITY_DOCUMENT_TYPES, type IdentityDocumentType } from '../../domain/identity-document';
 import { EXAMPLE_PIN_REQUEST, fieldIssueSchema } from './api';
-import { UPLOAD_MEDIA_TYPES } from '../../api/uploads';
+import { UPLOAD_MEDIA_TYPES } from '../../domain/uploads';
 
 const documentKind = z.enum(['signed_request', 'identity_document', 'fax', 'mv35']);
 const filename = z.string().min(1).max(200).meta({ description: 'The file name (no path); its extension must match the content.', examples: ['modulo-firmato.pdf'] });

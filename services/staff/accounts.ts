@@ -12,7 +12,7 @@ import { newTotpSecret, otpauthUri } from '../../lib/totp';
 import { encryptSecret, decryptSecret, type KeyRing } from '../../lib/secrets';
 import { hashPin } from '../../lib/pin-hash';
 import { DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
-import type { StaffRole } from './auth';
+import type { StaffRole } from './principal';
 
 export const STAFF_ROLES: readonly StaffRole[] = ['clerk', 'supervisor', 'operator', 'operations', 'admin'];
 

@@ -13,13 +13,9 @@ import type { Pool } from '../../lib/db';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { hashSessionToken, tokenFromRequest } from '../access/sessions';
 import { csrfMatches, staffFromSessionToken, staffSessionToken } from './sessions';
+import type { StaffPrincipal, StaffRole } from './principal';
 
-export type StaffRole = 'clerk' | 'supervisor' | 'operator' | 'operations' | 'admin';
-
-export interface StaffPrincipal {
-  staffId: string;
-  role: StaffRole;
-}
+export type { StaffPrincipal, StaffRole } from './principal';
 
 const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 

@@ -20,7 +20,7 @@ import { base32Decode, verifyTotp } from '../../lib/totp';
 import { verifyPin } from '../../lib/pin-hash';
 import type { KeyRing } from '../../lib/secrets';
 import { DomainError, ErrorType } from '../../domain/errors';
-import type { StaffPrincipal, StaffRole } from './auth';
+import type { StaffPrincipal, StaffRole } from './principal';
 import { dummyPasswordHash, normaliseUsername, openTotpSecret } from './accounts';
 
 export const STAFF_SESSION_COOKIE = 'staff_session';

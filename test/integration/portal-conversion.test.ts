@@ -14,11 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueStaffToken } from '../../services/staff/auth';
-import { MAX_UPLOAD_BYTES } from '../../api/uploads';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, waitFor, type ActiveCitizen } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
+import { MAX_UPLOAD_BYTES } from '../../domain/uploads';
 
 let stack: TestStack;
 let clerk: string;

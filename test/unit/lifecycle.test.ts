@@ -10,7 +10,8 @@ import { changedFields, contactsOf } from '../../services/lifecycle/contact-chan
 import { DomainError } from '../../domain/errors';
 import { validateContacts } from '../../domain/pin-request';
 import { twoChannelRoute } from '../../domain/contact-routes';
-import { hashLinkToken, recoveryLinkUrl } from '../../activities/recovery';
+import { recoveryLinkUrl } from '../../activities/recovery';
+import { hashLinkToken } from '../../lib/secrets';
 
 describe('contact comparison', () => {
   it('normalises phones and addresses the way people type them', () => {

@@ -16,8 +16,8 @@ import {
 } from '../../portal/conversion-claims-pages';
 import { MultipartError, isMultipartFormData, maxMultipartBytes, readMultipart, type MultipartLimits } from '../../portal/multipart';
 import type { PageContext } from '../../portal/views';
-import { checkUpload, uploadTooLargeError } from '../../api/uploads';
 import { DomainError } from '../../domain/errors';
+import { checkUpload, uploadTooLargeError } from '../../domain/uploads';
 
 const LIMITS: MultipartLimits = { files: 2, fileBytes: 1024, fields: 2, fieldBytes: 64 };
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);

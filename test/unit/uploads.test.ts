@@ -4,20 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_UPLOAD_BYTES,
-  checkFilename,
-  checkUpload,
-  declaredMediaType,
-  findMalware,
-  sniffMediaType,
-  type RawUpload,
-} from '../../api/uploads';
 import { contentDisposition } from '../../services/conversion/documents';
 import { parseCounterIssuance } from '../../services/counter/counter';
 import { EXAMPLE_COUNTER_ISSUANCE, counterIssuanceBodySchema } from '../../services/schemas/documents';
 import { checkIdentityDocument } from '../../domain/identity-document';
 import { DomainError, statusOf } from '../../domain/errors';
+import { MAX_UPLOAD_BYTES, checkFilename, checkUpload, declaredMediaType, findMalware, sniffMediaType, type RawUpload } from '../../domain/uploads';
 
 /** The EICAR test string, assembled here so the repository never holds it in one piece. */
 export const EICAR = ['X5O!P%@AP[4\\PZX', '54(P^)7CC)7}$EI', 'CAR-STANDARD-ANTIV', 'IRUS-TEST-FILE!$H+H*'].join('');
