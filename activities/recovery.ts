@@ -22,7 +22,7 @@ export const recoveryLinkUrl = (publicBaseUrl: string, token: string): string =>
  * One outbox row to an explicit address (which may no longer be among the credential's
  * contacts, e.g. the old address after a change), idempotent by `key`.
  */
-export async function enqueueTo(
+async function enqueueTo(
   deps: Pick<ActivityDeps, 'keys'>,
   client: PoolClient,
   target: { credentialId: string; channel: Channel; recipient: string; purpose: string; key: string },

@@ -51,7 +51,7 @@ export interface AdmissionStats {
 /** The middleware, with its counters. */
 export type Admission = RequestHandler & { stats(): AdmissionStats };
 
-export const DEFAULT_EXEMPT_PATHS: readonly string[] = ['/healthz', '/readyz', '/metrics'];
+const DEFAULT_EXEMPT_PATHS: readonly string[] = ['/healthz', '/readyz', '/metrics'];
 
 const overloaded = (retryAfterSeconds: number) =>
   new DomainError(

@@ -74,7 +74,7 @@ export interface RouteDescription {
 const registry: RouteDescription[] = [];
 
 /** Adds a route to the document. New routes under /api MUST be described here. */
-export function describeRoute(route: RouteDescription): void {
+function describeRoute(route: RouteDescription): void {
   if (registry.some((r) => r.method === route.method && r.path === route.path)) throw new Error(`route described twice: ${route.method} ${route.path}`);
   registry.push(route);
 }

@@ -28,6 +28,7 @@ import { makeCitizen } from '../test/support/citizens';
 import { bundleWorkflows } from '../worker/worker';
 import { CREDENTIAL_WORKFLOW_TYPE, DEFAULT_ISSUANCE_POLICY, credentialWorkflowId, type CredentialWorkflowInput } from '../workflows/definitions';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import type { pinCredentialWorkflow } from '../workflows/credential';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
         started++;
         const input: CredentialWorkflowInput = { credentialId: randomUUID(), policy: DEFAULT_ISSUANCE_POLICY };
         floorIds.push(credentialWorkflowId(input.credentialId));
-        await client.workflow.start(CREDENTIAL_WORKFLOW_TYPE, { workflowId: credentialWorkflowId(input.credentialId), taskQueue: floorQueue, args: [input] });
+        await client.workflow.start<typeof pinCredentialWorkflow>(CREDENTIAL_WORKFLOW_TYPE, { workflowId: credentialWorkflowId(input.credentialId), taskQueue: floorQueue, args: [input] });
       }
     }),
   );

@@ -36,7 +36,7 @@ import { mailRoomPages } from './mailroom';
 import { adminPages } from './admin';
 
 /** No script; same-origin frames for the documents of a case (served by GET /api/staff/documents/:id). */
-export const CONSOLE_CONTENT_SECURITY_POLICY = [
+const CONSOLE_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "style-src 'self'",
   "font-src 'self' data:",

@@ -14,7 +14,7 @@ import { ROLE_LABELS } from '../services/staff/accounts';
 import { SECTIONS, type SectionId } from './roles';
 
 /** The bootstrap-italia assets are the portal's. */
-export const ASSETS_BASE = '/portal/assets';
+const ASSETS_BASE = '/portal/assets';
 
 /** What a console page needs: language, where it is, who is looking, the session's CSRF token. */
 export interface ConsoleContext extends PageContext {

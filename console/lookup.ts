@@ -20,10 +20,10 @@ type Guard = ReturnType<typeof consoleGuard>;
 type Text = { it: string; en: string };
 
 /** Working days a posted letter takes to arrive (estimate): Italy and abroad. */
-export const LETTER_TRANSIT_WORKING_DAYS = { italy: 5, abroad: 15 } as const;
+const LETTER_TRANSIT_WORKING_DAYS = { italy: 5, abroad: 15 } as const;
 
 /** When a letter dispatched at `dispatchedAt` should arrive (Rome working days). */
-export function expectedLetterArrival(dispatchedAt: Date, abroad: boolean): Date {
+function expectedLetterArrival(dispatchedAt: Date, abroad: boolean): Date {
   return new Date(addWorkingDays(dispatchedAt.getTime(), abroad ? LETTER_TRANSIT_WORKING_DAYS.abroad : LETTER_TRANSIT_WORKING_DAYS.italy));
 }
 

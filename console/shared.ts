@@ -34,7 +34,7 @@ export function messagePage(req: Request, res: Response, status: number, title: 
 
 const FORBIDDEN_TITLE: Bilingual = { it: 'Accesso negato', en: 'Access denied' };
 
-export function forbiddenPage(req: Request, res: Response, text: Bilingual = { it: 'Il Suo ruolo non consente di aprire questa pagina.', en: 'Your role does not allow you to open this page.' }): void {
+function forbiddenPage(req: Request, res: Response, text: Bilingual = { it: 'Il Suo ruolo non consente di aprire questa pagina.', en: 'Your role does not allow you to open this page.' }): void {
   messagePage(req, res, 403, FORBIDDEN_TITLE, text);
 }
 

@@ -85,7 +85,7 @@ interface MutablePlace {
  * "ZOPPE' DI CADORE" and "zoppe di cadore" compare equal, and so do "Corigliano-Rossano" and
  * "CORIGLIANO ROSSANO".
  */
-export function normalisePlaceName(name: string): string {
+function normalisePlaceName(name: string): string {
   return name
     .normalize('NFD')
     .replace(/\p{M}/gu, '')

@@ -37,7 +37,7 @@ import {
 export type Sex = 'M' | 'F';
 
 /** 0-based indexes of the characters that omocodia may turn into letters, right to left. */
-export const OMOCODIA_POSITIONS: readonly number[] = Object.freeze([14, 13, 12, 10, 9, 7, 6]);
+const OMOCODIA_POSITIONS: readonly number[] = Object.freeze([14, 13, 12, 10, 9, 7, 6]);
 
 const OMOCODIA_LETTERS = 'LMNPQRSTUV';
 const MONTH_LETTERS = 'ABCDEHLMPRST';
@@ -47,13 +47,13 @@ const VOWELS = 'AEIOU';
  * How far (in days) a municipality's creation or cessation may be from the birth date for a
  * code mismatch to be explained by it. One year absorbs registry delays around a merger.
  */
-export const BIRTHPLACE_TOLERANCE_DAYS = 366;
+const BIRTHPLACE_TOLERANCE_DAYS = 366;
 
 /** Per-position character classes: L = letter, D = digit or omocodia letter. */
 const SHAPE = 'LLLLLLDDLDDLDDDL';
 
 /** Default field paths used in issues, matching the PIN request JSON. */
-export const CF_FIELDS = Object.freeze({
+const CF_FIELDS = Object.freeze({
   codiceFiscale: 'codiceFiscale',
   birthMunicipality: 'birthMunicipality',
   birthProvince: 'birthProvince',
@@ -460,7 +460,7 @@ function describe(place: BelfiorePlace): string {
  * - Anything else: error `cf_birthplace_mismatch`. A declared place unknown in that province
  *   gives `cf_birthplace_unknown` (see `birthplaceUnknownIssue`) and no comparison.
  */
-export function checkBirthplace(
+function checkBirthplace(
   belfioreCode: string,
   province: string,
   municipality: string,

@@ -32,7 +32,7 @@ export interface IdentityDocument {
 }
 
 /** Longest plausible validity, in years. */
-export const MAX_VALIDITY_YEARS = 11;
+const MAX_VALIDITY_YEARS = 11;
 
 const issue = (field: string, code: string, it: string, en: string): FieldIssue => ({ field, code, message: { it, en } });
 

@@ -30,7 +30,7 @@ import { countryName, isIsoCountryCode } from './countries';
 // Fixed lists
 
 /** How the request arrives: the citizen online, or an operator for a caller. */
-export const CHANNELS = Object.freeze([
+const CHANNELS = Object.freeze([
   { id: 'online', label: { it: 'Online', en: 'Online' } },
   { id: 'contact_centre', label: { it: 'Contact center', en: 'Contact centre' } },
 ] as const);
@@ -46,14 +46,14 @@ export const PREFERRED_TIME_SLOTS = Object.freeze([
 export type PreferredTimeSlot = (typeof PREFERRED_TIME_SLOTS)[number]['id'];
 
 /** Which of the two phones the citizen prefers to be called on. */
-export const PREFERRED_PHONES = Object.freeze(['home', 'mobile'] as const);
+const PREFERRED_PHONES = Object.freeze(['home', 'mobile'] as const);
 export type PreferredPhone = (typeof PREFERRED_PHONES)[number];
 
 /** Default start of the eligibility restriction (new PINs only for residents abroad without an Italian document). */
-export const DEFAULT_ELIGIBILITY_CUTOFF = '2021-10-01';
+const DEFAULT_ELIGIBILITY_CUTOFF = '2021-10-01';
 
 /** Earliest accepted birth date. */
-export const MIN_BIRTH_DATE = '1900-01-01';
+const MIN_BIRTH_DATE = '1900-01-01';
 
 // ---------------------------------------------------------------------------------------------
 // The normalised request

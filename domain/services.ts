@@ -249,7 +249,7 @@ export function serviceById(id: string): Service | undefined {
 }
 
 /** Whether a session of `scope` reaches a service needing `minimum`. */
-export function scopeAllows(scope: SessionScope, minimum: MinimumScope): boolean {
+function scopeAllows(scope: SessionScope, minimum: MinimumScope): boolean {
   switch (minimum) {
     case 'simplified-bonus':
       return true;
@@ -271,7 +271,7 @@ export function audienceIncludes(audience: ServiceAudience, profile: HolderProfi
 }
 
 /** Whether this session may use one service (the check claim endpoints make). */
-export function mayUseService(session: SessionForServices, service: Service): boolean {
+function mayUseService(session: SessionForServices, service: Service): boolean {
   return scopeAllows(session.scope, service.minimumScope) && audienceIncludes(service.audience, session.profile, session.intermediary);
 }
 

@@ -18,16 +18,16 @@ export type UploadMediaType = (typeof UPLOAD_MEDIA_TYPES)[number];
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 /** At most this many characters in an uploaded file name (most file systems allow 255 bytes). */
-export const MAX_FILENAME_LENGTH = 200;
+const MAX_FILENAME_LENGTH = 200;
 
-export const EXTENSIONS: Readonly<Record<string, UploadMediaType>> = {
+const EXTENSIONS: Readonly<Record<string, UploadMediaType>> = {
   pdf: 'application/pdf',
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',
   png: 'image/png',
 };
 
-export const MAGIC: readonly { type: UploadMediaType; bytes: Buffer }[] = [
+const MAGIC: readonly { type: UploadMediaType; bytes: Buffer }[] = [
   { type: 'application/pdf', bytes: Buffer.from('%PDF-', 'latin1') },
   { type: 'image/jpeg', bytes: Buffer.from([0xff, 0xd8, 0xff]) },
   { type: 'image/png', bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
@@ -38,7 +38,7 @@ export const MAGIC: readonly { type: UploadMediaType; bytes: Buffer }[] = [
  * this source file does not itself trip an antivirus. The scanner is a stand-in for a real
  * engine (clamd) behind the same function shape.
  */
-export const SIGNATURES: readonly { name: string; bytes: Buffer }[] = [
+const SIGNATURES: readonly { name: string; bytes: Buffer }[] = [
   {
     name: 'EICAR-Test-File',
     bytes: Buffer.from(['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!', '$H+H*'].join(''), 'latin1'),
@@ -78,7 +78,7 @@ export interface RawUpload {
 
 export const issue = (field: string, code: string, it: string, en: string): FieldIssue => ({ field, code, message: { it, en } });
 
-export const ALLOWED_TEXT: Bilingual = {
+const ALLOWED_TEXT: Bilingual = {
   it: 'Sono ammessi solo file PDF, JPEG o PNG (estensione .pdf, .jpg, .jpeg o .png).',
   en: 'Only PDF, JPEG or PNG files are accepted (extension .pdf, .jpg, .jpeg or .png).',
 };
@@ -135,7 +135,7 @@ export function findMalware(bytes: Buffer): string | undefined {
 }
 
 /** The allowed type a file name's extension stands for (case-insensitive), if any. */
-export function mediaTypeOfName(name: string): UploadMediaType | undefined {
+function mediaTypeOfName(name: string): UploadMediaType | undefined {
   const dot = name.lastIndexOf('.');
   return dot > 0 ? EXTENSIONS[name.slice(dot + 1).toLowerCase()] : undefined;
 }

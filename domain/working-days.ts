@@ -49,7 +49,7 @@ const romeParts = new Intl.DateTimeFormat('en-CA', {
 });
 
 /** The calendar date in Rome of an instant: `{ year, month, day, weekday }` (weekday 0 = Sunday). */
-export function romeDate(instantMs: number): { year: number; month: number; day: number; weekday: number } {
+function romeDate(instantMs: number): { year: number; month: number; day: number; weekday: number } {
   const parts = Object.fromEntries(romeParts.formatToParts(new Date(instantMs)).map((p) => [p.type, p.value]));
   const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.weekday!);
   return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), weekday };

@@ -44,7 +44,7 @@ export const A4 = { width: 595.28, height: 841.89 } as const;
 export const MARGIN = { left: mm(20), right: mm(20), top: mm(14), bottom: mm(20) } as const;
 
 /** Width available for content between the side margins. */
-export const CONTENT_WIDTH = A4.width - MARGIN.left - MARGIN.right;
+const CONTENT_WIDTH = A4.width - MARGIN.left - MARGIN.right;
 
 /** The palette: a dark institutional blue plus greys that still print well in black and white. */
 export const COLORS = {
@@ -60,10 +60,10 @@ export const COLORS = {
 /** Fixed document metadata, so that nothing environment-dependent leaks into the bytes. */
 export const PRODUCER = 'pin-backoffice forms (pdf-lib)';
 export const CREATOR = 'pin-backoffice';
-export const AUTHOR = 'Istituto Nazionale Previdenza Sociale – Servizio PIN';
+const AUTHOR = 'Istituto Nazionale Previdenza Sociale – Servizio PIN';
 
 /** Sender identification used in the letterhead and the return-address line. */
-export const INSTITUTE = {
+const INSTITUTE = {
   senderLine: 'Istituto Nazionale Previdenza Sociale – Servizio PIN',
   address: 'Via Ciro il Grande, 21 – 00144 Roma (RM) – Italia',
   contacts:
@@ -239,7 +239,7 @@ function measureAndWrap(text: string, font: PDFFont, size: number, maxWidth: num
 }
 
 /** Largest font size, from `preferred` down to `minimum`, at which `text` fits in `maxWidth`. */
-export function fitFontSize(
+function fitFontSize(
   text: string,
   font: PDFFont,
   maxWidth: number,

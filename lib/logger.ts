@@ -5,7 +5,7 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 /** Field names that are secrets wherever they appear. */
-export const SECRET_FIELDS = [
+const SECRET_FIELDS = [
   'pin',
   'newPin',
   'oldPin',

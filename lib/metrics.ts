@@ -11,7 +11,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Config } from './config';
 import type { Pool } from './db';
 
-export const registry = new Registry();
+const registry = new Registry();
 // Node's standard process metrics (CPU, memory, event-loop lag), unprefixed as dashboards expect.
 collectDefaultMetrics({ register: registry });
 

@@ -36,7 +36,7 @@ const ACCESS_LABELS: Readonly<Record<string, Bilingual>> = {
   expiredPin: { it: 'PIN scaduto', en: 'Expired PIN' },
 };
 
-export function accessLabel(lang: Lang, field: string): string | undefined {
+function accessLabel(lang: Lang, field: string): string | undefined {
   const l = ACCESS_LABELS[field];
   return l ? tr(lang, l) : undefined;
 }
@@ -62,7 +62,7 @@ export function formatDuration(lang: Lang, ms: number): string {
 }
 
 /** "1 new letter every 24 hours, at most 4 in 30 days". */
-export function letterLimitsText(lang: Lang, limits: { minIntervalMs: number; maxInWindow: number; windowMs: number }): string {
+function letterLimitsText(lang: Lang, limits: { minIntervalMs: number; maxInWindow: number; windowMs: number }): string {
   return fill(
     tr(lang, {
       it: 'Puoi chiedere al massimo una nuova lettera ogni {interval} e non più di {max} nuove lettere in {window}.',

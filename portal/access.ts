@@ -14,7 +14,7 @@
  * Failures are thrown as they come (`DomainError`, workflow refusals...): the pages turn them
  * into messages with `toDomainError`, the same mapping as the JSON API.
  */
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationToMs } from '../domain/durations';
 import type { Request } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { type Bilingual } from '../domain/errors';
@@ -64,7 +64,6 @@ export function createPortalAccess(deps: ApiDeps): PortalAccess {
   const pins = createPinAccessService(deps);
   const logins = createLoginService(deps);
   const ctx = sessionContext(deps);
-  const ms = (d: string) => msToNumber(d as Parameters<typeof msToNumber>[0]);
 
   return {
     firstAccess: (req, creds) => pins.firstAccess(req, creds),
@@ -83,9 +82,9 @@ export function createPortalAccess(deps: ApiDeps): PortalAccess {
     },
     session: (req) => sessionFromRequest(ctx, req),
     letterLimits: {
-      minIntervalMs: ms(deps.policy.minResendInterval),
+      minIntervalMs: durationToMs(deps.policy.minResendInterval),
       maxInWindow: deps.policy.maxResendsInWindow,
-      windowMs: ms(deps.policy.resendWindow),
+      windowMs: durationToMs(deps.policy.resendWindow),
     },
   };
 }

@@ -58,7 +58,7 @@ ${content}
 }
 
 /** "1 giugno 2025, 12:00" / "1 June 2025, 12:00", Italian time. */
-export function formatDateTime(lang: Lang, iso: string): string {
+function formatDateTime(lang: Lang, iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Rome' }).format(d);
@@ -76,7 +76,7 @@ const UPLOAD_LABELS: Readonly<Record<UploadField, Bilingual>> = {
   identityDocument: { it: 'Documento di identità', en: 'Identity document' },
 };
 
-export const uploadLabel = (lang: Lang, field: string): string | undefined =>
+const uploadLabel = (lang: Lang, field: string): string | undefined =>
   (UPLOAD_FIELDS as readonly string[]).includes(field) ? tr(lang, UPLOAD_LABELS[field as UploadField]) : undefined;
 
 /** "Choose the file" for a file field left empty. */
@@ -288,7 +288,7 @@ const CLAIM_STATUS: Readonly<Record<ClaimSummary['status'], { label: Bilingual; 
 };
 
 /** A claim type's name in the page language (its id when the catalogue no longer has it). */
-export function claimTypeName(lang: Lang, type: string): string {
+function claimTypeName(lang: Lang, type: string): string {
   const service = serviceById(type);
   return service ? tr(lang, service.name) : type;
 }

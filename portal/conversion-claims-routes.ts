@@ -27,7 +27,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { SESSION_COOKIE, clearSessionCookie, sessionContext, sessionFromRequest, type CitizenPrincipal } from '../services/access/sessions';
 import { openConversion } from '../services/conversion/conversions';
-import { documentStore, sendDocument, type DocumentKind } from '../services/conversion/documents';
+import { documentStore, type DocumentKind } from '../services/conversion/documents';
 import { toDomainError } from '../api/errors';
 import { DomainError, ErrorType, type FieldIssue } from '../domain/errors';
 import { serviceById } from '../domain/services';
@@ -56,9 +56,10 @@ import { claimAdmission, claimOf, claimTypesFor, claimsOf, fileClaim } from '../
 import { currentConversionCase } from '../services/conversion/conversion-cases';
 import { CONVERSION_FORM_NAME, assertMayConvert, assertUploadAllowance, renderConversionForm } from '../services/conversion/conversion-documents';
 import { MAX_UPLOAD_BYTES, checkUpload, uploadTooLargeError, type RawUpload } from '../domain/uploads';
+import { sendDocument } from '../web/documents';
 
 /** Two files (the signed form, the identity document) of at most 10 MB, and two small fields. */
-export const UPLOAD_LIMITS: MultipartLimits = { files: 2, fileBytes: MAX_UPLOAD_BYTES, fields: 2, fieldBytes: 1024 };
+const UPLOAD_LIMITS: MultipartLimits = { files: 2, fileBytes: MAX_UPLOAD_BYTES, fields: 2, fieldBytes: 1024 };
 
 const KIND_OF: Readonly<Record<UploadField, DocumentKind>> = { signedRequest: 'signed_request', identityDocument: 'identity_document' };
 

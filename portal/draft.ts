@@ -171,7 +171,7 @@ function placed(issue: FieldIssue): FieldIssue {
 }
 
 /** The step an issue belongs to; issues on no form field go to the first step. */
-export function stepOfField(field: string): StepId {
+function stepOfField(field: string): StepId {
   return FIELD_STEP.get(field) ?? 'residence';
 }
 

@@ -18,7 +18,7 @@ export interface PageContext {
   assetBase?: string;
 }
 
-export const assetUrl = (ctx: PageContext, path: string): string => `${ctx.assetBase ?? `${ctx.base}/assets`}/${path}`;
+const assetUrl = (ctx: PageContext, path: string): string => `${ctx.assetBase ?? `${ctx.base}/assets`}/${path}`;
 
 /** An icon from bootstrap-italia's SVG sprite, hidden from assistive technology. */
 export function icon(ctx: PageContext, name: string, classes = 'icon icon-sm'): SafeHtml {

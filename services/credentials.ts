@@ -10,7 +10,7 @@ import { DomainError, ErrorType, validationError } from '../domain/errors';
 import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
 
 /** SQL predicate on `credentials` (alias-free): the credential is live. */
-export const LIVE_CREDENTIAL = `state NOT IN ('expired', 'revoked')`;
+const LIVE_CREDENTIAL = `state NOT IN ('expired', 'revoked')`;
 
 export { HOLDER_STATES } from '../domain/credential';
 

@@ -28,7 +28,7 @@ import type { delegationWorkflow } from '../workflows/delegation';
 import { claimAdmission, fileClaimBody, fileClaim, toView, type ClaimRow } from './conversion/claims';
 
 /** The longest delegation, in days from today (a longer one is given again when it ends). */
-export const MAX_DELEGATION_DAYS = 366;
+const MAX_DELEGATION_DAYS = 366;
 
 /** The instant a delegation whose last day is `isoDate` ends: the next midnight in Rome. */
 export function endOfItalianDay(isoDate: string): Date {

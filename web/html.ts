@@ -46,8 +46,3 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
   for (let i = 0; i < values.length; i++) out += render(values[i]) + (strings[i + 1] ?? '');
   return new SafeHtml(out);
 }
-
-/** Joins fragments with a separator (itself escaped when it is text). */
-export function joinHtml(parts: readonly HtmlValue[], separator: HtmlValue = ''): SafeHtml {
-  return new SafeHtml(parts.map((p) => render(p)).join(render(separator)));
-}

@@ -149,7 +149,7 @@ export function csrfOk(req: Request, cookies: Record<string, string>, bodyToken:
  * from the portal's own assets (bootstrap-italia's CSS uses a few `data:` images). Pages show
  * personal data, so they are never cached.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "style-src 'self'",
   "font-src 'self' data:",

@@ -12,7 +12,7 @@ import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../lib/payload-c
 import { heartbeatWhileRunning } from './heartbeat';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const WORKFLOWS_PATH = createRequire(import.meta.url).resolve(path.join(here, '..', 'workflows', 'index.ts'));
+const WORKFLOWS_PATH = createRequire(import.meta.url).resolve(path.join(here, '..', 'workflows', 'index.ts'));
 
 /** Bundles the workflow code once (about 2 s); reuse the result for every worker of a run. */
 export async function bundleWorkflows(): Promise<WorkflowBundleOption> {

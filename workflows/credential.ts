@@ -7,7 +7,11 @@
  * letters. Access: the first access activates the personal 8-character PIN; it expires after 6
  * months (3 for an intermediary) with a reminder 14 days before; the guided regeneration starts a
  * new cycle, and each cycle continues as new so the history stays short over years.
+ * Conversion to dispositivo, revocation and re-issue arrive as messages at any point of that life.
  * No secret ever passes through this code: the API hashes PINs and passes version numbers.
+ *
+ * Shape: `CredentialLife` holds one run's state; `run()` registers every handler, lives the life
+ * in a cancellation scope and, when a revocation or re-issue cancelled it, ends the run.
  */
 import {
   ApplicationFailure,
@@ -23,8 +27,10 @@ import {
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
-import { db, delivery } from './activity-proxies';
+import type { UpdateDefinition } from '@temporalio/common';
+import { db } from './activity-proxies';
+import { deliverAll, deliveries } from './deliveries';
+import { durationToMs } from '../domain/durations';
 import {
   completeFirstAccessUpdate,
   conversionDecidedSignal,
@@ -38,17 +44,21 @@ import {
   requestConversionUpdate,
   requestNewLetterUpdate,
   revokeCredentialUpdate,
+  type AccessPolicy,
   type ActiveCycle,
+  type CredentialState,
   type CredentialView,
   type CredentialWorkflowInput,
+  type IssuancePolicy,
+  type LetterDispatched,
+  type NewLetterResult,
+  type ReviewPolicy,
   type TwoChannelIssue,
 } from './definitions';
-import { reviewWorkflowId, type ReviewInput } from './review-definitions';
+import { REVIEW_WORKFLOW_TYPE, reviewWorkflowId, type ReviewInput, type ReviewOutcome } from './review-definitions';
 import { claimWorkflowId, releaseClaimSignal } from './claim-definitions';
 import type { conversionReviewWorkflow } from './review';
-
 import { PinChannelAttribute, PinStateAttribute, PinTypeAttribute } from './search-attributes';
-
 
 /**
  * Mirrors the state and PIN type into search attributes (no personal data) so operations can
@@ -65,114 +75,361 @@ function publishState(view: CredentialView): void {
   ]);
 }
 
+/**
+ * A revocation or re-issue cancels a delivery still being retried (gateway down) or a wait: that
+ * rejection must not go unhandled, which would fail every workflow task from then on.
+ */
+function ignoreInterrupt(err: unknown): void {
+  if (!isCancellation(err)) throw err;
+}
 
+/** The request an update carries. */
+type RequestOf<U> = U extends UpdateDefinition<unknown, [infer Request]> ? Request : never;
 
-export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Promise<CredentialView> {
-  const { credentialId, policy } = input;
-  const access = input.access ?? DEFAULT_ACCESS_POLICY;
-  const twoChannel = input.twoChannel;
-  const view: CredentialView = {
-    credentialId,
-    state: input.resume?.state ?? 'requested',
-    pinType: input.resume?.pinType ?? twoChannel?.pinType ?? 'ordinary',
-    pinVersion: input.resume?.pinVersion ?? (twoChannel ? twoChannel.pinVersion - 1 : 0),
-    firstHalf: [],
-    letters: [],
-    addressMismatch: false,
-    reminderSent: false,
-    simplifiedScope: policy.simplifiedProcedure && !input.resume && !twoChannel,
-    pinExpiresAt: input.resume?.pinExpiresAt,
-    expiryReminderSent: false,
-    cycle: input.resume?.cycle ?? twoChannel?.cycle ?? 0,
-    ...(input.resume?.conversion ? { conversion: input.resume.conversion } : {}),
-    ...(input.channel ? { channel: input.channel } : {}),
-  };
-  /** Bumped by every update that activates a PIN, to wake the waits below. */
-  let activations = 0;
+/** Set by revocation or re-issue before the life is cancelled. */
+type Interrupt = { kind: 'revoke'; outboxIds: string[] } | { kind: 'reissue'; next: TwoChannelIssue };
+
+const WAITING_FIRST_ACCESS: CredentialState[] = ['awaiting_first_access', 'awaiting_letter_dispatch'];
+const CONVERTIBLE: CredentialState[] = ['active', 'pin_expired'];
+const REVOCABLE: CredentialState[] = ['awaiting_letter_dispatch', 'awaiting_first_access', 'active', 'pin_expired'];
+
+/** Returns `run()`'s own promise: an async wrapper would settle microtasks later (see `CredentialLife`). */
+export function pinCredentialWorkflow(input: CredentialWorkflowInput): Promise<CredentialView> {
+  return new CredentialLife(input).run();
+}
+
+/**
+ * One run of a credential's workflow: the view the query returns, the counters and flags the
+ * handlers share with the waits, and one method per phase.
+ *
+ * Replay compares the commands of each workflow task in order, and when two coroutines (the life
+ * and a handler) resume in the same activation their commands interleave by microtask. So the
+ * methods keep the async shape of the functions they came from: the same async functions, each
+ * awaiting what it awaited before or returning the promise it returned before. A step of a phase
+ * that awaits is not moved into an awaited method of its own, which would add a microtask; for
+ * the same reason, where a phase goes on to a timer or an activity after sending notices, it
+ * awaits each delivery itself (`deliveries`) rather than `deliverAll` (see workflows/deliveries.ts).
+ */
+class CredentialLife {
+  private readonly credentialId: string;
+  private readonly policy: IssuancePolicy;
+  private readonly access: AccessPolicy;
+  private readonly review: ReviewPolicy;
+  private readonly view: CredentialView;
+  /** Bumped by every update that activates a PIN, to wake the waits. */
+  private activations = 0;
   /** Workflow time (ms) of each new letter requested by the citizen, for the resend limits. */
-  const resendTimes: number[] = [];
-  let lastDispatchAt: number | undefined;
-  let dispatchCount = 0;
+  private readonly resendTimes: number[] = [];
+  private lastDispatchAt: number | undefined;
+  private dispatchCount = 0;
+  /**
+   * An activation whose activity is still running: the state has moved on already (checked in
+   * the validator and again in the handler, because two updates can both pass the validator).
+   */
+  private activating = false;
+  private interrupt: Interrupt | undefined;
+  private interrupting = false;
+  /** The life below the interrupts: revocation and re-issue cancel it. */
+  private readonly life = new CancellationScope();
 
-  // Handlers are registered before the first await so no early message is lost.
-  setHandler(credentialStateQuery, () => view);
+  constructor(private readonly input: CredentialWorkflowInput) {
+    const { credentialId, policy, resume, twoChannel } = input;
+    this.credentialId = credentialId;
+    this.policy = policy;
+    this.access = input.access ?? DEFAULT_ACCESS_POLICY;
+    this.review = input.review ?? DEFAULT_REVIEW_POLICY;
+    this.view = {
+      credentialId,
+      state: resume?.state ?? 'requested',
+      pinType: resume?.pinType ?? twoChannel?.pinType ?? 'ordinary',
+      pinVersion: resume?.pinVersion ?? (twoChannel ? twoChannel.pinVersion - 1 : 0),
+      firstHalf: [],
+      letters: [],
+      addressMismatch: false,
+      reminderSent: false,
+      simplifiedScope: policy.simplifiedProcedure && !resume && !twoChannel,
+      pinExpiresAt: resume?.pinExpiresAt,
+      expiryReminderSent: false,
+      cycle: resume?.cycle ?? twoChannel?.cycle ?? 0,
+      ...(resume?.conversion ? { conversion: resume.conversion } : {}),
+      ...(input.channel ? { channel: input.channel } : {}),
+    };
+  }
 
-  setHandler(letterDispatchedSignal, ({ letterId, dispatchedAt }) => {
-    const letter = view.letters.find((l) => l.letterId === letterId);
+  async run(): Promise<CredentialView> {
+    this.registerHandlers();
+    try {
+      return await this.life.run(() => this.live());
+    } catch (err) {
+      if (!this.interrupt || !isCancellation(err)) throw err;
+    }
+    // The life was interrupted; the interrupting handler has already done the database work.
+    const interrupt = this.interrupt;
+    if (interrupt.kind === 'revoke') await deliverAll(interrupt.outboxIds);
+    await condition(allHandlersFinished);
+    if (interrupt.kind === 'revoke') return this.view;
+    const { credentialId, policy, access, review, view } = this;
+    return continueAsNew<typeof pinCredentialWorkflow>({ credentialId, policy, access, review, twoChannel: interrupt.next, ...(view.channel ? { channel: view.channel } : {}) });
+  }
+
+  /** Every message of the credential, registered before the first await so no early message is lost. */
+  private registerHandlers(): void {
+    setHandler(credentialStateQuery, () => this.view);
+    setHandler(letterDispatchedSignal, (dispatched) => this.letterDispatched(dispatched));
+
+    // Issuance: new letters, and letters that came back.
+    setHandler(requestNewLetterUpdate, ({ requestedBy }) => this.sendNewLetter(requestedBy), {
+      validator: ({ requestedBy }) => {
+        if (!requestedBy) throw new Error('requestedBy is required');
+        this.refuseNewLetterIfLimited();
+      },
+    });
+    setHandler(letterReturnedUpdate, (request) => this.letterReturned(request), {
+      validator: ({ letterId, recordedBy }) => this.refuseReturn(letterId, recordedBy),
+    });
+
+    // Access: the first access and each regeneration activate a personal PIN.
+    setHandler(completeFirstAccessUpdate, ({ pinVersion }) => this.activateOnce(WAITING_FIRST_ACCESS, pinVersion, 'first_access'), {
+      validator: ({ pinVersion }) => this.refuseActivation(WAITING_FIRST_ACCESS, pinVersion),
+    });
+    setHandler(regeneratePinUpdate, ({ pinVersion }) => this.activateOnce(['pin_expired'], pinVersion, 'regeneration'), {
+      validator: ({ pinVersion }) => this.refuseActivation(['pin_expired'], pinVersion),
+    });
+
+    // Conversion to dispositivo.
+    setHandler(requestConversionUpdate, ({ caseId }) => this.requestConversion(caseId), {
+      validator: ({ caseId }) => this.refuseConversion(caseId),
+    });
+    setHandler(conversionDecidedSignal, (outcome) => this.conversionDecided(outcome));
+
+    // Interrupts of the life.
+    setHandler(revokeCredentialUpdate, (request) => this.revoke(request), { validator: (_request) => this.refuseInterrupt() });
+    setHandler(reissuePinUpdate, (request) => this.reissue(request), { validator: (_request) => this.refuseInterrupt() });
+  }
+
+  /**
+   * The life this run lives: a new credential is issued by letter; a run continued as new goes on
+   * with the next PIN cycle or with a PIN re-issued over two channels.
+   */
+  private live(): Promise<CredentialView> {
+    return this.input.resume || this.input.twoChannel ? this.continueLife() : this.issueByLetter();
+  }
+
+  /** A run continued as new: the next cycle of the personal PIN, or a re-issued PIN. */
+  private async continueLife(): Promise<CredentialView> {
+    if (this.input.resume) {
+      publishState(this.view);
+      return this.activeCycles();
+    }
+    return this.issueOverTwoChannels(this.input.twoChannel!);
+  }
+
+  private setState(state: CredentialState): void {
+    this.view.state = state;
+    publishState(this.view);
+  }
+
+  // ---- issuance and the wait for the first access ----
+
+  /**
+   * Issuance by letter, then the wait for the first access: the first half goes to each contact
+   * channel while the letter with the second half waits for the mail room; the deadline runs
+   * from the latest dispatched letter.
+   */
+  private async issueByLetter(): Promise<CredentialView> {
+    const { credentialId, policy, view } = this;
+    this.setState('issuing');
+    const plan = await db.prepareIssuance({ credentialId });
+    view.addressMismatch = plan.addressMismatch;
+    if (plan.requestChannel) view.channel = plan.requestChannel;
+
+    const issued = await db.issueInitialPin({ credentialId, pinVersion: 1 });
+    view.pinVersion = issued.pinVersion;
+    view.firstHalf = issued.firstHalf.map((m) => ({ channel: m.channel, state: 'pending' as const }));
+    view.letters.push({ letterId: issued.letterId, seq: 1, state: 'queued', queuedAt: new Date().toISOString() });
+    const firstHalfDelivered = this.sendFirstHalf(issued.firstHalf.map((m) => m.outboxId), issued.pinVersion);
+
+    await db.queueLetter({ letterId: issued.letterId });
+    if (this.activations === 0) this.setState('awaiting_letter_dispatch');
+    await condition(() => this.lastDispatchAt !== undefined || this.activations > 0);
+    if (this.activations === 0) this.setState('awaiting_first_access');
+
+    // Wait for the first access. The deadline runs from the latest dispatched letter; the reminder
+    // (offering a new letter) goes once, counted from the first dispatch.
+    const firstDispatchAt = this.lastDispatchAt ?? Date.now();
+    while (this.activations === 0) {
+      const now = Date.now();
+      const deadline = this.lastDispatchAt! + durationToMs(policy.firstAccessDeadline);
+      const reminderAt = firstDispatchAt + durationToMs(policy.reminderAfter);
+      view.firstAccessDeadline = new Date(deadline).toISOString();
+      if (now >= deadline) break;
+      if (!view.reminderSent && now >= reminderAt) {
+        view.reminderSent = true;
+        const { outboxIds } = await db.enqueueReminder({ credentialId, pinVersion: view.pinVersion });
+        for (const delivered of deliveries(outboxIds)) await delivered;
+        continue;
+      }
+      const wakeAt = view.reminderSent ? deadline : Math.min(reminderAt, deadline);
+      const seen = this.dispatchCount;
+      await condition(() => this.dispatchCount !== seen || this.activations > 0, wakeAt - now);
+    }
+
+    await firstHalfDelivered;
+    if (this.activations === 0) {
+      await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
+      this.setState('expired');
+      await condition(allHandlersFinished);
+      return view;
+    }
+    return this.activeCycles();
+  }
+
+  /**
+   * Starts the first half's delivery, to each channel in order (one outbox row per channel),
+   * alongside the letter; issuance waits for it only at the end of the first-access wait.
+   */
+  private sendFirstHalf(outboxIds: string[], pinVersion: number): Promise<void> {
+    const delivered = deliverAll(outboxIds, (i) => {
+      this.view.firstHalf[i]!.state = 'sent';
+    });
+    let done = false;
+    void delivered
+      .then(() => {
+        done = true;
+      })
+      .catch(ignoreInterrupt);
+    if (this.policy.simplifiedProcedure) {
+      // The 2020 procedure promised the first half within 12 hours: tell operations when it is late.
+      void condition(() => done, this.policy.firstHalfAlertAfter)
+        .then(async (inTime) => {
+          if (!inTime) await db.raiseAlert({ credentialId: this.credentialId, kind: 'first_half_late', key: `first-half-late-${pinVersion}` });
+        })
+        .catch(ignoreInterrupt);
+    }
+    return delivered;
+  }
+
+  /**
+   * Recovery and remote identification: a new 16-character PIN whose first half goes by SMS (or
+   * the e-mail when there is no mobile) and second half to the e-mail or PEC, no letter; then the
+   * first access, within the same deadline as a posted PIN.
+   */
+  private async issueOverTwoChannels(issue: TwoChannelIssue): Promise<CredentialView> {
+    const { credentialId, policy, view } = this;
+    view.delivery = 'two_channel';
+    this.setState('issuing');
+    const issued = await db.issueTwoChannelPin({ credentialId, pinVersion: issue.pinVersion, reason: issue.reason });
+    view.pinVersion = issue.pinVersion;
+    view.firstHalf = issued.halves.map((m) => ({ channel: m.channel, state: 'pending' as const }));
+    if (this.activations === 0) this.setState('awaiting_first_access');
+    view.firstAccessDeadline = new Date(Date.now() + durationToMs(policy.firstAccessDeadline)).toISOString();
+    // Both halves, in order (as listed in `view.firstHalf`), then the notices.
+    let half = 0;
+    for (const delivered of deliveries(issued.halves.map((m) => m.outboxId))) {
+      await delivered;
+      view.firstHalf[half++]!.state = 'sent';
+    }
+    for (const delivered of deliveries(issued.noticeIds)) await delivered;
+
+    await condition(() => this.activations > 0, Date.parse(view.firstAccessDeadline) - Date.now());
+    if (this.activations === 0) {
+      await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
+      this.setState('expired');
+      await condition(allHandlersFinished);
+      return view;
+    }
+    return this.activeCycles();
+  }
+
+  // Messages during that wait: letters dispatched, new letters asked for, letters returned.
+
+  private letterDispatched({ letterId, dispatchedAt }: LetterDispatched): void {
+    const letter = this.view.letters.find((l) => l.letterId === letterId);
     if (!letter || letter.state !== 'queued') return; // duplicate or stale signal: nothing to do
     letter.state = 'dispatched';
     letter.dispatchedAt = dispatchedAt;
-    lastDispatchAt = Math.max(lastDispatchAt ?? 0, Date.parse(dispatchedAt));
-    dispatchCount++;
-  });
+    this.lastDispatchAt = Math.max(this.lastDispatchAt ?? 0, Date.parse(dispatchedAt));
+    this.dispatchCount++;
+  }
 
-  const resendRefusal = (): string | undefined => {
+  private resendRefusal(): string | undefined {
+    const { view, policy, resendTimes } = this;
     if (view.state !== 'awaiting_first_access' && view.state !== 'awaiting_letter_dispatch') return 'NOT_WAITING';
     if (view.delivery === 'two_channel') return 'NOT_WAITING'; // no letter to send again
     const now = Date.now();
     const last = resendTimes[resendTimes.length - 1];
-    if (last !== undefined && now - last < msToNumber(policy.minResendInterval)) return 'TOO_SOON';
-    const inWindow = resendTimes.filter((t) => now - t < msToNumber(policy.resendWindow)).length;
+    if (last !== undefined && now - last < durationToMs(policy.minResendInterval)) return 'TOO_SOON';
+    const inWindow = resendTimes.filter((t) => now - t < durationToMs(policy.resendWindow)).length;
     if (inWindow >= policy.maxResendsInWindow) return 'WINDOW_LIMIT';
     return undefined;
-  };
+  }
 
-  const refuseNewLetterIfLimited = (): void => {
-    const refusal = resendRefusal();
+  private refuseNewLetterIfLimited(): void {
+    const refusal = this.resendRefusal();
     if (refusal) throw ApplicationFailure.nonRetryable(refusal, refusal === 'NOT_WAITING' ? 'CONFLICT' : 'RATE_LIMITED');
-  };
+  }
 
-  setHandler(
-    requestNewLetterUpdate,
-    async ({ requestedBy }) => {
-      // Checked again here: two updates may pass the validator before either records its time.
-      refuseNewLetterIfLimited();
-      resendTimes.push(Date.now());
-      const seq = view.letters.length + 1;
-      const { letterId } = await db.createResendLetter({ credentialId, pinVersion: view.pinVersion, seq, requestedBy });
-      view.letters.push({ letterId, seq, state: 'queued', queuedAt: new Date().toISOString() });
-      await db.queueLetter({ letterId });
-      return { letterId, seq };
-    },
-    {
-      validator: ({ requestedBy }) => {
-        if (!requestedBy) throw new Error('requestedBy is required');
-        refuseNewLetterIfLimited();
-      },
-    },
-  );
+  private async sendNewLetter(requestedBy: string): Promise<NewLetterResult> {
+    const { credentialId, view } = this;
+    // Checked again here: two updates may pass the validator before either records its time.
+    this.refuseNewLetterIfLimited();
+    this.resendTimes.push(Date.now());
+    const seq = view.letters.length + 1;
+    const { letterId } = await db.createResendLetter({ credentialId, pinVersion: view.pinVersion, seq, requestedBy });
+    view.letters.push({ letterId, seq, state: 'queued', queuedAt: new Date().toISOString() });
+    await db.queueLetter({ letterId });
+    return { letterId, seq };
+  }
 
-  const refuseReturn = (letterId: string, recordedBy: string) => {
+  private refuseReturn(letterId: string, recordedBy: string): void {
+    const { view } = this;
     if (!recordedBy) throw ApplicationFailure.nonRetryable('recordedBy is required', 'VALIDATION');
     if (view.state !== 'awaiting_first_access' && view.state !== 'awaiting_letter_dispatch') throw ApplicationFailure.nonRetryable('NOT_WAITING', 'CONFLICT');
     const letter = view.letters.find((l) => l.letterId === letterId);
     if (!letter) throw ApplicationFailure.nonRetryable('UNKNOWN_LETTER', 'NOT_FOUND');
     if (letter.state !== 'dispatched') throw ApplicationFailure.nonRetryable('NOT_DISPATCHED', 'CONFLICT');
-  };
-  setHandler(
-    letterReturnedUpdate,
-    async ({ letterId, recordedBy }) => {
-      refuseReturn(letterId, recordedBy);
-      view.letters.find((l) => l.letterId === letterId)!.state = 'returned';
-      // Letters still waiting in an open batch carry the old half too: they are voided with it.
-      const { voidedLetterIds } = await db.voidPostedHalf({ credentialId, pinVersion: view.pinVersion, letterId, recordedBy });
-      for (const l of view.letters) if (voidedLetterIds.includes(l.letterId)) l.state = 'void';
-      const refusal = resendRefusal();
-      if (refusal) {
-        await db.raiseAlert({ credentialId, kind: 'letter_returned_no_resend', key: `returned-${letterId}` });
-        return { refusal };
-      }
-      resendTimes.push(Date.now());
-      const seq = view.letters.length + 1;
-      const { letterId: newId } = await db.createResendLetter({ credentialId, pinVersion: view.pinVersion, seq, requestedBy: recordedBy });
-      view.letters.push({ letterId: newId, seq, state: 'queued', queuedAt: new Date().toISOString() });
-      await db.queueLetter({ letterId: newId });
-      return { newLetter: { letterId: newId, seq } };
-    },
-    { validator: ({ letterId, recordedBy }) => refuseReturn(letterId, recordedBy) },
-  );
+  }
 
-  const activate = async (pinVersion: number, reason: 'first_access' | 'regeneration') => {
+  private async letterReturned({ letterId, recordedBy }: RequestOf<typeof letterReturnedUpdate>): Promise<{ newLetter?: NewLetterResult; refusal?: string }> {
+    const { credentialId, view } = this;
+    this.refuseReturn(letterId, recordedBy);
+    view.letters.find((l) => l.letterId === letterId)!.state = 'returned';
+    // Letters still waiting in an open batch carry the old half too: they are voided with it.
+    const { voidedLetterIds } = await db.voidPostedHalf({ credentialId, pinVersion: view.pinVersion, letterId, recordedBy });
+    for (const l of view.letters) if (voidedLetterIds.includes(l.letterId)) l.state = 'void';
+    const refusal = this.resendRefusal();
+    if (refusal) {
+      await db.raiseAlert({ credentialId, kind: 'letter_returned_no_resend', key: `returned-${letterId}` });
+      return { refusal };
+    }
+    // A new letter, as if the citizen had asked for it (within the same limits).
+    this.resendTimes.push(Date.now());
+    const seq = view.letters.length + 1;
+    const { letterId: newId } = await db.createResendLetter({ credentialId, pinVersion: view.pinVersion, seq, requestedBy: recordedBy });
+    view.letters.push({ letterId: newId, seq, state: 'queued', queuedAt: new Date().toISOString() });
+    await db.queueLetter({ letterId: newId });
+    return { newLetter: { letterId: newId, seq } };
+  }
+
+  // ---- access: the personal PIN's cycles ----
+
+  private refuseActivation(allowed: CredentialState[], pinVersion: number): void {
+    if (this.activating || !allowed.includes(this.view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
+    if (!Number.isInteger(pinVersion) || pinVersion <= this.view.pinVersion) throw ApplicationFailure.nonRetryable('STALE_VERSION', 'CONFLICT');
+  }
+
+  private async activateOnce(allowed: CredentialState[], pinVersion: number, reason: 'first_access' | 'regeneration'): Promise<{ pinExpiresAt: string }> {
+    this.refuseActivation(allowed, pinVersion);
+    this.activating = true;
+    try {
+      return await this.activate(pinVersion, reason);
+    } finally {
+      this.activating = false;
+    }
+  }
+
+  private async activate(pinVersion: number, reason: 'first_access' | 'regeneration'): Promise<{ pinExpiresAt: string }> {
+    const { credentialId, access, view } = this;
     const { pinExpiresAt } = await db.activatePersonalPin({
       credentialId,
       pinVersion,
@@ -180,51 +437,103 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
       reason,
       citizenMonths: access.citizenPinValidityMonths,
       intermediaryMonths: access.intermediaryPinValidityMonths,
-      ...(access.pinValidityOverride ? { validityMs: msToNumber(access.pinValidityOverride) } : {}),
+      ...(access.pinValidityOverride ? { validityMs: durationToMs(access.pinValidityOverride) } : {}),
     });
     view.pinVersion = pinVersion;
     view.pinExpiresAt = pinExpiresAt;
     view.expiryReminderSent = false;
-    view.state = 'active';
-    publishState(view);
+    this.setState('active');
     view.simplifiedScope = false;
     view.cycle = (view.cycle ?? 0) + 1;
-    activations++;
+    this.activations++;
     return { pinExpiresAt };
-  };
-  // A handler that is waiting on its activity has moved the state on already (checked here
-  // and again in the handler, because two updates can both pass the validator).
-  let activating = false;
-  const refuseActivation = (allowed: CredentialView['state'][], pinVersion: number) => {
-    if (activating || !allowed.includes(view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
-    if (!Number.isInteger(pinVersion) || pinVersion <= view.pinVersion) throw ApplicationFailure.nonRetryable('STALE_VERSION', 'CONFLICT');
-  };
-  const activateOnce = async (allowed: CredentialView['state'][], pinVersion: number, reason: 'first_access' | 'regeneration') => {
-    refuseActivation(allowed, pinVersion);
-    activating = true;
-    try {
-      return await activate(pinVersion, reason);
-    } finally {
-      activating = false;
-    }
-  };
-  const WAITING_FIRST_ACCESS: CredentialView['state'][] = ['awaiting_first_access', 'awaiting_letter_dispatch'];
-  setHandler(completeFirstAccessUpdate, ({ pinVersion }) => activateOnce(WAITING_FIRST_ACCESS, pinVersion, 'first_access'), {
-    validator: ({ pinVersion }) => refuseActivation(WAITING_FIRST_ACCESS, pinVersion),
-  });
-  setHandler(regeneratePinUpdate, ({ pinVersion }) => activateOnce(['pin_expired'], pinVersion, 'regeneration'), {
-    validator: ({ pinVersion }) => refuseActivation(['pin_expired'], pinVersion),
-  });
+  }
 
-  // ---- conversion, revocation and re-issue (interrupts of the life below) ----
-  const review = input.review ?? DEFAULT_REVIEW_POLICY;
-  /** Set by revocation or re-issue before the life below is cancelled. */
-  let interrupt: { kind: 'revoke'; outboxIds: string[] } | { kind: 'reissue'; next: TwoChannelIssue } | undefined;
-  let interrupting = false;
-  const life = new CancellationScope();
+  /**
+   * The personal PIN's cycle: reminder 14 days before expiry, expiry, then (whenever the holder
+   * comes back) the guided regeneration; the next cycle continues as new with a short history.
+   */
+  private async activeCycles(): Promise<CredentialView> {
+    const { credentialId, access, view } = this;
+    const startCount = this.activations;
+    const activatedAgain = () => this.activations !== startCount;
+    const expiresAt = () => Date.parse(view.pinExpiresAt!);
+
+    if (view.state === 'active') {
+      const reminderAt = expiresAt() - durationToMs(access.expiryReminderBefore);
+      if (Date.now() < reminderAt) await condition(activatedAgain, reminderAt - Date.now());
+      if (!activatedAgain() && view.state === 'active' && !view.expiryReminderSent) {
+        view.expiryReminderSent = true;
+        const { outboxIds } = await db.enqueueExpiryReminder({ credentialId, pinVersion: view.pinVersion, pinExpiresAt: view.pinExpiresAt! });
+        for (const delivered of deliveries(outboxIds)) await delivered;
+      }
+      if (!activatedAgain() && Date.now() < expiresAt()) {
+        await condition(activatedAgain, expiresAt() - Date.now());
+      }
+      if (!activatedAgain()) {
+        await db.expirePersonalPin({ credentialId, pinVersion: view.pinVersion });
+        this.setState('pin_expired');
+      }
+    }
+    // Expired: wait, without a deadline, for the holder's next access and its regeneration.
+    await condition(activatedAgain);
+    await condition(allHandlersFinished);
+    const next: ActiveCycle = {
+      state: 'active',
+      pinVersion: view.pinVersion,
+      pinType: view.pinType,
+      pinExpiresAt: view.pinExpiresAt!,
+      cycle: view.cycle ?? 1,
+      ...(view.conversion ? { conversion: view.conversion } : {}),
+    };
+    return continueAsNew<typeof pinCredentialWorkflow>({ ...this.input, access, resume: next, ...(view.channel ? { channel: view.channel } : {}) });
+  }
+
+  // ---- conversion to dispositivo ----
+
+  private refuseConversion(caseId: string): void {
+    const { view } = this;
+    if (!caseId) throw ApplicationFailure.nonRetryable('caseId is required', 'VALIDATION');
+    if (this.interrupting || !CONVERTIBLE.includes(view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
+    if (view.pinType === 'dispositivo') throw ApplicationFailure.nonRetryable('ALREADY_DISPOSITIVO', 'CONFLICT');
+    if (view.conversion?.status === 'in_review' && view.conversion.caseId !== caseId) throw ApplicationFailure.nonRetryable('REVIEW_IN_PROGRESS', 'CONFLICT');
+  }
+
+  private async requestConversion(caseId: string): Promise<{ caseId: string }> {
+    const { view } = this;
+    this.refuseConversion(caseId);
+    if (view.conversion?.caseId === caseId) return { caseId }; // a retried request
+    view.conversion = { caseId, status: 'in_review' };
+    const reviewInput: ReviewInput = { caseId, credentialId: this.credentialId, escalateAfterWorkingDays: this.review.escalateAfterWorkingDays };
+    // Abandoned, not terminated, when this run continues as new: the review goes on and
+    // reports its decision by signal to whichever run is current.
+    await startChild<typeof conversionReviewWorkflow>(REVIEW_WORKFLOW_TYPE, {
+      workflowId: reviewWorkflowId(caseId),
+      args: [reviewInput],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    return { caseId };
+  }
+
+  private async conversionDecided({ caseId, decision, reason }: ReviewOutcome): Promise<void> {
+    const { credentialId, view } = this;
+    if (view.state === 'revoked') return;
+    if (decision === 'approved') {
+      const converted = await db.convertToDispositivo({ credentialId, caseId });
+      view.pinType = 'dispositivo';
+      publishState(view);
+      view.conversion = { caseId, status: 'approved' };
+      await this.releaseClaims(converted.releasedClaimIds);
+      await deliverAll(converted.outboxIds);
+    } else {
+      view.conversion = { caseId, status: 'rejected' };
+      const closed = await db.closeRejectedConversion({ credentialId, caseId, reason: reason ?? '' });
+      await deliverAll(closed.outboxIds);
+    }
+  }
 
   /** Signals each released claim's workflow; one not started yet reads its status when it starts. */
-  const releaseClaims = async (claimIds: string[]) => {
+  private async releaseClaims(claimIds: string[]): Promise<void> {
     if (claimIds.length === 0) return;
     const signalled: string[] = [];
     for (const claimId of claimIds) {
@@ -236,262 +545,35 @@ export async function pinCredentialWorkflow(input: CredentialWorkflowInput): Pro
       }
     }
     await db.markClaimReleasesSignalled({ claimIds: signalled });
-  };
-
-  const CONVERTIBLE: CredentialView['state'][] = ['active', 'pin_expired'];
-  const refuseConversion = (caseId: string) => {
-    if (!caseId) throw ApplicationFailure.nonRetryable('caseId is required', 'VALIDATION');
-    if (interrupting || !CONVERTIBLE.includes(view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
-    if (view.pinType === 'dispositivo') throw ApplicationFailure.nonRetryable('ALREADY_DISPOSITIVO', 'CONFLICT');
-    if (view.conversion?.status === 'in_review' && view.conversion.caseId !== caseId) throw ApplicationFailure.nonRetryable('REVIEW_IN_PROGRESS', 'CONFLICT');
-  };
-  setHandler(
-    requestConversionUpdate,
-    async ({ caseId }) => {
-      refuseConversion(caseId);
-      if (view.conversion?.caseId === caseId) return { caseId }; // a retried request
-      view.conversion = { caseId, status: 'in_review' };
-      const reviewInput: ReviewInput = { caseId, credentialId, escalateAfterWorkingDays: review.escalateAfterWorkingDays };
-      // Abandoned, not terminated, when this run continues as new: the review goes on and
-      // reports its decision by signal to whichever run is current.
-      await startChild<typeof conversionReviewWorkflow>('conversionReviewWorkflow', {
-        workflowId: reviewWorkflowId(caseId),
-        args: [reviewInput],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-      return { caseId };
-    },
-    { validator: ({ caseId }) => refuseConversion(caseId) },
-  );
-
-  setHandler(conversionDecidedSignal, async ({ caseId, decision, reason }) => {
-    if (view.state === 'revoked') return;
-    if (decision === 'approved') {
-      const converted = await db.convertToDispositivo({ credentialId, caseId });
-      view.pinType = 'dispositivo';
-      publishState(view);
-      view.conversion = { caseId, status: 'approved' };
-      await releaseClaims(converted.releasedClaimIds);
-      for (const outboxId of converted.outboxIds) await delivery.deliverNotification({ outboxId });
-    } else {
-      view.conversion = { caseId, status: 'rejected' };
-      const closed = await db.closeRejectedConversion({ credentialId, caseId, reason: reason ?? '' });
-      for (const outboxId of closed.outboxIds) await delivery.deliverNotification({ outboxId });
-    }
-  });
-
-  const REVOCABLE: CredentialView['state'][] = ['awaiting_letter_dispatch', 'awaiting_first_access', 'active', 'pin_expired'];
-  const refuseInterrupt = (allowed: CredentialView['state'][]) => {
-    if (interrupting || activating || !allowed.includes(view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
-  };
-  setHandler(
-    revokeCredentialUpdate,
-    async ({ requestedBy, reason }) => {
-      refuseInterrupt(REVOCABLE);
-      interrupting = true;
-      const revoked = await db.revokeCredential({ credentialId, requestedBy, reason });
-      view.state = 'revoked';
-      view.revokedAt = revoked.revokedAt;
-      publishState(view);
-      interrupt = { kind: 'revoke', outboxIds: revoked.outboxIds };
-      life.cancel();
-      return { revokedAt: revoked.revokedAt };
-    },
-    { validator: (_request) => refuseInterrupt(REVOCABLE) },
-  );
-  setHandler(
-    reissuePinUpdate,
-    async ({ requestedBy, reason, pinType }) => {
-      refuseInterrupt(REVOCABLE);
-      interrupting = true;
-      const superseded = await db.supersedeForReissue({ credentialId, requestedBy, reason, pinType: pinType ?? view.pinType });
-      view.pinType = superseded.pinType;
-      await releaseClaims(superseded.releasedClaimIds);
-      interrupt = { kind: 'reissue', next: { reason, pinType: superseded.pinType, pinVersion: superseded.pinVersion, cycle: view.cycle ?? 0 } };
-      life.cancel();
-      return { pinVersion: superseded.pinVersion };
-    },
-    { validator: (_request) => refuseInterrupt(REVOCABLE) },
-  );
-
-  try {
-    return await life.run(async () => {
-      if (input.resume) {
-        publishState(view);
-        return activeCycles(input, view, () => activations);
-      }
-
-      if (twoChannel) return twoChannelIssuance(input, twoChannel, view, () => activations);
-
-      view.state = 'issuing';
-      publishState(view);
-      const plan = await db.prepareIssuance({ credentialId });
-      view.addressMismatch = plan.addressMismatch;
-      if (plan.requestChannel) view.channel = plan.requestChannel;
-
-      const issued = await db.issueInitialPin({ credentialId, pinVersion: 1 });
-      view.pinVersion = issued.pinVersion;
-      view.firstHalf = issued.firstHalf.map((m) => ({ channel: m.channel, state: 'pending' as const }));
-      view.letters.push({ letterId: issued.letterId, seq: 1, state: 'queued', queuedAt: new Date().toISOString() });
-
-      // First half to each channel, in order, alongside the letter; one outbox row per channel.
-      const firstHalfDelivered = (async () => {
-        for (const [i, m] of issued.firstHalf.entries()) {
-          await delivery.deliverNotification({ outboxId: m.outboxId });
-          view.firstHalf[i]!.state = 'sent';
-        }
-      })();
-      let firstHalfDone = false;
-      // A revocation or re-issue cancels a delivery still being retried (gateway down): that
-      // rejection must not go unhandled, which would fail every workflow task from then on.
-      const ignoreInterrupt = (err: unknown): void => {
-        if (!isCancellation(err)) throw err;
-      };
-      void firstHalfDelivered
-        .then(() => {
-          firstHalfDone = true;
-        })
-        .catch(ignoreInterrupt);
-      if (policy.simplifiedProcedure) {
-        // The 2020 procedure promised the first half within 12 hours: tell operations when it is late.
-        void condition(() => firstHalfDone, policy.firstHalfAlertAfter)
-          .then(async (inTime) => {
-            if (!inTime) await db.raiseAlert({ credentialId, kind: 'first_half_late', key: `first-half-late-${issued.pinVersion}` });
-          })
-          .catch(ignoreInterrupt);
-      }
-
-      await db.queueLetter({ letterId: issued.letterId });
-      if (activations === 0) {
-        view.state = 'awaiting_letter_dispatch';
-        publishState(view);
-      }
-      await condition(() => lastDispatchAt !== undefined || activations > 0);
-      if (activations === 0) {
-        view.state = 'awaiting_first_access';
-        publishState(view);
-      }
-
-      // Wait for the first access. The deadline runs from the latest dispatched letter; the reminder
-      // (offering a new letter) goes once, counted from the first dispatch.
-      const firstDispatchAt = lastDispatchAt ?? Date.now();
-      while (activations === 0) {
-        const now = Date.now();
-        const deadline = lastDispatchAt! + msToNumber(policy.firstAccessDeadline);
-        const reminderAt = firstDispatchAt + msToNumber(policy.reminderAfter);
-        view.firstAccessDeadline = new Date(deadline).toISOString();
-        if (now >= deadline) break;
-        if (!view.reminderSent && now >= reminderAt) {
-          view.reminderSent = true;
-          const { outboxIds } = await db.enqueueReminder({ credentialId, pinVersion: view.pinVersion });
-          for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
-          continue;
-        }
-        const wakeAt = view.reminderSent ? deadline : Math.min(reminderAt, deadline);
-        const seen = dispatchCount;
-        await condition(() => dispatchCount !== seen || activations > 0, wakeAt - now);
-      }
-
-      await firstHalfDelivered;
-      if (activations === 0) {
-        await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
-        view.state = 'expired';
-        publishState(view);
-        await condition(allHandlersFinished);
-        return view;
-      }
-      return activeCycles(input, view, () => activations);
-
-    });
-  } catch (err) {
-    if (!interrupt || !isCancellation(err)) throw err;
   }
-  // The life was interrupted; the interrupting handler has already done the database work.
-  if (interrupt.kind === 'revoke') {
-    for (const outboxId of interrupt.outboxIds) await delivery.deliverNotification({ outboxId });
-    await condition(allHandlersFinished);
-    return view;
-  }
-  await condition(allHandlersFinished);
-  return continueAsNew<typeof pinCredentialWorkflow>({ credentialId, policy, access, review, twoChannel: interrupt.next, ...(view.channel ? { channel: view.channel } : {}) });
-}
 
-/**
- * The personal PIN's cycle: reminder 14 days before expiry, expiry, then (whenever the holder
- * comes back) the guided regeneration; the next cycle continues as new with a short history.
- */
-async function activeCycles(input: CredentialWorkflowInput, view: CredentialView, activations: () => number): Promise<CredentialView> {
-  const access = input.access ?? DEFAULT_ACCESS_POLICY;
-  const { credentialId } = input;
-  const startCount = activations();
-  const expiresAt = () => Date.parse(view.pinExpiresAt!);
+  // ---- interrupts: revocation and re-issue ----
 
-  if (view.state === 'active') {
-    const reminderAt = expiresAt() - msToNumber(access.expiryReminderBefore);
-    if (Date.now() < reminderAt) await condition(() => activations() !== startCount, reminderAt - Date.now());
-    if (activations() === startCount && view.state === 'active' && !view.expiryReminderSent) {
-      view.expiryReminderSent = true;
-      const { outboxIds } = await db.enqueueExpiryReminder({ credentialId, pinVersion: view.pinVersion, pinExpiresAt: view.pinExpiresAt! });
-      for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
-    }
-    if (activations() === startCount && Date.now() < expiresAt()) {
-      await condition(() => activations() !== startCount, expiresAt() - Date.now());
-    }
-    if (activations() === startCount) {
-      await db.expirePersonalPin({ credentialId, pinVersion: view.pinVersion });
-      view.state = 'pin_expired';
-      publishState(view);
-    }
+  private refuseInterrupt(): void {
+    if (this.interrupting || this.activating || !REVOCABLE.includes(this.view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
   }
-  // Expired: wait, without a deadline, for the holder's next access and its regeneration.
-  await condition(() => activations() !== startCount);
-  await condition(allHandlersFinished);
-  const next: ActiveCycle = {
-    state: 'active',
-    pinVersion: view.pinVersion,
-    pinType: view.pinType,
-    pinExpiresAt: view.pinExpiresAt!,
-    cycle: view.cycle ?? 1,
-    ...(view.conversion ? { conversion: view.conversion } : {}),
-  };
-  return continueAsNew<typeof pinCredentialWorkflow>({ ...input, access, resume: next, ...(view.channel ? { channel: view.channel } : {}) });
-}
 
-/**
- * Recovery and remote identification: a new 16-character PIN whose first half goes by SMS (or
- * the e-mail when there is no mobile) and second half to the e-mail or PEC, no letter; then the
- * first access, within the same deadline as a posted PIN.
- */
-async function twoChannelIssuance(
-  input: CredentialWorkflowInput,
-  issue: TwoChannelIssue,
-  view: CredentialView,
-  activations: () => number,
-): Promise<CredentialView> {
-  const { credentialId, policy } = input;
-  view.state = 'issuing';
-  view.delivery = 'two_channel';
-  publishState(view);
-  const issued = await db.issueTwoChannelPin({ credentialId, pinVersion: issue.pinVersion, reason: issue.reason });
-  view.pinVersion = issue.pinVersion;
-  view.firstHalf = issued.halves.map((m) => ({ channel: m.channel, state: 'pending' as const }));
-  if (activations() === 0) {
-    view.state = 'awaiting_first_access';
-    publishState(view);
+  private async revoke({ requestedBy, reason }: RequestOf<typeof revokeCredentialUpdate>): Promise<{ revokedAt: string }> {
+    const { view } = this;
+    this.refuseInterrupt();
+    this.interrupting = true;
+    const revoked = await db.revokeCredential({ credentialId: this.credentialId, requestedBy, reason });
+    view.revokedAt = revoked.revokedAt;
+    this.setState('revoked');
+    this.interrupt = { kind: 'revoke', outboxIds: revoked.outboxIds };
+    this.life.cancel();
+    return { revokedAt: revoked.revokedAt };
   }
-  view.firstAccessDeadline = new Date(Date.now() + msToNumber(policy.firstAccessDeadline)).toISOString();
-  for (const [i, m] of issued.halves.entries()) {
-    await delivery.deliverNotification({ outboxId: m.outboxId });
-    view.firstHalf[i]!.state = 'sent';
+
+  private async reissue({ requestedBy, reason, pinType }: RequestOf<typeof reissuePinUpdate>): Promise<{ pinVersion: number }> {
+    const { view } = this;
+    this.refuseInterrupt();
+    this.interrupting = true;
+    const superseded = await db.supersedeForReissue({ credentialId: this.credentialId, requestedBy, reason, pinType: pinType ?? view.pinType });
+    view.pinType = superseded.pinType;
+    await this.releaseClaims(superseded.releasedClaimIds);
+    this.interrupt = { kind: 'reissue', next: { reason, pinType: superseded.pinType, pinVersion: superseded.pinVersion, cycle: view.cycle ?? 0 } };
+    this.life.cancel();
+    return { pinVersion: superseded.pinVersion };
   }
-  for (const outboxId of issued.noticeIds) await delivery.deliverNotification({ outboxId });
-  await condition(() => activations() > 0, Date.parse(view.firstAccessDeadline) - Date.now());
-  if (activations() === 0) {
-    await db.expireInitialPin({ credentialId, pinVersion: view.pinVersion });
-    view.state = 'expired';
-    publishState(view);
-    await condition(allHandlersFinished);
-    return view;
-  }
-  return activeCycles(input, view, activations);
 }

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReviewOutcome } from './review-definitions';
+import type { CredentialState } from '../domain/credential';
 
 /** Policy durations are workflow inputs with the real defaults, so tests can shorten them. */
 export interface IssuancePolicy {
@@ -32,7 +33,10 @@ export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
   firstHalfAlertAfter: '12 hours',
 };
 
-/** Life of the personal 8-character PIN (DESIGN §2 "Expiry"). */
+/**
+ * Life of the personal 8-character PIN: it lasts a number of calendar months from its activation
+ * (by default 6, 3 for an institutional intermediary), and the holder is reminded before it expires.
+ */
 export interface AccessPolicy {
   /** Calendar months a citizen's PIN lasts. */
   citizenPinValidityMonths: number;
@@ -61,7 +65,7 @@ export interface ActiveCycle {
   conversion?: CredentialView['conversion'];
 }
 
-/** The review of a conversion request (DESIGN §2 "Conversion"). */
+/** The review of a conversion request (docs/decisions/0012-conversion-review-claims.md). */
 export interface ReviewPolicy {
   /** A case unclaimed or undecided for this many working days goes to a supervisor. */
   escalateAfterWorkingDays: number;
@@ -97,19 +101,12 @@ export interface CredentialWorkflowInput {
   resume?: ActiveCycle;
   /** Set by continue-as-new after a recovery or remote identification: issue over two channels. */
   twoChannel?: TwoChannelIssue;
-  /** How the PIN was requested (online, contact_center, counter), carried over for the `PinChannel` search attribute. */
+  /** How the PIN was requested (online, contact_centre, counter), carried over for the `PinChannel` search attribute. */
   channel?: string;
 }
 
-export type CredentialState =
-  | 'requested'
-  | 'issuing'
-  | 'awaiting_letter_dispatch'
-  | 'awaiting_first_access'
-  | 'active'
-  | 'pin_expired'
-  | 'expired'
-  | 'revoked';
+/** The credential's states: one vocabulary with the database and the API (domain/credential.ts). */
+export type { CredentialState } from '../domain/credential';
 
 export type LetterState = 'queued' | 'dispatched' | 'returned' | 'void';
 
@@ -142,7 +139,7 @@ export interface CredentialView {
   conversion?: { caseId: string; status: 'in_review' | 'approved' | 'rejected' };
   /** How the current initial PIN's halves travel. */
   delivery?: 'letter' | 'two_channel';
-  /** How the PIN was requested: online, contact_center, counter. */
+  /** How the PIN was requested: online, contact_centre, counter. */
   channel?: string;
   revokedAt?: string;
 }

@@ -5,7 +5,8 @@
  * and who is told, never whether a given action is allowed.
  */
 import { ApplicationFailure, allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import { db, delivery } from './activity-proxies';
+import { db } from './activity-proxies';
+import { deliverAll, deliveries } from './deliveries';
 import { delegationStateQuery, revokeDelegationUpdate, type DelegationInput, type DelegationRevoker, type DelegationView } from './delegation-definitions';
 
 export async function delegationWorkflow(input: DelegationInput): Promise<DelegationView> {
@@ -42,12 +43,14 @@ export async function delegationWorkflow(input: DelegationInput): Promise<Delega
   );
 
   const { outboxIds } = await db.notifyDelegationCreated({ delegationId: input.delegationId });
-  for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
+  // Each delivery awaited here, not through deliverAll: a timer follows while a revocation may be
+  // running (see workflows/deliveries.ts).
+  for (const delivered of deliveries(outboxIds)) await delivered;
 
   const remaining = Date.parse(input.endsAt) - Date.now();
   const endedEarly = remaining > 0 ? await condition(() => view.state !== 'active', remaining) : view.state !== 'active';
   if (!endedEarly) await end('expired', 'system');
   await condition(allHandlersFinished);
-  for (const outboxId of endNotices) await delivery.deliverNotification({ outboxId });
+  await deliverAll(endNotices);
   return view;
 }

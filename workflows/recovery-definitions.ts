@@ -5,7 +5,10 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
-/** How long a recovery confirmation link stays usable (DESIGN §2 "Recovery"). */
+/**
+ * How long a recovery confirmation link stays usable (docs/decisions/0011-recovery-revocation-delegation.md);
+ * the API also refuses a link past its `expires_at`.
+ */
 export const RECOVERY_LINK_VALIDITY = '24 hours';
 
 export interface RecoveryLinkInput {

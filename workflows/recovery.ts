@@ -7,8 +7,9 @@
  * Contact-change notices (`contacts-<changeId>`): the old and new addresses are told.
  */
 import { condition, setHandler } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { db, delivery } from './activity-proxies';
+import { deliverAll } from './deliveries';
+import { durationToMs } from '../domain/durations';
 import {
   RECOVERY_LINK_VALIDITY,
   recoveryLinkStateQuery,
@@ -19,7 +20,7 @@ import {
 } from './recovery-definitions';
 
 export async function recoveryLinkWorkflow(input: RecoveryLinkInput): Promise<RecoveryLinkView> {
-  const validForMs = msToNumber(input.validFor ?? RECOVERY_LINK_VALIDITY);
+  const validForMs = durationToMs(input.validFor ?? RECOVERY_LINK_VALIDITY);
   const view: RecoveryLinkView = { linkId: input.linkId, state: 'creating' };
   let used = false;
   setHandler(recoveryLinkStateQuery, () => view);
@@ -50,6 +51,6 @@ export async function recoveryLinkWorkflow(input: RecoveryLinkInput): Promise<Re
 
 export async function contactNoticesWorkflow(input: ContactNoticesInput): Promise<{ sent: number }> {
   const { outboxIds } = await db.enqueueContactChangeNotices({ changeId: input.changeId });
-  for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
+  await deliverAll(outboxIds);
   return { sent: outboxIds.length };
 }

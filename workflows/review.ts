@@ -6,7 +6,8 @@
  * The parent applies the outcome (the PIN becomes dispositivo, held claims are released).
  */
 import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
-import { db, delivery } from './activity-proxies';
+import { db } from './activity-proxies';
+import { deliverAll } from './deliveries';
 import { addWorkingDays } from '../domain/working-days';
 import { conversionDecidedSignal, credentialWorkflowId } from './definitions';
 import {
@@ -133,7 +134,7 @@ export async function conversionReviewWorkflow(input: ReviewInput): Promise<Revi
   if (!(await condition(final, escalateAt - Date.now()))) {
     view.escalatedAt = new Date().toISOString();
     const { outboxIds } = await db.escalateReview({ caseId });
-    for (const outboxId of outboxIds) await delivery.deliverNotification({ outboxId });
+    await deliverAll(outboxIds);
     await condition(final);
   }
   await condition(allHandlersFinished);

@@ -4,8 +4,8 @@
  * is created, hashed and shown by the API before this workflow starts; only the id comes here.
  */
 import { ApplicationFailure, allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { db } from './activity-proxies';
+import { durationToMs } from '../domain/durations';
 import {
   TELEPHONE_PIN_VALIDITY,
   revokeTelephonePinUpdate,
@@ -17,7 +17,7 @@ import {
 
 export async function telephonePinWorkflow(input: TelephonePinWorkflowInput): Promise<TelephonePinView> {
   const { telephonePinId, validity } = input;
-  const validForMs = msToNumber(input.validFor ?? TELEPHONE_PIN_VALIDITY[validity]);
+  const validForMs = durationToMs(input.validFor ?? TELEPHONE_PIN_VALIDITY[validity]);
   const expiresAtMs = Date.now() + validForMs;
   const view: TelephonePinView = { telephonePinId, validity, state: 'active', expiresAt: new Date(expiresAtMs).toISOString() };
 

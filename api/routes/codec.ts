@@ -18,7 +18,7 @@ import { requireStaff, type StaffRole } from '../../services/staff/auth';
 import { DomainError, ErrorType, validationError } from '../../domain/errors';
 
 /** Roles that may read payloads in clear. */
-export const CODEC_ROLES: StaffRole[] = ['operations', 'supervisor', 'admin'];
+const CODEC_ROLES: StaffRole[] = ['operations', 'supervisor', 'admin'];
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'base64');
 const payloadsBody = z.object({

@@ -17,10 +17,11 @@ import { audit } from '../../lib/audit';
 import { citizenOf, requireCitizen, sessionContext } from '../../services/access/sessions';
 import { assertMayConvert, assertUploadAllowance, CITIZEN_KINDS, CONVERSION_FORM_NAME, faxTarget, renderConversionForm } from '../../services/conversion/conversion-documents';
 import { openConversion } from '../../services/conversion/conversions';
-import { documentNotFound, documentStore, sendDocument, type DocumentKind } from '../../services/conversion/documents';
+import { documentNotFound, documentStore, type DocumentKind } from '../../services/conversion/documents';
 import { requireStaff, type StaffPrincipal } from '../../services/staff/auth';
 import type { ApiDeps } from '../deps';
 import { rawUploadOf, uploadBody } from '../uploads';
+import { sendDocument } from '../../web/documents';
 
 export function conversionDocumentRoutes(deps: ApiDeps): Router {
   const r = Router();

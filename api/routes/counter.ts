@@ -10,8 +10,9 @@ import { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { requireStaff } from '../../services/staff/auth';
 import { createCounterService } from '../../services/counter/counter';
-import { documentNotFound, sendDocument } from '../../services/conversion/documents';
+import { documentNotFound } from '../../services/conversion/documents';
 import { audit } from '../../lib/audit';
+import { sendDocument } from '../../web/documents';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

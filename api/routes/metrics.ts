@@ -18,7 +18,7 @@ const segments = (p: string): string[] => p.split('/').filter(Boolean);
  * `unmatched` (404s, static files) — never the URL itself. The mount path is taken from the URL
  * minus the route's own segments, because `req.baseUrl` is reset when an error leaves the router.
  */
-export function routeLabel(req: Request): string {
+function routeLabel(req: Request): string {
   const route = req.route as { path?: unknown } | undefined;
   if (!route || typeof route.path !== 'string') return 'unmatched';
   const own = segments(route.path);

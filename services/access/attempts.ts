@@ -198,15 +198,6 @@ export async function recordSuccess(client: PoolClient, credentialId: string, no
   await recordTargetSuccess(client, credentialTarget(credentialId), now);
 }
 
-/** Current counters, without locking (status pages, the clerk console). */
-export async function readAccess(client: Pick<PoolClient, 'query'>, credentialId: string): Promise<AccessCounters> {
-  const { rows } = await client.query<CounterRow>(
-    'SELECT consecutive_failures, locked_until, permanently_locked_at FROM credential_access WHERE credential_id = $1::uuid',
-    [credentialId],
-  );
-  return toCounters(rows[0]);
-}
-
 /**
  * Identifiers with no live credential (an unknown codice fiscale) have counters of their own,
  * keyed by a keyed hash, and lock exactly like credentials, so a lock answer never tells

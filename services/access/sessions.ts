@@ -10,7 +10,7 @@
  * SameSite=Strict) or in `Authorization: Bearer <token>` (API clients).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Pool, PoolClient } from '../../lib/db';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { normaliseProfile, type HolderProfile, type SessionScope } from '../../domain/services';
@@ -178,7 +178,7 @@ export async function sessionFromRequest(ctx: SessionContext, req: Request): Pro
   };
 }
 
-export function sessionRequiredError(): DomainError {
+function sessionRequiredError(): DomainError {
   return new DomainError(ErrorType.Unauthenticated, {
     it: 'Sessione assente, scaduta o non più valida: acceda di nuovo con codice fiscale e PIN.',
     en: 'No session, or it has expired or is no longer valid: please log in again with codice fiscale and PIN.',
@@ -190,14 +190,6 @@ export async function requireCitizen(ctx: SessionContext, req: Request): Promise
   const citizen = await sessionFromRequest(ctx, req);
   if (!citizen) throw sessionRequiredError();
   return citizen;
-}
-
-/** Middleware form of `requireCitizen`: the principal goes to `res.locals.citizen`. */
-export function citizenAuth(ctx: SessionContext): RequestHandler {
-  return async (req, res, next) => {
-    res.locals.citizen = await requireCitizen(ctx, req);
-    next();
-  };
 }
 
 export const citizenOf = (res: Response): CitizenPrincipal => res.locals.citizen as CitizenPrincipal;

@@ -8,12 +8,13 @@ import { appendAudit, type AuditEntry } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
 import { CLAIM_WORKFLOW_TYPE, claimWorkflowId, type ClaimInput } from '../../workflows/claim-definitions';
 import { type CitizenPrincipal } from '../access/sessions';
+import type { benefitClaimWorkflow } from '../../workflows/claim';
 
 export const fileClaimBody = z.strictObject({ type: z.string().min(1).max(64) });
 
 export const claimIdParams = z.strictObject({ claimId: z.guid() });
 
-export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 
 export const claimView = z.strictObject({
   claimId: z.guid(),
@@ -112,7 +113,7 @@ export async function fileClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 't
   }
   const workflowInput: ClaimInput = { claimId: claim.id, credentialId: input.credentialId };
   try {
-    await deps.temporal.workflow.start(CLAIM_WORKFLOW_TYPE, { workflowId: claimWorkflowId(claim.id), taskQueue: deps.taskQueue, args: [workflowInput] });
+    await deps.temporal.workflow.start<typeof benefitClaimWorkflow>(CLAIM_WORKFLOW_TYPE, { workflowId: claimWorkflowId(claim.id), taskQueue: deps.taskQueue, args: [workflowInput] });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
       // Not accepted after all: the claim disappears rather than wait with no workflow.

@@ -16,7 +16,7 @@ import { documentNotFound, type DocumentKind } from './documents';
 export const CITIZEN_KINDS = ['signed_request', 'identity_document'] as const satisfies readonly DocumentKind[];
 
 /** Uploads a citizen may make in a day that are not (yet) part of a request, quarantined ones included: a bound on disk use. */
-export const MAX_PENDING_UPLOADS_PER_DAY = 20;
+const MAX_PENDING_UPLOADS_PER_DAY = 20;
 
 /** Only an ordinary PIN is converted: a dispositivo one already is (409), a first-half session may not (403). */
 export function assertMayConvert(citizen: Pick<CitizenPrincipal, 'scope'>): void {

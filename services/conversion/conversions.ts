@@ -14,10 +14,10 @@ import { credentialWorkflowId, requestConversionUpdate } from '../../workflows/d
 export type ConversionSource = 'online' | 'fax' | 'office';
 
 /** Share of ordinary cases sampled for a second review, unless configured (DESIGN: "sampling"). */
-export const DEFAULT_SECOND_REVIEW_SAMPLE_RATE = 0.1;
+const DEFAULT_SECOND_REVIEW_SAMPLE_RATE = 0.1;
 
 /** Deterministic sampling: the same case is always in or out of the sample. */
-export function sampledForSecondReview(caseId: string, rate: number): boolean {
+function sampledForSecondReview(caseId: string, rate: number): boolean {
   const n = createHash('sha256').update(caseId).digest().readUInt32BE(0);
   return n / 0x1_0000_0000 < rate;
 }

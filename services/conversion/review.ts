@@ -5,7 +5,7 @@ import { DomainError, ErrorType } from '../../domain/errors';
 import { claimCaseUpdate, decideCaseUpdate, reviewWorkflowId, secondReviewUpdate, type ReviewView } from '../../workflows/review-definitions';
 import { type StaffPrincipal } from '../staff/auth';
 
-export const REVIEW_STATUSES = ['open', 'claimed', 'awaiting_second_review', 'approved', 'rejected'] as const;
+const REVIEW_STATUSES = ['open', 'claimed', 'awaiting_second_review', 'approved', 'rejected'] as const;
 
 export const READERS = ['clerk', 'supervisor', 'admin'] as const;
 
@@ -43,11 +43,11 @@ export interface CaseRow {
   holder: { name: string; surname: string };
 }
 
-export const CASE_COLUMNS = `r.id, r.credential_id, r.source, r.status, r.high_risk, r.risk_flags, r.second_review_required, r.claimed_by,
+const CASE_COLUMNS = `r.id, r.credential_id, r.source, r.status, r.high_risk, r.risk_flags, r.second_review_required, r.claimed_by,
   r.first_decision_by, r.decided_by, r.reason, r.escalate_at, r.escalated_at, r.created_at, r.decided_at, c.codice_fiscale, c.holder`;
 
 /** A case as staff screens show it; `secondsToEscalation` is negative once overdue. */
-export function caseView(row: CaseRow, now: Date) {
+function caseView(row: CaseRow, now: Date) {
   return {
     caseId: row.id,
     credentialId: row.credential_id,

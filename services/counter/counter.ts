@@ -37,6 +37,7 @@ import {
   credentialWorkflowId,
   type CredentialWorkflowInput,
 } from '../../workflows/definitions';
+import type { pinCredentialWorkflow } from '../../workflows/credential';
 
 /** A counter request, checked: the citizen's data, the office and the document shown. */
 export interface CounterIssuanceRequest {
@@ -304,7 +305,7 @@ async function startActiveWorkflow(deps: Pick<ServiceDeps, 'log' | 'policy' | 'p
     channel: 'counter',
   };
   try {
-    await deps.temporal.workflow.start(CREDENTIAL_WORKFLOW_TYPE, { workflowId: credentialWorkflowId(credentialId), taskQueue: deps.taskQueue, args: [input] });
+    await deps.temporal.workflow.start<typeof pinCredentialWorkflow>(CREDENTIAL_WORKFLOW_TYPE, { workflowId: credentialWorkflowId(credentialId), taskQueue: deps.taskQueue, args: [input] });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;
     deps.log.error({ err, credentialId }, 'counter issuance: credential workflow not started');

@@ -25,12 +25,12 @@ export interface PinRequestServiceDeps {
 }
 
 /** Stable key for "the same request": the normalised data, so field order and spacing do not matter. */
-export function derivedIdempotencyKey(request: PinRequest): string {
+function derivedIdempotencyKey(request: PinRequest): string {
   return `data:${createHash('sha256').update(canonicalJson(request)).digest('hex')}`;
 }
 
 /** JSON with object keys sorted at every depth, so equal data always serialises the same. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -9,6 +9,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { withTransaction, type Pool } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
 import { CREDENTIAL_WORKFLOW_TYPE, credentialWorkflowId, type AccessPolicy, type CredentialWorkflowInput, type IssuancePolicy } from '../../workflows/definitions';
+import type { pinCredentialWorkflow } from '../../workflows/credential';
 
 export interface WorkflowStarterDeps {
   pool: Pool;
@@ -38,10 +39,10 @@ export interface WorkflowStarter {
   stop(): Promise<void>;
 }
 
-export async function startCredentialWorkflow(deps: Pick<WorkflowStarterDeps, 'temporal' | 'taskQueue' | 'policy' | 'access'>, credentialId: string): Promise<void> {
+async function startCredentialWorkflow(deps: Pick<WorkflowStarterDeps, 'temporal' | 'taskQueue' | 'policy' | 'access'>, credentialId: string): Promise<void> {
   const input: CredentialWorkflowInput = { credentialId, policy: deps.policy, ...(deps.access ? { access: deps.access } : {}) };
   try {
-    await deps.temporal.workflow.start(CREDENTIAL_WORKFLOW_TYPE, {
+    await deps.temporal.workflow.start<typeof pinCredentialWorkflow>(CREDENTIAL_WORKFLOW_TYPE, {
       workflowId: credentialWorkflowId(credentialId),
       taskQueue: deps.taskQueue,
       args: [input],

@@ -13,9 +13,10 @@ import { appendAudit } from '../../lib/audit';
 import { DomainError, ErrorType } from '../../domain/errors';
 import type { ContactDetails } from '../../domain/pin-request';
 import { CONTACT_NOTICES_WORKFLOW_TYPE, contactNoticesWorkflowId, type ContactNoticesInput } from '../../workflows/recovery-definitions';
+import type { contactNoticesWorkflow } from '../../workflows/recovery';
 
 /** The states in which a credential's contacts can still matter (it is not over). */
-export const LIVE_STATES = ['requested', 'issuing', 'awaiting_first_access', 'active', 'pin_expired'] as const;
+const LIVE_STATES = ['requested', 'issuing', 'awaiting_first_access', 'active', 'pin_expired'] as const;
 
 export interface ContactChange {
   credentialId: string;
@@ -86,7 +87,7 @@ export async function applyContactChange(deps: Pick<ServiceDeps, 'log' | 'pool' 
 
   const input: ContactNoticesInput = { changeId };
   try {
-    await deps.temporal.workflow.start(CONTACT_NOTICES_WORKFLOW_TYPE, { workflowId: contactNoticesWorkflowId(changeId), taskQueue: deps.taskQueue, args: [input] });
+    await deps.temporal.workflow.start<typeof contactNoticesWorkflow>(CONTACT_NOTICES_WORKFLOW_TYPE, { workflowId: contactNoticesWorkflowId(changeId), taskQueue: deps.taskQueue, args: [input] });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
       // Without its notices the change must not stand: restore the old set if nothing changed it since.

@@ -11,9 +11,10 @@ import { RECOVERY_LINK_WORKFLOW_TYPE, recoveryLinkUsedSignal, recoveryLinkWorkfl
 import { RECOVERY_ATTEMPTS, attemptKey, contactsMatch, takeAttempt } from '../access/identity-checks';
 import { recoveryAcceptedSchema, recoveryConfirmBodySchema, recoveryConfirmedSchema, recoveryRequestBodySchema } from '../schemas/lifecycle';
 import { parseInput } from '../schemas/validate';
+import type { recoveryLinkWorkflow } from '../../workflows/recovery';
 
 /** The credential states a recovery can re-issue from (the workflow refuses the others). */
-export const RECOVERABLE_STATES = ['awaiting_first_access', 'active', 'pin_expired'];
+const RECOVERABLE_STATES = ['awaiting_first_access', 'active', 'pin_expired'];
 
 /** The general rule, always shown: it reveals nothing about any codice fiscale. */
 export const RECOVERY_RULE: Bilingual = {
@@ -21,12 +22,12 @@ export const RECOVERY_RULE: Bilingual = {
   en: 'Recovery needs the codice fiscale and at least two of the contacts given in the PIN request (mobile, e-mail, PEC). If you registered only one contact, call the contact centre (803 164 from a landline, +39 06 164 164 from a mobile or from abroad) to add a second one.',
 };
 
-export const ACCEPTED: Bilingual = {
+const ACCEPTED: Bilingual = {
   it: 'Richiesta ricevuta. Se i dati corrispondono a quelli registrati, riceverà a breve all’indirizzo e-mail o PEC un messaggio con il collegamento per confermare il ripristino, valido 24 ore e utilizzabile una sola volta.',
   en: 'Request received. If the data match those on record, you will shortly receive at your e-mail or PEC address a message with the link to confirm the recovery, valid for 24 hours and usable once.',
 };
 
-export const LINK_REFUSALS: Record<'LINK_INVALID' | 'LINK_USED' | 'LINK_EXPIRED', Bilingual> = {
+const LINK_REFUSALS: Record<'LINK_INVALID' | 'LINK_USED' | 'LINK_EXPIRED', Bilingual> = {
   LINK_INVALID: {
     it: 'Il collegamento di conferma non è valido. Controlli di aver copiato l’indirizzo completo, oppure richieda un nuovo ripristino.',
     en: 'The confirmation link is not valid. Check that you copied the whole address, or request a new recovery.',
@@ -41,11 +42,11 @@ export const LINK_REFUSALS: Record<'LINK_INVALID' | 'LINK_USED' | 'LINK_EXPIRED'
   },
 };
 
-export function linkRefused(reason: keyof typeof LINK_REFUSALS): DomainError {
+function linkRefused(reason: keyof typeof LINK_REFUSALS): DomainError {
   return new DomainError(ErrorType.Validation, LINK_REFUSALS[reason], [{ field: 'token', code: reason.toLowerCase(), message: LINK_REFUSALS[reason] }], { reason });
 }
 
-export const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * The two steps as functions of the caller's address and the JSON body, shared by the API routes
@@ -58,7 +59,7 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
   async function sendLink(linkId: string): Promise<void> {
     const input: RecoveryLinkInput = { linkId };
     try {
-      await deps.temporal.workflow.start(RECOVERY_LINK_WORKFLOW_TYPE, { workflowId: recoveryLinkWorkflowId(linkId), taskQueue: deps.taskQueue, args: [input] });
+      await deps.temporal.workflow.start<typeof recoveryLinkWorkflow>(RECOVERY_LINK_WORKFLOW_TYPE, { workflowId: recoveryLinkWorkflowId(linkId), taskQueue: deps.taskQueue, args: [input] });
     } catch (err) {
       deps.log.error({ err, linkId }, 'recovery link workflow not started; link voided');
       await deps.pool.query(`UPDATE recovery_links SET status = 'void' WHERE id = $1::uuid AND status = 'requested'`, [linkId]).catch(() => undefined);

@@ -13,10 +13,10 @@ import { revocationBodySchema, revokedSchema } from '../schemas/lifecycle';
 import { parseInput } from '../schemas/validate';
 
 /** Credential states the workflow can revoke from. */
-export const REVOCABLE_STATES = ['awaiting_first_access', 'active', 'pin_expired'];
+const REVOCABLE_STATES = ['awaiting_first_access', 'active', 'pin_expired'];
 
 /** HMAC-SHA-256(pepper, card number): how `health_cards` keeps the number of a tessera sanitaria. */
-export function healthCardHash(pepper: Buffer, cardNumber: string): Buffer {
+function healthCardHash(pepper: Buffer, cardNumber: string): Buffer {
   return createHmac('sha256', pepper).update('health-card\u0000').update(cardNumber).digest();
 }
 
@@ -33,7 +33,7 @@ export async function registerHealthCard(db: { query: ServiceDeps['pool']['query
  * Health cards of the sample citizens of migrations/002 (fictitious numbers), so a development
  * stack can try a holder's revocation; seeded at API start-up outside production.
  */
-export const DEV_HEALTH_CARDS: readonly { codiceFiscale: string; number: string; expiresOn: string }[] = [
+const DEV_HEALTH_CARDS: readonly { codiceFiscale: string; number: string; expiresOn: string }[] = [
   { codiceFiscale: 'RSSMRA58C54Z600J', number: '80380000100000000001', expiresOn: '2030-12-31' },
   { codiceFiscale: 'BNCGPP49S02G273Y', number: '80380000100000000002', expiresOn: '2030-12-31' },
   { codiceFiscale: 'SPSNNA72L61Z112C', number: '80380000100000000003', expiresOn: '2030-12-31' },
@@ -44,7 +44,7 @@ export async function seedDevHealthCards(db: { query: ServiceDeps['pool']['query
   for (const card of DEV_HEALTH_CARDS) await registerHealthCard(db, pepper, card);
 }
 
-export const NOT_MATCHED = () =>
+const NOT_MATCHED = () =>
   new DomainError(ErrorType.Unauthenticated, {
     it: 'I dati indicati non corrispondono a un PIN attivo: controlli codice fiscale, numero e scadenza della tessera sanitaria e l’indirizzo e-mail o PEC registrato con il PIN.',
     en: 'The data given do not match an active PIN: check the codice fiscale, the number and expiry of the health-insurance card, and the e-mail or PEC address registered with the PIN.',
@@ -52,7 +52,7 @@ export const NOT_MATCHED = () =>
 
 export const notFound = () => new DomainError(ErrorType.NotFound, { it: 'Credenziale non trovata.', en: 'Credential not found.' });
 
-export const REVOKED_MESSAGE = {
+const REVOKED_MESSAGE = {
   it: 'Il PIN è stato revocato e non può più essere usato. Se vuole, può richiedere un nuovo PIN.',
   en: 'The PIN has been revoked and can no longer be used. If you wish, you may request a new PIN.',
 };

@@ -9,6 +9,7 @@
  * nobody documented — a field added by accident is how secrets leak. Their TypeScript counterparts are held equal to these
  * by type checks in test/unit/openapi.test.ts.
  */
+import { CREDENTIAL_STATES } from '../../domain/credential';
 import { z } from 'zod';
 import { ErrorType } from '../../domain/errors';
 import { PROFILE_CATEGORIES, SCHEMES } from '../../domain/services';
@@ -143,7 +144,7 @@ export const acceptedRequestSchema = z.strictObject({
 
 export const credentialViewSchema = z.strictObject({
   credentialId: z.guid(),
-  state: z.enum(['requested', 'issuing', 'awaiting_letter_dispatch', 'awaiting_first_access', 'active', 'pin_expired', 'expired', 'revoked']),
+  state: z.enum(CREDENTIAL_STATES),
   pinType: z.enum(['ordinary', 'dispositivo']),
   pinVersion: z.number().int(),
   firstHalf: z.array(z.strictObject({ channel: z.enum(['sms', 'email', 'pec']), state: z.enum(['pending', 'sent']) })),
@@ -211,7 +212,7 @@ export const callerVerifiedSchema = z.strictObject({ verified: z.literal(true), 
 
 const holderProfileSchema = z.strictObject({ category: z.enum(PROFILE_CATEGORIES), scheme: z.enum(SCHEMES).optional() });
 const sessionScopeSchema = z.enum(['ordinary', 'dispositivo', 'simplified']);
-export const sessionViewSchema = z.strictObject({
+const sessionViewSchema = z.strictObject({
   credentialId: z.guid(),
   codiceFiscale: z.string(),
   pinType: z.enum(['ordinary', 'dispositivo']),

@@ -10,7 +10,7 @@ const reviewStatus = z.enum(['open', 'claimed', 'awaiting_second_review', 'appro
 
 export const conversionOpenedSchema = z.strictObject({ caseId: z.guid(), status: z.string(), message: bilingualSchema });
 
-export const reviewCaseSchema = z.strictObject({
+const reviewCaseSchema = z.strictObject({
   caseId: z.guid(),
   credentialId: z.guid(),
   source: z.enum(['online', 'fax', 'office']),

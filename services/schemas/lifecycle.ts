@@ -95,7 +95,7 @@ export const credentialIdParams = z.strictObject({ credentialId: z.guid() });
 // ---------------------------------------------------------------------------------------------
 // Delegation
 
-export const delegationScopeSchema = z.enum(['consult', 'consult_and_claims']);
+const delegationScopeSchema = z.enum(['consult', 'consult_and_claims']);
 
 export const createDelegationBodySchema = z.strictObject({
   delegateCodiceFiscale: text(32),

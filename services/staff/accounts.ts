@@ -25,7 +25,7 @@ export const ROLE_LABELS: Readonly<Record<StaffRole, Bilingual>> = {
   admin: { it: 'Amministratore', en: 'Administrator' },
 };
 
-export const TOTP_ISSUER = 'INPS PIN Console';
+const TOTP_ISSUER = 'INPS PIN Console';
 
 const USERNAME = /^[a-z][a-z0-9._-]{2,31}$/;
 
@@ -46,9 +46,9 @@ export function generateStaffPassword(): string {
 }
 
 /** The associated data binding an encrypted TOTP secret to its account row. */
-export const totpAad = (accountId: string): string => `staff-totp:${accountId}`;
+const totpAad = (accountId: string): string => `staff-totp:${accountId}`;
 
-export function isStaffRole(value: unknown): value is StaffRole {
+function isStaffRole(value: unknown): value is StaffRole {
   return typeof value === 'string' && (STAFF_ROLES as readonly string[]).includes(value);
 }
 

@@ -26,7 +26,7 @@ export async function issueStaffToken(pool: Pool, staffId: string, role: StaffRo
   return token;
 }
 
-export async function staffFromRequest(pool: Pool, req: Request): Promise<StaffPrincipal | undefined> {
+async function staffFromRequest(pool: Pool, req: Request): Promise<StaffPrincipal | undefined> {
   const header = req.get('authorization');
   const m = header && /^Bearer\s+(stf_[A-Za-z0-9_-]{20,64})$/.exec(header);
   if (!m) return undefined;

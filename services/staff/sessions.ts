@@ -23,7 +23,7 @@ import { DomainError, ErrorType } from '../../domain/errors';
 import type { StaffPrincipal, StaffRole } from './principal';
 import { dummyPasswordHash, normaliseUsername, openTotpSecret } from './accounts';
 
-export const STAFF_SESSION_COOKIE = 'staff_session';
+const STAFF_SESSION_COOKIE = 'staff_session';
 
 export interface StaffSessionOptions {
   /** A session unused for this long ends. */
@@ -34,14 +34,14 @@ export interface StaffSessionOptions {
   touchEveryMs: number;
 }
 
-export const STAFF_SESSION_OPTIONS: StaffSessionOptions = Object.freeze({
+const STAFF_SESSION_OPTIONS: StaffSessionOptions = Object.freeze({
   idleTimeoutMs: 30 * 60_000,
   absoluteTtlMs: 10 * 3_600_000,
   touchEveryMs: 60_000,
 });
 
 /** Failures in a row that lock an account, and the first lock's length (doubling after each further batch, up to a day). */
-export const STAFF_LOCK_AFTER = 5;
+const STAFF_LOCK_AFTER = 5;
 export const STAFF_FIRST_LOCK_MS = 15 * 60_000;
 export const STAFF_MAX_LOCK_MS = 24 * 3_600_000;
 
@@ -139,7 +139,7 @@ export async function endStaffSession(pool: Pool, token: string, staff: ConsoleS
   });
 }
 
-export const LOGIN_FAILED = (): DomainError =>
+const LOGIN_FAILED = (): DomainError =>
   new DomainError(ErrorType.Unauthenticated, {
     it: 'Accesso non riuscito: nome utente, password o codice non corretti, oppure account bloccato o disattivato. Dopo 5 tentativi falliti l’account è bloccato per 15 minuti.',
     en: 'Login failed: wrong username, password or code, or the account is locked or disabled. After 5 failed attempts the account is locked for 15 minutes.',

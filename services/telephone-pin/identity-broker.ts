@@ -15,10 +15,10 @@ import { hasValidCheckCharacter, normaliseCodiceFiscale, structuralProblem } fro
 
 /** The `aud` the broker puts in assertions meant for this system. */
 export const IDENTITY_BROKER_AUDIENCE = 'pin-backoffice';
-export const IDENTITY_METHODS = ['SPID', 'CIE', 'CNS'] as const;
+const IDENTITY_METHODS = ['SPID', 'CIE', 'CNS'] as const;
 export type IdentityMethod = (typeof IDENTITY_METHODS)[number];
 /** Longest `exp - iat` accepted: an assertion is made for one request, just before it. */
-export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 /** Tolerated difference between the broker's clock and ours. */
 export const CLOCK_SKEW_SECONDS = 30;
 const MAX_TOKEN_LENGTH = 4096;
@@ -45,7 +45,7 @@ export interface CitizenIdentity {
 /** Why an assertion was refused; returned in the error's details (none of them is a secret). */
 export type AssertionRefusal = 'missing' | 'malformed' | 'algorithm' | 'signature' | 'audience' | 'expired' | 'not_yet_valid' | 'lifetime' | 'replayed';
 
-export function assertionRefused(reason: AssertionRefusal): DomainError {
+function assertionRefused(reason: AssertionRefusal): DomainError {
   return new DomainError(
     ErrorType.Unauthenticated,
     {
@@ -130,7 +130,7 @@ export function verifyAssertion(token: string, key: KeyObject, now: Date = new D
  * Records the assertion's `jti` as used; refuses it if it was used before. Rows are kept until
  * the assertion would be refused as expired anyway, and purged by later calls.
  */
-export async function consumeAssertion(pool: Pool, identity: CitizenIdentity): Promise<void> {
+async function consumeAssertion(pool: Pool, identity: CitizenIdentity): Promise<void> {
   const { rowCount } = await pool.query(
     `WITH purged AS (DELETE FROM used_identity_assertions WHERE expires_at < now())
      INSERT INTO used_identity_assertions (jti, expires_at) VALUES ($1::text, $2::timestamptz)

@@ -16,7 +16,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationToMs } from '../../domain/durations';
 import { withTransaction, type Pool } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
 import type { Logger } from '../../lib/logger';
@@ -34,6 +34,7 @@ import {
 } from '../../workflows/telephone-pin-definitions';
 import type { CitizenIdentity } from './identity-broker';
 import type { StaffPrincipal } from '../staff/auth';
+import type { telephonePinWorkflow } from '../../workflows/telephone-pin';
 
 export const TELEPHONE_PIN_LENGTH = 8;
 /** Wrong PINs that lock a telephone PIN; a new one must then be created by the citizen. */
@@ -123,7 +124,7 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
           `INSERT INTO telephone_pins (id, credential_id, codice_fiscale, pin_hash, validity, identity_method, expires_at)
            VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, now() + $7::bigint * interval '1 millisecond')
            RETURNING expires_at`,
-          [telephonePinId, credential.rows[0]?.id ?? null, citizen.codiceFiscale, pinHash, validity, citizen.method, msToNumber(validFor)],
+          [telephonePinId, credential.rows[0]?.id ?? null, citizen.codiceFiscale, pinHash, validity, citizen.method, durationToMs(validFor)],
         );
         await appendAudit(client, {
           actor: 'citizen',
@@ -140,7 +141,7 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
 
       const input: TelephonePinWorkflowInput = { telephonePinId, validity, validFor };
       try {
-        await deps.temporal.workflow.start(TELEPHONE_PIN_WORKFLOW_TYPE, {
+        await deps.temporal.workflow.start<typeof telephonePinWorkflow>(TELEPHONE_PIN_WORKFLOW_TYPE, {
           workflowId: telephonePinWorkflowId(telephonePinId),
           taskQueue: deps.taskQueue,
           args: [input],

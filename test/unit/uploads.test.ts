@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { contentDisposition } from '../../services/conversion/documents';
+import { contentDisposition } from '../../web/documents';
 import { parseCounterIssuance } from '../../services/counter/counter';
 import { EXAMPLE_COUNTER_ISSUANCE, counterIssuanceBodySchema } from '../../services/schemas/documents';
 import { checkIdentityDocument } from '../../domain/identity-document';
