@@ -41,8 +41,10 @@ const UNAVAILABLE_CODES = new Set([
   '57P03',
   '53300',
 ]);
+// "no poller seen": a workflow query while no worker polls the task queue (a worker restarting,
+// or Temporal just back from a restart and the workers not yet reconnected) — temporary.
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|Client has encountered a connection error|Connection ended unexpectedly|timeout exceeded when trying to connect|UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect/i;
+  /Connection terminated|Client has encountered a connection error|Connection ended unexpectedly|timeout exceeded when trying to connect|UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect|no poller seen for task queue/i;
 
 /** True for errors that mean "a dependency is down", which clients should retry later. */
 function isUnavailable(err: unknown, depth = 0): boolean {

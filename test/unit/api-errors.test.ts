@@ -27,6 +27,10 @@ describe('errors of a database that is down', () => {
     ['pool saturated or server unreachable', new Error('timeout exceeded when trying to connect')],
     ['every address refused', new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })], '')],
     ['wrapped', new Error('could not store the request', { cause: pgError('57P01', 'terminating connection due to administrator command') })],
+    [
+      'a workflow query while no worker polls (Temporal just restarted)',
+      new Error('Failed to query Workflow', { cause: new Error('9 FAILED_PRECONDITION: no poller seen for task queue recently, worker may be down') }),
+    ],
   ])('%s → UNAVAILABLE', (_name, err) => {
     expect(toDomainError(err).type).toBe(ErrorType.Unavailable);
   });
