@@ -3,8 +3,8 @@
  * body, Content-Type and file name from a request. The checks themselves are domain/uploads.ts.
  */
 import express, { type Request, type RequestHandler } from 'express';
-import { validationError } from '../domain/errors';
-import { MAX_UPLOAD_BYTES, issue, unsupportedType, uploadTooLargeError, type RawUpload } from '../domain/uploads';
+import { fieldIssue, validationError } from '../domain/errors';
+import { MAX_UPLOAD_BYTES, unsupportedType, uploadTooLargeError, type RawUpload } from '../domain/uploads';
 
 /**
  * The raw upload a request carried: the body (a Buffer from `uploadBody`; anything else, e.g.
@@ -23,7 +23,7 @@ export function rawUploadOf(req: Request): RawUpload {
     try {
       filename = decodeURIComponent(header);
     } catch {
-      throw validationError([issue('filename', 'invalid_encoding', 'Nome del file con codifica non valida.', 'The file name is not validly encoded.')]);
+      throw validationError([fieldIssue('filename', 'invalid_encoding', 'Nome del file con codifica non valida.', 'The file name is not validly encoded.')]);
     }
   }
   return { bytes, contentType: req.get('content-type'), filename };

@@ -22,7 +22,7 @@
  * Everything here is pure except that the birthplace checks read the Belfiore data set loaded
  * by `belfiore.ts`.
  */
-import type { Bilingual, FieldIssue } from './errors';
+import { fieldIssue, type Bilingual, type FieldIssue } from './errors';
 import { dayNumber, formatIsoDate, isRealDate, italianCalendarDate, parseIsoDate } from './calendar';
 import {
   existedOn,
@@ -59,9 +59,6 @@ const CF_FIELDS = Object.freeze({
   birthProvince: 'birthProvince',
 });
 
-function issue(field: string, code: string, it: string, en: string): FieldIssue {
-  return { field, code, message: { it, en } };
-}
 
 /**
  * Canonical written form: surrounding and inner white space removed, upper case.
@@ -319,7 +316,7 @@ export function validateCodiceFiscaleFormat(raw: string, field: string = CF_FIEL
     return {
       normalised,
       errors: [
-        issue(
+        fieldIssue(
           field,
           'cf_check_char',
           'Il carattere di controllo del codice fiscale non è corretto: verifica di averlo trascritto bene.',
@@ -398,7 +395,7 @@ export function birthplaceUnknownIssue(
   if (c.inProvince.length > 0) return undefined;
   const sigla = province.trim().toUpperCase();
   if (c.foreign) {
-    return issue(
+    return fieldIssue(
       field,
       'cf_birthplace_unknown',
       `Stato estero di nascita sconosciuto: «${municipality}». Indica il nome in italiano (ad es. «Francia»).`,
@@ -407,14 +404,14 @@ export function birthplaceUnknownIssue(
   }
   if (c.elsewhere.length > 0) {
     const where = [...new Set(c.elsewhere.flatMap((p) => p.provinces))].sort().join(', ');
-    return issue(
+    return fieldIssue(
       field,
       'cf_birthplace_unknown',
       `Il comune «${municipality}» non risulta nella provincia ${sigla} (risulta in: ${where}).`,
       `The municipality "${municipality}" is not in the province ${sigla} (it is in: ${where}).`,
     );
   }
-  return issue(
+  return fieldIssue(
     field,
     'cf_birthplace_unknown',
     `Comune di nascita sconosciuto: «${municipality}» (${sigla}).`,
@@ -480,7 +477,7 @@ function checkBirthplace(
   const inForceAtBirth = (p: BelfiorePlace) =>
     birthDate === undefined ? undefined : existedOn(p, birthDate, BIRTHPLACE_TOLERANCE_DAYS);
   const mismatch = () =>
-    issue(
+    fieldIssue(
       cfField,
       'cf_birthplace_mismatch',
       `Il luogo di nascita nel codice fiscale (${cfPlaceText}) non corrisponde a quello indicato (${municipality}, ${province.toUpperCase()}).`,
@@ -491,7 +488,7 @@ function checkBirthplace(
   if (direct) {
     if (inForceAtBirth(direct) === false) {
       errors.push(
-        issue(
+        fieldIssue(
           cfField,
           'cf_birthplace_mismatch',
           `Il codice del comune nel codice fiscale (${describe(direct)}) non era in vigore alla data di nascita.`,
@@ -500,7 +497,7 @@ function checkBirthplace(
       );
     } else if (!direct.active && c.inProvince.some((p) => p.code !== direct.code)) {
       warnings.push(
-        issue(
+        fieldIssue(
           cfField,
           'cf_birthplace_historical',
           `Il codice fiscale riporta il codice di un comune omonimo poi soppresso (${describe(direct)}), valido alla data di nascita.`,
@@ -521,7 +518,7 @@ function checkBirthplace(
     : c.inProvince.some((given) => succeeded(cfPlace, given) || succeeded(given, cfPlace));
   if (explained) {
     warnings.push(
-      issue(
+      fieldIssue(
         cfField,
         'cf_birthplace_changed',
         `Il codice fiscale riporta ${cfPlaceText}, soppresso o istituito in seguito a variazioni territoriali intorno alla data di nascita; il luogo indicato è ${municipality}. Verifica che si tratti dello stesso luogo.`,
@@ -566,7 +563,7 @@ export function checkCodiceFiscaleConsistency(
 
   if (person.surname !== undefined && surnameCode(person.surname) !== decoded.surnameCode) {
     errors.push(
-      issue(
+      fieldIssue(
         cfField,
         'cf_surname_mismatch',
         `Il cognome non corrisponde al codice fiscale (atteso «${surnameCode(person.surname)}», nel codice «${decoded.surnameCode}»).`,
@@ -576,7 +573,7 @@ export function checkCodiceFiscaleConsistency(
   }
   if (person.name !== undefined && nameCode(person.name) !== decoded.nameCode) {
     errors.push(
-      issue(
+      fieldIssue(
         cfField,
         'cf_name_mismatch',
         `Il nome non corrisponde al codice fiscale (atteso «${nameCode(person.name)}», nel codice «${decoded.nameCode}»).`,
@@ -590,7 +587,7 @@ export function checkCodiceFiscaleConsistency(
       birth.year % 100 === decoded.yearTwoDigits && birth.month === decoded.month && birth.day === decoded.day;
     if (!sameDate) {
       errors.push(
-        issue(
+        fieldIssue(
           cfField,
           'cf_birthdate_mismatch',
           'La data di nascita non corrisponde al codice fiscale.',
@@ -601,7 +598,7 @@ export function checkCodiceFiscaleConsistency(
   }
   if (person.sex !== undefined && person.sex !== decoded.sex) {
     errors.push(
-      issue(
+      fieldIssue(
         cfField,
         'cf_sex_mismatch',
         `Il sesso indicato non corrisponde al codice fiscale (che indica ${decoded.sex === 'F' ? 'femmina' : 'maschio'}).`,

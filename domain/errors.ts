@@ -87,3 +87,8 @@ export function invalidCredentialsError(): DomainError {
     en: 'The codice fiscale or the PIN is not correct.',
   });
 }
+
+/** One field's problem, in both languages. */
+export function fieldIssue(field: string, code: string, it: string, en: string): FieldIssue {
+  return { field, code, message: { it, en } };
+}

@@ -5,7 +5,7 @@
  * identity cards run 10 years to the birthday after; passports 10 years).
  */
 import { dayNumber, italianCalendarDate, parseIsoDate } from './calendar';
-import type { Bilingual, FieldIssue } from './errors';
+import { fieldIssue, type Bilingual, type FieldIssue } from './errors';
 
 /** Document types accepted at the counter, with their labels and number formats. */
 export const IDENTITY_DOCUMENT_TYPES = {
@@ -34,7 +34,6 @@ export interface IdentityDocument {
 /** Longest plausible validity, in years. */
 const MAX_VALIDITY_YEARS = 11;
 
-const issue = (field: string, code: string, it: string, en: string): FieldIssue => ({ field, code, message: { it, en } });
 
 const plusYears = (iso: string, years: number): string => `${String(Number(iso.slice(0, 4)) + years).padStart(4, '0')}${iso.slice(4)}`;
 
@@ -49,13 +48,13 @@ export function checkIdentityDocument(
 ): { document?: IdentityDocument; issues: FieldIssue[] } {
   const p = opts.prefix ?? 'identityDocument';
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { issues: [issue(p, 'required', 'Indicare il documento di riconoscimento.', 'Give the identity document.')] };
+    return { issues: [fieldIssue(p, 'required', 'Indicare il documento di riconoscimento.', 'Give the identity document.')] };
   }
   const d = input as Record<string, unknown>;
   const issues: FieldIssue[] = [];
   for (const key of Object.keys(d)) {
     if (!['type', 'number', 'issuer', 'issuedOn', 'expiresOn'].includes(key)) {
-      issues.push(issue(`${p}.${key}`, 'unknown_field', `Campo non previsto: «${key}».`, `Unexpected field: "${key}".`));
+      issues.push(fieldIssue(`${p}.${key}`, 'unknown_field', `Campo non previsto: «${key}».`, `Unexpected field: "${key}".`));
     }
   }
   const today = italianCalendarDate(opts.today);
@@ -63,15 +62,15 @@ export function checkIdentityDocument(
   const type = typeof d.type === 'string' && Object.hasOwn(IDENTITY_DOCUMENT_TYPES, d.type) ? (d.type as IdentityDocumentType) : undefined;
   if (!type) {
     const allowed = Object.keys(IDENTITY_DOCUMENT_TYPES).join(', ');
-    issues.push(issue(`${p}.type`, 'invalid_value', `Tipo di documento non ammesso; valori ammessi: ${allowed}.`, `Document type not allowed; allowed values: ${allowed}.`));
+    issues.push(fieldIssue(`${p}.type`, 'invalid_value', `Tipo di documento non ammesso; valori ammessi: ${allowed}.`, `Document type not allowed; allowed values: ${allowed}.`));
   }
 
   const number = typeof d.number === 'string' ? d.number.toUpperCase().replace(/[\s.\-/]/g, '') : '';
-  if (!number) issues.push(issue(`${p}.number`, 'required', 'Indicare il numero del documento.', 'Give the document number.'));
+  if (!number) issues.push(fieldIssue(`${p}.number`, 'required', 'Indicare il numero del documento.', 'Give the document number.'));
   else if (type && !IDENTITY_DOCUMENT_TYPES[type].number.test(number)) {
     const ex = IDENTITY_DOCUMENT_TYPES[type].example;
     issues.push(
-      issue(
+      fieldIssue(
         `${p}.number`,
         'implausible_number',
         `Numero non plausibile per ${IDENTITY_DOCUMENT_TYPES[type].label.it} (es. ${ex}).`,
@@ -82,32 +81,32 @@ export function checkIdentityDocument(
 
   const issuer = typeof d.issuer === 'string' ? d.issuer.trim().replace(/\s+/g, ' ') : '';
   if (issuer.length < 2 || issuer.length > 120 || !/\p{L}/u.test(issuer)) {
-    issues.push(issue(`${p}.issuer`, 'required', "Indicare l'ente che ha rilasciato il documento (2-120 caratteri).", 'Give the issuing authority (2-120 characters).'));
+    issues.push(fieldIssue(`${p}.issuer`, 'required', "Indicare l'ente che ha rilasciato il documento (2-120 caratteri).", 'Give the issuing authority (2-120 characters).'));
   }
 
   const date = (key: 'issuedOn' | 'expiresOn'): string | undefined => {
     const v = d[key];
     if (typeof v === 'string' && parseIsoDate(v)) return v;
-    issues.push(issue(`${p}.${key}`, 'invalid_date', 'Data non valida: usare il formato AAAA-MM-GG.', 'Invalid date: use the YYYY-MM-DD format.'));
+    issues.push(fieldIssue(`${p}.${key}`, 'invalid_date', 'Data non valida: usare il formato AAAA-MM-GG.', 'Invalid date: use the YYYY-MM-DD format.'));
     return undefined;
   };
   const issuedOn = date('issuedOn');
   const expiresOn = date('expiresOn');
   if (issuedOn) {
-    if (issuedOn > today) issues.push(issue(`${p}.issuedOn`, 'date_in_future', 'La data di rilascio è nel futuro.', 'The date of issue is in the future.'));
+    if (issuedOn > today) issues.push(fieldIssue(`${p}.issuedOn`, 'date_in_future', 'La data di rilascio è nel futuro.', 'The date of issue is in the future.'));
     else if (opts.birthDate && issuedOn <= opts.birthDate) {
-      issues.push(issue(`${p}.issuedOn`, 'before_birth', 'La data di rilascio precede la nascita.', 'The date of issue is not after the date of birth.'));
+      issues.push(fieldIssue(`${p}.issuedOn`, 'before_birth', 'La data di rilascio precede la nascita.', 'The date of issue is not after the date of birth.'));
     }
   }
   if (expiresOn && expiresOn <= today) {
-    issues.push(issue(`${p}.expiresOn`, 'expired', 'Il documento è scaduto: serve un documento in corso di validità.', 'The document has expired: a valid document is needed.'));
+    issues.push(fieldIssue(`${p}.expiresOn`, 'expired', 'Il documento è scaduto: serve un documento in corso di validità.', 'The document has expired: a valid document is needed.'));
   }
   if (issuedOn && expiresOn) {
     if (expiresOn <= issuedOn) {
-      issues.push(issue(`${p}.expiresOn`, 'before_issue', 'La scadenza precede il rilascio.', 'The expiry date is not after the date of issue.'));
+      issues.push(fieldIssue(`${p}.expiresOn`, 'before_issue', 'La scadenza precede il rilascio.', 'The expiry date is not after the date of issue.'));
     } else if (expiresOn > plusYears(issuedOn, MAX_VALIDITY_YEARS) || dayNumber(expiresOn)! - dayNumber(issuedOn)! > MAX_VALIDITY_YEARS * 366) {
       issues.push(
-        issue(
+        fieldIssue(
           `${p}.expiresOn`,
           'validity_too_long',
           `Validità non plausibile: oltre ${MAX_VALIDITY_YEARS} anni dal rilascio.`,

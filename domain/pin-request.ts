@@ -12,7 +12,7 @@
  * Eligibility is decided only on valid data.
  */
 import { z } from 'zod';
-import { DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from './errors';
+import { fieldIssue, DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from './errors';
 import { formatItalianDate, italianCalendarDate, parseIsoDate } from './calendar';
 import { isCurrentProvince, isKnownProvince, FOREIGN_PROVINCE } from './belfiore';
 import {
@@ -141,9 +141,6 @@ function label(field: string): Bilingual {
   return LABELS[field] ?? { it: field, en: field };
 }
 
-function fieldIssue(field: string, code: string, it: string, en: string): FieldIssue {
-  return { field, code, message: { it, en } };
-}
 
 /** Parameters attached to a zod refinement: the stable code and the message to report. */
 interface RuleParams {

@@ -1,6 +1,6 @@
 /**
  * The catalogue of online services a PIN session may use, and the rule that decides which ones
- * a session sees (DESIGN §2): services are scoped by the holder's profile (a pensioner does not
+ * a session sees (docs/architecture.md): services are scoped by the holder's profile (a pensioner does not
  * get workers' services; a member of the private scheme does not get the public-employees
  * scheme's) and by what the PIN allows (an ordinary PIN consults, a dispositivo PIN also
  * requests benefits; the 2020 simplified scope — first half of the initial PIN only — reaches the
@@ -62,7 +62,7 @@ const WORKERS = ['employee', 'self_employed'] as const;
 const BONUS_AUDIENCE = ['employee', 'self_employed', 'citizen'] as const;
 
 /**
- * The 2020 COVID-period bonus claim types (DESIGN §2 "Simplified procedure"): the only claims the
+ * The 2020 COVID-period bonus claim types (the 2020 simplified procedure): the only claims the
  * simplified scope accepts. Claims use these ids as their type.
  */
 export const COVID_BONUS_CLAIM_TYPES = [

@@ -7,7 +7,7 @@
  * fault. See docs/decisions/0010-uploads-and-document-storage.md.
  */
 import { createHash } from 'node:crypto';
-import { DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from './errors';
+import { fieldIssue, DomainError, ErrorType, validationError, type Bilingual } from './errors';
 
 /** The media types a citizen or the fax gateway may send. */
 export const UPLOAD_MEDIA_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
@@ -76,7 +76,6 @@ export interface RawUpload {
   filename: unknown;
 }
 
-export const issue = (field: string, code: string, it: string, en: string): FieldIssue => ({ field, code, message: { it, en } });
 
 const ALLOWED_TEXT: Bilingual = {
   it: 'Sono ammessi solo file PDF, JPEG o PNG (estensione .pdf, .jpg, .jpeg o .png).',
@@ -88,7 +87,7 @@ export function uploadTooLargeError(): DomainError {
   return new DomainError(
     ErrorType.PayloadTooLarge,
     { it: 'Il file supera la dimensione massima di 10 MB.', en: 'The file is larger than the 10 MB limit.' },
-    [issue('body', 'too_large', 'Massimo 10 MB per file.', 'At most 10 MB per file.')],
+    [fieldIssue('body', 'too_large', 'Massimo 10 MB per file.', 'At most 10 MB per file.')],
     { maxBytes: MAX_UPLOAD_BYTES },
   );
 }
@@ -97,7 +96,7 @@ export function unsupportedType(field: string, code: string, it: string, en: str
   return new DomainError(
     ErrorType.UnsupportedMediaType,
     { it: `Tipo di file non ammesso. ${ALLOWED_TEXT.it}`, en: `File type not accepted. ${ALLOWED_TEXT.en}` },
-    [issue(field, code, it, en)],
+    [fieldIssue(field, code, it, en)],
   );
 }
 
@@ -113,7 +112,7 @@ export function quarantinedError(): DomainError {
         'The file contains a virus or harmful content and has been blocked: it was not attached to the request. ' +
         'Please check the file with an antivirus program and upload a clean copy of the document.',
     },
-    [issue('body', 'malware_detected', 'Il file è stato messo in quarantena.', 'The file has been quarantined.')],
+    [fieldIssue('body', 'malware_detected', 'Il file è stato messo in quarantena.', 'The file has been quarantined.')],
     { reason: 'QUARANTINED' },
   );
 }
@@ -153,17 +152,17 @@ const UNSAFE_CHARS = /[\p{Cc}\p{Cf}/\\:]/u;
  */
 export function checkFilename(raw: unknown): string {
   if (Array.isArray(raw)) {
-    throw validationError([issue('filename', 'invalid_type', 'Indicare un solo nome di file.', 'Give exactly one file name.')]);
+    throw validationError([fieldIssue('filename', 'invalid_type', 'Indicare un solo nome di file.', 'Give exactly one file name.')]);
   }
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw validationError([
-      issue('filename', 'required', 'Indicare il nome del file (parametro filename).', 'Give the file name (filename parameter).'),
+      fieldIssue('filename', 'required', 'Indicare il nome del file (parametro filename).', 'Give the file name (filename parameter).'),
     ]);
   }
   const name = raw.normalize('NFC');
   if (name.length > MAX_FILENAME_LENGTH) {
     throw validationError([
-      issue(
+      fieldIssue(
         'filename',
         'too_long',
         `Il nome del file può avere al massimo ${MAX_FILENAME_LENGTH} caratteri.`,
@@ -180,7 +179,7 @@ export function checkFilename(raw: unknown): string {
         it: 'Nome del file non ammesso: non deve contenere percorsi (/ \\ ..), caratteri di controllo o iniziare con un punto.',
         en: 'File name not accepted: it must not contain paths (/ \\ ..) or control characters, nor start with a dot.',
       },
-      [issue('filename', 'unsafe_filename', 'Rinomini il file, ad es. documento.pdf.', 'Rename the file, e.g. document.pdf.')],
+      [fieldIssue('filename', 'unsafe_filename', 'Rinomini il file, ad es. documento.pdf.', 'Rename the file, e.g. document.pdf.')],
     );
   }
   return name;
@@ -196,7 +195,7 @@ export function checkUpload(upload: RawUpload): UploadCheck {
   const { bytes } = upload;
   if (bytes.length > MAX_UPLOAD_BYTES) throw uploadTooLargeError();
   if (bytes.length === 0) {
-    throw validationError([issue('body', 'empty', 'Il file è vuoto.', 'The file is empty.')]);
+    throw validationError([fieldIssue('body', 'empty', 'Il file è vuoto.', 'The file is empty.')]);
   }
   const sha256 = createHash('sha256').update(bytes).digest();
   const malware = findMalware(bytes);

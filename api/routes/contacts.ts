@@ -1,5 +1,5 @@
 /**
- * Contact changes (DESIGN §2; docs/decisions/0011-recovery-revocation-delegation.md).
+ * Contact changes (docs/decisions/0011-recovery-revocation-delegation.md).
  *
  *   PUT  /api/session/contacts                                  the holder replaces the whole set
  *   POST /api/contact-centre/credentials/:credentialId/contacts an operator adds a missing contact

@@ -1,5 +1,5 @@
 /**
- * Recovery (ripristino) of a PIN (DESIGN §2; docs/decisions/0011-recovery-revocation-delegation.md).
+ * Recovery (ripristino) of a PIN (docs/decisions/0011-recovery-revocation-delegation.md).
  *
  *   POST /api/recovery/requests { codiceFiscale, mobile?, email?, pec? } → 202, always the same body
  *   POST /api/recovery/confirm  { token }                                 → 200 { pinVersion, message }

@@ -1,5 +1,5 @@
 /**
- * Revocation (revoca) of a PIN (DESIGN §2; docs/decisions/0011-recovery-revocation-delegation.md).
+ * Revocation (revoca) of a PIN (docs/decisions/0011-recovery-revocation-delegation.md).
  *
  *   POST /api/revocations { codiceFiscale, healthCard: { number, expiresOn }, email | pec } → 200
  *   POST /api/contact-centre/credentials/:credentialId/revoke { note? }                    → 200

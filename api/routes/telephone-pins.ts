@@ -4,20 +4,19 @@ import type { ApiDeps } from '../deps';
 import { requireStaff } from '../../services/staff/auth';
 import { assertionFromAuthorization, authenticateCitizen, identityBrokerPublicKey } from '../../services/telephone-pin/identity-broker';
 import { createTelephonePinService, normaliseTelephonePin, TELEPHONE_PIN_LENGTH } from '../../services/telephone-pin/telephone-pins';
-import { DomainError, ErrorType, validationError, type FieldIssue } from '../../domain/errors';
+import { fieldIssue, DomainError, ErrorType, validationError, type FieldIssue } from '../../domain/errors';
 import { hasValidCheckCharacter, normaliseCodiceFiscale, structuralProblem } from '../../domain/codice-fiscale';
 import { TELEPHONE_PIN_VALIDITIES, type TelephonePinValidity } from '../../workflows/telephone-pin-definitions';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const issue = (field: string, code: string, it: string, en: string): FieldIssue => ({ field, code, message: { it, en } });
 
 function parseCreation(body: unknown): { assertion: string; validity: TelephonePinValidity } {
   const b = (body ?? {}) as { assertion?: unknown; validity?: unknown };
   const issues: FieldIssue[] = [];
-  if (typeof b.assertion !== 'string' || !b.assertion) issues.push(issue('assertion', 'required', 'Asserzione del gestore di identità mancante.', 'Identity-broker assertion missing.'));
+  if (typeof b.assertion !== 'string' || !b.assertion) issues.push(fieldIssue('assertion', 'required', 'Asserzione del gestore di identità mancante.', 'Identity-broker assertion missing.'));
   if (typeof b.validity !== 'string' || !(TELEPHONE_PIN_VALIDITIES as readonly string[]).includes(b.validity)) {
-    issues.push(issue('validity', 'invalid_validity', 'Validità ammesse: 1d, 1w, 1m, 3m.', 'Allowed validities: 1d, 1w, 1m, 3m.'));
+    issues.push(fieldIssue('validity', 'invalid_validity', 'Validità ammesse: 1d, 1w, 1m, 3m.', 'Allowed validities: 1d, 1w, 1m, 3m.'));
   }
   if (issues.length) throw validationError(issues);
   return { assertion: b.assertion as string, validity: b.validity as TelephonePinValidity };
@@ -29,11 +28,11 @@ export function parseVerification(body: unknown): { codiceFiscale: string; telep
   const issues: FieldIssue[] = [];
   const codiceFiscale = typeof b.codiceFiscale === 'string' ? normaliseCodiceFiscale(b.codiceFiscale) : '';
   if (structuralProblem(codiceFiscale) || !hasValidCheckCharacter(codiceFiscale)) {
-    issues.push(issue('codiceFiscale', 'invalid_codice_fiscale', 'Codice fiscale non valido.', 'Invalid codice fiscale.'));
+    issues.push(fieldIssue('codiceFiscale', 'invalid_codice_fiscale', 'Codice fiscale non valido.', 'Invalid codice fiscale.'));
   }
   const telephonePin = typeof b.telephonePin === 'string' ? normaliseTelephonePin(b.telephonePin) : '';
   if (!new RegExp(`^[0-9]{${TELEPHONE_PIN_LENGTH}}$`).test(telephonePin)) {
-    issues.push(issue('telephonePin', 'invalid_format', 'Il PIN telefonico è di 8 cifre.', 'The telephone PIN has 8 digits.'));
+    issues.push(fieldIssue('telephonePin', 'invalid_format', 'Il PIN telefonico è di 8 cifre.', 'The telephone PIN has 8 digits.'));
   }
   if (issues.length) throw validationError(issues);
   return { codiceFiscale, telephonePin };

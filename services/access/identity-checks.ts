@@ -14,7 +14,7 @@ export interface AttemptLimit {
   windowMs: number;
 }
 
-/** DESIGN §2 / issue #6: at most 3 recovery requests per codice fiscale per 24 hours. */
+/** At most 3 recovery requests per codice fiscale per 24 hours (docs/decisions/0011). */
 export const RECOVERY_ATTEMPTS: AttemptLimit = Object.freeze({ max: 3, windowMs: 24 * 3_600_000 });
 /** A holder's revocation: 5 tries per codice fiscale per 24 hours (typos in a 20-digit number happen). */
 export const REVOCATION_ATTEMPTS: AttemptLimit = Object.freeze({ max: 5, windowMs: 24 * 3_600_000 });

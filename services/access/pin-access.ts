@@ -1,3 +1,8 @@
+/**
+ * First access (16 → 8 characters), regeneration of an expired PIN and the new letter asked with
+ * the first half: the codice fiscale and the PIN checked against their hashes with the lockout
+ * rules, then the credential's workflow updated; the new PIN is shown once to its owner.
+ */
 import { randomBytes } from 'node:crypto';
 import type { ServiceDeps } from '../deps';
 import { CredentialLockedError, assertIdentifierNotLocked, assertNotLocked, identifierHash, recordFailure, recordIdentifierFailure, recordSuccess } from './attempts';

@@ -1,3 +1,8 @@
+/**
+ * Benefit claims: which a session may file (by profile and PIN type), filing one idempotently
+ * (held until the PIN becomes dispositivo when the claim needs it, or processed at once), and
+ * reading them back. Each claim has its own workflow (`claim-<claimId>`).
+ */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';

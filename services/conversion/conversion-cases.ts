@@ -1,3 +1,4 @@
+/** A citizen's current conversion case, as the API and the portal show it. */
 import { z } from 'zod';
 import type { ServiceDeps } from '../deps';
 

@@ -13,7 +13,7 @@ import { credentialWorkflowId, requestConversionUpdate } from '../../workflows/d
 
 export type ConversionSource = 'online' | 'fax' | 'office';
 
-/** Share of ordinary cases sampled for a second review, unless configured (DESIGN: "sampling"). */
+/** Share of ordinary cases sampled for a second review, unless configured (a random share of ordinary cases gets a second clerk; docs/decisions/0012). */
 const DEFAULT_SECOND_REVIEW_SAMPLE_RATE = 0.1;
 
 /** Deterministic sampling: the same case is always in or out of the sample. */

@@ -1,3 +1,8 @@
+/**
+ * The clerks' review of conversion cases: the queue and a case's detail (reads), and the claim,
+ * decision and second review (updates to the case's review workflow, which checks the reviewer's
+ * role and records the decision).
+ */
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { ServiceDeps } from '../deps';

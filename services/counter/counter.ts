@@ -27,7 +27,7 @@ import { generatePin } from '../../lib/secrets';
 import { hashPin } from '../../lib/pin-hash';
 import { renderMv35, renderSealedEnvelope } from '../../forms/index';
 import { italianCalendarDate, parseIsoDate } from '../../domain/calendar';
-import { DomainError, ErrorType, validationError, type FieldIssue } from '../../domain/errors';
+import { fieldIssue, DomainError, ErrorType, validationError, type FieldIssue } from '../../domain/errors';
 import { checkEligibility, validatePinRequest, type PinRequest } from '../../domain/pin-request';
 import { checkIdentityDocument, IDENTITY_DOCUMENT_TYPES, type IdentityDocument } from '../../domain/identity-document';
 import { normaliseProfile } from '../../domain/services';
@@ -50,7 +50,6 @@ export interface CounterIssuanceRequest {
 
 const COUNTER_FIELDS = new Set(['office', 'identityDocument']);
 
-const issue = (field: string, code: string, it: string, en: string): FieldIssue => ({ field, code, message: { it, en } });
 
 /**
  * Validates a counter request. Throws VALIDATION (400) listing every bad field, the PIN
@@ -58,13 +57,13 @@ const issue = (field: string, code: string, it: string, en: string): FieldIssue 
  */
 export function parseCounterIssuance(body: unknown, opts: { today: Date; eligibilityPolicy: boolean }): CounterIssuanceRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw validationError([issue('', 'invalid_type', 'La richiesta deve essere un oggetto JSON.', 'The request must be a JSON object.')]);
+    throw validationError([fieldIssue('', 'invalid_type', 'La richiesta deve essere un oggetto JSON.', 'The request must be a JSON object.')]);
   }
   const input = body as Record<string, unknown>;
   const issues: FieldIssue[] = [];
   const core: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) if (!COUNTER_FIELDS.has(k) && k !== 'channel') core[k] = v;
-  if ('channel' in input) issues.push(issue('channel', 'unknown_field', 'Campo non previsto: «channel».', 'Unexpected field: "channel".'));
+  if ('channel' in input) issues.push(fieldIssue('channel', 'unknown_field', 'Campo non previsto: «channel».', 'Unexpected field: "channel".'));
 
   // The validator wants the call-back preferences and a channel: placeholders that are never stored.
   const givenPhone = typeof core.preferredPhone === 'string' && core.preferredPhone !== '';
@@ -85,7 +84,7 @@ export function parseCounterIssuance(body: unknown, opts: { today: Date; eligibi
 
   const office = typeof input.office === 'string' ? input.office.trim().replace(/\s+/g, ' ') : '';
   if (office.length < 2 || office.length > 120) {
-    issues.push(issue('office', 'required', 'Indicare la sede INPS (2-120 caratteri).', 'Give the INPS office (2-120 characters).'));
+    issues.push(fieldIssue('office', 'required', 'Indicare la sede INPS (2-120 caratteri).', 'Give the INPS office (2-120 characters).'));
   }
   const rawBirth = typeof input.birthDate === 'string' && parseIsoDate(input.birthDate) ? input.birthDate : undefined;
   const doc = checkIdentityDocument(input.identityDocument, { today: opts.today, birthDate: request?.birthDate ?? rawBirth });

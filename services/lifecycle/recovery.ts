@@ -1,3 +1,9 @@
+/**
+ * Recovery (ripristino) of a PIN: a request names two contacts registered with the PIN; when they
+ * match, a single-use link (stored only as SHA-256, valid 24 hours) goes to the e-mail or PEC; the
+ * link's confirmation asks the credential's workflow to re-issue the PIN over two channels. The
+ * answer never says whether the codice fiscale exists; tries are limited per codice fiscale.
+ */
 import type { z } from 'zod';
 import type { CredentialRow } from '../../domain/credential';
 import { hashLinkToken } from '../../lib/secrets';

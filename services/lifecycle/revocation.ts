@@ -1,3 +1,8 @@
+/**
+ * Revocation (revoca) of a PIN: by its holder, who proves it with the health-insurance card and
+ * an address registered with the PIN (the same answer for every mismatch), or by the contact
+ * centre for a caller. The credential's workflow revokes and answers once the database says so.
+ */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import type { CredentialRow } from '../../domain/credential';

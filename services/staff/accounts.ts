@@ -11,7 +11,7 @@ import { appendAudit } from '../../lib/audit';
 import { newTotpSecret, otpauthUri } from '../../lib/totp';
 import { encryptSecret, decryptSecret, type KeyRing } from '../../lib/secrets';
 import { hashPin } from '../../lib/pin-hash';
-import { DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
+import { fieldIssue, DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
 import type { StaffRole } from './principal';
 
 export const STAFF_ROLES: readonly StaffRole[] = ['clerk', 'supervisor', 'operator', 'operations', 'admin'];
@@ -73,7 +73,6 @@ export interface StaffAccountDeps {
   secrets: KeyRing;
 }
 
-const issue = (field: string, code: string, it: string, en: string): FieldIssue => ({ field, code, message: { it, en } });
 
 /** Validates a new account's fields; throws VALIDATION listing every bad one. */
 export function parseNewStaffAccount(input: { username?: unknown; displayName?: unknown; role?: unknown }): NewStaffAccount {
@@ -81,7 +80,7 @@ export function parseNewStaffAccount(input: { username?: unknown; displayName?: 
   const username = typeof input.username === 'string' ? normaliseUsername(input.username) : '';
   if (!USERNAME.test(username)) {
     issues.push(
-      issue(
+      fieldIssue(
         'username',
         'invalid_username',
         'Da 3 a 32 caratteri: lettere minuscole, cifre, punto, trattino; inizia con una lettera.',
@@ -90,8 +89,8 @@ export function parseNewStaffAccount(input: { username?: unknown; displayName?: 
     );
   }
   const displayName = typeof input.displayName === 'string' ? input.displayName.trim().replace(/\s+/g, ' ') : '';
-  if (displayName.length < 2 || displayName.length > 80) issues.push(issue('displayName', 'required', 'Nome da 2 a 80 caratteri.', 'Name of 2 to 80 characters.'));
-  if (!isStaffRole(input.role)) issues.push(issue('role', 'invalid_role', 'Ruolo non valido.', 'Invalid role.'));
+  if (displayName.length < 2 || displayName.length > 80) issues.push(fieldIssue('displayName', 'required', 'Nome da 2 a 80 caratteri.', 'Name of 2 to 80 characters.'));
+  if (!isStaffRole(input.role)) issues.push(fieldIssue('role', 'invalid_role', 'Ruolo non valido.', 'Invalid role.'));
   if (issues.length) throw validationError(issues);
   return { username, displayName, role: input.role as StaffRole };
 }
@@ -131,7 +130,7 @@ export async function createStaffAccount(deps: StaffAccountDeps, input: NewStaff
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
       throw new DomainError(ErrorType.Conflict, { it: 'Nome utente già in uso.', en: 'Username already taken.' }, [
-        issue('username', 'taken', 'Nome utente già in uso', 'Username already taken'),
+        fieldIssue('username', 'taken', 'Nome utente già in uso', 'Username already taken'),
       ]);
     }
     throw err;
