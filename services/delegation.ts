@@ -6,16 +6,14 @@
  * on revocation, and tells both parties.
  */
 import type { Client } from '@temporalio/client';
-import type { Pool } from '../lib/db';
-import type { CitizenPrincipal } from './access/sessions';
-import { withTransaction } from '../lib/db';
-import { appendAudit, audit } from '../lib/audit';
-import { DomainError, ErrorType, type Bilingual } from '../domain/errors';
-import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
 import { italianCalendarDate, parseIsoDate } from '../domain/calendar';
-import { normaliseProfile, serviceById, type SessionScope } from '../domain/services';
-import { createDelegationBodySchema, delegationViewSchema, staffDelegationRevokeBodySchema } from './schemas/lifecycle';
-import { parseInput } from './schemas/validate';
+import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
+import { DomainError, ErrorType, type Bilingual } from '../domain/errors';
+import { normaliseProfile, type SessionScope } from '../domain/services';
+import { appendAudit, audit } from '../lib/audit';
+import type { Pool } from '../lib/db';
+import { withTransaction } from '../lib/db';
+import type { delegationWorkflow } from '../workflows/delegation';
 import {
   DELEGATION_WORKFLOW_TYPE,
   delegationWorkflowId,
@@ -24,8 +22,10 @@ import {
   type DelegationRevoker,
   type DelegationScope,
 } from '../workflows/delegation-definitions';
-import type { delegationWorkflow } from '../workflows/delegation';
-import { claimAdmission, fileClaimBody, fileClaim, toView, type ClaimRow } from './conversion/claims';
+import type { CitizenPrincipal } from './access/sessions';
+import { admittedClaim, fileClaim, toView, type ClaimRow } from './conversion/claims';
+import { createDelegationBodySchema, delegationViewSchema, staffDelegationRevokeBodySchema } from './schemas/lifecycle';
+import { parseInput } from './schemas/validate';
 
 /** The longest delegation, in days from today (a longer one is given again when it ends). */
 const MAX_DELEGATION_DAYS = 366;
@@ -266,16 +266,7 @@ export function createDelegationService(deps: DelegationDeps) {
   /** The delegate files a claim for the delegator, within the delegation's scope. */
   async function fileClaimFor(delegate: CitizenPrincipal, delegationId: string, input: unknown, idempotencyKey: string | undefined) {
     const a = await acting(delegate, delegationId, 'claims', 'delegate.file_claim');
-    const body = parseInput(fileClaimBody, input);
-    const service = serviceById(body.type);
-    const admission = service ? claimAdmission(a.delegator, service) : 'refuse';
-    if (!service || admission === 'refuse') {
-      throw new DomainError(
-        ErrorType.Forbidden,
-        { it: 'Questa domanda non è disponibile per il profilo o il PIN del delegante.', en: 'This claim is not available for the delegator’s profile or PIN.' },
-        [{ field: 'type', code: 'not_available', message: { it: 'Tipo di domanda non disponibile', en: 'Claim type not available' } }],
-      );
-    }
+    const { service, admission } = admittedClaim(a.delegator, input, 'delegator');
     const filed = await fileClaim(deps, {
       credentialId: a.delegator.credentialId,
       service,

@@ -10,11 +10,8 @@
  *   GET  /api/claims/:claimId     → one of them (someone else's is "not found")
  */
 import { Router } from 'express';
-import { DomainError, ErrorType } from '../../domain/errors';
-import { serviceById } from '../../domain/services';
 import { requireCitizen, sessionContext } from '../../services/access/sessions';
-import { claimAdmission, claimIdParams, claimNotFound, claimOf, claimTypesFor, claimsOf, fileClaim, fileClaimBody } from '../../services/conversion/claims';
-import { parseInput } from '../../services/schemas/validate';
+import { admittedClaim, claimIdParams, claimNotFound, claimOf, claimTypesFor, claimsOf, fileClaim } from '../../services/conversion/claims';
 import type { ApiDeps } from '../deps';
 
 export function claimRoutes(deps: ApiDeps): Router {
@@ -28,16 +25,7 @@ export function claimRoutes(deps: ApiDeps): Router {
 
   r.post('/claims', async (req, res) => {
     const citizen = await requireCitizen(ctx, req);
-    const body = parseInput(fileClaimBody, req.body);
-    const service = serviceById(body.type);
-    const admission = service ? claimAdmission(citizen, service) : 'refuse';
-    if (!service || admission === 'refuse') {
-      throw new DomainError(
-        ErrorType.Forbidden,
-        { it: 'Questa domanda non è disponibile per il Suo profilo o il Suo PIN.', en: 'This claim is not available for your profile or PIN.' },
-        [{ field: 'type', code: 'not_available', message: { it: 'Tipo di domanda non disponibile', en: 'Claim type not available' } }],
-      );
-    }
+    const { service, admission } = admittedClaim(citizen, req.body, 'own');
     const filed = await fileClaim(deps, {
       credentialId: citizen.credentialId,
       service,

@@ -14,33 +14,33 @@ import { withTransaction, type Pool, type PoolClient } from '../../lib/db';
 import { hashPin, verifyPin } from '../../lib/pin-hash';
 import { PIN_ALPHABET, keyedHashMatches, normalisePin } from '../../lib/secrets';
 import {
-    AddressThrottle,
-    CredentialLockedError,
-    DEFAULT_LOCKOUT_POLICY,
-    DEFAULT_THROTTLE_OPTIONS,
-    assertIdentifierNotLocked,
-    assertNotLocked,
-    identifierHash,
-    lockStatus,
-    recordFailure,
-    recordIdentifierFailure,
-    recordSuccess,
-    type AccessCounters,
-    type FailureOutcome,
-    type LockoutPolicy,
-    type ThrottleOptions,
+  AddressThrottle,
+  CredentialLockedError,
+  DEFAULT_LOCKOUT_POLICY,
+  DEFAULT_THROTTLE_OPTIONS,
+  assertIdentifierNotLocked,
+  assertNotLocked,
+  identifierHash,
+  lockStatus,
+  recordFailure,
+  recordIdentifierFailure,
+  recordSuccess,
+  type AccessCounters,
+  type FailureOutcome,
+  type LockoutPolicy,
+  type ThrottleOptions,
 } from './attempts';
 import {
-    DEFAULT_SESSION_OPTIONS,
-    createSession,
-    endSession,
-    hashSessionToken,
-    newSessionToken,
-    scopeOf,
-    type AuthKind,
-    type CitizenPrincipal,
-    type PinType,
-    type SessionOptions
+  DEFAULT_SESSION_OPTIONS,
+  createSession,
+  endSession,
+  hashSessionToken,
+  newSessionToken,
+  scopeOf,
+  type AuthKind,
+  type CitizenPrincipal,
+  type PinType,
+  type SessionOptions
 } from './sessions';
 
 import type { ServiceDeps } from '../deps';

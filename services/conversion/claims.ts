@@ -6,14 +6,15 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { ServiceDeps } from '../deps';
 import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
-import { SERVICES, audienceIncludes, isCovidBonusClaimType, type Service } from '../../domain/services';
+import { SERVICES, audienceIncludes, isCovidBonusClaimType, serviceById, type Service } from '../../domain/services';
 import { appendAudit, type AuditEntry } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
+import type { benefitClaimWorkflow } from '../../workflows/claim';
 import { CLAIM_WORKFLOW_TYPE, claimWorkflowId, type ClaimInput } from '../../workflows/claim-definitions';
 import { type CitizenPrincipal } from '../access/sessions';
-import type { benefitClaimWorkflow } from '../../workflows/claim';
+import type { ServiceDeps } from '../deps';
+import { parseInput } from '../schemas/validate';
 
 export const fileClaimBody = z.strictObject({ type: z.string().min(1).max(64) });
 
@@ -61,6 +62,31 @@ export function claimAdmission(citizen: Pick<CitizenPrincipal, 'scope' | 'profil
   if (service.kind !== 'claim' || !audienceIncludes(service.audience, citizen.profile, citizen.intermediary)) return 'refuse';
   if (citizen.scope === 'simplified') return isCovidBonusClaimType(service.id) ? 'process' : 'refuse';
   return citizen.scope === 'dispositivo' ? 'process' : 'hold';
+}
+
+const NOT_AVAILABLE = {
+  own: { it: 'Questa domanda non è disponibile per il Suo profilo o il Suo PIN.', en: 'This claim is not available for your profile or PIN.' },
+  delegator: { it: 'Questa domanda non è disponibile per il profilo o il PIN del delegante.', en: 'This claim is not available for the delegator’s profile or PIN.' },
+} as const;
+
+/**
+ * The claim a body asks for, if the holder (`own`, or the `delegator` a delegate acts for) may
+ * file it now or once their PIN is dispositivo; FORBIDDEN on the field `type` otherwise.
+ */
+export function admittedClaim(
+  holder: Pick<CitizenPrincipal, 'scope' | 'profile' | 'intermediary'>,
+  input: unknown,
+  whose: keyof typeof NOT_AVAILABLE,
+): { service: Service; admission: 'process' | 'hold' } {
+  const body = parseInput(fileClaimBody, input);
+  const service = serviceById(body.type);
+  const admission = service ? claimAdmission(holder, service) : 'refuse';
+  if (!service || admission === 'refuse') {
+    throw new DomainError(ErrorType.Forbidden, NOT_AVAILABLE[whose], [
+      { field: 'type', code: 'not_available', message: { it: 'Tipo di domanda non disponibile', en: 'Claim type not available' } },
+    ]);
+  }
+  return { service, admission };
 }
 
 export const claimNotFound = () => new DomainError(ErrorType.NotFound, { it: 'Domanda non trovata.', en: 'Claim not found.' });
