@@ -11,6 +11,7 @@ import type { ActivityDeps } from './deps';
 import { recordEvent } from '../lib/events';
 import { enqueueNotification, loadCredential, type CredentialRow } from './issuance';
 import { delegationCreatedMessage, delegationEndedMessage } from './notice-templates';
+import { ENDED_STATES } from '../domain/credential';
 
 interface DelegationRow {
   id: string;
@@ -36,8 +37,8 @@ async function loadDelegation(client: PoolClient, delegationId: string, lock: bo
 /** The delegate's live credential, if they hold one (notices need its contacts). */
 async function delegateCredential(client: PoolClient, codiceFiscale: string): Promise<CredentialRow | undefined> {
   const { rows } = await client.query<{ id: string }>(
-    `SELECT id FROM credentials WHERE codice_fiscale = $1::text AND state NOT IN ('expired', 'revoked', 'cancelled') LIMIT 1`,
-    [codiceFiscale],
+    `SELECT id FROM credentials WHERE codice_fiscale = $1::text AND state <> ALL($2::text[]) LIMIT 1`,
+    [codiceFiscale, ENDED_STATES],
   );
   return rows[0] ? loadCredential(client, rows[0].id) : undefined;
 }

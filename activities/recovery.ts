@@ -14,6 +14,7 @@ import { loadCredential, outboxAad, type Channel, type CredentialRow } from './i
 import { encryptSecret, hashLinkToken } from '../lib/secrets';
 import type { MessageContent } from './templates';
 import { contactAddedMessage, contactRemovedMessage, contactsChangedMessage, recoveryLinkMessage } from './notice-templates';
+import { isLive } from '../domain/credential';
 
 /** The portal page a recovery link opens (the token travels in the query string, see 0011). */
 export const recoveryLinkUrl = (publicBaseUrl: string, token: string): string => `${publicBaseUrl}/portal/recovery/confirm?token=${token}`;
@@ -67,7 +68,7 @@ export function createRecoveryActivities(deps: ActivityDeps) {
         if (link.status !== 'requested') return {};
         const c = await loadCredential(client, link.credential_id);
         const recipient = c.contacts[link.channel];
-        if (!recipient || ['expired', 'revoked'].includes(c.state)) {
+        if (!recipient || !isLive(c.state)) {
           await client.query(`UPDATE recovery_links SET status = 'void' WHERE id = $1::uuid`, [input.linkId]);
           return {};
         }

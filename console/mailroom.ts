@@ -19,10 +19,10 @@ import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t
 import { SECTIONS } from './roles';
 import { act, messagePage, sendPage, staffOf, type consoleGuard } from './shared';
 import { createMailRoom, dispatchMailRoomBatch, insideMailroom } from '../services/mailroom';
+import { isUuid } from '../domain/ids';
 
 type Guard = ReturnType<typeof consoleGuard>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const validDay = (text: unknown): text is string => typeof text === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(text) && (parseIsoDate(text)?.year ?? 0) >= 1;
 
@@ -113,7 +113,7 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
   r.get('/mailroom/letters/:letterId/pdf', guard(SECTIONS.mailroom), async (req, res) => {
     const letterId = req.params.letterId;
     const notFound = () => messagePage(req, res, 404, { it: 'Lettera non trovata', en: 'Letter not found' }, { it: 'Lettera non trovata o non più stampabile.', en: 'Letter not found or no longer printable.' }, 'mailroom');
-    if (typeof letterId !== 'string' || !UUID.test(letterId)) return notFound();
+    if (!isUuid(letterId)) return notFound();
     if (!deps.mailroomDir) {
       return messagePage(req, res, 503, { it: 'Non disponibile', en: 'Unavailable' }, { it: 'La cartella dell’ufficio posta non è configurata.', en: 'The mail-room folder is not configured.' }, 'mailroom');
     }
@@ -136,7 +136,7 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
 
   r.post('/mailroom/letters/:letterId/returned', guard(SECTIONS.mailroom), async (req, res) => {
     const letterId = req.params.letterId;
-    if (typeof letterId !== 'string' || !UUID.test(letterId)) {
+    if (!isUuid(letterId)) {
       return messagePage(req, res, 404, { it: 'Lettera non trovata', en: 'Letter not found' }, { it: 'Lettera non trovata.', en: 'Letter not found.' }, 'mailroom');
     }
     const staff = staffOf(res);

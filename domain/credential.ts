@@ -10,6 +10,12 @@
 export const CREDENTIAL_STATES = ['requested', 'issuing', 'awaiting_letter_dispatch', 'awaiting_first_access', 'active', 'pin_expired', 'expired', 'revoked'] as const;
 export type CredentialState = (typeof CREDENTIAL_STATES)[number];
 
+/** States after which a credential is over: not the citizen's PIN any more (a new one may be requested). */
+export const ENDED_STATES = ['expired', 'revoked'] as const satisfies readonly CredentialState[];
+
+/** Live: still the citizen's PIN, whatever its stage. At most one per codice fiscale (unique index). */
+export const isLive = (state: string): boolean => !(ENDED_STATES as readonly string[]).includes(state);
+
 /** A credential whose holder can still use, recover, revoke or have it re-issued. */
 export const HOLDER_STATES = ['awaiting_first_access', 'active', 'pin_expired'] as const satisfies readonly CredentialState[];
 

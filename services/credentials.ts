@@ -8,9 +8,10 @@ import type { QueryResultRow } from 'pg';
 import type { Pool, PoolClient } from '../lib/db';
 import { DomainError, ErrorType, validationError } from '../domain/errors';
 import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
+import { ENDED_STATES } from '../domain/credential';
 
 /** SQL predicate on `credentials` (alias-free): the credential is live. */
-const LIVE_CREDENTIAL = `state NOT IN ('expired', 'revoked')`;
+export const LIVE_CREDENTIAL = `state NOT IN (${ENDED_STATES.map((s) => `'${s}'`).join(', ')})`;
 
 export { HOLDER_STATES } from '../domain/credential';
 

@@ -13,8 +13,8 @@ import { createCounterService } from '../../services/counter/counter';
 import { documentNotFound } from '../../services/conversion/documents';
 import { audit } from '../../lib/audit';
 import { sendDocument } from '../../web/documents';
+import { isUuid } from '../../domain/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function counterRoutes(deps: ApiDeps): Router {
   const r = Router();
@@ -37,7 +37,7 @@ export function counterRoutes(deps: ApiDeps): Router {
 
   r.get('/counter/issuances/:credentialId/mv35', async (req, res) => {
     const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor', 'admin']);
-    if (!UUID.test(req.params.credentialId)) throw documentNotFound();
+    if (!isUuid(req.params.credentialId)) throw documentNotFound();
     const { doc, bytes } = await counter.mv35(req.params.credentialId);
     await audit(deps.pool, {
       actor: `staff:${staff.staffId}`,

@@ -6,8 +6,8 @@ import type { createPinRequestService } from '../../services/issuance/pin-reques
 import { DomainError, ErrorType } from '../../domain/errors';
 import { deliveryPlan, summarisePinRequest, validatePinRequest } from '../../domain/pin-request';
 import { credentialStateQuery, credentialWorkflowId } from '../../workflows/definitions';
+import { isUuid } from '../../domain/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The citizen's (or operator's) PIN request: `review` shows the data back without storing
@@ -47,7 +47,7 @@ export function pinRequestRoutes(deps: ApiDeps, service: ReturnType<typeof creat
   });
 
   r.get('/pin-requests/:id', async (req, res) => {
-    if (!UUID.test(req.params.id)) throw new DomainError(ErrorType.NotFound, { it: 'Richiesta non trovata.', en: 'Request not found.' });
+    if (!isUuid(req.params.id)) throw new DomainError(ErrorType.NotFound, { it: 'Richiesta non trovata.', en: 'Request not found.' });
     const status = await service.status(req.params.id);
     const credential = await deps.temporal.workflow
       .getHandle(credentialWorkflowId(status.credentialId))

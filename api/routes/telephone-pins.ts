@@ -7,8 +7,8 @@ import { createTelephonePinService, normaliseTelephonePin, TELEPHONE_PIN_LENGTH 
 import { fieldIssue, DomainError, ErrorType, validationError, type FieldIssue } from '../../domain/errors';
 import { hasValidCheckCharacter, normaliseCodiceFiscale, structuralProblem } from '../../domain/codice-fiscale';
 import { TELEPHONE_PIN_VALIDITIES, type TelephonePinValidity } from '../../workflows/telephone-pin-definitions';
+import { isUuid } from '../../domain/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 
 function parseCreation(body: unknown): { assertion: string; validity: TelephonePinValidity } {
@@ -69,7 +69,7 @@ export function telephonePinRoutes(deps: ApiDeps): Router {
   r.delete('/telephone-pins/:id', async (req, res) => {
     const key = requireBrokerKey();
     const citizen = await authenticateCitizen(deps.pool, key, assertionFromAuthorization(req.get('authorization')));
-    if (!UUID.test(req.params.id)) throw new DomainError(ErrorType.NotFound, { it: 'PIN telefonico non trovato.', en: 'Telephone PIN not found.' });
+    if (!isUuid(req.params.id)) throw new DomainError(ErrorType.NotFound, { it: 'PIN telefonico non trovato.', en: 'Telephone PIN not found.' });
     const view = await service.revoke(citizen, req.params.id);
     res.json({ telephonePinId: view.telephonePinId, status: view.state, endedAt: view.endedAt });
   });

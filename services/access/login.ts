@@ -12,6 +12,7 @@ import { normaliseProfile } from '../../domain/services';
 import { appendAudit, audit } from '../../lib/audit';
 import { withTransaction, type Pool, type PoolClient } from '../../lib/db';
 import { hashPin, verifyPin } from '../../lib/pin-hash';
+import { LIVE_CREDENTIAL } from '../credentials';
 import { PIN_ALPHABET, keyedHashMatches, normalisePin } from '../../lib/secrets';
 import {
   AddressThrottle,
@@ -98,7 +99,7 @@ SELECT c.id AS credential_id, c.state, c.pin_type, coalesce(ir.profile, '{}'::js
        coalesce(a.locked_until, u.locked_until) AS locked_until,
        coalesce(a.permanently_locked_at, u.permanently_locked_at) AS permanently_locked_at
   FROM (SELECT $1::text AS cf, $2::bytea AS id_hash) q
-  LEFT JOIN credentials c ON c.codice_fiscale = q.cf AND c.state NOT IN ('expired', 'revoked', 'cancelled')
+  LEFT JOIN credentials c ON c.codice_fiscale = q.cf AND c.${LIVE_CREDENTIAL}
   LEFT JOIN institute_records ir ON ir.codice_fiscale = c.codice_fiscale
   LEFT JOIN LATERAL (
     SELECT s.version, s.kind, s.pin_hash, s.expires_at, s.salt, s.first_half_hash

@@ -38,6 +38,7 @@ import {
   type CredentialWorkflowInput,
 } from '../../workflows/definitions';
 import type { pinCredentialWorkflow } from '../../workflows/credential';
+import { LIVE_CREDENTIAL } from '../credentials';
 
 /** A counter request, checked: the citizen's data, the office and the document shown. */
 export interface CounterIssuanceRequest {
@@ -130,8 +131,6 @@ const liveCredentialConflict = () =>
     { reason: 'LIVE_CREDENTIAL' },
   );
 
-const LIVE = `state NOT IN ('expired', 'revoked', 'cancelled')`;
-
 export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy' | 'log' | 'now' | 'pepper' | 'pool' | 'policy' | 'taskQueue' | 'temporal'>) {
   const store = documentStore(deps);
   const now = deps.now ?? (() => new Date());
@@ -143,7 +142,7 @@ export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy'
       const { citizen, office, identityDocument: idDoc } = req;
       store.assertConfigured();
       // A cheap refusal before hashing; the unique index decides races inside the transaction.
-      const live = await deps.pool.query(`SELECT 1 FROM credentials WHERE codice_fiscale = $1::text AND ${LIVE}`, [citizen.codiceFiscale]);
+      const live = await deps.pool.query(`SELECT 1 FROM credentials WHERE codice_fiscale = $1::text AND ${LIVE_CREDENTIAL}`, [citizen.codiceFiscale]);
       if (live.rowCount) throw liveCredentialConflict();
 
       const credentialId = randomUUID();

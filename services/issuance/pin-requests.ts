@@ -9,6 +9,7 @@ import type { Pool } from '../../lib/db';
 import { DomainError, ErrorType, type FieldIssue } from '../../domain/errors';
 import { deliveryPlan, type PinRequest } from '../../domain/pin-request';
 import { issuanceStages } from '../../lib/metrics';
+import { isLive } from '../../domain/credential';
 
 export interface AcceptedRequest {
   requestId: string;
@@ -65,7 +66,7 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
 
   async function credentialEnded(credentialId: string): Promise<boolean> {
     const { rows } = await pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [credentialId]);
-    return rows[0] !== undefined && ['expired', 'revoked', 'cancelled'].includes(rows[0].state);
+    return rows[0] !== undefined && !isLive(rows[0].state);
   }
 
   const accepted = (row: { id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[] }): AcceptedRequest => ({

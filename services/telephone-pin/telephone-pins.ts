@@ -35,6 +35,7 @@ import {
 import type { CitizenIdentity } from './identity-broker';
 import type { StaffPrincipal } from '../staff/auth';
 import type { telephonePinWorkflow } from '../../workflows/telephone-pin';
+import { liveCredentialByCodiceFiscale } from '../credentials';
 
 export const TELEPHONE_PIN_LENGTH = 8;
 /** Wrong PINs that lock a telephone PIN; a new one must then be created by the citizen. */
@@ -115,16 +116,13 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
       const expiresAt = await withTransaction(pool, async (client) => {
         // Linked to the citizen's live PIN credential when there is one; most SPID/CIE/CNS
         // users have none, and the telephone PIN belongs to the codice fiscale anyway.
-        const credential = await client.query<{ id: string }>(
-          `SELECT id FROM credentials WHERE codice_fiscale = $1::text AND state NOT IN ('expired', 'revoked', 'cancelled') LIMIT 1`,
-          [citizen.codiceFiscale],
-        );
+        const credential = await liveCredentialByCodiceFiscale<{ id: string }>(client, citizen.codiceFiscale, 'id');
         // The database clock sets the expiry, as it is the one verification compares with.
         const { rows } = await client.query<{ expires_at: Date }>(
           `INSERT INTO telephone_pins (id, credential_id, codice_fiscale, pin_hash, validity, identity_method, expires_at)
            VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, now() + $7::bigint * interval '1 millisecond')
            RETURNING expires_at`,
-          [telephonePinId, credential.rows[0]?.id ?? null, citizen.codiceFiscale, pinHash, validity, citizen.method, durationToMs(validFor)],
+          [telephonePinId, credential?.id ?? null, citizen.codiceFiscale, pinHash, validity, citizen.method, durationToMs(validFor)],
         );
         await appendAudit(client, {
           actor: 'citizen',
