@@ -51,7 +51,8 @@ export function createApp(deps: ApiDeps, inFlight: InFlight = { count: 0 }): Exp
     next();
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // The client's address (limits, audit) is the socket's unless a configured proxy forwarded the request.
+  app.set('trust proxy', deps.trustedProxies?.length ? [...deps.trustedProxies] : false);
   app.use(httpMetrics());
   // Before any parsing or routing, so a shed request costs next to nothing.
   if (deps.admission) app.use(admissionControl(deps.admission));

@@ -8,6 +8,8 @@ import type { ServiceDeps } from '../services/deps';
 import type { AdmissionOptions } from './admission';
 
 export interface ApiDeps extends ServiceDeps {
+  /** Proxies whose X-Forwarded-For names the client (lib/runtime.ts `trustedProxies`); absent or empty: the socket's address. */
+  trustedProxies?: readonly string[];
   /** Seals the portal's draft cookie; shared by every API instance (derived from SECRETS_KEY). */
   cookieSecret?: string;
   /** The Temporal payload codec, served to the Web UI at /codec (absent: 503). */

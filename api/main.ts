@@ -7,7 +7,7 @@ import { loadConfig } from '../lib/config';
 import { createPool, warmPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
-import { documentsDir, mailroomDir, requireDatabaseUrl } from '../lib/runtime';
+import { documentsDir, mailroomDir, requireDatabaseUrl, trustedProxies } from '../lib/runtime';
 import { loadKeys } from '../lib/keys';
 import { createHmac } from 'node:crypto';
 import { temporalConnectionOptions } from '../lib/temporal';
@@ -52,6 +52,7 @@ const app = createApp({
   secrets: keys.secrets,
   mailroomDir: mailroomDir(config),
   codecOrigins: temporalUiOrigins(config),
+  trustedProxies: trustedProxies(config),
   metrics: metricsAccess(config),
   admission: {
     maxInFlight: config.API_MAX_IN_FLIGHT,

@@ -66,6 +66,7 @@ async function serve(): Promise<void> {
   const pool = createPool(requireDatabaseUrl(config), config.DATABASE_POOL_SIZE);
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const app = createApp({
+    trustedProxies: ['loopback'],
     pool,
     pepper: loadKeys(config).pepper,
     temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(payloadCodecFromConfig(config)) }),

@@ -45,6 +45,13 @@ const schema = z.object({
   /** Requests per minute and burst per client address; 429 beyond. 0 per minute turns the limit off. */
   API_CLIENT_RATE_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
   API_CLIENT_BURST: z.coerce.number().int().min(1).default(200),
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (comma-separated addresses or CIDRs, or Express's
+   * names `loopback`, `linklocal`, `uniquelocal`; `none` for no proxy). Unset: `loopback` in
+   * development and test (the local tools stand in for many clients), none in production — a
+   * client that could set the header itself would choose its own address in the limits and the audit.
+   */
+  TRUSTED_PROXIES: z.string().optional(),
   /** Deadline of the Temporal calls one API request makes; past it, 503 (a Temporal outage must not hang requests). */
   API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 

@@ -21,3 +21,13 @@ export function mailroomDir(config: Config): string {
 export function documentsDir(config: Config): string {
   return path.resolve(config.DOCUMENTS_DIR ?? path.join(config.DATA_DIR, 'documents'));
 }
+
+/** The proxies whose X-Forwarded-For the API believes (see `TRUSTED_PROXIES`); empty: none. */
+export function trustedProxies(config: Config): string[] {
+  const spec = config.TRUSTED_PROXIES ?? (config.NODE_ENV === 'production' ? 'none' : 'loopback');
+  const list = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.includes('none') ? [] : list;
+}

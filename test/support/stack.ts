@@ -52,7 +52,7 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string; secondReviewSampleRate?: number; smsUrl?: string; databaseUrl?: string } = {},
+  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string; secondReviewSampleRate?: number; smsUrl?: string; databaseUrl?: string; trustedProxies?: string[] } = {},
 ): Promise<TestStack> {
   const logLines: string[] = [];
   const destination = new Writable({
@@ -110,6 +110,8 @@ export async function startTestStack(
     identityBrokerPublicKey: opts.identityBrokerPublicKey,
     documentsDir,
     secondReviewSampleRate: opts.secondReviewSampleRate,
+    // The tests play many clients from one machine, as a proxy on loopback would forward them.
+    trustedProxies: opts.trustedProxies ?? ['loopback'],
     secrets: deps.keys.secrets,
     mailroomDir,
     payloadCodec,

@@ -1,0 +1,38 @@
+/**
+ * The trust model, attack by attack (docs/decisions/0018-threat-model.md): each test performs
+ * the attack against the real API, PostgreSQL and Temporal dev server and shows it refused with
+ * nothing changed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCitizen } from '../support/citizens';
+import { startTestStack, type TestStack } from '../support/stack';
+
+describe('X-Forwarded-For from a client that is not a configured proxy', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    // Production's default: no proxy in front, so the socket's address is the client's.
+    stack = await startTestStack({ trustedProxies: [] });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('neither escapes the per-address login limit nor writes a chosen address into the audit', async () => {
+    const forged = Array.from({ length: 21 }, (_, i) => `203.0.113.${i + 1}`);
+    const statuses: number[] = [];
+    for (const address of forged) {
+      const res = await fetch(`${stack.baseUrl}/api/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+        body: JSON.stringify({ codiceFiscale: makeCitizen().codiceFiscale, pin: 'Abcd2345' }),
+      });
+      statuses.push(res.status);
+    }
+    // Before: every try 401 (a fresh bucket per forged address). Now: the burst of 20, then 429.
+    expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    const { rows } = await stack.pool.query<{ actor: string }>(`SELECT DISTINCT actor FROM audit_log WHERE action = 'login'`);
+    expect(rows.map((r) => r.actor).filter((a) => a.startsWith('ip:203.0.113.'))).toEqual([]);
+    expect(rows.map((r) => r.actor)).toContainEqual(expect.stringMatching(/^ip:(::ffff:)?127\.0\.0\.1$/));
+  });
+});
