@@ -95,7 +95,7 @@ const ERROR_MEANING: Record<ErrorStatus, string> = {
   409: 'CONFLICT: the resource is in a state that refuses the operation.',
   413: 'PAYLOAD_TOO_LARGE: the body is over 64 kB (10 MB for a document upload).',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body\'s character set or content encoding is not supported, or an uploaded file is not a PDF, JPEG or PNG whose type, extension and content agree.',
-  422: 'NOT_ELIGIBLE: the data are valid but the policy refuses them; UNPROCESSABLE: an unsafe file name, or an upload quarantined for malware.',
+  422: 'NOT_ELIGIBLE: the data are valid but the policy refuses them; UNPROCESSABLE: an unsafe file name, an upload quarantined for malware, or an Idempotency-Key already used for a different request.',
   429: 'RATE_LIMITED: too many attempts; `Retry-After` says when to try again.',
   500: 'INTERNAL: an unexpected error.',
   503: 'UNAVAILABLE: a dependency (PostgreSQL, Temporal) is down, or a feature is not configured; `Retry-After` is set.',
@@ -151,7 +151,7 @@ describeRoute({
   path: '/api/pin-requests',
   tag: 'pin-requests',
   summary: 'Confirm a PIN request (stores it and starts the issuance)',
-  description: 'Idempotent by `Idempotency-Key`, or by the normalised data when no key is given: a repeat answers 200 with the first result.',
+  description: 'Idempotent by `Idempotency-Key`, or by the normalised data when no key is given: a repeat answers 200 with the first result; a key already used for different data (or by another caller) answers 422 and reveals nothing.',
   auth: 'staff-optional',
   request: {
     body: pinRequestInputSchema,

@@ -42,6 +42,16 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+const keyReused = () =>
+  new DomainError(
+    ErrorType.Unprocessable,
+    {
+      it: 'Questa chiave di idempotenza è già stata usata per un’altra richiesta: per una nuova richiesta usi una chiave nuova.',
+      en: 'This idempotency key was already used for a different request: use a new key for a new request.',
+    },
+    [{ field: 'Idempotency-Key', code: 'idempotency_key_reused', message: { it: 'Chiave già usata per un’altra richiesta', en: 'Key already used for a different request' } }],
+  );
+
 const liveCredentialConflict = () =>
   new DomainError(ErrorType.Conflict, {
     it: 'Esiste già un PIN attivo o in corso di rilascio per questo codice fiscale.',
@@ -56,9 +66,9 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
 export function createPinRequestService(deps: PinRequestServiceDeps) {
   const { pool } = deps;
 
-  async function findByKey(key: string): Promise<{ id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[] } | undefined> {
-    const { rows } = await pool.query<{ id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[] }>(
-      'SELECT id, credential_id, data, warnings FROM pin_requests WHERE idempotency_key = $1::text',
+  async function findByKey(key: string): Promise<{ id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[]; operator_id: string | null } | undefined> {
+    const { rows } = await pool.query<{ id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[]; operator_id: string | null }>(
+      'SELECT id, credential_id, data, warnings, operator_id FROM pin_requests WHERE idempotency_key = $1::text',
       [key],
     );
     return rows[0];
@@ -92,7 +102,14 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
         key = `${key}:after:${previous.credential_id}`;
         previous = await findByKey(key);
       }
-      if (previous) return { created: false, result: accepted(previous) };
+      if (previous) {
+        // A given key answers only the request it was first used for, by the same caller: anything
+        // else is refused without a word about the first request (it names someone's contacts).
+        // A derived key is the data itself, so it can only match the same data.
+        const sameCaller = (previous.operator_id ?? undefined) === opts.operatorId;
+        if (opts.idempotencyKey && (!sameCaller || canonicalJson(previous.data) !== canonicalJson(request))) throw keyReused();
+        return { created: false, result: accepted(previous) };
+      }
       const credentialId = randomUUID();
       const requestId = randomUUID();
       try {

@@ -36,3 +36,44 @@ describe('X-Forwarded-For from a client that is not a configured proxy', () => {
     expect(rows.map((r) => r.actor)).toContainEqual(expect.stringMatching(/^ip:(::ffff:)?127\.0\.0\.1$/));
   });
 });
+
+describe('an Idempotency-Key used again with someone else’s data', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const post = async (body: unknown, key: string) => {
+    const res = await fetch(`${stack.baseUrl}/api/pin-requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it('answers 422 and reveals nothing of the first request; the first requester’s retry still gets its answer', async () => {
+    const first = makeCitizen();
+    const stranger = makeCitizen();
+    const key = `shared-key-${first.codiceFiscale}`;
+    const accepted = await post(first, key);
+    expect(accepted.status).toBe(202);
+    const { credentialId, requestId } = JSON.parse(accepted.text) as { credentialId: string; requestId: string };
+
+    // Before: 200 with the first requester's ids and unmasked contacts. Now: 422, nothing of theirs.
+    const reused = await post(stranger, key);
+    expect(reused.status).toBe(422);
+    expect(JSON.parse(reused.text).error.fields[0]).toMatchObject({ field: 'Idempotency-Key', code: 'idempotency_key_reused' });
+    for (const secret of [credentialId, requestId, first.mobile, first.email, first.codiceFiscale].filter(Boolean)) expect(reused.text).not.toContain(secret);
+    // Nothing was stored for the stranger.
+    const { rows } = await stack.pool.query('SELECT 1 FROM credentials WHERE codice_fiscale = $1::text', [stranger.codiceFiscale]);
+    expect(rows).toEqual([]);
+
+    const retried = await post(first, key);
+    expect(retried.status).toBe(200);
+    expect(JSON.parse(retried.text)).toMatchObject({ credentialId, requestId });
+  });
+});
