@@ -5,6 +5,7 @@
 import express, { type Express } from 'express';
 import type { ApiDeps, InFlight } from './deps';
 import { errorHandler, notFound } from './errors';
+import { handlerDeadline, refuseNulBytes } from '../web/request-guards';
 import { healthRoutes } from './routes/health';
 import { pinRequestRoutes } from './routes/pin-requests';
 import { mailRoomRoutes } from './routes/mailroom';
@@ -62,7 +63,12 @@ export function createApp(deps: ApiDeps, inFlight: InFlight = { count: 0 }): Exp
   app.use(metricsRoutes(deps));
   // Uploads read raw bodies of up to 10 MB after authentication, so they come before the JSON parser.
   app.use('/api', conversionDocumentRoutes(deps));
-  app.use(express.json({ limit: '64kb' }));
+  // After the uploads and the codec, whose large bodies may take long to arrive on a slow link.
+  if (deps.handlerTimeoutMs) app.use(handlerDeadline(deps.handlerTimeoutMs));
+  // Compressed bodies are refused (415) rather than inflated: no client needs them, and a
+  // decompression bomb or a broken stream must not reach a handler.
+  app.use(express.json({ limit: '64kb', inflate: false }));
+  app.use(refuseNulBytes());
   app.use(healthRoutes(deps));
   // Every route under /api must be described in api/openapi.ts (test/unit/openapi.test.ts checks).
   app.get('/api/openapi.json', (_req, res) => res.json(openApiDocument()));

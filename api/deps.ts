@@ -10,6 +10,8 @@ import type { AdmissionOptions } from './admission';
 export interface ApiDeps extends ServiceDeps {
   /** Proxies whose X-Forwarded-For names the client (lib/runtime.ts `trustedProxies`); absent or empty: the socket's address. */
   trustedProxies?: readonly string[];
+  /** A request still unanswered after this long gets 503 + Retry-After (web/request-guards.ts); absent: no deadline. */
+  handlerTimeoutMs?: number;
   /** Seals the portal's draft cookie; shared by every API instance (derived from SECRETS_KEY). */
   cookieSecret?: string;
   /** The Temporal payload codec, served to the Web UI at /codec (absent: 503). */

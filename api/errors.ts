@@ -134,6 +134,11 @@ export function toDomainError(err: unknown): DomainError {
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    if (res.headersSent) {
+      // Answered already (a handler that ran past its deadline got 503): nothing more to send.
+      log.warn({ err, path: req.path }, 'error after the answer was sent');
+      return;
+    }
     const domain = toDomainError(err);
     if (domain.type === ErrorType.Internal && domain !== err) log.error({ err, path: req.path }, 'unhandled error');
     if (domain.type === ErrorType.Unavailable || domain.type === ErrorType.RateLimited) {

@@ -63,6 +63,7 @@ const app = createApp({
     clientBurst: config.API_CLIENT_BURST,
   },
   temporalTimeoutMs: config.API_TEMPORAL_TIMEOUT_MS,
+  handlerTimeoutMs: config.API_HANDLER_TIMEOUT_MS,
 }, inFlight);
 const server = app.listen(config.API_PORT, config.API_HOST, () => {
   log.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');

@@ -21,6 +21,7 @@ import type { ApiDeps } from '../api/deps';
 import type { createPinRequestService } from '../services/issuance/pin-requests';
 import { DomainError, ErrorType } from '../domain/errors';
 import { toDomainError } from '../api/errors';
+import { refuseNulBytes } from '../web/request-guards';
 import { html } from '../web/html';
 import { csrfOk, ensureCsrfToken, pageHeadersWith, readCookies } from '../web/security';
 import { csrfField, textField, type FormState } from '../portal/views';
@@ -51,7 +52,8 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
   const r = express.Router();
   const guard = consoleGuard(deps.pool);
   r.use(pageHeadersWith(CONSOLE_CONTENT_SECURITY_POLICY));
-  r.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }));
+  r.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, inflate: false }));
+  r.use(refuseNulBytes());
 
   // -- login / logout ------------------------------------------------------------------------
 

@@ -54,6 +54,8 @@ const schema = z.object({
   TRUSTED_PROXIES: z.string().optional(),
   /** Deadline of the Temporal calls one API request makes; past it, 503 (a Temporal outage must not hang requests). */
   API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** A request still unanswered after this long gets 503 + Retry-After instead of hanging (uploads excepted). */
+  API_HANDLER_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
 
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('PIN INPS <noreply@pin.inps.example>'),

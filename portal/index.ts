@@ -33,6 +33,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { DomainError, ErrorType, type Bilingual, type FieldIssue } from '../domain/errors';
+import { toDomainError } from '../api/errors';
+import { refuseNulBytes } from '../web/request-guards';
 import type { DeliveryPlan, PinRequest } from '../domain/pin-request';
 import type { ApiDeps } from '../api/deps';
 import { createPortalAccess, type PortalAccess } from './access';
@@ -189,7 +191,8 @@ export function portalRoutes(deps: PortalDeps): Router {
   );
   r.use('/assets/portal', express.static(PORTAL_ASSETS, { index: false, maxAge: '1h' }));
   r.use(pageHeaders);
-  r.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 60 }));
+  r.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 60, inflate: false }));
+  r.use(refuseNulBytes());
 
   // -- helpers -------------------------------------------------------------------------------
 
@@ -451,8 +454,23 @@ export function portalRoutes(deps: PortalDeps): Router {
     }
     const e = err as { type?: string; status?: number };
     const tooLarge = e?.type === 'entity.too.large' || e?.status === 413;
-    if (!tooLarge) deps.log?.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: unexpected error');
     const ctx = context(req, res, '');
+    const refusal = toDomainError(err);
+    if (!tooLarge && refusal.type !== ErrorType.Internal) {
+      // A refusal the pages did not catch (a NUL byte in a form, a compressed body, a 503): said as it is.
+      sendHtml(
+        res,
+        refusal.status,
+        messagePage(ctx, {
+          title: { it: 'Richiesta non accettata', en: 'Request not accepted' },
+          text: refusal.userMessage,
+          linkPath: '',
+          linkText: { it: 'Vai alla pagina iniziale', en: 'Go to the home page' },
+        }),
+      );
+      return;
+    }
+    if (!tooLarge) deps.log?.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: unexpected error');
     sendHtml(
       res,
       tooLarge ? 413 : 500,

@@ -3,7 +3,9 @@
  * the attack against the real API, PostgreSQL and Temporal dev server and shows it refused with
  * nothing changed.
  */
+import { deflateSync, gzipSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -75,5 +77,58 @@ describe('an Idempotency-Key used again with someone else’s data', () => {
     const retried = await post(first, key);
     expect(retried.status).toBe(200);
     expect(JSON.parse(retried.text)).toMatchObject({ credentialId, requestId });
+  });
+});
+
+describe('bodies no handler should see', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('a compressed JSON body (valid or broken, any encoding) is 415 with the bilingual error, never 500', async () => {
+    const json = Buffer.from(JSON.stringify({ codiceFiscale: makeCitizen().codiceFiscale, pin: 'Abcd2345' }));
+    const bodies: [string, Buffer][] = [
+      ['gzip', gzipSync(json)],
+      ['gzip', Buffer.from([0x1f, 0x8b, 0, 1, 2])],
+      ['deflate', deflateSync(json)],
+      ['deflate', json],
+      ['br', brotliCompressSync(json)],
+    ];
+    for (const [encoding, body] of bodies) {
+      const res = await fetch(`${stack.baseUrl}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+      expect(res.status, encoding).toBe(415);
+      const answer = (await res.json()) as { error: { type: string; message: { it: string; en: string } } };
+      expect(answer.error.type).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(answer.error.message.it && answer.error.message.en).toBeTruthy();
+    }
+  });
+
+  it('a NUL byte in a JSON field is 400 on that field, and nothing is stored', async () => {
+    const citizen = makeCitizen();
+    const res = await fetch(`${stack.baseUrl}/api/pin-requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...citizen, name: 'Ma\u0000rio' }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { fields: { field: string; code: string }[] } }).error.fields[0]).toMatchObject({ field: 'name', code: 'control_character' });
+    const { rows } = await stack.pool.query('SELECT 1 FROM credentials WHERE codice_fiscale = $1::text', [citizen.codiceFiscale]);
+    expect(rows).toEqual([]);
+  });
+
+  it('a NUL byte in the console login or a portal form is a 400 page, not a 500', async () => {
+    const browser = new Browser(stack.baseUrl);
+    const form = await browser.get('/console/login');
+    const login = await browser.post('/console/login', { _csrf: csrfOf(form.body), username: 'adm\u0000in', password: 'x', code: '123456' });
+    expect(login.status).toBe(400);
+    expect(login.body).toContain('Alcuni dati non sono validi');
+    const portal = new Browser(stack.baseUrl);
+    const start = await portal.get('/portal/login');
+    const posted = await portal.post('/portal/login', { _csrf: csrfOf(start.body), codiceFiscale: 'RSSMRA\u000058C54Z600J', pin: 'x' });
+    expect(posted.status).toBe(400);
   });
 });
