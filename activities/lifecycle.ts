@@ -11,7 +11,7 @@ import { issuanceStages } from '../lib/metrics';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { endSessions } from './access';
-import { recordEvent } from '../lib/events';
+import { recordEvent, reissueEventKey } from '../lib/events';
 import { twoChannelRoute } from '../domain/contact-routes';
 import { enqueueNotification, loadCredential, secondHalfAad, type Channel } from './issuance';
 import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
@@ -95,13 +95,22 @@ export function createLifecycleActivities(deps: ActivityDeps) {
      * letters die; the credential waits for the new PIN with the given type. Making it
      * dispositivo releases held claims, as a conversion does. Idempotent per activity.
      */
-    async supersedeForReissue(input: { credentialId: string; requestedBy: string; reason: 'recovery' | 'remote_identification'; pinType: PinType }): Promise<{
+    async supersedeForReissue(input: {
+      credentialId: string;
+      requestedBy: string;
+      reason: 'recovery' | 'remote_identification';
+      pinType: PinType;
+      /** The request this answers; the event is recorded under it (`reissueEventKey`). */
+      requestKey?: string;
+    }): Promise<{
       pinVersion: number;
       pinType: PinType;
       releasedClaimIds: string[];
     }> {
       const info = Context.current().info;
-      const key = `${input.credentialId}:reissue:${info.workflowExecution?.runId ?? "standalone"}:${info.activityId}`;
+      const key = input.requestKey
+        ? reissueEventKey(input.credentialId, input.requestKey)
+        : `${input.credentialId}:reissue:${info.workflowExecution?.runId ?? 'standalone'}:${info.activityId}`;
       return withTransaction(pool, async (client) => {
         const c = await loadCredential(client, input.credentialId, true);
         const done = await client.query<{ data: { pinVersion: number; pinType: PinType } }>('SELECT data FROM credential_events WHERE idempotency_key = $1::text', [key]);

@@ -453,10 +453,11 @@ describeRoute({
   path: '/api/recovery/confirm',
   tag: 'recovery',
   summary: 'Confirm a recovery with the token of its link: the old PIN dies and a new one is issued over two channels',
-  description: '400 with `details.reason` LINK_INVALID, LINK_USED or LINK_EXPIRED changes nothing; 409: the PIN cannot be recovered now.',
+  description:
+    '400 with `details.reason` LINK_INVALID, LINK_USED or LINK_EXPIRED changes nothing; 409: the PIN cannot be recovered now. 202 `in_progress`: the link is used and the re-issue asked for, its outcome not known yet — the halves will come; opening the link again asks again without re-issuing twice.',
   auth: 'none',
   request: { body: ls.recoveryConfirmBodySchema },
-  responses: { 200: ls.recoveryConfirmedSchema },
+  responses: { 200: ls.recoveryConfirmedSchema, 202: ls.recoveryInProgressSchema },
   errors: [404, 409],
 });
 

@@ -16,3 +16,6 @@ export async function recordEvent(
     [idempotencyKey, credentialId, type, actor, JSON.stringify(data)],
   );
 }
+
+/** The idempotency key of the event that records the re-issue answering `requestKey` (e.g. `recovery:<linkId>`). */
+export const reissueEventKey = (credentialId: string, requestKey: string): string => `${credentialId}:reissue:${requestKey}`;

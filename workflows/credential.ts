@@ -565,11 +565,11 @@ class CredentialLife {
     return { revokedAt: revoked.revokedAt };
   }
 
-  private async reissue({ requestedBy, reason, pinType }: RequestOf<typeof reissuePinUpdate>): Promise<{ pinVersion: number }> {
+  private async reissue({ requestedBy, reason, pinType, requestKey }: RequestOf<typeof reissuePinUpdate>): Promise<{ pinVersion: number }> {
     const { view } = this;
     this.refuseInterrupt();
     this.interrupting = true;
-    const superseded = await db.supersedeForReissue({ credentialId: this.credentialId, requestedBy, reason, pinType: pinType ?? view.pinType });
+    const superseded = await db.supersedeForReissue({ credentialId: this.credentialId, requestedBy, reason, pinType: pinType ?? view.pinType, ...(requestKey ? { requestKey } : {}) });
     view.pinType = superseded.pinType;
     await this.releaseClaims(superseded.releasedClaimIds);
     this.interrupt = { kind: 'reissue', next: { reason, pinType: superseded.pinType, pinVersion: superseded.pinVersion, cycle: view.cycle ?? 0 } };

@@ -194,7 +194,18 @@ export const revokeCredentialUpdate = defineUpdate<{ revokedAt: string }, [{ req
  */
 export const reissuePinUpdate = defineUpdate<
   { pinVersion: number },
-  [{ requestedBy: string; reason: TwoChannelIssue['reason']; pinType?: PinType }]
+  [
+    {
+      requestedBy: string;
+      reason: TwoChannelIssue['reason'];
+      pinType?: PinType;
+      /**
+       * The request this re-issue answers (e.g. `recovery:<linkId>`): the database records the
+       * re-issue under it, so a caller that lost the answer can see it happened and not ask twice.
+       */
+      requestKey?: string;
+    },
+  ]
 >('reissuePin');
 
 /**

@@ -2,7 +2,8 @@
  * Recovery (ripristino) of a PIN (docs/decisions/0011-recovery-revocation-delegation.md).
  *
  *   POST /api/recovery/requests { codiceFiscale, mobile?, email?, pec? } → 202, always the same body
- *   POST /api/recovery/confirm  { token }                                 → 200 { pinVersion, message }
+ *   POST /api/recovery/confirm  { token }                                 → 200 { status: confirmed, pinVersion, message }
+ *                                                                           or 202 { status: in_progress, message }
  *
  * A request names at least two of the contacts registered at the PIN request; when they match
  * the live credential's, a single-use link valid 24 hours goes to the e-mail or PEC (created and
@@ -28,7 +29,7 @@ export function recoveryRoutes(deps: ApiDeps): Router {
   r.post('/recovery/confirm', async (req, res) => {
     const answer = await service.confirm(req, req.body);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(answer);
+    res.status(answer.status === 'confirmed' ? 200 : 202).json(answer);
   });
 
   return r;

@@ -1,12 +1,13 @@
 /**
  * Starts the workflows of accepted requests. Accepting a request is one PostgreSQL transaction;
- * this loop then claims accepted credentials (`FOR UPDATE SKIP LOCKED`, so several API
- * instances share the work) and starts their workflows with bounded concurrency, at the pace
- * Temporal absorbs. A surge is therefore queued durably instead of failing, and a crash between
+ * this loop then claims accepted credentials with a short lease (`FOR UPDATE SKIP LOCKED` inside
+ * one statement, so several API instances share the work and no transaction stays open while
+ * Temporal is called) and starts their workflows with bounded concurrency, at the pace Temporal
+ * absorbs. A surge is therefore queued durably instead of failing, and a crash between
  * accepting and starting loses nothing: the row is still unstarted and the next pass starts it.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { withTransaction, type Pool } from '../../lib/db';
+import type { Pool } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
 import { CREDENTIAL_WORKFLOW_TYPE, credentialWorkflowId, type AccessPolicy, type CredentialWorkflowInput, type IssuancePolicy } from '../../workflows/definitions';
 import type { pinCredentialWorkflow } from '../../workflows/credential';
@@ -39,6 +40,9 @@ export interface WorkflowStarter {
   stop(): Promise<void>;
 }
 
+/** How long a claim keeps other starters off a credential (a start takes milliseconds). */
+const LEASE_SECONDS = 30;
+
 async function startCredentialWorkflow(deps: Pick<WorkflowStarterDeps, 'temporal' | 'taskQueue' | 'policy' | 'access'>, credentialId: string): Promise<void> {
   const input: CredentialWorkflowInput = { credentialId, policy: deps.policy, ...(deps.access ? { access: deps.access } : {}) };
   try {
@@ -68,21 +72,28 @@ export function createWorkflowStarter(deps: WorkflowStarterDeps): WorkflowStarte
   let failures = 0;
 
   async function drainOnce(): Promise<number> {
-    return withTransaction(deps.pool, async (client) => {
-      const { rows } = await client.query<{ id: string }>(
-        `SELECT id FROM credentials WHERE workflow_started_at IS NULL ORDER BY created_at LIMIT $1::int FOR UPDATE SKIP LOCKED`,
-        [batchSize],
-      );
-      if (rows.length === 0) return 0;
-      const results = await Promise.allSettled(rows.map((r) => startCredentialWorkflow(deps, r.id)));
-      const started = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.id);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) deps.log.warn({ err: failed.reason, failed: rows.length - started.length }, 'some workflow starts failed; will retry');
-      if (started.length) {
-        await client.query('UPDATE credentials SET workflow_started_at = now() WHERE id = ANY($1::uuid[])', [started]);
-      }
-      return started.length;
-    });
+    // Claim: one statement, its own short transaction; no lock is held while Temporal is called.
+    const { rows } = await deps.pool.query<{ id: string }>(
+      `UPDATE credentials SET workflow_start_lease_until = now() + make_interval(secs => $2::int)
+        WHERE id IN (SELECT id FROM credentials
+                      WHERE workflow_started_at IS NULL AND (workflow_start_lease_until IS NULL OR workflow_start_lease_until < now())
+                      ORDER BY created_at LIMIT $1::int FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [batchSize, LEASE_SECONDS],
+    );
+    if (rows.length === 0) return 0;
+    // Starting is idempotent by workflow id, so a lease that ran out and a second starter are harmless.
+    const results = await Promise.allSettled(rows.map((r) => startCredentialWorkflow(deps, r.id)));
+    const started = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.id);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) deps.log.warn({ err: failed.reason, failed: rows.length - started.length }, 'some workflow starts failed; will retry');
+    // Recorded, and the leases of the failures given back for the next pass.
+    await deps.pool.query(
+      `UPDATE credentials SET workflow_started_at = CASE WHEN id = ANY($1::uuid[]) THEN now() ELSE workflow_started_at END, workflow_start_lease_until = NULL
+        WHERE id = ANY($2::uuid[])`,
+      [started, rows.map((r) => r.id)],
+    );
+    return started.length;
   }
 
   const loop = (async () => {

@@ -15,7 +15,11 @@ import { withTransaction } from '../../lib/db';
 import { credentialWorkflowId, reissuePinUpdate } from '../../workflows/definitions';
 import { RECOVERY_LINK_WORKFLOW_TYPE, recoveryLinkUsedSignal, recoveryLinkWorkflowId, type RecoveryLinkInput } from '../../workflows/recovery-definitions';
 import { RECOVERY_ATTEMPTS, attemptKey, contactsMatch, takeAttempt } from '../access/identity-checks';
-import { recoveryAcceptedSchema, recoveryConfirmBodySchema, recoveryConfirmedSchema, recoveryRequestBodySchema } from '../schemas/lifecycle';
+import { recoveryAcceptedSchema, recoveryConfirmBodySchema, recoveryConfirmationSchema, recoveryRequestBodySchema } from '../schemas/lifecycle';
+import { reissueEventKey } from '../../lib/events';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+
+export type RecoveryConfirmation = z.output<typeof recoveryConfirmationSchema>;
 import { parseInput } from '../schemas/validate';
 import type { recoveryLinkWorkflow } from '../../workflows/recovery';
 
@@ -31,6 +35,12 @@ export const RECOVERY_RULE: Bilingual = {
 const ACCEPTED: Bilingual = {
   it: 'Richiesta ricevuta. Se i dati corrispondono a quelli registrati, riceverà a breve all’indirizzo e-mail o PEC un messaggio con il collegamento per confermare il ripristino, valido 24 ore e utilizzabile una sola volta.',
   en: 'Request received. If the data match those on record, you will shortly receive at your e-mail or PEC address a message with the link to confirm the recovery, valid for 24 hours and usable once.',
+};
+
+/** The re-issue was asked for but its outcome is not known yet (the workflow did not answer in time). */
+const IN_PROGRESS: Bilingual = {
+  it: 'Ripristino confermato e in corso: il PIN precedente non vale più e riceverà le due parti del nuovo PIN (SMS ed e-mail o PEC) appena pronte. Non serve aprire di nuovo il link.',
+  en: 'Recovery confirmed and under way: the previous PIN no longer works, and you will get the two parts of the new PIN (text message and e-mail or PEC) as soon as they are ready. There is no need to open the link again.',
 };
 
 const LINK_REFUSALS: Record<'LINK_INVALID' | 'LINK_USED' | 'LINK_EXPIRED', Bilingual> = {
@@ -118,51 +128,92 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
     return recoveryAcceptedSchema.parse({ status: 'received', message: ACCEPTED, rule: RECOVERY_RULE });
   }
 
-  async function confirm(req: { ip?: string }, input: unknown): Promise<z.output<typeof recoveryConfirmedSchema>> {
+  /** The re-issue recorded for a link, if the credential's workflow has made it. */
+  async function reissueOf(credentialId: string, linkId: string): Promise<number | undefined> {
+    const { rows } = await deps.pool.query<{ pin_version: number }>(
+      `SELECT (data->>'pinVersion')::int AS pin_version FROM credential_events WHERE idempotency_key = $1::text`,
+      [reissueEventKey(credentialId, `recovery:${linkId}`)],
+    );
+    return rows[0]?.pin_version;
+  }
+
+  /**
+   * Confirms a recovery link. The link is marked used first, in a transaction of its own; then,
+   * with no transaction open, the credential's workflow is asked to re-issue the PIN, keyed by the
+   * link (Temporal's update id, and the event the activity records), so a retry never re-issues
+   * twice. When the workflow does not answer in time the citizen is told the re-issue is under
+   * way (`in_progress`), not that it failed; opening the link again asks again, harmlessly.
+   */
+  async function confirm(req: { ip?: string }, input: unknown): Promise<RecoveryConfirmation> {
     const { token } = parseInput(recoveryConfirmBodySchema, input);
     if (!TOKEN.test(token)) throw linkRefused('LINK_INVALID');
     const at = now();
     const actor = `ip:${req.ip ?? 'unknown'}`;
     let refusal: { reason: keyof typeof LINK_REFUSALS; linkId?: string } | undefined;
-    const confirmed = await withTransaction(deps.pool, async (client) => {
+    const link = await withTransaction(deps.pool, async (client) => {
       // The row lock makes a second use wait for the first and then see it used.
-      const { rows } = await client.query<{ id: string; credential_id: string; status: string; expires_at: Date | null; state: string }>(
-        `SELECT l.id, l.credential_id, l.status, l.expires_at, c.state
+      const { rows } = await client.query<{ id: string; credential_id: string; status: string; expires_at: Date | null; state: string; reissued: boolean }>(
+        `SELECT l.id, l.credential_id, l.status, l.expires_at, c.state,
+                EXISTS (SELECT 1 FROM credential_events e WHERE e.idempotency_key = l.credential_id::text || ':reissue:recovery:' || l.id::text) AS reissued
            FROM recovery_links l JOIN credentials c ON c.id = l.credential_id
           WHERE l.token_hash = $1::bytea FOR UPDATE OF l`,
         [hashLinkToken(token)],
       );
-      const link = rows[0];
-      if (!link || link.status === 'void' || link.status === 'requested') refusal = { reason: 'LINK_INVALID', linkId: link?.id };
-      else if (link.status === 'used') refusal = { reason: 'LINK_USED', linkId: link.id };
-      else if (link.status === 'expired' || !link.expires_at || link.expires_at.getTime() <= at.getTime()) refusal = { reason: 'LINK_EXPIRED', linkId: link.id };
-      if (refusal || !link) return undefined;
-      if (!RECOVERABLE_STATES.includes(link.state)) {
-        throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere ripristinato in questo momento.', en: 'The PIN cannot be recovered at this time.' }, [], { reason: 'NOT_RECOVERABLE' });
+      const row = rows[0];
+      if (!row || row.status === 'void' || row.status === 'requested') refusal = { reason: 'LINK_INVALID', linkId: row?.id };
+      // Used and its re-issue made: spent. Used without it: an earlier confirmation is under way; ask again.
+      else if (row.status === 'used' && row.reissued) refusal = { reason: 'LINK_USED', linkId: row.id };
+      else if (row.status !== 'used' && (row.status === 'expired' || !row.expires_at || row.expires_at.getTime() <= at.getTime())) refusal = { reason: 'LINK_EXPIRED', linkId: row.id };
+      if (refusal || !row) return undefined;
+      let voided: string[] = [];
+      if (row.status !== 'used') {
+        if (!RECOVERABLE_STATES.includes(row.state)) {
+          throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere ripristinato in questo momento.', en: 'The PIN cannot be recovered at this time.' }, [], { reason: 'NOT_RECOVERABLE' });
+        }
+        await client.query(`UPDATE recovery_links SET status = 'used', used_at = $2::timestamptz WHERE id = $1::uuid`, [row.id, at]);
+        const others = await client.query<{ id: string }>(
+          `UPDATE recovery_links SET status = 'void' WHERE credential_id = $1::uuid AND id <> $2::uuid AND status IN ('requested', 'sent') RETURNING id`,
+          [row.credential_id, row.id],
+        );
+        voided = others.rows.map((o) => o.id);
+        await appendAudit(client, { actor, action: 'recovery.confirm', subject: row.credential_id, decision: 'confirmed', detail: { linkId: row.id } });
       }
-      // Asked while the link row is locked, and before any audit append (the activity appends
-      // too): the link is marked used only if the re-issue was accepted.
-      const { pinVersion } = await deps.temporal.workflow
-        .getHandle(credentialWorkflowId(link.credential_id))
-        .executeUpdate(reissuePinUpdate, { args: [{ requestedBy: 'citizen:recovery-link', reason: 'recovery' }] });
-      await client.query(`UPDATE recovery_links SET status = 'used', used_at = $2::timestamptz WHERE id = $1::uuid`, [link.id, at]);
-      const voided = await client.query<{ id: string }>(
-        `UPDATE recovery_links SET status = 'void' WHERE credential_id = $1::uuid AND id <> $2::uuid AND status IN ('requested', 'sent') RETURNING id`,
-        [link.credential_id, link.id],
-      );
-      await appendAudit(client, { actor, action: 'recovery.confirm', subject: link.credential_id, decision: 'pin_reissued', detail: { linkId: link.id, pinVersion } });
-      return { linkId: link.id, pinVersion, others: voided.rows.map((v) => v.id) };
+      return { id: row.id, credentialId: row.credential_id, voided };
     });
-    if (!confirmed) {
+    if (!link) {
       await audit(deps.pool, { actor, action: 'recovery.confirm', subject: refusal?.linkId ?? 'unknown', decision: 'refused', detail: { reason: refusal!.reason } });
       throw linkRefused(refusal!.reason);
     }
+
+    let pinVersion: number | undefined;
+    try {
+      ({ pinVersion } = await deps.temporal.workflow
+        .getHandle(credentialWorkflowId(link.credentialId))
+        .executeUpdate(reissuePinUpdate, {
+          updateId: `recovery-${link.id}`,
+          args: [{ requestedBy: 'citizen:recovery-link', reason: 'recovery', requestKey: `recovery:${link.id}` }],
+        }));
+    } catch (err) {
+      // The answer may have been lost after the re-issue was made (in this run or, after it
+      // continued as new, the last one): the database says.
+      pinVersion = await reissueOf(link.credentialId, link.id);
+      if (pinVersion === undefined) {
+        const refused = err instanceof WorkflowUpdateFailedError;
+        deps.log.warn({ err, linkId: link.id }, refused ? 'recovery re-issue refused by the workflow' : 'recovery re-issue not confirmed in time');
+        // A workflow's refusal is final (the link stays used: a new request sends a new one);
+        // anything else means "not known yet".
+        if (refused) throw err;
+        return recoveryConfirmationSchema.parse({ status: 'in_progress', message: IN_PROGRESS });
+      }
+    }
+    await audit(deps.pool, { actor, action: 'recovery.confirm', subject: link.credentialId, decision: 'pin_reissued', detail: { linkId: link.id, pinVersion } });
     // The links' workflows may stop waiting out their lifetime (best effort: they expire anyway).
-    for (const id of [confirmed.linkId, ...confirmed.others]) {
+    for (const id of [link.id, ...link.voided]) {
       await deps.temporal.workflow.getHandle(recoveryLinkWorkflowId(id)).signal(recoveryLinkUsedSignal).catch(() => undefined);
     }
-    return recoveryConfirmedSchema.parse({
-      pinVersion: confirmed.pinVersion,
+    return recoveryConfirmationSchema.parse({
+      status: 'confirmed',
+      pinVersion,
       message: {
         it: 'Ripristino confermato: il PIN precedente non vale più. Riceverà la prima parte del nuovo PIN via SMS e la seconda per e-mail o PEC; poi faccia il primo accesso con tutti i 16 caratteri.',
         en: 'Recovery confirmed: the previous PIN no longer works. You will get the first part of the new PIN by text message and the second by e-mail or PEC; then make the first access with all 16 characters.',

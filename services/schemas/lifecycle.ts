@@ -31,7 +31,10 @@ export const recoveryConfirmBodySchema = z.strictObject({
   token: text(128).meta({ description: 'The token of the confirmation link (43 base64url characters).' }),
 });
 
-export const recoveryConfirmedSchema = z.strictObject({ pinVersion: z.number().int().positive(), message: bilingualSchema });
+export const recoveryConfirmedSchema = z.strictObject({ status: z.literal('confirmed'), pinVersion: z.number().int().positive(), message: bilingualSchema });
+/** The re-issue was asked for and is under way; the halves will come (202). */
+export const recoveryInProgressSchema = z.strictObject({ status: z.literal('in_progress'), message: bilingualSchema });
+export const recoveryConfirmationSchema = z.discriminatedUnion('status', [recoveryConfirmedSchema, recoveryInProgressSchema]);
 
 // ---------------------------------------------------------------------------------------------
 // Revocation

@@ -7,6 +7,8 @@ import { deflateSync, gzipSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
+import { activeCitizen, waitForView } from '../support/issuance';
+import { caller, linkTokenFrom, mailTo } from '../support/lifecycle';
 import { startTestStack, type TestStack } from '../support/stack';
 
 describe('X-Forwarded-For from a client that is not a configured proxy', () => {
@@ -130,5 +132,46 @@ describe('bodies no handler should see', () => {
     const start = await portal.get('/portal/login');
     const posted = await portal.post('/portal/login', { _csrf: csrfOf(start.body), codiceFiscale: 'RSSMRA\u000058C54Z600J', pin: 'x' });
     expect(posted.status).toBe(400);
+  });
+});
+
+describe('a recovery confirmed while Temporal answers too slowly', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('is told “in progress”, never “failed”, and the link re-issues the PIN exactly once however often it is opened', async () => {
+    const a = await activeCitizen(stack, makeCitizen());
+    const call = caller(stack);
+    expect((await call('POST', '/api/recovery/requests', { body: { codiceFiscale: a.citizen.codiceFiscale, email: a.citizen.email, pec: a.citizen.pec } })).status).toBe(202);
+    const token = linkTokenFrom((await mailTo(stack, a.citizen.email!, /Conferma il ripristino/)).text);
+
+    // An API whose Temporal calls give up after 1 ms: the update's answer cannot arrive in time.
+    const slow = await stack.extraApi({ temporalTimeoutMs: 1 });
+    const first = await fetch(`${slow.baseUrl}/api/recovery/confirm`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    // Before: 503, then 409 "cannot be recovered now", while the PIN had been re-issued (twice).
+    expect(first.status).toBe(202);
+    expect(((await first.json()) as { status: string }).status).toBe('in_progress');
+    const { rows: used } = await stack.pool.query<{ status: string }>('SELECT status FROM recovery_links WHERE credential_id = $1::uuid', [a.credentialId]);
+    expect(used).toEqual([{ status: 'used' }]);
+
+    // Opened again, twice at once and then once more: one re-issue in all.
+    const again = await Promise.all([call('POST', '/api/recovery/confirm', { body: { token } }), call('POST', '/api/recovery/confirm', { body: { token } })]);
+    for (const r of again) expect([200, 400]).toContain(r.status);
+    // Version 1 was the initial PIN, 2 the personal one; the re-issue is 3, and there is no 4.
+    const view = await waitForView(stack, a.credentialId, (v) => v.delivery === 'two_channel' && v.state === 'awaiting_first_access');
+    expect(view.pinVersion).toBe(3);
+    const last = await call('POST', '/api/recovery/confirm', { body: { token } });
+    expect(last.status).toBe(400);
+    expect(last.body.error.details.reason).toBe('LINK_USED');
+    const { rows: versions } = await stack.pool.query<{ version: number }>('SELECT version FROM pin_secrets WHERE credential_id = $1::uuid ORDER BY version', [a.credentialId]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
+    const { rows: reissues } = await stack.pool.query(`SELECT 1 FROM credential_events WHERE credential_id = $1::uuid AND type = 'reissue_recovery'`, [a.credentialId]);
+    expect(reissues).toHaveLength(1);
+    slow.close();
   });
 });

@@ -6,6 +6,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,6 +15,7 @@ import type { Payload } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import type { ApiDeps } from '../../api/deps';
 import { createWorkflowStarter } from '../../services/issuance/workflow-starter';
 import type { ActivityDeps } from '../../activities';
 import { createHttpSmsGateway, createSmtpMailer } from '../../lib/channels';
@@ -48,6 +50,8 @@ export interface TestStack {
   historyText(workflowId: string): Promise<string>;
   mails(filter?: { to?: string }): Promise<StoredMail[]>;
   smses(filter?: { to?: string }): Promise<StoredSms[]>;
+  /** A second API on the same servers with some dependencies changed (e.g. a short Temporal deadline). */
+  extraApi(overrides: Partial<ApiDeps>): Promise<{ baseUrl: string; close(): void }>;
   stop(): Promise<void>;
 }
 
@@ -97,7 +101,7 @@ export async function startTestStack(
   const policy = { ...DEFAULT_ISSUANCE_POLICY, ...opts.policy };
   const access = opts.access ? { ...DEFAULT_ACCESS_POLICY, ...opts.access } : undefined;
   const starter = createWorkflowStarter({ pool, temporal: client, taskQueue, policy, access, log, pollMs: 200 });
-  const app = createApp({
+  const apiDeps: ApiDeps = {
     pool,
     pepper: deps.keys.pepper,
     temporal: client,
@@ -117,8 +121,10 @@ export async function startTestStack(
     payloadCodec,
     codecOrigins: ['http://127.0.0.1:8233'],
     metrics: { token: metricsToken, open: false },
-  });
+  };
+  const app = createApp(apiDeps);
   const server = app.listen(0, '127.0.0.1');
+  const extras: Server[] = [];
   await new Promise((resolve) => server.once('listening', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -137,7 +143,14 @@ export async function startTestStack(
     historyText: async (workflowId) => decodedHistoryText(await client.workflow.getHandle(workflowId).fetchHistory(), payloadCodec),
     mails: (f = {}) => getJson<StoredMail[]>(`${inject('smtpHttpUrl')}/api/messages${f.to ? `?to=${encodeURIComponent(f.to)}` : ''}`),
     smses: (f = {}) => getJson<StoredSms[]>(`${inject('smsUrl')}/api/messages${f.to ? `?to=${encodeURIComponent(f.to)}` : ''}`),
+    async extraApi(overrides) {
+      const extra = createApp({ ...apiDeps, ...overrides }).listen(0, '127.0.0.1');
+      extras.push(extra);
+      await new Promise((resolve) => extra.once('listening', resolve));
+      return { baseUrl: `http://127.0.0.1:${(extra.address() as AddressInfo).port}`, close: () => extra.close() };
+    },
     async stop() {
+      for (const extra of extras) extra.close();
       server.close();
       await starter.stop();
       worker.shutdown();
