@@ -35,7 +35,7 @@ export function createLifecycleActivities(deps: ActivityDeps) {
 
   return {
     /** Revocation: at once and for good. A retry finds it done and returns the same answer. */
-    async revokeCredential(input: { credentialId: string; requestedBy: string; reason: string }): Promise<{ revokedAt: string; outboxIds: string[] }> {
+    async revokeCredential(input: { credentialId: string; requestedBy: string; reason: string }): Promise<{ revokedAt: string; outboxIds: string[]; delegationIds: string[] }> {
       return withTransaction(pool, async (client) => {
         const c = await loadCredential(client, input.credentialId, true);
         if (c.state !== 'revoked') {
@@ -51,7 +51,9 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         }
         const { rows } = await client.query<{ at: Date }>(`SELECT at FROM credential_events WHERE idempotency_key = $1::text`, [`${input.credentialId}:revoked`]);
         const notices = await enqueueNotification(deps, client, c, 'revocation', 'final', (channel) => revocationNotice(c.holder, channel));
-        return { revokedAt: (rows[0]?.at ?? new Date()).toISOString(), outboxIds: notices.map((n) => n.outboxId) };
+        // The delegations this credential gave end with it (its workflow tells theirs).
+        const delegations = await client.query<{ id: string }>(`SELECT id FROM delegations WHERE delegator_credential_id = $1::uuid AND status = 'active'`, [input.credentialId]);
+        return { revokedAt: (rows[0]?.at ?? new Date()).toISOString(), outboxIds: notices.map((n) => n.outboxId), delegationIds: delegations.rows.map((d) => d.id) };
       });
     },
 

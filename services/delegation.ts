@@ -239,6 +239,8 @@ export function createDelegationService(deps: DelegationDeps) {
         new DomainError(ErrorType.Conflict, { it: 'Il delegante non ha un PIN attivo.', en: 'The delegator has no active PIN.' }, [], { reason: 'DELEGATOR_WITHOUT_PIN' }),
       );
     }
+    // Bound to the credential that gave it: a later PIN of the same person does not revive it.
+    if (c.id !== d.delegator_credential_id) return refuse('DELEGATION_REVOKED', new DomainError(ErrorType.Forbidden, ENDED.DELEGATION_REVOKED, [], { reason: 'DELEGATION_REVOKED' }));
     const { profile, intermediary } = normaliseProfile(c.profile);
     return { delegate, delegation: d, delegator: { credentialId: c.id, scope: c.pin_type, profile, intermediary } };
   }

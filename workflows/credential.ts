@@ -57,6 +57,7 @@ import {
 } from './definitions';
 import { REVIEW_WORKFLOW_TYPE, reviewWorkflowId, type ReviewInput, type ReviewOutcome } from './review-definitions';
 import { claimWorkflowId, releaseClaimSignal } from './claim-definitions';
+import { delegationWorkflowId, delegatorRevokedSignal } from './delegation-definitions';
 import type { conversionReviewWorkflow } from './review';
 import { PinChannelAttribute, PinStateAttribute, PinTypeAttribute } from './search-attributes';
 
@@ -87,7 +88,7 @@ function ignoreInterrupt(err: unknown): void {
 type RequestOf<U> = U extends UpdateDefinition<unknown, [infer Request]> ? Request : never;
 
 /** Set by revocation or re-issue before the life is cancelled. */
-type Interrupt = { kind: 'revoke'; outboxIds: string[] } | { kind: 'reissue'; next: TwoChannelIssue };
+type Interrupt = { kind: 'revoke'; outboxIds: string[]; delegationIds?: string[] } | { kind: 'reissue'; next: TwoChannelIssue };
 
 const WAITING_FIRST_ACCESS: CredentialState[] = ['awaiting_first_access', 'awaiting_letter_dispatch'];
 const CONVERTIBLE: CredentialState[] = ['active', 'pin_expired'];
@@ -166,6 +167,8 @@ class CredentialLife {
     // The life was interrupted; the interrupting handler has already done the database work.
     const interrupt = this.interrupt;
     if (interrupt.kind === 'revoke') await deliverAll(interrupt.outboxIds);
+    // Added after runs were revoked without it: behind a patch, so their histories replay.
+    if (interrupt.kind === 'revoke' && patched('end-delegations-on-revocation')) await this.endDelegations(interrupt.delegationIds ?? []);
     await condition(allHandlersFinished);
     if (interrupt.kind === 'revoke') return this.view;
     const { credentialId, policy, access, review, view } = this;
@@ -553,6 +556,17 @@ class CredentialLife {
     if (this.interrupting || this.activating || !REVOCABLE.includes(this.view.state)) throw ApplicationFailure.nonRetryable('NOT_ALLOWED_NOW', 'CONFLICT');
   }
 
+  /** Tells the workflow of each delegation this credential gave that its delegator's PIN is revoked. */
+  private async endDelegations(delegationIds: string[]): Promise<void> {
+    for (const delegationId of delegationIds) {
+      try {
+        await getExternalWorkflowHandle(delegationWorkflowId(delegationId)).signal(delegatorRevokedSignal, { credentialId: this.credentialId });
+      } catch {
+        // Already ended (its timer ran out): nothing to tell.
+      }
+    }
+  }
+
   private async revoke({ requestedBy, reason }: RequestOf<typeof revokeCredentialUpdate>): Promise<{ revokedAt: string }> {
     const { view } = this;
     this.refuseInterrupt();
@@ -560,7 +574,7 @@ class CredentialLife {
     const revoked = await db.revokeCredential({ credentialId: this.credentialId, requestedBy, reason });
     view.revokedAt = revoked.revokedAt;
     this.setState('revoked');
-    this.interrupt = { kind: 'revoke', outboxIds: revoked.outboxIds };
+    this.interrupt = { kind: 'revoke', outboxIds: revoked.outboxIds, delegationIds: revoked.delegationIds };
     this.life.cancel();
     return { revokedAt: revoked.revokedAt };
   }

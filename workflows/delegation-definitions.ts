@@ -2,7 +2,7 @@
  * Messages, inputs and views of the delegation workflow (`delegation-<delegationId>`). The API
  * imports this module, never the workflow body. No personal data: ids and times only.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export type DelegationScope = 'consult' | 'consult_and_claims';
 
@@ -30,6 +30,12 @@ export type DelegationRevoker = { kind: 'delegator'; credentialId: string } | { 
 export const delegationStateQuery = defineQuery<DelegationView>('delegationState');
 /** Revocation: an update, so the API answers once the end is written; refused once ended. */
 export const revokeDelegationUpdate = defineUpdate<DelegationView, [{ requestedBy: DelegationRevoker }]>('revokeDelegation');
+
+/**
+ * The delegator's credential was revoked (sent by its workflow): the delegation ends with it, and
+ * both are told. A new PIN of the same person does not bring it back (docs/decisions/0018).
+ */
+export const delegatorRevokedSignal = defineSignal<[{ credentialId: string }]>('delegatorRevoked');
 
 export const delegationWorkflowId = (delegationId: string): string => `delegation-${delegationId}`;
 export const DELEGATION_WORKFLOW_TYPE = 'delegationWorkflow';

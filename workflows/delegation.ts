@@ -7,7 +7,7 @@
 import { ApplicationFailure, allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import { db } from './activity-proxies';
 import { deliverAll, deliveries } from './deliveries';
-import { delegationStateQuery, revokeDelegationUpdate, type DelegationInput, type DelegationRevoker, type DelegationView } from './delegation-definitions';
+import { delegationStateQuery, delegatorRevokedSignal, revokeDelegationUpdate, type DelegationInput, type DelegationRevoker, type DelegationView } from './delegation-definitions';
 
 export async function delegationWorkflow(input: DelegationInput): Promise<DelegationView> {
   const view: DelegationView = { delegationId: input.delegationId, state: 'active', endsAt: input.endsAt };
@@ -41,6 +41,11 @@ export async function delegationWorkflow(input: DelegationInput): Promise<Delega
     },
     { validator: ({ requestedBy }) => refuse(requestedBy) },
   );
+
+  setHandler(delegatorRevokedSignal, async ({ credentialId }) => {
+    if (view.state !== 'active' || credentialId !== input.delegatorCredentialId) return;
+    await end('revoked', `revocation:${credentialId}`);
+  });
 
   const { outboxIds } = await db.notifyDelegationCreated({ delegationId: input.delegationId });
   // Each delivery awaited here, not through deliverAll: a timer follows while a revocation may be

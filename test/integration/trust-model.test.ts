@@ -7,8 +7,8 @@ import { deflateSync, gzipSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
-import { activeCitizen, waitForView } from '../support/issuance';
-import { caller, linkTokenFrom, mailTo } from '../support/lifecycle';
+import { activeCitizen, waitFor, waitForView } from '../support/issuance';
+import { caller, linkTokenFrom, mailTo, staffToken } from '../support/lifecycle';
 import { startTestStack, type TestStack } from '../support/stack';
 
 describe('X-Forwarded-For from a client that is not a configured proxy', () => {
@@ -173,5 +173,47 @@ describe('a recovery confirmed while Temporal answers too slowly', () => {
     const { rows: reissues } = await stack.pool.query(`SELECT 1 FROM credential_events WHERE credential_id = $1::uuid AND type = 'reissue_recovery'`, [a.credentialId]);
     expect(reissues).toHaveLength(1);
     slow.close();
+  });
+});
+
+describe('a delegation whose delegator’s PIN is revoked', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('ends with the revocation: both are told, and the delegate can no longer read or file for the delegator, even once a new PIN exists', async () => {
+    const call = caller(stack);
+    const [delegator, delegate] = [await activeCitizen(stack, makeCitizen()), await activeCitizen(stack, makeCitizen())];
+    await stack.pool.query(`UPDATE credentials SET pin_type = 'dispositivo', profile = '{"category": "employee", "scheme": "private"}'::jsonb WHERE id = $1::uuid`, [delegator.credentialId]);
+    const endsOn = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const created = await call('POST', '/api/delegations', { token: delegator.token, body: { delegateCodiceFiscale: delegate.citizen.codiceFiscale, scope: 'consult_and_claims', endsOn } });
+    expect(created.status).toBe(201);
+    const id = created.body.delegationId as string;
+    expect((await call('GET', `/api/delegators/${id}/claims`, { token: delegate.token })).status).toBe(200);
+
+    const operator = await staffToken(stack, 'operator');
+    expect((await call('POST', `/api/contact-centre/credentials/${delegator.credentialId}/revoke`, { token: operator, body: { note: 'caller verified by questions' } })).status).toBe(200);
+
+    // Before: the delegation stayed active. Now the revoked credential's workflow ends it.
+    await waitFor('the delegation ended', async () => {
+      const { rows } = await stack.pool.query<{ status: string; ended_by: string }>('SELECT status, ended_by FROM delegations WHERE id = $1::uuid', [id]);
+      return rows[0]?.status === 'revoked' ? rows[0] : undefined;
+    });
+    await mailTo(stack, delegator.citizen.email!, /Delega terminata/);
+    await mailTo(stack, delegate.citizen.email!, /Delega terminata/);
+    const refused = await call('GET', `/api/delegators/${id}/claims`, { token: delegate.token });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.details.reason).toBe('DELEGATION_REVOKED');
+
+    // The delegator asks for a new PIN: the old delegation does not come back with it.
+    const fresh = makeCitizen();
+    const again = await activeCitizen(stack, { ...delegator.citizen, mobile: fresh.mobile, email: fresh.email, pec: fresh.pec });
+    expect(again.credentialId).not.toBe(delegator.credentialId);
+    const stillRefused = await call('POST', `/api/delegators/${id}/claims`, { token: delegate.token, body: { type: 'parental-leave' }, headers: { 'idempotency-key': 'after-revocation-1' } });
+    expect(stillRefused.status).toBe(403);
   });
 });

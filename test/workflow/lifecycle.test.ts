@@ -62,7 +62,7 @@ function fakes(): Partial<Activities> {
     activatePersonalPin: async (a) => (record('activatePersonalPin', a), { pinExpiresAt: new Date(serverNow() + 180 * DAY).toISOString() }),
     enqueueExpiryReminder: async (a) => (record('enqueueExpiryReminder', a), { outboxIds: [] }),
     expirePersonalPin: async (a) => void record('expirePersonalPin', a),
-    revokeCredential: async (a) => (record('revokeCredential', a), { revokedAt: new Date(serverNow()).toISOString(), outboxIds: [`rev-${a.credentialId}`] }),
+    revokeCredential: async (a) => (record('revokeCredential', a), { revokedAt: new Date(serverNow()).toISOString(), outboxIds: [`rev-${a.credentialId}`], delegationIds: [] }),
     supersedeForReissue: async (a) => (record('supersedeForReissue', a), { pinVersion: 3, pinType: a.pinType, releasedClaimIds: [] }),
     issueTwoChannelPin: async (a) => (
       record('issueTwoChannelPin', a),
