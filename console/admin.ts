@@ -45,7 +45,8 @@ export function adminPages(r: Router, deps: ApiDeps, guard: Guard): void {
       a.username === me
         ? '—'
         : html`<form method="post" action="${ctx.base}/admin/staff/${a.username}/${a.disabled ? 'enable' : 'disable'}" class="d-inline">${csrfInput(ctx)}<button class="btn btn-sm btn-outline-secondary" type="submit">${a.disabled ? t(ctx, 'Riattiva', 'Enable') : t(ctx, 'Disattiva', 'Disable')}</button></form>
-<form method="post" action="${ctx.base}/admin/staff/${a.username}/reset" class="d-inline">${csrfInput(ctx)}<button class="btn btn-sm btn-outline-danger" type="submit">${t(ctx, 'Nuove credenziali', 'New credentials')}</button></form>`,
+<form method="post" action="${ctx.base}/admin/staff/${a.username}/reset" class="d-inline">${csrfInput(ctx)}<button class="btn btn-sm btn-outline-danger" type="submit">${t(ctx, 'Nuove credenziali', 'New credentials')}</button></form>
+<a class="btn btn-sm btn-outline-primary" href="${ctx.base}/admin/staff/${a.username}/tokens">${t(ctx, 'Token API', 'API tokens')}</a>`,
     ]);
     sendPage(
       res,

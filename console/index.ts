@@ -35,6 +35,7 @@ import { contactCentrePages } from './contact-centre';
 import { lookupPages } from './lookup';
 import { mailRoomPages } from './mailroom';
 import { adminPages } from './admin';
+import { staffTokenPages } from './staff-tokens';
 
 /** No script; same-origin frames for the documents of a case (served by GET /api/staff/documents/:id). */
 const CONSOLE_CONTENT_SECURITY_POLICY = [
@@ -153,6 +154,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
   lookupPages(r, deps, guard);
   mailRoomPages(r, deps, guard);
   adminPages(r, deps, guard);
+  staffTokenPages(r, deps, guard);
 
   r.use((req, res) => {
     messagePage(req, res, 404, { it: 'Pagina non trovata', en: 'Page not found' }, { it: 'La pagina richiesta non esiste.', en: 'The page you asked for does not exist.' });

@@ -6,16 +6,11 @@
  * (or the development keys in DATA_DIR) as the API; in development without DATABASE_URL, the
  * embedded PostgreSQL that `npm start` runs (so run it while the stack is up).
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readStackFile } from '../dev/stack-file';
 import { loadConfig } from '../lib/config';
-import { createPool } from '../lib/db';
 import { loadKeys } from '../lib/keys';
-import { migrate } from '../lib/migrate';
-import { requireDatabaseUrl } from '../lib/runtime';
+import { reportRefusal, toolPool } from './tool-database';
 import { createStaffAccount, parseNewStaffAccount, STAFF_ROLES } from '../services/staff/accounts';
-import { DomainError } from '../domain/errors';
 
 const { values } = parseArgs({
   options: { username: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } },
@@ -28,16 +23,8 @@ if (!values.username || !values.role) {
 
 const config = loadConfig();
 const keys = loadKeys(config);
-// Development: without DATABASE_URL, the embedded PostgreSQL of the `npm start` running on DATA_DIR.
-const running = config.DATABASE_URL || config.NODE_ENV === 'production' ? undefined : readStackFile(path.resolve(config.DATA_DIR));
-if (!config.DATABASE_URL && config.NODE_ENV !== 'production' && !running) {
-  console.error(`No DATABASE_URL and no running \`npm start\` on ${path.resolve(config.DATA_DIR)}: start the stack first, or set DATABASE_URL.`);
-  process.exit(2);
-}
-const databaseUrl = running?.databaseUrl ?? requireDatabaseUrl(config);
-const pool = createPool(databaseUrl, 1);
+const pool = await toolPool(config);
 try {
-  await migrate(pool);
   const account = parseNewStaffAccount({ username: values.username, role: values.role, displayName: values.name ?? values.username });
   const created = await createStaffAccount({ pool, pepper: keys.pepper, secrets: keys.secrets }, account, 'cli');
   console.log(`Staff account "${created.username}" (${account.role}) created.`);
@@ -47,12 +34,7 @@ try {
   console.log(`  TOTP URI:     ${created.otpauthUri}`);
   console.log('Add the URI (or the secret) to an authenticator app, then log in at /console/login.');
 } catch (err) {
-  if (err instanceof DomainError) {
-    console.error(`${err.userMessage.en}${err.fields.length ? `: ${err.fields.map((f) => `${f.field} — ${f.message.en}`).join('; ')}` : ''}`);
-    process.exitCode = 1;
-  } else {
-    throw err;
-  }
+  reportRefusal(err);
 } finally {
   await pool.end();
 }

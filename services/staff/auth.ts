@@ -7,22 +7,22 @@
  * Least privilege: no staff credential → 401; a citizen's session, or a staff member whose role
  * the route does not allow → 403, before anything is read.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { Pool } from '../../lib/db';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { hashSessionToken, tokenFromRequest } from '../access/sessions';
 import { csrfMatches, staffFromSessionToken, staffSessionToken } from './sessions';
 import type { StaffPrincipal, StaffRole } from './principal';
+import { hashStaffToken } from './tokens';
 
 export type { StaffPrincipal, StaffRole } from './principal';
 
-const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 /** Creates a token for a staff member; the plaintext is returned once, to its owner. */
 export async function issueStaffToken(pool: Pool, staffId: string, role: StaffRole): Promise<string> {
   const token = `stf_${randomBytes(24).toString('base64url')}`;
-  await pool.query('INSERT INTO staff_tokens (token_hash, staff_id, role) VALUES ($1::bytea, $2::text, $3::text)', [hashToken(token), staffId, role]);
+  await pool.query('INSERT INTO staff_tokens (token_hash, staff_id, role) VALUES ($1::bytea, $2::text, $3::text)', [hashStaffToken(token), staffId, role]);
   return token;
 }
 
@@ -30,9 +30,14 @@ async function staffFromRequest(pool: Pool, req: Request): Promise<StaffPrincipa
   const header = req.get('authorization');
   const m = header && /^Bearer\s+(stf_[A-Za-z0-9_-]{20,64})$/.exec(header);
   if (!m) return undefined;
+  // A token of an account speaks with the account's current role, and not at all once the
+  // account is disabled; every token stops at its expiry and when revoked.
   const { rows } = await pool.query<{ staff_id: string; role: StaffRole }>(
-    'SELECT staff_id, role FROM staff_tokens WHERE token_hash = $1::bytea AND revoked_at IS NULL',
-    [hashToken(m[1]!)],
+    `SELECT coalesce(a.username, t.staff_id) AS staff_id, coalesce(a.role, t.role) AS role
+       FROM staff_tokens t LEFT JOIN staff_accounts a ON a.id = t.account_id
+      WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+        AND (t.account_id IS NULL OR a.disabled_at IS NULL)`,
+    [hashStaffToken(m[1]!)],
   );
   return rows[0] ? { staffId: rows[0].staff_id, role: rows[0].role } : undefined;
 }

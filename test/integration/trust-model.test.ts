@@ -3,12 +3,16 @@
  * the attack against the real API, PostgreSQL and Temporal dev server and shows it refused with
  * nothing changed.
  */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import { deflateSync, gzipSync, brotliCompressSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, waitFor, waitForView } from '../support/issuance';
 import { caller, linkTokenFrom, mailTo, staffToken } from '../support/lifecycle';
+import { consoleLogin, createTestStaff } from '../support/staff';
 import { startTestStack, type TestStack } from '../support/stack';
 
 describe('X-Forwarded-For from a client that is not a configured proxy', () => {
@@ -215,5 +219,69 @@ describe('a delegation whose delegator’s PIN is revoked', () => {
     expect(again.credentialId).not.toBe(delegator.credentialId);
     const stillRefused = await call('POST', `/api/delegators/${id}/claims`, { token: delegate.token, body: { type: 'parental-leave' }, headers: { 'idempotency-key': 'after-revocation-1' } });
     expect(stillRefused.status).toBe(403);
+  });
+});
+
+describe('staff API tokens as a product', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const callbackTasks = (token: string) => fetch(`${stack.baseUrl}/api/callback-tasks`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+
+  it('an administrator issues one in the console (shown once), it works, and it stops when revoked, expired or its account disabled', async () => {
+    const admin = await createTestStaff(stack, 'admin');
+    const operator = await createTestStaff(stack, 'operator');
+    const browser = await consoleLogin(stack, admin);
+    const issue = async (label: string) => {
+      const form = await browser.get(`/console/admin/staff/${operator.username}/tokens`);
+      const page = await browser.post(`/console/admin/staff/${operator.username}/tokens`, { _csrf: csrfOf(form.body), label, days: '30' });
+      expect(page.status).toBe(201);
+      const token = /data-testid="issued-token">([^<]+)</.exec(page.body)![1]!;
+      const { rows } = await stack.pool.query<{ id: string }>('SELECT id FROM staff_tokens WHERE token_hash = $1::bytea', [createHash('sha256').update(token).digest()]);
+      return { token, id: rows[0]!.id };
+    };
+
+    const first = await issue('telephony');
+    expect(await callbackTasks(first.token)).toBe(200);
+    // The list never shows a token again.
+    const list = await browser.get(`/console/admin/staff/${operator.username}/tokens`);
+    expect(list.body).toContain('telephony');
+    expect(list.body).not.toContain(first.token);
+    const revoked = await browser.post(`/console/admin/staff/${operator.username}/tokens/${first.id}/revoke`, { _csrf: csrfOf(list.body) });
+    expect(revoked.status).toBe(200);
+    expect(await callbackTasks(first.token)).toBe(401);
+
+    const second = await issue('crm');
+    await stack.pool.query(`UPDATE staff_tokens SET expires_at = now() - interval '1 second' WHERE id = $1::uuid`, [second.id]);
+    expect(await callbackTasks(second.token)).toBe(401);
+
+    const third = await issue('batch');
+    expect(await callbackTasks(third.token)).toBe(200);
+    const accounts = await browser.get('/console/admin/staff');
+    expect((await browser.post(`/console/admin/staff/${operator.username}/disable`, { _csrf: csrfOf(accounts.body) })).status).toBe(200);
+    expect(await callbackTasks(third.token)).toBe(401);
+
+    const { rows } = await stack.pool.query<{ action: string }>(`SELECT action FROM audit_log WHERE subject = $1::text AND action LIKE 'staff_token.%' ORDER BY id`, [operator.username]);
+    expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['staff_token.issue', 'staff_token.revoke']));
+  });
+
+  it('`npm run staff:token` issues one on the command line, lists it without the token, and revokes it', async () => {
+    const operator = await createTestStaff(stack, 'operator');
+    const run = (args: string[]) =>
+      promisify(execFile)('npx', ['tsx', 'scripts/staff-token.ts', ...args], { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'silent' } });
+    const { stdout } = await run(['--username', operator.username, '--days', '7', '--label', 'cli test']);
+    const token = /^\s+(stf_\S+)$/m.exec(stdout)![1]!;
+    const id = /Token (\S+) for/.exec(stdout)![1]!;
+    expect(await callbackTasks(token)).toBe(200);
+    const listed = await run(['--username', operator.username, '--list']);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).not.toContain(token);
+    await run(['--revoke', id]);
+    expect(await callbackTasks(token)).toBe(401);
   });
 });
