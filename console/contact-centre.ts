@@ -9,7 +9,7 @@ import type { Request, Response, Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { ApiDeps } from '../api/deps';
 import { parseVerification } from '../api/routes/telephone-pins';
-import { ErrorType, validationError, type Bilingual } from '../domain/errors';
+import { DomainError, ErrorType, validationError, type Bilingual } from '../domain/errors';
 import { isUuid } from '../domain/ids';
 import { validatePinRequest } from '../domain/pin-request';
 import { checkbox, errorSummary, radioGroup, textField, type FormState } from '../portal/views';
@@ -255,7 +255,12 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
   // -- revocation ----------------------------------------------------------------------------
 
   const revokeTitle = { it: 'Revoca del PIN', en: 'PIN revocation' };
-  const revokeForm = (req: Request, res: Response, status: number, state: FormState, outcome?: SafeHtml) =>
+  type Holder = { id: string; state: string; holder: { name?: string; surname?: string } };
+  /**
+   * Two steps: the codice fiscale first, which shows whose PIN it is and its state; then how the
+   * caller was verified and the confirmation. Nothing is revoked without both.
+   */
+  const revokeForm = (req: Request, res: Response, status: number, state: FormState, found?: Holder, outcome?: SafeHtml) =>
     page(
       req,
       res,
@@ -263,34 +268,86 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
       '/contact-centre/revoke',
       revokeTitle,
       (ctx) => html`${outcome ?? ''}${errorSummary(ctx, state.issues, () => undefined)}
-<p>${t(ctx, 'La revoca è definitiva: il PIN non potrà più essere usato (il cittadino potrà chiederne uno nuovo).', 'Revocation is final: the PIN can never be used again (the citizen may request a new one).')}</p>
-<form method="post" action="${ctx.base}/contact-centre/revoke" class="col-lg-6" novalidate>
+<p>${t(ctx, 'La revoca è definitiva: il PIN non potrà più essere usato (il cittadino potrà chiederne uno nuovo). Prima si verifica il chiamante.', 'Revocation is final: the PIN can never be used again (the citizen may request a new one). The caller is verified first.')}</p>
+${
+  found
+    ? html`<form method="post" action="${ctx.base}/contact-centre/revoke" class="col-lg-8" novalidate autocomplete="off">
   ${csrfInput(ctx)}
-  ${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters' })}
-  ${textField(ctx, state, { name: 'note', label: t(ctx, 'Nota (come è stato identificato il chiamante)', 'Note (how the caller was identified)'), maxlength: 500 })}
+  <input type="hidden" name="codiceFiscale" value="${state.values.codiceFiscale ?? ''}"><input type="hidden" name="credentialId" value="${found.id}">
+  ${facts([
+    [t(ctx, 'Codice fiscale', 'Codice fiscale'), state.values.codiceFiscale ?? ''],
+    [t(ctx, 'Titolare', 'Holder'), html`<span data-testid="revoke-holder">${`${found.holder.name ?? ''} ${found.holder.surname ?? ''}`.trim()}</span>`],
+    [t(ctx, 'Stato del PIN', 'PIN state'), found.state],
+  ])}
+  ${radioGroup(ctx, state, {
+    name: 'method',
+    legend: t(ctx, 'Come è stato verificato il chiamante', 'How the caller was verified'),
+    required: true,
+    options: [
+      { value: 'telephone_pin', label: t(ctx, 'PIN telefonico', 'Telephone PIN') },
+      { value: 'identity_questions', label: t(ctx, 'Domande di identificazione', 'Identity questions') },
+    ],
+  })}
+  ${textField(ctx, state, { name: 'telephonePin', label: t(ctx, 'PIN telefonico', 'Telephone PIN'), type: 'password', maxlength: 12, inputmode: 'numeric', autocomplete: 'off' })}
+  ${textField(ctx, state, { name: 'note', label: t(ctx, 'Verifiche fatte (se domande) o nota', 'Checks made (if questions) or note'), maxlength: 500 })}
   ${checkbox(ctx, state, { name: 'confirm', label: t(ctx, 'Confermo la revoca definitiva del PIN', 'I confirm the final revocation of the PIN') })}
   <button type="submit" class="btn btn-danger">${t(ctx, 'Revoca il PIN', 'Revoke the PIN')}</button>
-</form>`,
+</form>`
+    : html`<form method="get" action="${ctx.base}/contact-centre/revoke" class="col-lg-6" novalidate>
+  ${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters' })}
+  <button type="submit" class="btn btn-primary">${t(ctx, 'Cerca il PIN', 'Find the PIN')}</button>
+</form>`
+}`,
       state.issues.length > 0,
     );
 
-  r.get('/contact-centre/revoke', guard(roles), (req, res) => revokeForm(req, res, 200, { values: {}, issues: [] }));
+  const holderOf = (typed: string) => requireLiveCredential<Holder & { codice_fiscale: string }>(deps.pool, typed, 'id, state, holder, codice_fiscale');
 
-  r.post('/contact-centre/revoke', guard(roles), async (req, res) => {
-    const values = formValues(req.body, ['codiceFiscale', 'note', 'confirm'], 500);
-    const staff = staffOf(res);
-    const ctx = consoleContext(req, res, '/contact-centre/revoke');
+  r.get('/contact-centre/revoke', guard(roles), async (req, res) => {
+    const typed = typeof req.query.codiceFiscale === 'string' ? req.query.codiceFiscale.slice(0, 32) : '';
+    if (!typed) return revokeForm(req, res, 200, { values: {}, issues: [] });
     try {
-      if (values.confirm !== 'yes') throw validationError([{ field: 'confirm', code: 'required', message: { it: 'Confermare la revoca.', en: 'Confirm the revocation.' } }]);
-      const credential = await liveCredential(values.codiceFiscale ?? '');
-      const note = (values.note ?? '').trim();
-      const { revokedAt } = await act(deps.pool, staff, 'contact_centre.revoke', credential.id, () => revocations.revokeByOperator(staff, credential.id, note || undefined));
-      revokeForm(req, res, 200, { values: {}, issues: [] }, alertBox('success', t(ctx, `PIN revocato il ${fmtDateTime(ctx, revokedAt)}.`, `PIN revoked on ${fmtDateTime(ctx, revokedAt)}.`), 'notice'));
+      const found = await holderOf(typed);
+      revokeForm(req, res, 200, { values: { codiceFiscale: found.codice_fiscale }, issues: [] }, found);
     } catch (err) {
       const shown = shownError(err);
       if (!shown) throw err;
-      if (shown.type === ErrorType.Validation) return revokeForm(req, res, 400, { values, issues: shown.fields });
-      revokeForm(req, res, shown.status, { values, issues: [] }, alertBox('danger', tb(ctx, shown.userMessage), 'action-error'));
+      revokeForm(req, res, shown.status, { values: { codiceFiscale: typed }, issues: shown.fields });
+    }
+  });
+
+  r.post('/contact-centre/revoke', guard(roles), async (req, res) => {
+    const values = formValues(req.body, ['codiceFiscale', 'credentialId', 'method', 'telephonePin', 'note', 'confirm'], 500);
+    const staff = staffOf(res);
+    const ctx = consoleContext(req, res, '/contact-centre/revoke');
+    const kept = { ...values, telephonePin: '' };
+    let found: Holder | undefined;
+    try {
+      found = await holderOf(values.codiceFiscale ?? '');
+      const issues = [];
+      if (values.method !== 'telephone_pin' && values.method !== 'identity_questions') {
+        issues.push({ field: 'method', code: 'required', message: { it: 'Indicare come è stato verificato il chiamante.', en: 'Say how the caller was verified.' } });
+      }
+      if (values.confirm !== 'yes') issues.push({ field: 'confirm', code: 'required', message: { it: 'Confermare la revoca.', en: 'Confirm the revocation.' } });
+      if (issues.length) throw validationError(issues);
+      // The confirmation was given for the PIN shown: not for another one issued meanwhile.
+      if (found.id !== values.credentialId) {
+        throw new DomainError(ErrorType.Conflict, { it: 'Il PIN di questo codice fiscale è cambiato nel frattempo: verifichi di nuovo.', en: 'The PIN of this codice fiscale changed meanwhile: check again.' });
+      }
+      const note = (values.note ?? '').trim();
+      const body =
+        values.method === 'telephone_pin'
+          ? { verification: { method: 'telephone_pin', telephonePin: values.telephonePin ?? '' }, ...(note ? { note } : {}) }
+          : { verification: { method: 'identity_questions', note } };
+      const credentialId = found.id;
+      const { revokedAt } = await act(deps.pool, staff, 'contact_centre.revoke', credentialId, () => revocations.revokeByOperator(staff, credentialId, body));
+      revokeForm(req, res, 200, { values: {}, issues: [] }, undefined, alertBox('success', t(ctx, `PIN revocato il ${fmtDateTime(ctx, revokedAt)}.`, `PIN revoked on ${fmtDateTime(ctx, revokedAt)}.`), 'notice'));
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      const fields = shown.fields.map((f) => (f.field.startsWith('verification.') ? { ...f, field: f.field.slice('verification.'.length) } : f));
+      if (shown.type === ErrorType.Validation) return revokeForm(req, res, 400, { values: kept, issues: fields }, found);
+      revokeForm(req, res, shown.status, { values: kept, issues: [] }, found, alertBox('danger', tb(ctx, shown.userMessage), 'action-error'));
     }
   });
 }

@@ -10,6 +10,7 @@ import { credentialWorkflowId, requestNewLetterUpdate } from '../workflows/defin
 import { applyContactChange, changedFields, contactsOf } from './lifecycle/contact-changes';
 import { createTelephonePinService, type TelephonePinServiceDeps } from './telephone-pin/telephone-pins';
 import { liveCredentialById } from './credentials';
+import { createCallerVerifier, type CallerVerification } from './caller-verification';
 import type { StaffPrincipal } from './staff/auth';
 
 export interface CallbackTask {
@@ -23,8 +24,7 @@ export interface CallbackTask {
   holder: { name: string; surname: string };
 }
 
-/** How the operator verified the caller before adding a contact. */
-export type CallerVerification = { method: 'telephone_pin'; telephonePin: string } | { method: 'identity_questions'; note: string };
+export type { CallerVerification } from './caller-verification';
 
 export type ContactCentreDeps = TelephonePinServiceDeps & Pick<ServiceDeps, 'pool' | 'temporal' | 'taskQueue' | 'log'>;
 
@@ -32,6 +32,7 @@ const credentialNotFound = () => new DomainError(ErrorType.NotFound, { it: 'Cred
 
 export function createContactCentreService(deps: ContactCentreDeps) {
   const telephonePins = createTelephonePinService(deps);
+  const verifyCaller = createCallerVerifier(deps);
 
   /** The open call-back tasks, oldest first (at most 200). */
   const callbackTasks = async (): Promise<CallbackTask[]> =>
@@ -73,13 +74,7 @@ export function createContactCentreService(deps: ContactCentreDeps) {
     const credential = await liveCredentialById<{ codice_fiscale: string; contacts: Record<string, unknown> }>(deps.pool, credentialId, 'codice_fiscale, contacts');
     if (!credential) throw credentialNotFound();
 
-    let recorded: Record<string, unknown>;
-    if (verification.method === 'telephone_pin') {
-      const verified = await telephonePins.verifyCaller(staff, credential.codice_fiscale, verification.telephonePin.replace(/[\s.-]/g, ''));
-      recorded = { method: 'telephone_pin', telephonePinId: verified.telephonePinId };
-    } else {
-      recorded = { method: 'identity_questions', note: verification.note };
-    }
+    const recorded = await verifyCaller(staff, credential.codice_fiscale, verification);
 
     const current = contactsOf(credential.contacts);
     const merged: Record<string, unknown> = { ...current };

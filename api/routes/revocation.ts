@@ -2,7 +2,7 @@
  * Revocation (revoca) of a PIN (docs/decisions/0011-recovery-revocation-delegation.md).
  *
  *   POST /api/revocations { codiceFiscale, healthCard: { number, expiresOn }, email | pec } → 200
- *   POST /api/contact-centre/credentials/:credentialId/revoke { note? }                    → 200
+ *   POST /api/contact-centre/credentials/:credentialId/revoke { verification, note? }      → 200
  *
  * The holder proves it is them with the health-insurance card (tessera sanitaria) as the
  * institute knows it (`health_cards`: the number only as an HMAC) and an e-mail or PEC address
@@ -12,8 +12,7 @@
  */
 import { Router } from 'express';
 import { createRevocationService, notFound } from '../../services/lifecycle/revocation';
-import { credentialIdParams, staffRevokeBodySchema, staffRevokedSchema } from '../../services/schemas/lifecycle';
-import { parseInput } from '../../services/schemas/validate';
+import { credentialIdParams, staffRevokedSchema } from '../../services/schemas/lifecycle';
 import { requireStaff } from '../../services/staff/auth';
 import type { ApiDeps } from '../deps';
 
@@ -31,8 +30,7 @@ export function revocationRoutes(deps: ApiDeps): Router {
     const staff = await requireStaff(deps.pool, req, ['operator', 'supervisor']);
     const params = credentialIdParams.safeParse(req.params);
     if (!params.success) throw notFound();
-    const { note } = parseInput(staffRevokeBodySchema, req.body);
-    const { revokedAt } = await service.revokeByOperator(staff, params.data.credentialId, note);
+    const { revokedAt } = await service.revokeByOperator(staff, params.data.credentialId, req.body);
     res.json(staffRevokedSchema.parse({ credentialId: params.data.credentialId, revokedAt }));
   });
 

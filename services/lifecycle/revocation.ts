@@ -14,8 +14,11 @@ import { appendAudit, audit } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
 import { credentialWorkflowId, revokeCredentialUpdate } from '../../workflows/definitions';
 import { REVOCATION_ATTEMPTS, attemptKey, comparableEmail, takeAttempt } from '../access/identity-checks';
-import { revocationBodySchema, revokedSchema } from '../schemas/lifecycle';
+import { revocationBodySchema, revokedSchema, staffRevokeBodySchema } from '../schemas/lifecycle';
 import { parseInput } from '../schemas/validate';
+import { createCallerVerifier } from '../caller-verification';
+import type { StaffPrincipal } from '../staff/principal';
+import type { TelephonePinServiceDeps } from '../telephone-pin/telephone-pins';
 
 /** Credential states the workflow can revoke from. */
 const REVOCABLE_STATES = ['awaiting_first_access', 'active', 'pin_expired'];
@@ -63,8 +66,9 @@ const REVOKED_MESSAGE = {
 };
 
 /** The holder's revocation as a function of the caller's address and the JSON body (API and portal). */
-export function createRevocationService(deps: Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'temporal'>) {
+export function createRevocationService(deps: TelephonePinServiceDeps & Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'temporal'>) {
   const now = deps.now ?? (() => new Date());
+  const verifyCaller = createCallerVerifier(deps);
 
   async function revokeByHolder(req: { ip?: string }, input: unknown): Promise<z.output<typeof revokedSchema>> {
     const body = parseInput(revocationBodySchema, input);
@@ -119,18 +123,23 @@ export function createRevocationService(deps: Pick<ServiceDeps, 'log' | 'now' | 
   }
 
   /** A contact-centre operator revokes a caller's PIN (after verifying the caller); the note is audited. */
-  async function revokeByOperator(staff: { staffId: string }, credentialId: string, note?: string): Promise<{ revokedAt: string }> {
-    const { rows } = await deps.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [credentialId]);
+  /**
+   * The contact centre revokes for a caller it has verified (telephone PIN or identity questions):
+   * how the caller was identified is recorded before the revocation, with the operator's note.
+   */
+  async function revokeByOperator(staff: StaffPrincipal, credentialId: string, input: unknown): Promise<{ revokedAt: string }> {
+    const { rows } = await deps.pool.query<{ state: string; codice_fiscale: string }>('SELECT state, codice_fiscale FROM credentials WHERE id = $1::uuid', [credentialId]);
     if (!rows[0]) throw notFound();
     if (!REVOCABLE_STATES.includes(rows[0].state)) {
       throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere revocato nel suo stato attuale.', en: 'The PIN cannot be revoked in its current state.' }, [], { state: rows[0].state });
     }
+    const { verification, note } = parseInput(staffRevokeBodySchema, input);
     const requestedBy = `operator:${staff.staffId}`;
+    const verified = await verifyCaller(staff, rows[0].codice_fiscale, verification);
+    await audit(deps.pool, { actor: requestedBy, action: 'revoke.caller_verified', subject: credentialId, decision: 'verified', detail: { ...verified, ...(note ? { operatorNote: note } : {}) } });
     const { revokedAt } = await deps.temporal.workflow
       .getHandle(credentialWorkflowId(credentialId))
       .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy, reason: 'contact_centre' }] });
-    // The revocation itself is audited by its activity; this row keeps the operator's note.
-    if (note) await audit(deps.pool, { actor: requestedBy, action: 'revoke.note', subject: credentialId, decision: 'recorded', detail: { note } });
     return { revokedAt };
   }
 

@@ -51,7 +51,16 @@ export const revocationBodySchema = z.strictObject({
 
 export const revokedSchema = z.strictObject({ revokedAt: instant, message: bilingualSchema });
 
-export const staffRevokeBodySchema = z.strictObject({ note: z.string().trim().max(500).optional() });
+/** How an operator verified a caller before acting for them: a telephone PIN, or identity questions. */
+export const callerVerificationSchema = z.discriminatedUnion('method', [
+  z.strictObject({ method: z.literal('telephone_pin'), telephonePin: z.string().max(32) }),
+  z.strictObject({
+    method: z.literal('identity_questions'),
+    note: z.string().trim().min(10).max(500).meta({ description: 'What the operator checked with the caller (no secret).' }),
+  }),
+]);
+
+export const staffRevokeBodySchema = z.strictObject({ verification: callerVerificationSchema, note: z.string().trim().max(500).optional() });
 export const staffRevokedSchema = z.strictObject({ credentialId: z.guid(), revokedAt: instant });
 
 // ---------------------------------------------------------------------------------------------
@@ -77,13 +86,7 @@ export const addContactBodySchema = z.strictObject({
   mobile: optionalContact(40),
   email: optionalContact(254),
   pec: optionalContact(254),
-  verification: z.discriminatedUnion('method', [
-    z.strictObject({ method: z.literal('telephone_pin'), telephonePin: z.string().max(32) }),
-    z.strictObject({
-      method: z.literal('identity_questions'),
-      note: z.string().trim().min(10).max(500).meta({ description: 'What the operator checked with the caller (no secret).' }),
-    }),
-  ]),
+  verification: callerVerificationSchema,
 });
 
 export const contactAddedSchema = z.strictObject({

@@ -215,10 +215,18 @@ describe('console pages', () => {
     expect(contacts.rows[0]!.contacts.pec).toBe(pec);
 
     // The revocation needs the confirmation box, then ends the PIN.
-    const revokeForm = await operator.get('/console/contact-centre/revoke');
-    const unconfirmed = await operator.post('/console/contact-centre/revoke', { _csrf: csrfOf(revokeForm.body), codiceFiscale: holder.citizen.codiceFiscale });
+    const revokeForm = await operator.get(`/console/contact-centre/revoke?codiceFiscale=${holder.citizen.codiceFiscale}`);
+    const shownId = /name="credentialId" value="([^"]+)"/.exec(revokeForm.body)![1]!;
+    const unconfirmed = await operator.post('/console/contact-centre/revoke', { _csrf: csrfOf(revokeForm.body), codiceFiscale: holder.citizen.codiceFiscale, credentialId: shownId });
     expect(unconfirmed.status).toBe(400);
-    const revoked = await operator.post('/console/contact-centre/revoke', { _csrf: csrfOf(revokeForm.body), codiceFiscale: holder.citizen.codiceFiscale, note: 'Richiesta del titolare identificato', confirm: 'yes' });
+    const revoked = await operator.post('/console/contact-centre/revoke', {
+      _csrf: csrfOf(revokeForm.body),
+      codiceFiscale: holder.citizen.codiceFiscale,
+      credentialId: shownId,
+      method: 'identity_questions',
+      note: 'Richiesta del titolare identificato',
+      confirm: 'yes',
+    });
     expect(revoked.status).toBe(200);
     expect(revoked.body).toContain('PIN revocato');
     await waitFor('revoked', async () => ((await stack.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [holder.credentialId])).rows[0]!.state === 'revoked' ? true : undefined));

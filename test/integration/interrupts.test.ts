@@ -62,7 +62,10 @@ async function failedTasks(credentialId: string): Promise<number> {
 describe('interrupts while the first half is being retried', () => {
   it('revokes cleanly', async () => {
     const { credentialId } = await stuckRequest();
-    const revoked = await call('POST', `/api/contact-centre/credentials/${credentialId}/revoke`, { token: await staffToken(stack, 'operator') });
+    const revoked = await call('POST', `/api/contact-centre/credentials/${credentialId}/revoke`, {
+      token: await staffToken(stack, 'operator'),
+      body: { verification: { method: 'identity_questions', note: 'caller verified by questions' } },
+    });
     expect(revoked.status).toBe(200);
     // The workflow answers and has failed no task (it now retries the SMS notice, in order, as designed).
     await new Promise((r) => setTimeout(r, 1_500));

@@ -141,7 +141,7 @@ describe('revocation by the contact centre', () => {
     expect((await call('POST', path, { token: clerk })).status).toBe(403);
     expect((await call('POST', '/api/contact-centre/credentials/00000000-0000-4000-8000-000000000000/revoke', { token: operator })).status).toBe(404);
 
-    const done = await call('POST', path, { token: operator, body: { note: 'caller verified with personal data' } });
+    const done = await call('POST', path, { token: operator, body: { verification: { method: 'identity_questions', note: 'caller verified with personal data' } } });
     expect(done.status).toBe(200);
     expect(done.body.credentialId).toBe(issued.credentialId);
     const cf = issued.citizen.codiceFiscale;
@@ -149,8 +149,8 @@ describe('revocation by the contact centre', () => {
     expect((await call('POST', '/api/letters/resend', { body: { codiceFiscale: cf, firstHalf: issued.firstHalf } })).status).toBe(401);
     const letters = await stack.pool.query<{ status: string }>('SELECT status FROM letters WHERE credential_id = $1::uuid', [issued.credentialId]);
     expect(letters.rows.map((l) => l.status)).toEqual(['void']);
-    const audit = await stack.pool.query<{ actor: string; action: string }>(`SELECT actor, action FROM audit_log WHERE subject = $1::text AND action IN ('revoke', 'revoke.note')`, [issued.credentialId]);
-    expect(audit.rows.map((a) => a.action).sort()).toEqual(['revoke', 'revoke.note']);
+    const audit = await stack.pool.query<{ actor: string; action: string }>(`SELECT actor, action FROM audit_log WHERE subject = $1::text AND action IN ('revoke', 'revoke.caller_verified')`, [issued.credentialId]);
+    expect(audit.rows.map((a) => a.action).sort()).toEqual(['revoke', 'revoke.caller_verified']);
     expect(audit.rows.every((a) => a.actor.startsWith('operator:'))).toBe(true);
     await mailTo(stack, issued.citizen.email!, /PIN revocato/);
     // Already revoked: nothing more to do.

@@ -200,7 +200,7 @@ describe('a delegation whose delegator’s PIN is revoked', () => {
     expect((await call('GET', `/api/delegators/${id}/claims`, { token: delegate.token })).status).toBe(200);
 
     const operator = await staffToken(stack, 'operator');
-    expect((await call('POST', `/api/contact-centre/credentials/${delegator.credentialId}/revoke`, { token: operator, body: { note: 'caller verified by questions' } })).status).toBe(200);
+    expect((await call('POST', `/api/contact-centre/credentials/${delegator.credentialId}/revoke`, { token: operator, body: { verification: { method: 'identity_questions', note: 'caller verified by questions' } } })).status).toBe(200);
 
     // Before: the delegation stayed active. Now the revoked credential's workflow ends it.
     await waitFor('the delegation ended', async () => {
@@ -283,5 +283,38 @@ describe('staff API tokens as a product', () => {
     expect(listed.stdout).not.toContain(token);
     await run(['--revoke', id]);
     expect(await callbackTasks(token)).toBe(401);
+  });
+});
+
+describe('a contact-centre revocation', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('needs the caller verified: a codice fiscale and a tick are not enough, a wrong telephone PIN is refused, and nothing changes', async () => {
+    const call = caller(stack);
+    const holder = await activeCitizen(stack, makeCitizen());
+    const operator = await staffToken(stack, 'operator');
+    const path = `/api/contact-centre/credentials/${holder.credentialId}/revoke`;
+    // Before: 200 with a note or nothing at all.
+    const bare = await call('POST', path, { token: operator, body: { note: 'the caller asked' } });
+    expect(bare.status).toBe(400);
+    expect(bare.body.error.fields.map((f: { field: string }) => f.field)).toContain('verification');
+    const guessed = await call('POST', path, { token: operator, body: { verification: { method: 'telephone_pin', telephonePin: '12345678' } } });
+    expect([401, 403, 404]).toContain(guessed.status);
+    const { rows } = await stack.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [holder.credentialId]);
+    expect(rows[0]!.state).toBe('active');
+    expect((await call('GET', '/api/session', { token: holder.token })).status).toBe(200);
+
+    // The console shows whose PIN it is, and its state, before anything can be confirmed.
+    const op = await createTestStaff(stack, 'operator');
+    const browser = await consoleLogin(stack, op);
+    const step = await browser.get(`/console/contact-centre/revoke?codiceFiscale=${holder.citizen.codiceFiscale}`);
+    expect(step.body).toContain(`data-testid="revoke-holder">${holder.citizen.name} ${holder.citizen.surname}<`);
+    expect(step.body).toContain('active');
   });
 });
