@@ -5,10 +5,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServiceDeps } from '../deps';
-import { CredentialLockedError, assertIdentifierNotLocked, assertNotLocked, identifierHash, recordFailure, recordIdentifierFailure, recordSuccess } from './attempts';
-import { appendAudit } from '../../lib/audit';
+import {
+  AddressThrottle,
+  CredentialLockedError,
+  DEFAULT_THROTTLE_OPTIONS,
+  assertIdentifierNotLocked,
+  assertNotLocked,
+  identifierHash,
+  recordFailure,
+  recordIdentifierFailure,
+  recordSuccess,
+  type ThrottleOptions,
+} from './attempts';
+import { appendAudit, audit } from '../../lib/audit';
 import { withTransaction, type PoolClient } from '../../lib/db';
-import { invalidCredentialsError, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
+import { DomainError, ErrorType, invalidCredentialsError, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { PIN_ALPHABET, generatePin, keyedHashMatches, normalisePin } from '../../lib/secrets';
 import { hashPin, verifyPin } from '../../lib/pin-hash';
@@ -36,8 +47,20 @@ function parseCredentials(body: unknown, pinLength: number, pinField = 'pin'): {
   return { codiceFiscale: cf!.normalised, pin };
 }
 
-/** A random argon2 verification for unknown codici fiscali, so timing does not reveal them. */
+/** An argon2 hash of a random PIN under its own random pepper: what decoy verifications check against. */
+const PEPPER_FOR_DECOY = randomBytes(32);
 let decoyHash: Promise<string> | undefined;
+
+/** One argon2 verification against a hash of nothing: the cost of checking a PIN, for nobody. */
+async function decoyVerification(pin: string): Promise<void> {
+  decoyHash ??= hashPin(PEPPER_FOR_DECOY, randomBytes(8).toString('hex'));
+  await verifyPin(PEPPER_FOR_DECOY, await decoyHash, pin).catch(() => false);
+}
+
+const THROTTLED: Bilingual = {
+  it: 'Troppi tentativi da questo indirizzo: riprovi tra poco.',
+  en: 'Too many attempts from this address: please try again shortly.',
+};
 
 /**
  * First access (16 → 8 characters) and the guided regeneration after expiry. The API checks the
@@ -45,8 +68,21 @@ let decoyHash: Promise<string> | undefined;
  * version and asks the credential's workflow to activate it; the new PIN is shown once, in this
  * response, and exists nowhere else in clear.
  */
-export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' | 'pool' | 'temporal'>) {
+export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' | 'pool' | 'temporal'>, throttleOptions: ThrottleOptions = DEFAULT_THROTTLE_OPTIONS) {
   const now = deps.now ?? (() => new Date());
+  // Per client address, on top of the per-credential lockout: one source cannot try codici
+  // fiscali and PINs faster than a person would (the login keeps a bucket of its own).
+  const throttle = new AddressThrottle(throttleOptions, now);
+
+  /** A refusal for an address past its burst, audited once a minute (the rest counted). */
+  async function takeAttempt(req: { ip?: string }, action: string): Promise<void> {
+    const decision = throttle.take(req.ip);
+    if (decision.allowed) return;
+    if (decision.audit) {
+      await audit(deps.pool, { actor: `ip:${req.ip ?? 'unknown'}`, action, subject: 'unknown', decision: 'throttled', detail: { refusedSinceLastAudit: decision.suppressed } });
+    }
+    throw new DomainError(ErrorType.RateLimited, THROTTLED, [], { reason: 'THROTTLED', retryAfterSeconds: decision.retryAfterSeconds });
+  }
 
   /**
    * Verifies under the lockout rules and, on success, stores the new PIN as a pending version.
@@ -60,6 +96,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
     check: (client: PoolClient, credentialId: string) => Promise<boolean>,
     prepareNewPin = true,
   ): Promise<{ credentialId: string; pinVersion: number; newPin: string }> {
+    await takeAttempt(req, action);
     const outcome = await withTransaction(deps.pool, async (client) => {
       const { rows } = await client.query<{ id: string }>(
         'SELECT id FROM credentials WHERE codice_fiscale = $1::text AND state = $2::text FOR UPDATE',
@@ -73,8 +110,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
         const idHash = identifierHash(deps.pepper, creds.codiceFiscale);
         const locked = await lockRefusal(client, { actor: `ip:${req.ip}`, action, subject: 'unknown' }, assertIdentifierNotLocked(client, idHash, at));
         if (locked) return locked;
-        decoyHash ??= hashPin(deps.pepper, randomBytes(8).toString('hex'));
-        await verifyPin(deps.pepper, await decoyHash, creds.pin);
+        await decoyVerification(creds.pin);
         const lock = await recordIdentifierFailure(client, idHash, at);
         await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: 'unknown', decision: 'denied', detail: { reason: 'no_credential', ...lock } });
         return { ok: false as const };
@@ -131,6 +167,9 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
         WHERE credential_id = $1::uuid AND kind = 'initial' AND status <> 'superseded' ORDER BY version DESC LIMIT 1`,
       [id],
     );
+    // The keyed hashes take microseconds and an unknown codice fiscale costs an argon2
+    // verification: the same argon2 work here, so the time does not say who has a PIN waiting.
+    await decoyVerification(pin);
     const s = rows[0];
     if (!s) return false;
     // Both halves are always checked, so the time taken does not say which half was wrong.

@@ -10,7 +10,7 @@ import { deflateSync, gzipSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
-import { activeCitizen, waitFor, waitForView } from '../support/issuance';
+import { activeCitizen, requestAndCollect, waitFor, waitForView } from '../support/issuance';
 import { caller, linkTokenFrom, mailTo, staffToken } from '../support/lifecycle';
 import { consoleLogin, createTestStaff } from '../support/staff';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -316,5 +316,59 @@ describe('a contact-centre revocation', () => {
     const step = await browser.get(`/console/contact-centre/revoke?codiceFiscale=${holder.citizen.codiceFiscale}`);
     expect(step.body).toContain(`data-testid="revoke-holder">${holder.citizen.name} ${holder.citizen.surname}<`);
     expect(step.body).toContain('active');
+  });
+});
+
+describe('first access and new letters, tried by a stranger', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const post = (path: string, body: unknown, ip: string) =>
+    fetch(`${stack.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify(body) });
+
+  it('take the same time whether or not the codice fiscale has a PIN waiting (one argon2 verification either way)', async () => {
+    // Three credentials waiting for their first access, two wrong tries each (the lock comes at three).
+    const waiting = [await requestAndCollect(stack, makeCitizen()), await requestAndCollect(stack, makeCitizen()), await requestAndCollect(stack, makeCitizen())];
+    const timeOf = async (codiceFiscale: string, i: number) => {
+      const started = performance.now();
+      const res = await post('/api/first-access', { codiceFiscale, pin: 'ABCDEFGH23456789' }, `198.51.100.${i}`);
+      expect(res.status).toBe(401);
+      return performance.now() - started;
+    };
+    const known: number[] = [];
+    const unknown: number[] = [];
+    // Interleaved, each from its own address (the per-address limit is not what is measured here),
+    // and under the lock threshold of each known credential.
+    for (let i = 0; i < 6; i++) {
+      known.push(await timeOf(waiting[i % 3]!.citizen.codiceFiscale, 2 * i + 1));
+      unknown.push(await timeOf(makeCitizen().codiceFiscale, 2 * i + 2));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    // Before: ~9 ms against ~20–40 ms. Now both pay the argon2 verification.
+    const ratio = median(known) / median(unknown);
+    expect(ratio, `known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms`).toBeGreaterThan(0.6);
+    expect(ratio).toBeLessThan(1.7);
+  });
+
+  it('are limited per address: one source cannot go on guessing (429 + Retry-After after the burst)', async () => {
+    const ip = '198.51.100.200';
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const path = i % 2 ? '/api/letters/resend' : '/api/first-access';
+      const body = i % 2 ? { codiceFiscale: makeCitizen().codiceFiscale, firstHalf: 'ABCDEFGH' } : { codiceFiscale: makeCitizen().codiceFiscale, pin: 'ABCDEFGH23456789' };
+      const res = await post(path, body, ip);
+      statuses.push(res.status);
+      if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    // Before: 28 of 28 answered 401. Now the burst of 20, then 429.
+    expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    // Another address is not affected.
+    expect((await post('/api/first-access', { codiceFiscale: makeCitizen().codiceFiscale, pin: 'ABCDEFGH23456789' }, '198.51.100.201')).status).toBe(401);
   });
 });
