@@ -135,6 +135,12 @@ export function createLifecycleActivities(deps: ActivityDeps) {
               await client.query('INSERT INTO claim_releases (claim_id, credential_id) VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING', [id, input.credentialId]);
             }
           }
+          // The holder proved who they are (two contacts, or an operator's identification): a lock
+          // on the credential — perhaps a stranger's wrong tries — is lifted with the old PIN.
+          await client.query(
+            `UPDATE credential_access SET consecutive_failures = 0, locked_until = NULL, permanently_locked_at = NULL WHERE credential_id = $1::uuid`,
+            [input.credentialId],
+          );
           await recordEvent(client, input.credentialId, `reissue_${input.reason}`, input.requestedBy, result, key);
           await appendAudit(client, { actor: input.requestedBy, action: input.reason, subject: input.credentialId, decision: 'pin_superseded', detail: result });
         }

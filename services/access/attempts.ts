@@ -18,8 +18,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { PoolClient } from '../../lib/db';
-import { DomainError, ErrorType } from '../../domain/errors';
+import type { Pool, PoolClient } from '../../lib/db';
+import { audit } from '../../lib/audit';
+import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
 
 // ---------------------------------------------------------------------------------------------
 // Rules
@@ -86,8 +87,8 @@ const LOCKED_TEMPORARILY = {
   en: 'Too many unsuccessful attempts: access is suspended for a few minutes. Please try again later.',
 };
 const LOCKED_PERMANENTLY = {
-  it: 'Accesso bloccato dopo troppi tentativi non riusciti. Per sbloccarlo richieda il ripristino del PIN oppure la revoca.',
-  en: 'Access is blocked after too many unsuccessful attempts. To unblock it, request the recovery of the PIN or its revocation.',
+  it: 'Accesso bloccato dopo troppi tentativi non riusciti. Lo sblocca il ripristino del PIN (con due dei recapiti registrati) o l’identificazione tramite il contact center, che rilasciano un nuovo PIN; in alternativa la revoca e una nuova richiesta.',
+  en: 'Access is blocked after too many unsuccessful attempts. A recovery of the PIN (with two of the registered contacts) or an identification through the contact centre unblocks it and issues a new PIN; otherwise, revocation and a new request.',
 };
 
 /**
@@ -333,4 +334,26 @@ export class AddressThrottle {
   get size(): number {
     return this.buckets.size;
   }
+}
+
+const THROTTLED: Bilingual = {
+  it: 'Troppi tentativi da questo indirizzo: riprovi tra poco.',
+  en: 'Too many attempts from this address: please try again shortly.',
+};
+
+/**
+ * A per-address limit for a public endpoint that checks identity data: `take(req, action)`
+ * passes, or throws RATE_LIMITED (reason THROTTLED, `retryAfterSeconds`), auditing the first
+ * refusal of an address in a minute and counting the rest.
+ */
+export function sourceLimiter(pool: Pool, options: ThrottleOptions = DEFAULT_THROTTLE_OPTIONS, now: () => Date = () => new Date()) {
+  const throttle = new AddressThrottle(options, now);
+  return async function take(req: { ip?: string }, action: string): Promise<void> {
+    const decision = throttle.take(req.ip);
+    if (decision.allowed) return;
+    if (decision.audit) {
+      await audit(pool, { actor: `ip:${req.ip ?? 'unknown'}`, action, subject: 'unknown', decision: 'throttled', detail: { refusedSinceLastAudit: decision.suppressed } });
+    }
+    throw new DomainError(ErrorType.RateLimited, THROTTLED, [], { reason: 'THROTTLED', retryAfterSeconds: decision.retryAfterSeconds });
+  };
 }

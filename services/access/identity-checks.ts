@@ -40,7 +40,11 @@ const TOO_MANY: Record<IdentityCheckPurpose, Bilingual> = {
  * RATE_LIMITED (429, `retryAfterSeconds`) when the window is full, otherwise records this attempt.
  * A refused attempt is not recorded, so waiting always ends the refusal.
  */
-export async function takeAttempt(client: PoolClient, purpose: IdentityCheckPurpose, key: Buffer, limit: AttemptLimit, now: Date): Promise<void> {
+/**
+ * Refuses (RATE_LIMITED, TOO_MANY_ATTEMPTS) when the codice fiscale has used its quota in the
+ * window; holds a lock on that codice fiscale's count for the rest of the transaction.
+ */
+export async function checkQuota(client: PoolClient, purpose: IdentityCheckPurpose, key: Buffer, limit: AttemptLimit, now: Date): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [key.readBigInt64BE(0).toString()]);
   const since = new Date(now.getTime() - limit.windowMs);
   const { rows } = await client.query<{ n: number; oldest: Date | null }>(
@@ -53,6 +57,14 @@ export async function takeAttempt(client: PoolClient, purpose: IdentityCheckPurp
     const retryAfterSeconds = Math.max(1, Math.ceil(((oldest?.getTime() ?? now.getTime()) + limit.windowMs - now.getTime()) / 1000));
     throw new DomainError(ErrorType.RateLimited, TOO_MANY[purpose], [], { reason: 'TOO_MANY_ATTEMPTS', retryAfterSeconds });
   }
+}
+
+/**
+ * Spends one of the codice fiscale's attempts. Only attempts that prove something spend it (the
+ * contacts or the card matched): a stranger with wrong data cannot use up the holder's quota;
+ * the per-address limit (`sourceLimiter`) bounds what strangers try.
+ */
+export async function spendQuota(client: PoolClient, purpose: IdentityCheckPurpose, key: Buffer, now: Date): Promise<void> {
   await client.query('INSERT INTO identity_check_attempts (purpose, id_hash, at) VALUES ($1::text, $2::bytea, $3::timestamptz)', [purpose, key, now]);
 }
 

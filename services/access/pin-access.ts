@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceDeps } from '../deps';
 import {
-  AddressThrottle,
   CredentialLockedError,
   DEFAULT_THROTTLE_OPTIONS,
   assertIdentifierNotLocked,
@@ -15,11 +14,12 @@ import {
   recordFailure,
   recordIdentifierFailure,
   recordSuccess,
+  sourceLimiter,
   type ThrottleOptions,
 } from './attempts';
-import { appendAudit, audit } from '../../lib/audit';
+import { appendAudit } from '../../lib/audit';
 import { withTransaction, type PoolClient } from '../../lib/db';
-import { DomainError, ErrorType, invalidCredentialsError, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
+import { invalidCredentialsError, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { PIN_ALPHABET, generatePin, keyedHashMatches, normalisePin } from '../../lib/secrets';
 import { hashPin, verifyPin } from '../../lib/pin-hash';
@@ -57,10 +57,7 @@ async function decoyVerification(pin: string): Promise<void> {
   await verifyPin(PEPPER_FOR_DECOY, await decoyHash, pin).catch(() => false);
 }
 
-const THROTTLED: Bilingual = {
-  it: 'Troppi tentativi da questo indirizzo: riprovi tra poco.',
-  en: 'Too many attempts from this address: please try again shortly.',
-};
+
 
 /**
  * First access (16 → 8 characters) and the guided regeneration after expiry. The API checks the
@@ -72,17 +69,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
   const now = deps.now ?? (() => new Date());
   // Per client address, on top of the per-credential lockout: one source cannot try codici
   // fiscali and PINs faster than a person would (the login keeps a bucket of its own).
-  const throttle = new AddressThrottle(throttleOptions, now);
-
-  /** A refusal for an address past its burst, audited once a minute (the rest counted). */
-  async function takeAttempt(req: { ip?: string }, action: string): Promise<void> {
-    const decision = throttle.take(req.ip);
-    if (decision.allowed) return;
-    if (decision.audit) {
-      await audit(deps.pool, { actor: `ip:${req.ip ?? 'unknown'}`, action, subject: 'unknown', decision: 'throttled', detail: { refusedSinceLastAudit: decision.suppressed } });
-    }
-    throw new DomainError(ErrorType.RateLimited, THROTTLED, [], { reason: 'THROTTLED', retryAfterSeconds: decision.retryAfterSeconds });
-  }
+  const takeAttempt = sourceLimiter(deps.pool, throttleOptions, now);
 
   /**
    * Verifies under the lockout rules and, on success, stores the new PIN as a pending version.

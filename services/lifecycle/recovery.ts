@@ -14,7 +14,8 @@ import { appendAudit, audit } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
 import { credentialWorkflowId, reissuePinUpdate } from '../../workflows/definitions';
 import { RECOVERY_LINK_WORKFLOW_TYPE, recoveryLinkUsedSignal, recoveryLinkWorkflowId, type RecoveryLinkInput } from '../../workflows/recovery-definitions';
-import { RECOVERY_ATTEMPTS, attemptKey, contactsMatch, takeAttempt } from '../access/identity-checks';
+import { RECOVERY_ATTEMPTS, attemptKey, checkQuota, contactsMatch, spendQuota } from '../access/identity-checks';
+import { sourceLimiter } from '../access/attempts';
 import { recoveryAcceptedSchema, recoveryConfirmBodySchema, recoveryConfirmationSchema, recoveryRequestBodySchema } from '../schemas/lifecycle';
 import { reissueEventKey } from '../../lib/events';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -70,6 +71,7 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
  */
 export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'taskQueue' | 'temporal'>) {
   const now = deps.now ?? (() => new Date());
+  const fromSource = sourceLimiter(deps.pool, undefined, now);
 
   /** Starts the link's workflow; a failure voids the link (the citizen may ask again). */
   async function sendLink(linkId: string): Promise<void> {
@@ -92,12 +94,13 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
     if (count < 2) fields.push({ field: 'contacts', code: 'two_contacts_required', message: RECOVERY_RULE });
     if (fields.length) throw new DomainError(ErrorType.Validation, { it: 'Alcuni dati non sono validi.', en: 'Some of the data is not valid.' }, fields);
 
+    await fromSource(req, 'recovery.request');
     const at = now();
     const key = attemptKey(deps.pepper, 'recovery', cf.normalised);
     // Both outcomes run the same statements but one INSERT, and the link is created after the
     // answer: the time taken does not say whether the codice fiscale or the contacts were right.
     const linkId = await withTransaction(deps.pool, async (client) => {
-      await takeAttempt(client, 'recovery', key, RECOVERY_ATTEMPTS, at);
+      await checkQuota(client, 'recovery', key, RECOVERY_ATTEMPTS, at);
       const { rows } = await client.query<Pick<CredentialRow, 'id' | 'contacts'>>(
         `SELECT id, contacts FROM credentials WHERE codice_fiscale = $1::text AND state = ANY($2::text[])`,
         [cf.normalised, RECOVERABLE_STATES],
@@ -106,6 +109,7 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
       const matched = credential !== undefined && contactsMatch(given, credential.contacts, 2);
       let id: string | undefined;
       if (matched) {
+        await spendQuota(client, 'recovery', key, at);
         // The link goes to the e-mail if it was given (and matched), else to the PEC.
         const channel = given.email?.trim() ? 'email' : 'pec';
         const inserted = await client.query<{ id: string }>(

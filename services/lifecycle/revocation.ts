@@ -13,7 +13,8 @@ import { DomainError, ErrorType, type FieldIssue } from '../../domain/errors';
 import { appendAudit, audit } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
 import { credentialWorkflowId, revokeCredentialUpdate } from '../../workflows/definitions';
-import { REVOCATION_ATTEMPTS, attemptKey, comparableEmail, takeAttempt } from '../access/identity-checks';
+import { REVOCATION_ATTEMPTS, attemptKey, checkQuota, comparableEmail, spendQuota } from '../access/identity-checks';
+import { sourceLimiter } from '../access/attempts';
 import { revocationBodySchema, revokedSchema, staffRevokeBodySchema } from '../schemas/lifecycle';
 import { parseInput } from '../schemas/validate';
 import { createCallerVerifier } from '../caller-verification';
@@ -69,6 +70,7 @@ const REVOKED_MESSAGE = {
 export function createRevocationService(deps: TelephonePinServiceDeps & Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'temporal'>) {
   const now = deps.now ?? (() => new Date());
   const verifyCaller = createCallerVerifier(deps);
+  const fromSource = sourceLimiter(deps.pool, undefined, now);
 
   async function revokeByHolder(req: { ip?: string }, input: unknown): Promise<z.output<typeof revokedSchema>> {
     const body = parseInput(revocationBodySchema, input);
@@ -84,11 +86,12 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
     }
     if (fields.length) throw new DomainError(ErrorType.Validation, { it: 'Alcuni dati non sono validi.', en: 'Some of the data is not valid.' }, fields);
 
+    await fromSource(req, 'revocation.request');
     const at = now();
     const key = attemptKey(deps.pepper, 'revocation', cf.normalised);
     const actor = `ip:${req.ip ?? 'unknown'}`;
     const credentialId = await withTransaction(deps.pool, async (client) => {
-      await takeAttempt(client, 'revocation', key, REVOCATION_ATTEMPTS, at);
+      await checkQuota(client, 'revocation', key, REVOCATION_ATTEMPTS, at);
       const { rows } = await client.query<Pick<CredentialRow, 'id' | 'contacts'> & { card_number_hash: Buffer | null; expires_on: string | null }>(
         `SELECT c.id, c.contacts, h.card_number_hash, to_char(h.expires_on, 'YYYY-MM-DD') AS expires_on
            FROM (SELECT $1::text AS cf) q
@@ -104,6 +107,9 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
       const registered = [row.contacts?.email, row.contacts?.pec].filter((v): v is string => typeof v === 'string').map(comparableEmail);
       const contactOk = registered.includes(comparableEmail(address!));
       const ok = row.id !== null && cardOk && expiryOk && contactOk;
+      // The holder's quota is spent only by someone who has the card: wrong data costs the
+      // caller's address (the per-source limit), never the holder's chance to revoke.
+      if (cardOk && expiryOk) await spendQuota(client, 'revocation', key, at);
       const reason = !row.id ? 'no_credential' : !cardOk || !expiryOk ? 'card_mismatch' : !contactOk ? 'contact_mismatch' : 'verified';
       await appendAudit(client, {
         actor,

@@ -95,13 +95,21 @@ describe('revocation by the holder', () => {
     expect(retry.body.credentialId).toBe(again.body.credentialId);
   });
 
-  it('limits tries per codice fiscale, known or not', async () => {
-    const unknownCf = makeCitizen().codiceFiscale;
-    const body = { codiceFiscale: unknownCf, healthCard: { number: cardNumber(), expiresOn: '2030-01-31' }, email: 'x@example.org' };
-    for (let i = 0; i < 5; i++) expect((await revoke(body)).status).toBe(401);
-    const sixth = await revoke(body);
-    expect(sixth.status).toBe(429);
-    expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(23 * 3600);
+  it('limits tries per address, and a stranger’s wrong data never use up the holder’s own tries', async () => {
+    const h = await activeCitizen(stack, makeCitizen());
+    const card = await withCard(h.citizen);
+    const wrong = { codiceFiscale: h.citizen.codiceFiscale, healthCard: { number: cardNumber(), expiresOn: card.expiresOn }, email: h.citizen.email };
+    // Six wrong cards from six addresses: refused, and the holder's quota is untouched.
+    for (let i = 0; i < 6; i++) expect((await revoke(wrong)).status).toBe(401);
+    // One address guessing: the burst, then 429.
+    const ip = '192.0.2.77';
+    const fromOne: number[] = [];
+    for (let i = 0; i < 21; i++) fromOne.push((await call('POST', '/api/revocations', { body: { ...wrong, codiceFiscale: makeCitizen().codiceFiscale }, ip })).status);
+    expect(fromOne.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(fromOne[20]).toBe(429);
+    // The holder, with the card, still revokes.
+    const done = await revoke({ codiceFiscale: h.citizen.codiceFiscale, healthCard: card, email: h.citizen.email });
+    expect(done.status).toBe(200);
   });
 
   it('revokes from the portal page', async () => {

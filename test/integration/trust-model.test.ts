@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, requestAndCollect, waitFor, waitForView } from '../support/issuance';
-import { caller, linkTokenFrom, mailTo, staffToken } from '../support/lifecycle';
+import { caller, halfAfter, linkTokenFrom, mailTo, smsTo, staffToken } from '../support/lifecycle';
 import { consoleLogin, createTestStaff } from '../support/staff';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -370,5 +370,40 @@ describe('first access and new letters, tried by a stranger', () => {
     expect(statuses.slice(20)).toEqual([429, 429]);
     // Another address is not affected.
     expect((await post('/api/first-access', { codiceFiscale: makeCitizen().codiceFiscale, pin: 'ABCDEFGH23456789' }, '198.51.100.201')).status).toBe(401);
+  });
+});
+
+describe('a PIN locked by a stranger’s wrong tries', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('is unlocked by the holder’s recovery: the new PIN works, where before it was still refused', async () => {
+    const call = caller(stack);
+    const holder = await activeCitizen(stack, makeCitizen());
+    // The state 100 wrong logins leave (the login tests walk the whole way there).
+    await stack.pool.query(
+      `INSERT INTO credential_access (credential_id, consecutive_failures, permanently_locked_at) VALUES ($1::uuid, 100, now())
+       ON CONFLICT (credential_id) DO UPDATE SET consecutive_failures = 100, permanently_locked_at = now()`,
+      [holder.credentialId],
+    );
+    const locked = await call('POST', '/api/sessions', { body: { codiceFiscale: holder.citizen.codiceFiscale, pin: holder.pin } });
+    expect(locked.status).toBe(403);
+    expect(locked.body.error.details.reason).toBe('PERMANENTLY_LOCKED');
+    expect(locked.body.error.message.en).toMatch(/recovery of the PIN .* unblocks it/);
+
+    expect((await call('POST', '/api/recovery/requests', { body: { codiceFiscale: holder.citizen.codiceFiscale, email: holder.citizen.email, pec: holder.citizen.pec } })).status).toBe(202);
+    const token = linkTokenFrom((await mailTo(stack, holder.citizen.email!, /Conferma il ripristino/)).text);
+    expect((await call('POST', '/api/recovery/confirm', { body: { token } })).status).toBe(200);
+    await waitForView(stack, holder.credentialId, (v) => v.delivery === 'two_channel' && v.firstHalf.length === 2 && v.firstHalf.every((h) => h.state === 'sent'));
+    const first = halfAfter(/first part of your new PIN:/, (await smsTo(stack, holder.citizen.mobile!, /first part of your new PIN/)).text);
+    const second = halfAfter(/second part of your PIN is:/, (await mailTo(stack, holder.citizen.pec!, /Seconda parte del PIN/)).text);
+    const access = await call('POST', '/api/first-access', { body: { codiceFiscale: holder.citizen.codiceFiscale, pin: first + second } });
+    expect(access.status).toBe(200);
+    expect((await call('POST', '/api/sessions', { body: { codiceFiscale: holder.citizen.codiceFiscale, pin: access.body.pin } })).status).toBe(201);
   });
 });
