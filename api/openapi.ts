@@ -275,7 +275,7 @@ describeRoute({
   description: 'The new PIN is shown once, in this response (`Cache-Control: no-store`). Failures count towards the lock.',
   auth: 'none',
   request: { body: s.firstAccessBodySchema },
-  responses: { 200: s.newPinSchema },
+  responses: { 200: s.newPinSchema, 202: s.newPinActivatingSchema },
   errors: [401, 403, 404, 409, 429],
 });
 
@@ -286,7 +286,7 @@ describeRoute({
   summary: 'A new PIN after expiry, with the same services',
   auth: 'none',
   request: { body: s.regenerateBodySchema },
-  responses: { 200: s.newPinSchema },
+  responses: { 200: s.newPinSchema, 202: s.newPinActivatingSchema },
   errors: [401, 403, 404, 409, 429],
 });
 

@@ -248,7 +248,8 @@ export function firstAccessPage(ctx: PageContext, input: AccessFormInput): strin
 
 export interface NewPinView {
   pin: string;
-  pinExpiresAt: string;
+  /** Absent while the PIN is still being activated (the workflow had not confirmed in time). */
+  pinExpiresAt?: string;
   /** After the first access, or after regenerating an expired PIN. */
   kind: 'first_access' | 'regeneration';
 }
@@ -264,13 +265,20 @@ export function newPinPage(ctx: PageContext, v: NewPinView): string {
     v.kind === 'first_access'
       ? { it: 'Il PIN di 16 caratteri non è più valido.', en: 'The 16-character PIN is no longer valid.' }
       : { it: 'Il PIN scaduto non è più valido.', en: 'The expired PIN is no longer valid.' };
-  const expires = formatDate(lang, v.pinExpiresAt);
+  const expires = v.pinExpiresAt ? formatDate(lang, v.pinExpiresAt) : undefined;
   // Two groups of four for reading; no space between them, so a copied PIN is the PIN.
   const groups = [v.pin.slice(0, 4), v.pin.slice(4)];
   const body = html`<div class="row"><div class="col-lg-8">
 <p class="portal-kicker mb-1">${tr(lang, KICKER)}</p>
 <h1 class="mb-4">${tr(lang, title)}</h1>
-<div class="alert alert-success" role="status"><p class="mb-0">${tr(lang, done)}</p></div>
+<div class="alert alert-success" role="status"><p class="mb-0">${tr(lang, done)}</p>${
+    v.pinExpiresAt
+      ? ''
+      : html`<p class="mb-0 mt-2" id="pin-activating">${tr(lang, {
+          it: 'Il PIN è in attivazione e funzionerà entro pochi minuti; se non dovesse funzionare, ripeti l’operazione con il PIN che avevi.',
+          en: 'The PIN is being activated and will work within a few minutes; if it does not, repeat this with the PIN you had.',
+        })}</p>`
+  }</div>
 <section class="portal-pin-box my-4" aria-labelledby="new-pin-label">
   <p class="portal-pin-label" id="new-pin-label">${tr(lang, { it: 'Il tuo PIN', en: 'Your PIN' })}</p>
   <p class="portal-pin" id="new-pin">${groups.map((g) => html`<span>${g}</span>`)}</p>

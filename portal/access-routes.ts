@@ -388,7 +388,7 @@ export function accessRoutes(deps: AccessRoutesDeps): Router {
     (req, res, answer) => {
       // Shown once: not cached anywhere, not in a cookie, not in a redirect.
       res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
-      sendHtml(res, 200, newPinPage(context(req, res, ACCESS_PATHS.firstAccess), { pin: answer.pin, pinExpiresAt: answer.pinExpiresAt, kind: 'first_access' }));
+      sendHtml(res, 200, newPinPage(context(req, res, ACCESS_PATHS.firstAccess), { pin: answer.pin, ...(answer.status === 'active' ? { pinExpiresAt: answer.pinExpiresAt } : {}), kind: 'first_access' }));
     },
   );
 
@@ -450,7 +450,7 @@ export function accessRoutes(deps: AccessRoutesDeps): Router {
     (req, v) => access.regenerate(req, { codiceFiscale: cf(v), pin: v.expiredPin ?? '' }),
     (req, res, answer) => {
       res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
-      sendHtml(res, 200, newPinPage(context(req, res, ACCESS_PATHS.regenerate), { pin: answer.pin, pinExpiresAt: answer.pinExpiresAt, kind: 'regeneration' }));
+      sendHtml(res, 200, newPinPage(context(req, res, ACCESS_PATHS.regenerate), { pin: answer.pin, ...(answer.status === 'active' ? { pinExpiresAt: answer.pinExpiresAt } : {}), kind: 'regeneration' }));
     },
   );
 

@@ -10,11 +10,13 @@ export function firstAccessRoutes(deps: ApiDeps, service = createPinAccessServic
   const r = Router();
   r.post('/first-access', async (req, res) => {
     const answer = await service.firstAccess(req, req.body);
+    res.status(answer.status === 'active' ? 200 : 202);
     shownOnce(res);
     res.json(answer);
   });
   r.post('/pin/regenerate', async (req, res) => {
     const answer = await service.regenerate(req, req.body);
+    res.status(answer.status === 'active' ? 200 : 202);
     shownOnce(res);
     res.json(answer);
   });

@@ -23,6 +23,7 @@ import { invalidCredentialsError, validationError, type Bilingual, type FieldIss
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { PIN_ALPHABET, generatePin, keyedHashMatches, normalisePin } from '../../lib/secrets';
 import { hashPin, verifyPin } from '../../lib/pin-hash';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { completeFirstAccessUpdate, credentialWorkflowId, regeneratePinUpdate, requestNewLetterUpdate } from '../../workflows/definitions';
 
 const PIN_CHARS = new RegExp(`^[${PIN_ALPHABET}]+$`);
@@ -166,20 +167,43 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
   };
 
   /** Answers the one response that shows the new PIN; the caller must not cache or log it. */
+  /**
+   * Asks the credential's workflow to activate the prepared PIN, keyed by its version (the update
+   * id), with no transaction open. When the answer does not come in time the database says
+   * whether the PIN is already active; if not yet, the citizen still gets the PIN — it is the one
+   * that will work — marked as being activated, never a "failed" that would lose it.
+   */
+  async function activate(
+    credentialId: string,
+    pinVersion: number,
+    newPin: string,
+    update: typeof completeFirstAccessUpdate | typeof regeneratePinUpdate,
+    message: Bilingual,
+  ): Promise<NewPinAnswer> {
+    try {
+      const { pinExpiresAt } = await deps.temporal.workflow
+        .getHandle(credentialWorkflowId(credentialId))
+        .executeUpdate(update, { updateId: `activate-${credentialId}-${pinVersion}`, args: [{ pinVersion }] });
+      return { status: 'active', pin: newPin, pinExpiresAt, message };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw err;
+      const { rows } = await deps.pool.query<{ status: string; expires_at: Date | null }>(
+        'SELECT status, expires_at FROM pin_secrets WHERE credential_id = $1::uuid AND version = $2::int',
+        [credentialId, pinVersion],
+      );
+      if (rows[0]?.status === 'active' && rows[0].expires_at) return { status: 'active', pin: newPin, pinExpiresAt: rows[0].expires_at.toISOString(), message };
+      return { status: 'activating', pin: newPin, message: ACTIVATING };
+    }
+  }
+
+  /** Answers the one response that shows the new PIN; the caller must not cache or log it. */
   async function firstAccess(req: { ip?: string }, body: unknown): Promise<NewPinAnswer> {
     const creds = parseCredentials(body, 16);
     const { credentialId, pinVersion, newPin } = await verifyAndPrepare(req, 'first_access', creds, 'awaiting_first_access', initialPinCheck(creds.pin));
-    const { pinExpiresAt } = await deps.temporal.workflow
-      .getHandle(credentialWorkflowId(credentialId))
-      .executeUpdate(completeFirstAccessUpdate, { args: [{ pinVersion }] });
-    return {
-      pin: newPin,
-      pinExpiresAt,
-      message: {
-        it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. Il PIN di 16 caratteri non è più valido.',
-        en: 'This is your new 8-character PIN: write it down now, it will not be shown again. The 16-character PIN is no longer valid.',
-      },
-    };
+    return activate(credentialId, pinVersion, newPin, completeFirstAccessUpdate, {
+      it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. Il PIN di 16 caratteri non è più valido.',
+      en: 'This is your new 8-character PIN: write it down now, it will not be shown again. The 16-character PIN is no longer valid.',
+    });
   }
 
   /**
@@ -210,26 +234,23 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
       );
       return rows[0] ? verifyPin(deps.pepper, rows[0].pin_hash, creds.pin) : false;
     });
-    const { pinExpiresAt } = await deps.temporal.workflow
-      .getHandle(credentialWorkflowId(credentialId))
-      .executeUpdate(regeneratePinUpdate, { args: [{ pinVersion }] });
-    return {
-      pin: newPin,
-      pinExpiresAt,
-      message: {
-        it: 'Il PIN era scaduto: questo è il nuovo PIN, con gli stessi servizi. Lo annoti ora, non verrà più mostrato.',
-        en: 'Your PIN had expired: this is the new PIN, with the same services. Write it down now, it will not be shown again.',
-      },
-    };
+    return activate(credentialId, pinVersion, newPin, regeneratePinUpdate, {
+      it: 'Il PIN era scaduto: questo è il nuovo PIN, con gli stessi servizi. Lo annoti ora, non verrà più mostrato.',
+      en: 'Your PIN had expired: this is the new PIN, with the same services. Write it down now, it will not be shown again.',
+    });
   }
 
   return { firstAccess, regenerate, resendLetter };
 }
 
-export interface NewPinAnswer {
-  /** The new PIN, in clear: shown to its owner once, in this answer only. */
-  pin: string;
-  pinExpiresAt: string;
-  message: Bilingual;
-}
+/**
+ * The new PIN, in clear: shown to its owner once, in this answer only. `activating`: the
+ * workflow had not confirmed in time; the PIN works once it has (moments, normally).
+ */
+export type NewPinAnswer = { status: 'active'; pin: string; pinExpiresAt: string; message: Bilingual } | { status: 'activating'; pin: string; message: Bilingual };
+
+const ACTIVATING: Bilingual = {
+  it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. È in attivazione e funzionerà entro pochi minuti; se non dovesse funzionare, ripeta il primo accesso con il PIN che aveva.',
+  en: 'This is your new 8-character PIN: write it down now, it will not be shown again. It is being activated and will work within a few minutes; if it does not, repeat the first access with the PIN you had.',
+};
 

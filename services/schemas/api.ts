@@ -195,7 +195,9 @@ export const newLetterSchema = z.strictObject({ letterId: z.string(), seq: z.num
 export const letterResentSchema = newLetterSchema.extend({ message: bilingualSchema });
 
 /** The one response that shows a new PIN to its owner (`Cache-Control: no-store`). */
-export const newPinSchema = z.strictObject({ pin: pinOf(8), pinExpiresAt: instant, message: bilingualSchema });
+export const newPinSchema = z.strictObject({ status: z.literal('active'), pin: pinOf(8), pinExpiresAt: instant, message: bilingualSchema });
+/** 202: the PIN is shown (once) while its activation is still being confirmed. */
+export const newPinActivatingSchema = z.strictObject({ status: z.literal('activating'), pin: pinOf(8), message: bilingualSchema });
 
 export const createdTelephonePinSchema = z.strictObject({
   telephonePinId: z.guid(),

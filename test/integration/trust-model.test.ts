@@ -407,3 +407,49 @@ describe('a PIN locked by a stranger’s wrong tries', () => {
     expect((await call('POST', '/api/sessions', { body: { codiceFiscale: holder.citizen.codiceFiscale, pin: access.body.pin } })).status).toBe(201);
   });
 });
+
+describe('a first access while Temporal answers too slowly', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('still shows the new PIN (marked as being activated), and that PIN is the one that works', async () => {
+    const issued = await requestAndCollect(stack, makeCitizen());
+    const slow = await stack.extraApi({ temporalTimeoutMs: 1 });
+    const res = await fetch(`${slow.baseUrl}/api/first-access`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ codiceFiscale: issued.citizen.codiceFiscale, pin: issued.firstHalf + issued.secondHalf }),
+    });
+    // Before: 503, and the PIN — activated or not — was never shown to anyone.
+    expect(res.status).toBe(202);
+    const answer = (await res.json()) as { status: string; pin: string };
+    expect(answer.status).toBe('activating');
+    slow.close();
+    // Whether or not the first update reached the workflow, the PIN shown ends up active: a retry
+    // with the same version (the update id) activates it if the first did not.
+    await waitFor('the shown PIN works', async () => {
+      const login = await fetch(`${stack.baseUrl}/api/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ codiceFiscale: issued.citizen.codiceFiscale, pin: answer.pin }),
+      });
+      if (login.status === 201) return true;
+      if (login.status === 401) {
+        // Not activated (the update never reached the workflow): the 16 characters still work,
+        // and the first access made again shows the PIN that works.
+        const again = await fetch(`${stack.baseUrl}/api/first-access`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ codiceFiscale: issued.citizen.codiceFiscale, pin: issued.firstHalf + issued.secondHalf }),
+        });
+        if (again.status === 200) answer.pin = ((await again.json()) as { pin: string }).pin;
+      }
+      return undefined;
+    });
+  });
+});

@@ -126,7 +126,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameShapes: [
   Same<z.output<typeof s.credentialViewSchema>, CredentialView>,
   Same<z.output<typeof s.acceptedRequestSchema>, AcceptedRequest>,
-  Same<z.output<typeof s.newPinSchema>, NewPinAnswer>,
+  Same<z.output<typeof s.newPinSchema> | z.output<typeof s.newPinActivatingSchema>, NewPinAnswer>,
   Same<z.output<typeof s.createdTelephonePinSchema>, CreatedTelephonePin>,
   Same<z.output<typeof s.pinRequestSummarySchema>, PinRequestSummary>,
   Same<z.output<typeof s.deliveryPlanSchema>, DeliveryPlan>,

@@ -44,7 +44,7 @@ function fakeAccess() {
   const failIfAsked = (m: Method) => {
     if (failures[m] !== undefined) throw failures[m];
   };
-  const answer = (): NewPinAnswer => ({ pin: NEW_PIN, pinExpiresAt: '2025-12-01T10:00:00.000Z', message: { it: 'x', en: 'x' } });
+  const answer = (): NewPinAnswer => ({ status: 'active', pin: NEW_PIN, pinExpiresAt: '2025-12-01T10:00:00.000Z', message: { it: 'x', en: 'x' } });
   const access: PortalAccess = {
     async firstAccess(_req, creds) {
       calls.firstAccess.push(creds);
