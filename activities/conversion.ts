@@ -4,6 +4,7 @@
  * the claim's hand-off to processing. Each is idempotent by the row it moves.
  */
 import { randomUUID } from 'node:crypto';
+import { grantHolds, type AuthorityGrant } from '../lib/authority';
 import { ApplicationFailure } from '@temporalio/activity';
 import { withTransaction } from '../lib/db';
 import { appendAudit } from '../lib/audit';
@@ -34,7 +35,19 @@ export function createConversionActivities(deps: ActivityDeps) {
     },
 
     /** One accepted clerk action: the case row, the credential's timeline and the audit log. */
-    async recordReviewAction(input: { caseId: string; action: ReviewAction; staffId: string; reason?: string }): Promise<void> {
+    async recordReviewAction(input: {
+      caseId: string;
+      action: ReviewAction;
+      staffId: string;
+      reason?: string;
+      /** What the API vouched for: the reviewer's role, the command, and its grant (lib/authority.ts). */
+      authority?: { role: string; command: string; grant?: AuthorityGrant };
+    }): Promise<void> {
+      // Before anything is written: a reviewer the API did not authenticate is refused, for good.
+      const claim = { actor: `staff:${input.staffId}`, role: input.authority?.role ?? '', target: input.caseId, action: input.authority?.command ?? '' };
+      if (!grantHolds(deps.keys.secrets, claim, input.authority?.grant)) {
+        throw ApplicationFailure.nonRetryable('FORGED_AUTHORITY', ErrorType.Forbidden);
+      }
       await withTransaction(pool, async (client) => {
         const { rows } = await client.query<{ credential_id: string }>('SELECT credential_id FROM review_cases WHERE id = $1::uuid FOR UPDATE', [input.caseId]);
         if (!rows[0]) throw ApplicationFailure.nonRetryable(`review case ${input.caseId} not found`, ErrorType.NotFound);

@@ -13,6 +13,11 @@ export const REVIEWER_ROLES = ['clerk', 'supervisor'] as const;
 export interface Reviewer {
   staffId: string;
   role: string;
+  /**
+   * The API's HMAC over who acts, on which case, doing what (lib/authority.ts): the activity that
+   * records the action refuses it without a valid one, so a forged reviewer changes nothing.
+   */
+  grant?: { keyId: number; issuedAt: string; mac: string };
 }
 
 export interface ReviewInput {

@@ -80,7 +80,7 @@ export async function conversionReviewWorkflow(input: ReviewInput): Promise<Revi
       act(
         () => checkClaim(args),
         async () => {
-          await db.recordReviewAction({ caseId, action: 'claim', staffId: args.reviewer.staffId });
+          await db.recordReviewAction({ caseId, action: 'claim', staffId: args.reviewer.staffId, authority: { role: args.reviewer.role, command: 'claim', grant: args.reviewer.grant } });
           view.status = 'claimed';
           view.claimedBy = args.reviewer.staffId;
         },
@@ -96,13 +96,13 @@ export async function conversionReviewWorkflow(input: ReviewInput): Promise<Revi
           const { reviewer, decision } = args;
           const reason = args.reason?.trim();
           if (decision === 'reject') {
-            await db.recordReviewAction({ caseId, action: 'reject', staffId: reviewer.staffId, reason });
+            await db.recordReviewAction({ caseId, action: 'reject', staffId: reviewer.staffId, reason, authority: { role: reviewer.role, command: `decide:${decision}`, grant: reviewer.grant } });
             Object.assign(view, { status: 'rejected', decidedBy: reviewer.staffId, reason });
           } else if (view.secondReviewRequired) {
-            await db.recordReviewAction({ caseId, action: 'first_approval', staffId: reviewer.staffId, reason });
+            await db.recordReviewAction({ caseId, action: 'first_approval', staffId: reviewer.staffId, reason, authority: { role: reviewer.role, command: `decide:${decision}`, grant: reviewer.grant } });
             Object.assign(view, { status: 'awaiting_second_review', firstDecisionBy: reviewer.staffId });
           } else {
-            await db.recordReviewAction({ caseId, action: 'approve', staffId: reviewer.staffId, reason });
+            await db.recordReviewAction({ caseId, action: 'approve', staffId: reviewer.staffId, reason, authority: { role: reviewer.role, command: `decide:${decision}`, grant: reviewer.grant } });
             Object.assign(view, { status: 'approved', firstDecisionBy: reviewer.staffId, decidedBy: reviewer.staffId });
           }
         },
@@ -117,7 +117,13 @@ export async function conversionReviewWorkflow(input: ReviewInput): Promise<Revi
         async () => {
           const { reviewer, decision } = args;
           const reason = args.reason?.trim();
-          await db.recordReviewAction({ caseId, action: decision === 'confirm' ? 'approve' : 'reject', staffId: reviewer.staffId, reason });
+          await db.recordReviewAction({
+            caseId,
+            action: decision === 'confirm' ? 'approve' : 'reject',
+            staffId: reviewer.staffId,
+            reason,
+            authority: { role: reviewer.role, command: `second_review:${decision}`, grant: reviewer.grant },
+          });
           Object.assign(view, { status: decision === 'confirm' ? 'approved' : 'rejected', decidedBy: reviewer.staffId, reason });
         },
       ),

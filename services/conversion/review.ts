@@ -9,6 +9,7 @@ import type { ServiceDeps } from '../deps';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { claimCaseUpdate, decideCaseUpdate, reviewWorkflowId, secondReviewUpdate, type ReviewView } from '../../workflows/review-definitions';
 import { type StaffPrincipal } from '../staff/auth';
+import { grantAuthority } from '../../lib/authority';
 
 const REVIEW_STATUSES = ['open', 'claimed', 'awaiting_second_review', 'approved', 'rejected'] as const;
 
@@ -117,7 +118,7 @@ export function createReviewReads(deps: Pick<ServiceDeps, 'now' | 'pool'>) {
 }
 
 /** The review actions, as the API and the console call them. */
-export function createReviewActions(deps: Pick<ServiceDeps, 'pool' | 'temporal'>) {
+export function createReviewActions(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'secrets'>) {
   const workflow = (caseId: string) => deps.temporal.workflow.getHandle(reviewWorkflowId(caseId));
   /** A decided case's workflow has ended: say "decided" (409), not "not found". */
   const handle = (caseId: string) => ({
@@ -130,13 +131,21 @@ export function createReviewActions(deps: Pick<ServiceDeps, 'pool' | 'temporal'>
       return workflow(caseId).executeUpdate(def, opts);
     },
   });
-  const reviewer = (staff: StaffPrincipal) => ({ staffId: staff.staffId, role: staff.role });
+  /** The authenticated staff member as the workflow receives them, with the API's grant for this command. */
+  const reviewer = (staff: StaffPrincipal, caseId: string, command: string) => {
+    if (!deps.secrets) throw new DomainError(ErrorType.Unavailable, { it: 'Servizio non configurato.', en: 'Service not configured.' });
+    return { staffId: staff.staffId, role: staff.role, grant: grantAuthority(deps.secrets, { actor: `staff:${staff.staffId}`, role: staff.role, target: caseId, action: command }) };
+  };
   return {
-    claim: (caseId: string, staff: StaffPrincipal): Promise<ReviewView> => handle(caseId).executeUpdate(claimCaseUpdate, { args: [{ reviewer: reviewer(staff) }] }),
+    claim: (caseId: string, staff: StaffPrincipal): Promise<ReviewView> => handle(caseId).executeUpdate(claimCaseUpdate, { args: [{ reviewer: reviewer(staff, caseId, 'claim') }] }),
     decide: (caseId: string, staff: StaffPrincipal, body: z.infer<typeof decisionBody>): Promise<ReviewView> =>
-      handle(caseId).executeUpdate(decideCaseUpdate, { args: [{ reviewer: reviewer(staff), decision: body.decision, ...(body.reason ? { reason: body.reason } : {}) }] }),
+      handle(caseId).executeUpdate(decideCaseUpdate, {
+        args: [{ reviewer: reviewer(staff, caseId, `decide:${body.decision}`), decision: body.decision, ...(body.reason ? { reason: body.reason } : {}) }],
+      }),
     secondReview: (caseId: string, staff: StaffPrincipal, body: z.infer<typeof secondReviewBody>): Promise<ReviewView> =>
-      handle(caseId).executeUpdate(secondReviewUpdate, { args: [{ reviewer: reviewer(staff), decision: body.decision, ...(body.reason ? { reason: body.reason } : {}) }] }),
+      handle(caseId).executeUpdate(secondReviewUpdate, {
+        args: [{ reviewer: reviewer(staff, caseId, `second_review:${body.decision}`), decision: body.decision, ...(body.reason ? { reason: body.reason } : {}) }],
+      }),
   };
 }
 

@@ -12,6 +12,7 @@ import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, requestAndCollect, waitFor, waitForView } from '../support/issuance';
 import { caller, halfAfter, linkTokenFrom, mailTo, smsTo, staffToken } from '../support/lifecycle';
+import { claimCaseUpdate, reviewStateQuery, reviewWorkflowId } from '../../workflows/review-definitions';
 import { consoleLogin, createTestStaff } from '../support/staff';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -451,5 +452,47 @@ describe('a first access while Temporal answers too slowly', () => {
       }
       return undefined;
     });
+  });
+});
+
+describe('a clerk’s decision forged through the Temporal frontend', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('is refused before anything is written: the case stays open and the PIN ordinary, while the real clerk’s decision goes through', async () => {
+    const call = caller(stack);
+    const holder = await activeCitizen(stack, makeCitizen());
+    const clerk = await staffToken(stack, 'clerk');
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n'), Buffer.alloc(512, 0x20), Buffer.from('\n%%EOF\n')]);
+    const faxed = await fetch(`${stack.baseUrl}/api/staff/fax-intake?codiceFiscale=${holder.citizen.codiceFiscale}&filename=fax.pdf`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clerk}`, 'content-type': 'application/pdf' },
+      body: pdf,
+    });
+    expect(faxed.status).toBe(202);
+    const { caseId } = (await faxed.json()) as { caseId: string };
+    const review = stack.client.workflow.getHandle(reviewWorkflowId(caseId));
+    await waitFor('the review workflow', async () => ((await review.query(reviewStateQuery)).status === 'open' ? true : undefined));
+
+    // What someone with the frontend port can send (before: this made the PIN dispositivo).
+    const ghost = { staffId: 'ghost', role: 'clerk' };
+    await expect(review.executeUpdate(claimCaseUpdate, { args: [{ reviewer: ghost }] })).rejects.toThrow();
+    const forgedGrant = { ...ghost, grant: { keyId: 1, issuedAt: new Date().toISOString(), mac: 'A'.repeat(43) } };
+    await expect(review.executeUpdate(claimCaseUpdate, { args: [{ reviewer: forgedGrant }] })).rejects.toThrow();
+    expect((await review.query(reviewStateQuery)).status).toBe('open');
+    const { rows } = await stack.pool.query<{ status: string; claimed_by: string | null }>('SELECT status, claimed_by FROM review_cases WHERE id = $1::uuid', [caseId]);
+    expect(rows[0]).toEqual({ status: 'open', claimed_by: null });
+    const audit = await stack.pool.query(`SELECT 1 FROM audit_log WHERE actor = 'staff:ghost'`);
+    expect(audit.rows).toEqual([]);
+
+    // The API's own command carries a grant and goes through.
+    const claimed = await call('POST', `/api/review/cases/${caseId}/claim`, { token: clerk });
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.status).toBe('claimed');
   });
 });
