@@ -4,6 +4,7 @@
  * PIN is created, hashed and encrypted for its two channels in one transaction; only ids leave.
  */
 import { Context } from '@temporalio/activity';
+import { grantHolds, type AuthorityGrant } from '../lib/authority';
 import { ApplicationFailure } from '@temporalio/activity';
 import { withTransaction, type PoolClient } from '../lib/db';
 import { appendAudit } from '../lib/audit';
@@ -35,7 +36,11 @@ export function createLifecycleActivities(deps: ActivityDeps) {
 
   return {
     /** Revocation: at once and for good. A retry finds it done and returns the same answer. */
-    async revokeCredential(input: { credentialId: string; requestedBy: string; reason: string }): Promise<{ revokedAt: string; outboxIds: string[]; delegationIds: string[] }> {
+    async revokeCredential(input: { credentialId: string; requestedBy: string; reason: string; grant?: AuthorityGrant }): Promise<{ revokedAt: string; outboxIds: string[]; delegationIds: string[] }> {
+      // Before anything is written: a revocation the API did not vouch for changes nothing.
+      if (!grantHolds(deps.keys.secrets, { actor: input.requestedBy, role: 'revoke', target: input.credentialId, action: input.reason }, input.grant)) {
+        throw ApplicationFailure.nonRetryable('FORGED_AUTHORITY', ErrorType.Forbidden);
+      }
       return withTransaction(pool, async (client) => {
         const c = await loadCredential(client, input.credentialId, true);
         if (c.state !== 'revoked') {
@@ -104,11 +109,17 @@ export function createLifecycleActivities(deps: ActivityDeps) {
       pinType: PinType;
       /** The request this answers; the event is recorded under it (`reissueEventKey`). */
       requestKey?: string;
+      /** The API's grant over the request, and the PIN type it asked for (lib/authority.ts). */
+      grant?: AuthorityGrant;
+      requestedPinType?: string;
     }): Promise<{
       pinVersion: number;
       pinType: PinType;
       releasedClaimIds: string[];
     }> {
+      if (!grantHolds(deps.keys.secrets, { actor: input.requestedBy, role: 'reissue', target: input.credentialId, action: input.reason, detail: input.requestedPinType ?? '' }, input.grant)) {
+        throw ApplicationFailure.nonRetryable('FORGED_AUTHORITY', ErrorType.Forbidden);
+      }
       const info = Context.current().info;
       const key = input.requestKey
         ? reissueEventKey(input.credentialId, input.requestKey)

@@ -567,11 +567,18 @@ class CredentialLife {
     }
   }
 
-  private async revoke({ requestedBy, reason }: RequestOf<typeof revokeCredentialUpdate>): Promise<{ revokedAt: string }> {
+  private async revoke({ requestedBy, reason, grant }: RequestOf<typeof revokeCredentialUpdate>): Promise<{ revokedAt: string }> {
     const { view } = this;
     this.refuseInterrupt();
     this.interrupting = true;
-    const revoked = await db.revokeCredential({ credentialId: this.credentialId, requestedBy, reason });
+    let revoked: Awaited<ReturnType<typeof db.revokeCredential>>;
+    try {
+      revoked = await db.revokeCredential({ credentialId: this.credentialId, requestedBy, reason, ...(grant ? { grant } : {}) });
+    } catch (err) {
+      // Refused (an unproven authority) or failed: nothing changed, and later requests are heard.
+      this.interrupting = false;
+      throw err;
+    }
     view.revokedAt = revoked.revokedAt;
     this.setState('revoked');
     this.interrupt = { kind: 'revoke', outboxIds: revoked.outboxIds, delegationIds: revoked.delegationIds };
@@ -579,11 +586,24 @@ class CredentialLife {
     return { revokedAt: revoked.revokedAt };
   }
 
-  private async reissue({ requestedBy, reason, pinType, requestKey }: RequestOf<typeof reissuePinUpdate>): Promise<{ pinVersion: number }> {
+  private async reissue({ requestedBy, reason, pinType, requestKey, grant }: RequestOf<typeof reissuePinUpdate>): Promise<{ pinVersion: number }> {
     const { view } = this;
     this.refuseInterrupt();
     this.interrupting = true;
-    const superseded = await db.supersedeForReissue({ credentialId: this.credentialId, requestedBy, reason, pinType: pinType ?? view.pinType, ...(requestKey ? { requestKey } : {}) });
+    let superseded: Awaited<ReturnType<typeof db.supersedeForReissue>>;
+    try {
+      superseded = await db.supersedeForReissue({
+        credentialId: this.credentialId,
+        requestedBy,
+        reason,
+        pinType: pinType ?? view.pinType,
+        ...(requestKey ? { requestKey } : {}),
+        ...(grant ? { grant, requestedPinType: pinType ?? '' } : {}),
+      });
+    } catch (err) {
+      this.interrupting = false;
+      throw err;
+    }
     view.pinType = superseded.pinType;
     await this.releaseClaims(superseded.releasedClaimIds);
     this.interrupt = { kind: 'reissue', next: { reason, pinType: superseded.pinType, pinVersion: superseded.pinVersion, cycle: view.cycle ?? 0 } };

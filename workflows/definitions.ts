@@ -184,7 +184,14 @@ export const conversionDecidedSignal = defineSignal<[ReviewOutcome]>('conversion
  * Revocation (by the holder or the contact centre): the PIN and its sessions die at once and the
  * credential's life ends. Answers when the database says so, so a login right after is refused.
  */
-export const revokeCredentialUpdate = defineUpdate<{ revokedAt: string }, [{ requestedBy: string; reason: 'holder' | 'contact_centre' | 'staff' }]>(
+/** The API's HMAC over who asks, on which credential, for what (lib/authority.ts); checked by the first activity. */
+export interface CommandGrant {
+  keyId: number;
+  issuedAt: string;
+  mac: string;
+}
+
+export const revokeCredentialUpdate = defineUpdate<{ revokedAt: string }, [{ requestedBy: string; reason: 'holder' | 'contact_centre' | 'staff'; grant?: CommandGrant }]>(
   'revokeCredential',
 );
 
@@ -204,6 +211,7 @@ export const reissuePinUpdate = defineUpdate<
        * re-issue under it, so a caller that lost the answer can see it happened and not ask twice.
        */
       requestKey?: string;
+      grant?: CommandGrant;
     },
   ]
 >('reissuePin');

@@ -16,6 +16,7 @@ import { credentialWorkflowId, reissuePinUpdate } from '../../workflows/definiti
 import { RECOVERY_LINK_WORKFLOW_TYPE, recoveryLinkUsedSignal, recoveryLinkWorkflowId, type RecoveryLinkInput } from '../../workflows/recovery-definitions';
 import { RECOVERY_ATTEMPTS, attemptKey, checkQuota, contactsMatch, spendQuota } from '../access/identity-checks';
 import { sourceLimiter } from '../access/attempts';
+import { reissueGrant } from '../grants';
 import { recoveryAcceptedSchema, recoveryConfirmBodySchema, recoveryConfirmationSchema, recoveryRequestBodySchema } from '../schemas/lifecycle';
 import { reissueEventKey } from '../../lib/events';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -69,7 +70,7 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
  * The two steps as functions of the caller's address and the JSON body, shared by the API routes
  * and the portal's pages (portal/recovery-routes.ts). Failures are thrown as `DomainError`.
  */
-export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'taskQueue' | 'temporal'>) {
+export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'taskQueue' | 'temporal' | 'secrets'>) {
   const now = deps.now ?? (() => new Date());
   const fromSource = sourceLimiter(deps.pool, undefined, now);
 
@@ -195,7 +196,7 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
         .getHandle(credentialWorkflowId(link.credentialId))
         .executeUpdate(reissuePinUpdate, {
           updateId: `recovery-${link.id}`,
-          args: [{ requestedBy: 'citizen:recovery-link', reason: 'recovery', requestKey: `recovery:${link.id}` }],
+          args: [{ requestedBy: 'citizen:recovery-link', reason: 'recovery', requestKey: `recovery:${link.id}`, grant: reissueGrant(deps, link.credentialId, 'citizen:recovery-link', 'recovery') }],
         }));
     } catch (err) {
       // The answer may have been lost after the re-issue was made (in this run or, after it

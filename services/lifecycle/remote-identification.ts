@@ -18,6 +18,7 @@ import { twoChannelRoute } from '../../domain/contact-routes';
 import { parseInput } from '../schemas/validate';
 import { credentialWorkflowId, reissuePinUpdate } from '../../workflows/definitions';
 import { HOLDER_STATES } from '../credentials';
+import { reissueGrant } from '../grants';
 
 export const remoteIdentificationBody = z.strictObject({
   codiceFiscale: z.string().min(11).max(16),
@@ -31,7 +32,7 @@ export const remoteIdentificationBody = z.strictObject({
 });
 
 /** An operator who identified the caller records it; the credential's workflow re-issues it as dispositivo. */
-export async function identifyRemotely(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'now'>, staff: StaffPrincipal, input: unknown) {
+export async function identifyRemotely(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'now' | 'secrets'>, staff: StaffPrincipal, input: unknown) {
   const today = () => (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
   const body = parseInput(remoteIdentificationBody, input);
     const cf = validateCodiceFiscaleFormat(body.codiceFiscale);
@@ -76,7 +77,16 @@ export async function identifyRemotely(deps: Pick<ServiceDeps, 'pool' | 'tempora
   });
   const { pinVersion } = await deps.temporal.workflow
     .getHandle(credentialWorkflowId(credentialId))
-    .executeUpdate(reissuePinUpdate, { args: [{ requestedBy: `operator:${staff.staffId}`, reason: 'remote_identification', pinType: 'dispositivo' }] });
+    .executeUpdate(reissuePinUpdate, {
+      args: [
+        {
+          requestedBy: `operator:${staff.staffId}`,
+          reason: 'remote_identification',
+          pinType: 'dispositivo',
+          grant: reissueGrant(deps, credentialId, `operator:${staff.staffId}`, 'remote_identification', 'dispositivo'),
+        },
+      ],
+    });
     return {
     credentialId,
     pinVersion,

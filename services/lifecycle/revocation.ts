@@ -18,6 +18,7 @@ import { sourceLimiter } from '../access/attempts';
 import { revocationBodySchema, revokedSchema, staffRevokeBodySchema } from '../schemas/lifecycle';
 import { parseInput } from '../schemas/validate';
 import { createCallerVerifier } from '../caller-verification';
+import { revocationGrant } from '../grants';
 import type { StaffPrincipal } from '../staff/principal';
 import type { TelephonePinServiceDeps } from '../telephone-pin/telephone-pins';
 
@@ -67,7 +68,7 @@ const REVOKED_MESSAGE = {
 };
 
 /** The holder's revocation as a function of the caller's address and the JSON body (API and portal). */
-export function createRevocationService(deps: TelephonePinServiceDeps & Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'temporal'>) {
+export function createRevocationService(deps: TelephonePinServiceDeps & Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'temporal' | 'secrets'>) {
   const now = deps.now ?? (() => new Date());
   const verifyCaller = createCallerVerifier(deps);
   const fromSource = sourceLimiter(deps.pool, undefined, now);
@@ -123,7 +124,7 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
     if (!credentialId) throw NOT_MATCHED();
     const { revokedAt } = await deps.temporal.workflow
       .getHandle(credentialWorkflowId(credentialId))
-      .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy: 'citizen', reason: 'holder' }] });
+      .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy: 'citizen', reason: 'holder', grant: revocationGrant(deps, credentialId, 'citizen', 'holder') }] });
     deps.log.info({ credentialId }, 'PIN revoked by its holder');
     return revokedSchema.parse({ revokedAt, message: REVOKED_MESSAGE });
   }
@@ -145,7 +146,7 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
     await audit(deps.pool, { actor: requestedBy, action: 'revoke.caller_verified', subject: credentialId, decision: 'verified', detail: { ...verified, ...(note ? { operatorNote: note } : {}) } });
     const { revokedAt } = await deps.temporal.workflow
       .getHandle(credentialWorkflowId(credentialId))
-      .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy, reason: 'contact_centre' }] });
+      .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy, reason: 'contact_centre', grant: revocationGrant(deps, credentialId, requestedBy, 'contact_centre') }] });
     return { revokedAt };
   }
 

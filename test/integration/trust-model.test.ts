@@ -13,6 +13,7 @@ import { makeCitizen } from '../support/citizens';
 import { activeCitizen, requestAndCollect, waitFor, waitForView } from '../support/issuance';
 import { caller, halfAfter, linkTokenFrom, mailTo, smsTo, staffToken } from '../support/lifecycle';
 import { claimCaseUpdate, reviewStateQuery, reviewWorkflowId } from '../../workflows/review-definitions';
+import { credentialWorkflowId, reissuePinUpdate, revokeCredentialUpdate } from '../../workflows/definitions';
 import { consoleLogin, createTestStaff } from '../support/staff';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -494,5 +495,23 @@ describe('a clerk’s decision forged through the Temporal frontend', () => {
     const claimed = await call('POST', `/api/review/cases/${caseId}/claim`, { token: clerk });
     expect(claimed.status).toBe(200);
     expect(claimed.body.status).toBe('claimed');
+  });
+
+  it('a revocation or a re-issue sent straight to the credential’s workflow changes nothing, and the real ones still work afterwards', async () => {
+    const call = caller(stack);
+    const holder = await activeCitizen(stack, makeCitizen());
+    const credential = stack.client.workflow.getHandle(credentialWorkflowId(holder.credentialId));
+    await expect(credential.executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy: 'operator:ghost', reason: 'contact_centre' }] })).rejects.toThrow();
+    await expect(credential.executeUpdate(reissuePinUpdate, { args: [{ requestedBy: 'operator:ghost', reason: 'remote_identification', pinType: 'dispositivo' }] })).rejects.toThrow();
+    const { rows } = await stack.pool.query<{ state: string; pin_type: string }>('SELECT state, pin_type FROM credentials WHERE id = $1::uuid', [holder.credentialId]);
+    expect(rows[0]).toEqual({ state: 'active', pin_type: 'ordinary' });
+    expect((await call('GET', '/api/session', { token: holder.token })).status).toBe(200);
+    // Refused commands leave the workflow able to hear the real one.
+    const operator = await staffToken(stack, 'operator');
+    const revoked = await call('POST', `/api/contact-centre/credentials/${holder.credentialId}/revoke`, {
+      token: operator,
+      body: { verification: { method: 'identity_questions', note: 'caller verified by questions' } },
+    });
+    expect(revoked.status).toBe(200);
   });
 });
