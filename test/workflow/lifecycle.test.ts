@@ -41,6 +41,8 @@ let env: TestWorkflowEnvironment;
 const started: { terminate(reason: string): Promise<unknown> }[] = [];
 const calls: { name: string; at: number; args: Record<string, unknown> }[] = [];
 const delivered: string[] = [];
+/** Active delegations each credential gave, as the revocation activity finds them. */
+const delegationsGivenBy = new Map<string, string[]>();
 /** Credentials whose first half cannot be delivered (the SMS gateway is down): retried for days. */
 const gatewayDown = new Set<string>();
 
@@ -62,7 +64,10 @@ function fakes(): Partial<Activities> {
     activatePersonalPin: async (a) => (record('activatePersonalPin', a), { pinExpiresAt: new Date(serverNow() + 180 * DAY).toISOString() }),
     enqueueExpiryReminder: async (a) => (record('enqueueExpiryReminder', a), { outboxIds: [] }),
     expirePersonalPin: async (a) => void record('expirePersonalPin', a),
-    revokeCredential: async (a) => (record('revokeCredential', a), { revokedAt: new Date(serverNow()).toISOString(), outboxIds: [`rev-${a.credentialId}`], delegationIds: [] }),
+    revokeCredential: async (a) => (
+      record('revokeCredential', a),
+      { revokedAt: new Date(serverNow()).toISOString(), outboxIds: [`rev-${a.credentialId}`], delegationIds: delegationsGivenBy.get(a.credentialId) ?? [] }
+    ),
     supersedeForReissue: async (a) => (record('supersedeForReissue', a), { pinVersion: 3, pinType: a.pinType, releasedClaimIds: [] }),
     issueTwoChannelPin: async (a) => (
       record('issueTwoChannelPin', a),
@@ -276,6 +281,26 @@ describe('recovery link', () => {
       expect(await handle.result()).toEqual({ sent: 2 });
       expect(delivered).toEqual(expect.arrayContaining([`old-${changeId}`, `new-${changeId}`]));
       await saveHistory('contact-notices', handle);
+    });
+  });
+});
+
+describe('credential: revocation ends the delegations it gave', () => {
+  it('signals each active delegation of the revoked credential, which ends and tells both parties', async () => {
+    await withWorker(async (taskQueue) => {
+      const { handle, credentialId } = await activeCredential(taskQueue);
+      const input: DelegationInput = { delegationId: randomUUID(), delegatorCredentialId: credentialId, endsAt: new Date((await env.currentTimeMs()) + 60 * DAY).toISOString() };
+      const delegation = await env.client.workflow.start(delegationWorkflow, { workflowId: delegationWorkflowId(input.delegationId), taskQueue, args: [input] });
+      started.push(delegation);
+      for (let i = 0; i < 200 && !delivered.includes(`dc-${input.delegationId}`); i++) await new Promise((r) => setTimeout(r, 25));
+      delegationsGivenBy.set(credentialId, [input.delegationId]);
+      await handle.executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy: 'operator:op-1', reason: 'contact_centre' }] });
+      expect((await handle.result()).state).toBe('revoked');
+      expect((await delegation.result()).state).toBe('revoked');
+      expect(callsOf('endDelegation', 'delegationId', input.delegationId)[0]!.args).toMatchObject({ reason: 'revoked', endedBy: `revocation:${credentialId}` });
+      expect(delivered).toContain(`de-${input.delegationId}`);
+      await saveHistory('credential-revoked-ending-delegations', handle);
+      await saveHistory('delegation-ended-by-revocation', delegation);
     });
   });
 });
