@@ -169,7 +169,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
   /** Answers the one response that shows the new PIN; the caller must not cache or log it. */
   /**
    * Asks the credential's workflow to activate the prepared PIN, keyed by its version (the update
-   * id), with no transaction open. When the answer does not come in time the database says
+   * id, which the history keeps in clear: no other id in it), with no transaction open. When the answer does not come in time the database says
    * whether the PIN is already active; if not yet, the citizen still gets the PIN — it is the one
    * that will work — marked as being activated, never a "failed" that would lose it.
    */
@@ -183,7 +183,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
     try {
       const { pinExpiresAt } = await deps.temporal.workflow
         .getHandle(credentialWorkflowId(credentialId))
-        .executeUpdate(update, { updateId: `activate-${credentialId}-${pinVersion}`, args: [{ pinVersion }] });
+        .executeUpdate(update, { updateId: `activate-v${pinVersion}`, args: [{ pinVersion }] });
       return { status: 'active', pin: newPin, pinExpiresAt, message };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw err;

@@ -4,6 +4,7 @@
  * link's confirmation asks the credential's workflow to re-issue the PIN over two channels. The
  * answer never says whether the codice fiscale exists; tries are limited per codice fiscale.
  */
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { CredentialRow } from '../../domain/credential';
 import { hashLinkToken } from '../../lib/secrets';
@@ -195,7 +196,8 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
       ({ pinVersion } = await deps.temporal.workflow
         .getHandle(credentialWorkflowId(link.credentialId))
         .executeUpdate(reissuePinUpdate, {
-          updateId: `recovery-${link.id}`,
+          // The update id stays in the history in clear: a digest of the link, not its id.
+          updateId: `recovery-${createHash('sha256').update(link.id).digest('base64url').slice(0, 22)}`,
           args: [{ requestedBy: 'citizen:recovery-link', reason: 'recovery', requestKey: `recovery:${link.id}`, grant: reissueGrant(deps, link.credentialId, 'citizen:recovery-link', 'recovery') }],
         }));
     } catch (err) {
