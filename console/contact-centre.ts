@@ -35,6 +35,21 @@ const SUB_PAGES: { path: string; label: Bilingual }[] = [
   { path: '/contact-centre/revoke', label: { it: 'Revoca del PIN', en: 'PIN revocation' } },
 ];
 
+/** How the operator verified the caller: telephone PIN, or identity questions described in the note. */
+function callerVerificationFields(ctx: ConsoleContext, state: FormState, noteLabel: string): SafeHtml {
+  return html`${radioGroup(ctx, state, {
+    name: 'method',
+    legend: t(ctx, 'Come è stato verificato il chiamante', 'How the caller was verified'),
+    required: true,
+    options: [
+      { value: 'telephone_pin', label: t(ctx, 'PIN telefonico', 'Telephone PIN') },
+      { value: 'identity_questions', label: t(ctx, 'Domande di identificazione', 'Identity questions') },
+    ],
+  })}
+  ${textField(ctx, state, { name: 'telephonePin', label: t(ctx, 'PIN telefonico', 'Telephone PIN'), type: 'password', maxlength: 12, inputmode: 'numeric', autocomplete: 'off' })}
+  ${textField(ctx, state, { name: 'note', label: noteLabel, maxlength: 500 })}`;
+}
+
 function subNav(ctx: ConsoleContext): SafeHtml {
   return html`<ul class="nav nav-tabs mb-4">${SUB_PAGES.map(
     (p) => html`<li class="nav-item"><a class="nav-link${ctx.selfPath === p.path ? ' active' : ''}" href="${ctx.base}${p.path}">${tb(ctx, p.label)}</a></li>`,
@@ -205,17 +220,7 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
   ${textField(ctx, state, { name: 'mobile', label: t(ctx, 'Cellulare da aggiungere', 'Mobile to add'), type: 'tel', maxlength: 23 })}
   ${textField(ctx, state, { name: 'email', label: t(ctx, 'E-mail da aggiungere', 'E-mail to add'), type: 'email', maxlength: 254 })}
   ${textField(ctx, state, { name: 'pec', label: t(ctx, 'PEC da aggiungere', 'PEC to add'), type: 'email', maxlength: 254 })}
-  ${radioGroup(ctx, state, {
-    name: 'method',
-    legend: t(ctx, 'Come è stato verificato il chiamante', 'How the caller was verified'),
-    required: true,
-    options: [
-      { value: 'telephone_pin', label: t(ctx, 'PIN telefonico', 'Telephone PIN') },
-      { value: 'identity_questions', label: t(ctx, 'Domande di identificazione', 'Identity questions') },
-    ],
-  })}
-  ${textField(ctx, state, { name: 'telephonePin', label: t(ctx, 'PIN telefonico', 'Telephone PIN'), type: 'password', maxlength: 12, inputmode: 'numeric', autocomplete: 'off' })}
-  ${textField(ctx, state, { name: 'note', label: t(ctx, 'Verifiche fatte (se domande)', 'Checks made (if questions)'), maxlength: 500 })}
+  ${callerVerificationFields(ctx, state, t(ctx, 'Verifiche fatte (se domande)', 'Checks made (if questions)'))}
   <button type="submit" class="btn btn-primary">${t(ctx, 'Aggiungi', 'Add')}</button>
 </form>`,
       state.issues.length > 0,
@@ -279,17 +284,7 @@ ${
     [t(ctx, 'Titolare', 'Holder'), html`<span data-testid="revoke-holder">${`${found.holder.name ?? ''} ${found.holder.surname ?? ''}`.trim()}</span>`],
     [t(ctx, 'Stato del PIN', 'PIN state'), found.state],
   ])}
-  ${radioGroup(ctx, state, {
-    name: 'method',
-    legend: t(ctx, 'Come è stato verificato il chiamante', 'How the caller was verified'),
-    required: true,
-    options: [
-      { value: 'telephone_pin', label: t(ctx, 'PIN telefonico', 'Telephone PIN') },
-      { value: 'identity_questions', label: t(ctx, 'Domande di identificazione', 'Identity questions') },
-    ],
-  })}
-  ${textField(ctx, state, { name: 'telephonePin', label: t(ctx, 'PIN telefonico', 'Telephone PIN'), type: 'password', maxlength: 12, inputmode: 'numeric', autocomplete: 'off' })}
-  ${textField(ctx, state, { name: 'note', label: t(ctx, 'Verifiche fatte (se domande) o nota', 'Checks made (if questions) or note'), maxlength: 500 })}
+  ${callerVerificationFields(ctx, state, t(ctx, 'Verifiche fatte (se domande) o nota', 'Checks made (if questions) or note'))}
   ${checkbox(ctx, state, { name: 'confirm', label: t(ctx, 'Confermo la revoca definitiva del PIN', 'I confirm the final revocation of the PIN') })}
   <button type="submit" class="btn btn-danger">${t(ctx, 'Revoca il PIN', 'Revoke the PIN')}</button>
 </form>`
