@@ -12,6 +12,8 @@ export interface ActivityDeps {
   mailFrom: string;
   pecFrom: string;
   mailroomDir: string;
+  /** Days a dispatched letter's PDF is kept for reprints; then deleted. Absent: 30. */
+  letterRetentionDays?: number;
   publicBaseUrl: string;
   log: Logger;
   /** Injected so tests can pin "today" for the mail-room batch date. */

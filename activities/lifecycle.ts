@@ -13,6 +13,7 @@ import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { endSessions } from './access';
 import { recordEvent, reissueEventKey } from '../lib/events';
+import { purgeLetterFiles } from './mailroom';
 import { twoChannelRoute } from '../domain/contact-routes';
 import { enqueueNotification, loadCredential, secondHalfAad, type Channel } from './issuance';
 import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
@@ -41,7 +42,7 @@ export function createLifecycleActivities(deps: ActivityDeps) {
       if (!grantHolds(deps.keys.secrets, { actor: input.requestedBy, role: 'revoke', target: input.credentialId, action: input.reason }, input.grant)) {
         throw ApplicationFailure.nonRetryable('FORGED_AUTHORITY', ErrorType.Forbidden);
       }
-      return withTransaction(pool, async (client) => {
+      const revoked = await withTransaction(pool, async (client) => {
         const c = await loadCredential(client, input.credentialId, true);
         if (c.state !== 'revoked') {
           await client.query(`UPDATE credentials SET state = 'revoked', updated_at = now() WHERE id = $1::uuid`, [input.credentialId]);
@@ -60,6 +61,8 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         const delegations = await client.query<{ id: string }>(`SELECT id FROM delegations WHERE delegator_credential_id = $1::uuid AND status = 'active'`, [input.credentialId]);
         return { revokedAt: (rows[0]?.at ?? new Date()).toISOString(), outboxIds: notices.map((n) => n.outboxId), delegationIds: delegations.rows.map((d) => d.id) };
       });
+      await purgeLetterFiles(deps, input.credentialId).catch((err: unknown) => deps.log.warn({ err }, 'letter files not deleted; the next dispatch retries'));
+      return revoked;
     },
 
     /**
@@ -68,7 +71,7 @@ export function createLifecycleActivities(deps: ActivityDeps) {
      * first half stays. Letters not yet dispatched carry the old half as well and are voided.
      */
     async voidPostedHalf(input: { credentialId: string; pinVersion: number; letterId: string; recordedBy: string }): Promise<{ voidedLetterIds: string[] }> {
-      return withTransaction(pool, async (client) => {
+      const voided = await withTransaction(pool, async (client) => {
         await loadCredential(client, input.credentialId, true);
         const key = `${input.letterId}:half-voided`;
         const done = await client.query<{ data: { voidedLetterIds: string[] } }>('SELECT data FROM credential_events WHERE idempotency_key = $1::text', [key]);
@@ -95,6 +98,9 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         await appendAudit(client, { actor: input.recordedBy, action: 'letter_returned', subject: input.credentialId, decision: 'half_voided', detail: data });
         return { voidedLetterIds: data.voidedLetterIds };
       });
+      // The returned letter and the voided ones carry a dead half: their files go now.
+      await purgeLetterFiles(deps, input.credentialId).catch((err: unknown) => deps.log.warn({ err }, 'letter files not deleted; the next dispatch retries'));
+      return voided;
     },
 
     /**
@@ -124,7 +130,7 @@ export function createLifecycleActivities(deps: ActivityDeps) {
       const key = input.requestKey
         ? reissueEventKey(input.credentialId, input.requestKey)
         : `${input.credentialId}:reissue:${info.workflowExecution?.runId ?? 'standalone'}:${info.activityId}`;
-      return withTransaction(pool, async (client) => {
+      const superseded = await withTransaction(pool, async (client) => {
         const c = await loadCredential(client, input.credentialId, true);
         const done = await client.query<{ data: { pinVersion: number; pinType: PinType } }>('SELECT data FROM credential_events WHERE idempotency_key = $1::text', [key]);
         let result = done.rows[0]?.data;
@@ -161,6 +167,8 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         );
         return { ...result, releasedClaimIds: pending.rows.map((r) => r.claim_id) };
       });
+      await purgeLetterFiles(deps, input.credentialId).catch((err: unknown) => deps.log.warn({ err }, 'letter files not deleted; the next dispatch retries'));
+      return superseded;
     },
 
     /**

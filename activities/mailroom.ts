@@ -4,7 +4,7 @@
  * with a manifest for the print-and-post provider.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { withTransaction } from '../lib/db';
@@ -18,11 +18,38 @@ import { countryName } from '../domain/countries';
 import { italianCalendarDate } from '../domain/calendar';
 import { issuanceStages, lettersPerBatch } from '../lib/metrics';
 
+/** Written whole or not at all, readable by the service's user only (a letter carries a PIN half). */
 async function writeAtomically(file: string, bytes: Uint8Array | string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
+  await writeFile(tmp, bytes, { mode: 0o600 });
   await rename(tmp, file);
+}
+
+/**
+ * Deletes the PDFs no longer needed: voided and returned letters' at once (their half is void),
+ * dispatched ones' after the retention; only files inside the mail-room folder, and the row records when. `credentialId`
+ * limits it to one credential (after a void); otherwise the whole folder (after a dispatch).
+ */
+export async function purgeLetterFiles(deps: Pick<ActivityDeps, 'pool' | 'mailroomDir' | 'letterRetentionDays' | 'log'>, credentialId?: string): Promise<number> {
+  const retentionDays = deps.letterRetentionDays ?? 30;
+  const { rows } = await deps.pool.query<{ id: string; file_path: string }>(
+    `SELECT id, file_path FROM letters
+      WHERE file_path IS NOT NULL AND ($1::uuid IS NULL OR credential_id = $1::uuid)
+        AND (status IN ('void', 'returned') OR (status = 'dispatched' AND dispatched_at < now() - make_interval(days => $2::int)))
+      LIMIT 5000`,
+    [credentialId ?? null, retentionDays],
+  );
+  const root = path.resolve(deps.mailroomDir) + path.sep;
+  let purged = 0;
+  for (const l of rows) {
+    const file = path.resolve(l.file_path);
+    if (file.startsWith(root)) await unlink(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+    await deps.pool.query('UPDATE letters SET file_path = NULL, file_purged_at = now() WHERE id = $1::uuid', [l.id]);
+    purged++;
+  }
+  if (purged) deps.log.info({ purged, credentialId }, 'letter files deleted');
+  return purged;
 }
 
 function nextDay(day: string): string {
@@ -204,6 +231,8 @@ export function createMailRoomActivities(deps: ActivityDeps) {
       if (dispatchedNow !== undefined) {
         lettersPerBatch.observe(dispatchedNow);
         issuanceStages.inc({ stage: 'letter_dispatched' }, dispatchedNow);
+        // Letters past their retention, and voided ones left behind, leave the folder.
+        await purgeLetterFiles(deps).catch((err: unknown) => deps.log.warn({ err }, 'letter purge failed; the next dispatch retries'));
       }
       return result;
     },

@@ -65,6 +65,8 @@ const schema = z.object({
 
   DATA_DIR: z.string().default('.data'),
   MAILROOM_DIR: z.string().optional(),
+  /** Days a dispatched letter's PDF (it carries a PIN half) is kept for reprints before it is deleted. */
+  LETTER_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** Uploaded and generated documents (never served statically); default `DATA_DIR/documents`, i.e. `.data/documents`. */
   DOCUMENTS_DIR: z.string().optional(),
 

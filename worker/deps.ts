@@ -21,6 +21,7 @@ export function buildActivityDeps(config: Config, log: Logger, pool: Pool = crea
     mailFrom: config.MAIL_FROM,
     pecFrom: config.PEC_FROM,
     mailroomDir: mailroomDir(config),
+    letterRetentionDays: config.LETTER_RETENTION_DAYS,
     publicBaseUrl: publicBaseUrl(config),
     log,
   };

@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync, gzipSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -513,5 +515,56 @@ describe('a clerk’s decision forged through the Temporal frontend', () => {
       body: { verification: { method: 'identity_questions', note: 'caller verified by questions' } },
     });
     expect(revoked.status).toBe(200);
+  });
+});
+
+describe('letters at rest', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const letterOf = async (credentialId: string) =>
+    (await stack.pool.query<{ id: string; file_path: string | null; status: string; file_purged_at: Date | null }>('SELECT id, file_path, status, file_purged_at FROM letters WHERE credential_id = $1::uuid', [credentialId])).rows[0]!;
+
+  it('are readable by the service only, deleted at once when voided, and after the retention once dispatched', async () => {
+    const call = caller(stack);
+    // Written 0600 in a 0700 folder (before: 0644, kept forever).
+    const voided = await requestAndCollect(stack, makeCitizen());
+    const queued = await letterOf(voided.credentialId);
+    expect(statSync(queued.file_path!).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(queued.file_path!)).mode & 0o777).toBe(0o700);
+
+    // Voided by a revocation: the file goes with it.
+    const operator = await staffToken(stack, 'operator');
+    const revoked = await call('POST', `/api/contact-centre/credentials/${voided.credentialId}/revoke`, {
+      token: operator,
+      body: { verification: { method: 'identity_questions', note: 'caller verified by questions' } },
+    });
+    expect(revoked.status).toBe(200);
+    const gone = await waitFor('the voided letter deleted', async () => {
+      const l = await letterOf(voided.credentialId);
+      return l.file_purged_at ? l : undefined;
+    });
+    expect(gone).toMatchObject({ status: 'void', file_path: null });
+    expect(existsSync(queued.file_path!)).toBe(false);
+
+    // Dispatched long ago: deleted by the next dispatch.
+    const old = await requestAndCollect(stack, makeCitizen());
+    const oldLetter = await letterOf(old.credentialId);
+    await stack.pool.query(`UPDATE letters SET status = 'dispatched', dispatched_at = now() - interval '40 days' WHERE id = $1::uuid`, [oldLetter.id]);
+    const recent = await requestAndCollect(stack, makeCitizen());
+    const batchDate = (await stack.pool.query<{ d: string }>(`SELECT to_char(batch_date, 'YYYY-MM-DD') AS d FROM letters WHERE credential_id = $1::uuid`, [recent.credentialId])).rows[0]!.d;
+    const operations = await staffToken(stack, 'operations');
+    expect((await call('POST', `/api/mailroom/batches/${batchDate}/dispatch`, { token: operations })).status).toBe(200);
+    expect(await letterOf(old.credentialId)).toMatchObject({ file_path: null });
+    expect(existsSync(oldLetter.file_path!)).toBe(false);
+    // This batch's letters stay for reprints.
+    const kept = await letterOf(recent.credentialId);
+    expect(kept.status).toBe('dispatched');
+    expect(existsSync(kept.file_path!)).toBe(true);
   });
 });
