@@ -297,7 +297,7 @@ describeRoute({
   summary: '"I did not get my letter": a new letter, proven with the first half',
   auth: 'none',
   request: { body: s.resendLetterBodySchema },
-  responses: { 201: s.letterResentSchema },
+  responses: { 201: s.letterResentSchema, 202: s.letterRequestInProgressSchema },
   errors: [401, 403, 404, 409, 429],
 });
 

@@ -336,7 +336,7 @@ ${pinField(ctx, state, 'firstHalf', { it: 'Gli 8 caratteri ricevuti via SMS o e-
   });
 }
 
-export function letterSentPage(ctx: PageContext, o: { seq: number; message: Bilingual }): string {
+export function letterSentPage(ctx: PageContext, o: { seq?: number; message: Bilingual }): string {
   const { lang } = ctx;
   const title: Bilingual = { it: 'Nuova lettera richiesta', en: 'New letter requested' };
   const body = html`<div class="row"><div class="col-lg-8">
@@ -345,10 +345,14 @@ export function letterSentPage(ctx: PageContext, o: { seq: number; message: Bili
 <div class="alert alert-success" role="status">
   <p class="mb-0">${tr(lang, o.message)}</p>
 </div>
-<p>${fill(tr(lang, {
-    it: 'È la lettera numero {seq} per questa richiesta. Contiene la stessa seconda parte del PIN delle lettere precedenti: se una di queste arriva, puoi usarla.',
-    en: 'This is letter number {seq} for this request. It holds the same second part of the PIN as the earlier letters: if one of them arrives, you can use it.',
-  }), { seq: o.seq })}</p>
+${
+    o.seq === undefined
+      ? ''
+      : html`<p>${fill(tr(lang, {
+          it: 'È la lettera numero {seq} per questa richiesta. Contiene la stessa seconda parte del PIN delle lettere precedenti: se una di queste arriva, puoi usarla.',
+          en: 'This is letter number {seq} for this request. It holds the same second part of the PIN as the earlier letters: if one of them arrives, you can use it.',
+        }), { seq: o.seq })}</p>`
+  }
 <p>${tr(lang, {
     it: 'Quando avrai la lettera, completa il primo accesso con le due parti del PIN.',
     en: 'Once you have the letter, complete the first access with the two parts of the PIN.',

@@ -46,7 +46,7 @@ export interface PortalAccess {
   /** Expired PIN → new PIN (same type and services), shown once. */
   regenerate(req: Request, creds: Credentials): Promise<NewPinAnswer>;
   /** "I did not get the letter", proven with the first half. */
-  resendLetter(req: Request, creds: { codiceFiscale: string; firstHalf: string }): Promise<{ seq: number; message: Bilingual }>;
+  resendLetter(req: Request, creds: { codiceFiscale: string; firstHalf: string }): Promise<{ seq?: number; message: Bilingual }>;
   /**
    * Opens a session. Throws `DomainError`: VALIDATION (fields), UNAUTHENTICATED (generic),
    * RATE_LIMITED with `details.reason` THROTTLED or TEMPORARILY_LOCKED (and
@@ -69,8 +69,8 @@ export function createPortalAccess(deps: ApiDeps): PortalAccess {
     firstAccess: (req, creds) => pins.firstAccess(req, creds),
     regenerate: (req, creds) => pins.regenerate(req, creds),
     async resendLetter(req, creds) {
-      const { seq, message } = await pins.resendLetter(req, creds);
-      return { seq, message };
+      const answer = await pins.resendLetter(req, creds);
+      return answer.status === 'requested' ? { seq: answer.seq, message: answer.message } : { message: answer.message };
     },
     async login(req, creds) {
       const { token, expiresAt } = await logins.signIn(req.ip, { codiceFiscale: creds.codiceFiscale, pin: creds.pin });

@@ -21,7 +21,8 @@ export function firstAccessRoutes(deps: ApiDeps, service = createPinAccessServic
     res.json(answer);
   });
   r.post('/letters/resend', async (req, res) => {
-    res.status(201).json(await service.resendLetter(req, req.body));
+    const answer = await service.resendLetter(req, req.body);
+    res.status(answer.status === 'requested' ? 201 : 202).json(answer);
   });
   return r;
 }

@@ -210,19 +210,26 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
    * "I did not get my letter": the citizen proves the request is theirs with the first half
    * (which came by SMS or e-mail) and gets a new letter, within the limits the workflow keeps.
    */
-  async function resendLetter(req: { ip?: string }, body: unknown) {
+  async function resendLetter(req: { ip?: string }, body: unknown): Promise<LetterRequestAnswer> {
     const creds = parseCredentials(body, 8, 'firstHalf');
     const { credentialId } = await verifyAndPrepare(req, 'letter_resend', creds, 'awaiting_first_access', initialPinCheck(creds.pin), false);
-    const result = await deps.temporal.workflow
-      .getHandle(credentialWorkflowId(credentialId))
-      .executeUpdate(requestNewLetterUpdate, { args: [{ requestedBy: 'citizen' }] });
-    return {
-      ...result,
-      message: {
-        it: 'Le invieremo una nuova lettera con la seconda parte del PIN all\'indirizzo di residenza.',
-        en: 'We will send a new letter with the second part of the PIN to your residence address.',
-      },
-    };
+    const askedAt = new Date();
+    try {
+      const result = await deps.temporal.workflow
+        .getHandle(credentialWorkflowId(credentialId))
+        .executeUpdate(requestNewLetterUpdate, { args: [{ requestedBy: 'citizen' }] });
+      return { status: 'requested', ...result, message: LETTER_REQUESTED };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw err;
+      // The answer did not come in time; the database says whether the letter was made. Asking
+      // again is harmless: the workflow allows one new letter in 24 hours.
+      const { rows } = await deps.pool.query<{ id: string; seq: number }>(
+        `SELECT id, seq FROM letters WHERE credential_id = $1::uuid AND reason = 'resend' AND created_at >= $2::timestamptz ORDER BY seq DESC LIMIT 1`,
+        [credentialId, askedAt],
+      );
+      if (rows[0]) return { status: 'requested', letterId: rows[0].id, seq: rows[0].seq, message: LETTER_REQUESTED };
+      return { status: 'in_progress', message: LETTER_IN_PROGRESS };
+    }
   }
 
   async function regenerate(req: { ip?: string }, body: unknown): Promise<NewPinAnswer> {
@@ -248,6 +255,19 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
  * workflow had not confirmed in time; the PIN works once it has (moments, normally).
  */
 export type NewPinAnswer = { status: 'active'; pin: string; pinExpiresAt: string; message: Bilingual } | { status: 'activating'; pin: string; message: Bilingual };
+
+const LETTER_REQUESTED: Bilingual = {
+  it: 'Le invieremo una nuova lettera con la seconda parte del PIN all\'indirizzo di residenza.',
+  en: 'We will send a new letter with the second part of the PIN to your residence address.',
+};
+
+const LETTER_IN_PROGRESS: Bilingual = {
+  it: 'La richiesta della nuova lettera è in corso. Se tra qualche minuto non risulta, la ripeta: una seconda richiesta nelle 24 ore non produce una seconda lettera.',
+  en: 'The request for a new letter is under way. If it does not show in a few minutes, ask again: a second request within 24 hours does not produce a second letter.',
+};
+
+/** A new letter: asked and made (`requested`), or asked and not yet confirmed (`in_progress`). */
+export type LetterRequestAnswer = { status: 'requested'; letterId: string; seq: number; message: Bilingual } | { status: 'in_progress'; message: Bilingual };
 
 const ACTIVATING: Bilingual = {
   it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. È in attivazione e funzionerà entro pochi minuti; se non dovesse funzionare, ripeta il primo accesso con il PIN che aveva.',

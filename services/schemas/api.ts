@@ -192,7 +192,9 @@ export const callbackTasksSchema = z.strictObject({
 export const callbackTaskDoneSchema = z.strictObject({ taskId: z.guid(), status: z.literal('done') });
 
 export const newLetterSchema = z.strictObject({ letterId: z.string(), seq: z.number().int() });
-export const letterResentSchema = newLetterSchema.extend({ message: bilingualSchema });
+export const letterResentSchema = newLetterSchema.extend({ status: z.literal('requested'), message: bilingualSchema });
+/** 202: the new letter was asked for and is not confirmed yet. */
+export const letterRequestInProgressSchema = z.strictObject({ status: z.literal('in_progress'), message: bilingualSchema });
 
 /** The one response that shows a new PIN to its owner (`Cache-Control: no-store`). */
 export const newPinSchema = z.strictObject({ status: z.literal('active'), pin: pinOf(8), pinExpiresAt: instant, message: bilingualSchema });

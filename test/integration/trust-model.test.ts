@@ -568,3 +568,34 @@ describe('letters at rest', () => {
     expect(existsSync(kept.file_path!)).toBe(true);
   });
 });
+
+describe('a new letter asked while Temporal answers too slowly', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('is told “in progress” or “requested”, never “failed”, and asking again makes no second letter', async () => {
+    const issued = await requestAndCollect(stack, makeCitizen());
+    const slow = await stack.extraApi({ temporalTimeoutMs: 1 });
+    const ask = (base: string) =>
+      fetch(`${base}/api/letters/resend`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ codiceFiscale: issued.citizen.codiceFiscale, firstHalf: issued.firstHalf }),
+      });
+    const first = await ask(slow.baseUrl);
+    slow.close();
+    // Before: 503 "try again", whether or not the letter had been made.
+    expect([201, 202]).toContain(first.status);
+    expect(((await first.json()) as { status: string }).status).toMatch(/^(requested|in_progress)$/);
+    // Asked again, normally: one new letter at most in all (the workflow's 24-hour limit).
+    const again = await ask(stack.baseUrl);
+    expect([201, 409]).toContain(again.status);
+    const { rows } = await stack.pool.query(`SELECT 1 FROM letters WHERE credential_id = $1::uuid AND reason = 'resend'`, [issued.credentialId]);
+    expect(rows).toHaveLength(1);
+  });
+});
