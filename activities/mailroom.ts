@@ -41,15 +41,16 @@ export async function purgeLetterFiles(deps: Pick<ActivityDeps, 'pool' | 'mailro
     [credentialId ?? null, retentionDays],
   );
   const root = path.resolve(deps.mailroomDir) + path.sep;
-  let purged = 0;
+  const purged: string[] = [];
   for (const l of rows) {
     const file = path.resolve(l.file_path);
     if (file.startsWith(root)) await unlink(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
-    await deps.pool.query('UPDATE letters SET file_path = NULL, file_purged_at = now() WHERE id = $1::uuid', [l.id]);
-    purged++;
+    purged.push(l.id);
   }
-  if (purged) deps.log.info({ purged, credentialId }, 'letter files deleted');
-  return purged;
+  if (purged.length === 0) return 0;
+  await deps.pool.query('UPDATE letters SET file_path = NULL, file_purged_at = now() WHERE id = ANY($1::uuid[])', [purged]);
+  deps.log.info({ purged: purged.length, credentialId }, 'letter files deleted');
+  return purged.length;
 }
 
 function nextDay(day: string): string {

@@ -6,6 +6,7 @@
  */
 import type { RequestHandler } from 'express';
 import { DomainError, ErrorType, fieldIssue, validationError } from '../domain/errors';
+import { errorBody } from '../api/errors';
 
 /** The path of the first string holding a NUL byte in a parsed body, if any (depth-limited). */
 function nulPath(value: unknown, path: string, depth: number): string | undefined {
@@ -43,7 +44,7 @@ export function handlerDeadline(timeoutMs: number, retryAfterSeconds = 5): Reque
         en: 'The service is taking too long: please try again shortly.',
       });
       res.setHeader('Retry-After', String(retryAfterSeconds));
-      res.status(err.status).json({ error: { type: err.type, message: err.userMessage } });
+      res.status(err.status).json(errorBody(err));
     }, timeoutMs);
     timer.unref();
     res.once('close', () => clearTimeout(timer));

@@ -343,17 +343,19 @@ const THROTTLED: Bilingual = {
 
 /**
  * A per-address limit for a public endpoint that checks identity data: `take(req, action)`
- * passes, or throws RATE_LIMITED (reason THROTTLED, `retryAfterSeconds`), auditing the first
+ * passes (`take.refund(ip)` gives a try back), or throws RATE_LIMITED (reason THROTTLED, `retryAfterSeconds`), auditing the first
  * refusal of an address in a minute and counting the rest.
  */
 export function sourceLimiter(pool: Pool, options: ThrottleOptions = DEFAULT_THROTTLE_OPTIONS, now: () => Date = () => new Date()) {
   const throttle = new AddressThrottle(options, now);
-  return async function take(req: { ip?: string }, action: string): Promise<void> {
+  async function take(req: { ip?: string }, action: string): Promise<void> {
     const decision = throttle.take(req.ip);
     if (decision.allowed) return;
     if (decision.audit) {
       await audit(pool, { actor: `ip:${req.ip ?? 'unknown'}`, action, subject: 'unknown', decision: 'throttled', detail: { refusedSinceLastAudit: decision.suppressed } });
     }
     throw new DomainError(ErrorType.RateLimited, THROTTLED, [], { reason: 'THROTTLED', retryAfterSeconds: decision.retryAfterSeconds });
-  };
+  }
+  /** Gives the try back (a success that should not count against the address). */
+  return Object.assign(take, { refund: (ip: string | undefined) => throttle.refund(ip) });
 }

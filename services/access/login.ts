@@ -5,17 +5,16 @@
  * same way whether or not the codice fiscale holds a PIN (docs/decisions/0005-login-lockout.md).
  * Every decision is appended to the audit log, never with the PIN.
  */
-import { randomBytes } from 'node:crypto';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, invalidCredentialsError, validationError, type FieldIssue } from '../../domain/errors';
 import { normaliseProfile } from '../../domain/services';
-import { appendAudit, audit } from '../../lib/audit';
+import { appendAudit } from '../../lib/audit';
 import { withTransaction, type Pool, type PoolClient } from '../../lib/db';
-import { hashPin, verifyPin } from '../../lib/pin-hash';
+import { decoyVerification, prepareDecoy, verifyPin } from '../../lib/pin-hash';
 import { LIVE_CREDENTIAL } from '../credentials';
 import { PIN_ALPHABET, keyedHashMatches, normalisePin } from '../../lib/secrets';
 import {
-  AddressThrottle,
+  sourceLimiter,
   CredentialLockedError,
   DEFAULT_LOCKOUT_POLICY,
   DEFAULT_THROTTLE_OPTIONS,
@@ -123,10 +122,6 @@ const SESSION_MESSAGES = {
     it: 'Il PIN è scaduto: per continuare generi un nuovo PIN con la procedura guidata.',
     en: 'Your PIN has expired: to continue, get a new PIN through the guided procedure.',
   },
-  throttled: {
-    it: 'Troppi tentativi da questo indirizzo: riprovi tra poco.',
-    en: 'Too many attempts from this address: please try again shortly.',
-  },
 };
 
 export function sessionView(c: Pick<CitizenPrincipal, 'credentialId' | 'codiceFiscale' | 'pinType' | 'scope' | 'profile' | 'intermediary'>) {
@@ -206,11 +201,8 @@ export function createLoginService(deps: LoginDeps, options: Partial<LoginOption
   const now = deps.now ?? (() => new Date());
   const lockout = options.lockout ?? DEFAULT_LOCKOUT_POLICY;
   const sessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...options.session };
-  const throttle = new AddressThrottle(options.throttle ?? DEFAULT_THROTTLE_OPTIONS, now);
-  // A hash of a random PIN under today's parameters: what an unknown codice fiscale is checked
-  // against, so it costs the same time as a known one.
-  const decoy = hashPin(deps.pepper, randomBytes(16).toString('base64url'));
-  decoy.catch(() => undefined);
+  const throttle = sourceLimiter(deps.pool, options.throttle ?? DEFAULT_THROTTLE_OPTIONS, now);
+  void prepareDecoy();
 
   async function login(ip: string | undefined, creds: { codiceFiscale: string; pin: string }, at: Date): Promise<{ outcome: Outcome; row: LoginRow }> {
     const simplified = deps.policy.simplifiedProcedure;
@@ -235,7 +227,7 @@ export function createLoginService(deps: LoginDeps, options: Partial<LoginOption
         ok = await verifyPin(deps.pepper, row.pin_hash, creds.pin).catch(() => false);
       } else {
         // Unknown codice fiscale, no personal PIN yet, or a first-half login: the same argon2id work.
-        await verifyPin(deps.pepper, await decoy, creds.pin).catch(() => false);
+        await decoyVerification(creds.pin);
         if (simplified && row.pin_kind === 'initial' && row.salt && row.first_half_hash) {
           ok = keyedHashMatches(deps.pepper, row.salt, 'first', creds.pin, row.first_half_hash);
           authKind = 'simplified';
@@ -300,13 +292,7 @@ export function createLoginService(deps: LoginDeps, options: Partial<LoginOption
   async function signIn(ip: string | undefined, body: unknown): Promise<SignedIn> {
     const creds = parseLogin(body);
     const at = now();
-    const allowed = throttle.take(ip);
-    if (!allowed.allowed) {
-      if (allowed.audit) {
-        await audit(deps.pool, { actor: `ip:${ip ?? 'unknown'}`, action: 'login', subject: 'unknown', decision: 'throttled', detail: { refusedSinceLastAudit: allowed.suppressed } });
-      }
-      throw new DomainError(ErrorType.RateLimited, SESSION_MESSAGES.throttled, [], { reason: 'THROTTLED', retryAfterSeconds: allowed.retryAfterSeconds });
-    }
+    await throttle({ ip }, 'login');
     const { outcome, row } = await login(ip, creds, at);
     deps.log.info({ decision: outcome.kind, credentialId: row.credential_id ?? undefined }, 'login');
     switch (outcome.kind) {

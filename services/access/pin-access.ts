@@ -22,7 +22,7 @@ import { withTransaction, type PoolClient } from '../../lib/db';
 import { invalidCredentialsError, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { PIN_ALPHABET, generatePin, keyedHashMatches, normalisePin } from '../../lib/secrets';
-import { hashPin, verifyPin } from '../../lib/pin-hash';
+import { decoyVerification, hashPin, prepareDecoy, verifyPin } from '../../lib/pin-hash';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { completeFirstAccessUpdate, credentialWorkflowId, regeneratePinUpdate, requestNewLetterUpdate } from '../../workflows/definitions';
 
@@ -48,15 +48,6 @@ function parseCredentials(body: unknown, pinLength: number, pinField = 'pin'): {
   return { codiceFiscale: cf!.normalised, pin };
 }
 
-/** An argon2 hash of a random PIN under its own random pepper: what decoy verifications check against. */
-const PEPPER_FOR_DECOY = randomBytes(32);
-let decoyHash: Promise<string> | undefined;
-
-/** One argon2 verification against a hash of nothing: the cost of checking a PIN, for nobody. */
-async function decoyVerification(pin: string): Promise<void> {
-  decoyHash ??= hashPin(PEPPER_FOR_DECOY, randomBytes(8).toString('hex'));
-  await verifyPin(PEPPER_FOR_DECOY, await decoyHash, pin).catch(() => false);
-}
 
 
 
@@ -71,6 +62,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
   // Per client address, on top of the per-credential lockout: one source cannot try codici
   // fiscali and PINs faster than a person would (the login keeps a bucket of its own).
   const takeAttempt = sourceLimiter(deps.pool, throttleOptions, now);
+  void prepareDecoy();
 
   /**
    * Verifies under the lockout rules and, on success, stores the new PIN as a pending version.

@@ -14,9 +14,7 @@ import { DomainError, ErrorType } from '../../domain/errors';
 import type { ContactDetails } from '../../domain/pin-request';
 import { CONTACT_NOTICES_WORKFLOW_TYPE, contactNoticesWorkflowId, type ContactNoticesInput } from '../../workflows/recovery-definitions';
 import type { contactNoticesWorkflow } from '../../workflows/recovery';
-
-/** The states in which a credential's contacts can still matter (it is not over). */
-const LIVE_STATES = ['requested', 'issuing', 'awaiting_first_access', 'active', 'pin_expired'] as const;
+import { isLive } from '../../domain/credential';
 
 export interface ContactChange {
   credentialId: string;
@@ -58,7 +56,7 @@ export async function applyContactChange(deps: Pick<ServiceDeps, 'log' | 'pool' 
       [change.credentialId],
     );
     const row = rows[0];
-    if (!row || !(LIVE_STATES as readonly string[]).includes(row.state)) throw notFound();
+    if (!row || !isLive(row.state)) throw notFound();
     const current = contactsOf(row.contacts);
     change.check?.(current);
     const fields = changedFields(current, change.next);

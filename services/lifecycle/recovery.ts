@@ -6,13 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import type { CredentialRow } from '../../domain/credential';
+import { HOLDER_STATES, type CredentialRow } from '../../domain/credential';
 import { hashLinkToken } from '../../lib/secrets';
 import type { ServiceDeps } from '../deps';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
 import { appendAudit, audit } from '../../lib/audit';
-import { withTransaction } from '../../lib/db';
+import { withTransaction, type PoolClient } from '../../lib/db';
 import { credentialWorkflowId, reissuePinUpdate } from '../../workflows/definitions';
 import { RECOVERY_LINK_WORKFLOW_TYPE, recoveryLinkUsedSignal, recoveryLinkWorkflowId, type RecoveryLinkInput } from '../../workflows/recovery-definitions';
 import { RECOVERY_ATTEMPTS, attemptKey, checkQuota, contactsMatch, spendQuota } from '../access/identity-checks';
@@ -25,9 +25,6 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 export type RecoveryConfirmation = z.output<typeof recoveryConfirmationSchema>;
 import { parseInput } from '../schemas/validate';
 import type { recoveryLinkWorkflow } from '../../workflows/recovery';
-
-/** The credential states a recovery can re-issue from (the workflow refuses the others). */
-const RECOVERABLE_STATES = ['awaiting_first_access', 'active', 'pin_expired'];
 
 /** The general rule, always shown: it reveals nothing about any codice fiscale. */
 export const RECOVERY_RULE: Bilingual = {
@@ -105,7 +102,7 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
       await checkQuota(client, 'recovery', key, RECOVERY_ATTEMPTS, at);
       const { rows } = await client.query<Pick<CredentialRow, 'id' | 'contacts'>>(
         `SELECT id, contacts FROM credentials WHERE codice_fiscale = $1::text AND state = ANY($2::text[])`,
-        [cf.normalised, RECOVERABLE_STATES],
+        [cf.normalised, HOLDER_STATES],
       );
       const credential = rows[0];
       const matched = credential !== undefined && contactsMatch(given, credential.contacts, 2);
@@ -135,8 +132,8 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
   }
 
   /** The re-issue recorded for a link, if the credential's workflow has made it. */
-  async function reissueOf(credentialId: string, linkId: string): Promise<number | undefined> {
-    const { rows } = await deps.pool.query<{ pin_version: number }>(
+  async function reissueOf(credentialId: string, linkId: string, db: Pick<PoolClient, 'query'> = deps.pool): Promise<number | undefined> {
+    const { rows } = await db.query<{ pin_version: number }>(
       `SELECT (data->>'pinVersion')::int AS pin_version FROM credential_events WHERE idempotency_key = $1::text`,
       [reissueEventKey(credentialId, `recovery:${linkId}`)],
     );
@@ -158,9 +155,8 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
     let refusal: { reason: keyof typeof LINK_REFUSALS; linkId?: string } | undefined;
     const link = await withTransaction(deps.pool, async (client) => {
       // The row lock makes a second use wait for the first and then see it used.
-      const { rows } = await client.query<{ id: string; credential_id: string; status: string; expires_at: Date | null; state: string; reissued: boolean }>(
-        `SELECT l.id, l.credential_id, l.status, l.expires_at, c.state,
-                EXISTS (SELECT 1 FROM credential_events e WHERE e.idempotency_key = l.credential_id::text || ':reissue:recovery:' || l.id::text) AS reissued
+      const { rows } = await client.query<{ id: string; credential_id: string; status: string; expires_at: Date | null; state: string }>(
+        `SELECT l.id, l.credential_id, l.status, l.expires_at, c.state
            FROM recovery_links l JOIN credentials c ON c.id = l.credential_id
           WHERE l.token_hash = $1::bytea FOR UPDATE OF l`,
         [hashLinkToken(token)],
@@ -168,12 +164,12 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
       const row = rows[0];
       if (!row || row.status === 'void' || row.status === 'requested') refusal = { reason: 'LINK_INVALID', linkId: row?.id };
       // Used and its re-issue made: spent. Used without it: an earlier confirmation is under way; ask again.
-      else if (row.status === 'used' && row.reissued) refusal = { reason: 'LINK_USED', linkId: row.id };
+      else if (row.status === 'used' && (await reissueOf(row.credential_id, row.id, client)) !== undefined) refusal = { reason: 'LINK_USED', linkId: row.id };
       else if (row.status !== 'used' && (row.status === 'expired' || !row.expires_at || row.expires_at.getTime() <= at.getTime())) refusal = { reason: 'LINK_EXPIRED', linkId: row.id };
       if (refusal || !row) return undefined;
       let voided: string[] = [];
       if (row.status !== 'used') {
-        if (!RECOVERABLE_STATES.includes(row.state)) {
+        if (!(HOLDER_STATES as readonly string[]).includes(row.state)) {
           throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere ripristinato in questo momento.', en: 'The PIN cannot be recovered at this time.' }, [], { reason: 'NOT_RECOVERABLE' });
         }
         await client.query(`UPDATE recovery_links SET status = 'used', used_at = $2::timestamptz WHERE id = $1::uuid`, [row.id, at]);

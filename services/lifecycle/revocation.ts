@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
-import type { CredentialRow } from '../../domain/credential';
+import { HOLDER_STATES, type CredentialRow } from '../../domain/credential';
 import type { ServiceDeps } from '../deps';
 import { italianCalendarDate } from '../../domain/calendar';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
@@ -21,9 +21,6 @@ import { createCallerVerifier } from '../caller-verification';
 import { revocationGrant } from '../grants';
 import type { StaffPrincipal } from '../staff/principal';
 import type { TelephonePinServiceDeps } from '../telephone-pin/telephone-pins';
-
-/** Credential states the workflow can revoke from. */
-const REVOCABLE_STATES = ['awaiting_first_access', 'active', 'pin_expired'];
 
 /** HMAC-SHA-256(pepper, card number): how `health_cards` keeps the number of a tessera sanitaria. */
 function healthCardHash(pepper: Buffer, cardNumber: string): Buffer {
@@ -98,7 +95,7 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
            FROM (SELECT $1::text AS cf) q
            LEFT JOIN credentials c ON c.codice_fiscale = q.cf AND c.state = ANY($2::text[])
            LEFT JOIN health_cards h ON h.codice_fiscale = q.cf`,
-        [cf.normalised, REVOCABLE_STATES],
+        [cf.normalised, HOLDER_STATES],
       );
       const row = rows[0]!;
       // Every check is computed whatever the outcome of the others, so the time says nothing.
@@ -137,7 +134,7 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
   async function revokeByOperator(staff: StaffPrincipal, credentialId: string, input: unknown): Promise<{ revokedAt: string }> {
     const { rows } = await deps.pool.query<{ state: string; codice_fiscale: string }>('SELECT state, codice_fiscale FROM credentials WHERE id = $1::uuid', [credentialId]);
     if (!rows[0]) throw notFound();
-    if (!REVOCABLE_STATES.includes(rows[0].state)) {
+    if (!(HOLDER_STATES as readonly string[]).includes(rows[0].state)) {
       throw new DomainError(ErrorType.Conflict, { it: 'Il PIN non può essere revocato nel suo stato attuale.', en: 'The PIN cannot be revoked in its current state.' }, [], { state: rows[0].state });
     }
     const { verification, note } = parseInput(staffRevokeBodySchema, input);

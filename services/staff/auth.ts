@@ -7,21 +7,20 @@
  * Least privilege: no staff credential → 401; a citizen's session, or a staff member whose role
  * the route does not allow → 403, before anything is read.
  */
-import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { Pool } from '../../lib/db';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { hashSessionToken, tokenFromRequest } from '../access/sessions';
 import { csrfMatches, staffFromSessionToken, staffSessionToken } from './sessions';
 import type { StaffPrincipal, StaffRole } from './principal';
-import { hashStaffToken } from './tokens';
+import { hashStaffToken, newStaffToken } from './tokens';
 
 export type { StaffPrincipal, StaffRole } from './principal';
 
 
 /** Creates a token for a staff member; the plaintext is returned once, to its owner. */
 export async function issueStaffToken(pool: Pool, staffId: string, role: StaffRole): Promise<string> {
-  const token = `stf_${randomBytes(24).toString('base64url')}`;
+  const token = newStaffToken();
   await pool.query('INSERT INTO staff_tokens (token_hash, staff_id, role) VALUES ($1::bytea, $2::text, $3::text)', [hashStaffToken(token), staffId, role]);
   return token;
 }

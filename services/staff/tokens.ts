@@ -17,6 +17,9 @@ export const DEFAULT_TOKEN_DAYS = 90;
 
 export const hashStaffToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 
+/** A fresh token: `stf_` and 24 random bytes (what `staffFromRequest` accepts). */
+export const newStaffToken = (): string => `stf_${randomBytes(24).toString('base64url')}`;
+
 export interface StaffApiTokenView {
   id: string;
   label: string | null;
@@ -40,7 +43,7 @@ export async function issueStaffApiToken(
   }
   if (label && label.length > 80) issues.push(fieldIssue('label', 'too_long', 'Al massimo 80 caratteri.', 'At most 80 characters.'));
   if (issues.length) throw validationError(issues);
-  const token = `stf_${randomBytes(24).toString('base64url')}`;
+  const token = newStaffToken();
   return withTransaction(pool, async (client) => {
     const account = await client.query<{ id: string; role: string; disabled_at: Date | null }>('SELECT id, role, disabled_at FROM staff_accounts WHERE username = $1::text FOR UPDATE', [
       input.username,
