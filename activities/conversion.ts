@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { grantHolds, type AuthorityGrant } from '../lib/authority';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { PoolClient } from 'pg';
 import { withTransaction } from '../lib/db';
 import { appendAudit } from '../lib/audit';
 import { reviewEscalations } from '../lib/metrics';
@@ -19,6 +20,16 @@ import { conversionApprovedMessage, conversionRejectedMessage, reviewInProgressM
 const MAIL_CHANNELS = ['email', 'pec'] as const;
 
 export type ReviewAction = 'claim' | 'first_approval' | 'approve' | 'reject';
+
+/**
+ * The conversion's outcome is acted on only when the case row, written by a clerk's granted
+ * decision, says so for this credential: a decision signalled to the credential's workflow by
+ * anyone else changes nothing.
+ */
+async function requireDecidedCase(client: PoolClient, caseId: string, credentialId: string, status: 'approved' | 'rejected'): Promise<void> {
+  const { rows } = await client.query<{ status: string }>('SELECT status FROM review_cases WHERE id = $1::uuid AND credential_id = $2::uuid', [caseId, credentialId]);
+  if (rows[0]?.status !== status) throw ApplicationFailure.nonRetryable('NO_SUCH_DECISION', ErrorType.Forbidden);
+}
 
 export function createConversionActivities(deps: ActivityDeps) {
   const { pool } = deps;
@@ -114,6 +125,7 @@ export function createConversionActivities(deps: ActivityDeps) {
      */
     async convertToDispositivo({ credentialId, caseId }: { credentialId: string; caseId: string }): Promise<{ releasedClaimIds: string[]; outboxIds: string[] }> {
       return withTransaction(pool, async (client) => {
+        await requireDecidedCase(client, caseId, credentialId, 'approved');
         const c = await loadCredential(client, credentialId, true);
         const { rowCount } = await client.query(
           `UPDATE credentials SET pin_type = 'dispositivo', updated_at = now() WHERE id = $1::uuid AND pin_type <> 'dispositivo' AND state <> 'revoked'`,
@@ -143,6 +155,7 @@ export function createConversionActivities(deps: ActivityDeps) {
 
     async closeRejectedConversion(input: { credentialId: string; caseId: string; reason: string }): Promise<{ outboxIds: string[] }> {
       return withTransaction(pool, async (client) => {
+        await requireDecidedCase(client, input.caseId, input.credentialId, 'rejected');
         const c = await loadCredential(client, input.credentialId);
         await recordEvent(client, input.credentialId, 'conversion_rejected', 'system', { caseId: input.caseId }, `${input.caseId}:rejected`);
         const notices = await enqueueNotification(deps, client, c, 'conversion-rejected', input.caseId, () => conversionRejectedMessage(c.holder, input.reason), MAIL_CHANNELS);

@@ -14,6 +14,7 @@ import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 // A CommonJS module: Node's ESM loader sees only its default export.
 import proto from '@temporalio/proto';
 import type { Config } from './config';
+import { refusedPayload } from '../domain/payload-refusal';
 import { loadKeys } from './keys';
 import { parsePayloadKeys, type PayloadKeyRing } from './payload-keys';
 
@@ -57,16 +58,35 @@ export function isEncryptedPayload(p: Payload): boolean {
   return text(p.metadata?.encoding) === ENCODING_ENCRYPTED;
 }
 
+export interface PayloadCodecOptions {
+  /**
+   * What `decode` does with a payload that is not encrypted. The worker refuses them (true): each
+   * becomes the refusal mark of domain/payload-refusal.ts, which the workflow interceptors turn
+   * into a refused command, so nobody who reaches the Temporal frontend can hand a workflow
+   * plain JSON. Elsewhere (the Web UI's codec endpoint, clients) they pass through unchanged.
+   */
+  refusePlaintext?: boolean;
+}
+
+/** The payload every unencrypted one becomes in a refusing codec: JSON of the refusal mark. */
+const REFUSED: Payload = {
+  metadata: { encoding: utf8('json/plain') },
+  data: utf8(JSON.stringify(refusedPayload())),
+};
+
 /**
  * The AES-256-GCM payload codec. `encode` turns each payload (its protobuf bytes, metadata
  * included) into `iv | ciphertext | tag` under the current key; `decode` opens encrypted payloads
- * with the key their metadata names and passes any other payload through unchanged, so histories
- * written before encryption was switched on still read.
+ * with the key their metadata names, and passes any other payload through unchanged or refuses
+ * it (`refusePlaintext`).
  */
 export class AesGcmPayloadCodec implements PayloadCodec {
   private readonly current: { id: string; key: Buffer };
 
-  constructor(private readonly ring: PayloadKeyRing) {
+  constructor(
+    private readonly ring: PayloadKeyRing,
+    private readonly options: PayloadCodecOptions = {},
+  ) {
     const key = ring.keys.get(ring.currentId);
     if (!key || key.length !== 32) throw new Error(`current payload key "${ring.currentId}" is missing or not 32 bytes`);
     this.current = { id: ring.currentId, key };
@@ -93,7 +113,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (!isEncryptedPayload(payload)) return payload;
+      if (!isEncryptedPayload(payload)) return this.options.refusePlaintext ? { metadata: { ...REFUSED.metadata }, data: REFUSED.data } : payload;
       const keyId = text(payload.metadata?.[METADATA_KEY_ID]);
       if (!keyId) throw new PayloadDecryptionError('encrypted payload without an encryption-key-id');
       const key = this.ring.keys.get(keyId);
@@ -114,9 +134,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 }
 
-/** The codec every process of the app uses, from configuration. */
-export function payloadCodecFromConfig(config: Config): AesGcmPayloadCodec {
-  return new AesGcmPayloadCodec(loadPayloadKeys(config));
+/** The codec every process of the app uses, from configuration (the worker's refuses plain payloads). */
+export function payloadCodecFromConfig(config: Config, options: PayloadCodecOptions = {}): AesGcmPayloadCodec {
+  return new AesGcmPayloadCodec(loadPayloadKeys(config), options);
 }
 
 /**

@@ -46,7 +46,9 @@ const worker = await createWorker({
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   deps,
-  payloadCodec,
+  // The worker accepts only what was encrypted with the key: plain JSON sent to the Temporal
+  // frontend by someone without it is refused (workflows/interceptors.ts).
+  payloadCodec: payloadCodecFromConfig(config, { refusePlaintext: true }),
   // Production runs a bundle prepared at build time would be faster to start; bundling here
   // keeps `npm start` a single step.
   workflowBundle: await bundleWorkflows(),

@@ -12,11 +12,19 @@ import { encryptedDataConverter, FAILURE_CONVERTER_PATH } from '../lib/payload-c
 import { heartbeatWhileRunning } from './heartbeat';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const WORKFLOWS_PATH = createRequire(import.meta.url).resolve(path.join(here, '..', 'workflows', 'index.ts'));
+const requireHere = createRequire(import.meta.url);
+const WORKFLOWS_PATH = requireHere.resolve(path.join(here, '..', 'workflows', 'index.ts'));
+/** Refuses commands carrying payloads the application did not encrypt (workflows/interceptors.ts). */
+const WORKFLOW_INTERCEPTORS_PATH = requireHere.resolve(path.join(here, '..', 'workflows', 'interceptors.ts'));
 
 /** Bundles the workflow code once (about 2 s); reuse the result for every worker of a run. */
 export async function bundleWorkflows(): Promise<WorkflowBundleOption> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietBundlerLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietBundlerLogger,
+  });
   return { code };
 }
 
@@ -52,6 +60,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     // Activities are mostly waiting on PostgreSQL and SMTP: many can run at once on 2 cores.
     maxConcurrentWorkflowTaskExecutions: 40,
-    interceptors: { activity: [heartbeatWhileRunning()] },
+    // With a pre-built bundle the workflow interceptors are already in it (bundleWorkflows).
+    interceptors: { activity: [heartbeatWhileRunning()], ...(opts.workflowBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }) },
   });
 }

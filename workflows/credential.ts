@@ -14,6 +14,7 @@
  * in a cancellation scope and, when a revocation or re-issue cancelled it, ends the run.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
@@ -60,6 +61,10 @@ import { claimWorkflowId, releaseClaimSignal } from './claim-definitions';
 import { delegationWorkflowId, delegatorRevokedSignal } from './delegation-definitions';
 import type { conversionReviewWorkflow } from './review';
 import { PinChannelAttribute, PinStateAttribute, PinTypeAttribute } from './search-attributes';
+
+/** True for an activity refused as FORBIDDEN (non-retryable): nothing was written. */
+const isForbidden = (err: unknown): boolean =>
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'FORBIDDEN';
 
 /**
  * Mirrors the state and PIN type into search attributes (no personal data) so operations can
@@ -518,7 +523,17 @@ class CredentialLife {
     return { caseId };
   }
 
-  private async conversionDecided({ caseId, decision, reason }: ReviewOutcome): Promise<void> {
+  private async conversionDecided(outcome: ReviewOutcome): Promise<void> {
+    try {
+      await this.actOnDecision(outcome);
+    } catch (err) {
+      // The activity found no such decision in the case row: not the review's signal. Nothing changed.
+      if (isForbidden(err)) return;
+      throw err;
+    }
+  }
+
+  private async actOnDecision({ caseId, decision, reason }: ReviewOutcome): Promise<void> {
     const { credentialId, view } = this;
     if (view.state === 'revoked') return;
     if (decision === 'approved') {
@@ -529,8 +544,8 @@ class CredentialLife {
       await this.releaseClaims(converted.releasedClaimIds);
       await deliverAll(converted.outboxIds);
     } else {
-      view.conversion = { caseId, status: 'rejected' };
       const closed = await db.closeRejectedConversion({ credentialId, caseId, reason: reason ?? '' });
+      view.conversion = { caseId, status: 'rejected' };
       await deliverAll(closed.outboxIds);
     }
   }

@@ -4,7 +4,9 @@
  * nothing changed.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { ApplicationFailure, type PayloadCodec } from '@temporalio/common';
+import { Client, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +17,9 @@ import { makeCitizen } from '../support/citizens';
 import { activeCitizen, requestAndCollect, waitFor, waitForView } from '../support/issuance';
 import { caller, halfAfter, linkTokenFrom, mailTo, smsTo, staffToken } from '../support/lifecycle';
 import { claimCaseUpdate, reviewStateQuery, reviewWorkflowId } from '../../workflows/review-definitions';
-import { credentialWorkflowId, reissuePinUpdate, revokeCredentialUpdate } from '../../workflows/definitions';
+import { conversionDecidedSignal, credentialStateQuery, credentialWorkflowId, reissuePinUpdate, revokeCredentialUpdate } from '../../workflows/definitions';
+import { UNENCRYPTED_PAYLOAD } from '../../domain/payload-refusal';
+import { encryptedDataConverter } from '../../lib/payload-codec';
 import { consoleLogin, createTestStaff } from '../support/staff';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -515,6 +519,74 @@ describe('a clerk’s decision forged through the Temporal frontend', () => {
       body: { verification: { method: 'identity_questions', note: 'caller verified by questions' } },
     });
     expect(revoked.status).toBe(200);
+  });
+});
+
+describe('plain JSON sent straight to the Temporal frontend', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('is refused by the worker: an update rejected, a signal dropped, a workflow started with it failed, and nothing changes', async () => {
+    const call = caller(stack);
+    const holder = await activeCitizen(stack, makeCitizen());
+    // What `temporal workflow update|signal|start --input '{…}'` sends: plain JSON, no payload key.
+    // (The test reads the answers with the key, to see why they were refused.)
+    const sendsPlain: PayloadCodec = { encode: async (payloads) => payloads, decode: (payloads) => stack.payloadCodec.decode(payloads) };
+    const raw = new Client({ connection: stack.client.connection, namespace: 'default', dataConverter: encryptedDataConverter(sendsPlain) });
+    const credential = raw.workflow.getHandle(credentialWorkflowId(holder.credentialId));
+
+    const update = await credential.executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy: 'operator:ghost', reason: 'contact_centre' }] }).catch((e: unknown) => e);
+    expect(update).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((update as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(UNENCRYPTED_PAYLOAD);
+
+    // Before: a signal like this one made the PIN dispositivo with no case at all.
+    await credential.signal(conversionDecidedSignal, { caseId: randomUUID(), decision: 'approved' });
+    const signalled = stack.client.workflow.getHandle(credentialWorkflowId(holder.credentialId));
+    await waitFor('the signal to be handled', async () => {
+      const events = (await signalled.fetchHistory()).events ?? [];
+      const at = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'conversionDecided');
+      return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes) ? events : undefined;
+    });
+    expect((await signalled.fetchHistory()).events?.some((e) => e.workflowTaskFailedEventAttributes)).toBe(false);
+
+    const forgedId = `credential-${randomUUID()}`;
+    await raw.workflow.start('pinCredentialWorkflow', { workflowId: forgedId, taskQueue: stack.taskQueue, args: [{ credentialId: holder.credentialId }] });
+    const failed = await stack.client.workflow.getHandle(forgedId).result().catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(WorkflowFailedError);
+    expect(((failed as WorkflowFailedError).cause as ApplicationFailure).type).toBe(UNENCRYPTED_PAYLOAD);
+
+    const { rows } = await stack.pool.query<{ state: string; pin_type: string }>('SELECT state, pin_type FROM credentials WHERE id = $1::uuid', [holder.credentialId]);
+    expect(rows[0]).toEqual({ state: 'active', pin_type: 'ordinary' });
+    expect((await signalled.query(credentialStateQuery)).pinType).toBe('ordinary');
+    expect((await stack.pool.query(`SELECT 1 FROM audit_log WHERE actor LIKE '%ghost%' AND subject = $1`, [holder.credentialId])).rows).toEqual([]);
+    // The workflow still hears the application's own commands.
+    expect((await call('GET', '/api/session', { token: holder.token })).status).toBe(200);
+    const operator = await staffToken(stack, 'operator');
+    const revoked = await call('POST', `/api/contact-centre/credentials/${holder.credentialId}/revoke`, {
+      token: operator,
+      body: { verification: { method: 'identity_questions', note: 'caller verified by questions' } },
+    });
+    expect(revoked.status).toBe(200);
+  });
+  it('a conversion decision signalled with the payload key but without a clerk’s decision on record changes nothing', async () => {
+    const holder = await activeCitizen(stack, makeCitizen());
+    const credential = stack.client.workflow.getHandle(credentialWorkflowId(holder.credentialId));
+    await credential.signal(conversionDecidedSignal, { caseId: randomUUID(), decision: 'approved' });
+    await waitFor('the signal to be handled', async () => {
+      const events = (await credential.fetchHistory()).events ?? [];
+      const at = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'conversionDecided');
+      return at >= 0 && events.slice(at).some((e) => e.activityTaskFailedEventAttributes) && events.at(-1)?.workflowTaskCompletedEventAttributes ? events : undefined;
+    });
+    const { rows } = await stack.pool.query<{ pin_type: string }>('SELECT pin_type FROM credentials WHERE id = $1::uuid', [holder.credentialId]);
+    expect(rows[0].pin_type).toBe('ordinary');
+    const view = await credential.query(credentialStateQuery);
+    expect(view.pinType).toBe('ordinary');
+    expect(view.conversion).toBeUndefined();
   });
 });
 

@@ -84,7 +84,8 @@ export async function startTestStack(
     now: opts.now,
   };
   // One fixed key for the whole run: files share the dev server (e.g. a day's mail-room workflow).
-  const payloadCodec = new AesGcmPayloadCodec(parsePayloadKeys(`it:${createHash('sha256').update('integration-tests').digest('base64')}`));
+  const payloadKeys = parsePayloadKeys(`it:${createHash('sha256').update('integration-tests').digest('base64')}`);
+  const payloadCodec = new AesGcmPayloadCodec(payloadKeys);
   const metricsToken = randomBytes(24).toString('base64url');
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const worker: Worker = await createWorker({
@@ -92,7 +93,7 @@ export async function startTestStack(
     namespace: 'default',
     taskQueue,
     deps,
-    payloadCodec,
+    payloadCodec: new AesGcmPayloadCodec(payloadKeys, { refusePlaintext: true }),
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
   });
   const running = worker.run();

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { loadConfig } from '../../lib/config';
+import { isRefusedPayload } from '../../domain/payload-refusal';
 import {
   AesGcmPayloadCodec,
   ENCODING_ENCRYPTED,
@@ -101,10 +102,21 @@ describe('payload codec', () => {
     expect(err.message).not.toContain('ordinary');
   });
 
-  it('passes unencrypted payloads through, so histories from before encryption still read', async () => {
+  it('passes unencrypted payloads through where it may (the Web UI’s codec endpoint)', async () => {
     const codec = new AesGcmPayloadCodec(parsePayloadKeys(`k1:${key()}`));
     const plain = toPayload(value);
     expect(await codec.decode([plain])).toEqual([plain]);
+  });
+
+  it('in the worker, turns every unencrypted payload into the refusal mark and still opens encrypted ones', async () => {
+    const ring = parsePayloadKeys(`k1:${key()}`);
+    const codec = new AesGcmPayloadCodec(ring, { refusePlaintext: true });
+    const [sealed] = await new AesGcmPayloadCodec(ring).encode([toPayload(value)]);
+    const decoded = await codec.decode([toPayload(value), toPayload(null), { metadata: { encoding: new TextEncoder().encode('binary/plain') }, data: new Uint8Array([1]) }, sealed]);
+    expect(decoded.slice(0, 3).map(fromPayload).every(isRefusedPayload)).toBe(true);
+    expect(JSON.stringify(decoded.slice(0, 3).map(fromPayload))).not.toContain('mario');
+    expect(fromPayload(decoded[3])).toEqual(value);
+    expect(isRefusedPayload(value)).toBe(false);
   });
 
   it('parses the key list and refuses malformed ones without echoing key material', () => {
