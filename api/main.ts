@@ -8,6 +8,7 @@ import { createPool, warmPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
 import { documentsDir, mailroomDir, requireDatabaseUrl, trustedProxies } from '../lib/runtime';
+import { keyAuditLog } from '../lib/audit';
 import { loadKeys } from '../lib/keys';
 import { createHmac } from 'node:crypto';
 import { temporalConnectionOptions } from '../lib/temporal';
@@ -21,7 +22,8 @@ import { seedDevHealthCards } from '../services/lifecycle/revocation';
 
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, name: 'api' });
-const pool = createPool(requireDatabaseUrl(config), config.DATABASE_POOL_SIZE);
+const keys = loadKeys(config);
+const pool = keyAuditLog(createPool(requireDatabaseUrl(config), config.DATABASE_POOL_SIZE), keys.secrets);
 await migrate(pool);
 await warmPool(pool, config.DATABASE_POOL_SIZE);
 const connection = await Connection.connect(temporalConnectionOptions(config));
@@ -32,7 +34,6 @@ const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, 
 const policy = { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE };
 const inFlight: InFlight = { count: 0 };
 const starter = createWorkflowStarter({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, log, busy: () => apiBusy(inFlight) });
-const keys = loadKeys(config);
 // The sample citizens' health cards (hashed with this pepper), for trying a revocation locally.
 if (config.NODE_ENV !== 'production') await seedDevHealthCards(pool, keys.pepper);
 const app = createApp({

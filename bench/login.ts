@@ -40,6 +40,7 @@ import { databaseForTool } from '../dev/embedded-postgres';
 import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
+import { keyAuditLog } from '../lib/audit';
 import { loadKeys } from '../lib/keys';
 import { encryptedDataConverter, payloadCodecFromConfig } from '../lib/payload-codec';
 import { requireDatabaseUrl } from '../lib/runtime';
@@ -63,7 +64,7 @@ const APP_NAME = `bench-login-${process.pid}`;
 async function serve(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, name: 'api' });
-  const pool = createPool(requireDatabaseUrl(config), config.DATABASE_POOL_SIZE);
+  const pool = keyAuditLog(createPool(requireDatabaseUrl(config), config.DATABASE_POOL_SIZE), loadKeys(config).secrets);
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const app = createApp({
     trustedProxies: ['loopback'],

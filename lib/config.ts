@@ -67,6 +67,13 @@ const schema = z.object({
   MAILROOM_DIR: z.string().optional(),
   /** Days a dispatched letter's PDF (it carries a PIN half) is kept for reprints before it is deleted. */
   LETTER_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /**
+   * Where the audit chain's checkpoints are appended (lib/audit-checkpoints.ts): outside the
+   * database, on storage its administrators cannot write. Default `DATA_DIR/audit-checkpoints.jsonl`.
+   */
+  AUDIT_CHECKPOINT_FILE: z.string().optional(),
+  /** Minutes between two checkpoints written by the worker; 0 turns them off. */
+  AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().min(0).max(1440).default(5),
   /** Uploaded and generated documents (never served statically); default `DATA_DIR/documents`, i.e. `.data/documents`. */
   DOCUMENTS_DIR: z.string().optional(),
 

@@ -66,6 +66,13 @@ export const reviewEscalations = new Counter({
   registers: [registry],
 });
 
+/** 1 while the audit chain verified at the last checkpoint, 0 once it did not (alert on 0). */
+export const auditChainIntact = new Gauge({
+  name: 'pin_audit_chain_intact',
+  help: 'Whether the audit log verified at the worker’s last checkpoint (1) or not (0).',
+  registers: [registry],
+});
+
 export const httpRequests = new Counter<'method' | 'route' | 'status'>({
   name: 'pin_http_requests_total',
   help: 'HTTP requests answered, by method, route pattern and status.',

@@ -18,6 +18,11 @@ export function mailroomDir(config: Config): string {
   return path.resolve(config.MAILROOM_DIR ?? path.join(config.DATA_DIR, 'mailroom'));
 }
 
+/** The audit chain's checkpoint file (lib/audit-checkpoints.ts). */
+export function auditCheckpointFile(config: Config): string {
+  return path.resolve(config.AUDIT_CHECKPOINT_FILE ?? path.join(config.DATA_DIR, 'audit-checkpoints.jsonl'));
+}
+
 export function documentsDir(config: Config): string {
   return path.resolve(config.DOCUMENTS_DIR ?? path.join(config.DATA_DIR, 'documents'));
 }

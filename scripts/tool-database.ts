@@ -7,6 +7,8 @@ import path from 'node:path';
 import { readStackFile } from '../dev/stack-file';
 import type { Config } from '../lib/config';
 import { createPool, type Pool } from '../lib/db';
+import { keyAuditLog } from '../lib/audit';
+import { loadKeys } from '../lib/keys';
 import { migrate } from '../lib/migrate';
 import { requireDatabaseUrl } from '../lib/runtime';
 import { DomainError } from '../domain/errors';
@@ -17,7 +19,8 @@ export async function toolPool(config: Config): Promise<Pool> {
     console.error(`No DATABASE_URL and no running \`npm start\` on ${path.resolve(config.DATA_DIR)}: start the stack first, or set DATABASE_URL.`);
     process.exit(2);
   }
-  const pool = createPool(running?.databaseUrl ?? requireDatabaseUrl(config), 1);
+  // Staff tools write audit rows: under the same key as the API and the worker.
+  const pool = keyAuditLog(createPool(running?.databaseUrl ?? requireDatabaseUrl(config), 1), loadKeys(config).secrets);
   await migrate(pool);
   return pool;
 }

@@ -7,6 +7,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
+import { startAuditCheckpoints } from '../lib/audit-checkpoints';
+import { auditCheckpointFile } from '../lib/runtime';
 import { buildActivityDeps } from './deps';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { encryptedDataConverter, payloadCodecFromConfig } from '../lib/payload-codec';
@@ -58,8 +60,10 @@ const metricsServer =
     ? undefined
     : await startMetricsServer({ port: config.WORKER_METRICS_PORT, host: config.WORKER_METRICS_HOST, pool: deps.pool, access: metricsAccess(config) });
 if (metricsServer) log.info({ url: metricsServer.url }, 'worker metrics listening');
+const checkpoints = startAuditCheckpoints({ pool: deps.pool, ring: deps.keys.secrets, file: auditCheckpointFile(config), everyMs: config.AUDIT_CHECKPOINT_MINUTES * 60_000, log });
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
 await worker.run();
+checkpoints.stop();
 await metricsServer?.close();
 await connection.close();
 deps.mailer.close();

@@ -8,7 +8,7 @@
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, invalidCredentialsError, validationError, type FieldIssue } from '../../domain/errors';
 import { normaliseProfile } from '../../domain/services';
-import { appendAudit } from '../../lib/audit';
+import { appendAudit, appendAuditAfter } from '../../lib/audit';
 import { withTransaction, type Pool, type PoolClient } from '../../lib/db';
 import { decoyVerification, prepareDecoy, verifyPin } from '../../lib/pin-hash';
 import { LIVE_CREDENTIAL } from '../credentials';
@@ -131,23 +131,12 @@ export function sessionView(c: Pick<CitizenPrincipal, 'credentialId' | 'codiceFi
 type FlatDetail = Record<string, string | number | boolean | null>;
 
 /**
- * The bytes `auditRowHash` (lib/audit.ts) hashes after the previous row's hash: each part as
- * `<UTF-8 length>:<part>`, the detail as canonical JSON (keys sorted). Only flat details, whose
- * canonical form is simple; a unit test holds this equal to `auditRowHash`.
- */
-export function auditHashParts(at: Date, e: { actor: string; action: string; subject: string; decision: string; detail: FlatDetail }): Buffer {
-  const detail = `{${Object.keys(e.detail)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(e.detail[k] ?? null)}`)
-    .join(',')}}`;
-  return Buffer.from([at.toISOString(), e.actor, e.action, e.subject, e.decision, detail].map((part) => `${Buffer.byteLength(part)}:${part}`).join(''));
-}
-
-/**
- * A granted login in one round trip (`login_grant`, migration 007): resets the count only if no
- * lock holds at `now` — the same rule as `assertNotLocked`, the UPDATE waiting for a concurrent
- * attempt and re-checking — opens the session and appends the audit row, atomically. Undefined
- * (nothing changed) when the counter row is missing or a lock holds: the general path decides.
+ * A granted login in one transaction (`login_grant`, migrations 007 and 015): resets the count
+ * only if no lock holds at `now` — the same rule as `assertNotLocked`, the UPDATE waiting for a
+ * concurrent attempt and re-checking — opens the session and takes the audit chain's lock,
+ * returning its head; the audit row, MACed here with the key the database never sees, follows in
+ * the same transaction. Undefined (nothing changed) when the counter row is missing or a lock
+ * holds: the general path decides.
  */
 async function grantLogin(
   pool: Pool,
@@ -156,29 +145,17 @@ async function grantLogin(
 ): Promise<{ token: string; expiresAt: Date; idleExpiresAt: Date } | undefined> {
   const token = newSessionToken();
   const expiresAt = new Date(input.now.getTime() + opts.absoluteTtlMs);
-  // The audit row's time is the wall clock, as in lib/audit.ts, at the precision its hash covers.
-  const auditAt = new Date(Date.now());
-  const parts = auditHashParts(auditAt, { actor: input.actor, action: 'login', subject: input.credentialId, decision: 'granted', detail: input.detail });
-  const { rows } = await pool.query<{ granted: boolean }>({
-    name: 'login-grant',
-    text: `SELECT login_grant($1::uuid, $2::timestamptz, $3::bytea, $4::int, $5::text, $6::timestamptz, $7::text,
-                              $8::timestamptz, $9::text, $10::text, $11::jsonb, $12::bytea) AS granted`,
-    values: [
-      input.credentialId,
-      input.now,
-      hashSessionToken(token),
-      input.pinVersion,
-      input.authKind,
-      expiresAt,
-      input.clientIp ?? null,
-      auditAt,
-      input.actor,
-      input.credentialId,
-      JSON.stringify(input.detail),
-      parts,
-    ],
+  const granted = await withTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ granted: boolean; chain_head: Buffer | null }>({
+      name: 'login-grant',
+      text: 'SELECT granted, chain_head FROM login_grant($1::uuid, $2::timestamptz, $3::bytea, $4::int, $5::text, $6::timestamptz, $7::text)',
+      values: [input.credentialId, input.now, hashSessionToken(token), input.pinVersion, input.authKind, expiresAt, input.clientIp ?? null],
+    });
+    if (!rows[0]?.granted) return false;
+    await appendAuditAfter(client, rows[0].chain_head, { actor: input.actor, action: 'login', subject: input.credentialId, decision: 'granted', detail: input.detail });
+    return true;
   });
-  if (!rows[0]?.granted) return undefined;
+  if (!granted) return undefined;
   return { token, expiresAt, idleExpiresAt: new Date(Math.min(expiresAt.getTime(), input.now.getTime() + opts.idleTimeoutMs)) };
 }
 

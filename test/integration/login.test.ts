@@ -505,18 +505,18 @@ describe('audit and secrets', () => {
     const unknownRows = await stack.pool.query(`SELECT detail FROM audit_log WHERE actor = $1::text AND subject = 'unknown'`, [`ip:${ip}`]);
     expect(unknownRows.rows).toHaveLength(1);
     expect(JSON.stringify(unknownRows.rows)).not.toContain(unknown);
-    const chain = await verifyAuditChain(stack.pool);
+    const chain = await verifyAuditChain(stack.pool, stack.deps.keys.secrets);
     expect(chain.firstBroken).toBeUndefined();
     expect(chain.rows).toBeGreaterThan(100);
   });
 
-  it('keeps the chain whole under concurrent logins, granted (appended in SQL) and denied (appended by lib/audit.ts) mixed', async () => {
+  it('keeps the chain whole under concurrent logins, granted (head read by login_grant) and denied (appended by lib/audit.ts) mixed', async () => {
     const fs = await Promise.all(Array.from({ length: 8 }, () => fixture()));
     const results = await Promise.all(fs.flatMap((f) => [login(f.codiceFiscale, f.pin), login(f.codiceFiscale, wrongPin(f.pin)), login(f.codiceFiscale, f.pin)]));
     expect(results.filter((r) => r.status === 201)).toHaveLength(16);
     expect(results.filter((r) => r.status === 401)).toHaveLength(8);
     for (const f of fs) expect((await auditFor(f.credentialId)).map((a) => a.decision).sort()).toEqual(['denied', 'granted', 'granted']);
-    expect((await verifyAuditChain(stack.pool)).firstBroken).toBeUndefined();
+    expect((await verifyAuditChain(stack.pool, stack.deps.keys.secrets)).firstBroken).toBeUndefined();
   });
 
   it('never shows a PIN in the audit log, the logs or any response', async () => {

@@ -4,10 +4,11 @@
  * nothing changed.
  */
 import { execFile } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ApplicationFailure, type PayloadCodec } from '@temporalio/common';
 import { Client, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync, gzipSync, brotliCompressSync } from 'node:zlib';
@@ -21,7 +22,10 @@ import { conversionDecidedSignal, credentialStateQuery, credentialWorkflowId, re
 import { UNENCRYPTED_PAYLOAD } from '../../domain/payload-refusal';
 import { encryptedDataConverter } from '../../lib/payload-codec';
 import { consoleLogin, createTestStaff } from '../support/staff';
-import { startTestStack, type TestStack } from '../support/stack';
+import { freshDatabase, startTestStack, TEST_SECRETS, type TestStack } from '../support/stack';
+import { audit, keyAuditLog } from '../../lib/audit';
+import { createPool } from '../../lib/db';
+import type { KeyRing } from '../../lib/secrets';
 
 describe('X-Forwarded-For from a client that is not a configured proxy', () => {
   let stack: TestStack;
@@ -281,7 +285,10 @@ describe('staff API tokens as a product', () => {
   it('`npm run staff:token` issues one on the command line, lists it without the token, and revokes it', async () => {
     const operator = await createTestStaff(stack, 'operator');
     const run = (args: string[]) =>
-      promisify(execFile)('npx', ['tsx', 'scripts/staff-token.ts', ...args], { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'silent' } });
+      promisify(execFile)('npx', ['tsx', 'scripts/staff-token.ts', ...args], {
+        // The run's secrets key: its audit rows join the shared chain under the same key.
+        env: { ...process.env, DATABASE_URL: inject('databaseUrl'), SECRETS_KEY: TEST_SECRETS.keys.get(1)!.toString('base64'), PIN_PEPPER: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' },
+      });
     const { stdout } = await run(['--username', operator.username, '--days', '7', '--label', 'cli test']);
     const token = /^\s+(stf_\S+)$/m.exec(stdout)![1]!;
     const id = /Token (\S+) for/.exec(stdout)![1]!;
@@ -583,10 +590,46 @@ describe('plain JSON sent straight to the Temporal frontend', () => {
       return at >= 0 && events.slice(at).some((e) => e.activityTaskFailedEventAttributes) && events.at(-1)?.workflowTaskCompletedEventAttributes ? events : undefined;
     });
     const { rows } = await stack.pool.query<{ pin_type: string }>('SELECT pin_type FROM credentials WHERE id = $1::uuid', [holder.credentialId]);
-    expect(rows[0].pin_type).toBe('ordinary');
+    expect(rows[0]?.pin_type).toBe('ordinary');
     const view = await credential.query(credentialStateQuery);
     expect(view.pinType).toBe('ordinary');
     expect(view.conversion).toBeUndefined();
+  });
+});
+
+describe('the audit log, rewritten by someone who can write to the database', () => {
+  it('`npm run audit:verify` passes an intact log and checkpoints it outside the database, then names the rows cut off', async () => {
+    const databaseUrl = await freshDatabase('auditverify');
+    const ring: KeyRing = { currentId: 1, keys: new Map([[1, randomBytes(32)]]) };
+    const checkpointFile = path.join(mkdtempSync(path.join(tmpdir(), 'audit-')), 'checkpoints.jsonl');
+    const env = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      SECRETS_KEY: ring.keys.get(1)!.toString('base64'),
+      PIN_PEPPER: randomBytes(32).toString('base64'),
+      AUDIT_CHECKPOINT_FILE: checkpointFile,
+      LOG_LEVEL: 'silent',
+    };
+    const verify = () =>
+      promisify(execFile)('npx', ['tsx', 'scripts/verify-audit.ts'], { env }).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, out: e.stderr }),
+      );
+    const pool = keyAuditLog(createPool(databaseUrl, 1), ring);
+    try {
+      for (let i = 0; i < 5; i++) await audit(pool, { actor: 'staff:clerk', action: 'review_approve', subject: `case-${i}` });
+      const intact = await verify();
+      expect(intact).toMatchObject({ code: 0, out: expect.stringMatching(/audit log intact: 5 rows verified \(5 keyed\).*checkpoint written at row \d+/) });
+      // Before: DELETE was accepted and an unkeyed chain could be recomputed over what was left.
+      await expect(pool.query(`DELETE FROM audit_log WHERE subject = 'case-4'`)).rejects.toThrow(/append-only/);
+      await pool.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
+      await pool.query(`DELETE FROM audit_log WHERE subject = 'case-4'`);
+      const cut = await verify();
+      expect(cut.code).toBe(1);
+      expect(cut.out).toMatch(/audit log BROKEN:\n {2}- row \d+, checkpointed at .* is no longer in the chain/);
+    } finally {
+      await pool.end();
+    }
   });
 });
 

@@ -19,6 +19,8 @@ import type { ApiDeps } from '../../api/deps';
 import { createWorkflowStarter } from '../../services/issuance/workflow-starter';
 import type { ActivityDeps } from '../../activities';
 import { createHttpSmsGateway, createSmtpMailer } from '../../lib/channels';
+import { keyAuditLog } from '../../lib/audit';
+import type { KeyRing } from '../../lib/secrets';
 import { createPool, type Pool } from '../../lib/db';
 import { migrate } from '../../lib/migrate';
 import { createLogger } from '../../lib/logger';
@@ -55,6 +57,12 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+/**
+ * One secrets key for the whole run, like the payload key: every file's audit rows join one
+ * chain in the shared database, which verifies only under a single key.
+ */
+export const TEST_SECRETS: KeyRing = { currentId: 1, keys: new Map([[1, createHash('sha256').update('integration-tests-secrets').digest()]]) };
+
 export async function startTestStack(
   opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string; secondReviewSampleRate?: number; smsUrl?: string; databaseUrl?: string; trustedProxies?: string[] } = {},
 ): Promise<TestStack> {
@@ -66,7 +74,8 @@ export async function startTestStack(
     },
   });
   const log = createLogger({ level: 'debug', name: 'test', destination });
-  const pool = createPool(opts.databaseUrl ?? inject('databaseUrl'), 10);
+  const secrets = TEST_SECRETS;
+  const pool = keyAuditLog(createPool(opts.databaseUrl ?? inject('databaseUrl'), 10), secrets);
   const taskQueue = `test-${randomUUID()}`;
   const mailroomDir = mkdtempSync(path.join(tmpdir(), 'mailroom-'));
   const documentsDir = mkdtempSync(path.join(tmpdir(), 'documents-'));
@@ -75,7 +84,7 @@ export async function startTestStack(
     mailer: createSmtpMailer(inject('smtpUrl')),
     // `smsUrl`: another gateway for this stack (e.g. one that is down).
     sms: createHttpSmsGateway(opts.smsUrl ?? inject('smsUrl')),
-    keys: { pepper: randomBytes(32), secrets: { currentId: 1, keys: new Map([[1, randomBytes(32)]]) } },
+    keys: { pepper: randomBytes(32), secrets },
     mailFrom: 'PIN INPS <noreply@pin.inps.example>',
     pecFrom: 'PIN INPS PEC <pin@pec.inps.example>',
     mailroomDir,

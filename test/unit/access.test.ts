@@ -1,12 +1,9 @@
 /**
  * The pure parts of login: lockout rules, the per-address throttle and the services catalogue.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AddressThrottle, NO_FAILURES, afterFailure, afterSuccess, clientKey, lockStatus, waitAfterFailures, type AccessCounters } from '../../services/access/attempts';
 import { COVID_BONUS_CLAIM_TYPES, SERVICES, normaliseProfile, servicesFor, type SessionForServices } from '../../domain/services';
-import { auditHashParts } from '../../services/access/login';
-import { auditRowHash } from '../../lib/audit';
 
 const MIN = 60_000;
 
@@ -94,22 +91,5 @@ describe('services catalogue', () => {
     expect(normaliseProfile({ category: 'employee', scheme: 'public', intermediary: true })).toEqual({ profile: { category: 'employee', scheme: 'public' }, intermediary: true });
     expect(ids({ intermediary: true })).toContain('intermediary-desk');
     expect(ids({ intermediary: false })).not.toContain('intermediary-desk');
-  });
-});
-
-describe('login audit rows appended in SQL', () => {
-  it('hash the same bytes as lib/audit.ts', () => {
-    const at = new Date('2026-03-04T05:06:07.089Z');
-    for (const prev of [null, randomBytes(32)]) {
-      const details: Record<string, string | number | boolean | null>[] = [{}, { authKind: 'personal', scope: 'dispositivo', pinVersion: 3 }, { b: null, a: true, 'città': 'Forlì €' }];
-      for (const detail of details) {
-        const row = { actor: 'ip:2001:db8::1', action: 'login', subject: '6f1c2d3e-0000-4000-8000-000000000001', decision: 'granted', detail };
-        const viaSql = createHash('sha256')
-          .update(prev ?? Buffer.alloc(0))
-          .update(auditHashParts(at, row))
-          .digest();
-        expect(viaSql.equals(auditRowHash(prev, { at, ...row }))).toBe(true);
-      }
-    }
   });
 });

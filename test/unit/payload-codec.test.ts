@@ -111,11 +111,11 @@ describe('payload codec', () => {
   it('in the worker, turns every unencrypted payload into the refusal mark and still opens encrypted ones', async () => {
     const ring = parsePayloadKeys(`k1:${key()}`);
     const codec = new AesGcmPayloadCodec(ring, { refusePlaintext: true });
-    const [sealed] = await new AesGcmPayloadCodec(ring).encode([toPayload(value)]);
+    const sealed = (await new AesGcmPayloadCodec(ring).encode([toPayload(value)]))[0]!;
     const decoded = await codec.decode([toPayload(value), toPayload(null), { metadata: { encoding: new TextEncoder().encode('binary/plain') }, data: new Uint8Array([1]) }, sealed]);
     expect(decoded.slice(0, 3).map(fromPayload).every(isRefusedPayload)).toBe(true);
     expect(JSON.stringify(decoded.slice(0, 3).map(fromPayload))).not.toContain('mario');
-    expect(fromPayload(decoded[3])).toEqual(value);
+    expect(fromPayload(decoded[3]!)).toEqual(value);
     expect(isRefusedPayload(value)).toBe(false);
   });
 
