@@ -10,7 +10,9 @@ import { withTransaction, type PoolClient } from '../lib/db';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
-import { firstHalfMessage, reminderMessage, type MessageContent } from './templates';
+import { firstHalfMessage, reminderMessage, requestRefusedMessage, type MessageContent } from './templates';
+import { appendAudit } from '../lib/audit';
+import { grantHolds, type AuthorityGrant } from '../lib/authority';
 import { recordEvent } from '../lib/events';
 import { issuanceStages } from '../lib/metrics';
 
@@ -95,6 +97,8 @@ export function createIssuanceActivities(deps: ActivityDeps) {
             [randomUUID(), credentialId, phone ?? '', c.contacts.preferredTimeSlot],
           );
           await recordEvent(client, credentialId, 'callback_task_opened', 'system', { reason: 'residence_mismatch' }, `${credentialId}:callback`);
+          // Nothing is made or sent until the call verifies the requester.
+          await client.query(`UPDATE credentials SET state = 'awaiting_callback', updated_at = now() WHERE id = $1::uuid AND state IN ('requested', 'issuing')`, [credentialId]);
         }
         return { channels: contactChannels(c.contacts).map((x) => x.channel), addressMismatch, requestChannel: requested.rows[0]?.channel };
       });
@@ -188,6 +192,78 @@ export function createIssuanceActivities(deps: ActivityDeps) {
         );
         await client.query(`UPDATE credentials SET state = 'expired', updated_at = now() WHERE id = $1::uuid AND state <> 'revoked'`, [credentialId]);
         await recordEvent(client, credentialId, 'initial_pin_expired', 'system', { pinVersion }, `${credentialId}:expired:${pinVersion}`);
+      });
+    },
+
+    /**
+     * One call-back recorded by an operator the API authenticated (grant checked before anything
+     * is written). Verified: the letter will go to the address confirmed on the call (the record's
+     * residence replaces the declared one when the call confirmed the record). Not verified, or
+     * unreachable for the `maxAttempts`-th time: the task is refused. Idempotent by attempt number.
+     */
+    async recordCallbackAttempt(input: {
+      credentialId: string;
+      outcome: 'verified' | 'not_verified' | 'unreachable';
+      address?: 'record' | 'declared';
+      staffId: string;
+      note?: string;
+      grant?: AuthorityGrant;
+      attempt: number;
+      maxAttempts: number;
+    }): Promise<{ attempts: number; status: 'open' | 'verified' | 'refused' }> {
+      const actor = `staff:${input.staffId}`;
+      const claim = { actor, role: 'callback', target: input.credentialId, action: input.outcome, detail: input.address ?? '' };
+      if (!grantHolds(deps.keys.secrets, claim, input.grant)) throw ApplicationFailure.nonRetryable('FORGED_AUTHORITY', ErrorType.Forbidden);
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ id: string; status: 'open' | 'verified' | 'refused'; attempts: number }>(
+          'SELECT id, status, attempts FROM callback_tasks WHERE credential_id = $1::uuid FOR UPDATE',
+          [input.credentialId],
+        );
+        const task = rows[0];
+        if (!task) throw ApplicationFailure.nonRetryable('no call-back task for this credential', ErrorType.NotFound);
+        const inserted = await client.query(
+          `INSERT INTO callback_attempts (task_id, attempt, outcome, recorded_by, note) VALUES ($1::uuid, $2::int, $3::text, $4::text, $5::text)
+           ON CONFLICT (task_id, attempt) DO NOTHING`,
+          [task.id, input.attempt, input.outcome, actor, input.note ?? null],
+        );
+        if (inserted.rowCount === 0) return { attempts: task.attempts, status: task.status }; // a retry: already recorded
+        const status = input.outcome === 'verified' ? 'verified' : input.outcome === 'not_verified' || input.attempt >= input.maxAttempts ? 'refused' : 'open';
+        await client.query(
+          `UPDATE callback_tasks SET attempts = $2::int, outcome = $3::text, address = $4::text, note = coalesce($5::text, note),
+                  last_attempt_at = now(), last_attempt_by = $6::text, status = $7::text,
+                  closed_at = CASE WHEN $7::text <> 'open' THEN now() END, closed_by = CASE WHEN $7::text <> 'open' THEN $6::text END
+            WHERE id = $1::uuid`,
+          [task.id, input.attempt, input.outcome, input.address ?? null, input.note ?? null, actor, status],
+        );
+        if (input.outcome === 'verified' && input.address === 'record') {
+          await client.query(
+            `UPDATE credentials c SET residence = r.residence, updated_at = now() FROM institute_records r WHERE c.id = $1::uuid AND r.codice_fiscale = c.codice_fiscale`,
+            [input.credentialId],
+          );
+        }
+        const detail = { attempt: input.attempt, outcome: input.outcome, ...(input.address ? { address: input.address } : {}) };
+        await recordEvent(client, input.credentialId, `callback_${input.outcome}`, actor, detail, `${input.credentialId}:callback:${input.attempt}`);
+        await appendAudit(client, { actor, action: 'callback_outcome', subject: input.credentialId, decision: input.outcome, detail });
+        return { attempts: input.attempt, status };
+      });
+    },
+
+    /** The call-back did not verify the requester: the request ends (nothing was made) and its contacts are told. */
+    async refuseUnverifiedRequest({ credentialId, outcome }: { credentialId: string; outcome: string }): Promise<{ outboxIds: string[] }> {
+      return withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, credentialId, true);
+        if (c.state === 'awaiting_callback') {
+          await client.query(`UPDATE credentials SET state = 'refused', updated_at = now() WHERE id = $1::uuid`, [credentialId]);
+          await client.query(
+            `UPDATE callback_tasks SET status = 'refused', outcome = coalesce(outcome, $2::text), closed_at = coalesce(closed_at, now()), closed_by = coalesce(closed_by, 'system')
+              WHERE credential_id = $1::uuid`,
+            [credentialId, outcome === 'expired' ? 'expired' : null],
+          );
+          await recordEvent(client, credentialId, 'request_refused', 'system', { outcome }, `${credentialId}:refused`);
+          await appendAudit(client, { actor: 'system', action: 'request_refused', subject: credentialId, decision: outcome });
+        }
+        const notices = await enqueueNotification(deps, client, c, 'request-refused', 1, (channel) => requestRefusedMessage(c.holder, channel));
+        return { outboxIds: notices.map((n) => n.outboxId) };
       });
     },
 

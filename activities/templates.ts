@@ -176,3 +176,24 @@ export function revocationNotice(holder: Holder, channel: 'sms' | 'email' | 'pec
     ['your PIN has been revoked and can no longer be used. You may request a new PIN.', 'If you did not ask for this, call the contact centre at once.'],
   );
 }
+
+/** The call-back did not verify the requester: the request is over, nothing was made or sent. */
+export function requestRefusedMessage(holder: Holder, channel: 'sms' | 'email' | 'pec'): MessageContent {
+  if (channel === 'sms') {
+    return { subject: '', text: 'INPS: la richiesta di PIN non è stata accolta: non è stato possibile verificare l’identità / PIN request not accepted: identity could not be verified.' };
+  }
+  return bilingualMail(
+    holder,
+    'INPS – Richiesta di PIN non accolta / PIN request not accepted',
+    [
+      'la Sua richiesta di PIN non è stata accolta: la residenza indicata non corrisponde a quella',
+      'in archivio e non è stato possibile verificare la Sua identità con la chiamata del contact center.',
+      'Può accedere con SPID o CIE, oppure chiedere il PIN presso una sede INPS con un documento di identità.',
+    ],
+    [
+      'your PIN request was not accepted: the residence given does not match our records and your',
+      'identity could not be verified by the contact centre’s call.',
+      'You may sign in with SPID or CIE, or ask for a PIN at an INPS office with an identity document.',
+    ],
+  );
+}

@@ -200,7 +200,7 @@ describeRoute({
       description: 'The oldest 200 open tasks.',
       schema: s.callbackTasksSchema,
       links: {
-        close: { to: { method: 'post', path: '/api/callback-tasks/:id/done' }, parameters: { id: '$response.body#/tasks/0/taskId' } },
+        outcome: { to: { method: 'post', path: '/api/callback-tasks/:id/outcome' }, parameters: { id: '$response.body#/tasks/0/taskId' } },
         newLetter: { to: { method: 'post', path: '/api/credentials/:id/letters' }, parameters: { id: '$response.body#/tasks/0/credentialId' } },
       },
     },
@@ -210,14 +210,15 @@ describeRoute({
 
 describeRoute({
   method: 'post',
-  path: '/api/callback-tasks/:id/done',
+  path: '/api/callback-tasks/:id/outcome',
   tag: 'contact-centre',
-  summary: 'Close a call-back task',
-  description: 'Roles: operator, supervisor, admin.',
+  summary: 'Record the outcome of a call-back',
+  description:
+    'Roles: operator, supervisor, admin. Nothing of the request is made or sent until this says `verified` (with the address the letter goes to: the record’s or the declared one). `not_verified`, or `unreachable` for the last allowed call, refuses the request and tells its contacts.',
   auth: 'staff',
-  request: { params: uuidParams },
-  responses: { 200: s.callbackTaskDoneSchema },
-  errors: [401, 403, 404],
+  request: { params: uuidParams, body: s.callbackOutcomeBodySchema },
+  responses: { 200: s.callbackOutcomeSchema },
+  errors: [400, 401, 403, 404, 409],
 });
 
 describeRoute({
@@ -629,7 +630,7 @@ function requestContent(body: z.ZodType, examples?: Record<string, unknown>) {
   return { 'application/json': { schema: jsonSchema(body, 'input'), ...named } };
 }
 
-/** `post /api/callback-tasks/:id/done` → `postApiCallbackTasksIdDone`. */
+/** `post /api/callback-tasks/:id/outcome` → `postApiCallbackTasksIdOutcome`. */
 const operationId = (r: { method: Method; path: string }): string => `${r.method}${r.path.replace(/[/:.{}-]+(.)?/g, (_m, c?: string) => (c ? c.toUpperCase() : ''))}`;
 
 function parameters(route: RouteDescription): Record<string, unknown>[] {

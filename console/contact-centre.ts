@@ -13,7 +13,7 @@ import { DomainError, ErrorType, validationError, type Bilingual } from '../doma
 import { isUuid } from '../domain/ids';
 import { validatePinRequest } from '../domain/pin-request';
 import { checkbox, errorSummary, radioGroup, textField, type FormState } from '../portal/views';
-import { createContactCentreService, type CallerVerification } from '../services/contact-centre';
+import { createContactCentreService, type CallbackOutcomeInput, type CallbackTask, type CallerVerification } from '../services/contact-centre';
 import { requireLiveCredential } from '../services/credentials';
 import type { createPinRequestService } from '../services/issuance/pin-requests';
 import { createRevocationService } from '../services/lifecycle/revocation';
@@ -80,14 +80,15 @@ ${
   rows.length
     ? table(
         t(ctx, 'Richiamate aperte', 'Open call-backs'),
-        [t(ctx, 'Cittadino', 'Citizen'), t(ctx, 'Codice fiscale', 'Codice fiscale'), t(ctx, 'Telefono', 'Phone'), t(ctx, 'Orario', 'Time slot'), t(ctx, 'Aperta', 'Opened'), ''],
+        [t(ctx, 'Cittadino', 'Citizen'), t(ctx, 'Codice fiscale', 'Codice fiscale'), t(ctx, 'Telefono', 'Phone'), t(ctx, 'Orario', 'Time slot'), t(ctx, 'Aperta', 'Opened'), t(ctx, 'Chiamate senza risposta', 'Unanswered calls'), ''],
         rows.map((k) => [
           `${k.holder.name} ${k.holder.surname}`,
           html`<a href="${ctx.base}/citizens?cf=${k.codice_fiscale}">${k.codice_fiscale}</a>`,
           k.phone,
           k.time_slot,
           fmtDateTime(ctx, k.created_at),
-          html`<form method="post" action="${ctx.base}/contact-centre/callbacks/${k.id}/done">${csrfInput(ctx)}<button class="btn btn-sm btn-outline-primary" type="submit">${t(ctx, 'Fatta', 'Done')}</button></form>`,
+          String(k.attempts),
+          html`<a class="btn btn-sm btn-outline-primary" href="${ctx.base}/contact-centre/callbacks/${k.id}">${t(ctx, 'Registra l’esito', 'Record the outcome')}</a>`,
         ]),
         'callbacks',
       )
@@ -97,15 +98,98 @@ ${
 
   r.get('/contact-centre', guard(roles), (req, res) => callbacksPage(req, res));
 
-  r.post('/contact-centre/callbacks/:taskId/done', guard(roles), async (req, res) => {
-    const taskId = String(req.params.taskId);
+  /** A residence as one line: street, postal code, town, country. */
+  const residenceLine = (r: Record<string, unknown> | null): string =>
+    r ? ['address', 'postalCode', 'city', 'province', 'country'].map((k) => r[k]).filter((v) => typeof v === 'string' && v.trim()).join(', ') : '';
+
+  const outcomeForm = (req: Request, res: Response, status: number, task: CallbackTask, state: FormState, problem?: string) =>
+    page(
+      req,
+      res,
+      status,
+      '/contact-centre',
+      { it: 'Esito della richiamata', en: 'Call-back outcome' },
+      (ctx) => html`${problem ? alertBox('danger', problem, 'action-error') : ''}${errorSummary(ctx, state.issues, () => undefined)}
+<p>${t(
+        ctx,
+        'Nessun PIN è stato creato né spedito: la richiesta attende questa verifica. Verifichi l’identità con domande sui dati in archivio, poi registri l’esito.',
+        'No PIN has been made or sent: the request waits for this check. Verify the caller’s identity with questions on the data on record, then record the outcome.',
+      )}</p>
+${facts([
+  [t(ctx, 'Cittadino', 'Citizen'), `${task.holder.name} ${task.holder.surname}`],
+  [t(ctx, 'Codice fiscale', 'Codice fiscale'), task.codice_fiscale],
+  [t(ctx, 'Telefono da chiamare', 'Phone to call'), `${task.phone} (${task.time_slot})`],
+  [t(ctx, 'Residenza dichiarata', 'Declared residence'), html`<span data-testid="declared">${residenceLine(task.declared)}</span>`],
+  [t(ctx, 'Residenza in archivio', 'Residence on record'), html`<span data-testid="on-record">${residenceLine(task.on_record)}</span>`],
+  [t(ctx, 'Chiamate senza risposta', 'Unanswered calls'), String(task.attempts)],
+])}
+<form method="post" action="${ctx.base}/contact-centre/callbacks/${task.id}" class="col-lg-8" novalidate autocomplete="off">
+  ${csrfInput(ctx)}
+  ${radioGroup(ctx, state, {
+    name: 'outcome',
+    legend: t(ctx, 'Esito della chiamata', 'Outcome of the call'),
+    required: true,
+    options: [
+      { value: 'verified', label: t(ctx, 'Identità verificata', 'Identity verified') },
+      { value: 'not_verified', label: t(ctx, 'Identità non verificata: rifiutare la richiesta', 'Identity not verified: refuse the request') },
+      { value: 'unreachable', label: t(ctx, 'Nessuna risposta', 'No answer') },
+    ],
+  })}
+  ${radioGroup(ctx, state, {
+    name: 'address',
+    legend: t(ctx, 'Se verificata: indirizzo a cui spedire la lettera', 'If verified: address the letter goes to'),
+    options: [
+      { value: 'record', label: t(ctx, 'Residenza in archivio', 'Residence on record') },
+      { value: 'declared', label: t(ctx, 'Residenza dichiarata, confermata nella chiamata', 'Declared residence, confirmed on the call') },
+    ],
+  })}
+  ${textField(ctx, state, { name: 'note', label: t(ctx, 'Verifiche fatte o nota', 'Checks made or note'), maxlength: 500 })}
+  <button type="submit" class="btn btn-primary">${t(ctx, 'Registra l’esito', 'Record the outcome')}</button>
+</form>`,
+      state.issues.length > 0,
+    );
+
+  const openTask = async (taskId: string): Promise<CallbackTask | undefined> => (isUuid(taskId) ? (await contactCentre.callbackTasks()).find((k) => k.id === taskId) : undefined);
+  const taskNotFound = (req: Request, res: Response) =>
+    messagePage(req, res, 404, { it: 'Richiamata non trovata', en: 'Call-back not found' }, { it: 'Richiamata non trovata o già conclusa.', en: 'Call-back not found or already concluded.' }, 'contactCentre');
+
+  r.get('/contact-centre/callbacks/:taskId', guard(roles), async (req, res) => {
+    const task = await openTask(String(req.params.taskId));
+    if (!task) return taskNotFound(req, res);
+    outcomeForm(req, res, 200, task, { values: {}, issues: [] });
+  });
+
+  r.post('/contact-centre/callbacks/:taskId', guard(roles), async (req, res) => {
+    const task = await openTask(String(req.params.taskId));
+    if (!task) return taskNotFound(req, res);
+    const values = formValues(req.body, ['outcome', 'address', 'note'], 500);
     const staff = staffOf(res);
-    const notFound = () => messagePage(req, res, 404, { it: 'Attività non trovata', en: 'Task not found' }, { it: 'Attività non trovata o già chiusa.', en: 'Task not found or already closed.' }, 'contactCentre');
-    if (!isUuid(taskId)) return notFound();
-    const closed = await act(deps.pool, staff, 'callback.done', taskId, () => contactCentre.closeCallbackTask(taskId, staff.staffId));
-    if (!closed) return notFound();
     const ctx = consoleContext(req, res, '/contact-centre');
-    await callbacksPage(req, res, t(ctx, 'Richiamata chiusa.', 'Call-back closed.'));
+    try {
+      const issues = [];
+      if (!['verified', 'not_verified', 'unreachable'].includes(values.outcome ?? '')) {
+        issues.push({ field: 'outcome', code: 'required', message: { it: 'Indicare l’esito della chiamata.', en: 'Give the outcome of the call.' } });
+      }
+      if (values.outcome === 'verified' && values.address !== 'record' && values.address !== 'declared') {
+        issues.push({ field: 'address', code: 'required', message: { it: 'Indicare a quale indirizzo spedire la lettera.', en: 'Say which address the letter goes to.' } });
+      }
+      if (issues.length) throw validationError(issues);
+      const outcome = values.outcome as CallbackOutcomeInput['outcome'];
+      const input: CallbackOutcomeInput = { outcome, ...(outcome === 'verified' ? { address: values.address as 'record' | 'declared' } : {}), ...(values.note?.trim() ? { note: values.note.trim() } : {}) };
+      const recorded = await act(deps.pool, staff, 'callback.outcome', task.credential_id, () => contactCentre.recordCallbackOutcome(staff, task.id, input), { outcome });
+      const notice =
+        recorded.status === 'verified'
+          ? t(ctx, 'Identità verificata: il PIN viene emesso e la lettera spedita all’indirizzo confermato.', 'Identity verified: the PIN is being issued and the letter posted to the confirmed address.')
+          : recorded.status === 'refused'
+            ? t(ctx, 'Richiesta rifiutata: il cittadino viene avvisato ai recapiti indicati.', 'Request refused: the citizen is told at the contacts given.')
+            : t(ctx, `Nessuna risposta registrata (${recorded.attempts}): la richiamata resta aperta.`, `No answer recorded (${recorded.attempts}): the call-back stays open.`);
+      await callbacksPage(req, res, notice);
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      if (shown.type === ErrorType.Validation) return outcomeForm(req, res, 400, task, { values, issues: shown.fields });
+      outcomeForm(req, res, shown.status, task, { values, issues: [] }, tb(ctx, shown.userMessage));
+    }
   });
 
   // -- PIN request for a caller --------------------------------------------------------------

@@ -151,7 +151,16 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
       const result = await act(deps.pool, staff, 'mailroom.letter_returned', marked.credential_id, () =>
         mailRoom.recordReturned(marked.credential_id, letterId, actor),
       );
-      outcome = result.newLetter
+      outcome = result.alert
+        ? {
+            status: 200,
+            warning: t(
+              ctx,
+              'Lettera restituita, ma il PIN che contiene è già stato usato per il primo accesso: possibile intercettazione. Segnalato alle operazioni; verificare con il titolare.',
+              'Letter returned, but the PIN it carries was already used for the first access: possible interception. Operations have been alerted; check with the holder.',
+            ),
+          }
+        : result.newLetter
         ? { notice: t(ctx, `Lettera restituita: la parte di PIN spedita è annullata; nuova lettera n. ${result.newLetter.seq} accodata.`, `Letter returned: the posted PIN half is void; new letter no. ${result.newLetter.seq} queued.`) }
         : {
             warning: t(

@@ -6,12 +6,25 @@
 /**
  * The life of a credential. The database records all of them but `awaiting_letter_dispatch`,
  * which only the workflow's query shows (the letters table says when a letter was posted).
+ * `awaiting_callback`: the declared residence differs from the institute's record and nothing is
+ * made or sent until the contact centre's call verifies the requester; `refused`: it did not.
  */
-export const CREDENTIAL_STATES = ['requested', 'issuing', 'awaiting_letter_dispatch', 'awaiting_first_access', 'active', 'pin_expired', 'expired', 'revoked'] as const;
+export const CREDENTIAL_STATES = [
+  'requested',
+  'issuing',
+  'awaiting_callback',
+  'awaiting_letter_dispatch',
+  'awaiting_first_access',
+  'active',
+  'pin_expired',
+  'expired',
+  'revoked',
+  'refused',
+] as const;
 export type CredentialState = (typeof CREDENTIAL_STATES)[number];
 
 /** States after which a credential is over: not the citizen's PIN any more (a new one may be requested). */
-export const ENDED_STATES = ['expired', 'revoked'] as const satisfies readonly CredentialState[];
+export const ENDED_STATES = ['expired', 'revoked', 'refused'] as const satisfies readonly CredentialState[];
 
 /** Live: still the citizen's PIN, whatever its stage. At most one per codice fiscale (unique index). */
 export const isLive = (state: string): boolean => !(ENDED_STATES as readonly string[]).includes(state);

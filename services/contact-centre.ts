@@ -6,7 +6,8 @@
 import type { ServiceDeps } from './deps';
 import { DomainError, ErrorType } from '../domain/errors';
 import { validateContacts, type ContactDetails } from '../domain/pin-request';
-import { credentialWorkflowId, requestNewLetterUpdate } from '../workflows/definitions';
+import { credentialWorkflowId, recordCallbackOutcomeUpdate, requestNewLetterUpdate, type CallbackOutcome, type CallbackView } from '../workflows/definitions';
+import { commandGrant } from './grants';
 import { applyContactChange, changedFields, contactsOf } from './lifecycle/contact-changes';
 import { createTelephonePinService, type TelephonePinServiceDeps } from './telephone-pin/telephone-pins';
 import { liveCredentialById } from './credentials';
@@ -22,11 +23,24 @@ export interface CallbackTask {
   created_at: Date;
   codice_fiscale: string;
   holder: { name: string; surname: string };
+  /** Calls recorded so far (each not answered). */
+  attempts: number;
+  /** The residence the request declared, and the one in the institute's records. */
+  declared: Record<string, unknown>;
+  on_record: Record<string, unknown> | null;
+}
+
+/** What the operator found on the call. */
+export interface CallbackOutcomeInput {
+  outcome: CallbackOutcome;
+  /** Verified: where the letter goes — the record's residence, or the declared one the call confirmed. */
+  address?: 'record' | 'declared';
+  note?: string;
 }
 
 export type { CallerVerification } from './caller-verification';
 
-export type ContactCentreDeps = TelephonePinServiceDeps & Pick<ServiceDeps, 'pool' | 'temporal' | 'taskQueue' | 'log'>;
+export type ContactCentreDeps = TelephonePinServiceDeps & Pick<ServiceDeps, 'pool' | 'temporal' | 'taskQueue' | 'log' | 'secrets'>;
 
 const credentialNotFound = () => new DomainError(ErrorType.NotFound, { it: 'Credenziale non trovata.', en: 'Credential not found.' });
 
@@ -38,19 +52,31 @@ export function createContactCentreService(deps: ContactCentreDeps) {
   const callbackTasks = async (): Promise<CallbackTask[]> =>
     (
       await deps.pool.query<CallbackTask>(
-        `SELECT t.id, t.credential_id, t.reason, t.phone, t.time_slot, t.created_at, c.codice_fiscale, c.holder
+        `SELECT t.id, t.credential_id, t.reason, t.phone, t.time_slot, t.created_at, t.attempts, c.codice_fiscale, c.holder,
+                c.residence AS declared, r.residence AS on_record
            FROM callback_tasks t JOIN credentials c ON c.id = t.credential_id
+           LEFT JOIN institute_records r ON r.codice_fiscale = c.codice_fiscale
           WHERE t.status = 'open' ORDER BY t.created_at LIMIT 200`,
       )
     ).rows;
 
-  /** Closes an open task; false when there is none open with that id. */
-  async function closeCallbackTask(taskId: string, staffId: string): Promise<boolean> {
-    const { rowCount } = await deps.pool.query(`UPDATE callback_tasks SET status = 'done', closed_at = now(), closed_by = $2::text WHERE id = $1::uuid AND status = 'open'`, [
-      taskId,
-      staffId,
-    ]);
-    return (rowCount ?? 0) > 0;
+  /**
+   * Records one call-back: the credential's workflow, which holds the request until the call
+   * verifies the requester, takes the outcome (with the API's grant over operator, outcome and
+   * address). Verified: the PIN is made and its letter posted to the confirmed address. Not
+   * verified, or not reached the last allowed time: the request is refused and its contacts told.
+   */
+  async function recordCallbackOutcome(staff: StaffPrincipal, taskId: string, input: CallbackOutcomeInput): Promise<{ taskId: string; credentialId: string } & CallbackView> {
+    const { rows } = await deps.pool.query<{ credential_id: string; status: string }>('SELECT credential_id, status FROM callback_tasks WHERE id = $1::uuid', [taskId]);
+    const task = rows[0];
+    if (!task) throw new DomainError(ErrorType.NotFound, { it: 'Attività non trovata.', en: 'Task not found.' });
+    if (task.status !== 'open') throw new DomainError(ErrorType.Conflict, { it: 'Richiamata già conclusa.', en: 'Call-back already concluded.' });
+    const address = input.outcome === 'verified' ? input.address : undefined;
+    const grant = commandGrant(deps, { actor: `staff:${staff.staffId}`, role: 'callback', target: task.credential_id, action: input.outcome, detail: address ?? '' });
+    const view = await deps.temporal.workflow.getHandle(credentialWorkflowId(task.credential_id)).executeUpdate(recordCallbackOutcomeUpdate, {
+      args: [{ outcome: input.outcome, ...(address ? { address } : {}), staffId: staff.staffId, ...(input.note ? { note: input.note } : {}), grant }],
+    });
+    return { taskId, credentialId: task.credential_id, ...view };
   }
 
   /**
@@ -105,5 +131,5 @@ export function createContactCentreService(deps: ContactCentreDeps) {
   const requestNewLetter = (staffId: string, credentialId: string) =>
     deps.temporal.workflow.getHandle(credentialWorkflowId(credentialId)).executeUpdate(requestNewLetterUpdate, { args: [{ requestedBy: `operator:${staffId}` }] });
 
-  return { callbackTasks, closeCallbackTask, addContact, requestNewLetter, verifyCaller: telephonePins.verifyCaller };
+  return { callbackTasks, recordCallbackOutcome, addContact, requestNewLetter, verifyCaller: telephonePins.verifyCaller };
 }

@@ -6,7 +6,14 @@
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ServiceDeps } from './deps';
-import { MAILROOM_WORKFLOW_TYPE, credentialWorkflowId, letterReturnedUpdate, mailRoomWorkflowId, type MailRoomBatchInput } from '../workflows/definitions';
+import { randomUUID } from 'node:crypto';
+import { MAILROOM_WORKFLOW_TYPE, credentialWorkflowId, letterReturnedUpdate, mailRoomWorkflowId, type MailRoomBatchInput, type NewLetterResult } from '../workflows/definitions';
+import { appendAudit } from '../lib/audit';
+import { withTransaction } from '../lib/db';
+import { recordEvent } from '../lib/events';
+
+/** States in which the credential's initial PIN has been used for a first access. */
+const ACTIVATED: readonly string[] = ['active', 'pin_expired'];
 import type { mailRoomBatchWorkflow } from '../workflows/mailroom';
 
 /**
@@ -50,7 +57,7 @@ export interface BatchLetter {
   residence: { city?: string; country?: string };
 }
 
-export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal'>) {
+export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'log'>) {
   /** A day's batch (absent while nothing was dispatched) and its letters. */
   async function batchOf(day: string) {
     const [batch, letters] = await Promise.all([
@@ -93,11 +100,34 @@ export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal'>) {
     ).rows[0];
 
   /**
-   * A letter came back: the credential's workflow voids the posted half (a new second half
-   * replaces it) and sends a new letter within the resend limits; past them it alerts operations.
+   * A letter came back. While its PIN waits for the first access, the credential's workflow voids
+   * the posted half (a new second half replaces it) and sends a new letter within the resend
+   * limits; past them it alerts operations. When the PIN it carried was already used for a first
+   * access, someone activated it without the letter reaching the address: possible interception,
+   * raised as an operational alert (the letter is marked returned; the PIN itself is left to the
+   * holder's recovery or an operator's revocation).
    */
-  const recordReturned = (credentialId: string, letterId: string, recordedBy: string) =>
-    deps.temporal.workflow.getHandle(credentialWorkflowId(credentialId)).executeUpdate(letterReturnedUpdate, { args: [{ letterId, recordedBy }] });
+  async function recordReturned(credentialId: string, letterId: string, recordedBy: string): Promise<{ newLetter?: NewLetterResult; refusal?: string; alert?: 'letter_returned_after_activation' }> {
+    const { rows } = await deps.pool.query<{ state: string; status: string }>(
+      'SELECT c.state, l.status FROM letters l JOIN credentials c ON c.id = l.credential_id WHERE l.id = $1::uuid AND l.credential_id = $2::uuid',
+      [letterId, credentialId],
+    );
+    if (rows[0] && ACTIVATED.includes(rows[0].state) && rows[0].status === 'dispatched') {
+      await withTransaction(deps.pool, async (client) => {
+        await client.query(`UPDATE letters SET status = 'returned' WHERE id = $1::uuid AND status = 'dispatched'`, [letterId]);
+        await client.query(
+          `INSERT INTO operational_alerts (id, idempotency_key, credential_id, kind, detail) VALUES ($1::uuid, $2::text, $3::uuid, 'letter_returned_after_activation', $4::jsonb)
+           ON CONFLICT (idempotency_key) DO NOTHING`,
+          [randomUUID(), `${credentialId}:returned-after-activation:${letterId}`, credentialId, JSON.stringify({ letterId })],
+        );
+        await recordEvent(client, credentialId, 'letter_returned_after_activation', recordedBy, { letterId }, `${letterId}:returned-after-activation`);
+        await appendAudit(client, { actor: recordedBy, action: 'letter_returned_after_activation', subject: credentialId, detail: { letterId } });
+      });
+      deps.log.warn({ credentialId, letterId }, 'a letter came back for a PIN already activated: possible interception');
+      return { alert: 'letter_returned_after_activation' };
+    }
+    return deps.temporal.workflow.getHandle(credentialWorkflowId(credentialId)).executeUpdate(letterReturnedUpdate, { args: [{ letterId, recordedBy }] });
+  }
 
   return { batchOf, recentBatches, printableLetter, letter, recordReturned };
 }

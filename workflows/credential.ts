@@ -34,12 +34,15 @@ import { deliverAll, deliveries } from './deliveries';
 import { durationToMs } from '../domain/durations';
 import {
   completeFirstAccessUpdate,
+  CALLBACK_OUTCOMES,
   conversionDecidedSignal,
   credentialStateQuery,
   DEFAULT_ACCESS_POLICY,
+  DEFAULT_ISSUANCE_POLICY,
   DEFAULT_REVIEW_POLICY,
   letterDispatchedSignal,
   letterReturnedUpdate,
+  recordCallbackOutcomeUpdate,
   regeneratePinUpdate,
   reissuePinUpdate,
   requestConversionUpdate,
@@ -47,6 +50,7 @@ import {
   revokeCredentialUpdate,
   type AccessPolicy,
   type ActiveCycle,
+  type CallbackView,
   type CredentialState,
   type CredentialView,
   type CredentialWorkflowInput,
@@ -135,6 +139,8 @@ class CredentialLife {
   private activating = false;
   private interrupt: Interrupt | undefined;
   private interrupting = false;
+  /** A call-back outcome whose activity is still running (one at a time). */
+  private recordingCallback = false;
   /** The life below the interrupts: revocation and re-issue cancel it. */
   private readonly life = new CancellationScope();
 
@@ -196,6 +202,9 @@ class CredentialLife {
       validator: ({ letterId, recordedBy }) => this.refuseReturn(letterId, recordedBy),
     });
 
+    // The residence call-back that verifies the requester before anything is made or sent.
+    setHandler(recordCallbackOutcomeUpdate, (request) => this.recordCallback(request), { validator: (request) => this.refuseCallback(request) });
+
     // Access: the first access and each regeneration activate a personal PIN.
     setHandler(completeFirstAccessUpdate, ({ pinVersion }) => this.activateOnce(WAITING_FIRST_ACCESS, pinVersion, 'first_access'), {
       validator: ({ pinVersion }) => this.refuseActivation(WAITING_FIRST_ACCESS, pinVersion),
@@ -250,6 +259,9 @@ class CredentialLife {
     const plan = await db.prepareIssuance({ credentialId });
     view.addressMismatch = plan.addressMismatch;
     if (plan.requestChannel) view.channel = plan.requestChannel;
+    // A residence that differs from the record: nothing is made or sent until a call verifies
+    // the requester (runs from before this was so issued at once and went on to the call).
+    if (plan.addressMismatch && patched('callback-before-issuance') && !(await this.verifiedByCallback())) return view;
 
     const issued = await db.issueInitialPin({ credentialId, pinVersion: 1 });
     view.pinVersion = issued.pinVersion;
@@ -290,6 +302,56 @@ class CredentialLife {
       return view;
     }
     return this.activeCycles();
+  }
+
+  /**
+   * Waits for the call-back's outcome: verified (the letter will go to the address confirmed on
+   * the call), or refused — not verified, no answer after the allowed calls, or no outcome within
+   * the window — in which case the request ends and its contacts are told.
+   */
+  private async verifiedByCallback(): Promise<boolean> {
+    const { credentialId, policy, view } = this;
+    const deadline = Date.now() + durationToMs(policy.callbackWindow ?? DEFAULT_ISSUANCE_POLICY.callbackWindow!);
+    view.callback = { status: 'open', attempts: 0, deadline: new Date(deadline).toISOString() };
+    this.setState('awaiting_callback');
+    await condition(() => view.callback!.status !== 'open', deadline - Date.now());
+    await condition(() => !this.recordingCallback);
+    if (view.callback.status === 'verified') {
+      this.setState('issuing');
+      return true;
+    }
+    const outcome = view.callback.status === 'open' ? 'expired' : (view.callback.outcome ?? 'not_verified');
+    const refused = await db.refuseUnverifiedRequest({ credentialId, outcome });
+    Object.assign(view.callback, { status: 'refused', outcome });
+    this.setState('refused');
+    await deliverAll(refused.outboxIds);
+    await condition(allHandlersFinished);
+    return false;
+  }
+
+  private refuseCallback({ outcome, address, staffId }: RequestOf<typeof recordCallbackOutcomeUpdate>): void {
+    if (!staffId) throw ApplicationFailure.nonRetryable('staffId is required', 'VALIDATION');
+    if (!(CALLBACK_OUTCOMES as readonly string[]).includes(outcome)) throw ApplicationFailure.nonRetryable('UNKNOWN_OUTCOME', 'VALIDATION');
+    if (outcome === 'verified' && address !== 'record' && address !== 'declared') throw ApplicationFailure.nonRetryable('ADDRESS_REQUIRED', 'VALIDATION');
+    if (this.view.state !== 'awaiting_callback' || this.view.callback?.status !== 'open' || this.recordingCallback) throw ApplicationFailure.nonRetryable('NOT_AWAITING_CALLBACK', 'CONFLICT');
+  }
+
+  private async recordCallback(request: RequestOf<typeof recordCallbackOutcomeUpdate>): Promise<CallbackView> {
+    const callback = this.view.callback!;
+    this.refuseCallback(request);
+    this.recordingCallback = true;
+    try {
+      const recorded = await db.recordCallbackAttempt({
+        credentialId: this.credentialId,
+        ...request,
+        attempt: callback.attempts + 1,
+        maxAttempts: this.policy.callbackMaxAttempts ?? DEFAULT_ISSUANCE_POLICY.callbackMaxAttempts!,
+      });
+      Object.assign(callback, { attempts: recorded.attempts, status: recorded.status, outcome: request.outcome });
+    } finally {
+      this.recordingCallback = false;
+    }
+    return { ...callback };
   }
 
   /**

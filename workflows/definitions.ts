@@ -21,11 +21,20 @@ export interface IssuancePolicy {
   simplifiedProcedure: boolean;
   /** Alert when the first half is not delivered within this time (simplified procedure). */
   firstHalfAlertAfter: string;
+  /**
+   * A request whose residence differs from the record waits this long for the call-back to
+   * verify the requester, then is refused (absent in runs started before the call-back verified).
+   */
+  callbackWindow?: string;
+  /** Calls nobody answered before the request is refused. */
+  callbackMaxAttempts?: number;
 }
 
 export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
   firstAccessDeadline: '60 days',
   reminderAfter: '15 days',
+  callbackWindow: '10 days',
+  callbackMaxAttempts: 3,
   maxResendsInWindow: 4,
   resendWindow: '30 days',
   minResendInterval: '24 hours',
@@ -137,6 +146,8 @@ export interface CredentialView {
   cycle?: number;
   /** The conversion to dispositivo in progress or last decided. */
   conversion?: { caseId: string; status: 'in_review' | 'approved' | 'rejected' };
+  /** The residence call-back this request waits for or went through. */
+  callback?: CallbackView;
   /** How the current initial PIN's halves travel. */
   delivery?: 'letter' | 'two_channel';
   /** How the PIN was requested: online, contact_centre, counter. */
@@ -224,6 +235,30 @@ export const reissuePinUpdate = defineUpdate<
 export const letterReturnedUpdate = defineUpdate<{ newLetter?: NewLetterResult; refusal?: string }, [{ letterId: string; recordedBy: string }]>(
   'letterReturned',
 );
+
+/** What an operator's call-back found: the requester verified, not verified, or not reached. */
+export type CallbackOutcome = 'verified' | 'not_verified' | 'unreachable';
+export const CALLBACK_OUTCOMES = ['verified', 'not_verified', 'unreachable'] as const satisfies readonly CallbackOutcome[];
+
+export interface CallbackView {
+  status: 'open' | 'verified' | 'refused';
+  /** Calls recorded so far. */
+  attempts: number;
+  /** When the request is refused if still not verified. */
+  deadline: string;
+  /** The last call's outcome, or `expired` when the days ran out. */
+  outcome?: CallbackOutcome | 'expired';
+}
+
+/**
+ * A contact-centre operator records one call-back. A verified requester's letter goes to the
+ * address confirmed on the call: the institute's record, or the residence the request declared;
+ * until then no PIN exists. Not verified, or not reached after the allowed calls: refused.
+ */
+export const recordCallbackOutcomeUpdate = defineUpdate<
+  CallbackView,
+  [{ outcome: CallbackOutcome; address?: 'record' | 'declared'; staffId: string; note?: string; grant?: CommandGrant }]
+>('recordCallbackOutcome');
 
 export const credentialWorkflowId = (credentialId: string): string => `pin-${credentialId}`;
 

@@ -4,6 +4,8 @@ import { requireStaff } from '../../services/staff/auth';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { isUuid } from '../../domain/ids';
 import { createContactCentreService } from '../../services/contact-centre';
+import { callbackOutcomeBodySchema, callbackOutcomeSchema } from '../../services/schemas/api';
+import { parseInput } from '../../services/schemas/validate';
 
 /** Contact-centre work lists and actions taken for a caller. */
 export function contactCentreRoutes(deps: ApiDeps): Router {
@@ -25,17 +27,17 @@ export function contactCentreRoutes(deps: ApiDeps): Router {
         createdAt: t.created_at.toISOString(),
         codiceFiscale: t.codice_fiscale,
         holder: `${t.holder.name} ${t.holder.surname}`,
+        attempts: t.attempts,
       })),
     });
   });
 
-  r.post('/callback-tasks/:id/done', async (req, res) => {
+  /** The outcome of one call: the request is verified, refused, or waits for another call. */
+  r.post('/callback-tasks/:id/outcome', async (req, res) => {
     const staff = await requireStaff(deps.pool, req, ['operator', 'supervisor', 'admin']);
     if (!isUuid(req.params.id)) throw new DomainError(ErrorType.NotFound, { it: 'Attività non trovata.', en: 'Task not found.' });
-    if (!(await contactCentre.closeCallbackTask(req.params.id, staff.staffId))) {
-      throw new DomainError(ErrorType.NotFound, { it: 'Attività non trovata o già chiusa.', en: 'Task not found or already closed.' });
-    }
-    res.json({ taskId: req.params.id, status: 'done' });
+    const body = parseInput(callbackOutcomeBodySchema, req.body);
+    res.json(callbackOutcomeSchema.parse(await contactCentre.recordCallbackOutcome(staff, req.params.id, body)));
   });
 
   /** A caller did not get the letter: a new one, within the limits the workflow enforces. */

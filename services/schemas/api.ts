@@ -15,6 +15,7 @@ import { ErrorType } from '../../domain/errors';
 import { PROFILE_CATEGORIES, SCHEMES } from '../../domain/services';
 import { PIN_ALPHABET } from '../../lib/secrets';
 import { TELEPHONE_PIN_VALIDITIES, type TelephonePinValidity } from '../../workflows/telephone-pin-definitions';
+import { CALLBACK_OUTCOMES } from '../../workflows/definitions';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -182,6 +183,7 @@ export const callbackTasksSchema = z.strictObject({
       credentialId: z.guid(),
       reason: z.string(),
       phone: z.string(),
+      attempts: z.number().int(),
       timeSlot: z.string(),
       createdAt: instant,
       codiceFiscale: z.string(),
@@ -189,7 +191,22 @@ export const callbackTasksSchema = z.strictObject({
     }),
   ),
 });
-export const callbackTaskDoneSchema = z.strictObject({ taskId: z.guid(), status: z.literal('done') });
+/** An operator's record of one call-back. */
+export const callbackOutcomeBodySchema = z
+  .strictObject({
+    outcome: z.enum(CALLBACK_OUTCOMES),
+    address: z.enum(['record', 'declared']).optional(),
+    note: z.string().trim().max(500).optional(),
+  })
+  .refine((b) => b.outcome !== 'verified' || b.address !== undefined, { path: ['address'], message: 'address is required when verified' });
+export const callbackOutcomeSchema = z.strictObject({
+  taskId: z.guid(),
+  credentialId: z.guid(),
+  status: z.enum(['open', 'verified', 'refused']),
+  attempts: z.number().int(),
+  deadline: instant,
+  outcome: z.enum([...CALLBACK_OUTCOMES, 'expired']).optional(),
+});
 
 export const newLetterSchema = z.strictObject({ letterId: z.string(), seq: z.number().int() });
 export const letterResentSchema = newLetterSchema.extend({ status: z.literal('requested'), message: bilingualSchema });

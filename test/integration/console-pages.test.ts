@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
-import { activeCitizen, requestAndCollect, secondHalfFrom, waitFor } from '../support/issuance';
+import { activeCitizen, requestAndCollect, secondHalfFrom, waitFor, waitForView } from '../support/issuance';
 import { pdfText } from '../support/pdf';
 import { csrfOf, type Browser } from '../support/browser';
 import { consoleLogin, createTestStaff } from '../support/staff';
@@ -191,15 +191,34 @@ describe('console pages', () => {
 
     // A citizen with a mobile and an e-mail but no PEC: the operator adds it after identity questions.
     const holder = await activeCitizen(stack, makeCitizen({ pec: undefined }));
-    await stack.pool.query(
-      `INSERT INTO callback_tasks (id, credential_id, reason, phone, time_slot) VALUES (gen_random_uuid(), $1::uuid, 'residence_mismatch', $2::text, '08-11')`,
-      [holder.credentialId, holder.citizen.mobile],
-    );
+
+    // A request whose residence differs from the record waits for the call-back: the operator
+    // sees both residences and records the outcome (the form insists on one, and on an address).
+    const moved = makeCitizen();
+    await stack.pool.query(`INSERT INTO institute_records (codice_fiscale, residence) VALUES ($1::text, $2::jsonb)`, [
+      moved.codiceFiscale,
+      JSON.stringify({ ...moved.residence, address: 'Via del Record 9', city: 'Bologna', postalCode: '40100' }),
+    ]);
+    const movedRequest = await fetch(`${stack.baseUrl}/api/pin-requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(moved) });
+    const movedId = ((await movedRequest.json()) as { credentialId: string }).credentialId;
+    await waitForView(stack, movedId, (v) => v.state === 'awaiting_callback');
     const callbacks = await operator.get('/console/contact-centre');
-    expect(callbacks.body).toContain(holder.citizen.codiceFiscale);
-    const taskId = new RegExp(`/console/contact-centre/callbacks/([0-9a-f-]{36})/done`).exec(callbacks.body.slice(callbacks.body.indexOf(holder.citizen.codiceFiscale)))![1]!;
-    expect((await operator.post(`/console/contact-centre/callbacks/${taskId}/done`, { _csrf: csrfOf(callbacks.body) })).status).toBe(200);
-    expect((await stack.pool.query('SELECT status, closed_by FROM callback_tasks WHERE id = $1::uuid', [taskId])).rows[0]).toEqual({ status: 'done', closed_by: usernames.operator });
+    expect(callbacks.body).toContain(moved.codiceFiscale);
+    const taskId = new RegExp(`/console/contact-centre/callbacks/([0-9a-f-]{36})"`).exec(callbacks.body.slice(callbacks.body.indexOf(moved.codiceFiscale)))![1]!;
+    const outcomePage = await operator.get(`/console/contact-centre/callbacks/${taskId}`);
+    expect(outcomePage.body).toContain('Via del Record 9');
+    expect(outcomePage.body).toContain(moved.residence.address);
+    const missing = await operator.post(`/console/contact-centre/callbacks/${taskId}`, { _csrf: csrfOf(outcomePage.body), outcome: 'verified' });
+    expect(missing.status).toBe(400);
+    const recorded = await operator.post(`/console/contact-centre/callbacks/${taskId}`, { _csrf: csrfOf(outcomePage.body), outcome: 'verified', address: 'declared', note: 'moved last month, confirmed by questions' });
+    expect(recorded.status).toBe(200);
+    expect((await stack.pool.query('SELECT status, outcome, address, closed_by FROM callback_tasks WHERE id = $1::uuid', [taskId])).rows[0]).toEqual({
+      status: 'verified',
+      outcome: 'verified',
+      address: 'declared',
+      closed_by: `staff:${usernames.operator}`,
+    });
+    await waitForView(stack, movedId, (v) => v.state === 'awaiting_letter_dispatch');
 
     const contactsForm = await operator.get('/console/contact-centre/contacts');
     const pec = `${holder.citizen.surname.toLowerCase()}@pec.example.it`;
@@ -236,7 +255,7 @@ describe('console pages', () => {
     expect((await consoleActions('operator')).map((a) => `${a.action}:${a.decision}`)).toEqual([
       'console.contact_centre.pin_request:done',
       'console.contact_centre.pin_request:done',
-      'console.callback.done:done',
+      'console.callback.outcome:done',
       'console.contact_centre.add_contact:done',
       'console.contact_centre.revoke:done',
     ]);

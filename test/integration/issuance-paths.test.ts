@@ -44,7 +44,7 @@ async function waitForView(credentialId: string, ok: (v: CredentialView) => bool
 }
 
 describe('issuance paths', () => {
-  it('opens a call-back task when the residence differs from the institute records', async () => {
+  it('holds a request whose residence differs from the record until the call-back verifies it, then posts the letter to the confirmed address', async () => {
     const citizen = makeCitizen();
     await stack.pool.query(
       `INSERT INTO institute_records (codice_fiscale, residence) VALUES ($1::text, $2::jsonb)`,
@@ -57,10 +57,20 @@ describe('issuance paths', () => {
     ]);
     const a = await call('POST', '/api/pin-requests', citizen);
     const b = await call('POST', '/api/pin-requests', same);
-    const viewA = await waitForView(a.body.credentialId as string, (v) => v.state === 'awaiting_letter_dispatch');
+    const viewA = await waitForView(a.body.credentialId as string, (v) => v.state === 'awaiting_callback');
     const viewB = await waitForView(b.body.credentialId as string, (v) => v.state === 'awaiting_letter_dispatch');
     expect(viewA.addressMismatch).toBe(true);
     expect(viewB.addressMismatch).toBe(false);
+    // Nothing made, sent or posted for the request waiting for its call.
+    const made = async () =>
+      (
+        await stack.pool.query<{ n: string }>(
+          `SELECT (SELECT count(*) FROM pin_secrets WHERE credential_id = $1::uuid) + (SELECT count(*) FROM outbox WHERE credential_id = $1::uuid)
+                + (SELECT count(*) FROM letters WHERE credential_id = $1::uuid) AS n`,
+          [a.body.credentialId],
+        )
+      ).rows[0]!.n;
+    expect(await made()).toBe('0');
 
     expect((await call('GET', '/api/callback-tasks')).status).toBe(401);
     const list = await call('GET', '/api/callback-tasks', undefined, operator);
@@ -68,13 +78,25 @@ describe('issuance paths', () => {
     const tasks = list.body.tasks as { taskId: string; credentialId: string; phone: string; timeSlot: string; reason: string }[];
     const mine = tasks.filter((t) => t.credentialId === a.body.credentialId);
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ phone: citizen.mobile, timeSlot: citizen.preferredTimeSlot, reason: 'residence_mismatch' });
+    expect(mine[0]).toMatchObject({ phone: citizen.mobile, timeSlot: citizen.preferredTimeSlot, reason: 'residence_mismatch', attempts: 0 });
     expect(tasks.some((t) => t.credentialId === b.body.credentialId)).toBe(false);
 
-    const done = await call('POST', `/api/callback-tasks/${mine[0]!.taskId}/done`, {}, operator);
-    expect(done.status).toBe(200);
-    const again = await call('POST', `/api/callback-tasks/${mine[0]!.taskId}/done`, {}, operator);
-    expect(again.status).toBe(404);
+    const outcome = (body: Record<string, unknown>) => call('POST', `/api/callback-tasks/${mine[0]!.taskId}/outcome`, body, operator);
+    const noAddress = await outcome({ outcome: 'verified' });
+    expect(noAddress.status).toBe(400);
+    expect(JSON.stringify(noAddress.body)).toContain('"field":"address"');
+    expect((await outcome({ outcome: 'unreachable', note: 'no answer at 9:10' })).body).toMatchObject({ status: 'open', attempts: 1 });
+    expect(await made()).toBe('0');
+    const verified = await outcome({ outcome: 'verified', address: 'record', note: 'asked date and place of birth, last employer' });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ status: 'verified', attempts: 2 });
+    await waitForView(a.body.credentialId as string, (v) => v.state === 'awaiting_letter_dispatch');
+    // The letter goes to the residence on record, the one the call confirmed.
+    const { rows } = await stack.pool.query<{ residence: { city: string } }>('SELECT residence FROM credentials WHERE id = $1::uuid', [a.body.credentialId]);
+    expect(rows[0]!.residence.city).toBe('Rosario');
+    const task = await stack.pool.query('SELECT status, attempts, outcome, address, last_attempt_by FROM callback_tasks WHERE id = $1::uuid', [mine[0]!.taskId]);
+    expect(task.rows[0]).toEqual({ status: 'verified', attempts: 2, outcome: 'verified', address: 'record', last_attempt_by: 'staff:op-paths' });
+    expect((await outcome({ outcome: 'not_verified' })).status).toBe(409);
   });
 
   it('sends a new letter for a caller once in 24 hours, reminds, expires, and then accepts a new request', async () => {

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, requestAndCollect, waitFor, waitForView } from '../support/issuance';
+import { createMailRoom } from '../../services/mailroom';
 import { caller, halfAfter, linkTokenFrom, mailTo, smsTo, staffToken } from '../support/lifecycle';
 import { claimCaseUpdate, reviewStateQuery, reviewWorkflowId } from '../../workflows/review-definitions';
 import { conversionDecidedSignal, credentialStateQuery, credentialWorkflowId, reissuePinUpdate, revokeCredentialUpdate } from '../../workflows/definitions';
@@ -630,6 +631,68 @@ describe('the audit log, rewritten by someone who can write to the database', ()
     } finally {
       await pool.end();
     }
+  });
+});
+
+describe('a PIN requested in someone else’s name, with the requester’s own contacts and residence', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('gets no half and no letter before the call-back; "not verified" refuses it, and the real person can still ask', async () => {
+    const call = caller(stack);
+    const victim = makeCitizen();
+    await stack.pool.query('INSERT INTO institute_records (codice_fiscale, residence) VALUES ($1::text, $2::jsonb)', [victim.codiceFiscale, JSON.stringify(victim.residence)]);
+    const attacker = makeCitizen();
+    // Before: the first half went to this mobile at once and the letter to this address.
+    const forged = await call('POST', '/api/pin-requests', { body: { ...victim, mobile: attacker.mobile, email: attacker.email, pec: attacker.pec, residence: attacker.residence } });
+    expect(forged.status).toBe(202);
+    const credentialId = forged.body.credentialId as string;
+    await waitForView(stack, credentialId, (v) => v.state === 'awaiting_callback');
+    const nothingYet = await stack.pool.query(
+      `SELECT (SELECT count(*) FROM pin_secrets WHERE credential_id = $1::uuid)::int AS secrets, (SELECT count(*) FROM letters WHERE credential_id = $1::uuid)::int AS letters,
+              (SELECT count(*) FROM outbox WHERE credential_id = $1::uuid)::int AS messages`,
+      [credentialId],
+    );
+    expect(nothingYet.rows[0]).toEqual({ secrets: 0, letters: 0, messages: 0 });
+    expect(await stack.smses({ to: attacker.mobile })).toEqual([]);
+
+    // The operator calls the number given and cannot verify the caller against the records.
+    const operator = await staffToken(stack, 'operator');
+    const tasks = (await call('GET', '/api/callback-tasks', { token: operator })).body.tasks as { taskId: string; credentialId: string }[];
+    const task = tasks.find((t) => t.credentialId === credentialId)!;
+    const refused = await call('POST', `/api/callback-tasks/${task.taskId}/outcome`, { token: operator, body: { outcome: 'not_verified', note: 'could not give the place of birth' } });
+    expect(refused.body).toMatchObject({ status: 'refused', attempts: 1 });
+    await waitForView(stack, credentialId, (v) => v.state === 'refused');
+    const told = await smsTo(stack, attacker.mobile!, /non è stata accolta/);
+    expect(told.text).not.toMatch(/[A-Z0-9]{4} [A-Z0-9]{4}/);
+    expect((await stack.pool.query('SELECT count(*)::int AS n FROM pin_secrets WHERE credential_id = $1::uuid', [credentialId])).rows[0]).toEqual({ n: 0 });
+    const recorded = await stack.pool.query('SELECT status, outcome, last_attempt_by FROM callback_tasks WHERE id = $1::uuid', [task.taskId]);
+    expect(recorded.rows[0]).toMatchObject({ status: 'refused', outcome: 'not_verified', last_attempt_by: expect.stringMatching(/^staff:operator-/) });
+    expect((await stack.pool.query(`SELECT decision FROM audit_log WHERE action = 'callback_outcome' AND subject = $1`, [credentialId])).rows).toEqual([{ decision: 'not_verified' }]);
+
+    // The real person, at the address on record, is not locked out by the attempt.
+    const genuine = await call('POST', '/api/pin-requests', { body: victim });
+    expect(genuine.status).toBe(202);
+    expect(genuine.body.credentialId).not.toBe(credentialId);
+    await waitForView(stack, genuine.body.credentialId as string, (v) => v.state === 'awaiting_letter_dispatch');
+  });
+
+  it('a letter that comes back for a PIN already activated raises a possible-interception alert instead of a silent refusal', async () => {
+    const holder = await activeCitizen(stack, makeCitizen());
+    const { rows } = await stack.pool.query<{ id: string }>(`SELECT id FROM letters WHERE credential_id = $1::uuid ORDER BY seq LIMIT 1`, [holder.credentialId]);
+    await stack.pool.query(`UPDATE letters SET status = 'dispatched', dispatched_at = now() WHERE id = $1::uuid`, [rows[0]!.id]);
+    const mailRoom = createMailRoom({ pool: stack.pool, temporal: stack.client, log: stack.deps.log });
+    expect(await mailRoom.recordReturned(holder.credentialId, rows[0]!.id, 'staff:mail-1')).toEqual({ alert: 'letter_returned_after_activation' });
+    // Recorded once: the same return again is refused (the letter is no longer out).
+    await expect(mailRoom.recordReturned(holder.credentialId, rows[0]!.id, 'staff:mail-1')).rejects.toThrow();
+    const alerts = await stack.pool.query(`SELECT kind FROM operational_alerts WHERE credential_id = $1::uuid`, [holder.credentialId]);
+    expect(alerts.rows).toEqual([{ kind: 'letter_returned_after_activation' }]);
+    expect((await stack.pool.query('SELECT status FROM letters WHERE id = $1::uuid', [rows[0]!.id])).rows).toEqual([{ status: 'returned' }]);
   });
 });
 

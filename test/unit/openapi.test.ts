@@ -88,7 +88,7 @@ describe('OpenAPI document', () => {
         expect(Object.keys(op.responses).length).toBeGreaterThan(0);
       }
     }
-    expect(openApiPath('/api/callback-tasks/:id/done')).toBe('/api/callback-tasks/{id}/done');
+    expect(openApiPath('/api/callback-tasks/:id/outcome')).toBe('/api/callback-tasks/{id}/outcome');
     // Served as JSON, so it must survive a round trip unchanged.
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
   });

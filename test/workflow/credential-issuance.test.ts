@@ -13,6 +13,7 @@ import {
   DEFAULT_ISSUANCE_POLICY,
   letterDispatchedSignal,
   letterReturnedUpdate,
+  recordCallbackOutcomeUpdate,
   requestNewLetterUpdate,
   type CredentialWorkflowInput,
   type IssuancePolicy,
@@ -28,6 +29,8 @@ let env: TestWorkflowEnvironment;
 const calls: { name: string; at: number; args: unknown }[] = [];
 /** Credentials whose deliveries fail (an SMTP outage) until removed from the set. */
 const deliveryDown = new Set<string>();
+/** Credentials whose declared residence differs from the institute's record. */
+const mismatched = new Set<string>();
 
 function fakeActivities(): Partial<Activities> {
   const record = (name: string, args: unknown) => calls.push({ name, at: Date.now(), args });
@@ -35,7 +38,16 @@ function fakeActivities(): Partial<Activities> {
   return {
     async prepareIssuance(a) {
       record('prepareIssuance', a);
-      return { channels: ['sms', 'email'], addressMismatch: false };
+      return { channels: ['sms', 'email'], addressMismatch: mismatched.has(a.credentialId) };
+    },
+    async recordCallbackAttempt(a) {
+      record('recordCallbackAttempt', a);
+      const status = a.outcome === 'verified' ? 'verified' : a.outcome === 'not_verified' || a.attempt >= a.maxAttempts ? 'refused' : 'open';
+      return { attempts: a.attempt, status };
+    },
+    async refuseUnverifiedRequest(a) {
+      record('refuseUnverifiedRequest', a);
+      return { outboxIds: [`refused:${a.credentialId}`] };
     },
     async issueInitialPin(a) {
       record('issueInitialPin', a);
@@ -278,6 +290,75 @@ describe('initial issuance', () => {
       await env.sleep(13 * 3600 * 1000);
       expect(countOf('raiseAlert', (a) => (a as { credentialId?: string }).credentialId === id)).toBe(0);
       deliveryDown.delete(id);
+    });
+  });
+});
+
+describe('a request whose residence differs from the record', () => {
+  async function startMismatched(taskQueue: string) {
+    const credentialId = randomUUID();
+    mismatched.add(credentialId);
+    const handle = await env.client.workflow.start(pinCredentialWorkflow, {
+      workflowId: `pin-${credentialId}`,
+      taskQueue,
+      args: [{ credentialId, policy: DEFAULT_ISSUANCE_POLICY }],
+    });
+    started.push(handle);
+    for (let i = 0; i < 100 && (await handle.query(credentialStateQuery)).state !== 'awaiting_callback'; i++) await new Promise((r) => setTimeout(r, 50));
+    const mine = (a: unknown) => (a as { credentialId?: string }).credentialId === credentialId;
+    return { handle, credentialId, mine };
+  }
+  const callback = (outcome: 'verified' | 'not_verified' | 'unreachable', address?: 'record' | 'declared') => ({ outcome, ...(address ? { address } : {}), staffId: 'op-1' });
+
+  it('makes and sends nothing until the call; with no outcome in 10 days it is refused and its contacts told', async () => {
+    await withWorker(async (taskQueue) => {
+      const { handle, mine } = await startMismatched(taskQueue);
+      const view = await handle.query(credentialStateQuery);
+      expect(view.state).toBe('awaiting_callback');
+      expect(view.callback).toMatchObject({ status: 'open', attempts: 0 });
+      await env.sleep(9 * DAY);
+      expect((await handle.query(credentialStateQuery)).state).toBe('awaiting_callback');
+      const result = await handle.result();
+      expect(result.state).toBe('refused');
+      expect(result.callback).toMatchObject({ status: 'refused', outcome: 'expired' });
+      expect(countOf('issueInitialPin', mine)).toBe(0);
+      expect(countOf('queueLetter', mine)).toBe(0);
+      expect(calls.filter((c) => c.name === 'refuseUnverifiedRequest' && mine(c.args)).map((c) => (c.args as { outcome: string }).outcome)).toEqual(['expired']);
+      expect(countOf('deliverNotification', (a) => (a as { outboxId: string }).outboxId.startsWith('refused:'))).toBeGreaterThan(0);
+      await saveHistory('credential-callback-expired', handle);
+    });
+  });
+
+  it('issues only once an operator records the requester verified (after two unanswered calls), and refuses outcomes at any other time', async () => {
+    await withWorker(async (taskQueue) => {
+      const { handle, mine } = await startMismatched(taskQueue);
+      const record = (c: ReturnType<typeof callback>) => handle.executeUpdate(recordCallbackOutcomeUpdate, { args: [c] });
+      await expect(record(callback('verified'))).rejects.toThrow(WorkflowUpdateFailedError); // no address
+      expect(await record(callback('unreachable'))).toMatchObject({ status: 'open', attempts: 1 });
+      expect(await record(callback('unreachable'))).toMatchObject({ status: 'open', attempts: 2 });
+      expect(countOf('issueInitialPin', mine)).toBe(0);
+      expect(await record(callback('verified', 'record'))).toMatchObject({ status: 'verified', attempts: 3 });
+      for (let i = 0; i < 100 && (await handle.query(credentialStateQuery)).state !== 'awaiting_letter_dispatch'; i++) await new Promise((r) => setTimeout(r, 50));
+      const view = await handle.query(credentialStateQuery);
+      expect(view.state).toBe('awaiting_letter_dispatch');
+      expect(view.callback).toMatchObject({ status: 'verified', outcome: 'verified' });
+      expect(countOf('issueInitialPin', mine)).toBe(1);
+      expect(calls.filter((c) => c.name === 'recordCallbackAttempt' && mine(c.args)).map((c) => (c.args as { attempt: number }).attempt)).toEqual([1, 2, 3]);
+      // The call is over: another outcome is refused.
+      await expect(record(callback('not_verified'))).rejects.toThrow(WorkflowUpdateFailedError);
+      await saveHistory('credential-callback-verified', handle);
+    });
+  });
+
+  it('is refused at the third unanswered call, or at once when not verified', async () => {
+    await withWorker(async (taskQueue) => {
+      const a = await startMismatched(taskQueue);
+      for (let i = 1; i <= 3; i++) await a.handle.executeUpdate(recordCallbackOutcomeUpdate, { args: [callback('unreachable')] });
+      expect((await a.handle.result()).callback).toMatchObject({ status: 'refused', outcome: 'unreachable', attempts: 3 });
+      const b = await startMismatched(taskQueue);
+      await b.handle.executeUpdate(recordCallbackOutcomeUpdate, { args: [callback('not_verified')] });
+      expect(await b.handle.result()).toMatchObject({ state: 'refused', callback: { status: 'refused', outcome: 'not_verified', attempts: 1 } });
+      expect(countOf('issueInitialPin', (x) => a.mine(x) || b.mine(x))).toBe(0);
     });
   });
 });
