@@ -21,6 +21,34 @@ export async function endSessions(client: PoolClient, credentialId: string, reas
   ]);
 }
 
+/**
+ * Makes pending personal PIN `pinVersion` the credential's PIN, in the caller's transaction:
+ * expiry in calendar months (or `validityMs`), older versions superseded (their posted half
+ * wiped), the credential active, sessions on the old PIN ended, the change recorded.
+ */
+export async function activatePendingPin(
+  client: PoolClient,
+  input: { credentialId: string; pinVersion: number; months: number; validityMs?: number; reason: 'first_access' | 'regeneration' | 'remote_identification'; actor: string },
+): Promise<string> {
+  const activation = await client.query<{ expires_at: Date }>(
+    `UPDATE pin_secrets SET status = 'active', activated_at = now(),
+            expires_at = now() + CASE WHEN $4::bigint IS NULL THEN make_interval(months => $3::int) ELSE make_interval(secs => $4::bigint / 1000.0) END
+      WHERE credential_id = $1::uuid AND version = $2::int RETURNING expires_at`,
+    [input.credentialId, input.pinVersion, input.months, input.validityMs ?? null],
+  );
+  await client.query(
+    `UPDATE pin_secrets SET status = 'superseded', superseded_at = coalesce(superseded_at, now()), second_half_enc = NULL
+      WHERE credential_id = $1::uuid AND version < $2::int AND status <> 'superseded'`,
+    [input.credentialId, input.pinVersion],
+  );
+  await client.query(`UPDATE credentials SET state = 'active', updated_at = now() WHERE id = $1::uuid`, [input.credentialId]);
+  await endSessions(client, input.credentialId, 'pin_changed');
+  const pinExpiresAt = activation.rows[0]!.expires_at.toISOString();
+  await recordEvent(client, input.credentialId, input.reason, input.actor, { pinVersion: input.pinVersion, pinExpiresAt }, `${input.credentialId}:activated:${input.pinVersion}`);
+  await appendAudit(client, { actor: input.actor, action: input.reason, subject: input.credentialId, decision: 'pin_activated', detail: { pinVersion: input.pinVersion } });
+  return pinExpiresAt;
+}
+
 export function createAccessActivities(deps: ActivityDeps) {
   const { pool } = deps;
   return {
@@ -52,22 +80,14 @@ export function createAccessActivities(deps: ActivityDeps) {
         if (row.status === 'active' && row.expires_at) return { pinExpiresAt: row.expires_at.toISOString() };
         if (row.status !== 'pending') throw ApplicationFailure.nonRetryable(`PIN version ${input.pinVersion} is ${row.status}`, ErrorType.Conflict);
 
-        const activation = await client.query<{ expires_at: Date }>(
-          `UPDATE pin_secrets SET status = 'active', activated_at = now(),
-                  expires_at = now() + CASE WHEN $4::bigint IS NULL THEN make_interval(months => $3::int) ELSE make_interval(secs => $4::bigint / 1000.0) END
-            WHERE credential_id = $1::uuid AND version = $2::int RETURNING expires_at`,
-          [input.credentialId, input.pinVersion, months, input.validityMs ?? null],
-        );
-        await client.query(
-          `UPDATE pin_secrets SET status = 'superseded', superseded_at = coalesce(superseded_at, now()), second_half_enc = NULL
-            WHERE credential_id = $1::uuid AND version < $2::int AND status <> 'superseded'`,
-          [input.credentialId, input.pinVersion],
-        );
-        await client.query(`UPDATE credentials SET state = 'active', updated_at = now() WHERE id = $1::uuid`, [input.credentialId]);
-        await endSessions(client, input.credentialId, 'pin_changed');
-        const pinExpiresAt = activation.rows[0]!.expires_at.toISOString();
-        await recordEvent(client, input.credentialId, input.reason, 'citizen', { pinVersion: input.pinVersion, pinExpiresAt }, `${input.credentialId}:activated:${input.pinVersion}`);
-        await appendAudit(client, { actor: 'citizen', action: input.reason, subject: input.credentialId, decision: 'pin_activated', detail: { pinVersion: input.pinVersion } });
+        const pinExpiresAt = await activatePendingPin(client, {
+          credentialId: input.credentialId,
+          pinVersion: input.pinVersion,
+          months,
+          ...(input.validityMs !== undefined ? { validityMs: input.validityMs } : {}),
+          reason: input.reason,
+          actor: 'citizen',
+        });
         activated = true;
         return { pinExpiresAt };
       });

@@ -11,13 +11,14 @@ import { appendAudit } from '../lib/audit';
 import { issuanceStages } from '../lib/metrics';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
-import { endSessions } from './access';
+import { activatePendingPin, endSessions } from './access';
+import { hashPin } from '../lib/pin-hash';
 import { recordEvent, reissueEventKey } from '../lib/events';
 import { purgeLetterFiles } from './mailroom';
 import { twoChannelRoute } from '../domain/contact-routes';
 import { enqueueNotification, loadCredential, secondHalfAad, type Channel } from './issuance';
 import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
-import { pinReissuedNotice, revocationNotice, secondHalfMessage, twoChannelFirstHalfMessage } from './templates';
+import { dispositivoPinPartMessage, pinReissuedNotice, revocationNotice, secondHalfMessage, twoChannelFirstHalfMessage } from './templates';
 
 type PinType = 'ordinary' | 'dispositivo';
 
@@ -169,6 +170,61 @@ export function createLifecycleActivities(deps: ActivityDeps) {
       });
       await purgeLetterFiles(deps, input.credentialId).catch((err: unknown) => deps.log.warn({ err }, 'letter files not deleted; the next dispatch retries'));
       return superseded;
+    },
+
+    /**
+     * Remote identification ("ottenere il PIN dispositivo di 8 cifre"): an 8-character dispositivo
+     * PIN, active at once (no first access: the operator identified the holder), its two parts of
+     * four characters sent to two different contacts, and a notice to every non-postal contact.
+     */
+    async issueDispositivoPinOverTwoChannels(input: { credentialId: string; pinVersion: number; citizenMonths: number; intermediaryMonths: number; validityMs?: number }): Promise<{
+      halves: { outboxId: string; channel: Channel }[];
+      noticeIds: string[];
+      pinExpiresAt: string;
+    }> {
+      const pin = generatePin(8);
+      const pinHash = await hashPin(deps.keys.pepper, pin); // before the transaction: argon2 holds no connection
+      let issuedNow = false;
+      const result = await withTransaction(pool, async (client) => {
+        const c = await loadCredential(client, input.credentialId, true);
+        const route = twoChannelRoute(c.contacts);
+        if (!route) throw ApplicationFailure.nonRetryable('two contact channels are needed', ErrorType.Conflict);
+        const existing = await client.query<{ expires_at: Date | null }>('SELECT expires_at FROM pin_secrets WHERE credential_id = $1::uuid AND version = $2::int', [input.credentialId, input.pinVersion]);
+        let halves: { outboxId: string; channel: Channel }[];
+        let pinExpiresAt: string;
+        if (existing.rowCount === 0) {
+          issuedNow = true;
+          await client.query(`INSERT INTO pin_secrets (credential_id, version, kind, pin_hash, salt, status) VALUES ($1::uuid, $2::int, 'personal', $3::text, $4::bytea, 'pending')`, [
+            input.credentialId,
+            input.pinVersion,
+            pinHash,
+            newSalt(),
+          ]);
+          halves = [
+            ...(await enqueueNotification(deps, client, c, 'pin-part-1', input.pinVersion, (ch) => dispositivoPinPartMessage(c.holder, pin.slice(0, 4), 1, ch), [route.first])),
+            ...(await enqueueNotification(deps, client, c, 'pin-part-2', input.pinVersion, (ch) => dispositivoPinPartMessage(c.holder, pin.slice(4), 2, ch), [route.second])),
+          ];
+          pinExpiresAt = await activatePendingPin(client, {
+            credentialId: input.credentialId,
+            pinVersion: input.pinVersion,
+            months: c.profile?.intermediary ? input.intermediaryMonths : input.citizenMonths,
+            ...(input.validityMs !== undefined ? { validityMs: input.validityMs } : {}),
+            reason: 'remote_identification',
+            actor: 'system',
+          });
+        } else {
+          const rows = await client.query<{ id: string; channel: Channel; purpose: string }>(
+            `SELECT id, channel, purpose FROM outbox WHERE credential_id = $1::uuid AND (idempotency_key LIKE $2::text OR idempotency_key LIKE $3::text)`,
+            [input.credentialId, `${input.credentialId}:pin-part-1:${input.pinVersion}:%`, `${input.credentialId}:pin-part-2:${input.pinVersion}:%`],
+          );
+          halves = rows.rows.sort((a, b) => a.purpose.localeCompare(b.purpose)).map((r) => ({ outboxId: r.id, channel: r.channel }));
+          pinExpiresAt = existing.rows[0]!.expires_at!.toISOString();
+        }
+        const notices = await enqueueNotification(deps, client, c, 'reissue-notice-remote_identification', input.pinVersion, (ch) => pinReissuedNotice(c.holder, 'remote_identification', ch));
+        return { halves, noticeIds: notices.map((n) => n.outboxId), pinExpiresAt };
+      });
+      if (issuedNow) issuanceStages.inc({ stage: 'pin_issued' });
+      return result;
     },
 
     /**

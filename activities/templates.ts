@@ -197,3 +197,22 @@ export function requestRefusedMessage(holder: Holder, channel: 'sms' | 'email' |
     ],
   );
 }
+
+/**
+ * One of the two parts of a dispositivo PIN given after remote identification: four characters
+ * each, on two different contacts; together they are the 8-character PIN, usable at once.
+ */
+export function dispositivoPinPartMessage(holder: Holder, part: string, which: 1 | 2, channel: 'sms' | 'email' | 'pec'): MessageContent {
+  const it = which === 1 ? 'prima' : 'seconda';
+  const en = which === 1 ? 'first' : 'second';
+  const other = { it: which === 1 ? 'la seconda parte arriva su un altro recapito' : 'la prima parte è arrivata su un altro recapito', en: which === 1 ? 'the second part comes at another contact' : 'the first part came at another contact' };
+  if (channel === 'sms') {
+    return { subject: '', text: `INPS: ${it} parte del PIN dispositivo / ${en} part of your dispositivo PIN: ${part}. ${other.it} / ${other.en}.` };
+  }
+  return bilingualMail(
+    holder,
+    `INPS – ${it[0]!.toUpperCase()}${it.slice(1)} parte del PIN dispositivo / ${en[0]!.toUpperCase()}${en.slice(1)} part of your dispositivo PIN`,
+    [`la ${it} parte del Suo PIN dispositivo è: ${part} (${other.it}).`, 'Le due parti, una dopo l’altra, sono il PIN di 8 caratteri: lo usi subito per accedere. Non lo comunichi a nessuno.'],
+    [`the ${en} part of your dispositivo PIN is: ${part} (${other.en}).`, 'The two parts, one after the other, are your 8-character PIN: use it at once to sign in. Never share it.'],
+  );
+}

@@ -19,7 +19,7 @@ import { CITIZEN_FIELDS, citizenErrorSummary, citizenFields, citizenInput } from
 
 type Guard = ReturnType<typeof consoleGuard>;
 
-const DOCUMENT_FIELDS = ['identityDocument.type', 'identityDocument.number', 'identityDocument.issuer', 'identityDocument.issuedOn', 'identityDocument.expiresOn'] as const;
+const DOCUMENT_FIELDS = ['identityDocument.type', 'identityDocument.number', 'identityDocument.issuer', 'identityDocument.issuingCountry', 'identityDocument.issuedOn', 'identityDocument.expiresOn'] as const;
 const COUNTER_FIELDS = [...CITIZEN_FIELDS, 'office', ...DOCUMENT_FIELDS];
 
 export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
@@ -32,6 +32,7 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
       'identityDocument.type': t(ctx, 'Tipo di documento', 'Document type'),
       'identityDocument.number': t(ctx, 'Numero del documento', 'Document number'),
       'identityDocument.issuer': t(ctx, 'Rilasciato da', 'Issued by'),
+      'identityDocument.issuingCountry': t(ctx, 'Stato di rilascio (documenti esteri)', 'Issuing state (foreign documents)'),
       'identityDocument.issuedOn': t(ctx, 'Data di rilascio', 'Issue date'),
       'identityDocument.expiresOn': t(ctx, 'Data di scadenza', 'Expiry date'),
     };
@@ -62,6 +63,7 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
     <div class="col-md-3">${text('identityDocument.issuer', { maxlength: 120 })}</div>
   </div>
   <div class="row">
+    <div class="col-md-3">${text('identityDocument.issuingCountry', { maxlength: 2, autocapitalize: 'characters', hint: t(ctx, 'Codice ISO di 2 lettere (es. AR)', '2-letter ISO code (e.g. AR)') })}</div>
     <div class="col-md-3">${text('identityDocument.issuedOn', { type: 'date' })}</div>
     <div class="col-md-3">${text('identityDocument.expiresOn', { type: 'date' })}</div>
   </div>
@@ -84,6 +86,7 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
         type: values['identityDocument.type'] || undefined,
         number: values['identityDocument.number'],
         issuer: values['identityDocument.issuer'],
+        ...(values['identityDocument.issuingCountry'] ? { issuingCountry: values['identityDocument.issuingCountry'] } : {}),
         issuedOn: values['identityDocument.issuedOn'],
         expiresOn: values['identityDocument.expiresOn'],
       },

@@ -30,6 +30,11 @@ function expectedLetterArrival(dispatchedAt: Date, abroad: boolean): Date {
 const EVENT_LABELS: Record<string, Text> = {
   requested: { it: 'PIN richiesto', en: 'PIN requested' },
   callback_task_opened: { it: 'Richiamata aperta (residenza diversa dall’archivio)', en: 'Call-back opened (residence differs from the records)' },
+  callback_verified: { it: 'Richiamata: identità verificata', en: 'Call-back: identity verified' },
+  callback_not_verified: { it: 'Richiamata: identità non verificata', en: 'Call-back: identity not verified' },
+  callback_unreachable: { it: 'Richiamata: nessuna risposta', en: 'Call-back: no answer' },
+  request_refused: { it: 'Richiesta rifiutata (identità non verificata)', en: 'Request refused (identity not verified)' },
+  letter_returned_after_activation: { it: 'Lettera restituita dopo il primo accesso: possibile intercettazione', en: 'Letter returned after the first access: possible interception' },
   pin_issued: { it: 'PIN generato', en: 'PIN generated' },
   letter_requested: { it: 'Nuova lettera richiesta', en: 'New letter requested' },
   letter_queued: { it: 'Lettera accodata al lotto', en: 'Letter queued in a batch' },
@@ -54,6 +59,7 @@ const EVENT_LABELS: Record<string, Text> = {
   recovery_link_sent: { it: 'Ripristino: link di conferma inviato', en: 'Recovery: confirmation link sent' },
   reissue_recovery: { it: 'Ripristino: nuovo PIN emesso', en: 'Recovery: new PIN issued' },
   reissue_remote_identification: { it: 'Identificazione da remoto: nuovo PIN dispositivo', en: 'Remote identification: new dispositivo PIN' },
+  remote_identification: { it: 'PIN dispositivo di 8 caratteri attivo (identificazione da remoto)', en: '8-character dispositivo PIN active (remote identification)' },
   revoked: { it: 'PIN revocato', en: 'PIN revoked' },
   delegation_created: { it: 'Delega conferita', en: 'Delegation granted' },
   delegation_ended: { it: 'Delega terminata', en: 'Delegation ended' },
@@ -65,6 +71,9 @@ const PURPOSE_LABELS: Record<string, Text> = {
   'expiry-reminder': { it: 'Avviso di scadenza', en: 'Expiry notice' },
   revocation: { it: 'Avviso di revoca', en: 'Revocation notice' },
   'recovery-link': { it: 'Link di ripristino', en: 'Recovery link' },
+  'pin-part-1': { it: 'Prima parte del PIN dispositivo', en: 'First part of the dispositivo PIN' },
+  'pin-part-2': { it: 'Seconda parte del PIN dispositivo', en: 'Second part of the dispositivo PIN' },
+  'request-refused': { it: 'Avviso di richiesta non accolta', en: 'Request not accepted notice' },
 };
 
 interface Entry {

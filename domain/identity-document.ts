@@ -1,6 +1,6 @@
 /**
- * The identity document a clerk checks at the counter (form MV35): its type, number, issuer and
- * dates, checked for plausibility — a number shaped as that type's numbers are, issued on or
+ * The identity document a clerk or operator checks (the counter's form MV35, a remote
+ * identification): its type, number, issuer, issuing country and dates, checked for plausibility — a number shaped as that type's numbers are, issued on or
  * before today and after the holder's birth, not expired, valid for at most 11 years (Italian
  * identity cards run 10 years to the birthday after; passports 10 years).
  */
@@ -18,6 +18,13 @@ export const IDENTITY_DOCUMENT_TYPES = {
   documento_estero: { italian: false, label: { it: "Documento d'identità estero", en: 'Foreign identity document' }, number: /^(?=.*[0-9])[A-Z0-9]{5,20}$/, example: '12345678X' },
 } as const satisfies Record<string, { italian: boolean; label: Bilingual; number: RegExp; example: string }>;
 
+/**
+ * Documents issued by another state: they name their issuing country (ISO 3166-1 alpha-2). The
+ * people who may still get a PIN are mostly residents abroad without an Italian document, so a
+ * foreign passport or identity card is accepted wherever a document is checked.
+ */
+export const FOREIGN_DOCUMENT_TYPES: readonly IdentityDocumentType[] = ['passaporto_estero', 'documento_estero'];
+
 export type IdentityDocumentType = keyof typeof IDENTITY_DOCUMENT_TYPES;
 
 /** A checked document: number normalised (upper case, no spaces, dots or dashes). */
@@ -25,6 +32,8 @@ export interface IdentityDocument {
   type: IdentityDocumentType;
   number: string;
   issuer: string;
+  /** ISO 3166-1 alpha-2: `IT` for Italian documents, the issuing state for foreign ones. */
+  issuingCountry: string;
   /** `YYYY-MM-DD`. */
   issuedOn: string;
   /** `YYYY-MM-DD`. */
@@ -53,7 +62,7 @@ export function checkIdentityDocument(
   const d = input as Record<string, unknown>;
   const issues: FieldIssue[] = [];
   for (const key of Object.keys(d)) {
-    if (!['type', 'number', 'issuer', 'issuedOn', 'expiresOn'].includes(key)) {
+    if (!['type', 'number', 'issuer', 'issuingCountry', 'issuedOn', 'expiresOn'].includes(key)) {
       issues.push(fieldIssue(`${p}.${key}`, 'unknown_field', `Campo non previsto: «${key}».`, `Unexpected field: "${key}".`));
     }
   }
@@ -82,6 +91,17 @@ export function checkIdentityDocument(
   const issuer = typeof d.issuer === 'string' ? d.issuer.trim().replace(/\s+/g, ' ') : '';
   if (issuer.length < 2 || issuer.length > 120 || !/\p{L}/u.test(issuer)) {
     issues.push(fieldIssue(`${p}.issuer`, 'required', "Indicare l'ente che ha rilasciato il documento (2-120 caratteri).", 'Give the issuing authority (2-120 characters).'));
+  }
+
+  const foreign = type !== undefined && FOREIGN_DOCUMENT_TYPES.includes(type);
+  const givenCountry = typeof d.issuingCountry === 'string' ? d.issuingCountry.trim().toUpperCase() : '';
+  const issuingCountry = foreign ? givenCountry : givenCountry || 'IT';
+  if (foreign && !/^[A-Z]{2}$/.test(issuingCountry)) {
+    issues.push(fieldIssue(`${p}.issuingCountry`, 'required', 'Indicare lo Stato che ha rilasciato il documento (codice ISO di 2 lettere, es. AR).', 'Give the issuing state (2-letter ISO code, e.g. AR).'));
+  } else if (foreign && issuingCountry === 'IT') {
+    issues.push(fieldIssue(`${p}.issuingCountry`, 'italian_document', 'Per un documento italiano scegliere il tipo italiano corrispondente.', 'For an Italian document choose the matching Italian type.'));
+  } else if (!foreign && type && issuingCountry !== 'IT') {
+    issues.push(fieldIssue(`${p}.issuingCountry`, 'foreign_document', 'Questo tipo di documento è rilasciato in Italia: per un documento estero scegliere «Passaporto estero» o «Documento d’identità estero».', 'This document type is issued in Italy: for a foreign document choose "Foreign passport" or "Foreign identity document".'));
   }
 
   const date = (key: 'issuedOn' | 'expiresOn'): string | undefined => {
@@ -116,5 +136,5 @@ export function checkIdentityDocument(
     }
   }
   if (issues.length || !type || !issuedOn || !expiresOn) return { issues };
-  return { document: { type, number, issuer, issuedOn, expiresOn }, issues };
+  return { document: { type, number, issuer, issuingCountry, issuedOn, expiresOn }, issues };
 }

@@ -385,6 +385,9 @@ class CredentialLife {
    * first access, within the same deadline as a posted PIN.
    */
   private async issueOverTwoChannels(issue: TwoChannelIssue): Promise<CredentialView> {
+    // Remote identification ends with the 8-character dispositivo PIN, usable at once (runs from
+    // before issued a 16-character PIN that waited for a first access).
+    if (issue.reason === 'remote_identification' && patched('remote-identification-dispositivo-pin')) return this.issueDispositivoOverTwoChannels(issue);
     const { credentialId, policy, view } = this;
     view.delivery = 'two_channel';
     this.setState('issuing');
@@ -408,6 +411,30 @@ class CredentialLife {
       await condition(allHandlersFinished);
       return view;
     }
+    return this.activeCycles();
+  }
+
+  /** The dispositivo PIN of a remote identification: two parts on two contacts, active at once. */
+  private async issueDispositivoOverTwoChannels(issue: TwoChannelIssue): Promise<CredentialView> {
+    const { credentialId, access, view } = this;
+    view.delivery = 'two_channel';
+    this.setState('issuing');
+    const issued = await db.issueDispositivoPinOverTwoChannels({
+      credentialId,
+      pinVersion: issue.pinVersion,
+      citizenMonths: access.citizenPinValidityMonths,
+      intermediaryMonths: access.intermediaryPinValidityMonths,
+      ...(access.pinValidityOverride ? { validityMs: durationToMs(access.pinValidityOverride) } : {}),
+    });
+    Object.assign(view, { pinVersion: issue.pinVersion, pinType: 'dispositivo', pinExpiresAt: issued.pinExpiresAt, expiryReminderSent: false, cycle: issue.cycle + 1 });
+    view.firstHalf = issued.halves.map((m) => ({ channel: m.channel, state: 'pending' as const }));
+    this.setState('active');
+    let part = 0;
+    for (const delivered of deliveries(issued.halves.map((m) => m.outboxId))) {
+      await delivered;
+      view.firstHalf[part++]!.state = 'sent';
+    }
+    for (const delivered of deliveries(issued.noticeIds)) await delivered;
     return this.activeCycles();
   }
 

@@ -249,9 +249,9 @@ export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy'
           });
           storageName = doc.storageName;
           await client.query(
-            `INSERT INTO identity_verifications (id, credential_id, method, document_type, document_number, document_issuer, issued_on, expires_on, verified_by, office, mv35_document_id)
-             VALUES ($1::uuid, $2::uuid, 'counter', $3::text, $4::text, $5::text, $6::date, $7::date, $8::text, $9::text, $10::uuid)`,
-            [randomUUID(), credentialId, idDoc.type, idDoc.number, idDoc.issuer, idDoc.issuedOn, idDoc.expiresOn, actor, office, mv35DocumentId],
+            `INSERT INTO identity_verifications (id, credential_id, method, document_type, document_number, document_issuer, issuing_country, issued_on, expires_on, verified_by, office, mv35_document_id)
+             VALUES ($1::uuid, $2::uuid, 'counter', $3::text, $4::text, $5::text, $6::text, $7::date, $8::date, $9::text, $10::text, $11::uuid)`,
+            [randomUUID(), credentialId, idDoc.type, idDoc.number, idDoc.issuer, idDoc.issuingCountry, idDoc.issuedOn, idDoc.expiresOn, actor, office, mv35DocumentId],
           );
           const expiresAt = secret.rows[0]!.expires_at;
           await recordEvent(

@@ -1,10 +1,11 @@
 /**
  * Remote identification by the contact centre (docs/architecture.md, "Conversion"): an
- * operator who has identified the caller records it, and the caller's credential gets a
- * dispositivo PIN in one step — a new 16-character PIN, halves over two contact channels.
+ * operator who has identified the caller records it, and the caller's credential gets the
+ * 8-character dispositivo PIN in one step ("mediante riconoscimento a distanza, di ottenere il PIN
+ * dispositivo di 8 cifre"): two parts of four characters over two contact channels, no first access.
  *
  *   POST /api/contact-centre/remote-identifications
- *        { codiceFiscale, method, identityDocument: { type, number, issuer, expiresOn } } → 202
+ *        { codiceFiscale, method, identityDocument: { type, number, issuer, issuingCountry?, issuedOn, expiresOn } } → 202
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -12,7 +13,9 @@ import type { ServiceDeps } from '../deps';
 import type { StaffPrincipal } from '../staff/auth';
 import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
-import { DomainError, ErrorType } from '../../domain/errors';
+import { DomainError, ErrorType, validationError } from '../../domain/errors';
+import { checkIdentityDocument } from '../../domain/identity-document';
+import { identityDocumentSchema } from '../schemas/documents';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { twoChannelRoute } from '../../domain/contact-routes';
 import { parseInput } from '../schemas/validate';
@@ -23,25 +26,18 @@ import { reissueGrant } from '../grants';
 export const remoteIdentificationBody = z.strictObject({
   codiceFiscale: z.string().min(11).max(16),
   method: z.enum(['video_call', 'telephone_pin']),
-  identityDocument: z.strictObject({
-    type: z.enum(['carta_identita', 'cie', 'passaporto', 'patente', 'permesso_soggiorno']),
-    number: z.string().trim().regex(/^[A-Za-z0-9]{5,20}$/),
-    issuer: z.string().trim().min(2).max(120),
-    expiresOn: z.iso.date(),
-  }),
+  identityDocument: identityDocumentSchema,
 });
 
 /** An operator who identified the caller records it; the credential's workflow re-issues it as dispositivo. */
 export async function identifyRemotely(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'now' | 'secrets'>, staff: StaffPrincipal, input: unknown) {
-  const today = () => (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
   const body = parseInput(remoteIdentificationBody, input);
-    const cf = validateCodiceFiscaleFormat(body.codiceFiscale);
+  const cf = validateCodiceFiscaleFormat(body.codiceFiscale);
   if (cf.errors.length) throw new DomainError(ErrorType.Validation, { it: 'Codice fiscale non valido.', en: 'Invalid codice fiscale.' }, cf.errors);
-  if (body.identityDocument.expiresOn <= today()) {
-    throw new DomainError(ErrorType.Validation, { it: 'Il documento di identità è scaduto.', en: 'The identity document has expired.' }, [
-      { field: 'identityDocument.expiresOn', code: 'expired', message: { it: 'Documento scaduto', en: 'Document expired' } },
-    ]);
-  }
+  // The same checks as at the counter: Italian or foreign (with its issuing country), valid today.
+  const checked = checkIdentityDocument(body.identityDocument, { today: deps.now?.() ?? new Date() });
+  if (!checked.document) throw validationError(checked.issues);
+  const doc = checked.document;
   const credentialId = await withTransaction(deps.pool, async (client) => {
     const { rows } = await client.query<{ id: string; contacts: Record<string, string> }>(
       `SELECT id, contacts FROM credentials WHERE codice_fiscale = $1::text AND state = ANY($2::text[]) FOR UPDATE`,
@@ -60,18 +56,17 @@ export async function identifyRemotely(deps: Pick<ServiceDeps, 'pool' | 'tempora
         en: 'Two contacts among mobile, e-mail and PEC are needed: add a contact first.',
       });
     }
-    const doc = body.identityDocument;
     await client.query(
-      `INSERT INTO identity_verifications (id, credential_id, method, document_type, document_number, document_issuer, expires_on, verified_by)
-       VALUES ($1::uuid, $2::uuid, 'remote', $3::text, $4::text, $5::text, $6::date, $7::text)`,
-      [randomUUID(), credential.id, doc.type, doc.number.toUpperCase(), doc.issuer, doc.expiresOn, `staff:${staff.staffId}`],
+      `INSERT INTO identity_verifications (id, credential_id, method, document_type, document_number, document_issuer, issuing_country, issued_on, expires_on, verified_by)
+       VALUES ($1::uuid, $2::uuid, 'remote', $3::text, $4::text, $5::text, $6::text, $7::date, $8::date, $9::text)`,
+      [randomUUID(), credential.id, doc.type, doc.number, doc.issuer, doc.issuingCountry, doc.issuedOn, doc.expiresOn, `staff:${staff.staffId}`],
     );
     await appendAudit(client, {
       actor: `staff:${staff.staffId}`,
       action: 'remote_identification',
       subject: credential.id,
       decision: 'identified',
-      detail: { method: body.method, documentType: doc.type },
+      detail: { method: body.method, documentType: doc.type, issuingCountry: doc.issuingCountry },
     });
     return credential.id;
   });
@@ -91,8 +86,8 @@ export async function identifyRemotely(deps: Pick<ServiceDeps, 'pool' | 'tempora
     credentialId,
     pinVersion,
     message: {
-      it: 'Identificazione registrata: il cittadino riceve il nuovo PIN dispositivo in due parti, su due recapiti diversi.',
-      en: 'Identification recorded: the citizen gets the new dispositivo PIN in two parts, on two different contacts.',
+      it: 'Identificazione registrata: il cittadino riceve il PIN dispositivo di 8 caratteri in due parti di 4, su due recapiti diversi, e lo usa subito.',
+      en: 'Identification recorded: the citizen gets the 8-character dispositivo PIN in two parts of 4, on two different contacts, and can use it at once.',
     },
   };
 }

@@ -39,6 +39,16 @@ export const credentialIdParams = z.object({ credentialId: z.guid() });
 const base = pinRequestInputSchema.shape;
 const isoDate = z.iso.date();
 
+/** An identity document as the counter and remote identification take it (domain/identity-document.ts checks the details). */
+export const identityDocumentSchema = z.strictObject({
+  type: z.enum(Object.keys(IDENTITY_DOCUMENT_TYPES) as [IdentityDocumentType, ...IdentityDocumentType[]]),
+  number: z.string().meta({ description: 'Shaped as that type’s numbers are (e.g. AY1234567 for a carta d’identità).' }),
+  issuer: z.string().min(2).max(120),
+  issuingCountry: z.string().length(2).optional().meta({ description: 'ISO 3166-1 alpha-2 of the issuing state: required for `passaporto_estero` and `documento_estero`, `IT` (the default) otherwise.' }),
+  issuedOn: isoDate.meta({ description: 'On or before today, after the date of birth.' }),
+  expiresOn: isoDate.meta({ description: 'After today, at most 11 years after issue.' }),
+});
+
 /** `POST /api/counter/issuances`: the PIN request's data without channel, call-back preferences optional, plus office and document. */
 export const counterIssuanceBodySchema = pinRequestInputSchema
   .omit({ channel: true, preferredPhone: true, preferredTimeSlot: true, hasItalianIdentityDocument: true })
@@ -47,13 +57,7 @@ export const counterIssuanceBodySchema = pinRequestInputSchema
     preferredTimeSlot: base.preferredTimeSlot.optional(),
     hasItalianIdentityDocument: base.hasItalianIdentityDocument.optional().meta({ description: 'Stated by the citizen; an Italian document shown implies true.' }),
     office: z.string().min(2).max(120).meta({ description: 'The INPS office (sede) issuing the PIN.' }),
-    identityDocument: z.strictObject({
-      type: z.enum(Object.keys(IDENTITY_DOCUMENT_TYPES) as [IdentityDocumentType, ...IdentityDocumentType[]]),
-      number: z.string().meta({ description: 'Shaped as that type’s numbers are (e.g. AY1234567 for a carta d’identità).' }),
-      issuer: z.string().min(2).max(120),
-      issuedOn: isoDate.meta({ description: 'On or before today, after the date of birth.' }),
-      expiresOn: isoDate.meta({ description: 'After today, at most 11 years after issue.' }),
-    }),
+    identityDocument: identityDocumentSchema,
   });
 
 /** A complete, valid counter request by the fictitious citizen of the PIN request example. */
@@ -62,7 +66,7 @@ export const EXAMPLE_COUNTER_ISSUANCE = (() => {
   return {
     ...citizen,
     office: 'Roma Eur',
-    identityDocument: { type: 'passaporto_estero', number: 'C01X00T47', issuer: 'Stadt Berlin', issuedOn: '2020-03-02', expiresOn: '2030-03-01' },
+    identityDocument: { type: 'passaporto_estero', number: 'C01X00T47', issuer: 'Stadt Berlin', issuingCountry: 'DE', issuedOn: '2020-03-02', expiresOn: '2030-03-01' },
   };
 })();
 

@@ -160,7 +160,7 @@ describe('console pages', () => {
   it('issues a dispositivo PIN at the counter: the envelope once, the MV35 downloadable, errors on the form', async () => {
     const citizen = makeCitizen();
     const form = await clerk.get('/console/counter');
-    const fields = { ...formOf(citizen), office: 'Roma Eur', 'identityDocument.type': 'passaporto_estero', 'identityDocument.number': 'AAB123456', 'identityDocument.issuer': 'República Argentina', 'identityDocument.issuedOn': '2021-04-01', 'identityDocument.expiresOn': '2031-03-31' };
+    const fields = { ...formOf(citizen), office: 'Roma Eur', 'identityDocument.type': 'passaporto_estero', 'identityDocument.number': 'AAB123456', 'identityDocument.issuer': 'República Argentina', 'identityDocument.issuingCountry': 'AR', 'identityDocument.issuedOn': '2021-04-01', 'identityDocument.expiresOn': '2031-03-31' };
     const missing = await clerk.post('/console/counter', { _csrf: csrfOf(form.body), ...fields, office: '' });
     expect(missing.status).toBe(400);
     expect(missing.body).toContain('href="#f-office"');

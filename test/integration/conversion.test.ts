@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueStaffToken } from '../../services/staff/auth';
 import { makeCitizen } from '../support/citizens';
-import { activeCitizen, halfFrom, waitFor, waitForView, type ActiveCitizen } from '../support/issuance';
+import { activeCitizen, waitFor, waitForView, type ActiveCitizen } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -210,7 +210,7 @@ describe('conversion to dispositivo', () => {
 });
 
 describe('remote identification by the contact centre', () => {
-  it('issues a dispositivo PIN in one step, halves on two channels, the old PIN and its sessions dead', async () => {
+  it('ends with the 8-character dispositivo PIN, in two parts on two channels and usable at once; the old PIN and its sessions dead', async () => {
     const citizen = await activeCitizen(stack, makeCitizen());
     const claim = await fileClaim(citizen);
     const res = await api('POST', '/api/contact-centre/remote-identifications', {
@@ -218,30 +218,32 @@ describe('remote identification by the contact centre', () => {
       body: {
         codiceFiscale: citizen.citizen.codiceFiscale,
         method: 'video_call',
-        identityDocument: { type: 'passaporto', number: 'YA1234567', issuer: 'Consolato Generale di Buenos Aires', expiresOn: '2031-05-01' },
+        // Before: a foreign passport got 400 (Italian documents only).
+        identityDocument: { type: 'passaporto_estero', number: 'AAB123456', issuer: 'República Argentina', issuingCountry: 'AR', issuedOn: '2021-05-02', expiresOn: '2031-05-01' },
       },
     });
     expect(res.status).toBe(202);
+    const idv = await stack.pool.query('SELECT method, document_type, issuing_country FROM identity_verifications WHERE credential_id = $1::uuid', [citizen.credentialId]);
+    expect(idv.rows).toEqual([{ method: 'remote', document_type: 'passaporto_estero', issuing_country: 'AR' }]);
     // The old session and PIN are dead at once.
     expect((await api('GET', '/api/session', { token: citizen.token })).status).toBe(401);
     expect((await api('POST', '/api/sessions', { body: { codiceFiscale: citizen.citizen.codiceFiscale, pin: citizen.pin } })).status).toBe(401);
 
-    await waitForView(stack, citizen.credentialId, (v) => v.state === 'awaiting_first_access' && v.delivery === 'two_channel' && v.firstHalf.every((f) => f.state === 'sent'));
-    const sms = (await stack.smses({ to: citizen.citizen.mobile })).filter((m) => /nuovo PIN/.test(m.text));
+    // Before: a 16-character PIN in halves that still needed a first access.
+    const view = await waitForView(stack, citizen.credentialId, (v) => v.state === 'active' && v.pinType === 'dispositivo' && v.firstHalf.length === 2 && v.firstHalf.every((f) => f.state === 'sent'));
+    expect(view.pinExpiresAt).toBeDefined();
+    const sms = (await stack.smses({ to: citizen.citizen.mobile })).filter((m) => /parte del PIN dispositivo/.test(m.text));
     expect(sms).toHaveLength(1);
-    const first = halfFrom(sms[0]!.text);
-    const mails = await stack.mails({ to: citizen.citizen.pec });
-    const secondMail = mails.find((m) => /Seconda parte/.test(m.subject ?? ''));
+    const first = /dispositivo PIN: ([A-Z0-9]{4})\./.exec(sms[0]!.text)![1]!;
+    const secondMail = (await stack.mails({ to: citizen.citizen.pec })).find((m) => /Seconda parte del PIN dispositivo/.test(m.subject ?? ''));
     expect(secondMail).toBeDefined();
-    const second = /seconda parte del Suo PIN è:\s*([A-Z0-9]{4}\s?[A-Z0-9]{4})/.exec(secondMail!.text)![1]!.replace(/\s/g, '');
+    const second = /PIN dispositivo è: ([A-Z0-9]{4}) /.exec(secondMail!.text)![1]!;
     // No letter for this PIN.
     const letters = await stack.pool.query(`SELECT count(*)::int AS n FROM letters WHERE credential_id = $1::uuid AND pin_version = $2::int`, [citizen.credentialId, res.body.pinVersion]);
     expect(letters.rows[0].n).toBe(0);
 
-    const fa = await api('POST', '/api/first-access', { body: { codiceFiscale: citizen.citizen.codiceFiscale, pin: first + second } });
-    expect(fa.status).toBe(200);
-    await waitForView(stack, citizen.credentialId, (v) => v.state === 'active');
-    const login = await api('POST', '/api/sessions', { body: { codiceFiscale: citizen.citizen.codiceFiscale, pin: fa.body.pin } });
+    // The two parts are the PIN: no first access, straight to a dispositivo session.
+    const login = await api('POST', '/api/sessions', { body: { codiceFiscale: citizen.citizen.codiceFiscale, pin: first + second } });
     expect(login.status).toBe(201);
     expect(login.body.session.scope).toBe('dispositivo');
     // Becoming dispositivo released the waiting claim too.
@@ -254,14 +256,20 @@ describe('remote identification by the contact centre', () => {
     const citizen = await activeCitizen(stack, makeCitizen());
     const expired = await api('POST', '/api/contact-centre/remote-identifications', {
       token: operator,
-      body: { codiceFiscale: citizen.citizen.codiceFiscale, method: 'video_call', identityDocument: { type: 'passaporto', number: 'YA1234567', issuer: 'Consolato', expiresOn: '2020-01-01' } },
+      body: { codiceFiscale: citizen.citizen.codiceFiscale, method: 'video_call', identityDocument: { type: 'passaporto', number: 'YA1234567', issuer: 'Consolato', issuedOn: '2010-01-02', expiresOn: '2020-01-01' } },
     });
     expect(expired.status).toBe(400);
     expect(expired.body.error.fields[0].field).toBe('identityDocument.expiresOn');
+    const noCountry = await api('POST', '/api/contact-centre/remote-identifications', {
+      token: operator,
+      body: { codiceFiscale: citizen.citizen.codiceFiscale, method: 'video_call', identityDocument: { type: 'passaporto_estero', number: 'AAB123456', issuer: 'República Argentina', issuedOn: '2021-05-02', expiresOn: '2031-05-01' } },
+    });
+    expect(noCountry.status).toBe(400);
+    expect(noCountry.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['identityDocument.issuingCountry']);
     expect(await sessionScope(citizen)).toBe('ordinary');
     const unknown = await api('POST', '/api/contact-centre/remote-identifications', {
       token: operator,
-      body: { codiceFiscale: makeCitizen().codiceFiscale, method: 'video_call', identityDocument: { type: 'passaporto', number: 'YA1234567', issuer: 'Consolato', expiresOn: '2031-01-01' } },
+      body: { codiceFiscale: makeCitizen().codiceFiscale, method: 'video_call', identityDocument: { type: 'passaporto', number: 'YA1234567', issuer: 'Consolato', issuedOn: '2021-01-02', expiresOn: '2031-01-01' } },
     });
     expect(unknown.status).toBe(404);
     expect((await api('POST', '/api/contact-centre/remote-identifications', { token: citizen.token, body: {} })).status).toBe(403);

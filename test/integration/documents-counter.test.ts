@@ -315,7 +315,7 @@ function counterBody(c: CitizenRequest, document: Record<string, unknown> = {}) 
   return {
     ...data,
     office: 'Roma Eur',
-    identityDocument: { type: 'passaporto_estero', number: 'AAB123456', issuer: 'República Argentina', issuedOn: '2021-04-01', expiresOn: '2031-03-31', ...document },
+    identityDocument: { type: 'passaporto_estero', number: 'AAB123456', issuer: 'República Argentina', issuingCountry: 'AR', issuedOn: '2021-04-01', expiresOn: '2031-03-31', ...document },
   };
 }
 
@@ -361,10 +361,10 @@ describe('counter issuance (MV35)', () => {
     expect(secrets.rows[0]).toMatchObject({ version: 1, kind: 'personal', status: 'active', first_half_hash: null });
     expect(secrets.rows[0]!.pin_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(secrets.rows[0]!.activated_at).not.toBeNull();
-    const idv = await stack.pool.query('SELECT method, document_type, document_number, verified_by, office, mv35_document_id, expires_on FROM identity_verifications WHERE credential_id = $1::uuid', [
+    const idv = await stack.pool.query('SELECT method, document_type, issuing_country, document_number, verified_by, office, mv35_document_id, expires_on FROM identity_verifications WHERE credential_id = $1::uuid', [
       b.credentialId,
     ]);
-    expect(idv.rows[0]).toMatchObject({ method: 'counter', document_type: 'passaporto_estero', document_number: 'AAB123456', verified_by: `staff:${clerkId}`, office: 'Roma Eur', mv35_document_id: b.mv35DocumentId });
+    expect(idv.rows[0]).toMatchObject({ method: 'counter', document_type: 'passaporto_estero', issuing_country: 'AR', document_number: 'AAB123456', verified_by: `staff:${clerkId}`, office: 'Roma Eur', mv35_document_id: b.mv35DocumentId });
     const doc = await stack.pool.query('SELECT kind, media_type, credential_id FROM documents WHERE id = $1::uuid', [b.mv35DocumentId]);
     expect(doc.rows[0]).toEqual({ kind: 'mv35', media_type: 'application/pdf', credential_id: b.credentialId });
     const events = await stack.pool.query(`SELECT actor FROM credential_events WHERE credential_id = $1::uuid AND type = 'counter_issued'`, [b.credentialId]);

@@ -175,9 +175,18 @@ describe('identity document at the counter', () => {
   it('accepts a plausible document and normalises its number', () => {
     const r = checkIdentityDocument(good, { today, birthDate: '1980-01-01' });
     expect(r.issues).toEqual([]);
-    expect(r.document).toEqual({ ...good, type: 'carta_identita', number: 'AY1234567' });
+    expect(r.document).toEqual({ ...good, type: 'carta_identita', number: 'AY1234567', issuingCountry: 'IT' });
     expect(checkIdentityDocument({ ...good, type: 'cie', number: 'CA12345AB' }, { today }).issues).toEqual([]);
-    expect(checkIdentityDocument({ ...good, type: 'passaporto_estero', number: 'C01X00T47' }, { today }).issues).toEqual([]);
+  });
+
+  it('accepts a foreign passport or identity card with its issuing state, and only with one', () => {
+    const foreign = { ...good, type: 'passaporto_estero', number: 'C01X00T47', issuer: 'República Argentina', issuingCountry: 'ar' };
+    expect(checkIdentityDocument(foreign, { today }).document).toMatchObject({ type: 'passaporto_estero', issuingCountry: 'AR' });
+    expect(checkIdentityDocument({ ...foreign, type: 'documento_estero', number: '30123456' }, { today }).issues).toEqual([]);
+    const { issuingCountry: _none, ...withoutCountry } = foreign;
+    expect(fieldsOf(withoutCountry)).toEqual(['identityDocument.issuingCountry:required']);
+    expect(fieldsOf({ ...foreign, issuingCountry: 'IT' })).toEqual(['identityDocument.issuingCountry:italian_document']);
+    expect(fieldsOf({ ...good, issuingCountry: 'AR' })).toEqual(['identityDocument.issuingCountry:foreign_document']);
   });
 
   it('refuses an expired document, one expiring today, and an implausible one, naming each field', () => {

@@ -73,6 +73,14 @@ function fakes(): Partial<Activities> {
       record('issueTwoChannelPin', a),
       { halves: [{ outboxId: `h1-${a.credentialId}`, channel: 'sms' }, { outboxId: `h2-${a.credentialId}`, channel: 'email' }], noticeIds: [`n-${a.credentialId}`] }
     ),
+    issueDispositivoPinOverTwoChannels: async (a) => (
+      record('issueDispositivoPinOverTwoChannels', a),
+      {
+        halves: [{ outboxId: `p1-${a.credentialId}`, channel: 'sms' }, { outboxId: `p2-${a.credentialId}`, channel: 'pec' }],
+        noticeIds: [`n-${a.credentialId}`],
+        pinExpiresAt: new Date(serverNow() + 180 * DAY).toISOString(),
+      }
+    ),
     markClaimReleasesSignalled: async (a) => void record('markClaimReleasesSignalled', a),
     issueRecoveryLink: async (a) => (record('issueRecoveryLink', a), { outboxId: `link-${a.linkId}` }),
     expireRecoveryLink: async (a) => (record('expireRecoveryLink', a), { expired: true }),
@@ -153,6 +161,23 @@ describe('credential: recovery (re-issue over two channels)', () => {
       expect(callsOf('activatePersonalPin', 'credentialId', credentialId).map((c) => c.args.pinVersion)).toEqual([2, 4]);
       await saveHistory('credential-recovery-reissue', env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId));
       await saveHistory('credential-two-channel-first-access', latest);
+    });
+  });
+
+  it('remote identification: the 8-character dispositivo PIN is active at once, its two parts sent, no first access awaited', async () => {
+    await withWorker(async (taskQueue) => {
+      const { handle, credentialId } = await activeCredential(taskQueue);
+      const { pinVersion } = await handle.executeUpdate(reissuePinUpdate, { args: [{ requestedBy: 'operator:op-1', reason: 'remote_identification', pinType: 'dispositivo' }] });
+      expect(pinVersion).toBe(3);
+      const latest = env.client.workflow.getHandle(handle.workflowId);
+      const view = await viewOf(handle.workflowId, (v) => v.delivery === 'two_channel' && v.firstHalf.length === 2 && v.firstHalf.every((h) => h.state === 'sent'));
+      expect(view).toMatchObject({ state: 'active', pinVersion: 3, pinType: 'dispositivo', letters: [], cycle: 2 });
+      expect(callsOf('issueDispositivoPinOverTwoChannels', 'credentialId', credentialId)[0]!.args).toMatchObject({ pinVersion: 3, citizenMonths: 6 });
+      expect(callsOf('issueTwoChannelPin', 'credentialId', credentialId)).toEqual([]);
+      expect(delivered).toEqual(expect.arrayContaining([`p1-${credentialId}`, `p2-${credentialId}`, `n-${credentialId}`]));
+      // Nothing waits for a first access: the version after it would be stale.
+      expect(await refusal(latest.executeUpdate(completeFirstAccessUpdate, { args: [{ pinVersion: 4 }] }))).toBe('NOT_ALLOWED_NOW');
+      await saveHistory('credential-remote-identification-dispositivo', latest);
     });
   });
 
