@@ -17,6 +17,7 @@ import * as dc from '../services/schemas/documents';
 import * as cs from '../services/schemas/conversion';
 import { bilingualSchema } from '../services/schemas/api';
 import { remoteIdentificationBody } from '../services/lifecycle/remote-identification';
+import { officeConversionBody } from '../services/counter/office-conversion';
 import * as ls from '../services/schemas/lifecycle';
 import { claimIdParams, claimView, fileClaimBody } from '../services/conversion/claims';
 import { decisionBody, reviewQueueQuery, secondReviewBody } from '../services/conversion/review';
@@ -415,6 +416,20 @@ describeRoute({
   request: { body: dc.counterIssuanceBodySchema, examples: { counter: dc.EXAMPLE_COUNTER_ISSUANCE } },
   responses: { 201: dc.counterIssuedSchema },
   errors: [401, 403, 409, 422],
+});
+
+describeRoute({
+  method: 'post',
+  path: '/api/counter/conversions',
+  tag: 'back-office',
+  summary: 'Convert a holder’s existing PIN to dispositivo at the counter, after checking the signed request and an identity document in person',
+  description:
+    'Roles: clerk, supervisor. No new PIN: the conversion goes through a review case of source `office` decided by this clerk (a case that needs a second clerk waits for one). ' +
+    '404: no PIN for the codice fiscale (issue one with the MV35); 409: already dispositivo.',
+  auth: 'staff',
+  request: { body: officeConversionBody },
+  responses: { 202: dc.officeConversionSchema },
+  errors: [400, 401, 403, 404, 409],
 });
 
 describeRoute({

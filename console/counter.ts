@@ -9,10 +9,11 @@
 import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { createCounterService } from '../services/counter/counter';
+import { convertAtOffice } from '../services/counter/office-conversion';
 import { IDENTITY_DOCUMENT_TYPES } from '../domain/identity-document';
-import { html } from '../web/html';
-import { selectField, textField, type FormState } from '../portal/views';
-import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, t, tb } from './layout';
+import { html, type SafeHtml } from '../web/html';
+import { checkbox, selectField, textField, type FormState } from '../portal/views';
+import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, t, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
 import { act, formValues, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 import { CITIZEN_FIELDS, citizenErrorSummary, citizenFields, citizenInput } from './citizen-form';
@@ -22,34 +23,24 @@ type Guard = ReturnType<typeof consoleGuard>;
 const DOCUMENT_FIELDS = ['identityDocument.type', 'identityDocument.number', 'identityDocument.issuer', 'identityDocument.issuingCountry', 'identityDocument.issuedOn', 'identityDocument.expiresOn'] as const;
 const COUNTER_FIELDS = [...CITIZEN_FIELDS, 'office', ...DOCUMENT_FIELDS];
 
-export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
-  const counter = createCounterService(deps);
+/** Labels of the office and identity-document fields. */
+function documentLabels(ctx: ConsoleContext): Record<string, string> {
+  return {
+    office: t(ctx, 'Sede INPS', 'INPS office'),
+    'identityDocument.type': t(ctx, 'Tipo di documento', 'Document type'),
+    'identityDocument.number': t(ctx, 'Numero del documento', 'Document number'),
+    'identityDocument.issuer': t(ctx, 'Rilasciato da', 'Issued by'),
+    'identityDocument.issuingCountry': t(ctx, 'Stato di rilascio (documenti esteri)', 'Issuing state (foreign documents)'),
+    'identityDocument.issuedOn': t(ctx, 'Data di rilascio', 'Issue date'),
+    'identityDocument.expiresOn': t(ctx, 'Data di scadenza', 'Expiry date'),
+  };
+}
 
-  function formPage(req: Request, res: Response, status: number, state: FormState, problem?: string): void {
-    const ctx = consoleContext(req, res, '/counter');
-    const labels: Record<string, string> = {
-      office: t(ctx, 'Sede INPS', 'INPS office'),
-      'identityDocument.type': t(ctx, 'Tipo di documento', 'Document type'),
-      'identityDocument.number': t(ctx, 'Numero del documento', 'Document number'),
-      'identityDocument.issuer': t(ctx, 'Rilasciato da', 'Issued by'),
-      'identityDocument.issuingCountry': t(ctx, 'Stato di rilascio (documenti esteri)', 'Issuing state (foreign documents)'),
-      'identityDocument.issuedOn': t(ctx, 'Data di rilascio', 'Issue date'),
-      'identityDocument.expiresOn': t(ctx, 'Data di scadenza', 'Expiry date'),
-    };
-    const text = (name: string, extra: Partial<Parameters<typeof textField>[2]> = {}) => textField(ctx, state, { name, label: labels[name] ?? name, required: true, ...extra });
-    sendPage(
-      res,
-      status,
-      consolePage(ctx, {
-        title: t(ctx, 'Rilascio allo sportello (MV35)', 'Counter issuance (MV35)'),
-        active: 'counter',
-        hasErrors: state.issues.length > 0 || problem !== undefined,
-        body: html`${problem ? alertBox('danger', problem, 'counter-error') : ''}${citizenErrorSummary(ctx, state, labels)}
-<p>${t(ctx, 'Verifichi il documento di identità del cittadino, compili i dati e consegni la busta sigillata con il PIN dispositivo.', 'Check the citizen’s identity document, fill in the data and hand over the sealed envelope with the dispositivo PIN.')}</p>
-<form method="post" action="${ctx.base}/counter" novalidate>
-  ${csrfInput(ctx)}
-  ${citizenFields(ctx, state, { callbackRequired: false })}
-  <fieldset class="mb-4"><legend class="h5">${t(ctx, 'Sede e documento esibito', 'Office and document shown')}</legend>
+/** The office and the identity document shown, as both counter forms ask for them. */
+function documentFieldset(ctx: ConsoleContext, state: FormState): SafeHtml {
+  const labels = documentLabels(ctx);
+  const text = (name: string, extra: Partial<Parameters<typeof textField>[2]> = {}) => textField(ctx, state, { name, label: labels[name] ?? name, required: true, ...extra });
+  return html`<fieldset class="mb-4"><legend class="h5">${t(ctx, 'Sede e documento esibito', 'Office and document shown')}</legend>
   <div class="row"><div class="col-md-6">${text('office', { maxlength: 120 })}</div></div>
   <div class="row">
     <div class="col-md-6">${selectField(ctx, state, {
@@ -63,11 +54,45 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
     <div class="col-md-3">${text('identityDocument.issuer', { maxlength: 120 })}</div>
   </div>
   <div class="row">
-    <div class="col-md-3">${text('identityDocument.issuingCountry', { maxlength: 2, autocapitalize: 'characters', hint: t(ctx, 'Codice ISO di 2 lettere (es. AR)', '2-letter ISO code (e.g. AR)') })}</div>
+    <div class="col-md-3">${text('identityDocument.issuingCountry', { required: false, maxlength: 2, autocapitalize: 'characters', hint: t(ctx, 'Codice ISO di 2 lettere (es. AR)', '2-letter ISO code (e.g. AR)') })}</div>
     <div class="col-md-3">${text('identityDocument.issuedOn', { type: 'date' })}</div>
     <div class="col-md-3">${text('identityDocument.expiresOn', { type: 'date' })}</div>
   </div>
-  </fieldset>
+  </fieldset>`;
+}
+
+/** The identity document of a posted counter form, as the services take it. */
+function documentInput(values: Record<string, string>) {
+  return {
+    type: values['identityDocument.type'] || undefined,
+    number: values['identityDocument.number'],
+    issuer: values['identityDocument.issuer'],
+    ...(values['identityDocument.issuingCountry'] ? { issuingCountry: values['identityDocument.issuingCountry'] } : {}),
+    issuedOn: values['identityDocument.issuedOn'],
+    expiresOn: values['identityDocument.expiresOn'],
+  };
+}
+
+export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
+  const counter = createCounterService(deps);
+
+  function formPage(req: Request, res: Response, status: number, state: FormState, problem?: string): void {
+    const ctx = consoleContext(req, res, '/counter');
+    const labels = documentLabels(ctx);
+    sendPage(
+      res,
+      status,
+      consolePage(ctx, {
+        title: t(ctx, 'Rilascio allo sportello (MV35)', 'Counter issuance (MV35)'),
+        active: 'counter',
+        hasErrors: state.issues.length > 0 || problem !== undefined,
+        body: html`${problem ? alertBox('danger', problem, 'counter-error') : ''}${citizenErrorSummary(ctx, state, labels)}
+<p>${t(ctx, 'Verifichi il documento di identità del cittadino, compili i dati e consegni la busta sigillata con il PIN dispositivo.', 'Check the citizen’s identity document, fill in the data and hand over the sealed envelope with the dispositivo PIN.')}</p>
+<p>${t(ctx, 'Il cittadino ha già un PIN?', 'Does the citizen already have a PIN?')} <a href="${ctx.base}/counter/conversion">${t(ctx, 'Lo converta in dispositivo', 'Convert it to dispositivo')}</a></p>
+<form method="post" action="${ctx.base}/counter" novalidate>
+  ${csrfInput(ctx)}
+  ${citizenFields(ctx, state, { callbackRequired: false })}
+  ${documentFieldset(ctx, state)}
   <button type="submit" class="btn btn-primary">${t(ctx, 'Rilascia il PIN dispositivo', 'Issue the dispositivo PIN')}</button>
 </form>`,
       }),
@@ -79,18 +104,7 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
   r.post('/counter', guard(SECTIONS.counter), async (req, res) => {
     const values = formValues(req.body, COUNTER_FIELDS);
     const staff = staffOf(res);
-    const body = {
-      ...citizenInput(values, undefined),
-      office: values.office,
-      identityDocument: {
-        type: values['identityDocument.type'] || undefined,
-        number: values['identityDocument.number'],
-        issuer: values['identityDocument.issuer'],
-        ...(values['identityDocument.issuingCountry'] ? { issuingCountry: values['identityDocument.issuingCountry'] } : {}),
-        issuedOn: values['identityDocument.issuedOn'],
-        expiresOn: values['identityDocument.expiresOn'],
-      },
-    };
+    const body = { ...citizenInput(values, undefined), office: values.office, identityDocument: documentInput(values) };
     let issued;
     try {
       issued = await act(deps.pool, staff, 'counter.issue', values.codiceFiscale?.toUpperCase(), () => counter.issue(staff, body));
@@ -122,5 +136,58 @@ ${issued.warnings.length ? alertBox('info', issued.warnings.map((w) => tb(ctx, w
 <p><a href="${ctx.base}/counter">${t(ctx, 'Nuovo rilascio', 'New issuance')}</a></p>`,
       }),
     );
+  });
+
+  // -- conversion of an existing PIN at the counter -------------------------------------------
+
+  const CONVERSION_FIELDS = ['codiceFiscale', 'signedRequestChecked', 'office', ...DOCUMENT_FIELDS];
+
+  function conversionPage(req: Request, res: Response, status: number, state: FormState, outcome?: SafeHtml): void {
+    const ctx = consoleContext(req, res, '/counter');
+    sendPage(
+      res,
+      status,
+      consolePage(ctx, {
+        title: t(ctx, 'Conversione in PIN dispositivo allo sportello', 'Conversion to a dispositivo PIN at the counter'),
+        active: 'counter',
+        hasErrors: state.issues.length > 0,
+        body: html`${outcome ?? ''}${citizenErrorSummary(ctx, state, { ...documentLabels(ctx), codiceFiscale: t(ctx, 'Codice fiscale', 'Codice fiscale'), signedRequestChecked: t(ctx, 'Modulo firmato', 'Signed form') })}
+<p>${t(
+          ctx,
+          'Il titolare di un PIN ordinario presenta il modulo di richiesta firmato e un documento di identità: verificati entrambi di persona, lo stesso PIN diventa dispositivo (nessun nuovo PIN).',
+          'The holder of an ordinary PIN brings the signed request form and an identity document: once both are checked in person, the same PIN becomes dispositivo (no new PIN).',
+        )}</p>
+<form method="post" action="${ctx.base}/counter/conversion" novalidate>
+  ${csrfInput(ctx)}
+  <div class="row"><div class="col-md-6">${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters' })}</div></div>
+  ${documentFieldset(ctx, state)}
+  ${checkbox(ctx, state, { name: 'signedRequestChecked', label: t(ctx, 'Ho verificato il modulo di richiesta firmato dal titolare', 'I checked the request form signed by the holder') })}
+  <button type="submit" class="btn btn-primary">${t(ctx, 'Converti in PIN dispositivo', 'Convert to a dispositivo PIN')}</button>
+</form>`,
+      }),
+    );
+  }
+
+  r.get('/counter/conversion', guard(SECTIONS.counter), (req, res) => conversionPage(req, res, 200, { values: {}, issues: [] }));
+
+  r.post('/counter/conversion', guard(SECTIONS.counter), async (req, res) => {
+    const values = formValues(req.body, CONVERSION_FIELDS);
+    const staff = staffOf(res);
+    const ctx = consoleContext(req, res, '/counter');
+    const body = { codiceFiscale: values.codiceFiscale, office: values.office, identityDocument: documentInput(values), signedRequestChecked: values.signedRequestChecked === 'yes' };
+    try {
+      const converted = await act(deps.pool, staff, 'counter.convert', values.codiceFiscale?.toUpperCase(), () => convertAtOffice(deps, staff, body));
+      const notice =
+        converted.status === 'approved'
+          ? t(ctx, 'Conversione approvata: il PIN del titolare diventa dispositivo tra pochi istanti; riceverà la conferma per e-mail.', 'Conversion approved: the holder’s PIN becomes dispositivo in a moment; they get the confirmation by e-mail.')
+          : t(ctx, 'Conversione registrata: la pratica richiede la verifica di un secondo operatore, poi il PIN diventa dispositivo.', 'Conversion recorded: the case needs a second clerk’s check, then the PIN becomes dispositivo.');
+      conversionPage(req, res, 202, { values: {}, issues: [] }, alertBox('success', notice, 'notice'));
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      // The checkbox is an all-or-nothing literal for the service: say what it means here.
+      const issues = shown.fields.map((f) => (f.field === 'signedRequestChecked' ? { ...f, code: 'required', message: { it: 'Verificare il modulo firmato.', en: 'Check the signed form.' } } : f));
+      conversionPage(req, res, shown.status, { values, issues }, issues.length ? undefined : alertBox('danger', tb(ctx, shown.userMessage), 'counter-error'));
+    }
   });
 }

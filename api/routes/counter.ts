@@ -3,6 +3,7 @@
  *
  *   POST /api/counter/issuances                      → 201 { credentialId, requestId, mv35DocumentId, pinType, pinExpiresAt, warnings, envelopePdfBase64 }
  *   GET  /api/counter/issuances/:credentialId/mv35   → the stored MV35 (never the envelope)
+ *   POST /api/counter/conversions                    → 202 { credentialId, caseId, status } (an existing PIN made dispositivo)
  *
  * The envelope (with the PIN) is in this one response only, which is not cached anywhere.
  */
@@ -10,6 +11,8 @@ import { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { requireStaff } from '../../services/staff/auth';
 import { createCounterService } from '../../services/counter/counter';
+import { convertAtOffice } from '../../services/counter/office-conversion';
+import { officeConversionSchema } from '../../services/schemas/documents';
 import { documentNotFound } from '../../services/conversion/documents';
 import { audit } from '../../lib/audit';
 import { sendDocument } from '../../web/documents';
@@ -33,6 +36,11 @@ export function counterRoutes(deps: ApiDeps): Router {
       warnings: issued.warnings,
       envelopePdfBase64: Buffer.from(issued.envelopePdf).toString('base64'),
     });
+  });
+
+  r.post('/counter/conversions', async (req, res) => {
+    const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor']);
+    res.status(202).json(officeConversionSchema.parse(await convertAtOffice(deps, staff, req.body)));
   });
 
   r.get('/counter/issuances/:credentialId/mv35', async (req, res) => {

@@ -124,8 +124,8 @@ const liveCredentialConflict = () =>
   new DomainError(
     ErrorType.Conflict,
     {
-      it: 'Esiste già un PIN attivo o in corso di rilascio per questo codice fiscale: non se ne può rilasciare un altro allo sportello.',
-      en: 'A PIN is already active or being issued for this codice fiscale: another one cannot be issued at the counter.',
+      it: 'Esiste già un PIN attivo o in corso di rilascio per questo codice fiscale: non se ne può rilasciare un altro allo sportello. Per renderlo dispositivo usare la conversione allo sportello.',
+      en: 'A PIN is already active or being issued for this codice fiscale: another one cannot be issued at the counter. To make it a dispositivo PIN, use the conversion at the counter.',
     },
     [],
     { reason: 'LIVE_CREDENTIAL' },

@@ -79,3 +79,10 @@ export const counterIssuedSchema = z.strictObject({
   warnings: z.array(fieldIssueSchema),
   envelopePdfBase64: z.string().meta({ description: 'The sealed-envelope PDF with the PIN, base64: in this response only, never stored.' }),
 });
+
+/** `POST /api/counter/conversions` answer. */
+export const officeConversionSchema = z.strictObject({
+  credentialId: z.guid(),
+  caseId: z.guid(),
+  status: z.enum(['approved', 'awaiting_second_review']).meta({ description: '`approved`: the PIN becomes dispositivo now; `awaiting_second_review`: a second clerk confirms first.' }),
+});

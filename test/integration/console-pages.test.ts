@@ -176,6 +176,31 @@ describe('console pages', () => {
     expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.issue', decision: 'done', subject: citizen.codiceFiscale });
   });
 
+  it('converts a holder’s existing PIN to dispositivo at the counter, once the signed form and the document are checked', async () => {
+    const holder = await activeCitizen(stack, makeCitizen());
+    const issuance = await clerk.get('/console/counter');
+    expect(issuance.body).toContain('/console/counter/conversion');
+    const form = await clerk.get('/console/counter/conversion');
+    const fields = {
+      codiceFiscale: holder.citizen.codiceFiscale,
+      office: 'Roma Eur',
+      'identityDocument.type': 'carta_identita',
+      'identityDocument.number': 'AY1234567',
+      'identityDocument.issuer': 'Comune di Roma',
+      'identityDocument.issuedOn': '2021-04-01',
+      'identityDocument.expiresOn': '2031-03-31',
+    };
+    const unchecked = await clerk.post('/console/counter/conversion', { _csrf: csrfOf(form.body), ...fields });
+    expect(unchecked.status).toBe(400);
+    expect(unchecked.body).toContain('href="#f-signedRequestChecked"');
+    const converted = await clerk.post('/console/counter/conversion', { _csrf: csrfOf(form.body), ...fields, signedRequestChecked: 'yes' });
+    expect(converted.status).toBe(202);
+    expect(converted.body).toMatch(/Conversione (approvata|registrata)/);
+    const { rows } = await stack.pool.query(`SELECT source FROM review_cases WHERE credential_id = $1::uuid`, [holder.credentialId]);
+    expect(rows).toEqual([{ source: 'office' }]);
+    expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.convert', decision: 'done', subject: holder.citizen.codiceFiscale });
+  });
+
   it('serves the contact centre: a request for a caller, call-backs, a contact added, a revocation', async () => {
     // A request taken over the phone, recorded with the operator.
     const caller = makeCitizen();

@@ -275,3 +275,56 @@ describe('remote identification by the contact centre', () => {
     expect((await api('POST', '/api/contact-centre/remote-identifications', { token: citizen.token, body: {} })).status).toBe(403);
   });
 });
+
+describe('conversion at an INPS office', () => {
+  const officeBody = (c: ActiveCitizen) => ({
+    codiceFiscale: c.citizen.codiceFiscale,
+    office: 'Roma Eur',
+    identityDocument: { type: 'passaporto_estero', number: 'AAB123456', issuer: 'República Argentina', issuingCountry: 'AR', issuedOn: '2021-05-02', expiresOn: '2031-05-01' },
+    signedRequestChecked: true,
+  });
+
+  it('makes the holder’s existing PIN dispositivo — no new PIN — through an office review case decided by the clerk, and releases the held claim', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const claim = await fileClaim(citizen);
+    // Before: the counter only issued new PINs, and refused this holder (409).
+    const res = await api('POST', '/api/counter/conversions', { token: clerkA, body: officeBody(citizen) });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ credentialId: citizen.credentialId, status: 'approved' });
+    await waitFor('dispositivo', async () => ((await sessionScope(citizen)) === 'dispositivo' ? true : undefined));
+    // The same PIN: the holder's session widened, and the PIN they had still logs in.
+    const login = await api('POST', '/api/sessions', { body: { codiceFiscale: citizen.citizen.codiceFiscale, pin: citizen.pin } });
+    expect(login.status).toBe(201);
+    expect(login.body.session.scope).toBe('dispositivo');
+    const secrets = await stack.pool.query('SELECT count(*)::int AS n FROM pin_secrets WHERE credential_id = $1::uuid', [citizen.credentialId]);
+    expect(secrets.rows[0].n).toBe(2); // the initial PIN and the personal one: nothing new
+    const caseRow = await stack.pool.query('SELECT source, status, decided_by, created_by FROM review_cases WHERE id = $1::uuid', [res.body.caseId]);
+    expect(caseRow.rows[0]).toEqual({ source: 'office', status: 'approved', decided_by: 'clerk-a', created_by: 'staff:clerk-a' });
+    const idv = await stack.pool.query('SELECT method, office, issuing_country FROM identity_verifications WHERE credential_id = $1::uuid', [citizen.credentialId]);
+    expect(idv.rows).toEqual([{ method: 'counter', office: 'Roma Eur', issuing_country: 'AR' }]);
+    const audit = await stack.pool.query(`SELECT action FROM audit_log WHERE subject = $1 AND action IN ('office_identification', 'conversion_requested', 'review_claim', 'review_approve', 'convert_to_dispositivo') ORDER BY id`, [
+      citizen.credentialId,
+    ]);
+    expect(audit.rows.map((r) => r.action)).toEqual(['office_identification', 'conversion_requested', 'review_claim', 'review_approve', 'convert_to_dispositivo']);
+    await waitFor('claim released', async () => ((await api('GET', `/api/claims/${claim.claimId}`, { token: login.body.token })).body.status === 'in_processing' ? true : undefined));
+    // Once dispositivo, a second conversion is refused.
+    expect((await api('POST', '/api/counter/conversions', { token: clerkA, body: officeBody(citizen) })).status).toBe(409);
+  });
+
+  it('refuses without the signed request checked, an expired document, or a person with no PIN (pointing to the MV35), and changes nothing', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const unsigned = await api('POST', '/api/counter/conversions', { token: clerkA, body: { ...officeBody(citizen), signedRequestChecked: false } });
+    expect(unsigned.status).toBe(400);
+    const expired = await api('POST', '/api/counter/conversions', {
+      token: clerkA,
+      body: { ...officeBody(citizen), identityDocument: { ...officeBody(citizen).identityDocument, issuedOn: '2010-01-02', expiresOn: '2020-01-01' } },
+    });
+    expect(expired.status).toBe(400);
+    const nobody = await api('POST', '/api/counter/conversions', { token: clerkA, body: { ...officeBody(citizen), codiceFiscale: makeCitizen().codiceFiscale } });
+    expect(nobody.status).toBe(404);
+    expect(nobody.body.error.message.en).toContain('MV35');
+    expect((await api('POST', '/api/counter/conversions', { token: operator, body: officeBody(citizen) })).status).toBe(403);
+    expect(await sessionScope(citizen)).toBe('ordinary');
+    expect((await stack.pool.query('SELECT count(*)::int AS n FROM review_cases WHERE credential_id = $1::uuid', [citizen.credentialId])).rows[0].n).toBe(0);
+  });
+});
