@@ -144,7 +144,7 @@ export async function renderMv35(input: Mv35Input): Promise<Uint8Array> {
   w.fieldRow([
     { name: 'sede', label: { it: 'Sede INPS', en: 'INPS office' }, value: input.office, flex: 1.4 },
     { name: 'data', label: { it: 'Data', en: 'Date' }, value: displayDate(input.date), flex: 0.7 },
-    { name: 'operatore', label: { it: 'Operatore (matricola)', en: 'Clerk (staff id)' }, value: `${clerk.name} (${clerk.id})`, flex: 1.3 },
+    { name: 'operatore', label: { it: 'Operatore (matricola)', en: 'Clerk (staff id)' }, value: clerk.name === clerk.id ? clerk.id : `${clerk.name} (${clerk.id})`, flex: 1.3 },
   ]);
   w.gap(6);
   w.signatureRow([

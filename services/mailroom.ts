@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ServiceDeps } from './deps';
+import { italianCalendarDate } from '../domain/calendar';
+import { DomainError, ErrorType } from '../domain/errors';
 import { randomUUID } from 'node:crypto';
 import { MAILROOM_WORKFLOW_TYPE, credentialWorkflowId, letterReturnedUpdate, mailRoomWorkflowId, type MailRoomBatchInput, type NewLetterResult } from '../workflows/definitions';
 import { appendAudit } from '../lib/audit';
@@ -20,7 +22,15 @@ import type { mailRoomBatchWorkflow } from '../workflows/mailroom';
  * Closes a day's batch through its workflow (started once per day; a second caller waits for the
  * same run) and answers how many letters went out. Shared by this route and the console.
  */
-export async function dispatchMailRoomBatch(deps: Pick<ServiceDeps, 'temporal' | 'taskQueue'>, batchDate: string, dispatchedBy: string): Promise<{ dispatched: number }> {
+export async function dispatchMailRoomBatch(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'taskQueue' | 'now'>, batchDate: string, dispatchedBy: string): Promise<{ dispatched: number }> {
+  // A day still to come cannot be closed ahead (an empty batch marked dispatched would make that
+  // day's letters skip to the next one) — unless letters are already filed in it because today's
+  // batch has left.
+  if (batchDate > italianCalendarDate(deps.now?.() ?? new Date()) && !(await deps.pool.query(`SELECT 1 FROM letters WHERE batch_date = $1::date AND status = 'queued' LIMIT 1`, [batchDate])).rowCount) {
+    throw new DomainError(ErrorType.Validation, { it: 'Non si può spedire il lotto di un giorno futuro.', en: 'A future day’s batch cannot be dispatched.' }, [
+      { field: 'date', code: 'date_in_future', message: { it: 'Data futura', en: 'Future date' } },
+    ]);
+  }
   const input: MailRoomBatchInput = { batchDate, dispatchedBy };
   let handle;
   try {
@@ -79,7 +89,11 @@ export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'lo
   const recentBatches = async () =>
     (
       await deps.pool.query<{ day: string; status: string; letter_count: number }>(
-        `SELECT to_char(batch_date, 'YYYY-MM-DD') AS day, status, letter_count FROM mailroom_batches ORDER BY batch_date DESC LIMIT 10`,
+        // An open batch counts its letters as they are now (its letter_count is written at dispatch).
+        `SELECT to_char(b.batch_date, 'YYYY-MM-DD') AS day, b.status,
+                CASE WHEN b.status = 'dispatched' THEN b.letter_count
+                     ELSE (SELECT count(*) FROM letters l WHERE l.batch_date = b.batch_date AND l.status = 'queued')::int END AS letter_count
+           FROM mailroom_batches b ORDER BY b.batch_date DESC LIMIT 10`,
       )
     ).rows;
 

@@ -30,6 +30,8 @@ import { italianCalendarDate, parseIsoDate } from '../../domain/calendar';
 import { fieldIssue, DomainError, ErrorType, validationError, type FieldIssue } from '../../domain/errors';
 import { checkEligibility, validatePinRequest, type PinRequest } from '../../domain/pin-request';
 import { checkIdentityDocument, IDENTITY_DOCUMENT_TYPES, type IdentityDocument } from '../../domain/identity-document';
+import { officeName } from '../../domain/offices';
+import { staffDisplayName } from '../staff/accounts';
 import { normaliseProfile } from '../../domain/services';
 import {
   CREDENTIAL_WORKFLOW_TYPE,
@@ -83,7 +85,7 @@ export function parseCounterIssuance(body: unknown, opts: { today: Date; eligibi
     issues.push(...err.fields.filter((f) => givenPhone || f.code !== 'preferred_phone_missing'));
   }
 
-  const office = typeof input.office === 'string' ? input.office.trim().replace(/\s+/g, ' ') : '';
+  const office = typeof input.office === 'string' ? officeName(input.office) : '';
   if (office.length < 2 || office.length > 120) {
     issues.push(fieldIssue('office', 'required', 'Indicare la sede INPS (2-120 caratteri).', 'Give the INPS office (2-120 characters).'));
   }
@@ -173,7 +175,8 @@ export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy'
           issueDate: idDoc.issuedOn,
           expiryDate: idDoc.expiresOn,
         },
-        clerk: { id: staff.staffId, name: 'Operatore di sportello' },
+        // The MV35 names the clerk who checked the document and signs it.
+        clerk: { id: staff.staffId, name: await staffDisplayName(deps.pool, staff.staffId) },
       });
 
       // The PIN lives in this scope only: hashed for the database, printed for the envelope.

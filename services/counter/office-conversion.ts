@@ -16,6 +16,7 @@ import type { StaffPrincipal } from '../staff/auth';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, fieldIssue, validationError } from '../../domain/errors';
 import { checkIdentityDocument } from '../../domain/identity-document';
+import { officeName } from '../../domain/offices';
 import { HOLDER_STATES } from '../../domain/credential';
 import { appendAudit } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
@@ -49,6 +50,7 @@ export async function convertAtOffice(
   const checked = checkIdentityDocument(body.identityDocument, { today: deps.now?.() ?? new Date() });
   if (!checked.document) throw validationError(checked.issues);
   const doc = checked.document;
+  const office = officeName(body.office);
 
   const { rows } = await deps.pool.query<{ id: string; pin_type: string }>('SELECT id, pin_type FROM credentials WHERE codice_fiscale = $1::text AND state = ANY($2::text[])', [
     cf.normalised,
@@ -69,19 +71,19 @@ export async function convertAtOffice(
     await client.query(
       `INSERT INTO identity_verifications (id, credential_id, method, document_type, document_number, document_issuer, issuing_country, issued_on, expires_on, verified_by, office)
        VALUES ($1::uuid, $2::uuid, 'counter', $3::text, $4::text, $5::text, $6::text, $7::date, $8::date, $9::text, $10::text)`,
-      [randomUUID(), credential.id, doc.type, doc.number, doc.issuer, doc.issuingCountry, doc.issuedOn, doc.expiresOn, actor, body.office],
+      [randomUUID(), credential.id, doc.type, doc.number, doc.issuer, doc.issuingCountry, doc.issuedOn, doc.expiresOn, actor, office],
     );
     await appendAudit(client, {
       actor,
       action: 'office_identification',
       subject: credential.id,
       decision: 'identified',
-      detail: { office: body.office, documentType: doc.type, issuingCountry: doc.issuingCountry, signedRequestChecked: true },
+      detail: { office, documentType: doc.type, issuingCountry: doc.issuingCountry, signedRequestChecked: true },
     });
   });
   const { caseId } = await openConversion(deps, { credentialId: credential.id, documentIds: [], source: 'office', createdBy: actor });
   const review = createReviewActions(deps);
   await review.claim(caseId, staff);
-  const decided = await review.decide(caseId, staff, { decision: 'approve', reason: `Documenti verificati di persona presso la sede ${body.office}` });
+  const decided = await review.decide(caseId, staff, { decision: 'approve', reason: `Documenti verificati di persona presso la sede INPS di ${office}` });
   return { credentialId: credential.id, caseId, status: decided.status === 'approved' ? 'approved' : 'awaiting_second_review' };
 }

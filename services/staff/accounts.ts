@@ -226,3 +226,9 @@ export function dummyPasswordHash(pepper: Buffer): Promise<string> {
   dummyHash ??= hashPin(pepper, randomBytes(16).toString('base64url'));
   return dummyHash;
 }
+
+/** The name a staff member signs forms with: their account's display name, or their id (API tokens of tests and tools). */
+export async function staffDisplayName(pool: Pick<Pool, 'query'>, staffId: string): Promise<string> {
+  const { rows } = await pool.query<{ display_name: string }>('SELECT display_name FROM staff_accounts WHERE username = $1::text', [staffId]);
+  return rows[0]?.display_name ?? staffId;
+}

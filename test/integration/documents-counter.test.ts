@@ -314,7 +314,7 @@ function counterBody(c: CitizenRequest, document: Record<string, unknown> = {}) 
   const { channel: _c, preferredPhone: _p, preferredTimeSlot: _t, hasItalianIdentityDocument: _h, ...data } = c;
   return {
     ...data,
-    office: 'Roma Eur',
+    office: 'Sede INPS di Roma Eur', // printed as "sede INPS di Roma Eur", never twice
     identityDocument: { type: 'passaporto_estero', number: 'AAB123456', issuer: 'República Argentina', issuingCountry: 'AR', issuedOn: '2021-04-01', expiresOn: '2031-03-31', ...document },
   };
 }
@@ -419,7 +419,8 @@ describe('counter issuance (MV35)', () => {
       documentoDataRilascio: '01/04/2021',
       documentoScadenza: '31/03/2031',
       sede: 'Roma Eur',
-      operatore: `Operatore di sportello (${clerkId})`,
+      // An API token without an account: the clerk's id (an account's display name comes first otherwise).
+      operatore: clerkId,
       firma: '',
     });
     expect(fields.data).toMatch(/^\d{2}\/\d{2}\/\d{4}$/);
@@ -437,7 +438,8 @@ describe('counter issuance (MV35)', () => {
     const text = (await pdfText(envelope)).replace(/\s+/g, ' ');
     expect(text).toContain(`${citizen.name} ${citizen.surname}`);
     expect(text).toContain(citizen.codiceFiscale);
-    expect(text).toContain('Roma Eur');
+    expect(text).toContain('sede INPS di Roma Eur');
+    expect(text).not.toMatch(/di Sede INPS/i);
     expect(text).toContain(`MV35-${issued.body.requestId}`);
     expect(text).toContain('PIN dispositivo');
     await writePng(envelope, 'sealed-envelope-from-counter');

@@ -4,6 +4,7 @@
  * first to verify against the stored hashes, nothing new on a repeat, and no plaintext PIN in
  * any history, log line or table.
  */
+import { createMailRoom } from '../../services/mailroom';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueStaffToken } from '../../services/staff/auth';
@@ -142,6 +143,16 @@ describe('PIN request and initial issuance', () => {
     expect(refused.status).toBe(401);
     const wrongRole = await post(`/api/mailroom/batches/${batchDate}/dispatch`, {}, { authorization: `Bearer ${staffToken}` });
     expect(wrongRole.status).toBe(403);
+    // The open batch lists the letters filed in it (it used to say 0 until dispatched).
+    // (Other files share the day's batch: at least this letter, whatever they add meanwhile.)
+    const recent = await createMailRoom({ pool: stack.pool, temporal: stack.client, log: stack.deps.log }).recentBatches();
+    expect(recent.find((b) => b.day === batchDate)).toMatchObject({ status: 'open', letter_count: expect.any(Number) });
+    expect(recent.find((b) => b.day === batchDate)!.letter_count).toBeGreaterThanOrEqual(1);
+    // A day to come with nothing filed in it cannot be closed ahead.
+    const future = await post('/api/mailroom/batches/2099-01-01/dispatch', {}, { authorization: `Bearer ${mailRoomToken}` });
+    expect(future.status).toBe(400);
+    expect(future.body.error.fields[0]).toMatchObject({ field: 'date', code: 'date_in_future' });
+    expect((await stack.pool.query(`SELECT 1 FROM mailroom_batches WHERE batch_date = '2099-01-01'`)).rowCount).toBe(0);
     const res = await post(`/api/mailroom/batches/${batchDate}/dispatch`, {}, { authorization: `Bearer ${mailRoomToken}` });
     expect(res.status).toBe(200);
     expect(res.body.dispatched).toBeGreaterThanOrEqual(1);

@@ -2,6 +2,7 @@
  * The upload checks of api/uploads.ts, one bad case at a time, and the counter request's
  * identity-document and data checks (domain/identity-document.ts, services/counter/counter.ts).
  */
+import { officeName } from '../../domain/offices';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { contentDisposition } from '../../web/documents';
@@ -250,5 +251,13 @@ describe('counter request data', () => {
     const body = { ...EXAMPLE_COUNTER_ISSUANCE, identityDocument: { type: 'carta_identita', number: 'AY1234567', issuer: 'Comune di Roma', issuedOn: '2020-01-10', expiresOn: '2030-01-10' } };
     expect(refusal(() => parseCounterIssuance(body, { today, eligibilityPolicy: true }))).toMatchObject({ status: 422, type: 'NOT_ELIGIBLE' });
     expect(parseCounterIssuance(body, { today, eligibilityPolicy: false }).citizen.hasItalianIdentityDocument).toBe(true);
+  });
+});
+
+describe('office names', () => {
+  it('keep the name only, so forms do not print "sede INPS di Sede INPS di …"', () => {
+    expect(['Sede INPS di Roma Eur', 'sede di Roma Eur', '  Roma   Eur ', 'INPS Roma Eur', 'Sede INPS Roma Eur'].map(officeName)).toEqual(Array(5).fill('Roma Eur'));
+    expect(officeName('Di Vittorio')).toBe('Di Vittorio');
+    expect(officeName('Sedegliano')).toBe('Sedegliano');
   });
 });
