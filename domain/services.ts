@@ -275,9 +275,23 @@ function mayUseService(session: SessionForServices, service: Service): boolean {
   return scopeAllows(session.scope, service.minimumScope) && audienceIncludes(service.audience, session.profile, session.intermediary);
 }
 
+/**
+ * What is on offer today, apart from who asks. The COVID-period bonuses were claims of the 2020
+ * simplified procedure (the "indennità COVID-19" it was opened for): they are offered only while
+ * that procedure is switched on (`SIMPLIFIED_PROCEDURE`).
+ */
+export interface Catalogue {
+  covidBonuses: boolean;
+}
+
+export const catalogueFor = (policy: { simplifiedProcedure: boolean }): Catalogue => ({ covidBonuses: policy.simplifiedProcedure });
+
+/** Whether `service` is offered at all today. */
+export const onOffer = (catalogue: Catalogue, service: Service): boolean => catalogue.covidBonuses || !isCovidBonusClaimType(service.id);
+
 /** The services a session may use, in catalogue order. */
-export function servicesFor(session: SessionForServices): Service[] {
-  return SERVICES.filter((s) => mayUseService(session, s));
+export function servicesFor(session: SessionForServices, catalogue: Catalogue): Service[] {
+  return SERVICES.filter((s) => onOffer(catalogue, s) && mayUseService(session, s));
 }
 
 /**

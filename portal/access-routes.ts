@@ -22,7 +22,7 @@ import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../service
 import { toDomainError } from '../api/errors';
 import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
 import { ErrorType, type Bilingual, type FieldIssue } from '../domain/errors';
-import { servicesFor } from '../domain/services';
+import { servicesFor, type Catalogue } from '../domain/services';
 import type { PortalAccess } from './access';
 import {
   ACCESS_PATHS,
@@ -49,6 +49,8 @@ export interface AccessRoutesDeps {
   log?: { error: (obj: object, msg?: string) => void };
   /** The conversion and claim pages are mounted too: the personal area links to them. */
   citizenPages?: boolean;
+  /** What is on offer today (the COVID bonuses only under the simplified procedure). */
+  catalogue: Catalogue;
 }
 
 const PIN_PART = new RegExp(`^[${PIN_ALPHABET}]{8}$`);
@@ -473,7 +475,7 @@ export function accessRoutes(deps: AccessRoutesDeps): Router {
         scope: citizen.scope,
         profile: citizen.profile,
         intermediary: citizen.intermediary,
-        services: servicesFor(citizen),
+        services: servicesFor(citizen, deps.catalogue),
         csrf,
         links: deps.citizenPages ? { conversion: citizen.scope === 'ordinary', claims: true } : undefined,
       }),

@@ -24,6 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { isUuid } from '../domain/ids';
 import express, { type Request, type Response, type Router } from 'express';
+import { catalogueFor } from '../domain/services';
 import type { ApiDeps } from '../api/deps';
 import { SESSION_COOKIE, clearSessionCookie, sessionContext, sessionFromRequest, type CitizenPrincipal } from '../services/access/sessions';
 import { openConversion } from '../services/conversion/conversions';
@@ -356,7 +357,7 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
       status,
       claimsPage(context(req, res, CITIZEN_PATHS.claims), {
         scope: citizen.scope,
-        types: claimTypesFor(citizen),
+        types: claimTypesFor(citizen, catalogueFor(deps.policy)),
         claims,
         chosen: extra.chosen,
         issues: extra.issues ?? [],
@@ -391,7 +392,7 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
       return;
     }
     const service = serviceById(type);
-    const admission = service ? claimAdmission(citizen, service) : 'refuse';
+    const admission = service ? claimAdmission(citizen, service, catalogueFor(deps.policy)) : 'refuse';
     if (!service || admission === 'refuse') {
       await renderClaims(req, res, citizen, 403, {
         issues: [

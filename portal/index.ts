@@ -35,6 +35,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { DomainError, ErrorType, type Bilingual, type FieldIssue } from '../domain/errors';
 import { toDomainError } from '../api/errors';
 import { refuseNulBytes } from '../web/request-guards';
+import { catalogueFor } from '../domain/services';
 import type { DeliveryPlan, PinRequest } from '../domain/pin-request';
 import type { ApiDeps } from '../api/deps';
 import { createPortalAccess, type PortalAccess } from './access';
@@ -429,7 +430,7 @@ export function portalRoutes(deps: PortalDeps): Router {
     go(req, res, '');
   });
 
-  if (access) r.use(accessRoutes({ access, now, log: deps.log, citizenPages: deps.api !== undefined }));
+  if (access) r.use(accessRoutes({ access, now, log: deps.log, citizenPages: deps.api !== undefined, catalogue: catalogueFor(deps.api?.policy ?? { simplifiedProcedure: false }) }));
   if (deps.api) r.use(recoveryPortalRoutes(deps.api));
   if (deps.api) r.use(conversionClaimsRoutes(deps.api));
 

@@ -9,7 +9,8 @@ import type { Client } from '@temporalio/client';
 import { italianCalendarDate, parseIsoDate } from '../domain/calendar';
 import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
 import { DomainError, ErrorType, type Bilingual } from '../domain/errors';
-import { normaliseProfile, type SessionScope } from '../domain/services';
+import { catalogueFor, normaliseProfile, type SessionScope } from '../domain/services';
+import type { IssuancePolicy } from '../workflows/definitions';
 import { appendAudit, audit } from '../lib/audit';
 import type { Pool } from '../lib/db';
 import { withTransaction } from '../lib/db';
@@ -75,6 +76,8 @@ export interface DelegationDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
+  /** For the claims on offer (COVID bonuses only under the simplified procedure). */
+  policy: Pick<IssuancePolicy, 'simplifiedProcedure'>;
   now?: () => Date;
 }
 
@@ -268,7 +271,7 @@ export function createDelegationService(deps: DelegationDeps) {
   /** The delegate files a claim for the delegator, within the delegation's scope. */
   async function fileClaimFor(delegate: CitizenPrincipal, delegationId: string, input: unknown, idempotencyKey: string | undefined) {
     const a = await acting(delegate, delegationId, 'claims', 'delegate.file_claim');
-    const { service, admission } = admittedClaim(a.delegator, input, 'delegator');
+    const { service, admission } = admittedClaim(a.delegator, input, 'delegator', catalogueFor(deps.policy));
     const filed = await fileClaim(deps, {
       credentialId: a.delegator.credentialId,
       service,

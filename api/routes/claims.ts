@@ -13,6 +13,7 @@ import { Router } from 'express';
 import { requireCitizen, sessionContext } from '../../services/access/sessions';
 import { admittedClaim, claimIdParams, claimNotFound, claimOf, claimTypesFor, claimsOf, fileClaim } from '../../services/conversion/claims';
 import type { ApiDeps } from '../deps';
+import { catalogueFor } from '../../domain/services';
 
 export function claimRoutes(deps: ApiDeps): Router {
   const r = Router();
@@ -20,12 +21,12 @@ export function claimRoutes(deps: ApiDeps): Router {
 
   r.get('/claims/types', async (req, res) => {
     const citizen = await requireCitizen(ctx, req);
-    res.json({ types: claimTypesFor(citizen) });
+    res.json({ types: claimTypesFor(citizen, catalogueFor(deps.policy)) });
   });
 
   r.post('/claims', async (req, res) => {
     const citizen = await requireCitizen(ctx, req);
-    const { service, admission } = admittedClaim(citizen, req.body, 'own');
+    const { service, admission } = admittedClaim(citizen, req.body, 'own', catalogueFor(deps.policy));
     const filed = await fileClaim(deps, {
       credentialId: citizen.credentialId,
       service,

@@ -15,7 +15,7 @@ import { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { clearSessionCookie, requireCitizen, sessionContext, setSessionCookie, tokenFromRequest } from '../../services/access/sessions';
 import { createLoginService, sessionView, type LoginOptions } from '../../services/access/login';
-import { servicesFor } from '../../domain/services';
+import { catalogueFor, servicesFor } from '../../domain/services';
 
 export function sessionRoutes(deps: ApiDeps, options: Partial<LoginOptions> = {}): Router {
   const r = Router();
@@ -40,7 +40,7 @@ export function sessionRoutes(deps: ApiDeps, options: Partial<LoginOptions> = {}
     res.setHeader('Cache-Control', 'no-store');
     res.json({
       scope: citizen.scope,
-      services: servicesFor(citizen).map((s) => ({ id: s.id, name: s.name, kind: s.kind, minimumScope: s.minimumScope })),
+      services: servicesFor(citizen, catalogueFor(deps.policy)).map((s) => ({ id: s.id, name: s.name, kind: s.kind, minimumScope: s.minimumScope })),
     });
   });
 

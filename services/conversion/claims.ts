@@ -7,7 +7,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
-import { SERVICES, audienceIncludes, isCovidBonusClaimType, serviceById, type Service } from '../../domain/services';
+import { SERVICES, audienceIncludes, isCovidBonusClaimType, onOffer, serviceById, type Catalogue, type Service } from '../../domain/services';
 import { appendAudit, type AuditEntry } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
 import type { benefitClaimWorkflow } from '../../workflows/claim';
@@ -58,8 +58,8 @@ export const toView = (c: ClaimRow) =>
  * once: a dispositivo session, or the simplified scope for its bonuses; an ordinary PIN files
  * and waits. Profile rules apply as for every service.
  */
-export function claimAdmission(citizen: Pick<CitizenPrincipal, 'scope' | 'profile' | 'intermediary'>, service: Service): 'process' | 'hold' | 'refuse' {
-  if (service.kind !== 'claim' || !audienceIncludes(service.audience, citizen.profile, citizen.intermediary)) return 'refuse';
+export function claimAdmission(citizen: Pick<CitizenPrincipal, 'scope' | 'profile' | 'intermediary'>, service: Service, catalogue: Catalogue): 'process' | 'hold' | 'refuse' {
+  if (service.kind !== 'claim' || !onOffer(catalogue, service) || !audienceIncludes(service.audience, citizen.profile, citizen.intermediary)) return 'refuse';
   if (citizen.scope === 'simplified') return isCovidBonusClaimType(service.id) ? 'process' : 'refuse';
   return citizen.scope === 'dispositivo' ? 'process' : 'hold';
 }
@@ -77,10 +77,11 @@ export function admittedClaim(
   holder: Pick<CitizenPrincipal, 'scope' | 'profile' | 'intermediary'>,
   input: unknown,
   whose: keyof typeof NOT_AVAILABLE,
+  catalogue: Catalogue,
 ): { service: Service; admission: 'process' | 'hold' } {
   const body = parseInput(fileClaimBody, input);
   const service = serviceById(body.type);
-  const admission = service ? claimAdmission(holder, service) : 'refuse';
+  const admission = service ? claimAdmission(holder, service, catalogue) : 'refuse';
   if (!service || admission === 'refuse') {
     throw new DomainError(ErrorType.Forbidden, NOT_AVAILABLE[whose], [
       { field: 'type', code: 'not_available', message: { it: 'Tipo di domanda non disponibile', en: 'Claim type not available' } },
@@ -168,11 +169,14 @@ export async function fileClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 't
 }
 
 /** The claim types a session may file, and whether each is processed at once (shared with the portal). */
-export function claimTypesFor(citizen: Pick<CitizenPrincipal, 'scope' | 'profile' | 'intermediary'>): { type: string; name: Bilingual; processing: 'immediate' | 'after_dispositivo' }[] {
-  return SERVICES.filter((s) => claimAdmission(citizen, s) !== 'refuse').map((s) => ({
+export function claimTypesFor(
+  citizen: Pick<CitizenPrincipal, 'scope' | 'profile' | 'intermediary'>,
+  catalogue: Catalogue,
+): { type: string; name: Bilingual; processing: 'immediate' | 'after_dispositivo' }[] {
+  return SERVICES.filter((s) => claimAdmission(citizen, s, catalogue) !== 'refuse').map((s) => ({
     type: s.id,
     name: s.name,
-    processing: claimAdmission(citizen, s) === 'process' ? 'immediate' : 'after_dispositivo',
+    processing: claimAdmission(citizen, s, catalogue) === 'process' ? 'immediate' : 'after_dispositivo',
   }));
 }
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCitizen } from '../support/citizens';
-import { activeCitizen, type ActiveCitizen } from '../support/issuance';
+import { activeCitizen, asWorker, type ActiveCitizen } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -29,7 +29,8 @@ async function call(method: string, path: string, token?: string, body?: unknown
 beforeAll(async () => {
   stack = await startTestStack({ secondReviewSampleRate: 0 });
   [alice, bob] = await Promise.all([activeCitizen(stack, makeCitizen()), activeCitizen(stack, makeCitizen())]);
-  const claim = await call('POST', '/api/claims', alice.token, { type: 'covid-bonus-babysitting' });
+  await asWorker(stack, alice.credentialId);
+  const claim = await call('POST', '/api/claims', alice.token, { type: 'parental-leave' });
   expect(claim.status).toBe(202);
   aliceClaimId = (JSON.parse(claim.text) as { claimId: string }).claimId;
   const upload = await fetch(`${stack.baseUrl}/api/conversion/documents?kind=identity_document&filename=id.png`, {

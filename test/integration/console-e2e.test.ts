@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeCitizen } from '../support/citizens';
-import { activeCitizen, waitFor, type ActiveCitizen } from '../support/issuance';
+import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
 import { newBrokerKeys, signAssertion, type BrokerKeys } from '../support/identity-broker';
 import { createTestStaff, totpCode, type TestStaff } from '../support/staff';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -52,7 +52,8 @@ async function api(method: string, url: string, opts: { token?: string; json?: u
 
 /** What the citizen does through the API: a claim that waits, then the conversion request with both documents. */
 async function citizenAsksForConversion(c: ActiveCitizen): Promise<{ caseId: string; claimId: string }> {
-  const claim = await api('POST', '/api/claims', { token: c.token, json: { type: 'covid-bonus-babysitting' } });
+  await asWorker(stack, c.credentialId);
+  const claim = await api('POST', '/api/claims', { token: c.token, json: { type: 'parental-leave' } });
   expect(claim.status).toBe(202);
   expect(claim.body.status).toBe('waiting_for_dispositivo');
   const form = await api('GET', '/api/conversion/form', { token: c.token });

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueStaffToken } from '../../services/staff/auth';
 import { makeCitizen } from '../support/citizens';
-import { activeCitizen, waitFor, waitForView, type ActiveCitizen } from '../support/issuance';
+import { activeCitizen, asWorker, waitFor, waitForView, type ActiveCitizen } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -59,7 +59,8 @@ async function requestConversion(c: ActiveCitizen): Promise<string> {
   return res.body.caseId as string;
 }
 
-async function fileClaim(c: ActiveCitizen, type = 'covid-bonus-babysitting') {
+async function fileClaim(c: ActiveCitizen, type = 'parental-leave') {
+  await asWorker(stack, c.credentialId);
   const res = await api('POST', '/api/claims', { token: c.token, body: { type } });
   expect(res.status).toBe(202);
   return res.body;

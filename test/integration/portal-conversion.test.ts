@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueStaffToken } from '../../services/staff/auth';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
-import { activeCitizen, waitFor, type ActiveCitizen } from '../support/issuance';
+import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
 import { MAX_UPLOAD_BYTES } from '../../domain/uploads';
 
@@ -45,6 +45,7 @@ interface PortalCitizen {
 /** A citizen with an ordinary PIN, logged in through the portal's login page (cookie session). */
 async function loggedIn(): Promise<PortalCitizen> {
   const citizen = await activeCitizen(stack, makeCitizen());
+  await asWorker(stack, citizen.credentialId);
   const browser = new Browser(stack.baseUrl);
   const login = await browser.submit('/portal/login', { codiceFiscale: citizen.citizen.codiceFiscale, pin: citizen.pin });
   expect(login.status, login.body.slice(0, 300)).toBe(303);
@@ -323,9 +324,11 @@ describe('claims page', () => {
     expect(page.body).toContain('Lavorata quando il PIN sarà dispositivo');
     expect(page.body).toContain('id="ordinary-note"');
     expect(page.body).toContain('id="no-claims"');
-    // Only the types the session may file: a worker's pension claim is not offered to this profile.
-    expect(page.body).toContain('value="covid-bonus-babysitting"');
-    expect(page.body).not.toContain('value="pension-claim"');
+    // Only the types the session may file: a pensioner's claim is not offered to a worker, and the
+    // COVID bonuses only under the simplified procedure (off here).
+    expect(page.body).toContain('value="parental-leave"');
+    expect(page.body).not.toContain('value="pension-recalculation"');
+    expect(page.body).not.toContain('value="covid-bonus-babysitting"');
     const en = await c.browser.get('/portal/claims?lang=en');
     expect(en.body).toContain('Processed once your PIN is dispositivo');
     expect(en.body).toContain('Submit the claim');
@@ -334,7 +337,7 @@ describe('claims page', () => {
     const csrf = csrfOf(page.body);
     const key = /name="idempotencyKey" value="([^"]+)"/.exec(page.body)![1]!;
     const before = Date.now();
-    const filed = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'covid-bonus-babysitting' });
+    const filed = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'parental-leave' });
     expect(filed.status, filed.body.slice(0, 1000)).toBe(303);
     const claimId = /^\/portal\/claims\/([0-9a-f-]{36})\?filed=1$/.exec(filed.location ?? '')?.[1];
     expect(claimId).toBeDefined();
@@ -357,7 +360,7 @@ describe('claims page', () => {
     expect(rows[0]!.received_at.toISOString()).toBe(receivedAt);
 
     // The same page posted again (double click): the same claim.
-    const twice = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'covid-bonus-babysitting' });
+    const twice = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'parental-leave' });
     expect(twice.location).toBe(filed.location);
     const list = await c.browser.get('/portal/claims');
     expect(list.body).toContain(`data-claim="${claimId}" data-status="waiting_for_dispositivo"`);
@@ -367,10 +370,10 @@ describe('claims page', () => {
     const none = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: 'k-00000001', type: '' });
     expect(none.status).toBe(400);
     expect(none.body).toContain('Scegli la domanda da presentare.');
-    const notMine = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: 'k-00000002', type: 'pension-claim' });
+    const notMine = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: 'k-00000002', type: 'covid-bonus-babysitting' });
     expect(notMine.status).toBe(403);
     expect(notMine.body).toContain('Questa domanda non è disponibile per il tuo profilo o il tuo PIN.');
-    expect((await c.browser.post('/portal/claims', { idempotencyKey: 'k-00000003', type: 'covid-bonus-babysitting' })).status).toBe(403);
+    expect((await c.browser.post('/portal/claims', { idempotencyKey: 'k-00000003', type: 'parental-leave' })).status).toBe(403);
     const { rows: count } = await stack.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM benefit_claims WHERE credential_id = $1::uuid', [c.citizen.credentialId]);
     expect(count[0]!.n).toBe(1);
 
@@ -387,6 +390,7 @@ describe.skipIf(!existsSync(CHROMIUM))('screenshots in headless Chromium', () =>
   it('captures the conversion page with an upload error, after sending, and the claim pages', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const citizen = await activeCitizen(stack, makeCitizen());
+    await asWorker(stack, citizen.credentialId);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -419,7 +423,7 @@ describe.skipIf(!existsSync(CHROMIUM))('screenshots in headless Chromium', () =>
 
       await page.goto(`${stack.baseUrl}/portal/claims?lang=en`);
       // bootstrap-italia draws its own radio: the label is what a person clicks.
-      await page.click('label[for="f-type-covid-bonus-babysitting"]');
+      await page.click('label[for="f-type-parental-leave"]');
       await page.click('#claim-form button[type=submit]');
       await page.waitForURL('**/portal/claims/*');
       expect(await page.locator('#protocol').innerText()).toMatch(/^INPS\.\d{4}\.\d{8}$/);

@@ -88,3 +88,12 @@ export async function activeCitizen(stack: TestStack, citizen: CitizenRequest): 
   const { token } = (await login.json()) as { token: string };
   return { ...issued, pin, token };
 }
+
+/**
+ * Gives a credential a private-sector employee's profile (as the institute's records would): the
+ * claims such a worker may file (e.g. `parental-leave`) are on offer whatever the day's policy,
+ * where the COVID bonuses are only under the simplified procedure.
+ */
+export async function asWorker(stack: TestStack, credentialId: string): Promise<void> {
+  await stack.pool.query(`UPDATE credentials SET profile = '{"category": "employee", "scheme": "private"}'::jsonb WHERE id = $1::uuid`, [credentialId]);
+}

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AddressThrottle, NO_FAILURES, afterFailure, afterSuccess, clientKey, lockStatus, waitAfterFailures, type AccessCounters } from '../../services/access/attempts';
-import { COVID_BONUS_CLAIM_TYPES, SERVICES, normaliseProfile, servicesFor, type SessionForServices } from '../../domain/services';
+import { COVID_BONUS_CLAIM_TYPES, SERVICES, normaliseProfile, catalogueFor, servicesFor, type SessionForServices } from '../../domain/services';
 
 const MIN = 60_000;
 
@@ -60,7 +60,17 @@ describe('per-address throttle', () => {
 
 describe('services catalogue', () => {
   const session = (s: Partial<SessionForServices>): SessionForServices => ({ scope: 'ordinary', profile: { category: 'citizen' }, intermediary: false, ...s });
-  const ids = (s: Partial<SessionForServices>) => servicesFor(session(s)).map((x) => x.id);
+  const ids = (s: Partial<SessionForServices>, catalogue = { covidBonuses: true }) => servicesFor(session(s), catalogue).map((x) => x.id);
+
+  it('offers the COVID bonuses only while the simplified procedure is on', () => {
+    const worker = { profile: { category: 'employee', scheme: 'private' } } as const;
+    const on = ids(worker, catalogueFor({ simplifiedProcedure: true }));
+    const off = ids(worker, catalogueFor({ simplifiedProcedure: false }));
+    const bonuses = (list: string[]) => list.filter((id) => (COVID_BONUS_CLAIM_TYPES as readonly string[]).includes(id));
+    expect(bonuses(on).length).toBeGreaterThan(0);
+    expect(bonuses(off)).toEqual([]);
+    expect(off).toEqual(on.filter((id) => !bonuses(on).includes(id)));
+  });
 
   it('has unique ids and lists every COVID bonus claim type as a simplified-scope claim', () => {
     expect(new Set(SERVICES.map((s) => s.id)).size).toBe(SERVICES.length);
