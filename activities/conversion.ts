@@ -11,10 +11,11 @@ import { withTransaction } from '../lib/db';
 import { appendAudit } from '../lib/audit';
 import { reviewEscalations } from '../lib/metrics';
 import { ErrorType } from '../domain/errors';
+import type { StoredClaimStatus } from '../domain/claims';
 import type { ActivityDeps } from './deps';
 import { recordEvent } from '../lib/events';
 import { enqueueNotification, loadCredential } from './issuance';
-import { conversionApprovedMessage, conversionRejectedMessage, reviewInProgressMessage } from './templates';
+import { claimDecidedMessage, conversionApprovedMessage, conversionRejectedMessage, reviewInProgressMessage } from './templates';
 
 /** Outcome notices go to the e-mail and PEC (a reason does not fit an SMS). */
 const MAIL_CHANNELS = ['email', 'pec'] as const;
@@ -168,10 +169,55 @@ export function createConversionActivities(deps: ActivityDeps) {
       await pool.query('UPDATE claim_releases SET signalled_at = coalesce(signalled_at, now()) WHERE claim_id = ANY($1::uuid[])', [claimIds]);
     },
 
-    async loadClaimStatus({ claimId }: { claimId: string }): Promise<{ status: 'waiting_for_dispositivo' | 'released' | 'in_processing' }> {
-      const { rows } = await pool.query<{ status: 'waiting_for_dispositivo' | 'released' | 'in_processing' }>('SELECT status FROM benefit_claims WHERE id = $1::uuid', [claimId]);
+    async loadClaimStatus({ claimId }: { claimId: string }): Promise<{ status: StoredClaimStatus }> {
+      const { rows } = await pool.query<{ status: StoredClaimStatus }>('SELECT status FROM benefit_claims WHERE id = $1::uuid', [claimId]);
       if (!rows[0]) throw ApplicationFailure.nonRetryable(`claim ${claimId} not found`, ErrorType.NotFound);
       return { status: rows[0].status };
+    },
+
+    /** The claimant withdraws the claim before any decision; idempotent. */
+    async withdrawClaim({ claimId, by }: { claimId: string; by: string }): Promise<void> {
+      await withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ credential_id: string; protocol: string; status: string }>('SELECT credential_id, protocol, status FROM benefit_claims WHERE id = $1::uuid FOR UPDATE', [claimId]);
+        const claim = rows[0];
+        if (!claim) throw ApplicationFailure.nonRetryable(`claim ${claimId} not found`, ErrorType.NotFound);
+        if (claim.status === 'withdrawn') return;
+        if (!['waiting_for_dispositivo', 'released', 'in_processing'].includes(claim.status)) throw ApplicationFailure.nonRetryable(`claim is ${claim.status}`, ErrorType.Conflict);
+        await client.query(`UPDATE benefit_claims SET status = 'withdrawn', ended_at = now(), ended_by = $2::text WHERE id = $1::uuid`, [claimId, by]);
+        await recordEvent(client, claim.credential_id, 'claim_withdrawn', by, { claimId, protocol: claim.protocol }, `${claimId}:withdrawn`);
+        await appendAudit(client, { actor: by, action: 'claim_withdrawn', subject: claim.credential_id, detail: { claimId, protocol: claim.protocol } });
+      });
+    },
+
+    /**
+     * The back office's decision on a claim in processing, made by a clerk the API authenticated
+     * (grant checked before anything is written); the claimant is told, with the reason.
+     */
+    async decideClaim(input: { claimId: string; decision: 'accepted' | 'rejected'; reason?: string; staffId: string; role: string; grant?: AuthorityGrant }): Promise<{ outboxIds: string[] }> {
+      const actor = `staff:${input.staffId}`;
+      if (!grantHolds(deps.keys.secrets, { actor, role: input.role, target: input.claimId, action: `claim:${input.decision}`, detail: input.reason ?? '' }, input.grant)) {
+        throw ApplicationFailure.nonRetryable('FORGED_AUTHORITY', ErrorType.Forbidden);
+      }
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ credential_id: string; protocol: string; status: string }>('SELECT credential_id, protocol, status FROM benefit_claims WHERE id = $1::uuid FOR UPDATE', [input.claimId]);
+        const claim = rows[0];
+        if (!claim) throw ApplicationFailure.nonRetryable(`claim ${input.claimId} not found`, ErrorType.NotFound);
+        if (claim.status === 'in_processing') {
+          await client.query(`UPDATE benefit_claims SET status = $2::text, ended_at = now(), ended_by = $3::text, reason = $4::text WHERE id = $1::uuid`, [
+            input.claimId,
+            input.decision,
+            actor,
+            input.reason ?? null,
+          ]);
+          await recordEvent(client, claim.credential_id, `claim_${input.decision}`, actor, { claimId: input.claimId, protocol: claim.protocol }, `${input.claimId}:decided`);
+          await appendAudit(client, { actor, action: 'claim_decision', subject: claim.credential_id, decision: input.decision, detail: { claimId: input.claimId, protocol: claim.protocol } });
+        } else if (claim.status !== input.decision) {
+          throw ApplicationFailure.nonRetryable(`claim is ${claim.status}`, ErrorType.Conflict);
+        }
+        const c = await loadCredential(client, claim.credential_id);
+        const notices = await enqueueNotification(deps, client, c, 'claim-decided', input.claimId, () => claimDecidedMessage(c.holder, claim.protocol, input.decision, input.reason), MAIL_CHANNELS);
+        return { outboxIds: notices.map((n) => n.outboxId) };
+      });
     },
 
     /** The claim goes to the benefits back office (here: its status), once. */
@@ -184,6 +230,7 @@ export function createConversionActivities(deps: ActivityDeps) {
         const claim = rows[0];
         if (!claim) throw ApplicationFailure.nonRetryable(`claim ${claimId} not found`, ErrorType.NotFound);
         if (claim.status === 'waiting_for_dispositivo') throw ApplicationFailure.nonRetryable('claim is still waiting for a dispositivo PIN', ErrorType.Conflict);
+        if (['accepted', 'rejected', 'withdrawn', 'cancelled'].includes(claim.status)) throw ApplicationFailure.nonRetryable(`claim is ${claim.status}`, ErrorType.Conflict);
         const updated = await client.query<{ released_at: Date }>(
           `UPDATE benefit_claims SET status = 'in_processing', processing_at = coalesce(processing_at, now()), released_at = coalesce(released_at, now())
             WHERE id = $1::uuid RETURNING released_at`,

@@ -18,7 +18,7 @@ import { purgeLetterFiles } from './mailroom';
 import { twoChannelRoute } from '../domain/contact-routes';
 import { enqueueNotification, loadCredential, secondHalfAad, type Channel } from './issuance';
 import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
-import { dispositivoPinPartMessage, pinReissuedNotice, revocationNotice, secondHalfMessage, twoChannelFirstHalfMessage } from './templates';
+import { claimsCancelledMessage, dispositivoPinPartMessage, pinReissuedNotice, revocationNotice, secondHalfMessage, twoChannelFirstHalfMessage } from './templates';
 
 type PinType = 'ordinary' | 'dispositivo';
 
@@ -38,7 +38,12 @@ export function createLifecycleActivities(deps: ActivityDeps) {
 
   return {
     /** Revocation: at once and for good. A retry finds it done and returns the same answer. */
-    async revokeCredential(input: { credentialId: string; requestedBy: string; reason: string; grant?: AuthorityGrant }): Promise<{ revokedAt: string; outboxIds: string[]; delegationIds: string[] }> {
+    async revokeCredential(input: {
+      credentialId: string;
+      requestedBy: string;
+      reason: string;
+      grant?: AuthorityGrant;
+    }): Promise<{ revokedAt: string; outboxIds: string[]; delegationIds: string[]; cancelledClaimIds: string[] }> {
       // Before anything is written: a revocation the API did not vouch for changes nothing.
       if (!grantHolds(deps.keys.secrets, { actor: input.requestedBy, role: 'revoke', target: input.credentialId, action: input.reason }, input.grant)) {
         throw ApplicationFailure.nonRetryable('FORGED_AUTHORITY', ErrorType.Forbidden);
@@ -60,7 +65,25 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         const notices = await enqueueNotification(deps, client, c, 'revocation', 'final', (channel) => revocationNotice(c.holder, channel));
         // The delegations this credential gave end with it (its workflow tells theirs).
         const delegations = await client.query<{ id: string }>(`SELECT id FROM delegations WHERE delegator_credential_id = $1::uuid AND status = 'active'`, [input.credentialId]);
-        return { revokedAt: (rows[0]?.at ?? new Date()).toISOString(), outboxIds: notices.map((n) => n.outboxId), delegationIds: delegations.rows.map((d) => d.id) };
+        // Claims held for this PIN would wait for ever: cancelled, the holder told once (a retry finds them cancelled by this revocation).
+        await client.query(
+          `UPDATE benefit_claims SET status = 'cancelled', ended_at = now(), ended_by = $2::text, reason = 'credential_revoked'
+            WHERE credential_id = $1::uuid AND status = 'waiting_for_dispositivo'`,
+          [input.credentialId, input.requestedBy],
+        );
+        const cancelled = await client.query<{ id: string; protocol: string }>(
+          `SELECT id, protocol FROM benefit_claims WHERE credential_id = $1::uuid AND status = 'cancelled' AND reason = 'credential_revoked' ORDER BY received_at`,
+          [input.credentialId],
+        );
+        const claimNotices = cancelled.rows.length
+          ? await enqueueNotification(deps, client, c, 'claims-cancelled', 'final', () => claimsCancelledMessage(c.holder, cancelled.rows.map((r) => r.protocol)), ['email', 'pec'])
+          : [];
+        return {
+          revokedAt: (rows[0]?.at ?? new Date()).toISOString(),
+          outboxIds: [...notices, ...claimNotices].map((n) => n.outboxId),
+          delegationIds: delegations.rows.map((d) => d.id),
+          cancelledClaimIds: cancelled.rows.map((r) => r.id),
+        };
       });
       await purgeLetterFiles(deps, input.credentialId).catch((err: unknown) => deps.log.warn({ err }, 'letter files not deleted; the next dispatch retries'));
       return revoked;

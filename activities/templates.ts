@@ -216,3 +216,28 @@ export function dispositivoPinPartMessage(holder: Holder, part: string, which: 1
     [`the ${en} part of your dispositivo PIN is: ${part} (${other.en}).`, 'The two parts, one after the other, are your 8-character PIN: use it at once to sign in. Never share it.'],
   );
 }
+
+/** The back office's decision on a claim, with its reason. */
+export function claimDecidedMessage(holder: Holder, protocol: string, decision: 'accepted' | 'rejected', reason?: string): MessageContent {
+  const it = decision === 'accepted' ? 'è stata accolta' : 'non è stata accolta';
+  const en = decision === 'accepted' ? 'has been accepted' : 'has not been accepted';
+  return bilingualMail(
+    holder,
+    `INPS – Esito della domanda ${protocol} / Outcome of claim ${protocol}`,
+    [`la Sua domanda n. ${protocol} ${it}.`, ...(reason ? [`Motivo: ${reason}`] : []), 'Trova il dettaglio nella Sua area personale.'],
+    [`your claim no. ${protocol} ${en}.`, ...(reason ? [`Reason: ${reason}`] : []), 'You will find the details in your personal area.'],
+  );
+}
+
+/** The claims held for a revoked PIN are cancelled: the holder may file them again with a new PIN. */
+export function claimsCancelledMessage(holder: Holder, protocols: string[]): MessageContent {
+  return bilingualMail(
+    holder,
+    'INPS – Domande annullate / Claims cancelled',
+    [
+      `il Suo PIN è stato revocato: le domande in attesa del PIN dispositivo sono annullate (${protocols.join(', ')}).`,
+      'Può presentarle di nuovo con un nuovo PIN; la data di ricezione originaria non si conserva.',
+    ],
+    [`your PIN has been revoked: the claims waiting for the dispositivo PIN are cancelled (${protocols.join(', ')}).`, 'You may file them again with a new PIN; the original received date is not kept.'],
+  );
+}

@@ -19,7 +19,7 @@ import { bilingualSchema } from '../services/schemas/api';
 import { remoteIdentificationBody } from '../services/lifecycle/remote-identification';
 import { officeConversionBody } from '../services/counter/office-conversion';
 import * as ls from '../services/schemas/lifecycle';
-import { claimIdParams, claimView, fileClaimBody } from '../services/conversion/claims';
+import { claimDecisionBody, claimIdParams, claimView, fileClaimBody } from '../services/conversion/claims';
 import { decisionBody, reviewQueueQuery, secondReviewBody } from '../services/conversion/review';
 import { conversionCaseView, conversionRequestBody } from '../services/conversion/conversion-cases';
 
@@ -819,6 +819,41 @@ describeRoute({
   auth: 'citizen',
   responses: { 200: z.strictObject({ claims: z.array(claimView) }) },
   errors: [401, 403],
+});
+
+describeRoute({
+  method: 'post',
+  path: '/api/claims/:claimId/withdraw',
+  tag: 'citizen-access',
+  summary: 'Withdraw one of the citizen’s claims before it is decided',
+  description: 'Final. 409 once the claim is decided, withdrawn or cancelled; someone else’s claim is not found.',
+  auth: 'citizen',
+  request: { params: claimIdParams },
+  responses: { 200: claimView },
+  errors: [401, 403, 404, 409],
+});
+
+describeRoute({
+  method: 'get',
+  path: '/api/staff/claims',
+  tag: 'back-office',
+  summary: 'Claims in processing, oldest first, for the back office’s decision',
+  description: 'Roles: clerk, supervisor, admin.',
+  auth: 'staff',
+  responses: { 200: z.strictObject({ claims: z.array(claimView.extend({ credentialId: z.guid() })) }) },
+  errors: [401, 403],
+});
+
+describeRoute({
+  method: 'post',
+  path: '/api/staff/claims/:claimId/decision',
+  tag: 'back-office',
+  summary: 'Decide a claim in processing: accepted, or rejected with its reason',
+  description: 'Roles: clerk, supervisor. The claimant is told by e-mail/PEC, with the reason. 409 when the claim is not in processing.',
+  auth: 'staff',
+  request: { params: claimIdParams, body: claimDecisionBody },
+  responses: { 200: claimView },
+  errors: [400, 401, 403, 404, 409],
 });
 
 describeRoute({

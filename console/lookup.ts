@@ -55,6 +55,9 @@ const EVENT_LABELS: Record<string, Text> = {
   converted_to_dispositivo: { it: 'PIN convertito in dispositivo', en: 'PIN converted to dispositivo' },
   conversion_rejected: { it: 'Conversione respinta', en: 'Conversion rejected' },
   claim_in_processing: { it: 'Domanda avviata alla lavorazione', en: 'Claim sent to processing' },
+  claim_accepted: { it: 'Domanda accolta', en: 'Claim accepted' },
+  claim_rejected: { it: 'Domanda respinta', en: 'Claim rejected' },
+  claim_withdrawn: { it: 'Domanda ritirata dal richiedente', en: 'Claim withdrawn by the claimant' },
   contacts_changed: { it: 'Recapiti modificati', en: 'Contacts changed' },
   recovery_link_sent: { it: 'Ripristino: link di conferma inviato', en: 'Recovery: confirmation link sent' },
   reissue_recovery: { it: 'Ripristino: nuovo PIN emesso', en: 'Recovery: new PIN issued' },
@@ -74,6 +77,8 @@ const PURPOSE_LABELS: Record<string, Text> = {
   'pin-part-1': { it: 'Prima parte del PIN dispositivo', en: 'First part of the dispositivo PIN' },
   'pin-part-2': { it: 'Seconda parte del PIN dispositivo', en: 'Second part of the dispositivo PIN' },
   'request-refused': { it: 'Avviso di richiesta non accolta', en: 'Request not accepted notice' },
+  'claim-decided': { it: 'Esito della domanda', en: 'Claim outcome' },
+  'claims-cancelled': { it: 'Avviso di domande annullate', en: 'Claims cancelled notice' },
 };
 
 interface Entry {

@@ -10,7 +10,8 @@ import { ErrorType } from '../domain/errors';
 import { serviceById, type SessionScope } from '../domain/services';
 import { html, type SafeHtml } from '../web/html';
 import { fill, T, tr, type Lang } from './i18n';
-import { csrfField, errorSummary, fieldId, icon, page, radioGroup, type PageContext } from './views';
+import { checkbox, csrfField, errorSummary, fieldId, icon, page, radioGroup, type PageContext } from './views';
+import type { StoredClaimStatus } from '../domain/claims';
 
 /** Where each page lives inside the portal. */
 export const CITIZEN_PATHS = {
@@ -271,9 +272,11 @@ export interface ClaimSummary {
   claimId: string;
   protocol: string;
   type: string;
-  status: 'waiting_for_dispositivo' | 'released' | 'in_processing';
+  status: StoredClaimStatus;
   receivedAt: string;
   releasedAt?: string;
+  endedAt?: string;
+  reason?: string;
 }
 
 const PROCESSING: Readonly<Record<ClaimTypeOption['processing'], Bilingual>> = {
@@ -285,7 +288,31 @@ const CLAIM_STATUS: Readonly<Record<ClaimSummary['status'], { label: Bilingual; 
   waiting_for_dispositivo: { label: { it: 'In attesa del PIN dispositivo', en: 'Waiting for the dispositivo PIN' }, badge: 'bg-warning' },
   released: { label: { it: 'Avviata alla lavorazione', en: 'Sent to processing' }, badge: 'bg-primary' },
   in_processing: { label: { it: 'In lavorazione', en: 'Being processed' }, badge: 'bg-success' },
+  accepted: { label: { it: 'Accolta', en: 'Accepted' }, badge: 'bg-success' },
+  rejected: { label: { it: 'Respinta', en: 'Rejected' }, badge: 'bg-danger' },
+  withdrawn: { label: { it: 'Ritirata', en: 'Withdrawn' }, badge: 'bg-secondary' },
+  cancelled: { label: { it: 'Annullata (PIN revocato)', en: 'Cancelled (PIN revoked)' }, badge: 'bg-secondary' },
 };
+
+/** What the claim page says happens next, by status. */
+const CLAIM_NEXT: Readonly<Record<StoredClaimStatus, Bilingual>> = {
+  waiting_for_dispositivo: {
+    it: 'La domanda è stata ricevuta e il termine è rispettato dalla data di ricezione. Sarà lavorata quando il tuo PIN sarà dispositivo.',
+    en: 'The claim has been received and any deadline is met as of the received time. It will be processed once your PIN is dispositivo.',
+  },
+  released: { it: 'La domanda è stata ricevuta e avviata alla lavorazione.', en: 'The claim has been received and sent to processing.' },
+  in_processing: { it: 'La domanda è in lavorazione: riceverai l’esito per e-mail.', en: 'The claim is being processed: you will get the outcome by e-mail.' },
+  accepted: { it: 'La domanda è stata accolta.', en: 'The claim has been accepted.' },
+  rejected: { it: 'La domanda non è stata accolta: il motivo è indicato sopra.', en: 'The claim has not been accepted: the reason is given above.' },
+  withdrawn: { it: 'Hai ritirato la domanda: non sarà lavorata.', en: 'You withdrew the claim: it will not be processed.' },
+  cancelled: {
+    it: 'La domanda è stata annullata perché il PIN per cui era in attesa è stato revocato. Puoi presentarla di nuovo.',
+    en: 'The claim was cancelled because the PIN it was waiting for was revoked. You may file it again.',
+  },
+};
+
+/** Before a decision the claimant may withdraw the claim. */
+const WITHDRAWABLE: readonly StoredClaimStatus[] = ['waiting_for_dispositivo', 'released', 'in_processing'];
 
 /** A claim type's name in the page language (its id when the catalogue no longer has it). */
 function claimTypeName(lang: Lang, type: string): string {
@@ -372,19 +399,21 @@ ${v.notice ? noticeBox(ctx, v.notice) : ''}
   return frame(ctx, title, content, v.issues.length > 0 || v.notice?.tone === 'danger');
 }
 
-export function claimPage(ctx: PageContext, c: ClaimSummary, opts: { justFiled: boolean }): string {
+export function claimPage(ctx: PageContext, c: ClaimSummary, opts: { justFiled: boolean; withdrawn?: boolean; csrf: string; notice?: Notice }): string {
   const { lang } = ctx;
   const title: Bilingual = { it: 'La tua domanda', en: 'Your claim' };
-  const what: Bilingual =
-    c.status === 'waiting_for_dispositivo'
-      ? {
-          it: 'La domanda è stata ricevuta e il termine è rispettato dalla data di ricezione. Sarà lavorata quando il tuo PIN sarà dispositivo.',
-          en: 'The claim has been received and any deadline is met as of the received time. It will be processed once your PIN is dispositivo.',
-        }
-      : { it: 'La domanda è stata ricevuta e avviata alla lavorazione.', en: 'The claim has been received and sent to processing.' };
-  const content = html`${opts.justFiled
-    ? noticeBox(ctx, { tone: 'success', title: { it: 'Domanda ricevuta', en: 'Claim received' }, text: { it: 'Conserva il numero di protocollo.', en: 'Keep the protocol number.' } })
-    : ''}
+  const notice = opts.notice
+    ? noticeBox(ctx, opts.notice)
+    : opts.justFiled
+      ? noticeBox(ctx, {
+          tone: 'success',
+          title: { it: 'Domanda ricevuta', en: 'Claim received' },
+          text: { it: 'Questa pagina è la tua ricevuta: conserva il numero di protocollo o stampala.', en: 'This page is your receipt: keep the protocol number or print it.' },
+        })
+      : opts.withdrawn
+        ? noticeBox(ctx, { tone: 'success', title: { it: 'Domanda ritirata', en: 'Claim withdrawn' }, text: { it: 'Non sarà lavorata.', en: 'It will not be processed.' } })
+        : '';
+  const content = html`${notice}
 <dl class="row" id="claim" data-status="${c.status}">
   <dt class="col-sm-4">${tr(lang, { it: 'Numero di protocollo', en: 'Protocol number' })}</dt>
   <dd class="col-sm-8"><span class="portal-code" id="protocol">${c.protocol}</span></dd>
@@ -396,10 +425,56 @@ export function claimPage(ctx: PageContext, c: ClaimSummary, opts: { justFiled: 
   <dd class="col-sm-8"><span class="badge ${CLAIM_STATUS[c.status].badge}" id="claim-status">${tr(lang, CLAIM_STATUS[c.status].label)}</span></dd>
   ${c.releasedAt ? html`<dt class="col-sm-4">${tr(lang, { it: 'Avviata il', en: 'Released on' })}</dt>
   <dd class="col-sm-8">${formatDateTime(lang, c.releasedAt)}</dd>` : ''}
+  ${c.endedAt ? html`<dt class="col-sm-4">${tr(lang, { it: 'Conclusa il', en: 'Concluded on' })}</dt>
+  <dd class="col-sm-8">${formatDateTime(lang, c.endedAt)}</dd>` : ''}
+  ${c.reason && c.status === 'rejected' ? html`<dt class="col-sm-4">${tr(lang, { it: 'Motivo', en: 'Reason' })}</dt>
+  <dd class="col-sm-8" id="claim-reason">${c.reason}</dd>` : ''}
 </dl>
-<p>${tr(lang, what)}</p>
+<p>${tr(lang, CLAIM_NEXT[c.status])}</p>
+${WITHDRAWABLE.includes(c.status)
+  ? html`<form method="post" action="${link(ctx, `${claimPath(c.claimId)}/withdraw`)}" id="withdraw-form" class="mt-3">
+  ${csrfField(opts.csrf)}
+  <p>${tr(lang, { it: 'Puoi ritirare la domanda finché non è decisa. Il ritiro è definitivo.', en: 'You may withdraw the claim until it is decided. Withdrawal is final.' })}</p>
+  <button type="submit" class="btn btn-outline-danger">${tr(lang, { it: 'Ritira la domanda', en: 'Withdraw the claim' })}</button>
+</form>`
+  : ''}
 <p class="mt-4"><a class="btn btn-outline-primary" href="${link(ctx, CITIZEN_PATHS.claims)}">${tr(lang, { it: 'Tutte le tue domande', en: 'All your claims' })}</a></p>`;
   return frame(ctx, title, content);
+}
+
+/**
+ * Check your answers before filing: the claim chosen, how it will be processed, and the
+ * declaration the claimant makes by filing it.
+ */
+export function claimCheckPage(ctx: PageContext, v: { type: ClaimTypeOption; idempotencyKey: string; csrf: string; missingDeclaration: boolean }): string {
+  const { lang } = ctx;
+  const issues = v.missingDeclaration
+    ? [{ field: 'declaration', code: 'required', message: { it: 'Per presentare la domanda conferma la dichiarazione.', en: 'To submit the claim, confirm the declaration.' } }]
+    : [];
+  const content = html`${errorSummary(ctx, issues, () => tr(lang, { it: 'Dichiarazione', en: 'Declaration' }))}
+<p>${tr(lang, { it: 'Controlla la domanda prima di presentarla.', en: 'Check the claim before you submit it.' })}</p>
+<dl class="row" id="check-answers">
+  <dt class="col-sm-4">${tr(lang, { it: 'Domanda', en: 'Claim' })}</dt>
+  <dd class="col-sm-8">${tr(lang, v.type.name)}</dd>
+  <dt class="col-sm-4">${tr(lang, { it: 'Lavorazione', en: 'Processing' })}</dt>
+  <dd class="col-sm-8">${tr(lang, PROCESSING[v.type.processing])}</dd>
+</dl>
+<p><a href="${link(ctx, CITIZEN_PATHS.claims)}">${tr(lang, { it: 'Cambia la domanda', en: 'Change the claim' })}</a></p>
+<form method="post" action="${link(ctx, CITIZEN_PATHS.claims)}" id="confirm-form" novalidate>
+  ${csrfField(v.csrf)}
+  <input type="hidden" name="type" value="${v.type.type}">
+  <input type="hidden" name="idempotencyKey" value="${v.idempotencyKey}">
+  <input type="hidden" name="confirming" value="yes">
+  ${checkbox(ctx, { values: {}, issues }, {
+    name: 'declaration',
+    label: tr(lang, {
+      it: 'Dichiaro che i dati della domanda sono veri e di essere consapevole delle conseguenze delle dichiarazioni false (art. 76 del DPR 445/2000).',
+      en: 'I declare that the data of the claim are true and that I am aware of the consequences of false statements (art. 76 of Presidential Decree 445/2000).',
+    }),
+  })}
+  <button type="submit" class="btn btn-primary">${tr(lang, { it: 'Presenta la domanda', en: 'Submit the claim' })}</button>
+</form>`;
+  return frame(ctx, { it: 'Controlla e presenta la domanda', en: 'Check and submit the claim' }, content, issues.length > 0);
 }
 
 /** The notice after the documents went through: when they were received, and what happens next. */

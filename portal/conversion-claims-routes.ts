@@ -35,7 +35,7 @@ import { serviceById } from '../domain/services';
 import {
   CITIZEN_PATHS,
   caseStage,
-  claimPage,
+  claimCheckPage, claimPage,
   claimPath,
   claimsPage,
   conversionPage,
@@ -53,7 +53,7 @@ import { forbiddenPage, sendHtml } from './access-routes';
 import { messagePage } from './pages';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
 import type { PageContext } from './views';
-import { claimAdmission, claimOf, claimTypesFor, claimsOf, fileClaim } from '../services/conversion/claims';
+import { claimAdmission, claimOf, claimTypesFor, claimsOf, fileClaim, withdrawClaim } from '../services/conversion/claims';
 import { currentConversionCase } from '../services/conversion/conversion-cases';
 import { CONVERSION_FORM_NAME, assertMayConvert, assertUploadAllowance, renderConversionForm } from '../services/conversion/conversion-documents';
 import { MAX_UPLOAD_BYTES, checkUpload, uploadTooLargeError, type RawUpload } from '../domain/uploads';
@@ -405,6 +405,19 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
       });
       return;
     }
+    // Check your answers first: the claim is filed only with the declaration made.
+    if (body.declaration !== 'yes') {
+      const option = claimTypesFor(citizen, catalogueFor(deps.policy)).find((t) => t.type === type)!;
+      const csrf = ensureCsrfToken(req, res, readCookies(req));
+      // Posted from this check page without the box ticked: say what is missing.
+      const confirming = body.confirming === 'yes';
+      sendHtml(
+        res,
+        confirming ? 400 : 200,
+        claimCheckPage(context(req, res, CITIZEN_PATHS.claims), { type: option, idempotencyKey: key ?? `k-${randomUUID()}`, csrf, missingDeclaration: confirming }),
+      );
+      return;
+    }
     let claimId: string;
     try {
       const filed = await fileClaim(deps, { credentialId: citizen.credentialId, service, admission, rawKey: key, keyScope: citizen.credentialId, filedBy: 'citizen' });
@@ -435,7 +448,33 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
       );
       return;
     }
-    sendHtml(res, 200, claimPage(context(req, res, claimPath(claim.claimId)), claim, { justFiled: req.query.filed === '1' }));
+    const csrf = ensureCsrfToken(req, res, readCookies(req));
+    sendHtml(res, 200, claimPage(context(req, res, claimPath(claim.claimId)), claim, { justFiled: req.query.filed === '1', withdrawn: req.query.withdrawn === '1', csrf }));
+  });
+
+  r.post(`${CITIZEN_PATHS.claims}/:claimId/withdraw`, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!csrfOk(req, readCookies(req), body._csrf)) {
+      forbiddenPage(req, res, CITIZEN_PATHS.claims);
+      return;
+    }
+    const citizen = await citizenOf(req, res);
+    if (!citizen) return;
+    const id = req.params.claimId;
+    const claim = isUuid(id) ? await claimOf(deps, citizen.credentialId, id) : undefined;
+    if (!claim) {
+      forbiddenPage(req, res, CITIZEN_PATHS.claims);
+      return;
+    }
+    try {
+      await withdrawClaim(deps, citizen.credentialId, claim.claimId, 'citizen');
+    } catch (err) {
+      const f = failureNotice(req, res, err, { it: 'Domanda non ritirata', en: 'Claim not withdrawn' });
+      const csrf = ensureCsrfToken(req, res, readCookies(req));
+      sendHtml(res, f.status, claimPage(context(req, res, claimPath(claim.claimId)), (await claimOf(deps, citizen.credentialId, claim.claimId)) ?? claim, { justFiled: false, csrf, notice: f.notice }));
+      return;
+    }
+    go(req, res, `${claimPath(claim.claimId)}?withdrawn=1`);
   });
 
   return r;

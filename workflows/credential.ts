@@ -61,7 +61,7 @@ import {
   type TwoChannelIssue,
 } from './definitions';
 import { REVIEW_WORKFLOW_TYPE, reviewWorkflowId, type ReviewInput, type ReviewOutcome } from './review-definitions';
-import { claimWorkflowId, releaseClaimSignal } from './claim-definitions';
+import { cancelClaimSignal, claimWorkflowId, releaseClaimSignal } from './claim-definitions';
 import { delegationWorkflowId, delegatorRevokedSignal } from './delegation-definitions';
 import type { conversionReviewWorkflow } from './review';
 import { PinChannelAttribute, PinStateAttribute, PinTypeAttribute } from './search-attributes';
@@ -97,7 +97,7 @@ function ignoreInterrupt(err: unknown): void {
 type RequestOf<U> = U extends UpdateDefinition<unknown, [infer Request]> ? Request : never;
 
 /** Set by revocation or re-issue before the life is cancelled. */
-type Interrupt = { kind: 'revoke'; outboxIds: string[]; delegationIds?: string[] } | { kind: 'reissue'; next: TwoChannelIssue };
+type Interrupt = { kind: 'revoke'; outboxIds: string[]; delegationIds?: string[]; cancelledClaimIds?: string[] } | { kind: 'reissue'; next: TwoChannelIssue };
 
 const WAITING_FIRST_ACCESS: CredentialState[] = ['awaiting_first_access', 'awaiting_letter_dispatch'];
 const CONVERTIBLE: CredentialState[] = ['active', 'pin_expired'];
@@ -180,6 +180,8 @@ class CredentialLife {
     if (interrupt.kind === 'revoke') await deliverAll(interrupt.outboxIds);
     // Added after runs were revoked without it: behind a patch, so their histories replay.
     if (interrupt.kind === 'revoke' && patched('end-delegations-on-revocation')) await this.endDelegations(interrupt.delegationIds ?? []);
+    // Claims held for this PIN are cancelled with it (the revocation's transaction did the rows).
+    if (interrupt.kind === 'revoke' && interrupt.cancelledClaimIds?.length && patched('cancel-claims-on-revocation')) await this.cancelClaims(interrupt.cancelledClaimIds);
     await condition(allHandlersFinished);
     if (interrupt.kind === 'revoke') return this.view;
     const { credentialId, policy, access, review, view } = this;
@@ -671,6 +673,17 @@ class CredentialLife {
     }
   }
 
+  /** Tells the workflow of each claim held for this PIN that it is cancelled. */
+  private async cancelClaims(claimIds: string[]): Promise<void> {
+    for (const claimId of claimIds) {
+      try {
+        await getExternalWorkflowHandle(claimWorkflowId(claimId)).signal(cancelClaimSignal);
+      } catch {
+        // Not running: when it starts it reads 'cancelled' from its row.
+      }
+    }
+  }
+
   private async revoke({ requestedBy, reason, grant }: RequestOf<typeof revokeCredentialUpdate>): Promise<{ revokedAt: string }> {
     const { view } = this;
     this.refuseInterrupt();
@@ -685,7 +698,7 @@ class CredentialLife {
     }
     view.revokedAt = revoked.revokedAt;
     this.setState('revoked');
-    this.interrupt = { kind: 'revoke', outboxIds: revoked.outboxIds, delegationIds: revoked.delegationIds };
+    this.interrupt = { kind: 'revoke', outboxIds: revoked.outboxIds, delegationIds: revoked.delegationIds, cancelledClaimIds: revoked.cancelledClaimIds ?? [] };
     this.life.cancel();
     return { revokedAt: revoked.revokedAt };
   }

@@ -8,10 +8,14 @@
  *   POST /api/claims              { type } (+ optional Idempotency-Key) → 202 the claim
  *   GET  /api/claims              → the citizen's claims
  *   GET  /api/claims/:claimId     → one of them (someone else's is "not found")
+ *   POST /api/claims/:claimId/withdraw → withdrawn before a decision
+ *   GET  /api/staff/claims        → claims in processing (back office)
+ *   POST /api/staff/claims/:claimId/decision { decision: accepted|rejected, reason } → decided, the claimant told
  */
 import { Router } from 'express';
 import { requireCitizen, sessionContext } from '../../services/access/sessions';
-import { admittedClaim, claimIdParams, claimNotFound, claimOf, claimTypesFor, claimsOf, fileClaim } from '../../services/conversion/claims';
+import { admittedClaim, claimIdParams, claimNotFound, claimOf, claimTypesFor, claimsInProcessing, claimsOf, decideClaim, fileClaim, withdrawClaim } from '../../services/conversion/claims';
+import { requireStaff } from '../../services/staff/auth';
 import type { ApiDeps } from '../deps';
 import { catalogueFor } from '../../domain/services';
 
@@ -50,6 +54,27 @@ export function claimRoutes(deps: ApiDeps): Router {
     const claim = await claimOf(deps, citizen.credentialId, params.data.claimId);
     if (!claim) throw claimNotFound();
     res.json(claim);
+  });
+
+  /** The claimant withdraws a claim not yet decided (409 once decided). */
+  r.post('/claims/:claimId/withdraw', async (req, res) => {
+    const citizen = await requireCitizen(ctx, req);
+    const params = claimIdParams.safeParse(req.params);
+    if (!params.success) throw claimNotFound();
+    res.json(await withdrawClaim(deps, citizen.credentialId, params.data.claimId, 'citizen'));
+  });
+
+  /** The back office: claims in processing, and the decision on one of them. */
+  r.get('/staff/claims', async (req, res) => {
+    await requireStaff(deps.pool, req, ['clerk', 'supervisor', 'admin']);
+    res.json({ claims: await claimsInProcessing(deps) });
+  });
+
+  r.post('/staff/claims/:claimId/decision', async (req, res) => {
+    const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor']);
+    const params = claimIdParams.safeParse(req.params);
+    if (!params.success) throw claimNotFound();
+    res.json(await decideClaim(deps, staff, params.data.claimId, req.body));
   });
 
   return r;

@@ -11,7 +11,10 @@ import { SERVICES, audienceIncludes, isCovidBonusClaimType, onOffer, serviceById
 import { appendAudit, type AuditEntry } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
 import type { benefitClaimWorkflow } from '../../workflows/claim';
-import { CLAIM_WORKFLOW_TYPE, claimWorkflowId, type ClaimInput } from '../../workflows/claim-definitions';
+import { CLAIM_ENDS, CLAIM_WORKFLOW_TYPE, claimWorkflowId, decideClaimUpdate, withdrawClaimUpdate, type ClaimInput } from '../../workflows/claim-definitions';
+import type { StoredClaimStatus } from '../../domain/claims';
+import { commandGrant } from '../grants';
+import type { StaffPrincipal } from '../staff/auth';
 import { type CitizenPrincipal } from '../access/sessions';
 import type { ServiceDeps } from '../deps';
 import { parseInput } from '../schemas/validate';
@@ -26,9 +29,13 @@ export const claimView = z.strictObject({
   claimId: z.guid(),
   protocol: z.string(),
   type: z.string(),
-  status: z.enum(['waiting_for_dispositivo', 'released', 'in_processing']),
+  status: z.enum(['waiting_for_dispositivo', 'released', 'in_processing', ...CLAIM_ENDS]),
   receivedAt: z.iso.datetime(),
   releasedAt: z.iso.datetime().optional(),
+  /** When it was decided, withdrawn or cancelled. */
+  endedAt: z.iso.datetime().optional(),
+  /** The decision's reason (always for a rejection), or why it was cancelled. */
+  reason: z.string().optional(),
   filedBy: z.string(),
 });
 
@@ -36,11 +43,21 @@ export interface ClaimRow {
   id: string;
   protocol: string;
   claim_type: string;
-  status: 'waiting_for_dispositivo' | 'released' | 'in_processing';
+  status: StoredClaimStatus;
   received_at: Date;
   released_at: Date | null;
+  ended_at?: Date | null;
+  reason?: string | null;
   filed_by: string;
 }
+
+/** Columns of `ClaimRow`, as every read selects them. */
+const CLAIM_COLUMNS = 'id, protocol, claim_type, status, received_at, released_at, ended_at, reason, filed_by';
+
+/** The decision body of the back office; a rejection needs its reason. */
+export const claimDecisionBody = z
+  .strictObject({ decision: z.enum(['accepted', 'rejected']), reason: z.string().trim().min(1).max(500).optional() })
+  .refine((b) => b.decision === 'accepted' || b.reason !== undefined, { path: ['reason'], message: 'a rejection needs its reason' });
 
 export const toView = (c: ClaimRow) =>
   claimView.parse({
@@ -50,6 +67,8 @@ export const toView = (c: ClaimRow) =>
     status: c.status,
     receivedAt: c.received_at.toISOString(),
     ...(c.released_at ? { releasedAt: c.released_at.toISOString() } : {}),
+    ...(c.ended_at ? { endedAt: c.ended_at.toISOString() } : {}),
+    ...(c.reason ? { reason: c.reason } : {}),
     filedBy: c.filed_by,
   });
 
@@ -92,6 +111,9 @@ export function admittedClaim(
 
 export const claimNotFound = () => new DomainError(ErrorType.NotFound, { it: 'Domanda non trovata.', en: 'Claim not found.' });
 
+const claimConcluded = () =>
+  new DomainError(ErrorType.Conflict, { it: 'La domanda non è in lavorazione: è già conclusa o non ancora avviata.', en: 'The claim is not in processing: it is already concluded or not started yet.' });
+
 /** What `fileClaim` needs: whose claim, of which service, how it is processed, who files it. */
 export interface FileClaimInput {
   /** The credential the claim belongs to (the claimant's, also when a delegate files it). */
@@ -133,7 +155,7 @@ export async function fileClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 't
        VALUES (gen_random_uuid(), $1::text, 'INPS.' || to_char(now(), 'YYYY') || '.' || lpad(nextval('benefit_claim_protocol')::text, 8, '0'),
                $2::uuid, $3::text, $4::text, $5::text)
        ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
-       RETURNING id, protocol, claim_type, status, received_at, released_at, filed_by, (xmax = 0) AS inserted`,
+       RETURNING ${CLAIM_COLUMNS}, (xmax = 0) AS inserted`,
       [idempotencyKey, input.credentialId, service.id, hold ? 'waiting_for_dispositivo' : 'released', input.filedBy],
     );
     const row = rows[0]!;
@@ -183,7 +205,7 @@ export function claimTypesFor(
 /** A credential's claims, newest first (at most 200). */
 export async function claimsOf(deps: Pick<ServiceDeps, 'pool'>, credentialId: string): Promise<z.output<typeof claimView>[]> {
   const { rows } = await deps.pool.query<ClaimRow>(
-    `SELECT id, protocol, claim_type, status, received_at, released_at, filed_by FROM benefit_claims WHERE credential_id = $1::uuid ORDER BY received_at DESC LIMIT 200`,
+    `SELECT ${CLAIM_COLUMNS} FROM benefit_claims WHERE credential_id = $1::uuid ORDER BY received_at DESC LIMIT 200`,
     [credentialId],
   );
   return rows.map(toView);
@@ -192,9 +214,41 @@ export async function claimsOf(deps: Pick<ServiceDeps, 'pool'>, credentialId: st
 /** One claim of a credential; someone else's is undefined, like a missing one. */
 export async function claimOf(deps: Pick<ServiceDeps, 'pool'>, credentialId: string, claimId: string): Promise<z.output<typeof claimView> | undefined> {
   const { rows } = await deps.pool.query<ClaimRow>(
-    `SELECT id, protocol, claim_type, status, received_at, released_at, filed_by FROM benefit_claims WHERE id = $1::uuid AND credential_id = $2::uuid`,
+    `SELECT ${CLAIM_COLUMNS} FROM benefit_claims WHERE id = $1::uuid AND credential_id = $2::uuid`,
     [claimId, credentialId],
   );
   return rows[0] ? toView(rows[0]) : undefined;
 }
 
+/** The claimant withdraws one of their claims before it is decided (the claim's workflow records it). */
+export async function withdrawClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal'>, credentialId: string, claimId: string, by: string): Promise<z.output<typeof claimView>> {
+  const claim = await claimOf(deps, credentialId, claimId);
+  if (!claim) throw claimNotFound();
+  // A decided or cancelled claim's workflow has ended: say "not now" (409), not "not found".
+  if (claim.status !== 'withdrawn' && (CLAIM_ENDS as readonly string[]).includes(claim.status)) throw claimConcluded();
+  if (claim.status !== 'withdrawn') {
+    await deps.temporal.workflow.getHandle(claimWorkflowId(claimId)).executeUpdate(withdrawClaimUpdate, { args: [{ by }] });
+  }
+  return (await claimOf(deps, credentialId, claimId))!;
+}
+
+/** Claims in processing, oldest first, for the back office (at most 200). */
+export async function claimsInProcessing(deps: Pick<ServiceDeps, 'pool'>): Promise<(z.output<typeof claimView> & { credentialId: string })[]> {
+  const { rows } = await deps.pool.query<ClaimRow & { credential_id: string }>(
+    `SELECT ${CLAIM_COLUMNS}, credential_id FROM benefit_claims WHERE status = 'in_processing' ORDER BY processing_at NULLS LAST, received_at LIMIT 200`,
+  );
+  return rows.map((r) => ({ ...toView(r), credentialId: r.credential_id }));
+}
+
+/** The back office's decision on a claim in processing, with the API's grant for this clerk. */
+export async function decideClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'secrets'>, staff: StaffPrincipal, claimId: string, input: unknown): Promise<z.output<typeof claimView>> {
+  const body = parseInput(claimDecisionBody, input);
+  const { rows } = await deps.pool.query<{ credential_id: string; status: string }>('SELECT credential_id, status FROM benefit_claims WHERE id = $1::uuid', [claimId]);
+  if (!rows[0]) throw claimNotFound();
+  if (rows[0].status !== 'in_processing') throw claimConcluded();
+  const grant = commandGrant(deps, { actor: `staff:${staff.staffId}`, role: staff.role, target: claimId, action: `claim:${body.decision}`, detail: body.reason ?? '' });
+  await deps.temporal.workflow.getHandle(claimWorkflowId(claimId)).executeUpdate(decideClaimUpdate, {
+    args: [{ decision: body.decision, ...(body.reason ? { reason: body.reason } : {}), staffId: staff.staffId, role: staff.role, grant }],
+  });
+  return (await claimOf(deps, rows[0].credential_id, claimId))!;
+}

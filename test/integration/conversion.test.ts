@@ -10,6 +10,7 @@ import { issueStaffToken } from '../../services/staff/auth';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, asWorker, waitFor, waitForView, type ActiveCitizen } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
+import { claimStateQuery } from '../../workflows/claim-definitions';
 
 let stack: TestStack;
 let clerkA: string;
@@ -327,5 +328,64 @@ describe('conversion at an INPS office', () => {
     expect((await api('POST', '/api/counter/conversions', { token: operator, body: officeBody(citizen) })).status).toBe(403);
     expect(await sessionScope(citizen)).toBe('ordinary');
     expect((await stack.pool.query('SELECT count(*)::int AS n FROM review_cases WHERE credential_id = $1::uuid', [citizen.credentialId])).rows[0].n).toBe(0);
+  });
+});
+
+describe('a claim’s life after it is filed', () => {
+  const claimWorkflowStatus = async (claimId: string) => (await stack.client.workflow.getHandle(`claim-${claimId}`).query(claimStateQuery)).status;
+  const processingClaim = async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    await stack.pool.query(`UPDATE credentials SET pin_type = 'dispositivo' WHERE id = $1::uuid`, [citizen.credentialId]);
+    const claim = await fileClaim(citizen);
+    await waitFor('in processing', async () => ((await claimWorkflowStatus(claim.claimId)) === 'in_processing' ? true : undefined));
+    return { citizen, claim };
+  };
+
+  it('the back office decides a claim in processing; a rejection needs its reason and the claimant is told it', async () => {
+    const { citizen, claim } = await processingClaim();
+    const queue = await api('GET', '/api/staff/claims', { token: clerkA });
+    expect(queue.body.claims.map((c: { claimId: string }) => c.claimId)).toContain(claim.claimId);
+    const noReason = await api('POST', `/api/staff/claims/${claim.claimId}/decision`, { token: clerkA, body: { decision: 'rejected' } });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.fields[0].field).toBe('reason');
+    expect((await api('POST', `/api/staff/claims/${claim.claimId}/decision`, { token: operator, body: { decision: 'accepted' } })).status).toBe(403);
+    const decided = await api('POST', `/api/staff/claims/${claim.claimId}/decision`, { token: clerkA, body: { decision: 'rejected', reason: 'Requisito contributivo non raggiunto' } });
+    expect(decided.status).toBe(200);
+    expect(decided.body).toMatchObject({ status: 'rejected', reason: 'Requisito contributivo non raggiunto' });
+    const told = await waitFor('the outcome mail', async () => (await stack.mails({ to: citizen.citizen.email })).find((m) => (m.subject ?? '').includes(claim.protocol)));
+    expect(told.text).toContain('Requisito contributivo non raggiunto');
+    expect((await api('GET', `/api/claims/${claim.claimId}`, { token: citizen.token })).body).toMatchObject({ status: 'rejected', reason: 'Requisito contributivo non raggiunto' });
+    // Decided once: no second decision, no withdrawal.
+    expect((await api('POST', `/api/staff/claims/${claim.claimId}/decision`, { token: clerkB, body: { decision: 'accepted' } })).status).toBe(409);
+    expect((await api('POST', `/api/claims/${claim.claimId}/withdraw`, { token: citizen.token })).status).toBe(409);
+    await stack.client.workflow.getHandle(`claim-${claim.claimId}`).result();
+  });
+
+  it('the claimant withdraws a claim before the decision, once; nobody else can', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const claim = await fileClaim(citizen);
+    const other = await activeCitizen(stack, makeCitizen());
+    expect((await api('POST', `/api/claims/${claim.claimId}/withdraw`, { token: other.token })).status).toBe(404);
+    const withdrawn = await api('POST', `/api/claims/${claim.claimId}/withdraw`, { token: citizen.token });
+    expect(withdrawn.body).toMatchObject({ status: 'withdrawn', endedAt: expect.any(String) });
+    expect((await api('POST', `/api/claims/${claim.claimId}/withdraw`, { token: citizen.token })).body.status).toBe('withdrawn');
+    expect((await stack.client.workflow.getHandle(`claim-${claim.claimId}`).result()).status).toBe('withdrawn');
+    expect((await api('POST', `/api/staff/claims/${claim.claimId}/decision`, { token: clerkA, body: { decision: 'accepted' } })).status).toBe(409);
+  });
+
+  it('a claim held for a PIN that is revoked is cancelled, its workflow ends and the holder is told (before: it waited for ever)', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const claim = await fileClaim(citizen);
+    await waitFor('held', async () => ((await claimWorkflowStatus(claim.claimId)) === 'waiting_for_dispositivo' ? true : undefined));
+    const revoked = await api('POST', `/api/contact-centre/credentials/${citizen.credentialId}/revoke`, {
+      token: await issueStaffToken(stack.pool, 'op-revoke', 'operator'),
+      body: { verification: { method: 'identity_questions', note: 'caller verified by questions' } },
+    });
+    expect(revoked.status).toBe(200);
+    expect((await stack.client.workflow.getHandle(`claim-${claim.claimId}`).result()).status).toBe('cancelled');
+    const row = await stack.pool.query('SELECT status, reason FROM benefit_claims WHERE id = $1::uuid', [claim.claimId]);
+    expect(row.rows[0]).toEqual({ status: 'cancelled', reason: 'credential_revoked' });
+    const told = await waitFor('the cancellation mail', async () => (await stack.mails({ to: citizen.citizen.email })).find((m) => /Domande annullate/.test(m.subject ?? '')));
+    expect(told.text).toContain(claim.protocol);
   });
 });

@@ -337,7 +337,16 @@ describe('claims page', () => {
     const csrf = csrfOf(page.body);
     const key = /name="idempotencyKey" value="([^"]+)"/.exec(page.body)![1]!;
     const before = Date.now();
-    const filed = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'parental-leave' });
+    // Check your answers first: nothing is filed until the declaration is made.
+    const check = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'parental-leave' });
+    expect(check.status).toBe(200);
+    expect(check.body).toContain('id="check-answers"');
+    expect(check.body).toContain('DPR 445/2000');
+    const undeclared = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'parental-leave', confirming: 'yes' });
+    expect(undeclared.status).toBe(400);
+    expect(undeclared.body).toContain('href="#f-declaration"');
+    expect((await stack.pool.query('SELECT 1 FROM benefit_claims WHERE credential_id = $1::uuid', [c.citizen.credentialId])).rowCount).toBe(0);
+    const filed = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'parental-leave', confirming: 'yes', declaration: 'yes' });
     expect(filed.status, filed.body.slice(0, 1000)).toBe(303);
     const claimId = /^\/portal\/claims\/([0-9a-f-]{36})\?filed=1$/.exec(filed.location ?? '')?.[1];
     expect(claimId).toBeDefined();
@@ -360,7 +369,7 @@ describe('claims page', () => {
     expect(rows[0]!.received_at.toISOString()).toBe(receivedAt);
 
     // The same page posted again (double click): the same claim.
-    const twice = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'parental-leave' });
+    const twice = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: key, type: 'parental-leave', confirming: 'yes', declaration: 'yes' });
     expect(twice.location).toBe(filed.location);
     const list = await c.browser.get('/portal/claims');
     expect(list.body).toContain(`data-claim="${claimId}" data-status="waiting_for_dispositivo"`);
@@ -376,6 +385,15 @@ describe('claims page', () => {
     expect((await c.browser.post('/portal/claims', { idempotencyKey: 'k-00000003', type: 'parental-leave' })).status).toBe(403);
     const { rows: count } = await stack.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM benefit_claims WHERE credential_id = $1::uuid', [c.citizen.credentialId]);
     expect(count[0]!.n).toBe(1);
+
+    // The receipt page lets the claimant withdraw it before a decision.
+    const receipt = await c.browser.get(`/portal/claims/${claimId}`);
+    expect(receipt.body).toContain('id="withdraw-form"');
+    const withdrawn = await c.browser.post(`/portal/claims/${claimId}/withdraw`, { _csrf: csrfOf(receipt.body) });
+    expect(withdrawn.status).toBe(303);
+    const after = await c.browser.follow(withdrawn);
+    expect(after.body).toContain('data-status="withdrawn"');
+    expect(after.body).not.toContain('id="withdraw-form"');
 
     // Someone else's claim is "not found".
     const other = await loggedIn();
@@ -424,7 +442,10 @@ describe.skipIf(!existsSync(CHROMIUM))('screenshots in headless Chromium', () =>
       await page.goto(`${stack.baseUrl}/portal/claims?lang=en`);
       // bootstrap-italia draws its own radio: the label is what a person clicks.
       await page.click('label[for="f-type-parental-leave"]');
-      await page.click('#claim-form button[type=submit]');
+      await Promise.all([page.waitForSelector('#check-answers'), page.click('#claim-form button[type=submit]')]);
+      await shot('claim-check-answers-en.png');
+      await page.click('label[for="f-declaration"]');
+      await page.click('#confirm-form button[type=submit]');
       await page.waitForURL('**/portal/claims/*');
       expect(await page.locator('#protocol').innerText()).toMatch(/^INPS\.\d{4}\.\d{8}$/);
       await shot('claim-filed-en.png');

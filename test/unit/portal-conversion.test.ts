@@ -222,7 +222,7 @@ describe('claim pages', () => {
     const body = claimPage(
       ctx('it'),
       { claimId: '00000000-0000-4000-8000-000000000001', protocol: 'INPS.2025.00000042', type: 'covid-bonus-babysitting', status: 'waiting_for_dispositivo', receivedAt: '2025-01-15T08:30:00Z' },
-      { justFiled: true },
+      { justFiled: true, csrf: 'test-csrf' },
     );
     expect(body).toContain('<span class="portal-code" id="protocol">INPS.2025.00000042</span>');
     expect(body).toContain('15 gennaio 2025');

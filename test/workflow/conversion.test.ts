@@ -19,7 +19,8 @@ import {
   secondReviewUpdate,
   type ReviewInput,
 } from '../../workflows/review-definitions';
-import { claimStateQuery, claimWorkflowId } from '../../workflows/claim-definitions';
+import type { StoredClaimStatus } from '../../domain/claims';
+import { decideClaimUpdate, withdrawClaimUpdate, claimStateQuery, claimWorkflowId } from '../../workflows/claim-definitions';
 import { saveHistory } from '../support/histories';
 import { createTimeSkippingEnv, updateRefusal, withTimeSkippingWorker } from '../support/time-skipping';
 
@@ -33,7 +34,7 @@ const calls: { name: string; at: number; args: Record<string, unknown> }[] = [];
 /** Cases whose approval needs a second clerk (what `openReview` reads from the case row). */
 const secondReviewCases = new Set<string>();
 /** The claims table, as far as these workflows see it. */
-const claims = new Map<string, { credentialId: string; status: 'waiting_for_dispositivo' | 'released' | 'in_processing' }>();
+const claims = new Map<string, { credentialId: string; status: StoredClaimStatus }>();
 
 function fakes(): Partial<Activities> {
   const serverNow = () => Context.current().info.currentAttemptScheduledTimestampMs;
@@ -56,6 +57,15 @@ function fakes(): Partial<Activities> {
       record('beginClaimProcessing', a);
       claims.get(a.claimId)!.status = 'in_processing';
       return { releasedAt: new Date(serverNow()).toISOString() };
+    },
+    decideClaim: async (a) => {
+      record('decideClaim', a);
+      claims.get(a.claimId)!.status = a.decision;
+      return { outboxIds: [`decided-${a.claimId}`] };
+    },
+    withdrawClaim: async (a) => {
+      record('withdrawClaim', a);
+      claims.get(a.claimId)!.status = 'withdrawn';
     },
   };
 }
@@ -214,8 +224,8 @@ describe('benefit claims held until conversion', () => {
       expect((await handle.query(credentialStateQuery)).pinType).toBe('ordinary');
 
       await review.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkA, decision: 'approve' }] });
-      expect((await first.handle.result()).status).toBe('in_processing');
-      expect((await second.handle.result()).status).toBe('in_processing');
+      await until(() => first.handle.query(claimStateQuery), (v) => v.status === 'in_processing');
+      await until(() => second.handle.query(claimStateQuery), (v) => v.status === 'in_processing');
       const view = await until(() => handle.query(credentialStateQuery), (v) => v.conversion?.status === 'approved');
       expect(view.pinType).toBe('dispositivo');
       expect(view.state).toBe('active');
@@ -226,6 +236,38 @@ describe('benefit claims held until conversion', () => {
       expect(await refusal(handle.executeUpdate(requestConversionUpdate, { args: [{ caseId: randomUUID() }] }))).toBe('ALREADY_DISPOSITIVO');
       await saveHistory('credential-conversion-approved', handle);
       await saveHistory('claim-held-then-released', first.handle);
+    });
+  });
+
+  it('a claim in processing waits for the back office: decided once (a rejection needs its reason), or withdrawn before the decision', async () => {
+    await withWorker(async (taskQueue) => {
+      const credentialId = randomUUID();
+      const processing = randomUUID();
+      claims.set(processing, { credentialId, status: 'released' });
+      const handle = await env.client.workflow.start('benefitClaimWorkflow', { workflowId: claimWorkflowId(processing), taskQueue, args: [{ claimId: processing, credentialId }] });
+      started.push(handle);
+      await until(() => handle.query(claimStateQuery), (v) => v.status === 'in_processing');
+      await env.sleep(30 * DAY);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      const decide = (decision: 'accepted' | 'rejected', reason?: string) =>
+        handle.executeUpdate(decideClaimUpdate, { args: [{ decision, ...(reason ? { reason } : {}), staffId: 'clerk-a', role: 'clerk' }] });
+      expect(await refusal(decide('rejected'))).toBe('REASON_REQUIRED');
+      // Before a decision the claimant may still withdraw it.
+      expect((await handle.executeUpdate(withdrawClaimUpdate, { args: [{ by: 'citizen' }] })).status).toBe('withdrawn');
+      expect((await handle.result()).status).toBe('withdrawn');
+      expect(callsOf('decideClaim', 'claimId', processing)).toHaveLength(0);
+      await saveHistory('claim-withdrawn-in-processing', handle);
+
+      const decided = randomUUID();
+      claims.set(decided, { credentialId, status: 'released' });
+      const second = await env.client.workflow.start('benefitClaimWorkflow', { workflowId: claimWorkflowId(decided), taskQueue, args: [{ claimId: decided, credentialId }] });
+      started.push(second);
+      await until(() => second.query(claimStateQuery), (v) => v.status === 'in_processing');
+      const view = await second.executeUpdate(decideClaimUpdate, { args: [{ decision: 'rejected', reason: 'Requisiti non soddisfatti', staffId: 'clerk-a', role: 'clerk' }] });
+      expect(view).toMatchObject({ status: 'rejected', reason: 'Requisiti non soddisfatti' });
+      expect((await second.result()).status).toBe('rejected');
+      expect(callsOf('decideClaim', 'claimId', decided)).toHaveLength(1);
+      await saveHistory('claim-decided', second);
     });
   });
 

@@ -66,7 +66,7 @@ function fakes(): Partial<Activities> {
     expirePersonalPin: async (a) => void record('expirePersonalPin', a),
     revokeCredential: async (a) => (
       record('revokeCredential', a),
-      { revokedAt: new Date(serverNow()).toISOString(), outboxIds: [`rev-${a.credentialId}`], delegationIds: delegationsGivenBy.get(a.credentialId) ?? [] }
+      { revokedAt: new Date(serverNow()).toISOString(), outboxIds: [`rev-${a.credentialId}`], delegationIds: delegationsGivenBy.get(a.credentialId) ?? [], cancelledClaimIds: [] }
     ),
     supersedeForReissue: async (a) => (record('supersedeForReissue', a), { pinVersion: 3, pinType: a.pinType, releasedClaimIds: [] }),
     issueTwoChannelPin: async (a) => (
