@@ -18,7 +18,6 @@ import { DEFAULT_ISSUANCE_POLICY } from '../workflows/definitions';
 import { apiBusy, createApp } from './app';
 import type { InFlight } from './deps';
 import { createWorkflowStarter } from '../services/issuance/workflow-starter';
-import { seedDevHealthCards } from '../services/lifecycle/revocation';
 
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, name: 'api' });
@@ -34,8 +33,6 @@ const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, 
 const policy = { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: config.SIMPLIFIED_PROCEDURE };
 const inFlight: InFlight = { count: 0 };
 const starter = createWorkflowStarter({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, log, busy: () => apiBusy(inFlight) });
-// The sample citizens' health cards (hashed with this pepper), for trying a revocation locally.
-if (config.NODE_ENV !== 'production') await seedDevHealthCards(pool, keys.pepper);
 const app = createApp({
   pool,
   pepper: keys.pepper,

@@ -8,7 +8,7 @@
  * order; the data folder keeps the state for the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -24,6 +24,8 @@ import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { readStackFile, removeStackFile, writeStackFile } from '../dev/stack-file';
 import { mailroomDir as mailroomDirOf } from '../lib/runtime';
 import { loadPayloadKeys } from '../lib/payload-codec';
+import { loadKeys } from '../lib/keys';
+import { importInstituteRecords, reportLines } from '../services/reference-data';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = createLogger({ name: 'start' });
@@ -76,6 +78,9 @@ async function stopChild(s: Supervised): Promise<void> {
 }
 
 /** What has been started so far, stopped in reverse order on Ctrl-C or when a later step fails. */
+/** The development data set loaded at start (never in production). */
+const DEV_RECORDS = fileURLToPath(new URL('../dev/data/institute-records.csv', import.meta.url));
+
 const cleanup: (() => Promise<void>)[] = [];
 
 async function main(): Promise<void> {
@@ -130,8 +135,17 @@ async function main(): Promise<void> {
   }
   const pool = createPool(databaseUrl, 1);
   const applied = await migrate(pool);
-  await pool.end();
   log.info({ applied }, 'migrations applied');
+  // The development data set: enough people on record to try every path (profiles, schemes,
+  // intermediaries, residences in Italy and abroad, health cards for the online revocation).
+  if (config.NODE_ENV !== 'production') {
+    const report = await importInstituteRecords(pool, loadKeys({ ...config, DATA_DIR: dataDir }).pepper, readFileSync(DEV_RECORDS, 'utf8'));
+    for (const line of reportLines(report, path.relative(process.cwd(), DEV_RECORDS))) {
+      if (report.rejected.length) log.warn(line);
+      else log.info(line);
+    }
+  }
+  await pool.end();
 
   let smtpUrl = config.SMTP_URL;
   let smtpSink: SmtpSink | undefined;

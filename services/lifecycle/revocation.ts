@@ -27,28 +27,13 @@ function healthCardHash(pepper: Buffer, cardNumber: string): Buffer {
   return createHmac('sha256', pepper).update('health-card\u0000').update(cardNumber).digest();
 }
 
-/** Stores (or replaces) a health card for a codice fiscale: the archive load, the dev seed and tests. */
+/** Stores (or replaces) a health card for a codice fiscale: the archive import (services/reference-data.ts) and tests. */
 export async function registerHealthCard(db: { query: ServiceDeps['pool']['query'] }, pepper: Buffer, card: { codiceFiscale: string; number: string; expiresOn: string }): Promise<void> {
   await db.query(
     `INSERT INTO health_cards (codice_fiscale, card_number_hash, expires_on) VALUES ($1::text, $2::bytea, $3::date)
      ON CONFLICT (codice_fiscale) DO UPDATE SET card_number_hash = EXCLUDED.card_number_hash, expires_on = EXCLUDED.expires_on`,
     [card.codiceFiscale, healthCardHash(pepper, card.number), card.expiresOn],
   );
-}
-
-/**
- * Health cards of the sample citizens of migrations/002 (fictitious numbers), so a development
- * stack can try a holder's revocation; seeded at API start-up outside production.
- */
-const DEV_HEALTH_CARDS: readonly { codiceFiscale: string; number: string; expiresOn: string }[] = [
-  { codiceFiscale: 'RSSMRA58C54Z600J', number: '80380000100000000001', expiresOn: '2030-12-31' },
-  { codiceFiscale: 'BNCGPP49S02G273Y', number: '80380000100000000002', expiresOn: '2030-12-31' },
-  { codiceFiscale: 'SPSNNA72L61Z112C', number: '80380000100000000003', expiresOn: '2030-12-31' },
-  { codiceFiscale: 'RCCLCU85A30F839Y', number: '80380000100000000004', expiresOn: '2030-12-31' },
-];
-
-export async function seedDevHealthCards(db: { query: ServiceDeps['pool']['query'] }, pepper: Buffer): Promise<void> {
-  for (const card of DEV_HEALTH_CARDS) await registerHealthCard(db, pepper, card);
 }
 
 const NOT_MATCHED = () =>
