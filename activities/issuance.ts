@@ -10,7 +10,7 @@ import { withTransaction, type PoolClient } from '../lib/db';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { encryptSecret, generatePin, keyedHash, newSalt } from '../lib/secrets';
-import { firstHalfMessage, reminderMessage, requestRefusedMessage, type MessageContent } from './templates';
+import { firstHalfMessage, reminderMessage, requestReceivedMessage, requestRefusedMessage, type MessageContent } from './templates';
 import { appendAudit } from '../lib/audit';
 import { grantHolds, type AuthorityGrant } from '../lib/authority';
 import { recordEvent } from '../lib/events';
@@ -77,7 +77,7 @@ export function createIssuanceActivities(deps: ActivityDeps) {
 
   return {
     /** Reads the plan (channels, address check) and opens a call-back task on a mismatch. */
-    async prepareIssuance({ credentialId }: { credentialId: string }): Promise<{ channels: Channel[]; addressMismatch: boolean; requestChannel?: string }> {
+    async prepareIssuance({ credentialId }: { credentialId: string }): Promise<{ channels: Channel[]; addressMismatch: boolean; requestChannel?: string; receivedNoticeIds?: string[] }> {
       return withTransaction(pool, async (client) => {
         const c = await loadCredential(client, credentialId);
         const requested = await client.query<{ channel: string }>('SELECT channel FROM credentials WHERE id = $1::uuid', [credentialId]);
@@ -100,7 +100,17 @@ export function createIssuanceActivities(deps: ActivityDeps) {
           // Nothing is made or sent until the call verifies the requester.
           await client.query(`UPDATE credentials SET state = 'awaiting_callback', updated_at = now() WHERE id = $1::uuid AND state IN ('requested', 'issuing')`, [credentialId]);
         }
-        return { channels: contactChannels(c.contacts).map((x) => x.channel), addressMismatch, requestChannel: requested.rows[0]?.channel };
+        // The receipt by e-mail/PEC: the protocol number, and what comes next (no secret in it).
+        const request = await client.query<{ protocol: string }>('SELECT protocol FROM pin_requests WHERE credential_id = $1::uuid ORDER BY created_at LIMIT 1', [credentialId]);
+        const received = request.rows[0]
+          ? await enqueueNotification(deps, client, c, 'request-received', 1, () => requestReceivedMessage(c.holder, request.rows[0]!.protocol, addressMismatch), ['email', 'pec'])
+          : [];
+        return {
+          channels: contactChannels(c.contacts).map((x) => x.channel),
+          addressMismatch,
+          requestChannel: requested.rows[0]?.channel,
+          receivedNoticeIds: received.map((n) => n.outboxId),
+        };
       });
     },
 

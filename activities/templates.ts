@@ -241,3 +241,25 @@ export function claimsCancelledMessage(holder: Holder, protocols: string[]): Mes
     [`your PIN has been revoked: the claims waiting for the dispositivo PIN are cancelled (${protocols.join(', ')}).`, 'You may file them again with a new PIN; the original received date is not kept.'],
   );
 }
+
+/** The request was received: its protocol number, and what happens next (a call first when the residence differs). */
+export function requestReceivedMessage(holder: Holder, protocol: string, callback: boolean): MessageContent {
+  return bilingualMail(
+    holder,
+    `INPS – Richiesta di PIN ricevuta (${protocol}) / PIN request received (${protocol})`,
+    [
+      `abbiamo ricevuto la Sua richiesta di PIN: numero di protocollo ${protocol}. Lo conservi per ogni richiesta di informazioni.`,
+      callback
+        ? 'La residenza indicata è diversa da quella nei nostri archivi: il contact center La richiamerà al numero preferenziale prima di emettere il PIN.'
+        : 'Riceverà la prima metà del PIN ai recapiti indicati e la seconda per posta.',
+      'Non ha fatto Lei la richiesta? Chiami il contact center.',
+    ],
+    [
+      `we have received your PIN request: protocol number ${protocol}. Keep it for any enquiry.`,
+      callback
+        ? 'The residence you gave differs from our records: the contact centre will call you back at your preferred number before the PIN is issued.'
+        : 'You will get the first half of the PIN at the contacts you gave and the second half by post.',
+      'Did you not make this request? Call the contact centre.',
+    ],
+  );
+}

@@ -178,6 +178,17 @@ describeRoute({
 });
 
 describeRoute({
+  method: 'get',
+  path: '/api/pin-requests/:id/receipt',
+  tag: 'pin-requests',
+  summary: 'The printable receipt of a request (PDF: protocol number, received time, applicant, what happens next), by its unguessable id',
+  auth: 'none',
+  request: { params: uuidParams },
+  responses: { 200: { description: 'The receipt PDF.' } },
+  errors: [404],
+});
+
+describeRoute({
   method: 'post',
   path: '/api/mailroom/batches/:date/dispatch',
   tag: 'back-office',

@@ -203,14 +203,20 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
 
   r.get('/citizens', guard(SECTIONS.lookup), async (req, res) => {
     const ctx = consoleContext(req, res, '/citizens');
-    const raw = typeof req.query.cf === 'string' ? req.query.cf.slice(0, 32) : '';
+    const typed = typeof req.query.cf === 'string' ? req.query.cf.slice(0, 32) : '';
+    // A protocol number (of a PIN request or a claim) stands for its holder's codice fiscale.
+    const raw = /^(PIN|INPS)\./i.test(typed.trim()) ? ((await lookup.codiceFiscaleByProtocol(typed)) ?? typed) : typed;
     const form = html`<form method="get" action="${ctx.base}/citizens" class="row g-3 align-items-end mb-4">
-  <div class="col-md-6"><div class="form-group mb-0"><label for="f-cf" class="active">${t(ctx, 'Codice fiscale', 'Codice fiscale')}</label>
-  <input id="f-cf" name="cf" class="form-control" value="${raw}" maxlength="16" autocapitalize="characters" spellcheck="false"></div></div>
+  <div class="col-md-6"><div class="form-group mb-0"><label for="f-cf" class="active">${t(ctx, 'Codice fiscale o numero di protocollo', 'Codice fiscale or protocol number')}</label>
+  <input id="f-cf" name="cf" class="form-control" value="${typed}" maxlength="24" autocapitalize="characters" spellcheck="false"></div></div>
   <div class="col-md-2"><button type="submit" class="btn btn-primary">${t(ctx, 'Cerca', 'Search')}</button></div>
 </form>`;
     const title = t(ctx, 'Ricerca cittadino', 'Citizen lookup');
     if (!raw) return sendPage(res, 200, consolePage(ctx, { title, active: 'lookup', body: form }));
+    if (raw === typed && /^(PIN|INPS)\./i.test(typed.trim())) {
+      const none = t(ctx, 'Nessuna richiesta o domanda con questo numero di protocollo.', 'No request or claim has this protocol number.');
+      return sendPage(res, 404, consolePage(ctx, { title, active: 'lookup', hasErrors: true, body: html`${form}${alertBox('danger', none)}` }));
+    }
     const cf = validateCodiceFiscaleFormat(raw);
     if (cf.errors.length) {
       return sendPage(res, 400, consolePage(ctx, { title, active: 'lookup', hasErrors: true, body: html`${form}${alertBox('danger', cf.errors.map((e) => tb(ctx, e.message)).join(' '))}` }));

@@ -82,6 +82,7 @@ import type { PageContext } from './views';
 /** What the request service answers on a confirmation. */
 export interface PortalSubmitResult {
   requestId: string;
+  protocol: string;
   credentialId: string;
   status: 'accepted';
   deliveryPlan: DeliveryPlan;
@@ -399,6 +400,7 @@ export function portalRoutes(deps: PortalDeps): Router {
     const done: DoneData = {
       key,
       requestId: result.requestId,
+      protocol: result.protocol,
       plan: {
         message: result.deliveryPlan.message,
         firstHalf: result.deliveryPlan.firstHalf.map((s) => s.description),

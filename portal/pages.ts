@@ -551,6 +551,8 @@ ${csrfField(input.csrf)}
 export interface DoneData {
   key: string;
   requestId: string;
+  /** Absent in a done cookie sealed before requests had protocol numbers. */
+  protocol?: string;
   plan: { message: Bilingual; firstHalf: Bilingual[]; secondHalf: Bilingual[] };
   recoveryAdvice: boolean;
 }
@@ -567,10 +569,11 @@ export function donePage(ctx: PageContext, done: DoneData): string {
   })}</p>
 </div>
 <dl class="row">
-  <dt class="col-sm-5">${tr(lang, { it: 'Numero della richiesta', en: 'Request number' })}</dt>
-  <dd class="col-sm-7"><span class="portal-code" id="request-id">${done.requestId}</span></dd>
+  <dt class="col-sm-5">${tr(lang, { it: 'Numero di protocollo', en: 'Protocol number' })}</dt>
+  <dd class="col-sm-7"><span class="portal-code" id="request-protocol">${done.protocol ?? done.requestId}</span></dd>
 </dl>
-<p class="small">${tr(lang, { it: 'Conserva questo numero: ti servirà se contatti l’INPS per questa richiesta.', en: 'Keep this number: you will need it if you contact INPS about this request.' })}</p>
+<p class="small">${tr(lang, { it: 'Conserva questo numero: ti servirà se contatti l’INPS per questa richiesta. Lo ricevi anche per e-mail.', en: 'Keep this number: you will need it if you contact INPS about this request. You also get it by e-mail.' })}</p>
+<p><a class="btn btn-outline-primary" id="receipt-link" href="/api/pin-requests/${done.requestId}/receipt">${tr(lang, { it: 'Scarica la ricevuta (PDF)', en: 'Download the receipt (PDF)' })}</a></p>
 <h2 class="h4 mt-4">${tr(lang, { it: 'Come riceverai il PIN', en: 'How you will receive the PIN' })}</h2>
 <p>${tr(lang, done.plan.message)}</p>
 <h3 class="h5">${tr(lang, { it: 'Prima parte (primi 8 caratteri)', en: 'First half (first 8 characters)' })}</h3>

@@ -81,5 +81,21 @@ export function createCitizenLookup(deps: Pick<ServiceDeps, 'pool'>) {
         [codiceFiscale],
       );
 
-  return { credentialsOf, historyOf, telephonePinsOf, delegationsOf };
+  /**
+   * The codice fiscale behind a protocol number a person reads out: a PIN request's
+   * (`PIN.2026.00000012`) or a claim's (`INPS.2026.00000007`); undefined when none has it.
+   */
+  async function codiceFiscaleByProtocol(protocol: string): Promise<string | undefined> {
+    const p = protocol.trim().toUpperCase();
+    const sql = /^PIN\.\d{4}\.\d{8}$/.test(p)
+      ? 'SELECT c.codice_fiscale FROM pin_requests r JOIN credentials c ON c.id = r.credential_id WHERE r.protocol = $1::text'
+      : /^INPS\.\d{4}\.\d{8}$/.test(p)
+        ? 'SELECT c.codice_fiscale FROM benefit_claims b JOIN credentials c ON c.id = b.credential_id WHERE b.protocol = $1::text'
+        : undefined;
+    if (!sql) return undefined;
+    const { rows } = await deps.pool.query<{ codice_fiscale: string }>(sql, [p]);
+    return rows[0]?.codice_fiscale;
+  }
+
+  return { credentialsOf, historyOf, telephonePinsOf, delegationsOf, codiceFiscaleByProtocol };
 }

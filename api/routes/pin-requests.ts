@@ -1,3 +1,4 @@
+import { sendDocument } from '../../web/documents';
 import { Router, type Request } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiDeps } from '../deps';
@@ -58,6 +59,13 @@ export function pinRequestRoutes(deps: ApiDeps, service: ReturnType<typeof creat
         throw err;
       });
     res.json({ requestId: req.params.id, ...status, credential });
+  });
+
+  /** The printable receipt (PDF), by the request's unguessable id. */
+  r.get('/pin-requests/:id/receipt', async (req, res) => {
+    if (!isUuid(req.params.id)) throw new DomainError(ErrorType.NotFound, { it: 'Richiesta non trovata.', en: 'Request not found.' });
+    const pdf = await service.receipt(req.params.id);
+    sendDocument(res, { mediaType: 'application/pdf', displayName: 'ricevuta-richiesta-pin.pdf' }, pdf, 'attachment');
   });
 
   return r;

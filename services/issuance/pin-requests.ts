@@ -4,6 +4,7 @@
  * by key (given, or derived from the data), so a repeated submission returns the first result
  * and starts nothing new.
  */
+import { renderRequestReceipt } from '../../forms/request-receipt';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Pool } from '../../lib/db';
 import { DomainError, ErrorType, type FieldIssue } from '../../domain/errors';
@@ -13,6 +14,8 @@ import { isLive } from '../../domain/credential';
 
 export interface AcceptedRequest {
   requestId: string;
+  /** `PIN.<year>.<8 digits>`: what the citizen keeps and staff look up. */
+  protocol: string;
   credentialId: string;
   status: 'accepted';
   deliveryPlan: ReturnType<typeof deliveryPlan>;
@@ -66,9 +69,9 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
 export function createPinRequestService(deps: PinRequestServiceDeps) {
   const { pool } = deps;
 
-  async function findByKey(key: string): Promise<{ id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[]; operator_id: string | null } | undefined> {
-    const { rows } = await pool.query<{ id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[]; operator_id: string | null }>(
-      'SELECT id, credential_id, data, warnings, operator_id FROM pin_requests WHERE idempotency_key = $1::text',
+  async function findByKey(key: string): Promise<{ id: string; protocol: string; credential_id: string; data: PinRequest; warnings: FieldIssue[]; operator_id: string | null } | undefined> {
+    const { rows } = await pool.query<{ id: string; protocol: string; credential_id: string; data: PinRequest; warnings: FieldIssue[]; operator_id: string | null }>(
+      'SELECT id, protocol, credential_id, data, warnings, operator_id FROM pin_requests WHERE idempotency_key = $1::text',
       [key],
     );
     return rows[0];
@@ -79,8 +82,9 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
     return rows[0] !== undefined && !isLive(rows[0].state);
   }
 
-  const accepted = (row: { id: string; credential_id: string; data: PinRequest; warnings: FieldIssue[] }): AcceptedRequest => ({
+  const accepted = (row: { id: string; protocol: string; credential_id: string; data: PinRequest; warnings: FieldIssue[] }): AcceptedRequest => ({
     requestId: row.id,
+    protocol: row.protocol,
     credentialId: row.credential_id,
     status: 'accepted',
     deliveryPlan: deliveryPlan(row.data),
@@ -112,10 +116,11 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
       }
       const credentialId = randomUUID();
       const requestId = randomUUID();
+      let protocol: string;
       try {
         // One statement, so one round trip and its own transaction: the credential, the request
         // and the 'requested' event are stored together or not at all.
-        await pool.query(
+        const stored = await pool.query<{ protocol: string }>(
           `WITH credential AS (
              INSERT INTO credentials (id, codice_fiscale, state, channel, holder, contacts, residence)
              VALUES ($1::uuid, $2::text, 'requested', $3::text, $4::jsonb, $5::jsonb, $6::jsonb)
@@ -123,9 +128,10 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
            request AS (
              INSERT INTO pin_requests (id, idempotency_key, credential_id, channel, operator_id, data, warnings)
              SELECT $7::uuid, $8::text, id, $3::text, $9::text, $10::jsonb, $11::jsonb FROM credential
-             RETURNING credential_id)
+             RETURNING credential_id, protocol)
            INSERT INTO credential_events (idempotency_key, credential_id, type, actor, data)
-           SELECT credential_id::text || ':requested', credential_id, 'requested', $12::text, $13::jsonb FROM request`,
+           SELECT credential_id::text || ':requested', credential_id, 'requested', $12::text, $13::jsonb FROM request
+           RETURNING (SELECT protocol FROM request) AS protocol`,
           [
             credentialId,
             request.codiceFiscale,
@@ -156,6 +162,7 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
             JSON.stringify({ channel: request.channel }),
           ],
         );
+        protocol = stored.rows[0]!.protocol;
       } catch (err) {
         if (isUniqueViolation(err, 'pin_requests_idempotency_key_key') || isUniqueViolation(err, 'credentials_one_live_per_cf')) {
           // Lost a race with an identical request: answer with the winner's result.
@@ -167,17 +174,34 @@ export function createPinRequestService(deps: PinRequestServiceDeps) {
       }
       deps.onAccepted?.();
       issuanceStages.inc({ stage: 'requested' });
-      return { created: true, result: accepted({ id: requestId, credential_id: credentialId, data: request, warnings }) };
+      return { created: true, result: accepted({ id: requestId, protocol, credential_id: credentialId, data: request, warnings }) };
     },
 
     /** Non-personal status of a request, by its unguessable id. */
     async status(requestId: string) {
-      const { rows } = await pool.query<{ credential_id: string; created_at: Date }>(
-        'SELECT credential_id, created_at FROM pin_requests WHERE id = $1::uuid',
+      const { rows } = await pool.query<{ credential_id: string; protocol: string; created_at: Date }>(
+        'SELECT credential_id, protocol, created_at FROM pin_requests WHERE id = $1::uuid',
         [requestId],
       );
       if (!rows[0]) throw new DomainError(ErrorType.NotFound, { it: 'Richiesta non trovata.', en: 'Request not found.' });
-      return { credentialId: rows[0].credential_id, receivedAt: rows[0].created_at.toISOString() };
+      return { credentialId: rows[0].credential_id, protocol: rows[0].protocol, receivedAt: rows[0].created_at.toISOString() };
+    },
+
+    /**
+     * The printable receipt of a request, by its unguessable id (what the citizen was given when
+     * it was accepted): protocol number, received time, the holder's name and what happens next.
+     */
+    async receipt(requestId: string): Promise<Uint8Array> {
+      const { rows } = await pool.query<{ protocol: string; created_at: Date; data: PinRequest }>('SELECT protocol, created_at, data FROM pin_requests WHERE id = $1::uuid', [requestId]);
+      if (!rows[0]) throw new DomainError(ErrorType.NotFound, { it: 'Richiesta non trovata.', en: 'Request not found.' });
+      const r = rows[0];
+      return renderRequestReceipt({
+        protocol: r.protocol,
+        receivedAt: r.created_at.toISOString(),
+        holderName: `${r.data.name} ${r.data.surname}`,
+        codiceFiscale: r.data.codiceFiscale,
+        channels: deliveryPlan(r.data).firstHalf.flatMap((c) => (c.channel === 'letter' ? [] : [{ channel: c.channel }])),
+      });
     },
   };
 }

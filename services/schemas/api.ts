@@ -137,6 +137,7 @@ export const pinRequestReviewSchema = z.strictObject({ review: pinRequestSummary
 
 export const acceptedRequestSchema = z.strictObject({
   requestId: z.guid(),
+  protocol: z.string().regex(/^PIN\.\d{4}\.\d{8}$/).meta({ description: 'The protocol number the citizen keeps and staff look up.' }),
   credentialId: z.guid(),
   status: z.literal('accepted'),
   deliveryPlan: deliveryPlanSchema,
@@ -169,6 +170,7 @@ export const credentialViewSchema = z.strictObject({
 
 export const pinRequestStatusSchema = z.strictObject({
   requestId: z.guid(),
+  protocol: z.string(),
   credentialId: z.guid(),
   receivedAt: instant,
   credential: z.union([credentialViewSchema, z.strictObject({ credentialId: z.guid(), state: z.literal('requested') }).meta({ description: 'Accepted, workflow not started yet.' })]),

@@ -65,7 +65,7 @@ describe('issuance paths', () => {
     const made = async () =>
       (
         await stack.pool.query<{ n: string }>(
-          `SELECT (SELECT count(*) FROM pin_secrets WHERE credential_id = $1::uuid) + (SELECT count(*) FROM outbox WHERE credential_id = $1::uuid)
+          `SELECT (SELECT count(*) FROM pin_secrets WHERE credential_id = $1::uuid) + (SELECT count(*) FROM outbox WHERE credential_id = $1::uuid AND purpose <> 'request-received')
                 + (SELECT count(*) FROM letters WHERE credential_id = $1::uuid) AS n`,
           [a.body.credentialId],
         )

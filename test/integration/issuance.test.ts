@@ -4,6 +4,9 @@
  * first to verify against the stored hashes, nothing new on a repeat, and no plaintext PIN in
  * any history, log line or table.
  */
+import { randomUUID } from 'node:crypto';
+import { pdfText } from '../support/pdf';
+import { consoleLogin, createTestStaff } from '../support/staff';
 import { createMailRoom } from '../../services/mailroom';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,17 +66,22 @@ describe('PIN request and initial issuance', () => {
 
   it('sends exactly one first-half message per channel, with the same half on each', async () => {
     const { citizen, firstHalf } = issued;
-    const mails = await stack.mails({ to: citizen.email });
-    const pecs = await stack.mails({ to: citizen.pec });
+    // Besides the receipt with the protocol number, one message with the first half per channel.
+    const firstHalfOnly = (m: { headers: Record<string, string> }) => m.headers['x-purpose'] === 'first-half';
+    const mails = (await stack.mails({ to: citizen.email })).filter(firstHalfOnly);
+    const pecs = (await stack.mails({ to: citizen.pec })).filter(firstHalfOnly);
     expect(mails).toHaveLength(1);
     expect(pecs).toHaveLength(1);
+    const receipt = (await stack.mails({ to: citizen.email })).find((m) => m.headers['x-purpose'] === 'request-received');
+    expect(receipt?.subject).toMatch(/Richiesta di PIN ricevuta \(PIN\.\d{4}\.\d{8}\)/);
+    expect(receipt?.text).not.toContain(firstHalf);
     expect(mails[0]!.headers['x-channel']).toBe('email');
     expect(pecs[0]!.headers['x-channel']).toBe('pec');
     expect(halfFrom(mails[0]!.text)).toBe(firstHalf);
     expect(halfFrom(pecs[0]!.text)).toBe(firstHalf);
     // Deterministic Message-IDs: the one recorded in the outbox is the one that arrived.
     const { rows } = await stack.pool.query<{ message_id: string; status: string; payload_enc: Buffer | null }>(
-      `SELECT message_id, status, payload_enc FROM outbox WHERE credential_id = $1::uuid AND channel = 'email'`,
+      `SELECT message_id, status, payload_enc FROM outbox WHERE credential_id = $1::uuid AND channel = 'email' AND purpose = 'first-half'`,
       [issued.credentialId],
     );
     expect(rows[0]!.message_id).toBe(mails[0]!.messageId);
@@ -109,7 +117,8 @@ describe('PIN request and initial issuance', () => {
     expect(rows[0]!.n).toBe('1');
     await new Promise((r) => setTimeout(r, 500));
     expect(await stack.smses({ to: issued.citizen.mobile })).toHaveLength(1);
-    expect(await stack.mails({ to: issued.citizen.email })).toHaveLength(1);
+    // The receipt and the first half: each once.
+    expect((await stack.mails({ to: issued.citizen.email })).map((m) => m.headers['x-purpose']).sort()).toEqual(['first-half', 'request-received']);
   });
 
   it('refuses a different request for a codice fiscale with a live credential (409)', async () => {
@@ -182,6 +191,28 @@ describe('PIN request and initial issuance', () => {
     expect(body.credential.credentialId).toBe(issued.credentialId);
     expect(text).not.toContain(issued.citizen.codiceFiscale);
     expect(text).not.toContain(issued.firstHalf);
+  });
+
+  it('gives the request a protocol number: in the answer, the status, a printable receipt, and findable on the console', async () => {
+    const citizen = makeCitizen();
+    const accepted = await post('/api/pin-requests', citizen);
+    expect(accepted.body.protocol).toMatch(/^PIN\.\d{4}\.\d{8}$/);
+    const status = (await (await fetch(`${stack.baseUrl}/api/pin-requests/${accepted.body.requestId}`)).json()) as { protocol: string };
+    expect(status.protocol).toBe(accepted.body.protocol);
+    const receipt = await fetch(`${stack.baseUrl}/api/pin-requests/${accepted.body.requestId}/receipt`);
+    expect(receipt.status).toBe(200);
+    expect(receipt.headers.get('content-type')).toBe('application/pdf');
+    const text = (await pdfText(new Uint8Array(await receipt.arrayBuffer()))).replace(/\s+/g, ' ');
+    expect(text).toContain(accepted.body.protocol);
+    expect(text).toContain(`${citizen.name} ${citizen.surname}`);
+    expect(text).not.toContain(citizen.mobile!);
+    expect((await fetch(`${stack.baseUrl}/api/pin-requests/${randomUUID()}/receipt`)).status).toBe(404);
+    // Staff find the citizen by the protocol number they read out.
+    const clerk = await createTestStaff(stack, 'clerk');
+    const browser = await consoleLogin(stack, clerk);
+    const found = await browser.get(`/console/citizens?cf=${encodeURIComponent(accepted.body.protocol)}`);
+    expect(found.status).toBe(200);
+    expect(found.body).toContain(citizen.codiceFiscale);
   });
 
   it('records the contact-centre operator for a request made by phone, and refuses it without one', async () => {

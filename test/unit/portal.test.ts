@@ -47,6 +47,7 @@ function fakeService() {
     }
     const result: PortalSubmitResult = {
       requestId: randomUUID(),
+      protocol: `PIN.2026.${String(byKey.size + 1).padStart(8, '0')}`,
       credentialId: randomUUID(),
       status: 'accepted',
       deliveryPlan: deliveryPlan(request),
@@ -691,9 +692,10 @@ describe('CSRF protection', () => {
   });
 });
 
-/** The request id shown on a done page. */
+/** The request a done page is about (its receipt link names it; the page shows its protocol number). */
 async function requestIdOf(done: Page): Promise<string> {
-  const m = /id="request-id">([^<]+)</.exec(done.body);
+  expect(done.body).toMatch(/id="request-protocol">PIN\.\d{4}\.\d{8}</);
+  const m = /href="\/api\/pin-requests\/([0-9a-f-]{36})\/receipt"/.exec(done.body);
   if (!m?.[1]) throw new Error(`no request id in page (status ${done.status})`);
   return m[1];
 }

@@ -31,6 +31,8 @@ const calls: { name: string; at: number; args: unknown }[] = [];
 const deliveryDown = new Set<string>();
 /** Credentials whose declared residence differs from the institute's record. */
 const mismatched = new Set<string>();
+/** Credentials whose request has an e-mail/PEC for the receipt. */
+const withReceipt = new Set<string>();
 
 function fakeActivities(): Partial<Activities> {
   const record = (name: string, args: unknown) => calls.push({ name, at: Date.now(), args });
@@ -38,7 +40,7 @@ function fakeActivities(): Partial<Activities> {
   return {
     async prepareIssuance(a) {
       record('prepareIssuance', a);
-      return { channels: ['sms', 'email'], addressMismatch: mismatched.has(a.credentialId) };
+      return { channels: ['sms', 'email'], addressMismatch: mismatched.has(a.credentialId), ...(withReceipt.has(a.credentialId) ? { receivedNoticeIds: [`received:${a.credentialId}`] } : {}) };
     },
     async recordCallbackAttempt(a) {
       record('recordCallbackAttempt', a);
@@ -359,6 +361,20 @@ describe('a request whose residence differs from the record', () => {
       await b.handle.executeUpdate(recordCallbackOutcomeUpdate, { args: [callback('not_verified')] });
       expect(await b.handle.result()).toMatchObject({ state: 'refused', callback: { status: 'refused', outcome: 'not_verified', attempts: 1 } });
       expect(countOf('issueInitialPin', (x) => a.mine(x) || b.mine(x))).toBe(0);
+    });
+  });
+});
+
+describe('the request’s receipt', () => {
+  it('goes by e-mail with the protocol number before the PIN is made', async () => {
+    await withWorker(async (taskQueue) => {
+      const credentialId = randomUUID();
+      withReceipt.add(credentialId);
+      const handle = await startCredential(taskQueue, {}, credentialId);
+      const mine = calls.filter((c) => (c.args as { credentialId?: string; outboxId?: string }).credentialId === credentialId || (c.args as { outboxId?: string }).outboxId?.endsWith(credentialId));
+      const order = mine.map((c) => (c.name === 'deliverNotification' ? `deliver:${(c.args as { outboxId: string }).outboxId.split(':')[0]}` : c.name));
+      expect(order.slice(0, 3)).toEqual(['prepareIssuance', 'deliver:received', 'issueInitialPin']);
+      await saveHistory('credential-request-receipt', handle);
     });
   });
 });
