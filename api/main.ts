@@ -7,7 +7,7 @@ import { loadConfig } from '../lib/config';
 import { createPool, warmPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { migrate } from '../lib/migrate';
-import { documentsDir, mailroomDir, requireDatabaseUrl, trustedProxies } from '../lib/runtime';
+import { documentsDir, mailroomDir, requireDatabaseUrl, trustedProxies, auditCheckpointFile } from '../lib/runtime';
 import { keyAuditLog } from '../lib/audit';
 import { loadKeys } from '../lib/keys';
 import { createHmac } from 'node:crypto';
@@ -48,6 +48,7 @@ const app = createApp({
   payloadCodec,
   documentsDir: documentsDir(config),
   secrets: keys.secrets,
+  auditCheckpointFile: auditCheckpointFile(config),
   mailroomDir: mailroomDir(config),
   codecOrigins: temporalUiOrigins(config),
   trustedProxies: trustedProxies(config),

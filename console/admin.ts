@@ -4,6 +4,7 @@
  * no language links (a reload or a link would not show them again).
  */
 import type { Request, Response, Router } from 'express';
+import { checkAuditLog, recentAuditRows } from '../services/audit-log';
 import type { ApiDeps } from '../api/deps';
 import {
   createStaffAccount,
@@ -14,7 +15,7 @@ import {
   STAFF_ROLES,
   type IssuedCredentials,
 } from '../services/staff/accounts';
-import { html } from '../web/html';
+import { html, type SafeHtml } from '../web/html';
 import { selectField, textField, type FormState } from '../portal/views';
 import { alertBox, consoleContext, consolePage, csrfInput, fmtDateTime, roleLabel, t, table, tb } from './layout';
 import { SECTIONS } from './roles';
@@ -57,6 +58,7 @@ export function adminPages(r: Router, deps: ApiDeps, guard: Guard): void {
         hasErrors: state.issues.length > 0,
         body: html`${notice ? alertBox('success', notice) : ''}
 ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'Nome', 'Name'), t(ctx, 'Ruolo', 'Role'), t(ctx, 'Stato', 'Status'), t(ctx, 'Ultimo accesso', 'Last login'), t(ctx, 'Azioni', 'Actions')], rows, 'staff-accounts')}
+<p><a href="${ctx.base}/admin/audit">${t(ctx, 'Registro di audit e verifica della catena', 'Audit log and chain check')}</a></p>
 <h2 class="h4 mt-5">${t(ctx, 'Nuovo account', 'New account')}</h2>
 <form method="post" action="${ctx.base}/admin/staff" class="col-lg-6" novalidate>
   ${csrfInput(ctx)}
@@ -133,4 +135,53 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
   accountAction('reset');
   accountAction('disable');
   accountAction('enable');
+
+  // -- the audit log ------------------------------------------------------------------------
+
+  r.get('/admin/audit', guard(SECTIONS.admin), async (req, res) => {
+    const ctx = consoleContext(req, res, '/admin/audit');
+    const q = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).trim().slice(0, 80) : '');
+    const subject = q('subject');
+    const actor = q('actor');
+    const rows = await recentAuditRows(deps, { ...(subject ? { subject } : {}), ...(actor ? { actor } : {}) });
+    let check: SafeHtml | '' = '';
+    if (req.query.check === '1') {
+      const result = await act(deps.pool, staffOf(res), 'audit.check', undefined, () => checkAuditLog(deps));
+      const summary = t(
+        ctx,
+        `${result.chain.rows} righe verificate (${result.chain.keyed} con chiave), ${result.checkpointsChecked} punti di controllo esterni confrontati.`,
+        `${result.chain.rows} rows verified (${result.chain.keyed} keyed), ${result.checkpointsChecked} outside checkpoints compared.`,
+      );
+      check = result.ok
+        ? alertBox('success', html`<span data-testid="audit-check">${t(ctx, 'Registro integro.', 'Log intact.')} ${summary}${result.checkpointsConfigured ? '' : ` ${t(ctx, '(Nessun file di punti di controllo configurato.)', '(No checkpoint file configured.)')}`}</span>`)
+        : alertBox('danger', html`<span data-testid="audit-check">${t(ctx, 'Registro NON integro:', 'Log NOT intact:')} ${result.problems.join('; ')}. ${summary}</span>`);
+    }
+    sendPage(
+      res,
+      200,
+      consolePage(ctx, {
+        title: t(ctx, 'Registro di audit', 'Audit log'),
+        active: 'admin',
+        body: html`${check}
+<p>${t(
+          ctx,
+          'Ogni riga è legata alla precedente con un codice (HMAC) calcolato con una chiave che il database non conosce: una riga modificata, aggiunta o tolta interrompe la catena.',
+          'Each row is chained to the one before by a code (HMAC) made with a key the database does not hold: an edited, added or removed row breaks the chain.',
+        )}</p>
+<form method="get" action="${ctx.base}/admin/audit" class="row g-3 align-items-end mb-4">
+  <div class="col-md-4"><div class="form-group mb-0"><label for="f-subject" class="active">${t(ctx, 'Soggetto (es. id della credenziale)', 'Subject (e.g. credential id)')}</label><input id="f-subject" name="subject" class="form-control" value="${subject}" maxlength="80"></div></div>
+  <div class="col-md-4"><div class="form-group mb-0"><label for="f-actor" class="active">${t(ctx, 'Autore (es. staff:mrossi)', 'Actor (e.g. staff:mrossi)')}</label><input id="f-actor" name="actor" class="form-control" value="${actor}" maxlength="80"></div></div>
+  <div class="col-md-2"><button type="submit" class="btn btn-outline-primary">${t(ctx, 'Filtra', 'Filter')}</button></div>
+  <div class="col-md-2"><button type="submit" name="check" value="1" class="btn btn-primary">${t(ctx, 'Verifica la catena', 'Verify the chain')}</button></div>
+</form>
+${table(
+  t(ctx, 'Ultime 100 righe', 'Latest 100 rows'),
+  [t(ctx, 'N.', 'No.'), t(ctx, 'Quando', 'When'), t(ctx, 'Autore', 'Actor'), t(ctx, 'Azione', 'Action'), t(ctx, 'Soggetto', 'Subject'), t(ctx, 'Esito', 'Outcome')],
+  rows.map((r) => [String(r.id), fmtDateTime(ctx, r.at), r.actor, r.action, r.subject ?? '', r.decision ?? '']),
+  'audit-rows',
+)}
+<p><a href="${ctx.base}/admin/staff">${t(ctx, '← Account del personale', '← Staff accounts')}</a></p>`,
+      }),
+    );
+  });
 }

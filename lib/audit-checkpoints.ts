@@ -89,7 +89,7 @@ export interface AuditLogVerification {
  * Verifies the whole chain and every checkpoint of `file`: each checkpointed row must still be in
  * the chain with the MAC it had. When everything holds, a new checkpoint of the head is written.
  */
-export async function verifyAuditLog(pool: Pool, ring: KeyRing, file: string, now = new Date()): Promise<AuditLogVerification> {
+export async function verifyAuditLog(pool: Pool, ring: KeyRing, file: string, now = new Date(), opts: { writeCheckpoint?: boolean } = {}): Promise<AuditLogVerification> {
   const { checkpoints, badLines } = readCheckpoints(file, ring);
   const wanted = new Map(checkpoints.map((c) => [c.id, c]));
   const seen = new Map<number, string>();
@@ -104,7 +104,7 @@ export async function verifyAuditLog(pool: Pool, ring: KeyRing, file: string, no
     else if (found !== undefined && found !== c.rowHash) problems.push(`row ${c.id} differs from its checkpoint of ${c.at}`);
   }
   const ok = problems.length === 0;
-  const written = ok && chain.head ? appendCheckpoint(file, ring, chain.head, chain.keyed > 0, now) : undefined;
+  const written = ok && chain.head && opts.writeCheckpoint !== false ? appendCheckpoint(file, ring, chain.head, chain.keyed > 0, now) : undefined;
   return { ok, chain, checkpointsChecked: checkpoints.length, problems, ...(written ? { written } : {}) };
 }
 

@@ -30,6 +30,8 @@ export interface ServiceDeps {
   secondReviewSampleRate?: number;
   /** Secrets at rest (AES-256-GCM key ring): staff TOTP secrets; absent: the console login answers 503. */
   secrets?: KeyRing;
+  /** Where the worker appends the audit chain's checkpoints (AUDIT_CHECKPOINT_FILE); the console's check reads them. */
+  auditCheckpointFile?: string;
   /** The mail room's folder (letters and manifests), for the console's downloads; absent: those answer 503. */
   mailroomDir?: string;
 }

@@ -261,8 +261,9 @@ class CredentialLife {
     const plan = await db.prepareIssuance({ credentialId });
     view.addressMismatch = plan.addressMismatch;
     if (plan.requestChannel) view.channel = plan.requestChannel;
-    // The citizen's receipt by e-mail (protocol number, what comes next), before anything else.
-    if (plan.receivedNoticeIds?.length && patched('request-received-notice')) await deliverAll(plan.receivedNoticeIds);
+    // The citizen's receipt by e-mail (protocol number, what comes next), alongside the rest: a
+    // mail outage must not hold up the PIN and its letter (the outbox row keeps the message).
+    if (plan.receivedNoticeIds?.length && patched('request-received-notice')) void deliverAll(plan.receivedNoticeIds).catch(() => undefined);
     // A residence that differs from the record: nothing is made or sent until a call verifies
     // the requester (runs from before this was so issued at once and went on to the call).
     if (plan.addressMismatch && patched('callback-before-issuance') && !(await this.verifiedByCallback())) return view;

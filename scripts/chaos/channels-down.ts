@@ -62,7 +62,8 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
 
     await sleep(Math.max(0, outageMs - (performance.now() - downAt)));
     const { rows } = await stack.pool.query<{ status: string; n: string }>(
-      'SELECT status, count(*) AS n FROM outbox WHERE credential_id = ANY($1::uuid[]) GROUP BY 1',
+      // The first halves (each request's receipt waits in the outbox too, counted apart).
+      "SELECT status, count(*) AS n FROM outbox WHERE credential_id = ANY($1::uuid[]) AND purpose = 'first-half' GROUP BY 1",
       [ids],
     );
     const byStatus = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));

@@ -743,7 +743,8 @@ export async function verifyIssuances(stack: ChaosStack, report: ChaosReport, is
   const sent = countBy(
     await q(`SELECT credential_id::text AS k, count(*) AS n FROM outbox WHERE credential_id = ANY($1::uuid[]) AND purpose = 'first-half' AND status = 'sent' GROUP BY 1`, [ids]),
   );
-  const allOutbox = countBy(await q(`SELECT credential_id::text AS k, count(*) AS n FROM outbox WHERE credential_id = ANY($1::uuid[]) GROUP BY 1`, [ids]));
+  // First-half rows only: the request's receipt (purpose request-received) is a message of its own.
+  const allOutbox = countBy(await q(`SELECT credential_id::text AS k, count(*) AS n FROM outbox WHERE credential_id = ANY($1::uuid[]) AND purpose = 'first-half' GROUP BY 1`, [ids]));
   const channelCount = new Map(issued.map((i) => [i.credentialId, channelsOf(i.citizen).length]));
   const bad = (m: Map<string, number>, want?: number) =>
     ids.filter((id) => (m.get(id) ?? 0) !== (want ?? channelCount.get(id))).map((id) => `${id}: ${m.get(id) ?? 0}`);

@@ -187,6 +187,19 @@ describe('staff accounts administration', () => {
     expect(rows.map((r) => r.decision)).toEqual(['done', 'refused']);
   });
 
+  it('shows administrators the audit log and checks its keyed chain on request; nobody else may', async () => {
+    const admin = await createTestStaff(stack, 'admin');
+    const browser = await consoleLogin(stack, admin);
+    const page = await browser.get(`/console/admin/audit?actor=${encodeURIComponent(`staff:${admin.username}`)}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('data-testid="audit-rows"');
+    expect(page.body).toContain('console.login');
+    const checked = await browser.get('/console/admin/audit?check=1');
+    expect(checked.body).toMatch(/data-testid="audit-check">Registro integro\. \d+ righe verificate \(\d+ con chiave\)/);
+    const clerk = await consoleLogin(stack, await createTestStaff(stack, 'clerk'));
+    expect((await clerk.get('/console/admin/audit')).status).toBe(403);
+  });
+
   it('`npm run staff:create` creates the first administrator and prints the password and URI once', async () => {
     const username = `admin-${Date.now().toString(36)}`;
     const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/create-staff.ts', '--username', username, '--role', 'admin'], {

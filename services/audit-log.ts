@@ -1,0 +1,38 @@
+/**
+ * The audit log as administrators read it: the latest rows (by subject or actor), and the check
+ * of the whole keyed chain against the checkpoints kept outside the database — the same check as
+ * `npm run audit:verify`, without writing a checkpoint (the worker does that).
+ */
+import { verifyAuditChain } from '../lib/audit';
+import { verifyAuditLog, type AuditLogVerification } from '../lib/audit-checkpoints';
+import type { ServiceDeps } from './deps';
+
+export interface AuditRowView {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  subject: string | null;
+  decision: string | null;
+  detail: Record<string, unknown>;
+  keyed: boolean;
+}
+
+export async function recentAuditRows(deps: Pick<ServiceDeps, 'pool'>, filter: { subject?: string; actor?: string }, limit = 100): Promise<AuditRowView[]> {
+  const { rows } = await deps.pool.query<{ id: string; at: Date; actor: string; action: string; subject: string | null; decision: string | null; detail: Record<string, unknown>; key_id: number | null }>(
+    `SELECT id, at, actor, action, subject, decision, detail, key_id FROM audit_log
+      WHERE ($1::text IS NULL OR subject = $1::text) AND ($2::text IS NULL OR actor = $2::text)
+      ORDER BY id DESC LIMIT $3::int`,
+    [filter.subject ?? null, filter.actor ?? null, limit],
+  );
+  return rows.map((r) => ({ id: Number(r.id), at: r.at, actor: r.actor, action: r.action, subject: r.subject, decision: r.decision, detail: r.detail, keyed: r.key_id !== null }));
+}
+
+/** The chain and, when a checkpoint file is configured, every checkpoint in it. */
+export async function checkAuditLog(deps: Pick<ServiceDeps, 'pool' | 'secrets' | 'auditCheckpointFile'>): Promise<AuditLogVerification & { checkpointsConfigured: boolean }> {
+  if (!deps.secrets) throw new Error('the secrets key is not configured');
+  if (deps.auditCheckpointFile) return { ...(await verifyAuditLog(deps.pool, deps.secrets, deps.auditCheckpointFile, new Date(), { writeCheckpoint: false })), checkpointsConfigured: true };
+  const chain = await verifyAuditChain(deps.pool, deps.secrets);
+  const problems = chain.firstBroken === undefined ? [] : [`chain broken at row ${chain.firstBroken}: ${chain.reason}`];
+  return { ok: problems.length === 0, chain, checkpointsChecked: 0, problems, checkpointsConfigured: false };
+}
