@@ -154,6 +154,36 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
     return citizen;
   }
 
+  /** A posted claims form: its CSRF token checked (403 page otherwise), then the session's citizen. */
+  async function postingCitizen(req: Request, res: Response): Promise<{ body: Record<string, unknown>; citizen: CitizenPrincipal } | undefined> {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!csrfOk(req, readCookies(req), body._csrf)) {
+      forbiddenPage(req, res, CITIZEN_PATHS.claims);
+      return undefined;
+    }
+    const citizen = await citizenOf(req, res);
+    return citizen && { body, citizen };
+  }
+
+  /** The citizen's own claim named in the path, or undefined after answering "not found". */
+  async function ownClaim(req: Request, res: Response, citizen: CitizenPrincipal) {
+    const id = String(req.params.claimId);
+    const claim = isUuid(id) ? await claimOf(deps, citizen.credentialId, id) : undefined;
+    if (!claim) {
+      sendHtml(
+        res,
+        404,
+        messagePage(context(req, res, CITIZEN_PATHS.claims), {
+          title: { it: 'Domanda non trovata', en: 'Claim not found' },
+          text: { it: 'Non c’è una tua domanda con questo indirizzo.', en: 'There is no claim of yours at this address.' },
+          linkPath: CITIZEN_PATHS.claims,
+          linkText: { it: 'Le tue domande', en: 'Your claims' },
+        }),
+      );
+    }
+    return claim;
+  }
+
 
   /** A failure that is not the citizen's input, as the notice of a page (unexpected ones logged). */
   function failureNotice(req: Request, res: Response, err: unknown, title: Notice['title']): { status: number; notice: Notice } {
@@ -376,13 +406,9 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
   });
 
   r.post(CITIZEN_PATHS.claims, async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    if (!csrfOk(req, readCookies(req), body._csrf)) {
-      forbiddenPage(req, res, CITIZEN_PATHS.claims);
-      return;
-    }
-    const citizen = await citizenOf(req, res);
-    if (!citizen) return;
+    const posted = await postingCitizen(req, res);
+    if (!posted) return;
+    const { body, citizen } = posted;
     const type = typeof body.type === 'string' ? body.type.trim().slice(0, 64) : '';
     const key = typeof body.idempotencyKey === 'string' && IDEMPOTENCY_KEY.test(body.idempotencyKey) ? body.idempotencyKey : undefined;
     if (type === '') {
@@ -433,39 +459,18 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
   r.get(`${CITIZEN_PATHS.claims}/:claimId`, async (req, res) => {
     const citizen = await citizenOf(req, res);
     if (!citizen) return;
-    const id = req.params.claimId;
-    const claim = isUuid(id) ? await claimOf(deps, citizen.credentialId, id) : undefined;
-    if (!claim) {
-      sendHtml(
-        res,
-        404,
-        messagePage(context(req, res, CITIZEN_PATHS.claims), {
-          title: { it: 'Domanda non trovata', en: 'Claim not found' },
-          text: { it: 'Non c’è una tua domanda con questo indirizzo.', en: 'There is no claim of yours at this address.' },
-          linkPath: CITIZEN_PATHS.claims,
-          linkText: { it: 'Le tue domande', en: 'Your claims' },
-        }),
-      );
-      return;
-    }
+    const claim = await ownClaim(req, res, citizen);
+    if (!claim) return;
     const csrf = ensureCsrfToken(req, res, readCookies(req));
     sendHtml(res, 200, claimPage(context(req, res, claimPath(claim.claimId)), claim, { justFiled: req.query.filed === '1', withdrawn: req.query.withdrawn === '1', csrf }));
   });
 
   r.post(`${CITIZEN_PATHS.claims}/:claimId/withdraw`, async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    if (!csrfOk(req, readCookies(req), body._csrf)) {
-      forbiddenPage(req, res, CITIZEN_PATHS.claims);
-      return;
-    }
-    const citizen = await citizenOf(req, res);
-    if (!citizen) return;
-    const id = req.params.claimId;
-    const claim = isUuid(id) ? await claimOf(deps, citizen.credentialId, id) : undefined;
-    if (!claim) {
-      forbiddenPage(req, res, CITIZEN_PATHS.claims);
-      return;
-    }
+    const posted = await postingCitizen(req, res);
+    if (!posted) return;
+    const { citizen } = posted;
+    const claim = await ownClaim(req, res, citizen);
+    if (!claim) return;
     try {
       await withdrawClaim(deps, citizen.credentialId, claim.claimId, 'citizen');
     } catch (err) {
