@@ -19,6 +19,8 @@ import type { createPinRequestService } from '../services/issuance/pin-requests'
 import { createRevocationService } from '../services/lifecycle/revocation';
 import { html, type SafeHtml } from '../web/html';
 import { CITIZEN_FIELDS, citizenErrorSummary, citizenFields, citizenInput } from './citizen-form';
+import { DOCUMENT_FIELDS, documentFieldset, documentInput, documentLabels } from './document-fields';
+import { identifyRemotely } from '../services/lifecycle/remote-identification';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
 import { act, formValues, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
@@ -33,6 +35,7 @@ const SUB_PAGES: { path: string; label: Bilingual }[] = [
   { path: '/contact-centre/verify', label: { it: 'Verifica del PIN telefonico', en: 'Telephone PIN verification' } },
   { path: '/contact-centre/contacts', label: { it: 'Aggiungi un recapito', en: 'Add a contact' } },
   { path: '/contact-centre/revoke', label: { it: 'Revoca del PIN', en: 'PIN revocation' } },
+  { path: '/contact-centre/remote-identification', label: { it: 'Identificazione da remoto', en: 'Remote identification' } },
 ];
 
 /** How the operator verified the caller: telephone PIN, or identity questions described in the note. */
@@ -427,6 +430,60 @@ ${
       const fields = shown.fields.map((f) => (f.field.startsWith('verification.') ? { ...f, field: f.field.slice('verification.'.length) } : f));
       if (shown.type === ErrorType.Validation) return revokeForm(req, res, 400, { values: kept, issues: fields }, found);
       revokeForm(req, res, shown.status, { values: kept, issues: [] }, found, alertBox('danger', tb(ctx, shown.userMessage), 'action-error'));
+    }
+  });
+
+  // -- remote identification: the 8-character dispositivo PIN for an identified caller ----------
+
+  const REMOTE_FIELDS = ['codiceFiscale', 'method', ...DOCUMENT_FIELDS];
+  const remoteTitle = { it: 'Identificazione da remoto', en: 'Remote identification' };
+  const remoteForm = (req: Request, res: Response, status: number, state: FormState, outcome?: SafeHtml) =>
+    page(
+      req,
+      res,
+      status,
+      '/contact-centre/remote-identification',
+      remoteTitle,
+      (ctx) => html`${outcome ?? ''}${errorSummary(ctx, state.issues, (f) => ({ ...documentLabels(ctx), codiceFiscale: t(ctx, 'Codice fiscale', 'Codice fiscale'), method: t(ctx, 'Modalità', 'Method') })[f])}
+<p>${t(
+        ctx,
+        'Per un chiamante identificato in videochiamata o con il PIN telefonico e un documento valido (anche estero): il PIN diventa dispositivo di 8 caratteri, inviato in due parti su due recapiti diversi, subito utilizzabile.',
+        'For a caller identified by video call or telephone PIN and a valid document (foreign ones too): the PIN becomes an 8-character dispositivo PIN, sent in two parts on two different contacts, usable at once.',
+      )}</p>
+<form method="post" action="${ctx.base}/contact-centre/remote-identification" class="col-lg-10" novalidate autocomplete="off">
+  ${csrfInput(ctx)}
+  <div class="row"><div class="col-md-6">${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters' })}</div></div>
+  ${radioGroup(ctx, state, {
+    name: 'method',
+    legend: t(ctx, 'Come è stato identificato il chiamante', 'How the caller was identified'),
+    required: true,
+    options: [
+      { value: 'video_call', label: t(ctx, 'Videochiamata con il documento', 'Video call with the document') },
+      { value: 'telephone_pin', label: t(ctx, 'PIN telefonico', 'Telephone PIN') },
+    ],
+  })}
+  ${documentFieldset(ctx, state, { withOffice: false })}
+  <button type="submit" class="btn btn-primary">${t(ctx, 'Registra l’identificazione', 'Record the identification')}</button>
+</form>`,
+      state.issues.length > 0,
+    );
+
+  r.get('/contact-centre/remote-identification', guard(roles), (req, res) => remoteForm(req, res, 200, { values: {}, issues: [] }));
+
+  r.post('/contact-centre/remote-identification', guard(roles), async (req, res) => {
+    const values = formValues(req.body, REMOTE_FIELDS);
+    const staff = staffOf(res);
+    const ctx = consoleContext(req, res, '/contact-centre/remote-identification');
+    try {
+      const done = await act(deps.pool, staff, 'contact_centre.remote_identification', values.codiceFiscale?.toUpperCase(), () =>
+        identifyRemotely(deps, staff, { codiceFiscale: values.codiceFiscale, method: values.method || undefined, identityDocument: documentInput(values) }),
+      );
+      remoteForm(req, res, 202, { values: {}, issues: [] }, alertBox('success', tb(ctx, done.message), 'notice'));
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      if (shown.type === ErrorType.Validation) return remoteForm(req, res, 400, { values, issues: shown.fields });
+      remoteForm(req, res, shown.status, { values, issues: [] }, alertBox('danger', tb(ctx, shown.userMessage), 'action-error'));
     }
   });
 }

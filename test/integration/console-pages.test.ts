@@ -201,6 +201,28 @@ describe('console pages', () => {
     expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.convert', decision: 'done', subject: holder.citizen.codiceFiscale });
   });
 
+  it('records a remote identification from the contact centre: the caller’s PIN becomes the 8-character dispositivo one', async () => {
+    const holder = await activeCitizen(stack, makeCitizen());
+    const form = await operator.get('/console/contact-centre/remote-identification');
+    expect(form.status).toBe(200);
+    const fields = {
+      codiceFiscale: holder.citizen.codiceFiscale,
+      method: 'video_call',
+      'identityDocument.type': 'passaporto_estero',
+      'identityDocument.number': 'AAB123456',
+      'identityDocument.issuer': 'República Argentina',
+      'identityDocument.issuedOn': '2021-04-01',
+      'identityDocument.expiresOn': '2031-03-31',
+    };
+    const noCountry = await operator.post('/console/contact-centre/remote-identification', { _csrf: csrfOf(form.body), ...fields });
+    expect(noCountry.status).toBe(400);
+    expect(noCountry.body).toContain('href="#f-identityDocument-issuingCountry"');
+    const done = await operator.post('/console/contact-centre/remote-identification', { _csrf: csrfOf(form.body), ...fields, 'identityDocument.issuingCountry': 'AR' });
+    expect(done.status).toBe(202);
+    expect(done.body).toContain('PIN dispositivo di 8 caratteri');
+    await waitForView(stack, holder.credentialId, (v) => v.state === 'active' && v.pinType === 'dispositivo');
+  });
+
   it('serves the contact centre: a request for a caller, call-backs, a contact added, a revocation', async () => {
     // A request taken over the phone, recorded with the operator.
     const caller = makeCitizen();
@@ -278,6 +300,9 @@ describe('console pages', () => {
     expect(login.status).toBe(401);
 
     expect((await consoleActions('operator')).map((a) => `${a.action}:${a.decision}`)).toEqual([
+      // The remote identification test before this one: refused (no issuing country), then done.
+      'console.contact_centre.remote_identification:refused',
+      'console.contact_centre.remote_identification:done',
       'console.contact_centre.pin_request:done',
       'console.contact_centre.pin_request:done',
       'console.callback.outcome:done',
