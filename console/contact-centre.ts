@@ -152,7 +152,7 @@ ${facts([
       state.issues.length > 0,
     );
 
-  const openTask = async (taskId: string): Promise<CallbackTask | undefined> => (isUuid(taskId) ? (await contactCentre.callbackTasks()).find((k) => k.id === taskId) : undefined);
+  const openTask = async (taskId: string): Promise<CallbackTask | undefined> => (isUuid(taskId) ? (await contactCentre.callbackTasks(taskId))[0] : undefined);
   const taskNotFound = (req: Request, res: Response) =>
     messagePage(req, res, 404, { it: 'Richiamata non trovata', en: 'Call-back not found' }, { it: 'Richiamata non trovata o già conclusa.', en: 'Call-back not found or already concluded.' }, 'contactCentre');
 

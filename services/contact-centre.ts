@@ -48,15 +48,16 @@ export function createContactCentreService(deps: ContactCentreDeps) {
   const telephonePins = createTelephonePinService(deps);
   const verifyCaller = createCallerVerifier(deps);
 
-  /** The open call-back tasks, oldest first (at most 200). */
-  const callbackTasks = async (): Promise<CallbackTask[]> =>
+  /** The open call-back tasks, oldest first (at most 200), or just the open task `taskId`. */
+  const callbackTasks = async (taskId?: string): Promise<CallbackTask[]> =>
     (
       await deps.pool.query<CallbackTask>(
         `SELECT t.id, t.credential_id, t.reason, t.phone, t.time_slot, t.created_at, t.attempts, c.codice_fiscale, c.holder,
                 c.residence AS declared, r.residence AS on_record
            FROM callback_tasks t JOIN credentials c ON c.id = t.credential_id
            LEFT JOIN institute_records r ON r.codice_fiscale = c.codice_fiscale
-          WHERE t.status = 'open' ORDER BY t.created_at LIMIT 200`,
+          WHERE t.status = 'open' AND ($1::uuid IS NULL OR t.id = $1::uuid) ORDER BY t.created_at LIMIT 200`,
+        [taskId ?? null],
       )
     ).rows;
 
