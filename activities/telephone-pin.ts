@@ -58,7 +58,7 @@ export function createTelephonePinActivities(deps: ActivityDeps) {
       return end(input.telephonePinId, 'revoked', {
         actor: input.revokedBy,
         action: 'telephone_pin.revoked',
-        detail: input.assertionId ? { assertionId: input.assertionId } : {},
+        detail: input.assertionId ? { identitySessionId: input.assertionId } : {},
       });
     },
   };

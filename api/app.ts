@@ -11,6 +11,7 @@ import { pinRequestRoutes } from './routes/pin-requests';
 import { mailRoomRoutes } from './routes/mailroom';
 import { contactCentreRoutes } from './routes/contact-centre';
 import { telephonePinRoutes } from './routes/telephone-pins';
+import { createCitizenIdentityService } from '../services/identity/citizen-identity';
 import { createPinRequestService } from '../services/issuance/pin-requests';
 import { portalRoutes } from '../portal/index';
 import { consoleRoutes } from '../console/index';
@@ -73,9 +74,11 @@ export function createApp(deps: ApiDeps, inFlight: InFlight = { count: 0 }): Exp
   // Every route under /api must be described in api/openapi.ts (test/unit/openapi.test.ts checks).
   app.get('/api/openapi.json', (_req, res) => res.json(openApiDocument()));
   const pinRequests = createPinRequestService(deps);
+  // One relying party for the portal and the JSON API: the provider's metadata is read once.
+  const identity = createCitizenIdentityService(deps);
   app.use(
     '/portal',
-    portalRoutes({ submit: pinRequests.submit, eligibilityPolicy: deps.eligibilityPolicy, now: deps.now, cookieSecret: deps.cookieSecret, log: deps.log, api: deps }),
+    portalRoutes({ submit: pinRequests.submit, eligibilityPolicy: deps.eligibilityPolicy, now: deps.now, cookieSecret: deps.cookieSecret, log: deps.log, api: deps, identity }),
   );
   app.get('/', (_req, res) => res.redirect('/portal'));
   // The staff console (console/): cookie sessions, CSRF on every form; see docs/decisions/0013.
@@ -83,7 +86,7 @@ export function createApp(deps: ApiDeps, inFlight: InFlight = { count: 0 }): Exp
   app.use('/api', pinRequestRoutes(deps, pinRequests));
   app.use('/api', mailRoomRoutes(deps));
   app.use('/api', contactCentreRoutes(deps));
-  app.use('/api', telephonePinRoutes(deps));
+  app.use('/api', telephonePinRoutes(deps, identity));
   app.use('/api', firstAccessRoutes(deps));
   app.use('/api', sessionRoutes(deps));
   app.use('/api', counterRoutes(deps));

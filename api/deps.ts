@@ -12,6 +12,8 @@ export interface ApiDeps extends ServiceDeps {
   trustedProxies?: readonly string[];
   /** A request still unanswered after this long gets 503 + Retry-After (web/request-guards.ts); absent: no deadline. */
   handlerTimeoutMs?: number;
+  /** The public origin (PUBLIC_BASE_URL) the identity provider sends citizens back to; absent: the request's own. */
+  publicBaseUrl?: string;
   /** Seals the portal's draft cookie; shared by every API instance (derived from SECRETS_KEY). */
   cookieSecret?: string;
   /** The Temporal payload codec, served to the Web UI at /codec (absent: 503). */

@@ -42,7 +42,19 @@ const app = createApp({
   policy,
   eligibilityPolicy: config.ELIGIBILITY_POLICY,
   onAccepted: starter.kick,
-  identityBrokerPublicKey: config.IDENTITY_BROKER_PUBLIC_KEY,
+  identityProvider: config.OIDC_ISSUER
+    ? {
+        issuer: config.OIDC_ISSUER,
+        clientId: config.OIDC_CLIENT_ID,
+        clientSecret: config.OIDC_CLIENT_SECRET!,
+        acceptedAcr: config.OIDC_ACCEPTED_ACR.split(',').map((v) => v.trim()).filter(Boolean),
+        fiscalNumberClaim: config.OIDC_FISCAL_NUMBER_CLAIM,
+        defaultMethod: config.OIDC_DEFAULT_METHOD,
+        // loadConfig refuses an http issuer in production: only the development provider is plain http.
+        allowInsecureHttp: config.OIDC_ISSUER.startsWith('http:'),
+      }
+    : undefined,
+  publicBaseUrl: config.PUBLIC_BASE_URL,
   // A key of its own for the portal cookie, derived so that no extra secret needs managing.
   cookieSecret: createHmac('sha256', keys.secrets.keys.get(1)!).update('portal-draft-cookie').digest('base64'),
   payloadCodec,

@@ -28,9 +28,9 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /**
  * Who may call a route. `staff`: `Authorization: Bearer stf_…` (services/staff/auth.ts); `staff-optional`:
  * anonymous, or staff when acting for a caller; `citizen`: a login session (cookie or bearer);
- * `identity-assertion`: an identity-broker JWS as the bearer token; `none`: anyone.
+ * `identity`: a SPID/CIE/CNS identity session (GET /api/identity/callback) as the bearer token; `none`: anyone.
  */
-export type RouteAuth = 'none' | 'staff' | 'staff-optional' | 'citizen' | 'identity-assertion';
+export type RouteAuth = 'none' | 'staff' | 'staff-optional' | 'citizen' | 'identity';
 
 /**
  * An OpenAPI link: a value of this response that another operation takes as a parameter (the
@@ -64,7 +64,7 @@ export interface RouteDescription {
     query?: z.ZodObject;
     headers?: z.ZodObject;
   };
-  responses: Partial<Record<200 | 201 | 202 | 204, SuccessResponse>>;
+  responses: Partial<Record<200 | 201 | 202 | 204 | 303, SuccessResponse>>;
   /**
    * Error statuses besides the ones every route has: 500 and 503 (a dependency is down) always;
    * 400 (malformed JSON), 413 (body over 64 kB) and 415 (charset, encoding) for routes that take a body.
@@ -246,15 +246,57 @@ describeRoute({
 });
 
 describeRoute({
+  method: 'get',
+  path: '/api/identity/authorize',
+  tag: 'telephone-pins',
+  summary: 'Sign in with SPID, CIE or CNS: redirects the browser to the identity provider (OpenID Connect, code + PKCE)',
+  description: 'Answers 303 to the provider, with a sealed cookie holding the sign-in’s one-time values; the provider returns to /api/identity/callback.',
+  auth: 'none',
+  responses: { 303: { description: 'To the identity provider’s sign-in.' } },
+  errors: [503],
+});
+
+describeRoute({
+  method: 'get',
+  path: '/api/identity/callback',
+  tag: 'telephone-pins',
+  summary: 'Where the identity provider returns: opens a 30-minute identity session',
+  description: 'Exchanges the code (with the PKCE verifier), checks the ID token, the SPID level (acr) and the fiscal number. `Cache-Control: no-store`.',
+  auth: 'none',
+  responses: { 200: s.identitySessionSchema },
+  errors: [401, 503],
+});
+
+describeRoute({
+  method: 'delete',
+  path: '/api/identity/session',
+  tag: 'telephone-pins',
+  summary: 'Sign out: ends the identity session',
+  auth: 'identity',
+  responses: { 204: { description: 'Ended (or already over).' } },
+  errors: [],
+});
+
+describeRoute({
   method: 'post',
   path: '/api/telephone-pins',
   tag: 'telephone-pins',
   summary: 'Create a telephone PIN (citizen signed in with SPID, CIE or CNS)',
-  description: 'The citizen is authenticated by the identity-broker assertion in the body. The PIN is shown once, in this response.',
-  auth: 'none',
+  description: 'The PIN is shown once, in this response. One active telephone PIN per codice fiscale.',
+  auth: 'identity',
   request: { body: s.telephonePinCreationBodySchema },
   responses: { 201: { description: 'Created; `Cache-Control: no-store`.', schema: s.createdTelephonePinSchema } },
-  errors: [401, 409],
+  errors: [400, 401, 409],
+});
+
+describeRoute({
+  method: 'get',
+  path: '/api/telephone-pins',
+  tag: 'telephone-pins',
+  summary: "The citizen's telephone PINs, newest first (never the PIN)",
+  auth: 'identity',
+  responses: { 200: s.telephonePinListSchema },
+  errors: [401],
 });
 
 describeRoute({
@@ -262,7 +304,7 @@ describeRoute({
   path: '/api/telephone-pins/:id',
   tag: 'telephone-pins',
   summary: "Revoke one of the citizen's telephone PINs",
-  auth: 'identity-assertion',
+  auth: 'identity',
   request: { params: uuidParams },
   responses: { 200: s.revokedTelephonePinSchema },
   errors: [401, 404, 409],
@@ -646,7 +688,7 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[]> = {
   staff: [{ staffBearer: [] }],
   'staff-optional': [{}, { staffBearer: [] }],
   citizen: [{ citizenSession: [] }, { citizenBearer: [] }],
-  'identity-assertion': [{ identityAssertion: [] }],
+  identity: [{ identitySession: [] }],
 };
 
 const jsonContent = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
@@ -928,7 +970,7 @@ export function openApiDocument(): Record<string, unknown> {
         staffBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'stf_…', description: 'Staff token (services/staff/auth.ts issueStaffToken): `Authorization: Bearer stf_…`.' },
         citizenSession: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Session cookie set by POST /api/sessions.' },
         citizenBearer: { type: 'http', scheme: 'bearer', description: 'The session token of POST /api/sessions, for API clients.' },
-        identityAssertion: { type: 'http', scheme: 'bearer', bearerFormat: 'JWS (EdDSA)', description: 'A one-use identity-broker assertion (SPID, CIE, CNS).' },
+        identitySession: { type: 'http', scheme: 'bearer', description: 'The identity session of GET /api/identity/callback (SPID, CIE or CNS sign-in), for 30 minutes.' },
       },
     },
   };

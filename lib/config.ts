@@ -104,8 +104,20 @@ const schema = z.object({
   WORKER_METRICS_PORT: port.optional(),
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
 
-  /** Identity broker's Ed25519 public key (PEM) for SPID/CIE/CNS assertions; without it telephone PINs cannot be created. */
-  IDENTITY_BROKER_PUBLIC_KEY: z.string().optional(),
+  /**
+   * The SPID/CIE/CNS identity provider (OpenID Connect) citizens sign in with for the telephone
+   * PIN. Without OIDC_ISSUER that sign-in answers 503. `npm start` runs a development provider
+   * and sets these itself; production points them at the real gateway.
+   */
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).default('pin-backoffice'),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  /** Accepted `acr` values, comma-separated: SPID level 2 and 3 by default (level 1 is not enough). */
+  OIDC_ACCEPTED_ACR: z.string().default('https://www.spid.gov.it/SpidL2,https://www.spid.gov.it/SpidL3'),
+  /** The claim that holds the fiscal number (`TINIT-<codice fiscale>` in SPID's OIDC profile). */
+  OIDC_FISCAL_NUMBER_CLAIM: z.string().default('https://attributes.eid.gov.it/fiscal_number'),
+  /** The method recorded when the provider sends no `amr`. */
+  OIDC_DEFAULT_METHOD: z.enum(['SPID', 'CIE', 'CNS']).default('SPID'),
   ELIGIBILITY_POLICY: bool.default(true),
   SIMPLIFIED_PROCEDURE: bool.default(false),
 });
@@ -129,6 +141,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (missing.length) {
       throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required in production`).join('\n')}`);
     }
+  }
+  if (c.OIDC_ISSUER && !c.OIDC_CLIENT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  OIDC_CLIENT_SECRET: required with OIDC_ISSUER');
+  }
+  if (c.NODE_ENV === 'production' && c.OIDC_ISSUER?.startsWith('http:')) {
+    throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER: must be https in production');
   }
   if (Boolean(c.TEMPORAL_TLS_CERT_PATH) !== Boolean(c.TEMPORAL_TLS_KEY_PATH)) {
     throw new ConfigError('Invalid configuration:\n  TEMPORAL_TLS_CERT_PATH/TEMPORAL_TLS_KEY_PATH: set both or neither');

@@ -14,6 +14,7 @@
  * | POST /request/cancel           | forgets the draft                                         |
  * | /first-access, /letter, /login, /home, /logout, /regenerate | see `access-routes.ts`       |
  * | /conversion, /conversion/form, /claims, /claims/:claimId | see `conversion-claims-routes.ts` |
+ * | /telephone-pin, /identity/login, /identity/callback, /identity/logout | see `telephone-pin-routes.ts` |
  * | GET  /assets/bootstrap-italia/ | bootstrap-italia's `dist/` (CSS, fonts, SVG sprite)       |
  * | GET  /assets/portal/           | the portal's own stylesheet (font faces, small tweaks)    |
  *
@@ -42,6 +43,8 @@ import { createPortalAccess, type PortalAccess } from './access';
 import { accessRoutes } from './access-routes';
 import { recoveryPortalRoutes } from './recovery-routes';
 import { conversionClaimsRoutes } from './conversion-claims-routes';
+import { telephonePinPortalRoutes } from './telephone-pin-routes';
+import type { CitizenIdentityService } from '../services/identity/citizen-identity';
 import {
   assessDraft,
   draftFromPayload,
@@ -118,6 +121,8 @@ export interface PortalDeps {
   access?: PortalAccess;
   /** The API's dependencies, from which the real access services are built. */
   api?: ApiDeps;
+  /** The SPID/CIE/CNS sign-in shared with the JSON API (one discovery of the provider); built from `api` if absent. */
+  identity?: CitizenIdentityService;
 }
 
 const require = createRequire(import.meta.url);
@@ -435,6 +440,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   if (access) r.use(accessRoutes({ access, now, log: deps.log, citizenPages: deps.api !== undefined, catalogue: catalogueFor(deps.api?.policy ?? { simplifiedProcedure: false }) }));
   if (deps.api) r.use(recoveryPortalRoutes(deps.api));
   if (deps.api) r.use(conversionClaimsRoutes(deps.api));
+  if (deps.api) r.use(telephonePinPortalRoutes(deps.api, deps.identity));
 
   r.use((req, res) => {
     const ctx = context(req, res, '');

@@ -22,10 +22,12 @@ import { startSmtpSink, type SmtpSink } from '../dev/sinks/smtp-sink';
 import { startSmsSink, type SmsSink } from '../dev/sinks/sms-sink';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { readStackFile, removeStackFile, writeStackFile } from '../dev/stack-file';
-import { mailroomDir as mailroomDirOf } from '../lib/runtime';
+import { mailroomDir as mailroomDirOf, publicBaseUrl } from '../lib/runtime';
 import { loadPayloadKeys } from '../lib/payload-codec';
 import { loadKeys } from '../lib/keys';
 import { importInstituteRecords, reportLines } from '../services/reference-data';
+import { startDevOidcProvider, type DevOidcProvider } from '../dev/oidc-provider';
+import { randomBytes } from 'node:crypto';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = createLogger({ name: 'start' });
@@ -37,6 +39,7 @@ const ports = {
   smtp: Number(process.env.SMTP_SINK_PORT ?? 2525),
   smtpHttp: Number(process.env.SMTP_SINK_HTTP_PORT ?? 8025),
   sms: Number(process.env.SMS_SINK_PORT ?? 8026),
+  oidc: Number(process.env.OIDC_DEV_PORT ?? 8027),
 };
 
 interface Supervised {
@@ -166,8 +169,24 @@ async function main(): Promise<void> {
     cleanup.push(() => smsSink!.close());
   }
 
+  // The SPID/CIE/CNS sign-in: a development OpenID provider with test identities, unless a real
+  // provider is configured. Its client secret lives only as long as this process.
+  let oidcEnv: NodeJS.ProcessEnv = {};
+  let devIdp: DevOidcProvider | undefined;
+  if (!config.OIDC_ISSUER) {
+    const clientSecret = randomBytes(24).toString('base64url');
+    const origins = [...new Set([publicBaseUrl(config), `http://127.0.0.1:${config.API_PORT}`, `http://localhost:${config.API_PORT}`])];
+    devIdp = await startDevOidcProvider({
+      port: ports.oidc,
+      clients: [{ clientId: config.OIDC_CLIENT_ID, clientSecret, redirectUris: origins.flatMap((o) => [`${o}/portal/identity/callback`, `${o}/api/identity/callback`]) }],
+    });
+    cleanup.push(() => devIdp!.close());
+    oidcEnv = { OIDC_ISSUER: devIdp.issuer, OIDC_CLIENT_SECRET: clientSecret };
+  }
+
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...oidcEnv,
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     DATABASE_URL: databaseUrl,
     SMTP_URL: smtpUrl,
@@ -194,6 +213,7 @@ async function main(): Promise<void> {
     `  PostgreSQL       ${embedded ? `embedded PostgreSQL at 127.0.0.1:${embedded.port} (${embedded.dataDir})` : 'DATABASE_URL'}`,
     smtpSink ? `  E-mail/PEC inbox ${smtpSink.httpUrl}  (SMTP 127.0.0.1:${smtpSink.smtpPort})` : '  E-mail/PEC       SMTP_URL',
     smsSink ? `  SMS inbox        ${smsSink.url}` : '  SMS              SMS_GATEWAY_URL',
+    devIdp ? `  SPID/CIE (dev)   ${devIdp.issuer}  (test identities; ${api}/portal/telephone-pin)` : `  SPID/CIE         ${config.OIDC_ISSUER}`,
     `  Data folder      ${dataDir}`,
     'Press Ctrl-C to stop.',
     '',

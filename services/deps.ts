@@ -8,6 +8,7 @@ import type { Pool } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { KeyRing } from '../lib/secrets';
 import type { IssuancePolicy } from '../workflows/definitions';
+import type { IdentityProviderSettings } from './identity/citizen-identity';
 
 export interface ServiceDeps {
   pool: Pool;
@@ -20,8 +21,8 @@ export interface ServiceDeps {
   now?: () => Date;
   /** The PIN hashing pepper (kept outside the database). */
   pepper: Buffer;
-  /** Identity broker's Ed25519 public key (PEM); without it telephone-PIN creation answers 503. */
-  identityBrokerPublicKey?: string;
+  /** The SPID/CIE/CNS identity provider (OpenID Connect); without it the citizen sign-in, hence the telephone PIN, answers 503. */
+  identityProvider?: IdentityProviderSettings;
   /** Wakes the workflow starter after a request is accepted (see workflow-starter.ts). */
   onAccepted?: () => void;
   /** Where uploaded and generated documents are stored (services/conversion/documents.ts); absent: those routes answer 503. */

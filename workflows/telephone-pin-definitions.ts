@@ -9,10 +9,10 @@ export type TelephonePinValidity = '1d' | '1w' | '1m' | '3m';
 export const TELEPHONE_PIN_VALIDITIES: readonly TelephonePinValidity[] = ['1d', '1w', '1m', '3m'];
 
 /**
- * How long each validity lasts, as fixed durations: one month is 30 days and three months are
- * 90 days, not calendar months. A fixed length is the same for everybody whatever the start
- * date (no 31 January + 1 month question), needs no time zone, and is exactly what a workflow
- * timer measures; the exact `expiresAt` is shown to the citizen when the PIN is created.
+ * A fallback length per validity, for a start that gives no `validFor`. The API always gives
+ * one: it adds calendar days and months on the Italian calendar in the database (a month from
+ * 31 January ends on the last day of February) and passes the exact length in milliseconds, so
+ * the timer ends the PIN when the database says it ends.
  */
 export const TELEPHONE_PIN_VALIDITY: Readonly<Record<TelephonePinValidity, string>> = {
   '1d': '1 day',
@@ -44,7 +44,7 @@ export interface TelephonePinView {
 export interface RevokeTelephonePinRequest {
   /** Who asked, e.g. `citizen`; recorded in the audit log. */
   revokedBy: string;
-  /** The identity-broker assertion (jti) that authenticated the request, for the audit trail. */
+  /** The citizen's identity session (its id, never its token) that asked, for the audit trail. */
   assertionId?: string;
 }
 

@@ -1,25 +1,23 @@
-import { Router } from 'express';
-import type { KeyObject } from 'node:crypto';
+import { Router, type Request } from 'express';
 import type { ApiDeps } from '../deps';
 import { requireStaff } from '../../services/staff/auth';
-import { assertionFromAuthorization, authenticateCitizen, identityBrokerPublicKey } from '../../services/telephone-pin/identity-broker';
+import { createCitizenIdentityService, type CitizenIdentityService } from '../../services/identity/citizen-identity';
 import { createTelephonePinService, normaliseTelephonePin, TELEPHONE_PIN_LENGTH } from '../../services/telephone-pin/telephone-pins';
 import { fieldIssue, DomainError, ErrorType, validationError, type FieldIssue } from '../../domain/errors';
 import { hasValidCheckCharacter, normaliseCodiceFiscale, structuralProblem } from '../../domain/codice-fiscale';
 import { TELEPHONE_PIN_VALIDITIES, type TelephonePinValidity } from '../../workflows/telephone-pin-definitions';
 import { isUuid } from '../../domain/ids';
+import { createSealer } from '../../web/security';
+import { beginSignIn, publicOrigin, requestUrl, takePendingSignIn, type SignInCookie } from '../../web/identity-sign-in';
 
-
-
-function parseCreation(body: unknown): { assertion: string; validity: TelephonePinValidity } {
-  const b = (body ?? {}) as { assertion?: unknown; validity?: unknown };
+function parseCreation(body: unknown): { validity: TelephonePinValidity } {
+  const b = (body ?? {}) as { validity?: unknown };
   const issues: FieldIssue[] = [];
-  if (typeof b.assertion !== 'string' || !b.assertion) issues.push(fieldIssue('assertion', 'required', 'Asserzione del gestore di identità mancante.', 'Identity-broker assertion missing.'));
   if (typeof b.validity !== 'string' || !(TELEPHONE_PIN_VALIDITIES as readonly string[]).includes(b.validity)) {
-    issues.push(fieldIssue('validity', 'invalid_validity', 'Validità ammesse: 1d, 1w, 1m, 3m.', 'Allowed validities: 1d, 1w, 1m, 3m.'));
+    issues.push(fieldIssue('validity', 'invalid_validity', 'Validità ammesse: 1d (un giorno), 1w (una settimana), 1m (un mese), 3m (tre mesi).', 'Allowed validities: 1d (one day), 1w (one week), 1m (one month), 3m (three months).'));
   }
   if (issues.length) throw validationError(issues);
-  return { assertion: b.assertion as string, validity: b.validity as TelephonePinValidity };
+  return { validity: b.validity as TelephonePinValidity };
 }
 
 /** `{ codiceFiscale, telephonePin }` checked and normalised (also the console's verification form). */
@@ -38,37 +36,57 @@ export function parseVerification(body: unknown): { codiceFiscale: string; telep
   return { codiceFiscale, telephonePin };
 }
 
+const SIGN_IN_COOKIE: SignInCookie = { name: 'api_oidc', path: '/api/identity' };
+
+const bearer = (req: Request): string | undefined => /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+
 /**
- * Telephone PINs: created and revoked by the citizen (authenticated by an identity-broker
- * assertion), verified by contact-centre operators. See services/telephone-pin/telephone-pins.ts for the rules.
+ * The SPID/CIE/CNS sign-in for API clients, and telephone PINs: created, listed and revoked by
+ * the citizen (identity session as `Authorization: Bearer`), verified by contact-centre operators.
+ * See services/identity/citizen-identity.ts and services/telephone-pin/telephone-pins.ts.
  */
-export function telephonePinRoutes(deps: ApiDeps): Router {
+export function telephonePinRoutes(deps: ApiDeps, identity: CitizenIdentityService = createCitizenIdentityService(deps)): Router {
   const r = Router();
   const service = createTelephonePinService(deps);
-  // Parsed once: a malformed key fails at start-up, not on the first citizen's request.
-  const brokerKey = deps.identityBrokerPublicKey ? identityBrokerPublicKey(deps.identityBrokerPublicKey) : undefined;
+  const sealer = createSealer(deps.cookieSecret);
+  const now = deps.now ?? (() => new Date());
 
-  const requireBrokerKey = (): KeyObject => {
-    if (brokerKey) return brokerKey;
-    throw new DomainError(ErrorType.Unavailable, {
-      it: 'PIN telefonico non disponibile: la chiave pubblica del gestore di identità (IDENTITY_BROKER_PUBLIC_KEY) non è configurata.',
-      en: 'Telephone PIN unavailable: the identity broker public key (IDENTITY_BROKER_PUBLIC_KEY) is not configured.',
-    });
-  };
+  /** 303 to the identity provider; it comes back to `/api/identity/callback`. */
+  r.get('/identity/authorize', async (req, res) => {
+    const redirectUri = `${publicOrigin(req, deps.publicBaseUrl)}/api/identity/callback`;
+    await beginSignIn(identity, sealer, req, res, { cookie: SIGN_IN_COOKIE, redirectUri, now: now() });
+  });
 
-  /** `{ assertion, validity }` → 201 `{ telephonePinId, pin, validity, expiresAt }`; the only response that shows the PIN. */
+  /** The provider's answer → `{ sessionToken, codiceFiscale, method, expiresAt }`, shown once. */
+  r.get('/identity/callback', async (req, res) => {
+    const pending = takePendingSignIn(sealer, req, res, SIGN_IN_COOKIE, now());
+    const { token, identity: who } = await identity.complete(requestUrl(req), pending, req.ip);
+    res.set('Cache-Control', 'no-store').json({ sessionToken: token, codiceFiscale: who.codiceFiscale, method: who.method, expiresAt: who.expiresAt.toISOString() });
+  });
+
+  /** Ends the identity session named by the bearer token. */
+  r.delete('/identity/session', async (req, res) => {
+    await identity.end(bearer(req));
+    res.status(204).end();
+  });
+
+  /** `{ validity }` → 201 `{ telephonePinId, pin, validity, expiresAt }`; the only response that shows the PIN. */
   r.post('/telephone-pins', async (req, res) => {
-    const key = requireBrokerKey();
-    const { assertion, validity } = parseCreation(req.body);
-    const citizen = await authenticateCitizen(deps.pool, key, assertion);
+    const { validity } = parseCreation(req.body);
+    const citizen = await identity.require(bearer(req));
     const created = await service.create(citizen, validity);
     res.status(201).set('Cache-Control', 'no-store').json(created);
   });
 
-  /** The citizen revokes their PIN; the assertion comes as `Authorization: Bearer <jws>`. */
+  /** The citizen's telephone PINs (state and dates; never the PIN). */
+  r.get('/telephone-pins', async (req, res) => {
+    const citizen = await identity.require(bearer(req));
+    res.set('Cache-Control', 'no-store').json({ telephonePins: await service.list(citizen) });
+  });
+
+  /** The citizen revokes one of their PINs. */
   r.delete('/telephone-pins/:id', async (req, res) => {
-    const key = requireBrokerKey();
-    const citizen = await authenticateCitizen(deps.pool, key, assertionFromAuthorization(req.get('authorization')));
+    const citizen = await identity.require(bearer(req));
     if (!isUuid(req.params.id)) throw new DomainError(ErrorType.NotFound, { it: 'PIN telefonico non trovato.', en: 'Telephone PIN not found.' });
     const view = await service.revoke(citizen, req.params.id);
     res.json({ telephonePinId: view.telephonePinId, status: view.state, endedAt: view.endedAt });

@@ -93,10 +93,11 @@ export const regenerateBodySchema = z.object({ codiceFiscale, pin: pinOf(8) });
 /** `POST /api/letters/resend`: the first half proves the request is the caller's. */
 export const resendLetterBodySchema = z.object({ codiceFiscale, firstHalf: pinOf(8) });
 
-/** `POST /api/telephone-pins` (api/routes/telephone-pins.ts `parseCreation`). */
+/** `POST /api/telephone-pins` (api/routes/telephone-pins.ts `parseCreation`); the citizen is the identity session's. */
 export const telephonePinCreationBodySchema = z.object({
-  assertion: z.string().min(1).max(4096).meta({ description: 'Identity-broker assertion: a compact JWS (EdDSA) naming the citizen; usable once.' }),
-  validity: z.enum(TELEPHONE_PIN_VALIDITIES as [TelephonePinValidity, ...TelephonePinValidity[]]),
+  validity: z
+    .enum(TELEPHONE_PIN_VALIDITIES as [TelephonePinValidity, ...TelephonePinValidity[]])
+    .meta({ description: 'One day, one week, one month or three months; months are calendar months (Europe/Rome).' }),
 });
 
 /** `POST /api/contact-centre/verify-caller` (api/routes/telephone-pins.ts `parseVerification`). */
@@ -230,6 +231,25 @@ export const revokedTelephonePinSchema = z.strictObject({
   telephonePinId: z.guid(),
   status: z.enum(['active', 'revoking', 'revoked', 'expired', 'locked']),
   endedAt: instant.optional(),
+});
+export const telephonePinListSchema = z.strictObject({
+  telephonePins: z.array(
+    z.strictObject({
+      telephonePinId: z.guid(),
+      validity: telephonePinCreationBodySchema.shape.validity,
+      status: z.enum(['active', 'expired', 'revoked', 'locked']),
+      createdAt: instant,
+      expiresAt: instant,
+      endedAt: instant.optional(),
+    }),
+  ),
+});
+/** `GET /api/identity/callback`: the identity session, shown once. */
+export const identitySessionSchema = z.strictObject({
+  sessionToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/).meta({ description: 'Bearer token of the identity session (30 minutes); shown once.' }),
+  codiceFiscale: z.string(),
+  method: z.enum(['SPID', 'CIE', 'CNS']),
+  expiresAt: instant,
 });
 export const callerVerifiedSchema = z.strictObject({ verified: z.literal(true), telephonePinId: z.guid(), codiceFiscale: z.string() });
 

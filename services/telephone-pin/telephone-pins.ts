@@ -1,6 +1,12 @@
 /**
- * Telephone PINs: a citizen authenticated with SPID, CIE or CNS creates a temporary PIN that a
- * contact-centre operator later uses to verify the caller.
+ * Telephone PINs: a citizen signed in with SPID, CIE or CNS (services/identity/citizen-identity.ts)
+ * creates a temporary PIN that a contact-centre operator later uses to verify the caller.
+ *
+ * - **Validity: one day, one week, one month or three months** ("la cui validità può essere di
+ *   un giorno, una settimana, un mese o tre mesi"). Months are calendar months on the Italian
+ *   calendar: a PIN made on 15 March at 10:00 for one month ends on 15 April at 10:00 in Rome;
+ *   one made on 31 January ends on the last day of February (PostgreSQL's month arithmetic).
+ *   The database computes the end, and the workflow's timer is given the exact length.
  *
  * - **Format: 8 digits.** The PIN is read out on the phone and typed by the operator (or keyed
  *   on a phone pad): digits need no spelling alphabet and survive any accent or line quality,
@@ -16,14 +22,12 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { durationToMs } from '../../domain/durations';
 import { withTransaction, type Pool } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
 import type { Logger } from '../../lib/logger';
 import { hashPin, verifyPin } from '../../lib/pin-hash';
 import { DomainError, ErrorType } from '../../domain/errors';
 import {
-  TELEPHONE_PIN_VALIDITY,
   TELEPHONE_PIN_WORKFLOW_TYPE,
   revokeTelephonePinUpdate,
   telephonePinLockedSignal,
@@ -32,7 +36,7 @@ import {
   type TelephonePinView,
   type TelephonePinWorkflowInput,
 } from '../../workflows/telephone-pin-definitions';
-import type { CitizenIdentity } from './identity-broker';
+import type { CitizenIdentity } from '../identity/citizen-identity';
 import type { StaffPrincipal } from '../staff/auth';
 import type { telephonePinWorkflow } from '../../workflows/telephone-pin';
 import { liveCredentialByCodiceFiscale } from '../credentials';
@@ -40,6 +44,24 @@ import { liveCredentialByCodiceFiscale } from '../credentials';
 export const TELEPHONE_PIN_LENGTH = 8;
 /** Wrong PINs that lock a telephone PIN; a new one must then be created by the citizen. */
 export const MAX_FAILED_VERIFICATIONS = 5;
+
+/** Each validity as a PostgreSQL interval, added on the Italian calendar (see above). */
+const CALENDAR_PERIOD: Readonly<Record<TelephonePinValidity, string>> = {
+  '1d': '1 day',
+  '1w': '7 days',
+  '1m': '1 month',
+  '3m': '3 months',
+};
+
+/** A telephone PIN as its owner sees it in the list: never the PIN itself. */
+export interface OwnTelephonePin {
+  telephonePinId: string;
+  validity: TelephonePinValidity;
+  status: 'active' | 'expired' | 'revoked' | 'locked';
+  createdAt: string;
+  expiresAt: string;
+  endedAt?: string;
+}
 
 /** 8 digits drawn uniformly with crypto randomness. */
 export function generateTelephonePin(): string {
@@ -111,33 +133,34 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
 
       const pin = generateTelephonePin();
       const pinHash = await hashPin(deps.pepper, pin);
-      const validFor = TELEPHONE_PIN_VALIDITY[validity];
       const telephonePinId = randomUUID();
-      const expiresAt = await withTransaction(pool, async (client) => {
+      const { expiresAt, validForMs } = await withTransaction(pool, async (client) => {
         // Linked to the citizen's live PIN credential when there is one; most SPID/CIE/CNS
         // users have none, and the telephone PIN belongs to the codice fiscale anyway.
         const credential = await liveCredentialByCodiceFiscale<{ id: string }>(client, citizen.codiceFiscale, 'id');
-        // The database clock sets the expiry, as it is the one verification compares with.
-        const { rows } = await client.query<{ expires_at: Date }>(
+        // The database clock sets the expiry, as it is the one verification compares with;
+        // the period is added to the time in Rome, so a month is a calendar month there.
+        const { rows } = await client.query<{ expires_at: Date; valid_for_ms: string }>(
           `INSERT INTO telephone_pins (id, credential_id, codice_fiscale, pin_hash, validity, identity_method, expires_at)
-           VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, now() + $7::bigint * interval '1 millisecond')
-           RETURNING expires_at`,
-          [telephonePinId, credential?.id ?? null, citizen.codiceFiscale, pinHash, validity, citizen.method, durationToMs(validFor)],
+           VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text,
+                   ((now() AT TIME ZONE 'Europe/Rome') + $7::interval) AT TIME ZONE 'Europe/Rome')
+           RETURNING expires_at, (extract(epoch FROM expires_at - now()) * 1000)::bigint AS valid_for_ms`,
+          [telephonePinId, credential?.id ?? null, citizen.codiceFiscale, pinHash, validity, citizen.method, CALENDAR_PERIOD[validity]],
         );
         await appendAudit(client, {
           actor: 'citizen',
           action: 'telephone_pin.created',
           subject: telephonePinId,
-          detail: { validity, identityMethod: citizen.method, assertionId: citizen.assertionId },
+          detail: { validity, identityMethod: citizen.method, identitySessionId: citizen.sessionId },
         });
-        return rows[0]!.expires_at;
+        return { expiresAt: rows[0]!.expires_at, validForMs: Number(rows[0]!.valid_for_ms) };
       }).catch((err: unknown) => {
         // Two creations at once: the partial unique index lets one through.
         if ((err as { code?: string }).code === '23505') throw oneActive();
         throw err;
       });
 
-      const input: TelephonePinWorkflowInput = { telephonePinId, validity, validFor };
+      const input: TelephonePinWorkflowInput = { telephonePinId, validity, validFor: `${validForMs} ms` };
       try {
         await deps.temporal.workflow.start<typeof telephonePinWorkflow>(TELEPHONE_PIN_WORKFLOW_TYPE, {
           workflowId: telephonePinWorkflowId(telephonePinId),
@@ -154,6 +177,24 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
       }
       log.info({ telephonePinId, validity, identityMethod: citizen.method }, 'telephone PIN created');
       return { telephonePinId, pin, validity, expiresAt: expiresAt.toISOString() };
+    },
+
+    /** The citizen's telephone PINs, newest first (the last 20): state and dates, never the PIN. */
+    async list(citizen: CitizenIdentity): Promise<OwnTelephonePin[]> {
+      const { rows } = await pool.query<{ id: string; validity: TelephonePinValidity; status: string; created_at: Date; expires_at: Date; ended_at: Date | null }>(
+        `SELECT id, validity, CASE WHEN status = 'active' AND expires_at <= now() THEN 'expired' ELSE status END AS status,
+                created_at, expires_at, ended_at
+           FROM telephone_pins WHERE codice_fiscale = $1::text ORDER BY created_at DESC LIMIT 20`,
+        [citizen.codiceFiscale],
+      );
+      return rows.map((r) => ({
+        telephonePinId: r.id,
+        validity: r.validity,
+        status: r.status as OwnTelephonePin['status'],
+        createdAt: r.created_at.toISOString(),
+        expiresAt: r.expires_at.toISOString(),
+        ...(r.ended_at ? { endedAt: r.ended_at.toISOString() } : {}),
+      }));
     },
 
     /** The citizen revokes one of their own PINs; somebody else's is "not found". */
@@ -174,7 +215,7 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
       }
       const view = await deps.temporal.workflow
         .getHandle(telephonePinWorkflowId(telephonePinId))
-        .executeUpdate(revokeTelephonePinUpdate, { args: [{ revokedBy: 'citizen', assertionId: citizen.assertionId }] });
+        .executeUpdate(revokeTelephonePinUpdate, { args: [{ revokedBy: 'citizen', assertionId: citizen.sessionId }] });
       log.info({ telephonePinId, state: view.state }, 'telephone PIN revoked by its owner');
       return view;
     },

@@ -1,7 +1,7 @@
 /**
  * Fuzzing the HTTP API with schemathesis (PyPI, pinned in scripts/ensure-schemathesis.sh)
- * against the real stack: Temporal dev server, PostgreSQL, sinks, a worker, the API with an
- * identity-broker key, and a supervisor's staff token on every request. The generated requests
+ * against the real stack: Temporal dev server, PostgreSQL, sinks, a worker, the API with the
+ * development OpenID provider, and a supervisor's staff token on every request. The generated requests
  * come from the OpenAPI document the API serves (api/openapi.ts); the run fails on any 5xx, on a
  * response whose body does not match its documented schema, and on an undocumented status.
  *
@@ -18,7 +18,7 @@ import { issueStaffToken } from '../../services/staff/auth';
 import { describedRoutes } from '../../api/openapi';
 import * as s from '../../services/schemas/api';
 import { makeCitizen } from '../support/citizens';
-import { newBrokerKeys, signAssertion } from '../support/identity-broker';
+import { identitySession } from '../support/identity';
 import { requestAndCollect } from '../support/issuance';
 import { freshDatabase, startTestStack, type TestStack } from '../support/stack';
 
@@ -86,12 +86,11 @@ function figures(ndjson: string): { requests: number; failures: number; byCheck:
 
 let stack: TestStack;
 let staffToken: string;
-const broker = newBrokerKeys();
 
 beforeAll(async () => {
   // Its own database: with a supervisor's token the fuzzer acts on whatever it finds, and the
   // workflows of other files' data have no worker any more once their stacks stopped.
-  stack = await startTestStack({ identityBrokerPublicKey: broker.publicKeyPem, databaseUrl: await freshDatabase('pin_fuzz') });
+  stack = await startTestStack({ identityProvider: true, databaseUrl: await freshDatabase('pin_fuzz') });
   // A supervisor may call every staff route, so the fuzzer gets past authentication.
   staffToken = await issueStaffToken(stack.pool, 'api-fuzz', 'supervisor');
 });
@@ -160,16 +159,17 @@ describe('successful answers the fuzzer cannot reach match the document', () => 
     conforming(s.errorBodySchema, await send('GET', '/api/session', { headers: bearer }), 401);
   });
 
-  it('telephone PIN: creation, caller verification, revocation', async () => {
+  it('telephone PIN: sign-in, creation, list, caller verification, revocation', async () => {
     const { codiceFiscale } = makeCitizen();
-    const assertion = () => signAssertion(broker.privateKey, { sub: codiceFiscale });
-    const created = conforming(s.createdTelephonePinSchema, await send('POST', '/api/telephone-pins', json({ assertion: assertion(), validity: '1w' })), 201);
+    const identity = { authorization: `Bearer ${await identitySession(stack, codiceFiscale)}` };
+    const created = conforming(s.createdTelephonePinSchema, await send('POST', '/api/telephone-pins', json({ validity: '1w' }, identity)), 201);
+    conforming(s.telephonePinListSchema, await send('GET', '/api/telephone-pins', { headers: identity }), 200);
     conforming(
       s.callerVerifiedSchema,
       await send('POST', '/api/contact-centre/verify-caller', json({ codiceFiscale, telephonePin: created.pin }, { authorization: `Bearer ${staffToken}` })),
       200,
     );
-    conforming(s.revokedTelephonePinSchema, await send('DELETE', `/api/telephone-pins/${created.telephonePinId}`, { headers: { authorization: `Bearer ${assertion()}` } }), 200);
+    conforming(s.revokedTelephonePinSchema, await send('DELETE', `/api/telephone-pins/${created.telephonePinId}`, { headers: identity }), 200);
   });
 });
 

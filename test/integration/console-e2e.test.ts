@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
-import { newBrokerKeys, signAssertion, type BrokerKeys } from '../support/identity-broker';
+import { identitySession } from '../support/identity';
 import { createTestStaff, totpCode, type TestStaff } from '../support/staff';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -25,12 +25,10 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 
 let stack: TestStack;
 let browser: Browser;
-let broker: BrokerKeys;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  broker = newBrokerKeys();
-  stack = await startTestStack({ secondReviewSampleRate: 0, identityBrokerPublicKey: broker.publicKeyPem });
+  stack = await startTestStack({ secondReviewSampleRate: 0, identityProvider: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 });
 afterAll(async () => {
@@ -166,7 +164,7 @@ describe('console in Chromium', () => {
 
   it('(b) a contact-centre operator verifies a caller’s telephone PIN', async () => {
     const { codiceFiscale } = makeCitizen();
-    const created = await api('POST', '/api/telephone-pins', { json: { assertion: signAssertion(broker.privateKey, { sub: codiceFiscale }), validity: '1d' } });
+    const created = await api('POST', '/api/telephone-pins', { json: { validity: '1d' }, token: await identitySession(stack, codiceFiscale) });
     expect(created.status).toBe(201);
     const pin = created.body.pin as string;
     const operator = await createTestStaff(stack, 'operator');

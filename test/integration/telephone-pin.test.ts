@@ -1,15 +1,15 @@
 /**
- * Telephone PINs through the HTTP API on the real servers (Temporal dev server, PostgreSQL):
- * citizens authenticated by a test-signed identity-broker assertion create and revoke them;
- * contact-centre operators verify callers with them. Forged, misdirected, expired and replayed
- * assertions are refused; one PIN is active at a time; wrong PINs lock it; the plaintext never
- * reaches a workflow history, a table, the audit log or a log line.
+ * Telephone PINs through the HTTP API on the real servers (Temporal dev server, PostgreSQL, the
+ * development OpenID provider): citizens signed in with SPID, CIE or CNS (authorization code +
+ * PKCE) create, list and revoke them; contact-centre operators verify callers with them. Broken,
+ * replayed and cancelled sign-ins are refused; one PIN is active at a time; months are calendar
+ * months; wrong PINs lock it; the plaintext never reaches a workflow history, a table, the audit
+ * log or a log line.
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { issueStaffToken } from '../../services/staff/auth';
-import type { IdentityAssertionClaims } from '../../services/telephone-pin/identity-broker';
 import { createApp } from '../../api/app';
 import { hashPin, verifyPin } from '../../lib/pin-hash';
 import { generateTelephonePin, MAX_FAILED_VERIFICATIONS } from '../../services/telephone-pin/telephone-pins';
@@ -22,21 +22,20 @@ import {
   type TelephonePinWorkflowInput,
 } from '../../workflows/telephone-pin-definitions';
 import { makeCitizen } from '../support/citizens';
-import { newBrokerKeys, signAssertion, type BrokerKeys } from '../support/identity-broker';
+import { CookieJar, followRedirects, identitySession, jarFetch, signInAs } from '../support/identity';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
-let broker: BrokerKeys;
 let operatorToken: string;
 let supervisorToken: string;
 let clerkToken: string;
 /** Every PIN shown in this file, to look for afterwards wherever it must not be. */
 const shownPins: { telephonePinId: string; pin: string }[] = [];
-const usedAssertions: string[] = [];
+/** Identity sessions by codice fiscale (one sign-in per citizen), also looked for afterwards. */
+const sessions = new Map<string, string>();
 
 beforeAll(async () => {
-  broker = newBrokerKeys();
-  stack = await startTestStack({ identityBrokerPublicKey: broker.publicKeyPem });
+  stack = await startTestStack({ identityProvider: true });
   operatorToken = await issueStaffToken(stack.pool, 'op-telpin-test', 'operator');
   supervisorToken = await issueStaffToken(stack.pool, 'sup-telpin-test', 'supervisor');
   clerkToken = await issueStaffToken(stack.pool, 'clerk-telpin-test', 'clerk');
@@ -57,14 +56,18 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
 }
 
-function assertionFor(codiceFiscale: string, claims: Partial<IdentityAssertionClaims> = {}): string {
-  const token = signAssertion(broker.privateKey, { sub: codiceFiscale, ...claims });
-  usedAssertions.push(token);
+async function sessionFor(codiceFiscale: string, method: 'SPID' | 'CIE' | 'CNS' = 'SPID'): Promise<string> {
+  let token = sessions.get(codiceFiscale);
+  if (!token) {
+    token = await identitySession(stack, codiceFiscale, method);
+    sessions.set(codiceFiscale, token);
+  }
   return token;
 }
 
-async function create(codiceFiscale: string, validity = '1d', claims = {}) {
-  const res = await call('POST', '/api/telephone-pins', { assertion: assertionFor(codiceFiscale, claims), validity });
+async function create(codiceFiscale: string, validity = '1d', method: 'SPID' | 'CIE' | 'CNS' = 'SPID') {
+  const token = await sessionFor(codiceFiscale, method);
+  const res = await call('POST', '/api/telephone-pins', { validity }, { authorization: `Bearer ${token}` });
   if (res.status === 201) shownPins.push({ telephonePinId: res.body.telephonePinId as string, pin: res.body.pin as string });
   return res;
 }
@@ -72,8 +75,8 @@ async function create(codiceFiscale: string, validity = '1d', claims = {}) {
 const verify = (codiceFiscale: string, telephonePin: string, token: string | null = operatorToken) =>
   call('POST', '/api/contact-centre/verify-caller', { codiceFiscale, telephonePin }, token ? { authorization: `Bearer ${token}` } : {});
 
-const revoke = (telephonePinId: string, codiceFiscale: string) =>
-  call('DELETE', `/api/telephone-pins/${telephonePinId}`, undefined, { authorization: `Bearer ${assertionFor(codiceFiscale)}` });
+const revoke = async (telephonePinId: string, codiceFiscale: string) =>
+  call('DELETE', `/api/telephone-pins/${telephonePinId}`, undefined, { authorization: `Bearer ${await sessionFor(codiceFiscale)}` });
 
 const wrongPinFor = (pin: string): string => pin.slice(0, 7) + String((Number(pin[7]) + 1) % 10);
 
@@ -106,7 +109,7 @@ describe('creating a telephone PIN', () => {
   it('gives an 8-digit PIN once, stores only its argon2id hash, and starts its workflow', async () => {
     const { codiceFiscale } = makeCitizen();
     const before = Date.now();
-    const res = await create(codiceFiscale, '1w', { method: 'CIE' });
+    const res = await create(codiceFiscale, '1w', 'CIE');
     expect(res.status).toBe(201);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(Object.keys(res.body).sort()).toEqual(['expiresAt', 'pin', 'telephonePinId', 'validity']);
@@ -131,11 +134,45 @@ describe('creating a telephone PIN', () => {
     ]);
   });
 
+  it('counts one and three months on the Italian calendar, not as 30 and 90 days', async () => {
+    for (const [validity, period] of [['1m', '1 month'], ['3m', '3 months']] as const) {
+      const { codiceFiscale } = makeCitizen();
+      const res = await create(codiceFiscale, validity);
+      expect(res.status).toBe(201);
+      const { rows } = await stack.pool.query<{ calendar: boolean }>(
+        `SELECT expires_at = ((created_at AT TIME ZONE 'Europe/Rome') + $2::interval) AT TIME ZONE 'Europe/Rome' AS calendar
+           FROM telephone_pins WHERE id = $1::uuid`,
+        [res.body.telephonePinId, period],
+      );
+      expect(rows[0]!.calendar).toBe(true);
+      const view = await stack.client.workflow.getHandle(telephonePinWorkflowId(res.body.telephonePinId as string)).query(telephonePinStateQuery);
+      expect(Math.abs(Date.parse(view.expiresAt) - Date.parse(res.body.expiresAt as string))).toBeLessThan(5_000);
+    }
+  });
+
+  it('lists the citizen’s own telephone PINs, newest first, without the PIN', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const first = await create(codiceFiscale, '1d');
+    await revoke(first.body.telephonePinId as string, codiceFiscale);
+    const second = await create(codiceFiscale, '1w');
+    const res = await call('GET', '/api/telephone-pins', undefined, { authorization: `Bearer ${await sessionFor(codiceFiscale)}` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body.telephonePins.map((p: Body) => [p.telephonePinId, p.status, p.validity])).toEqual([
+      [second.body.telephonePinId, 'active', '1w'],
+      [first.body.telephonePinId, 'revoked', '1d'],
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain(second.body.pin);
+    // Another citizen sees only theirs.
+    const other = await call('GET', '/api/telephone-pins', undefined, { authorization: `Bearer ${await sessionFor(makeCitizen().codiceFiscale)}` });
+    expect(other.body.telephonePins).toEqual([]);
+  });
+
   it('links the PIN to the citizen’s live PIN credential when there is one', async () => {
     const citizen = makeCitizen();
     const requested = await call('POST', '/api/pin-requests', citizen);
     expect(requested.status).toBe(202);
-    const res = await create(citizen.codiceFiscale, '1d', { method: 'CNS' });
+    const res = await create(citizen.codiceFiscale, '1d', 'CNS');
     expect(res.status).toBe(201);
     expect((await row(res.body.telephonePinId as string)).credential_id).toBe(requested.body.credentialId);
   });
@@ -153,13 +190,19 @@ describe('creating a telephone PIN', () => {
     expect(rows).toHaveLength(1);
   });
 
-  it('refuses a bad validity or a missing assertion (400)', async () => {
-    const res = await call('POST', '/api/telephone-pins', { validity: '2w' });
+  it('refuses a bad validity (400) and a missing identity session (401), creating nothing', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const res = await call('POST', '/api/telephone-pins', { validity: '2w' }, { authorization: `Bearer ${await sessionFor(codiceFiscale)}` });
     expect(res.status).toBe(400);
-    expect((res.body.error.fields as { field: string }[]).map((f) => f.field).sort()).toEqual(['assertion', 'validity']);
+    expect((res.body.error.fields as { field: string }[]).map((f) => f.field)).toEqual(['validity']);
+    const anonymous = await call('POST', '/api/telephone-pins', { validity: '1d' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.details.reason).toBe('session');
+    const { rows } = await stack.pool.query('SELECT 1 FROM telephone_pins WHERE codice_fiscale = $1::text', [codiceFiscale]);
+    expect(rows).toHaveLength(0);
   });
 
-  it('answers 503 with a clear message when the broker key is not configured', async () => {
+  it('answers 503 with a clear message when no identity provider is configured', async () => {
     const app = createApp({
       pool: stack.pool,
       pepper: stack.deps.keys.pepper,
@@ -173,10 +216,10 @@ describe('creating a telephone PIN', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     try {
       const { codiceFiscale } = makeCitizen();
-      const res = await call('POST', '/api/telephone-pins', { assertion: assertionFor(codiceFiscale), validity: '1d' }, {}, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const res = await call('GET', '/api/identity/authorize', undefined, {}, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       expect(res.status).toBe(503);
       expect(res.body.error.type).toBe('UNAVAILABLE');
-      expect(res.body.error.message.en).toContain('IDENTITY_BROKER_PUBLIC_KEY');
+      expect(res.body.error.message.en).toContain('OIDC_ISSUER');
       const { rows } = await stack.pool.query('SELECT 1 FROM telephone_pins WHERE codice_fiscale = $1::text', [codiceFiscale]);
       expect(rows).toHaveLength(0);
     } finally {
@@ -185,53 +228,96 @@ describe('creating a telephone PIN', () => {
   });
 });
 
-describe('identity-broker assertions', () => {
-  const refusal = async (assertion: string) => {
-    const res = await call('POST', '/api/telephone-pins', { assertion, validity: '1d' });
-    expect(res.status).toBe(401);
-    expect(res.body.error.type).toBe('UNAUTHENTICATED');
-    return res.body.error.details.reason as string;
-  };
-  const now = () => Math.floor(Date.now() / 1000);
+describe('signing in with SPID, CIE or CNS (OpenID Connect)', () => {
+  const authorize = () => jarFetch(new CookieJar(), `${stack.baseUrl}/api/identity/authorize`);
 
-  it('refuses a signature by another key', async () => {
-    const forger = newBrokerKeys();
-    expect(await refusal(signAssertion(forger.privateKey, { sub: makeCitizen().codiceFiscale }))).toBe('signature');
+  it('sends the browser to the provider with PKCE (S256), state, nonce and the SPID level asked', async () => {
+    const res = await authorize();
+    expect(res.status).toBe(303);
+    const to = new URL(res.headers.get('location')!);
+    expect(to.origin).toBe(stack.idp!.issuer);
+    expect(to.searchParams.get('response_type')).toBe('code');
+    expect(to.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(to.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(to.searchParams.get('state')).toBeTruthy();
+    expect(to.searchParams.get('nonce')).toBeTruthy();
+    expect(to.searchParams.get('acr_values')).toBe('https://www.spid.gov.it/SpidL2');
+    expect(to.searchParams.get('redirect_uri')).toBe(`${stack.baseUrl}/api/identity/callback`);
+    // The verifier stays with the browser, sealed: the cookie does not carry it in clear.
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('api_oidc='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toContain(to.searchParams.get('state')!);
   });
 
-  it('refuses a tampered payload', async () => {
-    const token = signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale });
-    const [h, , s] = token.split('.');
-    const payload = Buffer.from(JSON.stringify({ sub: makeCitizen().codiceFiscale, method: 'SPID', aud: 'pin-backoffice', iat: now(), exp: now() + 60, jti: 'tampered-0001' })).toString('base64url');
-    expect(await refusal(`${h}.${payload}.${s}`)).toBe('signature');
-  });
-
-  it('refuses another audience', async () => {
-    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale, aud: 'another-service' }))).toBe('audience');
-  });
-
-  it('refuses an expired assertion, and one that lives too long', async () => {
-    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale, iat: now() - 400, exp: now() - 100 }))).toBe('expired');
-    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale, iat: now(), exp: now() + 3600 }))).toBe('lifetime');
-  });
-
-  it('refuses an algorithm other than EdDSA, and an unknown identity method', async () => {
-    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale }, { alg: 'none', typ: 'JWT' }))).toBe('algorithm');
-    expect(await refusal(signAssertion(broker.privateKey, { sub: makeCitizen().codiceFiscale, method: 'PASSWORD' as never }))).toBe('malformed');
-    expect(await refusal('not-a-jws')).toBe('malformed');
-  });
-
-  it('refuses a replayed assertion, even after its first use succeeded', async () => {
+  it('opens a session for the codice fiscale the provider asserts, with the method from amr, audited; the token is stored only hashed', async () => {
     const { codiceFiscale } = makeCitizen();
-    const assertion = assertionFor(codiceFiscale);
-    const first = await call('POST', '/api/telephone-pins', { assertion, validity: '1d' });
-    expect(first.status).toBe(201);
-    shownPins.push({ telephonePinId: first.body.telephonePinId as string, pin: first.body.pin as string });
-    // Revoking with the same assertion is a replay too.
-    const revoked = await call('DELETE', `/api/telephone-pins/${first.body.telephonePinId as string}`, undefined, { authorization: `Bearer ${assertion}` });
-    expect(revoked.status).toBe(401);
-    expect(revoked.body.error.details.reason).toBe('replayed');
-    expect(await refusal(assertion)).toBe('replayed');
+    const { res } = await signInAs(stack, { codiceFiscale, givenName: 'Anna', familyName: 'Prova', method: 'CNS' }, `${stack.baseUrl}/api/identity/authorize`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as Body;
+    expect(body).toMatchObject({ codiceFiscale, method: 'CNS' });
+    expect(body.sessionToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    sessions.set(`${codiceFiscale}#cns`, body.sessionToken as string);
+    const { rows } = await stack.pool.query<{ id: string; method: string; acr: string }>('SELECT id, method, acr FROM identity_sessions WHERE codice_fiscale = $1::text', [codiceFiscale]);
+    expect(rows).toEqual([expect.objectContaining({ method: 'CNS', acr: 'https://www.spid.gov.it/SpidL2' })]);
+    expect(await auditFor(rows[0]!.id)).toEqual([
+      expect.objectContaining({ actor: 'citizen', action: 'identity.sign_in', detail: expect.objectContaining({ codiceFiscale, method: 'CNS' }) }),
+    ]);
+  });
+
+  it('refuses a callback without the sign-in cookie, with a tampered state, or replayed', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const jar = new CookieJar();
+    stack.idp!.addIdentity({ codiceFiscale, givenName: 'Bruno', familyName: 'Prova', method: 'SPID' });
+    // Stop at the redirect back to us, to replay it in different ways.
+    const login = await followRedirects(jar, `${stack.baseUrl}/api/identity/authorize`);
+    const action = /action="(\/interaction\/[^"]+\/login)"/.exec(await login.res.text())![1]!;
+    let res = await jarFetch(jar, new URL(action, stack.idp!.issuer).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ codiceFiscale }).toString(),
+    });
+    let url = new URL(res.headers.get('location')!, stack.idp!.issuer).href;
+    while (!url.startsWith(`${stack.baseUrl}/api/identity/callback`)) {
+      res = await jarFetch(jar, url);
+      url = new URL(res.headers.get('location')!, url).href;
+    }
+    const reason = async (r: Response) => {
+      const b = (await r.json()) as Body;
+      expect(r.status).toBe(401);
+      return b.error.details.reason as string;
+    };
+    // Another browser (no cookie) cannot use the code.
+    expect(await reason(await fetch(url))).toBe('expired');
+    // A state that is not the one sent.
+    const tampered = new URL(url);
+    tampered.searchParams.set('state', 'another-state-value');
+    expect(await reason(await jarFetch(jar, tampered.href))).toBe('invalid_response');
+    // The cookie was spent by that try: the genuine URL, once more, is refused too.
+    expect(await reason(await jarFetch(jar, url))).toBe('expired');
+    const { rows } = await stack.pool.query('SELECT 1 FROM identity_sessions WHERE codice_fiscale = $1::text', [codiceFiscale]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('tells a sign-in cancelled at the provider as such', async () => {
+    const jar = new CookieJar();
+    const login = await followRedirects(jar, `${stack.baseUrl}/api/identity/authorize`);
+    const abort = /action="(\/interaction\/[^"]+\/abort)"/.exec(await login.res.text())![1]!;
+    const posted = await jarFetch(jar, new URL(abort, stack.idp!.issuer).href, { method: 'POST' });
+    const back = await followRedirects(jar, new URL(posted.headers.get('location')!, stack.idp!.issuer).href);
+    expect(back.res.status).toBe(401);
+    expect(((await back.res.json()) as Body).error.details.reason).toBe('cancelled');
+  });
+
+  it('ends the session on sign-out; its token no longer creates anything', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const token = await identitySession(stack, codiceFiscale);
+    const out = await fetch(`${stack.baseUrl}/api/identity/session`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(out.status).toBe(204);
+    const res = await call('POST', '/api/telephone-pins', { validity: '1d' }, { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(401);
+    expect(res.body.error.details.reason).toBe('session');
   });
 });
 
@@ -328,7 +414,7 @@ describe('revocation and expiry', () => {
     const { telephonePinId, pin } = (await create(codiceFiscale, '1m')).body as { telephonePinId: string; pin: string };
     expect((await verify(codiceFiscale, pin)).status).toBe(200);
 
-    // Somebody else's assertion does not reach it.
+    // Somebody else's session does not reach it.
     const intruder = await revoke(telephonePinId, makeCitizen().codiceFiscale);
     expect(intruder.status).toBe(404);
     const missing = await call('DELETE', `/api/telephone-pins/${telephonePinId}`);
@@ -413,7 +499,11 @@ describe('secrets', () => {
       expect(alone.test(dump), 'a table holds a telephone PIN').toBe(false);
       expect(alone.test(logs), 'a log line holds a telephone PIN').toBe(false);
     }
-    // The assertions are bearer credentials while they live: not logged either.
-    for (const token of usedAssertions) expect(logs.includes(token.split('.')[2]!)).toBe(false);
+    // Identity-session tokens are bearer credentials: not logged, not stored (only their hash).
+    expect(sessions.size).toBeGreaterThan(5);
+    for (const token of sessions.values()) {
+      expect(logs.includes(token), 'a log line holds a session token').toBe(false);
+      expect(dump.includes(token), 'a table holds a session token').toBe(false);
+    }
   });
 });

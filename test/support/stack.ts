@@ -29,9 +29,14 @@ import { AesGcmPayloadCodec, encryptedDataConverter, parsePayloadKeys } from '..
 import { DEFAULT_ACCESS_POLICY, DEFAULT_ISSUANCE_POLICY, type AccessPolicy, type IssuancePolicy } from '../../workflows/definitions';
 import type { StoredMail } from '../../dev/sinks/smtp-sink';
 import type { StoredSms } from '../../dev/sinks/sms-sink';
+import { FISCAL_NUMBER_CLAIM, SPID_L2, startDevOidcProvider, type DevOidcProvider } from '../../dev/oidc-provider';
+
+const IDP_CLIENT_SECRET = 'integration-tests-oidc-client-secret';
 
 export interface TestStack {
   baseUrl: string;
+  /** The development OpenID provider, when the stack was asked for one (`identityProvider: true`). */
+  idp?: DevOidcProvider;
   pool: Pool;
   client: Client;
   taskQueue: string;
@@ -64,7 +69,7 @@ export interface TestStack {
 export const TEST_SECRETS: KeyRing = { currentId: 1, keys: new Map([[1, createHash('sha256').update('integration-tests-secrets').digest()]]) };
 
 export async function startTestStack(
-  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityBrokerPublicKey?: string; secondReviewSampleRate?: number; smsUrl?: string; databaseUrl?: string; trustedProxies?: string[] } = {},
+  opts: { policy?: Partial<IssuancePolicy>; access?: Partial<AccessPolicy>; eligibilityPolicy?: boolean; now?: () => Date; identityProvider?: boolean; secondReviewSampleRate?: number; smsUrl?: string; databaseUrl?: string; trustedProxies?: string[] } = {},
 ): Promise<TestStack> {
   const logLines: string[] = [];
   const destination = new Writable({
@@ -109,6 +114,9 @@ export async function startTestStack(
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: 'default', dataConverter: encryptedDataConverter(payloadCodec) });
   const policy = { ...DEFAULT_ISSUANCE_POLICY, ...opts.policy };
+  // The development OpenID provider, for the SPID/CIE/CNS sign-in; its client is registered
+  // once the API's port (hence the redirect URIs) is known.
+  const idp = opts.identityProvider ? await startDevOidcProvider({ port: 0, identities: [] }) : undefined;
   const access = opts.access ? { ...DEFAULT_ACCESS_POLICY, ...opts.access } : undefined;
   const starter = createWorkflowStarter({ pool, temporal: client, taskQueue, policy, access, log, pollMs: 200 });
   const apiDeps: ApiDeps = {
@@ -121,7 +129,17 @@ export async function startTestStack(
     policy,
     eligibilityPolicy: opts.eligibilityPolicy ?? true,
     now: opts.now,
-    identityBrokerPublicKey: opts.identityBrokerPublicKey,
+    identityProvider: idp
+      ? {
+          issuer: idp.issuer,
+          clientId: 'pin-backoffice-test',
+          clientSecret: IDP_CLIENT_SECRET,
+          acceptedAcr: [SPID_L2],
+          fiscalNumberClaim: FISCAL_NUMBER_CLAIM,
+          defaultMethod: 'SPID',
+          allowInsecureHttp: true,
+        }
+      : undefined,
     documentsDir,
     secondReviewSampleRate: opts.secondReviewSampleRate,
     // The tests play many clients from one machine, as a proxy on loopback would forward them.
@@ -137,10 +155,14 @@ export async function startTestStack(
   const extras: Server[] = [];
   await new Promise((resolve) => server.once('listening', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  idp?.register([
+    { clientId: 'pin-backoffice-test', clientSecret: IDP_CLIENT_SECRET, redirectUris: [`${baseUrl}/portal/identity/callback`, `${baseUrl}/api/identity/callback`] },
+  ]);
 
   const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
   return {
     baseUrl,
+    idp,
     pool,
     client,
     taskQueue,
@@ -168,6 +190,7 @@ export async function startTestStack(
       await connection.close();
       await nativeConnection.close();
       deps.mailer.close();
+      await idp?.close();
       await pool.end();
     },
   };

@@ -1,0 +1,50 @@
+/**
+ * The browser's side of the SPID/CIE/CNS sign-in, shared by the portal and the JSON API: the
+ * one-time values of a sign-in in progress (state, nonce, PKCE verifier) travel in a sealed,
+ * HttpOnly cookie scoped to the callback's path. It is SameSite=Lax because the provider sends the
+ * browser back with a top-level GET from its own site, and it is cleared by the callback, so a
+ * sign-in can be completed once.
+ */
+import type { Request, Response } from 'express';
+import { PENDING_SIGN_IN_MAX_AGE_MS, pendingSignInFrom, type CitizenIdentityService, type PendingSignIn } from '../services/identity/citizen-identity';
+import { clearCookie, readCookies, setCookie, type Sealer } from './security';
+
+export interface SignInCookie {
+  name: string;
+  /** The path the provider returns to, e.g. `/portal/identity`. */
+  path: string;
+}
+
+/** The origin the provider must send the browser back to: the configured public one, else this request's. */
+export function publicOrigin(req: Request, publicBaseUrl: string | undefined): string {
+  return (publicBaseUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, '');
+}
+
+/** Starts a sign-in: seals its one-time values into the cookie and redirects to the provider. */
+export async function beginSignIn(
+  service: CitizenIdentityService,
+  sealer: Sealer,
+  req: Request,
+  res: Response,
+  opts: { cookie: SignInCookie; redirectUri: string; returnTo?: string; now: Date },
+): Promise<void> {
+  const { authorizationUrl, pending } = await service.begin(opts.redirectUri, opts.returnTo);
+  setCookie(req, res, opts.cookie.name, sealer.seal(opts.cookie.name, pending, opts.now), {
+    path: opts.cookie.path,
+    sameSite: 'lax',
+    maxAge: PENDING_SIGN_IN_MAX_AGE_MS / 1000,
+  });
+  res.set('Cache-Control', 'no-store').redirect(303, authorizationUrl);
+}
+
+/** The sign-in in progress, if its cookie is there and intact; the cookie is cleared either way. */
+export function takePendingSignIn(sealer: Sealer, req: Request, res: Response, cookie: SignInCookie, now: Date): PendingSignIn | undefined {
+  const value = sealer.open(cookie.name, readCookies(req)[cookie.name], PENDING_SIGN_IN_MAX_AGE_MS, now);
+  clearCookie(req, res, cookie.name, cookie.path);
+  return pendingSignInFrom(value);
+}
+
+/** The request's full URL as received (the provider's response is in its query). */
+export function requestUrl(req: Request): URL {
+  return new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+}
