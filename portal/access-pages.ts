@@ -437,6 +437,10 @@ const SCOPE: Readonly<Record<SessionScope, { name: Bilingual; what: Bilingual }>
 
 export interface HomeView {
   codiceFiscale: string;
+  /** Name and surname as on the request. */
+  holderName?: string;
+  /** When the PIN in use expires. */
+  pinExpiresAt?: string;
   scope: SessionScope;
   profile: HolderProfile;
   intermediary: boolean;
@@ -514,6 +518,10 @@ export function homeAreaPage(ctx: PageContext, v: HomeView): string {
         'link-claims',
       )
     : ''}
+  ${action('/requests', { it: 'Le mie richieste', en: 'My requests' }, { it: 'Richieste, lettere, conversioni e domande, con i numeri di protocollo.', en: 'Requests, letters, conversions and claims, with their protocol numbers.' }, 'link-requests')}
+  ${v.scope !== 'simplified'
+    ? action('/contacts', { it: 'Modifica i recapiti', en: 'Change your contacts' }, { it: 'Cellulare, telefono, e-mail e PEC a cui ricevi il PIN e gli avvisi.', en: 'The mobile, phone, e-mail and PEC you get the PIN and notices on.' }, 'link-contacts')
+    : ''}
   </ul>
 </section>`
       : html``;
@@ -523,10 +531,18 @@ export function homeAreaPage(ctx: PageContext, v: HomeView): string {
 <section class="mb-5" aria-labelledby="pin-title">
   <h2 class="h4 border-bottom pb-2 mb-3" id="pin-title">${tr(lang, { it: 'Il tuo PIN', en: 'Your PIN' })}</h2>
   <dl class="row mb-0">
+    ${v.holderName
+      ? html`<dt class="col-sm-4">${tr(lang, { it: 'Titolare', en: 'Holder' })}</dt>
+    <dd class="col-sm-8" id="holder-name">${v.holderName}</dd>`
+      : ''}
     <dt class="col-sm-4">${accessLabel(lang, 'codiceFiscale')}</dt>
     <dd class="col-sm-8"><span class="portal-code" id="codice-fiscale">${v.codiceFiscale}</span></dd>
     <dt class="col-sm-4">${tr(lang, { it: 'Tipo di PIN', en: 'PIN type' })}</dt>
     <dd class="col-sm-8" id="pin-type" data-scope="${v.scope}">${tr(lang, SCOPE[v.scope].name)} <span class="text-muted">(${tr(lang, SCOPE[v.scope].what)})</span></dd>
+    ${v.pinExpiresAt
+      ? html`<dt class="col-sm-4">${tr(lang, { it: 'Scadenza del PIN', en: 'PIN expiry' })}</dt>
+    <dd class="col-sm-8" id="pin-expires"><time datetime="${v.pinExpiresAt}">${formatDate(lang, v.pinExpiresAt)}</time></dd>`
+      : ''}
     <dt class="col-sm-4">${tr(lang, { it: 'Profilo', en: 'Profile' })}</dt>
     <dd class="col-sm-8" id="profile">${profile}${v.intermediary ? html`<br>${tr(lang, { it: 'Intermediario istituzionale', en: 'Institutional intermediary' })}` : ''}</dd>
   </dl>

@@ -42,6 +42,7 @@ import { fill, resolveLang } from './i18n';
 import { messagePage } from './pages';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
 import type { PageContext } from './views';
+import type { HolderSummary } from '../services/citizen-account';
 
 export interface AccessRoutesDeps {
   access: PortalAccess;
@@ -51,6 +52,8 @@ export interface AccessRoutesDeps {
   citizenPages?: boolean;
   /** What is on offer today (the COVID bonuses only under the simplified procedure). */
   catalogue: Catalogue;
+  /** The holder's name and PIN expiry for the personal area (absent in page tests with fakes). */
+  holderSummary?: (credentialId: string) => Promise<HolderSummary | undefined>;
 }
 
 const PIN_PART = new RegExp(`^[${PIN_ALPHABET}]{8}$`);
@@ -467,11 +470,13 @@ export function accessRoutes(deps: AccessRoutesDeps): Router {
       return;
     }
     const csrf = ensureCsrfToken(req, res, cookies);
+    const summary = await deps.holderSummary?.(citizen.credentialId);
     sendHtml(
       res,
       200,
       homeAreaPage(context(req, res, ACCESS_PATHS.home), {
         codiceFiscale: citizen.codiceFiscale,
+        ...(summary ? { holderName: `${summary.name} ${summary.surname}`.trim(), ...(summary.pinExpiresAt ? { pinExpiresAt: summary.pinExpiresAt } : {}) } : {}),
         scope: citizen.scope,
         profile: citizen.profile,
         intermediary: citizen.intermediary,

@@ -15,6 +15,7 @@
  * | /first-access, /letter, /login, /home, /logout, /regenerate | see `access-routes.ts`       |
  * | /conversion, /conversion/form, /claims, /claims/:claimId | see `conversion-claims-routes.ts` |
  * | /telephone-pin, /identity/login, /identity/callback, /identity/logout | see `telephone-pin-routes.ts` |
+ * | /requests, /contacts           | the holder's timeline and contacts: see `account-routes.ts` |
  * | GET  /assets/bootstrap-italia/ | bootstrap-italia's `dist/` (CSS, fonts, SVG sprite)       |
  * | GET  /assets/portal/           | the portal's own stylesheet (font faces, small tweaks)    |
  *
@@ -44,6 +45,8 @@ import { accessRoutes } from './access-routes';
 import { recoveryPortalRoutes } from './recovery-routes';
 import { conversionClaimsRoutes } from './conversion-claims-routes';
 import { telephonePinPortalRoutes } from './telephone-pin-routes';
+import { accountRoutes } from './account-routes';
+import { createCitizenAccountService } from '../services/citizen-account';
 import type { CitizenIdentityService } from '../services/identity/citizen-identity';
 import {
   assessDraft,
@@ -437,10 +440,23 @@ export function portalRoutes(deps: PortalDeps): Router {
     go(req, res, '');
   });
 
-  if (access) r.use(accessRoutes({ access, now, log: deps.log, citizenPages: deps.api !== undefined, catalogue: catalogueFor(deps.api?.policy ?? { simplifiedProcedure: false }) }));
+  const account = deps.api ? createCitizenAccountService(deps.api) : undefined;
+  if (access) {
+    r.use(
+      accessRoutes({
+        access,
+        now,
+        log: deps.log,
+        citizenPages: deps.api !== undefined,
+        catalogue: catalogueFor(deps.api?.policy ?? { simplifiedProcedure: false }),
+        ...(account ? { holderSummary: account.summary } : {}),
+      }),
+    );
+  }
   if (deps.api) r.use(recoveryPortalRoutes(deps.api));
   if (deps.api) r.use(conversionClaimsRoutes(deps.api));
   if (deps.api) r.use(telephonePinPortalRoutes(deps.api, deps.identity));
+  if (deps.api) r.use(accountRoutes(deps.api));
 
   r.use((req, res) => {
     const ctx = context(req, res, '');

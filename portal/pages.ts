@@ -163,6 +163,14 @@ function accessLinks(ctx: PageContext): SafeHtml {
   ${item('/first-access', { it: 'Primo accesso', en: 'First access' }, { it: 'Hai ricevuto le due parti del PIN di 16 caratteri: ottieni il PIN definitivo.', en: 'You got both parts of the 16-character PIN: get your final PIN.' }, 'link-first-access')}
   ${item('/letter', { it: 'Non hai ricevuto la lettera?', en: 'Didn’t get the letter?' }, { it: 'Chiedi una nuova lettera con la seconda parte del PIN.', en: 'Ask for a new letter with the second part of the PIN.' }, 'link-letter')}
   ${item('/regenerate', { it: 'PIN scaduto', en: 'Expired PIN' }, { it: 'Genera un nuovo PIN con il PIN scaduto.', en: 'Get a new PIN with the expired one.' }, 'link-regenerate')}
+  ${item('/recovery', { it: 'PIN dimenticato o bloccato', en: 'Forgotten or locked PIN' }, { it: 'Ripristina il PIN con il codice fiscale e due dei recapiti indicati nella richiesta.', en: 'Recover your PIN with your codice fiscale and two of the contacts given in the request.' }, 'link-recovery')}
+  ${item('/revoke', { it: 'Revoca il PIN', en: 'Revoke your PIN' }, { it: 'Se pensi che qualcuno conosca il tuo PIN: revocalo con la tessera sanitaria.', en: 'If you think someone knows your PIN: revoke it with your health-insurance card.' }, 'link-revoke')}
+</ul>
+</section>
+<section class="portal-access mb-5" aria-labelledby="spid-title">
+<h2 class="h3" id="spid-title">${tr(lang, { it: 'Accedi con SPID, CIE o CNS?', en: 'Do you sign in with SPID, CIE or CNS?' })}</h2>
+<ul class="row list-unstyled mt-3 mb-0">
+  ${item('/telephone-pin', { it: 'PIN telefonico', en: 'Telephone PIN' }, { it: 'Un codice temporaneo per farti riconoscere dal Contact Center al telefono.', en: 'A temporary code so the Contact Centre can recognise you on the phone.' }, 'link-telephone-pin')}
 </ul>
 </section>`;
 }

@@ -29,7 +29,7 @@ import { AesGcmPayloadCodec, encryptedDataConverter, parsePayloadKeys } from '..
 import { DEFAULT_ACCESS_POLICY, DEFAULT_ISSUANCE_POLICY, type AccessPolicy, type IssuancePolicy } from '../../workflows/definitions';
 import type { StoredMail } from '../../dev/sinks/smtp-sink';
 import type { StoredSms } from '../../dev/sinks/sms-sink';
-import { FISCAL_NUMBER_CLAIM, SPID_L2, startDevOidcProvider, type DevOidcProvider } from '../../dev/oidc-provider';
+import type { DevOidcProvider } from '../../dev/oidc-provider';
 
 const IDP_CLIENT_SECRET = 'integration-tests-oidc-client-secret';
 
@@ -116,7 +116,9 @@ export async function startTestStack(
   const policy = { ...DEFAULT_ISSUANCE_POLICY, ...opts.policy };
   // The development OpenID provider, for the SPID/CIE/CNS sign-in; its client is registered
   // once the API's port (hence the redirect URIs) is known.
-  const idp = opts.identityProvider ? await startDevOidcProvider({ port: 0, identities: [] }) : undefined;
+  // Imported only when asked for: oidc-provider warns about the Node version on import.
+  const oidcDev = opts.identityProvider ? await import('../../dev/oidc-provider') : undefined;
+  const idp = oidcDev ? await oidcDev.startDevOidcProvider({ port: 0, identities: [] }) : undefined;
   const access = opts.access ? { ...DEFAULT_ACCESS_POLICY, ...opts.access } : undefined;
   const starter = createWorkflowStarter({ pool, temporal: client, taskQueue, policy, access, log, pollMs: 200 });
   const apiDeps: ApiDeps = {
@@ -129,13 +131,13 @@ export async function startTestStack(
     policy,
     eligibilityPolicy: opts.eligibilityPolicy ?? true,
     now: opts.now,
-    identityProvider: idp
+    identityProvider: idp && oidcDev
       ? {
           issuer: idp.issuer,
           clientId: 'pin-backoffice-test',
           clientSecret: IDP_CLIENT_SECRET,
-          acceptedAcr: [SPID_L2],
-          fiscalNumberClaim: FISCAL_NUMBER_CLAIM,
+          acceptedAcr: [oidcDev.SPID_L2],
+          fiscalNumberClaim: oidcDev.FISCAL_NUMBER_CLAIM,
           defaultMethod: 'SPID',
           allowInsecureHttp: true,
         }

@@ -1,0 +1,90 @@
+/**
+ * What a PIN holder sees about themselves in the portal: the name and the PIN's expiry for the
+ * personal area, the contacts to change, and "Le mie richieste" — their own timeline across every
+ * PIN their codice fiscale had (requests with protocol numbers, letters, conversions, claims,
+ * recoveries, contact changes). Read only, and only the holder's own rows; nothing internal
+ * (no clerk names, no risk flags, no PIN material).
+ */
+import type { QueryResultRow } from 'pg';
+import type { ContactDetails } from '../domain/pin-request';
+import type { ServiceDeps } from './deps';
+
+export interface HolderSummary {
+  name: string;
+  surname: string;
+  /** When the PIN in use expires (absent while it is the 16-character one, before the first access). */
+  pinExpiresAt?: string;
+}
+
+/** One thing that happened, in the order the citizen lived it. `kind` and `status` are codes the page labels. */
+export interface TimelineEntry {
+  at: string;
+  kind: 'request' | 'letter' | 'conversion' | 'claim' | 'recovery' | 'contacts_changed' | 'credential_ended';
+  status?: string;
+  protocol?: string;
+  /** A claim's type, a letter's sequence, a conversion's source or a request's channel. */
+  detail?: string;
+  /** A decision's reason as told to the citizen (a rejected conversion or claim). */
+  reason?: string;
+}
+
+export function createCitizenAccountService(deps: Pick<ServiceDeps, 'pool'>) {
+  const q = async <T extends QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> => (await deps.pool.query<T>(sql, params)).rows;
+
+  return {
+    async summary(credentialId: string): Promise<HolderSummary | undefined> {
+      const rows = await q<{ name: string; surname: string; expires_at: Date | null }>(
+        `SELECT c.holder->>'name' AS name, c.holder->>'surname' AS surname,
+                (SELECT s.expires_at FROM pin_secrets s WHERE s.credential_id = c.id AND s.status = 'active' ORDER BY s.version DESC LIMIT 1) AS expires_at
+           FROM credentials c WHERE c.id = $1::uuid`,
+        [credentialId],
+      );
+      const r = rows[0];
+      if (!r) return undefined;
+      return { name: r.name ?? '', surname: r.surname ?? '', ...(r.expires_at ? { pinExpiresAt: r.expires_at.toISOString() } : {}) };
+    },
+
+    async contacts(credentialId: string): Promise<ContactDetails | undefined> {
+      const rows = await q<{ contacts: ContactDetails }>('SELECT contacts FROM credentials WHERE id = $1::uuid', [credentialId]);
+      return rows[0]?.contacts;
+    },
+
+    /** The codice fiscale's own timeline, newest first (at most 200 entries). */
+    async timeline(codiceFiscale: string): Promise<TimelineEntry[]> {
+      const cf = [codiceFiscale];
+      const mine = 'credential_id IN (SELECT id FROM credentials WHERE codice_fiscale = $1::text)';
+      const [requests, letters, cases, claims, recoveries, changes, ended] = await Promise.all([
+        q<{ at: Date; protocol: string | null; channel: string }>(`SELECT created_at AS at, protocol, channel FROM pin_requests WHERE ${mine}`, cf),
+        q<{ at: Date; seq: number; status: string }>(
+          `SELECT COALESCE(dispatched_at, created_at) AS at, seq, status FROM letters WHERE ${mine} AND status <> 'void'`,
+          cf,
+        ),
+        q<{ at: Date; source: string; status: string; reason: string | null }>(
+          `SELECT COALESCE(decided_at, created_at) AS at, source, status, CASE WHEN status = 'rejected' THEN reason END AS reason FROM review_cases WHERE ${mine}`,
+          cf,
+        ),
+        q<{ at: Date; protocol: string; claim_type: string; status: string; reason: string | null }>(
+          `SELECT received_at AS at, protocol, claim_type, status, CASE WHEN status = 'rejected' THEN reason END AS reason FROM benefit_claims WHERE ${mine}`,
+          cf,
+        ),
+        q<{ at: Date; status: string }>(`SELECT requested_at AS at, status FROM recovery_links WHERE ${mine}`, cf),
+        q<{ at: Date }>(`SELECT created_at AS at FROM contact_changes WHERE ${mine}`, cf),
+        q<{ at: Date; state: string }>(
+          `SELECT updated_at AS at, state FROM credentials WHERE codice_fiscale = $1::text AND state IN ('revoked', 'expired', 'refused')`,
+          cf,
+        ),
+      ]);
+      const iso = (d: Date) => d.toISOString();
+      const entries: TimelineEntry[] = [
+        ...requests.map((r) => ({ at: iso(r.at), kind: 'request' as const, detail: r.channel, ...(r.protocol ? { protocol: r.protocol } : {}) })),
+        ...letters.map((l) => ({ at: iso(l.at), kind: 'letter' as const, status: l.status, detail: String(l.seq) })),
+        ...cases.map((c) => ({ at: iso(c.at), kind: 'conversion' as const, status: c.status, detail: c.source, ...(c.reason ? { reason: c.reason } : {}) })),
+        ...claims.map((c) => ({ at: iso(c.at), kind: 'claim' as const, status: c.status, protocol: c.protocol, detail: c.claim_type, ...(c.reason ? { reason: c.reason } : {}) })),
+        ...recoveries.map((r) => ({ at: iso(r.at), kind: 'recovery' as const, status: r.status })),
+        ...changes.map((c) => ({ at: iso(c.at), kind: 'contacts_changed' as const })),
+        ...ended.map((e) => ({ at: iso(e.at), kind: 'credential_ended' as const, status: e.state })),
+      ];
+      return entries.sort((a, b) => b.at.localeCompare(a.at)).slice(0, 200);
+    },
+  };
+}
