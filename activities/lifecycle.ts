@@ -8,7 +8,7 @@ import { grantHolds, type AuthorityGrant } from '../lib/authority';
 import { ApplicationFailure } from '@temporalio/activity';
 import { withTransaction, type PoolClient } from '../lib/db';
 import { appendAudit } from '../lib/audit';
-import { issuanceStages } from '../lib/metrics';
+import { issuanceStages, lettersReturned } from '../lib/metrics';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { activatePendingPin, endSessions } from './access';
@@ -99,7 +99,7 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         await loadCredential(client, input.credentialId, true);
         const key = `${input.letterId}:half-voided`;
         const done = await client.query<{ data: { voidedLetterIds: string[] } }>('SELECT data FROM credential_events WHERE idempotency_key = $1::text', [key]);
-        if (done.rows[0]) return { voidedLetterIds: done.rows[0].data.voidedLetterIds };
+        if (done.rows[0]) return { voidedLetterIds: done.rows[0].data.voidedLetterIds, fresh: false };
         await client.query(`UPDATE letters SET status = 'returned' WHERE id = $1::uuid AND status = 'dispatched'`, [input.letterId]);
         const voided = await client.query<{ id: string }>(
           `UPDATE letters SET status = 'void' WHERE credential_id = $1::uuid AND pin_version = $2::int AND status = 'queued' RETURNING id`,
@@ -120,11 +120,13 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         const data = { letterId: input.letterId, voidedLetterIds: voided.rows.map((r) => r.id) };
         await recordEvent(client, input.credentialId, 'posted_half_voided', input.recordedBy, data, key);
         await appendAudit(client, { actor: input.recordedBy, action: 'letter_returned', subject: input.credentialId, decision: 'half_voided', detail: data });
-        return { voidedLetterIds: data.voidedLetterIds };
+        return { voidedLetterIds: data.voidedLetterIds, fresh: true };
       });
+      // Counted once, by the run that recorded it (a retried activity finds it done).
+      if (voided.fresh) lettersReturned.inc({ after_activation: 'false' });
       // The returned letter and the voided ones carry a dead half: their files go now.
       await purgeLetterFiles(deps, input.credentialId).catch((err: unknown) => deps.log.warn({ err }, 'letter files not deleted; the next dispatch retries'));
-      return voided;
+      return { voidedLetterIds: voided.voidedLetterIds };
     },
 
     /**

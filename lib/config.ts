@@ -103,6 +103,8 @@ const schema = z.object({
   /** When set, the worker serves its metrics (activity counters) on this port. */
   WORKER_METRICS_PORT: port.optional(),
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  /** `host:port` where the worker's Temporal SDK serves its own Prometheus metrics (workflow task failures, slots); unset: not served. */
+  TEMPORAL_SDK_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port').optional(),
 
   /**
    * The SPID/CIE/CNS identity provider (OpenID Connect) citizens sign in with for the telephone

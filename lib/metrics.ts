@@ -10,6 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config';
 import type { Pool } from './db';
+import { addWorkingDays } from '../domain/working-days';
 
 const registry = new Registry();
 // Node's standard process metrics (CPU, memory, event-loop lag), unprefixed as dashboards expect.
@@ -89,6 +90,36 @@ export const httpDuration = new Histogram<'method' | 'route' | 'status'>({
 });
 
 // Gauges read from PostgreSQL when scraped (see collectMetrics), not kept up to date by writers.
+/** Login attempts by how they ended (API and portal share the login service). */
+export type LoginOutcome = 'granted' | 'denied' | 'newly_locked' | 'refused_locked' | 'pin_expired';
+export const loginOutcomes = new Counter<'outcome'>({
+  name: 'pin_login_outcomes_total',
+  help: 'Citizen login attempts by outcome: granted, denied (wrong PIN or unknown), newly_locked (this failure started a lock), refused_locked, pin_expired.',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+
+/** Letters the post brought back; `after_activation` is a possible interception (decision 0019). */
+export const lettersReturned = new Counter<'after_activation'>({
+  name: 'pin_letters_returned_total',
+  help: 'Letters returned to sender and recorded by the mail room; after_activation="true" when the PIN had already been used.',
+  labelNames: ['after_activation'],
+  registers: [registry],
+});
+
+/** The review service level: a case is decided within this many working days (workflows/definitions.ts DEFAULT_REVIEW_POLICY). */
+export const REVIEW_SLA_WORKING_DAYS = 5;
+const reviewPastSla = new Gauge({
+  name: 'pin_review_cases_past_sla',
+  help: `Document-review cases still undecided ${REVIEW_SLA_WORKING_DAYS} working days (Italian calendar) after they were opened.`,
+  registers: [registry],
+});
+const reviewOldestAge = new Gauge({
+  name: 'pin_review_oldest_open_age_seconds',
+  help: 'Age of the oldest undecided document-review case (0 when none).',
+  registers: [registry],
+});
+
 const outboxPending = new Gauge({ name: 'pin_outbox_pending', help: 'Outbox rows waiting to be delivered.', registers: [registry] });
 const outboxLag = new Gauge({
   name: 'pin_outbox_oldest_pending_age_seconds',
@@ -128,6 +159,19 @@ const collectors: { name: string; run: (pool: Pool) => Promise<void> }[] = [
       if (!rows[0]!.present) return void reviewQueueDepth.set(0);
       const depth = await pool.query<{ n: number }>(REVIEW_QUEUE_SQL);
       reviewQueueDepth.set(depth.rows[0]!.n);
+      // Past the SLA: opened before the day that is REVIEW_SLA_WORKING_DAYS working days ago.
+      // Candidates are read oldest first; only they can be late, and the count stops at the first on time.
+      const open = await pool.query<{ created_at: Date }>(
+        `SELECT created_at FROM review_cases WHERE status IN ('open', 'claimed', 'awaiting_second_review') ORDER BY created_at LIMIT 10000`,
+      );
+      const nowMs = Date.now();
+      let late = 0;
+      for (const { created_at } of open.rows) {
+        if (addWorkingDays(created_at.getTime(), REVIEW_SLA_WORKING_DAYS) > nowMs) break;
+        late++;
+      }
+      reviewPastSla.set(late);
+      reviewOldestAge.set(open.rows[0] ? Math.max(0, (nowMs - open.rows[0].created_at.getTime()) / 1000) : 0);
     },
   },
 ];

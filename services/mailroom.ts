@@ -11,6 +11,7 @@ import { DomainError, ErrorType } from '../domain/errors';
 import { randomUUID } from 'node:crypto';
 import { MAILROOM_WORKFLOW_TYPE, credentialWorkflowId, letterReturnedUpdate, mailRoomWorkflowId, type MailRoomBatchInput, type NewLetterResult } from '../workflows/definitions';
 import { appendAudit } from '../lib/audit';
+import { lettersReturned } from '../lib/metrics';
 import { withTransaction } from '../lib/db';
 import { recordEvent } from '../lib/events';
 
@@ -127,8 +128,8 @@ export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'lo
       [letterId, credentialId],
     );
     if (rows[0] && ACTIVATED.includes(rows[0].state) && rows[0].status === 'dispatched') {
-      await withTransaction(deps.pool, async (client) => {
-        await client.query(`UPDATE letters SET status = 'returned' WHERE id = $1::uuid AND status = 'dispatched'`, [letterId]);
+      const fresh = await withTransaction(deps.pool, async (client) => {
+        const returned = await client.query(`UPDATE letters SET status = 'returned' WHERE id = $1::uuid AND status = 'dispatched'`, [letterId]);
         await client.query(
           `INSERT INTO operational_alerts (id, idempotency_key, credential_id, kind, detail) VALUES ($1::uuid, $2::text, $3::uuid, 'letter_returned_after_activation', $4::jsonb)
            ON CONFLICT (idempotency_key) DO NOTHING`,
@@ -136,7 +137,9 @@ export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'lo
         );
         await recordEvent(client, credentialId, 'letter_returned_after_activation', recordedBy, { letterId }, `${letterId}:returned-after-activation`);
         await appendAudit(client, { actor: recordedBy, action: 'letter_returned_after_activation', subject: credentialId, detail: { letterId } });
+        return returned.rowCount === 1;
       });
+      if (fresh) lettersReturned.inc({ after_activation: 'true' });
       deps.log.warn({ credentialId, letterId }, 'a letter came back for a PIN already activated: possible interception');
       return { alert: 'letter_returned_after_activation' };
     }

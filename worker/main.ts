@@ -28,7 +28,12 @@ Runtime.install({
     warn: (m, meta) => log.warn(meta ?? {}, m),
     error: (m, meta) => log.error(meta ?? {}, m),
   },
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+    // The SDK's own metrics (workflow task failures, slots, poll latency), for the alerts of
+    // docs/operations.md; served by the SDK's core on their own address.
+    ...(config.TEMPORAL_SDK_METRICS_ADDRESS ? { metrics: { prometheus: { bindAddress: config.TEMPORAL_SDK_METRICS_ADDRESS } } } : {}),
+  },
   shutdownSignals: ['SIGINT', 'SIGTERM'],
 });
 

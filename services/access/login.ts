@@ -8,6 +8,7 @@
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { DomainError, ErrorType, invalidCredentialsError, validationError, type FieldIssue } from '../../domain/errors';
 import { normaliseProfile } from '../../domain/services';
+import { loginOutcomes } from '../../lib/metrics';
 import { appendAudit, appendAuditAfter } from '../../lib/audit';
 import { withTransaction, type Pool, type PoolClient } from '../../lib/db';
 import { decoyVerification, prepareDecoy, verifyPin } from '../../lib/pin-hash';
@@ -272,6 +273,16 @@ export function createLoginService(deps: LoginDeps, options: Partial<LoginOption
     await throttle({ ip }, 'login');
     const { outcome, row } = await login(ip, creds, at);
     deps.log.info({ decision: outcome.kind, credentialId: row.credential_id ?? undefined }, 'login');
+    loginOutcomes.inc({
+      outcome:
+        outcome.kind === 'denied'
+          ? outcome.failure.lockedUntil !== null || outcome.failure.permanentlyLocked
+            ? 'newly_locked'
+            : 'denied'
+          : outcome.kind === 'locked'
+            ? 'refused_locked'
+            : outcome.kind,
+    });
     switch (outcome.kind) {
       case 'denied':
         throw invalidCredentialsError();
