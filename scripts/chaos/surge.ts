@@ -10,6 +10,9 @@
  * that the capacity limit is reached at a rate this machine can generate; the surge arrives in two
  * waves a second, each larger than what the API takes at once (in flight plus queue).
  *
+ * The report times how long the accepted backlog takes to drain, from the end of the surge: until
+ * every PIN is made, every first half delivered, every letter filed in a mail-room batch.
+ *
  *   npm run chaos:surge                  # small: 4 s at 5/s, then 6 s at 50/s (CI)
  *   CHAOS_SIZE=full npm run chaos:surge  # full: 15 s at 20/s, then 60 s at 200/s
  *   CHAOS_NORMAL_RPS=30 npm run chaos:surge
@@ -164,8 +167,36 @@ export async function run(opts: ChaosRunOptions = {}): Promise<ChaosResult> {
     report.check('nothing was stored that was not accepted', Number(total.rows[0]!.n) === accepted.length, `${total.rows[0]!.n} stored, ${accepted.length} accepted`);
 
     report.figure('accepted', accepted.length);
-    const seconds = await waitForIssuance(stack, accepted.map((l) => l.credentialId!), (size === 'full' ? 40 : 8) * 60_000, log);
+    // The backlog drains into two things a citizen waits for: the first half on their phone and
+    // e-mail, and the letter with the second half filed in a mail-room batch. Timed apart.
+    const ids = accepted.map((l) => l.credentialId!);
+    const drain = { issued: undefined as number | undefined, firstHalves: undefined as number | undefined, letters: undefined as number | undefined };
+    const t0 = performance.now();
+    const watcher = (async () => {
+      while (drain.firstHalves === undefined || drain.letters === undefined) {
+        const { rows } = await stack.pool.query<{ halves_pending: string; letters_unfiled: string; credentials_without_letter: string }>(
+          `SELECT (SELECT count(*) FROM outbox WHERE credential_id = ANY($1::uuid[]) AND purpose = 'first-half' AND status <> 'sent') AS halves_pending,
+                  (SELECT count(*) FROM letters WHERE credential_id = ANY($1::uuid[]) AND batch_date IS NULL) AS letters_unfiled,
+                  (SELECT count(*) FROM unnest($1::uuid[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM letters l WHERE l.credential_id = c.id)) AS credentials_without_letter`,
+          [ids],
+        );
+        const r = rows[0]!;
+        // Halves are done when no credential still lacks its letter row (the row comes with the PIN) and no half is pending.
+        const seconds = (performance.now() - t0) / 1000;
+        if (drain.issued === undefined && Number(r.credentials_without_letter) === 0) drain.issued = seconds;
+        if (drain.firstHalves === undefined && Number(r.credentials_without_letter) === 0 && Number(r.halves_pending) === 0) drain.firstHalves = seconds;
+        if (drain.letters === undefined && Number(r.credentials_without_letter) === 0 && Number(r.letters_unfiled) === 0) drain.letters = seconds;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (seconds > (size === 'full' ? 40 : 8) * 60) break;
+      }
+    })();
+    const seconds = await waitForIssuance(stack, ids, (size === 'full' ? 40 : 8) * 60_000, log);
+    await watcher;
     report.figure('seconds from the end of the surge to all issued', seconds);
+    report.figure('drain: seconds until every PIN was made (letter and halves queued)', drain.issued !== undefined ? drain.issued.toFixed(1) : 'not reached');
+    report.figure('drain: seconds until every first half was delivered', drain.firstHalves !== undefined ? drain.firstHalves.toFixed(1) : 'not reached');
+    report.figure('drain: seconds until every letter was filed in a batch', drain.letters !== undefined ? drain.letters.toFixed(1) : 'not reached');
+    report.figure('drain rate (issuances/s)', (accepted.length / Math.max(seconds, 0.001)).toFixed(1));
     await verifyIssuances(stack, report, accepted.map((l) => ({ citizen: l.citizen, credentialId: l.credentialId! })));
     report.check('the API and the worker never crashed', stack.api.unexpectedExits + stack.worker.unexpectedExits === 0);
   });
