@@ -65,6 +65,7 @@ const EVENT_LABELS: Record<string, Text> = {
   remote_identification: { it: 'PIN dispositivo di 8 caratteri attivo (identificazione da remoto)', en: '8-character dispositivo PIN active (remote identification)' },
   revoked: { it: 'PIN revocato', en: 'PIN revoked' },
   delegation_created: { it: 'Delega conferita', en: 'Delegation granted' },
+  delegation_accepted: { it: 'Delega accettata dal delegato', en: 'Delegation accepted by the delegate' },
   delegation_ended: { it: 'Delega terminata', en: 'Delegation ended' },
 };
 
