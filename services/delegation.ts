@@ -355,11 +355,12 @@ export function createDelegationService(deps: DelegationDeps) {
 
   const isLive = (d: DelegationRow) => ['pending', 'active'].includes(statusOf(d));
 
-  /** The delegator ends a delegation they gave (pending or active). */
-  async function revokeByDelegator(citizen: CitizenPrincipal, delegationId: string): Promise<DelegationView> {
-    const { rows } = await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE id = $1::uuid AND delegator_cf = $2::text`, [delegationId, citizen.codiceFiscale]);
+  /** Either party ends a delegation (pending or active): the delegator who gave it, or the delegate who received it. */
+  async function revokeByParty(citizen: CitizenPrincipal, delegationId: string): Promise<DelegationView> {
+    const { rows } = await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE id = $1::uuid AND $2::text IN (delegator_cf, delegate_cf)`, [delegationId, citizen.codiceFiscale]);
     const d = rows[0];
     if (!d) throw notFound();
+    if (d.delegate_cf === citizen.codiceFiscale) return revokeByDelegate(citizen, delegationId);
     if (!isLive(d)) throw alreadyEnded(d);
     return view(await revoke(d.id, { kind: 'delegator', credentialId: citizen.credentialId }));
   }
@@ -497,5 +498,5 @@ export function createDelegationService(deps: DelegationDeps) {
     return filed;
   }
 
-  return { create, registerAtOffice, given, received, accept, decline, revokeByDelegator, revokeByDelegate, revokeByClerk, consultClaims, fileClaimFor };
+  return { create, registerAtOffice, given, received, accept, decline, revokeByParty, revokeByClerk, consultClaims, fileClaimFor };
 }
