@@ -2,6 +2,7 @@
  * Texts of the recovery link, contact-change and delegation notices, bilingual (Italian first).
  * Like templates.ts, each returns what goes into the (encrypted) outbox payload.
  */
+import { italianCalendarDate } from '../domain/calendar';
 import type { Holder, MessageContent } from './templates';
 
 type Channel = 'sms' | 'email' | 'pec';
@@ -98,7 +99,8 @@ export function delegationCreatedMessage(
   const scope = SCOPE_TEXT[d.scope];
   const where = d.office ? { it: ` presso la sede INPS di ${d.office}`, en: ` at the INPS office of ${d.office}` } : { it: '', en: '' };
   if (d.acceptBy) {
-    const by = d.acceptBy.slice(0, 10);
+    // The last Italian day it can be accepted (the deadline may be the midnight ending a day).
+    const by = italianCalendarDate(new Date(Date.parse(d.acceptBy) - 1));
     return role === 'delegator'
       ? mail(
           holder,
