@@ -42,6 +42,7 @@ import { createPortalAccess, type PortalAccess } from './access';
 import { accessRoutes } from './access-routes';
 import { recoveryPortalRoutes } from './recovery-routes';
 import { conversionClaimsRoutes } from './conversion-claims-routes';
+import { delegationPortalRoutes } from './delegation-routes';
 import {
   assessDraft,
   draftFromPayload,
@@ -435,6 +436,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   if (access) r.use(accessRoutes({ access, now, log: deps.log, citizenPages: deps.api !== undefined, catalogue: catalogueFor(deps.api?.policy ?? { simplifiedProcedure: false }) }));
   if (deps.api) r.use(recoveryPortalRoutes(deps.api));
   if (deps.api) r.use(conversionClaimsRoutes(deps.api));
+  if (deps.api) r.use(delegationPortalRoutes(deps.api));
 
   r.use((req, res) => {
     const ctx = context(req, res, '');
