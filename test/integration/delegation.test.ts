@@ -193,6 +193,25 @@ describe('delegation', () => {
   });
 });
 
+describe('a pending delegation whose delegator’s PIN is revoked', () => {
+  it('ends with the revocation, before anyone accepted it', async () => {
+    const giver = await activeCitizen(stack, makeCitizen());
+    await stack.pool.query(`UPDATE credentials SET pin_type = 'dispositivo' WHERE id = $1::uuid`, [giver.credentialId]);
+    const created = await delegate$(giver, { delegateCodiceFiscale: other.citizen.codiceFiscale, scope: 'consult', endsOn: inDays(20) });
+    expect(created.body.status).toBe('pending');
+    const id = created.body.delegationId as string;
+    const operator = await staffToken(stack, 'operator');
+    expect(
+      (await call('POST', `/api/contact-centre/credentials/${giver.credentialId}/revoke`, { token: operator, body: { verification: { method: 'identity_questions', note: 'caller verified by questions' } } })).status,
+    ).toBe(200);
+    await waitFor('the pending delegation ended', async () => {
+      const { rows } = await stack.pool.query<{ status: string; ended_by: string }>('SELECT status, ended_by FROM delegations WHERE id = $1::uuid', [id]);
+      return rows[0]?.status === 'revoked' ? rows[0] : undefined;
+    });
+    expect((await call('POST', `/api/delegations/${id}/accept`, { token: other.token })).status).toBe(409);
+  });
+});
+
 const DOCUMENT = { type: 'carta_identita', number: 'AY1234567', issuer: 'Comune di Roma', issuedOn: '2020-01-15', expiresOn: '2030-01-14' };
 const FOREIGN_PASSPORT = { type: 'passaporto_estero', number: 'AAA123456', issuer: 'Ministerio del Interior', issuingCountry: 'AR', issuedOn: '2021-03-02', expiresOn: '2031-03-01' };
 
