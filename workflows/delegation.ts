@@ -80,7 +80,14 @@ export async function delegationWorkflow(input: DelegationInput): Promise<Delega
     async ({ delegateCredentialId }) => {
       refuseConsent(delegateCredentialId);
       view.state = 'accepting';
-      const accepted = await db.acceptDelegation({ delegationId: input.delegationId, delegateCredentialId });
+      let accepted: { outboxIds: string[] };
+      try {
+        accepted = await db.acceptDelegation({ delegationId: input.delegationId, delegateCredentialId });
+      } catch (err) {
+        // Refused by the database (the row is no longer pending): still pending here, the timer decides.
+        view.state = 'pending';
+        throw err;
+      }
       view.state = 'active';
       view.acceptedBy = delegateCredentialId;
       acceptNotices = accepted.outboxIds;
@@ -111,8 +118,11 @@ export async function delegationWorkflow(input: DelegationInput): Promise<Delega
     for (const delivered of deliveries(outboxIds)) await delivered;
     const waiting = acceptBy - Date.now();
     const answered = waiting > 0 ? await condition(() => view.state !== 'pending' && view.state !== 'accepting', waiting) : view.state !== 'pending';
-    if (!answered && view.state === 'pending') await end('lapsed', 'system');
-    else if (view.state === 'accepting') await condition(() => view.state !== 'accepting');
+    if (!answered) {
+      // An acceptance under way when the time ran out finishes first; a refused one leaves it pending.
+      if (view.state === 'accepting') await condition(() => view.state !== 'accepting');
+      if (view.state === 'pending') await end('lapsed', 'system');
+    }
     for (const delivered of deliveries(acceptNotices)) await delivered;
   } else {
     const { outboxIds } = await db.notifyDelegationCreated({ delegationId: input.delegationId });

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../../activities';
 import {
@@ -50,6 +50,8 @@ const calls: { name: string; at: number; args: Record<string, unknown> }[] = [];
 const delivered: string[] = [];
 /** Active delegations each credential gave, as the revocation activity finds them. */
 const delegationsGivenBy = new Map<string, string[]>();
+/** Delegations whose row the database no longer holds pending: their acceptance is refused. */
+const acceptRefused = new Set<string>();
 /** Credentials whose first half cannot be delivered (the SMS gateway is down): retried for days. */
 const gatewayDown = new Set<string>();
 
@@ -93,7 +95,11 @@ function fakes(): Partial<Activities> {
     expireRecoveryLink: async (a) => (record('expireRecoveryLink', a), { expired: true }),
     enqueueContactChangeNotices: async (a) => (record('enqueueContactChangeNotices', a), { outboxIds: [`old-${a.changeId}`, `new-${a.changeId}`] }),
     notifyDelegationCreated: async (a) => (record('notifyDelegationCreated', a), { outboxIds: [`dc-${a.delegationId}`] }),
-    acceptDelegation: async (a) => (record('acceptDelegation', a), { outboxIds: [`da-${a.delegationId}`] }),
+    acceptDelegation: async (a) => {
+      record('acceptDelegation', a);
+      if (acceptRefused.has(a.delegationId)) throw ApplicationFailure.nonRetryable('not pending', 'CONFLICT');
+      return { outboxIds: [`da-${a.delegationId}`] };
+    },
     endDelegation: async (a) => (record('endDelegation', a), { status: a.reason, endedAt: new Date(serverNow()).toISOString(), outboxIds: [`de-${a.delegationId}`] }),
   };
 }
@@ -446,6 +452,19 @@ describe('delegation', () => {
       expect((await declined.handle.result()).state).toBe('declined');
       expect(callsOf('endDelegation', 'delegationId', declined.input.delegationId)[0]!.args).toMatchObject({ reason: 'declined' });
       expect(callsOf('acceptDelegation', 'delegationId', declined.input.delegationId)).toHaveLength(0);
+    });
+  });
+
+  it('stays pending when the database refuses an acceptance, and still lapses at its deadline', async () => {
+    await withWorker(async (taskQueue) => {
+      const delegationId = randomUUID();
+      acceptRefused.add(delegationId);
+      const { handle, input } = await startDelegation(taskQueue, 60, { accepted: false, input: { delegationId, acceptWithinDays: 10 } });
+      await expect(handle.executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId: randomUUID() }] })).rejects.toThrow();
+      expect((await handle.query(delegationStateQuery)).state).toBe('pending');
+      await env.sleep(10 * DAY + MINUTE);
+      expect((await handle.result()).state).toBe('lapsed');
+      expect(callsOf('endDelegation', 'delegationId', input.delegationId).map((c) => c.args.reason)).toEqual(['lapsed']);
     });
   });
 });
