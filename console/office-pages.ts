@@ -6,7 +6,9 @@
  * | ---------------------- | ------------------------------------------------------------------------- |
  * | /counter/delegations   | "Registra delega": a delegation handed in at the office (signed form, the  |
  * |                        | documents checked in person) → pending until the delegate accepts it      |
- * |                        | (services/delegation.ts registerAtOffice, as POST /api/staff/delegations) |
+ * |                        | (services/delegation.ts registerAtOffice, as POST /api/staff/delegations); |
+ * |                        | `?codiceFiscale=` lists a person's delegations, each live one revocable    |
+ * |                        | (POST …/:id/revoke, as POST /api/staff/delegations/:id/revoke)             |
  * | /counter/fax-intake    | a received fax of the signed conversion request attached to the holder's |
  * |                        | case (attachFax, as POST /api/staff/fax-intake)                            |
  *
@@ -20,6 +22,7 @@ import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { italianCalendarDate } from '../domain/calendar';
 import { DomainError, ErrorType, fieldIssue, type FieldIssue } from '../domain/errors';
+import { isUuid } from '../domain/ids';
 import { MAX_UPLOAD_BYTES, uploadTooLargeError, type RawUpload } from '../domain/uploads';
 import { createDelegationService } from '../services/delegation';
 import { attachFax, faxTarget } from '../services/conversion/conversion-documents';
@@ -27,7 +30,7 @@ import { documentStore } from '../services/conversion/documents';
 import { html, type SafeHtml } from '../web/html';
 import { checkbox, errorSummary, selectField, textField, type FormState } from '../portal/views';
 import { MultipartError, readMultipart, type MultipartLimits } from '../portal/multipart';
-import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, fmtDateTime, t, tb, type ConsoleContext } from './layout';
+import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, fmtDateTime, table, t, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
 import { act, csrfRefusedPage, formValues, multipartCsrfGate, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 import { documentFields, documentFieldset, documentGiven, documentInput, documentLabels } from './document-fields';
@@ -78,7 +81,77 @@ export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
     };
   }
 
-  function delegationPage(req: Request, res: Response, status: number, state: FormState, outcome?: SafeHtml): void {
+  type Listed = Awaited<ReturnType<typeof delegations.ofPerson>>;
+  const STATUS_TEXT: Record<Listed[number]['status'], [string, string]> = {
+    pending: ['In attesa di accettazione', 'Awaiting acceptance'],
+    active: ['Attiva', 'Active'],
+    expired: ['Scaduta', 'Expired'],
+    revoked: ['Revocata', 'Revoked'],
+    declined: ['Rifiutata', 'Declined'],
+    lapsed: ['Decaduta', 'Lapsed'],
+  };
+
+  /** A person's delegations, each live one with a revoke form; the search form above them. */
+  function lookupSection(ctx: ConsoleContext, lookup: { codiceFiscale: string; listed?: Listed; issues: FieldIssue[] }): SafeHtml {
+    const state: FormState = { values: { codiceFiscale: lookup.codiceFiscale }, issues: lookup.issues };
+    const rows = (lookup.listed ?? []).map((d) => [
+      html`<code>${d.delegationId.slice(0, 8)}</code>`,
+      d.delegatorCodiceFiscale,
+      d.delegateCodiceFiscale,
+      scopeLabel(ctx, d.scope),
+      html`<span data-testid="status-${d.delegationId}">${t(ctx, ...STATUS_TEXT[d.status])}</span>`,
+      `${d.source === 'office' ? t(ctx, 'sede', 'office') : 'online'} · ${fmtDate(ctx, d.endsOn)}`,
+      d.status === 'pending' || d.status === 'active'
+        ? html`<form method="post" action="${ctx.base}/counter/delegations/${d.delegationId}/revoke" class="d-flex gap-2 align-items-end">
+  ${csrfInput(ctx)}
+  <input type="hidden" name="codiceFiscale" value="${lookup.codiceFiscale}">
+  <label class="visually-hidden" for="reason-${d.delegationId}">${t(ctx, 'Motivo (facoltativo)', 'Reason (optional)')}</label>
+  <input type="text" class="form-control form-control-sm" id="reason-${d.delegationId}" name="reason" maxlength="500" placeholder="${t(ctx, 'Motivo (facoltativo)', 'Reason (optional)')}">
+  <button type="submit" class="btn btn-sm btn-outline-danger" data-testid="revoke-${d.delegationId}">${t(ctx, 'Revoca', 'Revoke')}</button>
+</form>`
+        : '—',
+    ]);
+    return html`<section class="mt-5" aria-labelledby="revoke-title">
+<h2 class="h4" id="revoke-title">${t(ctx, 'Revoca una delega', 'Revoke a delegation')}</h2>
+<p>${t(ctx, 'Il delegante o il delegato chiede allo sportello di revocare una delega: la cerchi con il codice fiscale di uno dei due.', 'The delegator or the delegate asks at the counter to revoke a delegation: find it by either one’s codice fiscale.')}</p>
+<form method="get" action="${ctx.base}/counter/delegations" novalidate>
+  <div class="row"><div class="col-md-6">${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters', spellcheck: false })}</div></div>
+  <button type="submit" class="btn btn-outline-primary">${t(ctx, 'Cerca le deleghe', 'Find the delegations')}</button>
+</form>
+${lookup.listed === undefined
+  ? ''
+  : rows.length
+    ? table(
+        t(ctx, 'Deleghe', 'Delegations'),
+        [t(ctx, 'Delega', 'Delegation'), t(ctx, 'Delegante', 'Delegator'), t(ctx, 'Delegato', 'Delegate'), t(ctx, 'Ambito', 'Scope'), t(ctx, 'Stato', 'Status'), t(ctx, 'Conferita · fino al', 'Given · until'), ''],
+        rows,
+        'delegations-found',
+      )
+    : html`<p data-testid="delegations-none">${t(ctx, 'Nessuna delega per questo codice fiscale.', 'No delegation for this codice fiscale.')}</p>`}
+</section>`;
+  }
+
+  async function lookupOf(ctx: ConsoleContext, res: Response, typed: string): Promise<{ status: number; lookup: { codiceFiscale: string; listed?: Listed; issues: FieldIssue[] } }> {
+    const codiceFiscale = typed.trim().toUpperCase().slice(0, 32);
+    if (!codiceFiscale) return { status: 200, lookup: { codiceFiscale, issues: [] } };
+    try {
+      const listed = await act(deps.pool, staffOf(res), 'counter.delegations_lookup', codiceFiscale, () => delegations.ofPerson(codiceFiscale));
+      return { status: 200, lookup: { codiceFiscale, listed, issues: [] } };
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      return { status: shown.status, lookup: { codiceFiscale, issues: shown.fields.length ? shown.fields : [fieldIssue('codiceFiscale', 'invalid', tb(ctx, shown.userMessage), tb(ctx, shown.userMessage))] } };
+    }
+  }
+
+  function delegationPage(
+    req: Request,
+    res: Response,
+    status: number,
+    state: FormState,
+    outcome?: SafeHtml,
+    lookup: { codiceFiscale: string; listed?: Listed; issues: FieldIssue[] } = { codiceFiscale: '', issues: [] },
+  ): void {
     const ctx = consoleContext(req, res, '/counter/delegations');
     const labels = delegationLabels(ctx);
     const formKey = state.values.formKey && FORM_KEY.test(state.values.formKey) ? state.values.formKey : randomUUID();
@@ -89,8 +162,8 @@ export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
       consolePage(ctx, {
         title: t(ctx, 'Registra delega', 'Register a delegation'),
         active: 'counter',
-        hasErrors: state.issues.length > 0,
-        body: html`${outcome ?? ''}${errorSummary(ctx, state.issues, (f) => labels[f])}
+        hasErrors: state.issues.length > 0 || lookup.issues.length > 0,
+        body: html`${outcome ?? ''}${errorSummary(ctx, [...state.issues, ...lookup.issues], (f) => labels[f] ?? (f === 'codiceFiscale' ? t(ctx, 'Codice fiscale', 'Codice fiscale') : undefined))}
 <p>${t(
           ctx,
           'I cittadini impossibilitati a utilizzare in autonomia i servizi online INPS possono delegare una persona di fiducia. Il delegante consegna il modulo di delega firmato; verifichi di persona il suo documento di identità (e quello del delegato, se presente). Il delegante non ha bisogno di un PIN.',
@@ -142,12 +215,38 @@ export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
     label: t(ctx, 'Dichiaro di aver ricevuto il modulo di delega firmato dal delegante', 'I declare that I received the delegation form signed by the delegator'),
   })}
   <button type="submit" class="btn btn-primary">${t(ctx, 'Registra la delega', 'Register the delegation')}</button>
-</form>`,
+</form>
+${lookupSection(ctx, lookup)}`,
       }),
     );
   }
 
-  r.get('/counter/delegations', guard(SECTIONS.counter), (req, res) => delegationPage(req, res, 200, { values: {}, issues: [] }));
+  r.get('/counter/delegations', guard(SECTIONS.counter), async (req, res) => {
+    const ctx = consoleContext(req, res, '/counter/delegations');
+    const { status, lookup } = await lookupOf(ctx, res, typeof req.query.codiceFiscale === 'string' ? req.query.codiceFiscale : '');
+    delegationPage(req, res, status, { values: {}, issues: [] }, undefined, lookup);
+  });
+
+  r.post('/counter/delegations/:delegationId/revoke', guard(SECTIONS.counter), async (req, res) => {
+    const values = formValues(req.body, ['codiceFiscale', 'reason'], 500);
+    const staff = staffOf(res);
+    const ctx = consoleContext(req, res, '/counter/delegations');
+    const id = String(req.params.delegationId);
+    let outcome: SafeHtml;
+    let status = 200;
+    try {
+      if (!isUuid(id)) throw new DomainError(ErrorType.NotFound, { it: 'Delega non trovata.', en: 'Delegation not found.' });
+      await act(deps.pool, staff, 'counter.revoke_delegation', id, () => delegations.revokeByClerk(staff.staffId, id, values.reason ? { reason: values.reason } : {}));
+      outcome = alertBox('success', t(ctx, 'Delega revocata: entrambe le persone ricevono un avviso se hanno un PIN con recapiti.', 'Delegation revoked: both people are told if they hold a PIN with contacts.'), 'notice');
+    } catch (err) {
+      const shown = shownError(err);
+      if (!shown) throw err;
+      status = shown.status;
+      outcome = alertBox('danger', tb(ctx, shown.userMessage), 'counter-error');
+    }
+    const found = await lookupOf(ctx, res, values.codiceFiscale ?? '');
+    delegationPage(req, res, status, { values: {}, issues: [] }, outcome, found.lookup);
+  });
 
   r.post('/counter/delegations', guard(SECTIONS.counter), async (req, res) => {
     const values = formValues(req.body, DELEGATION_FIELDS);

@@ -338,6 +338,15 @@ export function createDelegationService(deps: DelegationDeps) {
     return { delegation: view(row), replayed: false };
   }
 
+  /** Every delegation a person gave or received, newest first (for a clerk; the codice fiscale is checked). */
+  async function ofPerson(typed: string): Promise<DelegationView[]> {
+    const cf = validateCodiceFiscaleFormat(typed);
+    if (cf.errors.length) throw validationError(cf.errors.map((e) => ({ ...e, field: 'codiceFiscale' })));
+    return (
+      await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE $1::text IN (delegator_cf, delegate_cf) ORDER BY created_at DESC LIMIT 50`, [cf.normalised])
+    ).rows.map(view);
+  }
+
   const given = async (citizen: CitizenPrincipal): Promise<DelegationView[]> =>
     (await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE delegator_cf = $1::text ORDER BY created_at DESC LIMIT 200`, [citizen.codiceFiscale])).rows.map(view);
 
@@ -498,5 +507,5 @@ export function createDelegationService(deps: DelegationDeps) {
     return filed;
   }
 
-  return { create, registerAtOffice, given, received, accept, decline, revokeByParty, revokeByClerk, consultClaims, fileClaimFor };
+  return { create, registerAtOffice, ofPerson, given, received, accept, decline, revokeByParty, revokeByClerk, consultClaims, fileClaimFor };
 }

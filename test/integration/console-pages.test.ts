@@ -255,6 +255,29 @@ describe('console pages', () => {
     const en = await clerk.get('/console/counter/delegations?lang=en');
     expect(en.body).toContain('Register a delegation');
     await clerk.get('/console/?lang=it');
+
+    // The delegate asks at the counter to revoke it: found by codice fiscale, revoked with a note.
+    expect((await clerk.get('/console/counter/delegations?codiceFiscale=XYZ')).status).toBe(400);
+    expect((await clerk.get(`/console/counter/delegations?codiceFiscale=${makeCitizen().codiceFiscale}`)).body).toContain('data-testid="delegations-none"');
+    const found = await clerk.get(`/console/counter/delegations?codiceFiscale=${delegate.codiceFiscale.toLowerCase()}`);
+    expect(found.status).toBe(200);
+    expect(found.body).toContain(`data-testid="revoke-${id}"`);
+    expect(found.body).toMatch(new RegExp(`data-testid="status-${id}">In attesa di accettazione<`));
+    expect((await clerk.post(`/console/counter/delegations/${id}/revoke`, { codiceFiscale: delegate.codiceFiscale })).status).toBe(403);
+    expect((await clerk.post('/console/counter/delegations/not-an-id/revoke', { _csrf: csrfOf(found.body) })).status).toBe(404);
+    const revoked = await clerk.post(`/console/counter/delegations/${id}/revoke`, { _csrf: csrfOf(found.body), codiceFiscale: delegate.codiceFiscale, reason: 'chiesto dal delegato allo sportello' });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toContain('Delega revocata');
+    expect(revoked.body).toMatch(new RegExp(`data-testid="status-${id}">Revocata<`));
+    expect(revoked.body).not.toContain(`data-testid="revoke-${id}"`);
+    const ended = await stack.pool.query<{ status: string; ended_by: string }>('SELECT status, ended_by FROM delegations WHERE id = $1::uuid', [id]);
+    expect(ended.rows[0]).toEqual({ status: 'revoked', ended_by: `clerk:${usernames.clerk}` });
+    const note = await stack.pool.query<{ detail: { reason: string } }>(`SELECT detail FROM audit_log WHERE action = 'delegation.revoke.note' AND subject = $1::text`, [id]);
+    expect(note.rows.map((r) => r.detail.reason)).toEqual(['chiesto dal delegato allo sportello']);
+    const twice = await clerk.post(`/console/counter/delegations/${id}/revoke`, { _csrf: csrfOf(found.body), codiceFiscale: delegate.codiceFiscale });
+    expect(twice.status).toBe(409);
+    expect(twice.body).toContain('già terminata');
+    expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.revoke_delegation', decision: 'done', subject: id });
   });
 
   it('attaches a received fax to a conversion case, with clear errors for a missing file, a file that is not a PDF and a codice fiscale without PIN', async () => {
