@@ -224,12 +224,12 @@ describe('console in Chromium', () => {
       await page.fill('#f-delegatorDocument-issuedOn', '2021-06-01');
       await page.fill('#f-delegatorDocument-expiresOn', '2031-05-31');
       await shot(page, 'c-01-delegation-form');
-      await page.click('form[action$="/counter/delegations"] button[type="submit"]');
+      await page.click('form[method="post"][action$="/counter/delegations"] button[type="submit"]');
       // Without the declaration that the signed form was received: the form comes back with the error.
       await page.locator('#error-summary a[href="#f-signedFormReceived"]').waitFor();
       await shot(page, 'c-02-delegation-missing-declaration');
       await page.click('label[for="f-signedFormReceived"]');
-      await page.click('form[action$="/counter/delegations"] button[type="submit"]');
+      await page.click('form[method="post"][action$="/counter/delegations"] button[type="submit"]');
       await page.locator('[data-testid="delegation-status"]', { hasText: 'In attesa di accettazione' }).waitFor();
       await shot(page, 'c-03-delegation-registered');
       const id = await page.textContent('[data-testid="delegation-id"]');
