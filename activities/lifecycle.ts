@@ -64,7 +64,7 @@ export function createLifecycleActivities(deps: ActivityDeps) {
         const { rows } = await client.query<{ at: Date }>(`SELECT at FROM credential_events WHERE idempotency_key = $1::text`, [`${input.credentialId}:revoked`]);
         const notices = await enqueueNotification(deps, client, c, 'revocation', 'final', (channel) => revocationNotice(c.holder, channel));
         // The delegations this credential gave end with it (its workflow tells theirs).
-        const delegations = await client.query<{ id: string }>(`SELECT id FROM delegations WHERE delegator_credential_id = $1::uuid AND status = 'active'`, [input.credentialId]);
+        const delegations = await client.query<{ id: string }>(`SELECT id FROM delegations WHERE delegator_credential_id = $1::uuid AND status IN ('pending', 'active')`, [input.credentialId]);
         // Claims held for this PIN would wait for ever: cancelled, the holder told once (a retry finds them cancelled by this revocation).
         await client.query(
           `UPDATE benefit_claims SET status = 'cancelled', ended_at = now(), ended_by = $2::text, reason = 'credential_revoked'

@@ -2,6 +2,7 @@
  * Texts of the recovery link, contact-change and delegation notices, bilingual (Italian first).
  * Like templates.ts, each returns what goes into the (encrypted) outbox payload.
  */
+import { italianCalendarDate } from '../domain/calendar';
 import type { Holder, MessageContent } from './templates';
 
 type Channel = 'sms' | 'email' | 'pec';
@@ -89,13 +90,45 @@ const SCOPE_TEXT: Record<'consult' | 'consult_and_claims', { it: string; en: str
   consult_and_claims: { it: 'consultare i dati e presentare domande di prestazione', en: 'consult the data and file benefit claims' },
 };
 
-/** To the delegator or the delegate, when a delegation starts. */
+/** To the delegator or the delegate, when a delegation starts (`acceptBy`: it waits for the delegate's consent until then). */
 export function delegationCreatedMessage(
   holder: Holder,
   role: 'delegator' | 'delegate',
-  d: { otherCodiceFiscale: string; scope: 'consult' | 'consult_and_claims'; endsOn: string },
+  d: { otherCodiceFiscale: string; scope: 'consult' | 'consult_and_claims'; endsOn: string; acceptBy?: string; office?: string | null },
 ): MessageContent {
   const scope = SCOPE_TEXT[d.scope];
+  const where = d.office ? { it: ` presso la sede INPS di ${d.office}`, en: ` at the INPS office of ${d.office}` } : { it: '', en: '' };
+  if (d.acceptBy) {
+    // The last Italian day it can be accepted (the deadline may be the midnight ending a day).
+    const by = italianCalendarDate(new Date(Date.parse(d.acceptBy) - 1));
+    return role === 'delegator'
+      ? mail(
+          holder,
+          'INPS – Delega registrata, in attesa di accettazione / Delegation registered, awaiting acceptance',
+          [
+            `è stata registrata${where.it} la delega alla persona con codice fiscale ${d.otherCodiceFiscale} a ${scope.it} per Suo conto, fino al ${d.endsOn}.`,
+            `La delega vale solo quando il delegato la accetta, entro il ${by}; altrimenti decade.`,
+            'Può revocarla in qualsiasi momento dalla Sua area personale o presso una sede INPS.',
+          ],
+          [
+            `a delegation${where.en} to the person with codice fiscale ${d.otherCodiceFiscale} to ${scope.en} on your behalf, until ${d.endsOn}, has been registered.`,
+            `It applies only once the delegate accepts it, by ${by}; otherwise it lapses.`,
+            'You can revoke it at any time from your personal area or at an INPS office.',
+          ],
+        )
+      : mail(
+          holder,
+          'INPS – Delega da accettare / A delegation awaits your acceptance',
+          [
+            `la persona con codice fiscale ${d.otherCodiceFiscale} La ha delegata${where.it} a ${scope.it} per suo conto, fino al ${d.endsOn}.`,
+            `Acceda con il Suo PIN alla pagina «Deleghe» della Sua area personale per accettarla o rifiutarla entro il ${by}; altrimenti decade.`,
+          ],
+          [
+            `the person with codice fiscale ${d.otherCodiceFiscale} has delegated you${where.en} to ${scope.en} on their behalf, until ${d.endsOn}.`,
+            `Log in with your own PIN and open "Delegations" in your personal area to accept or decline it by ${by}; otherwise it lapses.`,
+          ],
+        );
+  }
   return role === 'delegator'
     ? mail(
         holder,
@@ -111,9 +144,33 @@ export function delegationCreatedMessage(
       );
 }
 
-/** To both parties, when a delegation ends (end date reached, or revoked). */
-export function delegationEndedMessage(holder: Holder, reason: 'expired' | 'revoked', otherCodiceFiscale: string): MessageContent {
-  const why = reason === 'expired' ? { it: 'è scaduta', en: 'has reached its end date' } : { it: 'è stata revocata', en: 'has been revoked' };
+/** To both parties, when the delegate accepts a delegation. */
+export function delegationAcceptedMessage(holder: Holder, role: 'delegator' | 'delegate', d: { otherCodiceFiscale: string; endsOn: string }): MessageContent {
+  return role === 'delegator'
+    ? mail(
+        holder,
+        'INPS – Delega accettata / Delegation accepted',
+        [`la persona con codice fiscale ${d.otherCodiceFiscale} ha accettato la Sua delega: da ora può operare per Suo conto, fino al ${d.endsOn}.`, 'Può revocarla in qualsiasi momento.'],
+        [`the person with codice fiscale ${d.otherCodiceFiscale} has accepted your delegation: from now on they may act on your behalf, until ${d.endsOn}.`, 'You can revoke it at any time.'],
+      )
+    : mail(
+        holder,
+        'INPS – Delega accettata / Delegation accepted',
+        [`ha accettato la delega della persona con codice fiscale ${d.otherCodiceFiscale}, valida fino al ${d.endsOn}. Le operazioni fatte per suo conto sono registrate.`],
+        [`you have accepted the delegation of the person with codice fiscale ${d.otherCodiceFiscale}, valid until ${d.endsOn}. What you do on their behalf is recorded.`],
+      );
+}
+
+const ENDED_WHY: Record<'expired' | 'revoked' | 'declined' | 'lapsed', { it: string; en: string }> = {
+  expired: { it: 'è scaduta', en: 'has reached its end date' },
+  revoked: { it: 'è stata revocata', en: 'has been revoked' },
+  declined: { it: 'è stata rifiutata dal delegato', en: 'has been declined by the delegate' },
+  lapsed: { it: 'è decaduta perché non accettata in tempo', en: 'has lapsed: it was not accepted in time' },
+};
+
+/** To both parties, when a delegation ends (end date reached, revoked, declined, or not accepted in time). */
+export function delegationEndedMessage(holder: Holder, reason: 'expired' | 'revoked' | 'declined' | 'lapsed', otherCodiceFiscale: string): MessageContent {
+  const why = ENDED_WHY[reason];
   return mail(
     holder,
     'INPS – Delega terminata / Delegation ended',

@@ -76,6 +76,10 @@ const REFUSALS: Record<string, Bilingual> = {
   BAD_DECISION: { it: 'Decisione non valida.', en: 'Invalid decision.' },
   SAME_REVIEWER: { it: 'La seconda verifica deve essere fatta da un operatore diverso.', en: 'The second review must be done by a different clerk.' },
   NO_SECOND_REVIEW_PENDING: { it: 'La pratica non attende una seconda verifica.', en: 'The case is not waiting for a second review.' },
+  DELEGATION_ENDED: { it: 'La delega è già terminata.', en: 'The delegation has already ended.' },
+  NOT_DELEGATOR: { it: 'Solo il delegante o un operatore di sede può revocare la delega.', en: 'Only the delegator or an office clerk can revoke the delegation.' },
+  NOT_DELEGATE: { it: 'Operazione riservata al delegato.', en: 'Only the delegate can do this.' },
+  NOT_PENDING: { it: 'La delega non è in attesa di accettazione.', en: 'The delegation is not awaiting acceptance.' },
 };
 
 function refusalMessage(reason: string): Bilingual {

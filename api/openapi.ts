@@ -589,7 +589,9 @@ describeRoute({
   path: '/api/delegations',
   tag: 'delegation',
   summary: 'Delegate a trusted person (by codice fiscale) within a scope until an end date',
-  description: 'Needs a dispositivo session (403 otherwise). 409: an active delegation to the same person exists. Both parties are notified.',
+  description:
+    'Needs a dispositivo session (403 otherwise). The delegation is `pending` until the delegate accepts it (30 days at most, never past the end date; it lapses otherwise) and cannot be used before. ' +
+    '409: an active or pending delegation to the same person exists. Both parties are notified.',
   auth: 'citizen',
   request: { body: ls.createDelegationBodySchema },
   responses: {
@@ -626,11 +628,54 @@ describeRoute({
   method: 'post',
   path: '/api/delegations/:delegationId/revoke',
   tag: 'delegation',
-  summary: 'The delegator revokes a delegation',
+  summary: 'The delegator or the delegate revokes a delegation',
+  description: 'Either party, with their own PIN session; a pending delegation revoked by its delegate is declined. Both parties are notified. 409 once it has ended.',
   auth: 'citizen',
   request: { params: delegationIdParam },
   responses: { 200: ls.delegationViewSchema },
   errors: [401, 403, 404, 409],
+});
+
+describeRoute({
+  method: 'post',
+  path: '/api/delegations/:delegationId/accept',
+  tag: 'delegation',
+  summary: 'The delegate accepts a pending delegation',
+  description: 'With the delegate’s own PIN session. From then on it can be used until its end date. Both parties are notified. 409 when it is not pending (accepted, declined, lapsed, ended).',
+  auth: 'citizen',
+  request: { params: delegationIdParam },
+  responses: { 200: ls.delegationViewSchema },
+  errors: [401, 403, 404, 409],
+});
+
+describeRoute({
+  method: 'post',
+  path: '/api/delegations/:delegationId/decline',
+  tag: 'delegation',
+  summary: 'The delegate declines a pending delegation',
+  description: 'It ends (`declined`); both parties are notified. 409 when it is not pending.',
+  auth: 'citizen',
+  request: { params: delegationIdParam },
+  responses: { 200: ls.delegationViewSchema },
+  errors: [401, 403, 404, 409],
+});
+
+describeRoute({
+  method: 'post',
+  path: '/api/staff/delegations',
+  tag: 'back-office',
+  summary: 'Register a delegation handed in at an INPS office',
+  description:
+    'Roles: clerk, supervisor. From the form signed by the delegator and the identity documents checked in person (the delegate’s when they came); the delegator needs no PIN. ' +
+    'The delegation (`source: office`) is `pending` until the delegate accepts it with their own PIN. 409: an active or pending delegation between the same people exists. ' +
+    'Idempotent by `Idempotency-Key` (per clerk): a repeat answers 200 with the first delegation; the key reused for different data answers 422.',
+  auth: 'staff',
+  request: { body: ls.officeDelegationBodySchema, headers: z.object({ 'Idempotency-Key': s.idempotencyKeySchema.optional() }) },
+  responses: {
+    201: { description: 'Registered, pending the delegate’s acceptance.', schema: ls.delegationViewSchema },
+    200: { description: 'The same key was used before: the first delegation.', schema: ls.delegationViewSchema },
+  },
+  errors: [400, 401, 403, 409, 422],
 });
 
 describeRoute({
@@ -650,7 +695,8 @@ describeRoute({
   path: '/api/delegators/:delegationId/claims',
   tag: 'delegation',
   summary: "The delegate consults the delegator's claims",
-  description: 'Audited as "delegate for delegator". 403 with `details.reason` DELEGATION_REVOKED or DELEGATION_EXPIRED once it ended.',
+  description:
+    'Audited as "delegate for delegator". 403 with `details.reason` DELEGATION_PENDING before the delegate accepted it, DELEGATION_REVOKED, DELEGATION_EXPIRED, DELEGATION_DECLINED or DELEGATION_LAPSED once it ended.',
   auth: 'citizen',
   request: { params: delegationIdParam },
   responses: { 200: z.strictObject({ delegationId: z.guid(), claims: z.array(claimView) }) },

@@ -38,6 +38,7 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
         body: html`${problem ? alertBox('danger', problem, 'counter-error') : ''}${citizenErrorSummary(ctx, state, labels)}
 <p>${t(ctx, 'Verifichi il documento di identità del cittadino, compili i dati e consegni la busta sigillata con il PIN dispositivo.', 'Check the citizen’s identity document, fill in the data and hand over the sealed envelope with the dispositivo PIN.')}</p>
 <p>${t(ctx, 'Il cittadino ha già un PIN?', 'Does the citizen already have a PIN?')} <a href="${ctx.base}/counter/conversion">${t(ctx, 'Lo converta in dispositivo', 'Convert it to dispositivo')}</a></p>
+<p>${t(ctx, 'Altre operazioni di sportello:', 'Other counter tasks:')} <a href="${ctx.base}/counter/delegations">${t(ctx, 'Registra delega', 'Register a delegation')}</a> · <a href="${ctx.base}/counter/fax-intake">${t(ctx, 'Fax ricevuto', 'Received fax')}</a></p>
 <form method="post" action="${ctx.base}/counter" novalidate>
   ${csrfInput(ctx)}
   ${citizenFields(ctx, state, { callbackRequired: false })}

@@ -8,6 +8,9 @@
  * | GET  /                     | any staff                               | the sections of the role               |
  * | /review…                   | clerk, supervisor, admin (act: clerk, supervisor) | queue, case with documents, claim / decide / second review |
  * | /counter                   | clerk, supervisor                       | MV35 issuance, envelope shown once     |
+ * | /counter/conversion        | clerk, supervisor                       | an existing PIN made dispositivo       |
+ * | /counter/delegations       | clerk, supervisor                       | "Registra delega": a delegation handed in at the office |
+ * | /counter/fax-intake        | clerk, supervisor                       | a received fax attached to a conversion case |
  * | /contact-centre…           | operator, supervisor                    | request for a caller, verify a telephone PIN, add a contact, revoke, call-backs |
  * | /citizens                  | clerk, supervisor, operator, admin      | one credential timeline per PIN        |
  * | /mailroom…                 | clerk, supervisor, operations, admin    | the day's batch, manifest, PDFs, dispatch, returned letters |
@@ -26,11 +29,12 @@ import { html } from '../web/html';
 import { csrfOk, ensureCsrfToken, pageHeadersWith, readCookies } from '../web/security';
 import { csrfField, textField, type FormState } from '../portal/views';
 import { clearStaffSessionCookie, endStaffSession, setStaffSessionCookie, staffFromSessionToken, staffLogin, staffSessionToken } from '../services/staff/sessions';
-import { alertBox, consoleContext, consolePage, roleLabel, SECTION_PATHS, sectionLabel, sectionsFor, t } from './layout';
+import { alertBox, consoleContext, consolePage, roleLabel, SECTION_PAGES, SECTION_PATHS, sectionLabel, sectionsFor, t, tb } from './layout';
 import { ANY_STAFF } from './roles';
 import { consoleGuard, messagePage, safeNext, sendPage, staffOf } from './shared';
 import { reviewPages } from './review';
 import { counterPages } from './counter';
+import { officePages } from './office-pages';
 import { contactCentrePages } from './contact-centre';
 import { lookupPages } from './lookup';
 import { mailRoomPages } from './mailroom';
@@ -134,9 +138,12 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
   r.get('/', guard(ANY_STAFF), (req, res) => {
     const ctx = consoleContext(req, res, '/');
     const staff = staffOf(res);
-    const cards = sectionsFor(staff.role).map(
-      (id) => html`<li class="list-group-item"><a href="${ctx.base}${SECTION_PATHS[id]}">${sectionLabel(ctx, id)}</a></li>`,
-    );
+    const cards = sectionsFor(staff.role).map((id) => {
+      const pages = SECTION_PAGES[id] ?? [];
+      return html`<li class="list-group-item"><a href="${ctx.base}${SECTION_PATHS[id]}">${sectionLabel(ctx, id)}</a>${
+        pages.length ? html`<ul class="mt-1 mb-0">${pages.map((p) => html`<li><a href="${ctx.base}${p.path}">${tb(ctx, p.label)}</a></li>`)}</ul>` : ''
+      }</li>`;
+    });
     sendPage(
       res,
       200,
@@ -150,6 +157,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
 
   reviewPages(r, deps, guard);
   counterPages(r, deps, guard);
+  officePages(r, deps, guard);
   contactCentrePages(r, deps, guard, pinRequests);
   lookupPages(r, deps, guard);
   mailRoomPages(r, deps, guard);

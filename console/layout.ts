@@ -55,6 +55,15 @@ export const SECTION_PATHS: Record<SectionId, string> = {
   admin: '/admin/staff',
 };
 
+/** The pages of a section besides its first one, listed under it on the home page. */
+export const SECTION_PAGES: Partial<Record<SectionId, readonly { path: string; label: Bilingual }[]>> = {
+  counter: [
+    { path: '/counter/conversion', label: { it: 'Conversione in PIN dispositivo', en: 'Conversion to a dispositivo PIN' } },
+    { path: '/counter/delegations', label: { it: 'Registra delega', en: 'Register a delegation' } },
+    { path: '/counter/fax-intake', label: { it: 'Fax ricevuto (richiesta di conversione)', en: 'Received fax (conversion request)' } },
+  ],
+};
+
 export const sectionLabel = (ctx: { lang: Lang }, id: SectionId): string => tb(ctx, SECTION_LABELS[id]);
 export const roleLabel = (ctx: { lang: Lang }, role: StaffRole): string => tb(ctx, ROLE_LABELS[role]);
 

@@ -65,6 +65,7 @@ const EVENT_LABELS: Record<string, Text> = {
   remote_identification: { it: 'PIN dispositivo di 8 caratteri attivo (identificazione da remoto)', en: '8-character dispositivo PIN active (remote identification)' },
   revoked: { it: 'PIN revocato', en: 'PIN revoked' },
   delegation_created: { it: 'Delega conferita', en: 'Delegation granted' },
+  delegation_accepted: { it: 'Delega accettata dal delegato', en: 'Delegation accepted by the delegate' },
   delegation_ended: { it: 'Delega terminata', en: 'Delegation ended' },
 };
 
@@ -253,6 +254,7 @@ ${timelineTable(ctx, tl.entries)}
       d.delegator_cf === codiceFiscale ? t(ctx, `conferita a ${d.delegate_cf}`, `granted to ${d.delegate_cf}`) : t(ctx, `ricevuta da ${d.delegator_cf}`, `received from ${d.delegator_cf}`),
       d.scope,
       d.status,
+      d.source === 'office' ? t(ctx, `sede ${d.office ?? ''}`, `office ${d.office ?? ''}`) : t(ctx, 'online', 'online'),
       fmtDate(ctx, d.ends_on),
       fmtDateTime(ctx, d.created_at),
       d.ended_by ?? '—',
@@ -269,7 +271,7 @@ ${sections}
 <h2 class="h4">${t(ctx, 'PIN telefonici', 'Telephone PINs')}</h2>
 ${tpRows.length ? table(t(ctx, 'PIN telefonici', 'Telephone PINs'), [t(ctx, 'Validità', 'Validity'), t(ctx, 'Identificazione', 'Identification'), t(ctx, 'Stato', 'Status'), t(ctx, 'Creato', 'Created'), t(ctx, 'Scade', 'Expires'), t(ctx, 'Terminato', 'Ended')], tpRows) : html`<p>—</p>`}
 <h2 class="h4">${t(ctx, 'Deleghe', 'Delegations')}</h2>
-${delegationRows.length ? table(t(ctx, 'Deleghe', 'Delegations'), [t(ctx, 'Delega', 'Delegation'), t(ctx, 'Ambito', 'Scope'), t(ctx, 'Stato', 'Status'), t(ctx, 'Fino al', 'Until'), t(ctx, 'Creata', 'Created'), t(ctx, 'Terminata da', 'Ended by')], delegationRows) : html`<p>—</p>`}`,
+${delegationRows.length ? table(t(ctx, 'Deleghe', 'Delegations'), [t(ctx, 'Delega', 'Delegation'), t(ctx, 'Ambito', 'Scope'), t(ctx, 'Stato', 'Status'), t(ctx, 'Conferita', 'Given'), t(ctx, 'Fino al', 'Until'), t(ctx, 'Creata', 'Created'), t(ctx, 'Terminata da', 'Ended by')], delegationRows) : html`<p>—</p>`}`,
       }),
     );
   });

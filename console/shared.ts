@@ -48,10 +48,12 @@ export function safeNext(base: string, next: unknown): string | undefined {
 /**
  * Admits a live console session whose role is in `roles`: without one, a citizen session gets
  * 403 and anyone else the login page (303); a wrong role gets 403; a POST needs the session's
- * CSRF token in `_csrf`, and is refused when the browser marks it cross-site.
+ * CSRF token in `_csrf`, and is refused when the browser marks it cross-site. A multipart form
+ * (`{ multipart: true }`) is not read here: its handler checks the token among the fields read
+ * before the first file (`multipartCsrfGate`), so no file byte is kept for a forged request.
  */
 export function consoleGuard(pool: Pool) {
-  return (roles: readonly StaffRole[]): RequestHandler =>
+  return (roles: readonly StaffRole[], opts: { multipart?: boolean } = {}): RequestHandler =>
     async (req: Request, res: Response, next: NextFunction) => {
       const token = staffSessionToken(req);
       const staff = token ? await staffFromSessionToken(pool, token) : undefined;
@@ -71,9 +73,10 @@ export function consoleGuard(pool: Pool) {
         forbiddenPage(req, res);
         return;
       }
+      res.locals.sessionToken = token;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         const given = (req.body as Record<string, unknown> | undefined)?._csrf;
-        if (req.get('sec-fetch-site') === 'cross-site' || !csrfMatches(token, given)) {
+        if (req.get('sec-fetch-site') === 'cross-site' || (!opts.multipart && !csrfMatches(token, given))) {
           forbiddenPage(req, res, {
             it: 'La pagina è scaduta o la richiesta non proviene dalla console: riapra la pagina e riprovi.',
             en: 'The page has expired or the request did not come from the console: open the page again and retry.',
@@ -86,6 +89,20 @@ export function consoleGuard(pool: Pool) {
 }
 
 export const staffOf = (res: Response): ConsoleStaff => res.locals.staff as ConsoleStaff;
+
+/** For a multipart form admitted by the guard: whether the fields read so far carry the session's CSRF token. */
+export const multipartCsrfGate =
+  (res: Response) =>
+  (fields: Record<string, string>): boolean =>
+    csrfMatches(res.locals.sessionToken as string, fields._csrf);
+
+/** The page a forged or expired form gets (a multipart form's token is checked by its handler). */
+export function csrfRefusedPage(req: Request, res: Response): void {
+  forbiddenPage(req, res, {
+    it: 'La pagina è scaduta o la richiesta non proviene dalla console: riapra la pagina e riprovi.',
+    en: 'The page has expired or the request did not come from the console: open the page again and retry.',
+  });
+}
 
 /**
  * Runs a staff action and appends its outcome to the audit log (done, or refused with the

@@ -447,7 +447,7 @@ export interface HomeView {
   services: readonly Service[];
   csrf: string;
   /** Links to the conversion and claim pages, when the portal offers them. */
-  links?: { conversion: boolean; claims: boolean };
+  links?: { conversion: boolean; claims: boolean; delegations?: boolean };
 }
 
 export function homeAreaPage(ctx: PageContext, v: HomeView): string {
@@ -498,7 +498,7 @@ export function homeAreaPage(ctx: PageContext, v: HomeView): string {
   </li>`;
   // The conversion is offered to an ordinary PIN only: a dispositivo one already is, a first-half session may not.
   const actions =
-    v.links && (v.links.conversion || v.links.claims)
+    v.links && (v.links.conversion || v.links.claims || v.links.delegations)
       ? html`<section class="mb-5" aria-labelledby="actions-title">
   <h2 class="h4 border-bottom pb-2 mb-3" id="actions-title">${tr(lang, { it: 'Cosa puoi fare', en: 'What you can do' })}</h2>
   <ul class="row list-unstyled mb-0">
@@ -521,6 +521,14 @@ export function homeAreaPage(ctx: PageContext, v: HomeView): string {
   ${action('/requests', { it: 'Le mie richieste', en: 'My requests' }, { it: 'Richieste, lettere, conversioni e domande, con i numeri di protocollo.', en: 'Requests, letters, conversions and claims, with their protocol numbers.' }, 'link-requests')}
   ${v.scope !== 'simplified'
     ? action('/contacts', { it: 'Modifica i recapiti', en: 'Change your contacts' }, { it: 'Cellulare, telefono, e-mail e PEC a cui ricevi il PIN e gli avvisi.', en: 'The mobile, phone, e-mail and PEC you get the PIN and notices on.' }, 'link-contacts')
+    : ''}
+  ${v.links.delegations && v.scope !== 'simplified'
+    ? action(
+        '/delegations',
+        { it: 'Deleghe', en: 'Delegations' },
+        { it: 'Delega una persona di fiducia, o accetta le deleghe che hai ricevuto.', en: 'Delegate a trusted person, or accept the delegations you received.' },
+        'link-delegations',
+      )
     : ''}
   </ul>
 </section>`

@@ -482,7 +482,7 @@ export function accessRoutes(deps: AccessRoutesDeps): Router {
         intermediary: citizen.intermediary,
         services: servicesFor(citizen, deps.catalogue),
         csrf,
-        links: deps.citizenPages ? { conversion: citizen.scope === 'ordinary', claims: true } : undefined,
+        links: deps.citizenPages ? { conversion: citizen.scope === 'ordinary', claims: true, delegations: citizen.scope !== 'simplified' } : undefined,
       }),
     );
   });

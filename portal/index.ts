@@ -48,6 +48,7 @@ import { telephonePinPortalRoutes } from './telephone-pin-routes';
 import { accountRoutes } from './account-routes';
 import { createCitizenAccountService } from '../services/citizen-account';
 import type { CitizenIdentityService } from '../services/identity/citizen-identity';
+import { delegationPortalRoutes } from './delegation-routes';
 import {
   assessDraft,
   draftFromPayload,
@@ -457,6 +458,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   if (deps.api) r.use(conversionClaimsRoutes(deps.api));
   if (deps.api) r.use(telephonePinPortalRoutes(deps.api, deps.identity));
   if (deps.api) r.use(accountRoutes(deps.api));
+  if (deps.api) r.use(delegationPortalRoutes(deps.api));
 
   r.use((req, res) => {
     const ctx = context(req, res, '');

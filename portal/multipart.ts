@@ -106,7 +106,10 @@ export function readMultipart(
           fileSize: limits.fileBytes + 1,
           fields: limits.fields,
           fieldSize: limits.fieldBytes,
-          parts: limits.files + limits.fields,
+          // busboy emits 'partsLimit' when a part *ends* with the count reached, so a body with
+          // exactly the parts allowed would be refused: one more, and the per-kind limits above
+          // refuse any part beyond them.
+          parts: limits.files + limits.fields + 1,
           fieldNameSize: 100,
           headerPairs: 20,
         },

@@ -75,8 +75,8 @@ export function createCitizenLookup(deps: Pick<ServiceDeps, 'pool'>) {
       );
 
   const delegationsOf = (codiceFiscale: string) =>
-      q<{ delegator_cf: string; delegate_cf: string; scope: string; ends_on: string; status: string; created_at: Date; ended_by: string | null }>(
-        `SELECT delegator_cf, delegate_cf, scope, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, status, created_at, ended_by FROM delegations
+      q<{ delegator_cf: string; delegate_cf: string; scope: string; ends_on: string; status: string; source: string; office: string | null; created_at: Date; ended_by: string | null }>(
+        `SELECT delegator_cf, delegate_cf, scope, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, status, source, office, created_at, ended_by FROM delegations
           WHERE delegator_cf = $1::text OR delegate_cf = $1::text ORDER BY created_at DESC LIMIT 50`,
         [codiceFiscale],
       );

@@ -1,22 +1,30 @@
 /**
- * Delegation: a holder of a dispositivo PIN lets a trusted person act for them, within a scope,
- * until an end date (docs/decisions/0011-recovery-revocation-delegation.md). The delegate uses
- * their own PIN session. Every use is checked against the database (status, end time, scope)
- * and audited as "delegate for delegator"; the delegation's workflow ends it at the end date and
- * on revocation, and tells both parties.
+ * Delegation: a holder of a dispositivo PIN, or a citizen who cannot use the online services on
+ * their own through a clerk at an INPS office, lets a trusted person act for them, within a
+ * scope, until an end date (docs/decisions/0011-recovery-revocation-delegation.md, 0022). A new
+ * delegation is pending until the delegate, logged in with their own PIN, accepts it; unanswered
+ * it lapses. Every use is checked against the database (status, end time, scope) and audited as
+ * "delegate for delegator"; the delegation's workflow waits for the consent, ends it at the end
+ * date and on revocation (by the delegator, the delegate or a clerk), and tells both parties.
  */
-import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { italianCalendarDate, parseIsoDate } from '../domain/calendar';
 import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
-import { DomainError, ErrorType, type Bilingual } from '../domain/errors';
+import { DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from '../domain/errors';
+import { checkIdentityDocument, type IdentityDocument } from '../domain/identity-document';
+import { officeName } from '../domain/offices';
 import { catalogueFor, normaliseProfile, type SessionScope } from '../domain/services';
 import type { IssuancePolicy } from '../workflows/definitions';
 import { appendAudit, audit } from '../lib/audit';
-import type { Pool } from '../lib/db';
+import type { Pool, PoolClient } from '../lib/db';
 import { withTransaction } from '../lib/db';
 import type { delegationWorkflow } from '../workflows/delegation';
 import {
+  DELEGATION_ACCEPTANCE_DAYS,
   DELEGATION_WORKFLOW_TYPE,
+  acceptDelegationUpdate,
+  declineDelegationUpdate,
   delegationWorkflowId,
   revokeDelegationUpdate,
   type DelegationInput,
@@ -24,8 +32,9 @@ import {
   type DelegationScope,
 } from '../workflows/delegation-definitions';
 import type { CitizenPrincipal } from './access/sessions';
+import type { StaffPrincipal } from './staff/auth';
 import { admittedClaim, fileClaim, toView, type ClaimRow } from './conversion/claims';
-import { createDelegationBodySchema, delegationViewSchema, staffDelegationRevokeBodySchema } from './schemas/lifecycle';
+import { createDelegationBodySchema, delegationViewSchema, officeDelegationBodySchema, staffDelegationRevokeBodySchema } from './schemas/lifecycle';
 import { parseInput } from './schemas/validate';
 
 /** The longest delegation, in days from today (a longer one is given again when it ends). */
@@ -44,28 +53,72 @@ export function endOfItalianDay(isoDate: string): Date {
   return new Date(utcMidnight - 3_600_000);
 }
 
+type DelegationStatus = 'pending' | 'active' | 'expired' | 'revoked' | 'declined' | 'lapsed';
+
 interface DelegationRow {
   id: string;
-  delegator_credential_id: string;
+  /** The credential that gave it online; null for an office delegation (bound to the person). */
+  delegator_credential_id: string | null;
   delegator_cf: string;
   delegate_cf: string;
   scope: DelegationScope;
   ends_on: string;
   ends_at: Date;
-  status: 'active' | 'expired' | 'revoked';
+  status: DelegationStatus;
+  source: 'online' | 'office';
+  accept_by: Date | null;
+  accepted_at: Date | null;
+  accepted_by: string | null;
   created_at: Date;
   ended_at: Date | null;
 }
 
-const SELECT_DELEGATION = `SELECT id, delegator_credential_id, delegator_cf, delegate_cf, scope, to_char(ends_on, 'YYYY-MM-DD') AS ends_on,
-                                  ends_at, status, created_at, ended_at FROM delegations`;
+const COLUMNS = `id, delegator_credential_id, delegator_cf, delegate_cf, scope, to_char(ends_on, 'YYYY-MM-DD') AS ends_on,
+                 ends_at, status, source, accept_by, accepted_at, accepted_by, created_at, ended_at`;
+const SELECT_DELEGATION = `SELECT ${COLUMNS} FROM delegations`;
+
+const DAY = 86_400_000;
 
 const notFound = () => new DomainError(ErrorType.NotFound, { it: 'Delega non trovata.', en: 'Delegation not found.' });
 
-const ENDED: Record<'DELEGATION_REVOKED' | 'DELEGATION_EXPIRED', Bilingual> = {
+type Unusable = 'DELEGATION_REVOKED' | 'DELEGATION_EXPIRED' | 'DELEGATION_PENDING' | 'DELEGATION_DECLINED' | 'DELEGATION_LAPSED';
+
+const ENDED: Record<Unusable, Bilingual> = {
   DELEGATION_REVOKED: { it: 'La delega è stata revocata: non è più possibile operare con essa.', en: 'The delegation has been revoked: it can no longer be used.' },
   DELEGATION_EXPIRED: { it: 'La delega è scaduta: non è più possibile operare con essa.', en: 'The delegation has expired: it can no longer be used.' },
+  DELEGATION_PENDING: {
+    it: 'La delega non è ancora stata accettata: la accetti dalla pagina «Deleghe» prima di operare per conto del delegante.',
+    en: 'The delegation has not been accepted yet: accept it on the "Delegations" page before acting for the delegator.',
+  },
+  DELEGATION_DECLINED: { it: 'La delega è stata rifiutata: non è possibile operare con essa.', en: 'The delegation was declined: it cannot be used.' },
+  DELEGATION_LAPSED: { it: 'La delega è decaduta perché non accettata in tempo.', en: 'The delegation lapsed: it was not accepted in time.' },
 };
+
+const UNUSABLE: Record<Exclude<DelegationStatus, 'active'>, Unusable> = {
+  pending: 'DELEGATION_PENDING',
+  expired: 'DELEGATION_EXPIRED',
+  revoked: 'DELEGATION_REVOKED',
+  declined: 'DELEGATION_DECLINED',
+  lapsed: 'DELEGATION_LAPSED',
+};
+
+const idempotencyKeyReused = () =>
+  new DomainError(
+    ErrorType.Unprocessable,
+    {
+      it: 'Questa chiave di idempotenza è già stata usata per un’altra delega: per una nuova delega usi una chiave nuova.',
+      en: 'This idempotency key was already used for a different delegation: use a new key for a new delegation.',
+    },
+    [{ field: 'Idempotency-Key', code: 'idempotency_key_reused', message: { it: 'Chiave già usata per un’altra delega', en: 'Key already used for a different delegation' } }],
+  );
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+const oneLivePerPair = () =>
+  new DomainError(ErrorType.Conflict, {
+    it: 'Esiste già una delega attiva o in attesa di accettazione a questa persona: la revochi prima di crearne una nuova.',
+    en: 'There is already an active or pending delegation to this person: revoke it before creating a new one.',
+  });
 
 const OUT_OF_SCOPE: Bilingual = {
   it: 'La delega consente solo la consultazione: non permette di presentare domande per conto del delegante.',
@@ -86,8 +139,16 @@ type DelegationView = ReturnType<typeof delegationViewSchema.parse>;
 export function createDelegationService(deps: DelegationDeps) {
   const now = deps.now ?? (() => new Date());
 
-  /** The status as of now: an active row past its end time is already over, whatever the timer. */
-  const statusOf = (d: DelegationRow): DelegationRow['status'] => (d.status === 'active' && d.ends_at.getTime() <= now().getTime() ? 'expired' : d.status);
+  /**
+   * The status as of now, whatever the timers: an active row past its end time is over, a
+   * pending one past its acceptance deadline (or its end) has lapsed.
+   */
+  const statusOf = (d: DelegationRow): DelegationStatus => {
+    const t = now().getTime();
+    if (d.status === 'active' && d.ends_at.getTime() <= t) return 'expired';
+    if (d.status === 'pending' && (d.ends_at.getTime() <= t || (d.accept_by !== null && d.accept_by.getTime() <= t))) return 'lapsed';
+    return d.status;
+  };
 
   const view = (d: DelegationRow): DelegationView =>
     delegationViewSchema.parse({
@@ -98,11 +159,75 @@ export function createDelegationService(deps: DelegationDeps) {
       endsOn: d.ends_on,
       endsAt: d.ends_at.toISOString(),
       status: statusOf(d),
+      source: d.source,
       createdAt: d.created_at.toISOString(),
+      ...(d.accept_by ? { acceptBy: d.accept_by.toISOString() } : {}),
+      ...(d.accepted_at ? { acceptedAt: d.accepted_at.toISOString() } : {}),
       ...(d.ended_at ? { endedAt: d.ended_at.toISOString() } : {}),
     });
 
-  /** A holder (personal session) gives a delegation: stored, then its workflow started. */
+  /** The delegate's codice fiscale and the end date, checked for both ways of giving a delegation. */
+  function termIssues(delegatorCf: string, delegateCodiceFiscale: string, endsOn: string, selfMessage: Bilingual): { delegateCf: string; fields: FieldIssue[] } {
+    const cf = validateCodiceFiscaleFormat(delegateCodiceFiscale);
+    const fields: FieldIssue[] = cf.errors.map((e) => ({ ...e, field: 'delegateCodiceFiscale' }));
+    const today = italianCalendarDate(now());
+    const lastDay = italianCalendarDate(new Date(now().getTime() + MAX_DELEGATION_DAYS * DAY));
+    if (cf.errors.length === 0 && cf.normalised === delegatorCf) fields.push({ field: 'delegateCodiceFiscale', code: 'self_delegation', message: selfMessage });
+    if (endsOn < today || endsOn > lastDay) {
+      fields.push({
+        field: 'endsOn',
+        code: 'end_date_out_of_range',
+        message: { it: `La data di fine deve essere tra oggi e il ${lastDay}.`, en: `The end date must be between today and ${lastDay}.` },
+      });
+    }
+    return { delegateCf: cf.normalised, fields };
+  }
+
+  /** Until when the delegate may accept: `DELEGATION_ACCEPTANCE_DAYS`, never past the end. */
+  const acceptByFor = (endsAt: Date): Date => new Date(Math.min(now().getTime() + DELEGATION_ACCEPTANCE_DAYS * DAY, endsAt.getTime()));
+
+  /**
+   * Starts the delegation's workflow (again, for a retried registration: already started is
+   * fine). Without its workflow nothing would end it or tell anyone: it does not come into being.
+   */
+  async function startWorkflow(d: DelegationRow): Promise<void> {
+    const input: DelegationInput = {
+      delegationId: d.id,
+      ...(d.delegator_credential_id ? { delegatorCredentialId: d.delegator_credential_id } : {}),
+      endsAt: d.ends_at.toISOString(),
+      acceptWithinDays: DELEGATION_ACCEPTANCE_DAYS,
+    };
+    try {
+      await deps.temporal.workflow.start<typeof delegationWorkflow>(DELEGATION_WORKFLOW_TYPE, { workflowId: delegationWorkflowId(d.id), taskQueue: deps.taskQueue, args: [input] });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      await withTransaction(deps.pool, async (client) => {
+        await client.query(`UPDATE delegations SET status = 'revoked', ended_at = now(), ended_by = 'system' WHERE id = $1::uuid AND status IN ('pending', 'active')`, [d.id]);
+        await appendAudit(client, { actor: 'system', action: 'delegation.end', subject: d.id, decision: 'abandoned', detail: { reason: 'workflow_not_started' } });
+      });
+      throw err;
+    }
+  }
+
+  const insertDelegation = async (client: PoolClient, v: {
+    delegatorCredentialId: string | null; delegatorCf: string; delegateCf: string; scope: DelegationScope; endsOn: string; endsAt: Date;
+    source: 'online' | 'office'; registeredBy?: string; office?: string; idempotencyKey?: string;
+  }): Promise<DelegationRow> =>
+    (
+      await client.query<DelegationRow>(
+        `INSERT INTO delegations (id, delegator_credential_id, delegator_cf, delegate_cf, scope, ends_on, ends_at, status, source, accept_by, registered_by, office, idempotency_key)
+         VALUES (gen_random_uuid(), $1::uuid, $2::text, $3::text, $4::text, $5::date, $6::timestamptz, 'pending', $7::text, $8::timestamptz, $9::text, $10::text, $11::text)
+         RETURNING ${COLUMNS}`,
+        [v.delegatorCredentialId, v.delegatorCf, v.delegateCf, v.scope, v.endsOn, v.endsAt, v.source, acceptByFor(v.endsAt), v.registeredBy ?? null, v.office ?? null, v.idempotencyKey ?? null],
+      )
+    ).rows[0]!;
+
+  const livePairConflict = (err: unknown): never => {
+    if ((err as { constraint?: string }).constraint === 'delegations_one_active') throw oneLivePerPair();
+    throw err;
+  };
+
+  /** A holder (personal session) gives a delegation: stored pending, then its workflow started. */
   async function create(citizen: CitizenPrincipal, data: unknown): Promise<DelegationView> {
     if (citizen.scope !== 'dispositivo') {
       throw new DomainError(
@@ -113,60 +238,113 @@ export function createDelegationService(deps: DelegationDeps) {
       );
     }
     const body = parseInput(createDelegationBodySchema, data);
-    const cf = validateCodiceFiscaleFormat(body.delegateCodiceFiscale);
-    const fields = cf.errors.map((e) => ({ ...e, field: 'delegateCodiceFiscale' }));
-    const today = italianCalendarDate(now());
-    const lastDay = italianCalendarDate(new Date(now().getTime() + MAX_DELEGATION_DAYS * 86_400_000));
-    if (cf.errors.length === 0 && cf.normalised === citizen.codiceFiscale) {
-      fields.push({ field: 'delegateCodiceFiscale', code: 'self_delegation', message: { it: 'Non può delegare sé stesso.', en: 'You cannot delegate yourself.' } });
-    }
-    if (body.endsOn < today || body.endsOn > lastDay) {
-      fields.push({
-        field: 'endsOn',
-        code: 'end_date_out_of_range',
-        message: { it: `La data di fine deve essere tra oggi e il ${lastDay}.`, en: `The end date must be between today and ${lastDay}.` },
-      });
-    }
-    if (fields.length) throw new DomainError(ErrorType.Validation, { it: 'Alcuni dati non sono validi.', en: 'Some of the data is not valid.' }, fields);
+    const { delegateCf, fields } = termIssues(citizen.codiceFiscale, body.delegateCodiceFiscale, body.endsOn, { it: 'Non può delegare sé stesso.', en: 'You cannot delegate yourself.' });
+    if (fields.length) throw validationError(fields);
 
     const endsAt = endOfItalianDay(body.endsOn);
     const actor = `citizen:${citizen.credentialId}`;
     const row = await withTransaction(deps.pool, async (client) => {
-      const { rows } = await client.query<DelegationRow>(
-        `INSERT INTO delegations (id, delegator_credential_id, delegator_cf, delegate_cf, scope, ends_on, ends_at)
-         VALUES (gen_random_uuid(), $1::uuid, $2::text, $3::text, $4::text, $5::date, $6::timestamptz)
-         RETURNING id, delegator_credential_id, delegator_cf, delegate_cf, scope, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, ends_at, status, created_at, ended_at`,
-        [citizen.credentialId, citizen.codiceFiscale, cf.normalised, body.scope, body.endsOn, endsAt],
-      );
-      const d = rows[0]!;
+      const d = await insertDelegation(client, { delegatorCredentialId: citizen.credentialId, delegatorCf: citizen.codiceFiscale, delegateCf, scope: body.scope, endsOn: body.endsOn, endsAt, source: 'online' });
       await client.query(
         `INSERT INTO credential_events (idempotency_key, credential_id, type, actor, data) VALUES ($1::text, $2::uuid, 'delegation_created', $3::text, $4::jsonb)`,
         [`${d.id}:delegation-created`, citizen.credentialId, actor, JSON.stringify({ delegationId: d.id, scope: d.scope, endsOn: d.ends_on })],
       );
-      await appendAudit(client, { actor, action: 'delegation.create', subject: d.id, decision: 'created', detail: { scope: d.scope, endsOn: d.ends_on } });
+      await appendAudit(client, { actor, action: 'delegation.create', subject: d.id, decision: 'created', detail: { scope: d.scope, endsOn: d.ends_on, source: 'online' } });
       return d;
-    }).catch((err: unknown) => {
-      if ((err as { code?: string; constraint?: string }).constraint === 'delegations_one_active') {
-        throw new DomainError(ErrorType.Conflict, {
-          it: 'Esiste già una delega attiva a questa persona: la revochi prima di crearne una nuova.',
-          en: 'There is already an active delegation to this person: revoke it before creating a new one.',
-        });
-      }
-      throw err;
-    });
-
-    const input: DelegationInput = { delegationId: row.id, delegatorCredentialId: citizen.credentialId, endsAt: endsAt.toISOString() };
-    try {
-      await deps.temporal.workflow.start<typeof delegationWorkflow>(DELEGATION_WORKFLOW_TYPE, { workflowId: delegationWorkflowId(row.id), taskQueue: deps.taskQueue, args: [input] });
-    } catch (err) {
-      // Without its workflow nothing would end it or tell anyone: it does not come into being.
-      await withTransaction(deps.pool, async (client) => {
-        await client.query(`UPDATE delegations SET status = 'revoked', ended_at = now(), ended_by = 'system' WHERE id = $1::uuid AND status = 'active'`, [row.id]);
-        await appendAudit(client, { actor: 'system', action: 'delegation.end', subject: row.id, decision: 'abandoned', detail: { reason: 'workflow_not_started' } });
-      });
-      throw err;
-    }
+    }).catch(livePairConflict);
+    await startWorkflow(row);
     return view(row);
+  }
+
+  /**
+   * A clerk registers a delegation handed in at an office: the form signed by the delegator, the
+   * delegator's identity document (and the delegate's, when they came) checked in person. The
+   * delegator needs no PIN. Idempotent by `Idempotency-Key` (per clerk): a retry answers the first
+   * delegation (`replayed`), a key reused for other data is refused.
+   */
+  async function registerAtOffice(staff: StaffPrincipal, data: unknown, rawKey: string | undefined): Promise<{ delegation: DelegationView; replayed: boolean }> {
+    if (rawKey !== undefined && !IDEMPOTENCY_KEY.test(rawKey)) {
+      throw validationError([{ field: 'Idempotency-Key', code: 'invalid', message: { it: '8-128 caratteri [A-Za-z0-9_-]', en: '8-128 characters [A-Za-z0-9_-]' } }]);
+    }
+    const body = parseInput(officeDelegationBodySchema, data);
+    const delegator = validateCodiceFiscaleFormat(body.delegatorCodiceFiscale);
+    const fields: FieldIssue[] = delegator.errors.map((e) => ({ ...e, field: 'delegatorCodiceFiscale' }));
+    const terms = termIssues(delegator.normalised, body.delegateCodiceFiscale, body.endsOn, {
+      it: 'Delegante e delegato devono essere persone diverse.',
+      en: 'The delegator and the delegate must be different people.',
+    });
+    fields.push(...terms.fields);
+    const documents: { party: 'delegator' | 'delegate'; document: IdentityDocument }[] = [];
+    for (const [party, given] of [['delegator', body.delegatorDocument], ['delegate', body.delegateDocument]] as const) {
+      if (given === undefined) continue;
+      const checked = checkIdentityDocument(given, { today: now(), prefix: `${party}Document` });
+      if (checked.document) documents.push({ party, document: checked.document });
+      else fields.push(...checked.issues);
+    }
+    if (fields.length) throw validationError(fields);
+
+    const actor = `staff:${staff.staffId}`;
+    const idempotencyKey = rawKey ? `staff:${staff.staffId}:${rawKey}` : undefined;
+    const same = (d: DelegationRow) => d.delegator_cf === delegator.normalised && d.delegate_cf === terms.delegateCf && d.scope === body.scope && d.ends_on === body.endsOn && d.source === 'office';
+    const previous = async (): Promise<DelegationRow | undefined> =>
+      idempotencyKey ? (await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE idempotency_key = $1::text`, [idempotencyKey])).rows[0] : undefined;
+    const replay = async (d: DelegationRow) => {
+      if (!same(d)) throw idempotencyKeyReused();
+      if (d.status === 'pending' || d.status === 'active') await startWorkflow(d);
+      return { delegation: view(d), replayed: true };
+    };
+    const first = await previous();
+    if (first) return replay(first);
+
+    const endsAt = endOfItalianDay(body.endsOn);
+    const office = officeName(body.office);
+    let row: DelegationRow;
+    try {
+      row = await withTransaction(deps.pool, async (client) => {
+        const d = await insertDelegation(client, {
+          delegatorCredentialId: null, delegatorCf: delegator.normalised, delegateCf: terms.delegateCf, scope: body.scope, endsOn: body.endsOn, endsAt,
+          source: 'office', registeredBy: actor, office, idempotencyKey,
+        });
+        for (const { party, document: doc } of documents) {
+          await client.query(
+            `INSERT INTO delegation_identity_checks (id, delegation_id, party, document_type, document_number, document_issuer, issuing_country, issued_on, expires_on, verified_by, office)
+             VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, $7::text, $8::date, $9::date, $10::text, $11::text)`,
+            [randomUUID(), d.id, party, doc.type, doc.number, doc.issuer, doc.issuingCountry, doc.issuedOn, doc.expiresOn, actor, office],
+          );
+        }
+        await appendAudit(client, {
+          actor,
+          action: 'delegation.register_office',
+          subject: d.id,
+          decision: 'registered',
+          detail: {
+            office,
+            scope: d.scope,
+            endsOn: d.ends_on,
+            signedFormReceived: true,
+            documents: documents.map(({ party, document: doc }) => ({ party, type: doc.type, issuingCountry: doc.issuingCountry })),
+          },
+        });
+        return d;
+      });
+    } catch (err) {
+      if ((err as { constraint?: string }).constraint === 'delegations_idempotency_key_key') {
+        const raced = await previous();
+        if (raced) return replay(raced);
+      }
+      return livePairConflict(err);
+    }
+    await startWorkflow(row);
+    return { delegation: view(row), replayed: false };
+  }
+
+  /** Every delegation a person gave or received, newest first (for a clerk; the codice fiscale is checked). */
+  async function ofPerson(typed: string): Promise<DelegationView[]> {
+    const cf = validateCodiceFiscaleFormat(typed);
+    if (cf.errors.length) throw validationError(cf.errors.map((e) => ({ ...e, field: 'codiceFiscale' })));
+    return (
+      await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE $1::text IN (delegator_cf, delegate_cf) ORDER BY created_at DESC LIMIT 50`, [cf.normalised])
+    ).rows.map(view);
   }
 
   const given = async (citizen: CitizenPrincipal): Promise<DelegationView[]> =>
@@ -184,13 +362,51 @@ export function createDelegationService(deps: DelegationDeps) {
   const alreadyEnded = (d: DelegationRow) =>
     new DomainError(ErrorType.Conflict, { it: 'La delega è già terminata.', en: 'The delegation has already ended.' }, [], { status: statusOf(d) });
 
-  /** The delegator ends a delegation they gave. */
-  async function revokeByDelegator(citizen: CitizenPrincipal, delegationId: string): Promise<DelegationView> {
-    const { rows } = await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE id = $1::uuid AND delegator_cf = $2::text`, [delegationId, citizen.codiceFiscale]);
+  const isLive = (d: DelegationRow) => ['pending', 'active'].includes(statusOf(d));
+
+  /** Either party ends a delegation (pending or active): the delegator who gave it, or the delegate who received it. */
+  async function revokeByParty(citizen: CitizenPrincipal, delegationId: string): Promise<DelegationView> {
+    const { rows } = await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE id = $1::uuid AND $2::text IN (delegator_cf, delegate_cf)`, [delegationId, citizen.codiceFiscale]);
     const d = rows[0];
     if (!d) throw notFound();
-    if (statusOf(d) !== 'active') throw alreadyEnded(d);
+    if (d.delegate_cf === citizen.codiceFiscale) return revokeByDelegate(citizen, delegationId);
+    if (!isLive(d)) throw alreadyEnded(d);
     return view(await revoke(d.id, { kind: 'delegator', credentialId: citizen.credentialId }));
+  }
+
+  /** The delegation the caller received, by id (404 for anyone else's). */
+  async function receivedOne(delegate: CitizenPrincipal, delegationId: string): Promise<DelegationRow> {
+    const { rows } = await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE id = $1::uuid AND delegate_cf = $2::text`, [delegationId, delegate.codiceFiscale]);
+    if (!rows[0]) throw notFound();
+    return rows[0];
+  }
+
+  const notPending = (d: DelegationRow) =>
+    new DomainError(ErrorType.Conflict, { it: 'La delega non è in attesa di accettazione.', en: 'The delegation is not awaiting acceptance.' }, [], { status: statusOf(d) });
+
+  /** The delegate accepts a pending delegation: from now on it can be used. */
+  async function accept(delegate: CitizenPrincipal, delegationId: string): Promise<DelegationView> {
+    const d = await receivedOne(delegate, delegationId);
+    if (statusOf(d) !== 'pending') throw notPending(d);
+    await deps.temporal.workflow.getHandle(delegationWorkflowId(d.id)).executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId: delegate.credentialId }] });
+    return view(await receivedOne(delegate, delegationId));
+  }
+
+  /** The delegate declines a pending delegation: it ends, both are told. */
+  async function decline(delegate: CitizenPrincipal, delegationId: string): Promise<DelegationView> {
+    const d = await receivedOne(delegate, delegationId);
+    if (statusOf(d) !== 'pending') throw notPending(d);
+    await deps.temporal.workflow.getHandle(delegationWorkflowId(d.id)).executeUpdate(declineDelegationUpdate, { args: [{ delegateCredentialId: delegate.credentialId }] });
+    return view(await receivedOne(delegate, delegationId));
+  }
+
+  /** The delegate gives up a delegation they accepted (a pending one is declined instead). */
+  async function revokeByDelegate(delegate: CitizenPrincipal, delegationId: string): Promise<DelegationView> {
+    const d = await receivedOne(delegate, delegationId);
+    const status = statusOf(d);
+    if (status === 'pending') return decline(delegate, delegationId);
+    if (status !== 'active') throw alreadyEnded(d);
+    return view(await revoke(d.id, { kind: 'delegate', credentialId: delegate.credentialId }));
   }
 
   /** A clerk ends a delegation, with an optional note kept in the audit. */
@@ -199,7 +415,7 @@ export function createDelegationService(deps: DelegationDeps) {
     const { rows } = await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE id = $1::uuid`, [delegationId]);
     const d = rows[0];
     if (!d) throw notFound();
-    if (statusOf(d) !== 'active') throw alreadyEnded(d);
+    if (!isLive(d)) throw alreadyEnded(d);
     const ended = await revoke(d.id, { kind: 'clerk', staffId });
     if (reason) await audit(deps.pool, { actor: `clerk:${staffId}`, action: 'delegation.revoke.note', subject: d.id, decision: 'recorded', detail: { reason } });
     return view(ended);
@@ -221,11 +437,11 @@ export function createDelegationService(deps: DelegationDeps) {
     if (!d) throw notFound();
     const status = statusOf(d);
     const refuse = async (reason: string, err: DomainError): Promise<never> => {
-      await audit(deps.pool, { actor: `delegate:${delegate.credentialId}`, action, subject: d.delegator_credential_id, decision: 'refused', detail: { delegationId: d.id, reason } });
+      await audit(deps.pool, { actor: `delegate:${delegate.credentialId}`, action, subject: d.delegator_credential_id ?? d.id, decision: 'refused', detail: { delegationId: d.id, reason } });
       throw err;
     };
     if (status !== 'active') {
-      const reason = status === 'revoked' ? 'DELEGATION_REVOKED' : 'DELEGATION_EXPIRED';
+      const reason = UNUSABLE[status];
       return refuse(reason, new DomainError(ErrorType.Forbidden, ENDED[reason], [], { reason }));
     }
     if (need === 'claims' && d.scope !== 'consult_and_claims') return refuse('OUT_OF_SCOPE', new DomainError(ErrorType.Forbidden, OUT_OF_SCOPE, [], { reason: 'OUT_OF_SCOPE' }));
@@ -242,8 +458,9 @@ export function createDelegationService(deps: DelegationDeps) {
         new DomainError(ErrorType.Conflict, { it: 'Il delegante non ha un PIN attivo.', en: 'The delegator has no active PIN.' }, [], { reason: 'DELEGATOR_WITHOUT_PIN' }),
       );
     }
-    // Bound to the credential that gave it: a later PIN of the same person does not revive it.
-    if (c.id !== d.delegator_credential_id) return refuse('DELEGATION_REVOKED', new DomainError(ErrorType.Forbidden, ENDED.DELEGATION_REVOKED, [], { reason: 'DELEGATION_REVOKED' }));
+    // Bound to the credential that gave it online: a later PIN of the same person does not revive
+    // it. One registered at an office is bound to the person identified there: their live PIN.
+    if (d.delegator_credential_id !== null && c.id !== d.delegator_credential_id) return refuse('DELEGATION_REVOKED', new DomainError(ErrorType.Forbidden, ENDED.DELEGATION_REVOKED, [], { reason: 'DELEGATION_REVOKED' }));
     const { profile, intermediary } = normaliseProfile(c.profile);
     return { delegate, delegation: d, delegator: { credentialId: c.id, scope: c.pin_type, profile, intermediary } };
   }
@@ -290,5 +507,5 @@ export function createDelegationService(deps: DelegationDeps) {
     return filed;
   }
 
-  return { create, given, received, revokeByDelegator, revokeByClerk, consultClaims, fileClaimFor };
+  return { create, registerAtOffice, ofPerson, given, received, accept, decline, revokeByParty, revokeByClerk, consultClaims, fileClaimFor };
 }

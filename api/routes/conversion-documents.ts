@@ -11,12 +11,11 @@
  * docs/decisions/0010-uploads-and-document-storage.md for the choices.
  */
 import { Router, type RequestHandler } from 'express';
-import { DomainError, ErrorType, validationError } from '../../domain/errors';
+import { validationError } from '../../domain/errors';
 import { isUuid } from '../../domain/ids';
 import { audit } from '../../lib/audit';
 import { citizenOf, requireCitizen, sessionContext } from '../../services/access/sessions';
-import { assertMayConvert, assertUploadAllowance, CITIZEN_KINDS, CONVERSION_FORM_NAME, faxTarget, renderConversionForm } from '../../services/conversion/conversion-documents';
-import { openConversion } from '../../services/conversion/conversions';
+import { assertMayConvert, assertUploadAllowance, attachFax, CITIZEN_KINDS, CONVERSION_FORM_NAME, faxTarget, renderConversionForm } from '../../services/conversion/conversion-documents';
 import { documentNotFound, documentStore, type DocumentKind } from '../../services/conversion/documents';
 import { requireStaff, type StaffPrincipal } from '../../services/staff/auth';
 import type { ApiDeps } from '../deps';
@@ -77,28 +76,9 @@ export function conversionDocumentRoutes(deps: ApiDeps): Router {
   r.post('/staff/fax-intake', faxIntake, uploadBody(), async (req, res) => {
     const staff = res.locals.staff as StaffPrincipal;
     const credentialId = res.locals.credentialId as string;
-    const createdBy = `staff:${staff.staffId}`;
-    const doc = await store.accept(rawUploadOf(req), { credentialId, kind: 'fax', uploadedBy: createdBy });
-    let caseId: string;
-    try {
-      ({ caseId } = await openConversion(deps, { credentialId, documentIds: [doc.documentId], source: 'fax', createdBy }));
-    } catch (err) {
-      // No case took the fax (e.g. one is already open): it must not linger unattached.
-      await store.removeUnattached(doc.documentId);
-      throw err;
-    }
-    if (!(await store.allAttached([doc.documentId], caseId))) {
-      // openConversion answers with the case already open and leaves new documents aside.
-      await store.removeUnattached(doc.documentId);
-      throw new DomainError(
-        ErrorType.Conflict,
-        { it: 'Per questo PIN è già in corso una verifica dei documenti.', en: 'A document review is already in progress for this PIN.' },
-        [],
-        { reason: 'CASE_ALREADY_OPEN', caseId },
-      );
-    }
-    deps.log.info({ credentialId, caseId, documentId: doc.documentId, staffId: staff.staffId }, 'fax intake');
-    res.status(202).json({ caseId, documentId: doc.documentId });
+    const { caseId, documentId } = await attachFax(deps, store, { credentialId, staffId: staff.staffId, upload: rawUploadOf(req) });
+    deps.log.info({ credentialId, caseId, documentId, staffId: staff.staffId }, 'fax intake');
+    res.status(202).json({ caseId, documentId });
   });
 
   r.get('/staff/documents/:documentId', async (req, res) => {

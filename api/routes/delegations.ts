@@ -4,7 +4,10 @@
  *   POST /api/delegations                           { delegateCodiceFiscale, scope, endsOn } → 201
  *   GET  /api/delegations                           the delegations the caller gave
  *   GET  /api/delegations/received                  the delegations the caller received
- *   POST /api/delegations/:delegationId/revoke      the delegator ends it
+ *   POST /api/delegations/:delegationId/revoke      either party ends it (a pending one the delegate declines)
+ *   POST /api/delegations/:delegationId/accept      the delegate accepts a pending one (it can be used from then on)
+ *   POST /api/delegations/:delegationId/decline     the delegate declines a pending one
+ *   POST /api/staff/delegations                     a clerk registers one handed in at an office → 201 (200: same Idempotency-Key)
  *   POST /api/staff/delegations/:delegationId/revoke  a clerk ends it
  *   GET  /api/delegators/:delegationId/claims       the delegate consults the delegator's claims
  *   POST /api/delegators/:delegationId/claims       the delegate files a claim for the delegator
@@ -53,7 +56,23 @@ export function delegationRoutes(deps: ApiDeps): Router {
 
   r.post('/delegations/:delegationId/revoke', async (req, res) => {
     const citizen = await personalSession(req);
-    res.json(await delegations.revokeByDelegator(citizen, delegationId(req)));
+    res.json(await delegations.revokeByParty(citizen, delegationId(req)));
+  });
+
+  r.post('/delegations/:delegationId/accept', async (req, res) => {
+    const delegate = await personalSession(req);
+    res.json(await delegations.accept(delegate, delegationId(req)));
+  });
+
+  r.post('/delegations/:delegationId/decline', async (req, res) => {
+    const delegate = await personalSession(req);
+    res.json(await delegations.decline(delegate, delegationId(req)));
+  });
+
+  r.post('/staff/delegations', async (req, res) => {
+    const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor']);
+    const registered = await delegations.registerAtOffice(staff, req.body, req.get('idempotency-key'));
+    res.status(registered.replayed ? 200 : 201).json(registered.delegation);
   });
 
   r.post('/staff/delegations/:delegationId/revoke', async (req, res) => {

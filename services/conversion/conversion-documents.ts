@@ -10,7 +10,11 @@ import { liveCredentialByCodiceFiscale } from '../credentials';
 import { birthPlaceText, residenceText, type StoredHolder, type StoredResidence } from '../../domain/holder-text';
 import { renderConversionRequest } from '../../forms';
 import { type CitizenPrincipal } from '../access/sessions';
-import { documentNotFound, type DocumentKind } from './documents';
+import { documentNotFound, type DocumentKind, type documentStore } from './documents';
+import { openConversion } from './conversions';
+import type { RawUpload } from '../../domain/uploads';
+
+type DocumentStore = ReturnType<typeof documentStore>;
 
 /** Kinds a citizen uploads online. */
 export const CITIZEN_KINDS = ['signed_request', 'identity_document'] as const satisfies readonly DocumentKind[];
@@ -120,4 +124,39 @@ export async function faxTarget(deps: Pick<ServiceDeps, 'pool'>, typed: unknown)
     });
   }
   return credential;
+}
+
+/**
+ * A received fax of the signed conversion request, attached by a clerk to the case of the live
+ * ordinary PIN it names (`faxTarget` checked first): stored as a `fax` document, then a review
+ * case of source `fax` opened with it. The fax never lingers unattached: when no case took it
+ * (one is already open, or the case could not be opened) it is removed and the clerk told why.
+ * Shared by `POST /api/staff/fax-intake` and the console's fax page.
+ */
+export async function attachFax(
+  deps: Parameters<typeof openConversion>[0],
+  store: Pick<DocumentStore, 'accept' | 'allAttached' | 'removeUnattached'>,
+  input: { credentialId: string; staffId: string; upload: RawUpload },
+): Promise<{ caseId: string; documentId: string }> {
+  const createdBy = `staff:${input.staffId}`;
+  const doc = await store.accept(input.upload, { credentialId: input.credentialId, kind: 'fax', uploadedBy: createdBy });
+  let caseId: string;
+  try {
+    ({ caseId } = await openConversion(deps, { credentialId: input.credentialId, documentIds: [doc.documentId], source: 'fax', createdBy }));
+  } catch (err) {
+    // No case took the fax (e.g. one is already open): it must not linger unattached.
+    await store.removeUnattached(doc.documentId);
+    throw err;
+  }
+  if (!(await store.allAttached([doc.documentId], caseId))) {
+    // openConversion answers with the case already open and leaves new documents aside.
+    await store.removeUnattached(doc.documentId);
+    throw new DomainError(
+      ErrorType.Conflict,
+      { it: 'Per questo PIN è già in corso una verifica dei documenti.', en: 'A document review is already in progress for this PIN.' },
+      [],
+      { reason: 'CASE_ALREADY_OPEN', caseId },
+    );
+  }
+  return { caseId, documentId: doc.documentId };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { bilingualSchema, fieldIssueSchema } from './api';
+import { identityDocumentSchema } from './documents';
 
 const instant = z.iso.datetime();
 const text = (max: number) => z.string().max(max);
@@ -109,6 +110,18 @@ export const createDelegationBodySchema = z.strictObject({
   endsOn: z.iso.date().meta({ description: 'Last day of the delegation (it ends at midnight, Rome time, after it).' }),
 });
 
+/** `POST /api/staff/delegations`: a delegation registered by a clerk from the signed form and the documents checked in person. */
+export const officeDelegationBodySchema = z.strictObject({
+  delegatorCodiceFiscale: text(32).meta({ description: 'Codice fiscale of the delegator (who needs no PIN).' }),
+  delegateCodiceFiscale: text(32),
+  scope: delegationScopeSchema,
+  endsOn: z.iso.date().meta({ description: 'Last day of the delegation (it ends at midnight, Rome time, after it); at most 366 days ahead.' }),
+  office: z.string().trim().min(2).max(120).meta({ description: 'The INPS office (sede) where the form was handed in.' }),
+  delegatorDocument: identityDocumentSchema.meta({ description: 'The delegator’s identity document, checked in person.' }),
+  delegateDocument: identityDocumentSchema.optional().meta({ description: 'The delegate’s identity document, when they came too (a copy attached to the form otherwise).' }),
+  signedFormReceived: z.literal(true).meta({ description: 'The clerk received the delegation form signed by the delegator.' }),
+});
+
 export const delegationViewSchema = z.strictObject({
   delegationId: z.guid(),
   delegatorCodiceFiscale: z.string(),
@@ -116,8 +129,13 @@ export const delegationViewSchema = z.strictObject({
   scope: delegationScopeSchema,
   endsOn: z.iso.date(),
   endsAt: instant,
-  status: z.enum(['active', 'expired', 'revoked']),
+  status: z.enum(['pending', 'active', 'expired', 'revoked', 'declined', 'lapsed']).meta({
+    description: '`pending` until the delegate accepts it (it cannot be used before); `declined` by the delegate; `lapsed` when not accepted by `acceptBy`.',
+  }),
+  source: z.enum(['online', 'office']),
   createdAt: instant,
+  acceptBy: instant.optional(),
+  acceptedAt: instant.optional(),
   endedAt: instant.optional(),
 });
 

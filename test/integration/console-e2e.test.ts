@@ -4,7 +4,9 @@
  *  (a) a clerk logs in with password + TOTP (computed from the seeded secret), opens the queue,
  *      sees the documents inline, claims and approves a conversion the citizen asked for through
  *      the API, and the citizen's waiting claim is released (→ in_processing);
- *  (b) a contact-centre operator verifies a caller's telephone PIN (a wrong one first).
+ *  (b) a contact-centre operator verifies a caller's telephone PIN (a wrong one first);
+ *  (c) a clerk registers a delegation handed in at the office from the home page's link (a
+ *      missing declaration first), and attaches a received fax to a holder's conversion case.
  * Screenshots go to test-artifacts/console-e2e/ (ignored by git) as the run's artifacts.
  */
 import { mkdirSync } from 'node:fs';
@@ -198,5 +200,53 @@ describe('console in Chromium', () => {
       { actor: `operator:${operator.username}`, decision: 'refused' },
       { actor: `operator:${operator.username}`, decision: 'verified' },
     ]);
+  });
+
+  it('(c) a clerk registers a delegation handed in at the office, and attaches a received fax', async () => {
+    const holder = await activeCitizen(stack, makeCitizen());
+    const { codiceFiscale: delegatorCf } = makeCitizen();
+    const clerk = await createTestStaff(stack, 'clerk');
+    const context = await browser.newContext({ locale: 'it-IT' });
+    const page = await context.newPage();
+    try {
+      await logIn(page, clerk, 'c');
+      await Promise.all([page.waitForURL('**/console/counter/delegations'), page.click('a[href="/console/counter/delegations"]')]);
+      await page.fill('#f-delegatorCodiceFiscale', delegatorCf);
+      await page.fill('#f-delegateCodiceFiscale', holder.citizen.codiceFiscale);
+      await page.selectOption('#f-scope', 'consult_and_claims');
+      await page.fill('#f-endsOn', new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));
+      await page.fill('#f-office', 'Torino');
+      await page.selectOption('#f-delegatorDocument-type', 'carta_identita');
+      await page.fill('#f-delegatorDocument-number', 'AY1234567');
+      await page.fill('#f-delegatorDocument-issuer', 'Comune di Torino');
+      await page.fill('#f-delegatorDocument-issuedOn', '2021-06-01');
+      await page.fill('#f-delegatorDocument-expiresOn', '2031-05-31');
+      await shot(page, 'c-01-delegation-form');
+      await page.click('form[method="post"][action$="/counter/delegations"] button[type="submit"]');
+      // Without the declaration that the signed form was received: the form comes back with the error.
+      await page.locator('#error-summary a[href="#f-signedFormReceived"]').waitFor();
+      await shot(page, 'c-02-delegation-missing-declaration');
+      await page.click('label[for="f-signedFormReceived"]');
+      await page.click('form[method="post"][action$="/counter/delegations"] button[type="submit"]');
+      await page.locator('[data-testid="delegation-status"]', { hasText: 'In attesa di accettazione' }).waitFor();
+      await shot(page, 'c-03-delegation-registered');
+      const id = await page.textContent('[data-testid="delegation-id"]');
+      const { rows } = await stack.pool.query('SELECT status, source, office FROM delegations WHERE id = $1::uuid', [id]);
+      expect(rows).toEqual([{ status: 'pending', source: 'office', office: 'Torino' }]);
+
+      await page.goto(`${stack.baseUrl}/console/counter/fax-intake`);
+      await page.fill('#f-codiceFiscale', holder.citizen.codiceFiscale);
+      const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n'), Buffer.alloc(512, 0x20), Buffer.from('\n%%EOF\n')]);
+      await page.setInputFiles('#f-fax', { name: 'fax-ricevuto.pdf', mimeType: 'application/pdf', buffer: pdf });
+      await page.click('form[action$="/counter/fax-intake"] button[type="submit"]');
+      await page.locator('[data-testid="notice"]', { hasText: 'Fax allegato' }).waitFor();
+      await shot(page, 'c-04-fax-attached');
+      await Promise.all([page.waitForURL('**/console/review/*'), page.click('[data-testid="case-link"]')]);
+      await shot(page, 'c-05-fax-case');
+    } finally {
+      await context.close();
+    }
+    const cases = await stack.pool.query('SELECT source FROM review_cases WHERE credential_id = $1::uuid', [holder.credentialId]);
+    expect(cases.rows).toEqual([{ source: 'fax' }]);
   });
 });

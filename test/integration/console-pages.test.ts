@@ -201,6 +201,129 @@ describe('console pages', () => {
     expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.convert', decision: 'done', subject: holder.citizen.codiceFiscale });
   });
 
+  it('registers a delegation handed in at the office: errors on the form and nothing stored, then pending until the delegate accepts; a second post of the same form is the same delegation', async () => {
+    const delegator = makeCitizen();
+    const delegate = makeCitizen();
+    const home = await clerk.get('/console/');
+    expect(home.body).toContain('href="/console/counter/delegations"');
+    expect(home.body).toContain('href="/console/counter/fax-intake"');
+    expect((await operations.get('/console/')).body).not.toContain('/console/counter/delegations');
+    expect((await operator.get('/console/counter/delegations')).status).toBe(403);
+    const form = await clerk.get('/console/counter/delegations');
+    expect(form.status).toBe(200);
+    expect(form.body).toContain('Registra delega');
+    expect(form.body).toContain('persona di fiducia');
+    const formKey = /name="formKey" value="([^"]+)"/.exec(form.body)![1]!;
+    const fields = {
+      formKey,
+      delegatorCodiceFiscale: delegator.codiceFiscale,
+      delegateCodiceFiscale: delegate.codiceFiscale,
+      scope: 'consult',
+      endsOn: new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10),
+      office: 'Milano Nord',
+      'delegatorDocument.type': 'passaporto_estero',
+      'delegatorDocument.number': 'AAB123456',
+      'delegatorDocument.issuer': 'República Argentina',
+      'delegatorDocument.issuingCountry': 'AR',
+      'delegatorDocument.issuedOn': '2021-04-01',
+      'delegatorDocument.expiresOn': '2031-03-31',
+    };
+    expect((await clerk.post('/console/counter/delegations', fields)).status).toBe(403);
+    const unchecked = await clerk.post('/console/counter/delegations', { _csrf: csrfOf(form.body), ...fields });
+    expect(unchecked.status).toBe(400);
+    expect(unchecked.body).toContain('href="#f-signedFormReceived"');
+    // A delegate's document begun and not finished; then a foreign document without its issuing state.
+    const halfDocument = await clerk.post('/console/counter/delegations', { _csrf: csrfOf(form.body), ...fields, 'delegateDocument.number': 'X', signedFormReceived: 'yes' });
+    expect(halfDocument.status).toBe(400);
+    expect(halfDocument.body).toContain('href="#f-delegateDocument-type"');
+    const badDocument = await clerk.post('/console/counter/delegations', { _csrf: csrfOf(form.body), ...fields, 'delegatorDocument.issuingCountry': '', signedFormReceived: 'yes' });
+    expect(badDocument.status).toBe(400);
+    expect(badDocument.body).toContain('href="#f-delegatorDocument-issuingCountry"');
+    expect((await stack.pool.query('SELECT 1 FROM delegations WHERE delegator_cf = $1::text', [delegator.codiceFiscale])).rowCount).toBe(0);
+
+    const registered = await clerk.post('/console/counter/delegations', { _csrf: csrfOf(form.body), ...fields, signedFormReceived: 'yes' });
+    expect(registered.status).toBe(201);
+    expect(registered.body).toContain('In attesa di accettazione');
+    const id = /data-testid="delegation-id">([0-9a-f-]{36})</.exec(registered.body)![1]!;
+    const again = await clerk.post('/console/counter/delegations', { _csrf: csrfOf(form.body), ...fields, signedFormReceived: 'yes' });
+    expect(again.status).toBe(200);
+    expect(again.body).toContain(id);
+    const { rows } = await stack.pool.query('SELECT status, source, office, delegate_cf FROM delegations WHERE delegator_cf = $1::text', [delegator.codiceFiscale]);
+    expect(rows).toEqual([{ status: 'pending', source: 'office', office: 'Milano Nord', delegate_cf: delegate.codiceFiscale }]);
+    expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.register_delegation', decision: 'done', subject: delegator.codiceFiscale });
+    expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.register_delegation', decision: 'refused', subject: delegator.codiceFiscale });
+    const en = await clerk.get('/console/counter/delegations?lang=en');
+    expect(en.body).toContain('Register a delegation');
+    await clerk.get('/console/?lang=it');
+
+    // The delegate asks at the counter to revoke it: found by codice fiscale, revoked with a note.
+    expect((await clerk.get('/console/counter/delegations?codiceFiscale=XYZ')).status).toBe(400);
+    expect((await clerk.get(`/console/counter/delegations?codiceFiscale=${makeCitizen().codiceFiscale}`)).body).toContain('data-testid="delegations-none"');
+    const found = await clerk.get(`/console/counter/delegations?codiceFiscale=${delegate.codiceFiscale.toLowerCase()}`);
+    expect(found.status).toBe(200);
+    expect(found.body).toContain(`data-testid="revoke-${id}"`);
+    expect(found.body).toMatch(new RegExp(`data-testid="status-${id}">In attesa di accettazione<`));
+    expect((await clerk.post(`/console/counter/delegations/${id}/revoke`, { codiceFiscale: delegate.codiceFiscale })).status).toBe(403);
+    expect((await clerk.post('/console/counter/delegations/not-an-id/revoke', { _csrf: csrfOf(found.body) })).status).toBe(404);
+    const revoked = await clerk.post(`/console/counter/delegations/${id}/revoke`, { _csrf: csrfOf(found.body), codiceFiscale: delegate.codiceFiscale, reason: 'chiesto dal delegato allo sportello' });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toContain('Delega revocata');
+    expect(revoked.body).toMatch(new RegExp(`data-testid="status-${id}">Revocata<`));
+    expect(revoked.body).not.toContain(`data-testid="revoke-${id}"`);
+    const ended = await stack.pool.query<{ status: string; ended_by: string }>('SELECT status, ended_by FROM delegations WHERE id = $1::uuid', [id]);
+    expect(ended.rows[0]).toEqual({ status: 'revoked', ended_by: `clerk:${usernames.clerk}` });
+    const note = await stack.pool.query<{ detail: { reason: string } }>(`SELECT detail FROM audit_log WHERE action = 'delegation.revoke.note' AND subject = $1::text`, [id]);
+    expect(note.rows.map((r) => r.detail.reason)).toEqual(['chiesto dal delegato allo sportello']);
+    const twice = await clerk.post(`/console/counter/delegations/${id}/revoke`, { _csrf: csrfOf(found.body), codiceFiscale: delegate.codiceFiscale });
+    expect(twice.status).toBe(409);
+    expect(twice.body).toContain('già terminata');
+    expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.revoke_delegation', decision: 'done', subject: id });
+  });
+
+  it('attaches a received fax to a conversion case, with clear errors for a missing file, a file that is not a PDF and a codice fiscale without PIN', async () => {
+    const holder = await activeCitizen(stack, makeCitizen());
+    const form = await clerk.get('/console/counter/fax-intake');
+    expect(form.status).toBe(200);
+    expect(form.body).toContain('enctype="multipart/form-data"');
+    const post = (fields: Record<string, string>, file?: { bytes: Buffer; name: string; type: string }) => {
+      const data = new FormData();
+      for (const [k, v] of Object.entries(fields)) data.append(k, v);
+      if (file) data.append('fax', new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
+      return clerk.postMultipart('/console/counter/fax-intake', data);
+    };
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n'), Buffer.alloc(512, 0x20), Buffer.from('\n%%EOF\n')]);
+    const csrf = csrfOf(form.body);
+
+    // A forged form (no token before the file) keeps nothing.
+    expect((await post({ codiceFiscale: holder.citizen.codiceFiscale }, { bytes: pdf, name: 'fax.pdf', type: 'application/pdf' })).status).toBe(403);
+    const noFile = await post({ _csrf: csrf, codiceFiscale: holder.citizen.codiceFiscale });
+    expect(noFile.status).toBe(400);
+    expect(noFile.body).toContain('href="#f-fax"');
+    expect(noFile.body).toContain('Allegare il fax ricevuto');
+    const notPdf = await post({ _csrf: csrf, codiceFiscale: holder.citizen.codiceFiscale }, { bytes: Buffer.from('solo testo'), name: 'fax.pdf', type: 'application/pdf' });
+    expect(notPdf.status).toBeGreaterThanOrEqual(400);
+    expect(notPdf.body).toContain('id="f-fax-error"');
+    const noPin = await post({ _csrf: csrf, codiceFiscale: makeCitizen().codiceFiscale }, { bytes: pdf, name: 'fax.pdf', type: 'application/pdf' });
+    expect(noPin.status).toBe(404);
+    expect(noPin.body).toContain('Nessun PIN valido per questo codice fiscale');
+    const badCf = await post({ _csrf: csrf, codiceFiscale: 'ABC' }, { bytes: pdf, name: 'fax.pdf', type: 'application/pdf' });
+    expect(badCf.status).toBe(400);
+    expect(badCf.body).toContain('href="#f-codiceFiscale"');
+    expect((await stack.pool.query(`SELECT 1 FROM documents WHERE credential_id = $1::uuid`, [holder.credentialId])).rowCount).toBe(0);
+
+    const attached = await post({ _csrf: csrf, codiceFiscale: holder.citizen.codiceFiscale }, { bytes: pdf, name: 'fax.pdf', type: 'application/pdf' });
+    expect(attached.status).toBe(202);
+    const caseId = /href="\/console\/review\/([0-9a-f-]{36})" data-testid="case-link"/.exec(attached.body)![1]!;
+    const { rows } = await stack.pool.query('SELECT source, credential_id FROM review_cases WHERE id = $1::uuid', [caseId]);
+    expect(rows).toEqual([{ source: 'fax', credential_id: holder.credentialId }]);
+    // A second fax while the case is open is refused, and not kept.
+    const second = await post({ _csrf: csrf, codiceFiscale: holder.citizen.codiceFiscale }, { bytes: pdf, name: 'fax2.pdf', type: 'application/pdf' });
+    expect(second.status).toBe(409);
+    expect(second.body).toContain('già in corso una verifica');
+    expect((await stack.pool.query(`SELECT 1 FROM documents WHERE credential_id = $1::uuid`, [holder.credentialId])).rowCount).toBe(1);
+    expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.fax_intake', decision: 'done', subject: holder.credentialId });
+  });
+
   it('records a remote identification from the contact centre: the caller’s PIN becomes the 8-character dispositivo one', async () => {
     const holder = await activeCitizen(stack, makeCitizen());
     const form = await operator.get('/console/contact-centre/remote-identification');

@@ -210,6 +210,7 @@ describe('a delegation whose delegator’s PIN is revoked', () => {
     const created = await call('POST', '/api/delegations', { token: delegator.token, body: { delegateCodiceFiscale: delegate.citizen.codiceFiscale, scope: 'consult_and_claims', endsOn } });
     expect(created.status).toBe(201);
     const id = created.body.delegationId as string;
+    expect((await call('POST', `/api/delegations/${id}/accept`, { token: delegate.token })).status).toBe(200);
     expect((await call('GET', `/api/delegators/${id}/claims`, { token: delegate.token })).status).toBe(200);
 
     const operator = await staffToken(stack, 'operator');

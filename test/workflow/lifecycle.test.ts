@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../../activities';
 import {
@@ -28,7 +28,14 @@ import { pinCredentialWorkflow } from '../../workflows/credential';
 import { contactNoticesWorkflow, recoveryLinkWorkflow } from '../../workflows/recovery';
 import { contactNoticesWorkflowId, recoveryLinkStateQuery, recoveryLinkUsedSignal, recoveryLinkWorkflowId } from '../../workflows/recovery-definitions';
 import { delegationWorkflow } from '../../workflows/delegation';
-import { delegationStateQuery, delegationWorkflowId, revokeDelegationUpdate, type DelegationInput } from '../../workflows/delegation-definitions';
+import {
+  acceptDelegationUpdate,
+  declineDelegationUpdate,
+  delegationStateQuery,
+  delegationWorkflowId,
+  revokeDelegationUpdate,
+  type DelegationInput,
+} from '../../workflows/delegation-definitions';
 import { saveHistory } from '../support/histories';
 import { createTimeSkippingEnv, updateRefusal, withTimeSkippingWorker } from '../support/time-skipping';
 
@@ -43,6 +50,8 @@ const calls: { name: string; at: number; args: Record<string, unknown> }[] = [];
 const delivered: string[] = [];
 /** Active delegations each credential gave, as the revocation activity finds them. */
 const delegationsGivenBy = new Map<string, string[]>();
+/** Delegations whose row the database no longer holds pending: their acceptance is refused. */
+const acceptRefused = new Set<string>();
 /** Credentials whose first half cannot be delivered (the SMS gateway is down): retried for days. */
 const gatewayDown = new Set<string>();
 
@@ -86,6 +95,11 @@ function fakes(): Partial<Activities> {
     expireRecoveryLink: async (a) => (record('expireRecoveryLink', a), { expired: true }),
     enqueueContactChangeNotices: async (a) => (record('enqueueContactChangeNotices', a), { outboxIds: [`old-${a.changeId}`, `new-${a.changeId}`] }),
     notifyDelegationCreated: async (a) => (record('notifyDelegationCreated', a), { outboxIds: [`dc-${a.delegationId}`] }),
+    acceptDelegation: async (a) => {
+      record('acceptDelegation', a);
+      if (acceptRefused.has(a.delegationId)) throw ApplicationFailure.nonRetryable('not pending', 'CONFLICT');
+      return { outboxIds: [`da-${a.delegationId}`] };
+    },
     endDelegation: async (a) => (record('endDelegation', a), { status: a.reason, endedAt: new Date(serverNow()).toISOString(), outboxIds: [`de-${a.delegationId}`] }),
   };
 }
@@ -331,16 +345,20 @@ describe('credential: revocation ends the delegations it gave', () => {
 });
 
 describe('delegation', () => {
-  async function startDelegation(taskQueue: string, days: number) {
+  /** A delegation, accepted by its delegate (`accepted: false`: left pending). */
+  async function startDelegation(taskQueue: string, days: number, opts: { accepted?: boolean; input?: Partial<DelegationInput> } = {}) {
     const input: DelegationInput = {
       delegationId: randomUUID(),
       delegatorCredentialId: randomUUID(),
       endsAt: new Date((await env.currentTimeMs()) + days * DAY).toISOString(),
+      ...opts.input,
     };
     const handle = await env.client.workflow.start(delegationWorkflow, { workflowId: delegationWorkflowId(input.delegationId), taskQueue, args: [input] });
     started.push(handle);
     for (let i = 0; i < 200 && !delivered.includes(`dc-${input.delegationId}`); i++) await new Promise((r) => setTimeout(r, 25));
-    return { handle, input };
+    const delegateCredentialId = randomUUID();
+    if (opts.accepted !== false) await handle.executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId }] });
+    return { handle, input, delegateCredentialId };
   }
 
   it('ends by itself at its end date (90 days), telling both parties, not a minute before', async () => {
@@ -369,7 +387,7 @@ describe('delegation', () => {
       await env.sleep(5 * DAY);
       expect(await refusal(handle.executeUpdate(revokeDelegationUpdate, { args: [{ requestedBy: { kind: 'delegator', credentialId: randomUUID() } }] }))).toBe('NOT_DELEGATOR');
       expect(await refusal(handle.executeUpdate(revokeDelegationUpdate, { args: [{ requestedBy: { kind: 'clerk', staffId: '' } }] }))).toBe('NOT_DELEGATOR');
-      const view = await handle.executeUpdate(revokeDelegationUpdate, { args: [{ requestedBy: { kind: 'delegator', credentialId: input.delegatorCredentialId } }] });
+      const view = await handle.executeUpdate(revokeDelegationUpdate, { args: [{ requestedBy: { kind: 'delegator', credentialId: input.delegatorCredentialId! } }] });
       expect(view.state).toBe('revoked');
       expect(callsOf('endDelegation', 'delegationId', input.delegationId)[0]!.args).toMatchObject({ reason: 'revoked', endedBy: `delegator:${input.delegatorCredentialId}` });
       expect((await handle.result()).state).toBe('revoked');
@@ -383,6 +401,70 @@ describe('delegation', () => {
       expect(callsOf('endDelegation', 'delegationId', other.input.delegationId)[0]!.args).toMatchObject({ reason: 'revoked', endedBy: 'clerk:clerk-7' });
       // Once ended it cannot be revoked again (the workflow has closed, or refuses it while closing).
       await expect(other.handle.executeUpdate(revokeDelegationUpdate, { args: [{ requestedBy: { kind: 'clerk', staffId: 'clerk-7' } }] })).rejects.toThrow();
+    });
+  });
+
+  it('waits for the delegate’s consent: pending cannot be revoked by the delegate, lapses unanswered after 30 days, telling both', async () => {
+    await withWorker(async (taskQueue) => {
+      const { handle, input } = await startDelegation(taskQueue, 90, { accepted: false });
+      const acceptBy = Date.parse(callsOf('notifyDelegationCreated', 'delegationId', input.delegationId)[0]!.args.acceptBy as string);
+      expect(Math.abs(acceptBy - (Date.parse(input.endsAt) - 60 * DAY))).toBeLessThan(MINUTE);
+      const pending = await handle.query(delegationStateQuery);
+      expect(pending.state).toBe('pending');
+      // A delegate revokes only what they accepted; a pending one is declined.
+      expect(await refusal(handle.executeUpdate(revokeDelegationUpdate, { args: [{ requestedBy: { kind: 'delegate', credentialId: randomUUID() } }] }))).toBe('NOT_DELEGATE');
+      expect(await refusal(handle.executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId: '' }] }))).toBe('NOT_DELEGATE');
+      await env.sleep(30 * DAY - MINUTE);
+      expect((await handle.query(delegationStateQuery)).state).toBe('pending');
+      expect(callsOf('endDelegation', 'delegationId', input.delegationId)).toHaveLength(0);
+      await env.sleep(2 * MINUTE);
+      const view = await handle.result();
+      expect(view.state).toBe('lapsed');
+      expect(callsOf('endDelegation', 'delegationId', input.delegationId).map((c) => c.args)).toEqual([{ delegationId: input.delegationId, reason: 'lapsed', endedBy: 'system' }]);
+      expect(callsOf('acceptDelegation', 'delegationId', input.delegationId)).toHaveLength(0);
+      expect(delivered).toContain(`de-${input.delegationId}`);
+      await saveHistory('delegation-consent-lapsed', handle);
+    });
+  });
+
+  it('is accepted once, by the delegate who then alone among citizens may give it up; a declined one ends at once; an office one has no delegator credential', async () => {
+    await withWorker(async (taskQueue) => {
+      const { handle, input, delegateCredentialId } = await startDelegation(taskQueue, 20, { input: { delegatorCredentialId: undefined, acceptWithinDays: 5 } });
+      const accepted = await handle.query(delegationStateQuery);
+      expect(accepted).toMatchObject({ state: 'active', acceptedBy: delegateCredentialId });
+      expect(callsOf('acceptDelegation', 'delegationId', input.delegationId).map((c) => c.args)).toEqual([{ delegationId: input.delegationId, delegateCredentialId }]);
+      expect(await refusal(handle.executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId }] }))).toBe('NOT_PENDING');
+      expect(await refusal(handle.executeUpdate(declineDelegationUpdate, { args: [{ delegateCredentialId }] }))).toBe('NOT_PENDING');
+      // Accepted: no lapse at the acceptance deadline.
+      await env.sleep(6 * DAY);
+      expect((await handle.query(delegationStateQuery)).state).toBe('active');
+      expect(delivered).toContain(`da-${input.delegationId}`);
+      expect(await refusal(handle.executeUpdate(revokeDelegationUpdate, { args: [{ requestedBy: { kind: 'delegate', credentialId: randomUUID() } }] }))).toBe('NOT_DELEGATE');
+      const byDelegate = await handle.executeUpdate(revokeDelegationUpdate, { args: [{ requestedBy: { kind: 'delegate', credentialId: delegateCredentialId } }] });
+      expect(byDelegate.state).toBe('revoked');
+      expect(callsOf('endDelegation', 'delegationId', input.delegationId)[0]!.args).toMatchObject({ reason: 'revoked', endedBy: `delegate:${delegateCredentialId}` });
+      expect((await handle.result()).state).toBe('revoked');
+      await saveHistory('delegation-accepted-revoked-by-delegate', handle);
+
+      const declined = await startDelegation(taskQueue, 20, { accepted: false });
+      const view = await declined.handle.executeUpdate(declineDelegationUpdate, { args: [{ delegateCredentialId: randomUUID() }] });
+      expect(view.state).toBe('declined');
+      expect((await declined.handle.result()).state).toBe('declined');
+      expect(callsOf('endDelegation', 'delegationId', declined.input.delegationId)[0]!.args).toMatchObject({ reason: 'declined' });
+      expect(callsOf('acceptDelegation', 'delegationId', declined.input.delegationId)).toHaveLength(0);
+    });
+  });
+
+  it('stays pending when the database refuses an acceptance, and still lapses at its deadline', async () => {
+    await withWorker(async (taskQueue) => {
+      const delegationId = randomUUID();
+      acceptRefused.add(delegationId);
+      const { handle, input } = await startDelegation(taskQueue, 60, { accepted: false, input: { delegationId, acceptWithinDays: 10 } });
+      await expect(handle.executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId: randomUUID() }] })).rejects.toThrow();
+      expect((await handle.query(delegationStateQuery)).state).toBe('pending');
+      await env.sleep(10 * DAY + MINUTE);
+      expect((await handle.result()).state).toBe('lapsed');
+      expect(callsOf('endDelegation', 'delegationId', input.delegationId).map((c) => c.args.reason)).toEqual(['lapsed']);
     });
   });
 });

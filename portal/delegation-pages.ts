@@ -1,0 +1,184 @@
+/**
+ * The citizen's "Deleghe" page (portal/delegation-routes.ts serves it): the delegations given
+ * (a new one online with a dispositivo PIN, revoke) and received (accept or decline a pending
+ * one, revoke an accepted one), bilingual, server-rendered like the claims pages.
+ */
+import type { Bilingual, FieldIssue } from '../domain/errors';
+import { html, type SafeHtml } from '../web/html';
+import { tr, type Lang } from './i18n';
+import { csrfField, errorSummary, icon, page, radioGroup, textField, type PageContext } from './views';
+
+export const DELEGATIONS_PATH = '/delegations';
+
+const KICKER: Bilingual = { it: 'La tua area personale', en: 'Your personal area' };
+
+export interface DelegationRowView {
+  delegationId: string;
+  delegatorCodiceFiscale: string;
+  delegateCodiceFiscale: string;
+  scope: 'consult' | 'consult_and_claims';
+  endsOn: string;
+  status: 'pending' | 'active' | 'expired' | 'revoked' | 'declined' | 'lapsed';
+  source: 'online' | 'office';
+  acceptBy?: string;
+}
+
+export interface DelegationNotice {
+  tone: 'danger' | 'warning' | 'info' | 'success';
+  title: Bilingual;
+  text: Bilingual;
+}
+
+export interface DelegationsPageView {
+  scope: 'ordinary' | 'dispositivo' | 'simplified';
+  given: DelegationRowView[];
+  received: DelegationRowView[];
+  csrf: string;
+  notice?: DelegationNotice;
+  issues: FieldIssue[];
+  values: Record<string, string>;
+  /** The last day a new delegation may run to (366 days ahead). */
+  lastDay: string;
+}
+
+const SCOPES: Record<DelegationRowView['scope'], Bilingual> = {
+  consult: { it: 'Sola consultazione', en: 'Consulting only' },
+  consult_and_claims: { it: 'Consultazione e presentazione di domande', en: 'Consulting and filing claims' },
+};
+
+const STATUS: Record<DelegationRowView['status'], { label: Bilingual; badge: string }> = {
+  pending: { label: { it: 'Da accettare', en: 'Awaiting acceptance' }, badge: 'bg-warning text-dark' },
+  active: { label: { it: 'Attiva', en: 'Active' }, badge: 'bg-success' },
+  expired: { label: { it: 'Scaduta', en: 'Expired' }, badge: 'bg-secondary' },
+  revoked: { label: { it: 'Revocata', en: 'Revoked' }, badge: 'bg-secondary' },
+  declined: { label: { it: 'Rifiutata', en: 'Declined' }, badge: 'bg-secondary' },
+  lapsed: { label: { it: 'Decaduta (non accettata in tempo)', en: 'Lapsed (not accepted in time)' }, badge: 'bg-secondary' },
+};
+
+const SOURCE: Record<DelegationRowView['source'], Bilingual> = {
+  online: { it: 'online', en: 'online' },
+  office: { it: 'presso una sede INPS', en: 'at an INPS office' },
+};
+
+const LABELS: Record<string, Bilingual> = {
+  delegateCodiceFiscale: { it: 'Codice fiscale della persona di fiducia', en: 'Codice fiscale of the trusted person' },
+  scope: { it: 'Cosa può fare per te', en: 'What they may do for you' },
+  endsOn: { it: 'Ultimo giorno della delega', en: 'Last day of the delegation' },
+};
+
+function formatDate(lang: Lang, iso: string): string {
+  const d = new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'long', timeZone: 'Europe/Rome' }).format(d);
+}
+
+/** The last day a pending delegation can be accepted: the Italian day of the instant before `acceptBy` (which may be a midnight). */
+const lastAcceptDay = (acceptBy: string): string => new Date(Date.parse(acceptBy) - 1).toISOString();
+
+const link = (ctx: PageContext, path: string): string => `${ctx.base}${path}`;
+
+/** A button posting to one delegation's action, with the CSRF token. */
+function actionButton(ctx: PageContext, csrf: string, d: DelegationRowView, action: 'accept' | 'decline' | 'revoke', label: Bilingual, style: string): SafeHtml {
+  return html`<form method="post" action="${link(ctx, `${DELEGATIONS_PATH}/${d.delegationId}/${action}`)}" class="d-inline me-2">
+  ${csrfField(csrf)}
+  <button type="submit" class="btn btn-sm ${style}" id="${action}-${d.delegationId}">${tr(ctx.lang, label)}</button>
+</form>`;
+}
+
+function rows(ctx: PageContext, v: DelegationsPageView, list: DelegationRowView[], side: 'given' | 'received'): SafeHtml {
+  const lang = ctx.lang;
+  if (list.length === 0) {
+    return html`<p id="${side}-none">${tr(lang, side === 'given' ? { it: 'Non hai conferito deleghe.', en: 'You have not given any delegation.' } : { it: 'Non hai ricevuto deleghe.', en: 'You have not received any delegation.' })}</p>`;
+  }
+  const items = list.map((d) => {
+    const other = side === 'given' ? d.delegateCodiceFiscale : d.delegatorCodiceFiscale;
+    const status = STATUS[d.status];
+    const live = d.status === 'pending' || d.status === 'active';
+    const actions: SafeHtml[] = [];
+    if (side === 'received' && d.status === 'pending') {
+      actions.push(actionButton(ctx, v.csrf, d, 'accept', { it: 'Accetta la delega', en: 'Accept the delegation' }, 'btn-primary'));
+      actions.push(actionButton(ctx, v.csrf, d, 'decline', { it: 'Rifiuta', en: 'Decline' }, 'btn-outline-primary'));
+    } else if (live) {
+      actions.push(actionButton(ctx, v.csrf, d, 'revoke', { it: 'Revoca la delega', en: 'Revoke the delegation' }, 'btn-outline-danger'));
+    }
+    return html`<li class="list-group-item" id="delegation-${d.delegationId}" data-status="${d.status}">
+  <p class="mb-1"><strong>${side === 'given' ? tr(lang, { it: 'A', en: 'To' }) : tr(lang, { it: 'Da', en: 'From' })} <span class="portal-code">${other}</span></strong>
+    <span class="badge ${status.badge} ms-2">${tr(lang, status.label)}</span></p>
+  <p class="mb-1">${tr(lang, SCOPES[d.scope])} · ${tr(lang, { it: 'fino al', en: 'until' })} ${formatDate(lang, d.endsOn)} · ${tr(lang, { it: 'conferita', en: 'given' })} ${tr(lang, SOURCE[d.source])}</p>
+  ${d.status === 'pending' && d.acceptBy
+    ? ((by) => html`<p class="mb-1 small">${tr(lang, side === 'received'
+        ? { it: `Se non la accetti entro il ${by} decade. Finché non la accetti non puoi operare per conto del delegante.`, en: `If you do not accept it by ${by} it lapses. Until you accept it you cannot act for the delegator.` }
+        : { it: `In attesa che la persona delegata la accetti (entro il ${by}).`, en: `Waiting for the delegate to accept it (by ${by}).` })}</p>`)(formatDate(lang, lastAcceptDay(d.acceptBy)))
+    : ''}
+  ${actions.length ? html`<div class="mt-2">${actions}</div>` : ''}
+</li>`;
+  });
+  return html`<ul class="list-group mb-3" id="${side}-list">${items}</ul>`;
+}
+
+function newDelegationForm(ctx: PageContext, v: DelegationsPageView): SafeHtml {
+  const lang = ctx.lang;
+  if (v.scope !== 'dispositivo') {
+    return html`<div class="callout note mt-0" id="dispositivo-needed"><div class="callout-inner">
+  <div class="callout-title">${icon(ctx, 'it-info-circle')}<span class="text">${tr(lang, { it: 'Per delegare online serve il PIN dispositivo', en: 'Delegating online needs a dispositivo PIN' })}</span></div>
+  <p class="mb-0">${tr(lang, {
+    it: 'Puoi convertire il tuo PIN in dispositivo, oppure consegnare il modulo di delega firmato presso una sede INPS con un documento di identità: l’operatore la registra per te.',
+    en: 'You can convert your PIN to a dispositivo PIN, or hand in the signed delegation form at an INPS office with an identity document: the clerk registers it for you.',
+  })}</p>
+</div></div>`;
+  }
+  const state = { values: v.values, issues: v.issues };
+  return html`<form method="post" action="${link(ctx, DELEGATIONS_PATH)}" class="portal-form" novalidate id="delegation-form">
+  ${csrfField(v.csrf)}
+  ${textField(ctx, state, { name: 'delegateCodiceFiscale', label: tr(lang, LABELS.delegateCodiceFiscale!), required: true, maxlength: 16, autocapitalize: 'characters', spellcheck: false })}
+  ${radioGroup(ctx, state, {
+    name: 'scope',
+    legend: tr(lang, LABELS.scope!),
+    required: true,
+    options: [
+      { value: 'consult', label: tr(lang, SCOPES.consult) },
+      { value: 'consult_and_claims', label: tr(lang, SCOPES.consult_and_claims) },
+    ],
+  })}
+  ${textField(ctx, state, {
+    name: 'endsOn',
+    label: tr(lang, LABELS.endsOn!),
+    type: 'date',
+    required: true,
+    hint: tr(lang, { it: `Al massimo il ${formatDate(lang, v.lastDay)}. La persona delegata deve accettare la delega entro 30 giorni.`, en: `At most ${formatDate(lang, v.lastDay)}. The delegate must accept the delegation within 30 days.` }),
+  })}
+  <button type="submit" class="btn btn-primary">${tr(lang, { it: 'Delega questa persona', en: 'Delegate this person' })}</button>
+</form>`;
+}
+
+export function delegationsPage(ctx: PageContext, v: DelegationsPageView): string {
+  const lang = ctx.lang;
+  const title: Bilingual = { it: 'Deleghe', en: 'Delegations' };
+  const notice = v.notice
+    ? html`<div class="alert alert-${v.notice.tone} mb-4" role="${v.notice.tone === 'danger' || v.notice.tone === 'warning' ? 'alert' : 'status'}" id="notice">
+  <h2 class="h4">${tr(lang, v.notice.title)}</h2>
+  <p class="mb-0">${tr(lang, v.notice.text)}</p>
+</div>`
+    : '';
+  const body = html`<div class="row"><div class="col-lg-8">
+<p class="portal-kicker mb-1">${tr(lang, KICKER)}</p>
+<h1 class="mb-4">${tr(lang, title)}</h1>
+${notice}${errorSummary(ctx, v.issues, (f) => (LABELS[f] ? tr(lang, LABELS[f]) : undefined))}
+<p>${tr(lang, {
+    it: 'Se non puoi usare in autonomia i servizi online INPS puoi delegare una persona di fiducia: opera per tuo conto con il proprio PIN, entro l’ambito e fino alla data che scegli, e ogni operazione è registrata. Una delega vale solo dopo che la persona delegata l’ha accettata; tu o lei potete revocarla in qualsiasi momento.',
+    en: 'If you cannot use the INPS online services on your own you can delegate a trusted person: they act for you with their own PIN, within the scope and until the date you choose, and every action is recorded. A delegation applies only once the delegate has accepted it; either of you can revoke it at any time.',
+  })}</p>
+<section class="mb-5" aria-labelledby="received-title">
+  <h2 class="h4 border-bottom pb-2 mb-3" id="received-title">${tr(lang, { it: 'Deleghe ricevute', en: 'Delegations received' })}</h2>
+  ${rows(ctx, v, v.received, 'received')}
+</section>
+<section class="mb-5" aria-labelledby="given-title">
+  <h2 class="h4 border-bottom pb-2 mb-3" id="given-title">${tr(lang, { it: 'Deleghe conferite', en: 'Delegations given' })}</h2>
+  ${rows(ctx, v, v.given, 'given')}
+  <h3 class="h5 mt-4" id="new-title">${tr(lang, { it: 'Delega una persona di fiducia', en: 'Delegate a trusted person' })}</h3>
+  ${newDelegationForm(ctx, v)}
+</section>
+<p class="mt-5"><a href="${link(ctx, '/home')}">${icon(ctx, 'it-arrow-left', 'icon icon-sm icon-primary me-1')}${tr(lang, { it: 'Torna all’area personale', en: 'Back to your personal area' })}</a></p>
+</div></div>`;
+  return page(ctx, { title: tr(lang, title), body, hasErrors: v.issues.length > 0 });
+}

@@ -1,0 +1,184 @@
+/**
+ * The logged-in citizen's delegations, mounted inside the portal router (which sets the security
+ * headers and parses url-encoded forms), through the API's own service (services/delegation.ts):
+ *
+ * | route                                  | what                                                    |
+ * | -------------------------------------- | ------------------------------------------------------- |
+ * | GET  /delegations                      | given and received, the form for a new one (dispositivo) |
+ * | POST /delegations                      | gives one online (as POST /api/delegations), 303 → GET   |
+ * | POST /delegations/:id/accept           | the delegate accepts a pending one, 303 → GET            |
+ * | POST /delegations/:id/decline          | the delegate declines a pending one, 303 → GET           |
+ * | POST /delegations/:id/revoke           | either party revokes it, 303 → GET                       |
+ *
+ * Every post carries the page's CSRF token (403 page otherwise); a first-half session is refused
+ * as by the API (the delegation needs a personal PIN).
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import type { ApiDeps } from '../api/deps';
+import { toDomainError } from '../api/errors';
+import { italianCalendarDate } from '../domain/calendar';
+import { DomainError, ErrorType, type FieldIssue } from '../domain/errors';
+import { isUuid } from '../domain/ids';
+import { SESSION_COOKIE, clearSessionCookie, sessionContext, sessionFromRequest, type CitizenPrincipal } from '../services/access/sessions';
+import { createDelegationService } from '../services/delegation';
+import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
+import { forbiddenPage, sendHtml } from './access-routes';
+import { DELEGATIONS_PATH, delegationsPage, type DelegationNotice } from './delegation-pages';
+import { resolveLang } from './i18n';
+import { messagePage } from './pages';
+
+const DONE: Record<string, DelegationNotice> = {
+  created: {
+    tone: 'success',
+    title: { it: 'Delega registrata', en: 'Delegation registered' },
+    text: { it: 'La persona delegata riceve un avviso e deve accettarla dalla propria area personale entro 30 giorni.', en: 'The delegate is told and must accept it in their personal area within 30 days.' },
+  },
+  accepted: {
+    tone: 'success',
+    title: { it: 'Delega accettata', en: 'Delegation accepted' },
+    text: { it: 'Da ora puoi operare per conto del delegante, entro l’ambito della delega. Le operazioni sono registrate.', en: 'From now on you can act for the delegator, within the scope of the delegation. Your actions are recorded.' },
+  },
+  declined: { tone: 'info', title: { it: 'Delega rifiutata', en: 'Delegation declined' }, text: { it: 'Il delegante riceve un avviso.', en: 'The delegator is told.' } },
+  revoked: { tone: 'info', title: { it: 'Delega revocata', en: 'Delegation revoked' }, text: { it: 'Non è più possibile operare con essa; entrambi ricevete un avviso.', en: 'It can no longer be used; you are both told.' } },
+};
+
+const notFound = () => new DomainError(ErrorType.NotFound, { it: 'Delega non trovata.', en: 'Delegation not found.' });
+
+type Action = 'accept' | 'decline' | 'revoke';
+const DONE_OF: Record<Action, string> = { accept: 'accepted', decline: 'declined', revoke: 'revoked' };
+
+export function delegationPortalRoutes(deps: ApiDeps): Router {
+  const r = express.Router();
+  const sessions = sessionContext(deps);
+  const delegations = createDelegationService(deps);
+  const now = deps.now ?? (() => new Date());
+  const go = (req: Request, res: Response, to: string) => res.redirect(303, `${req.baseUrl}${to}`);
+
+  /** The session's citizen; without one, a redirect to the login; a first-half session, a page saying why. */
+  async function citizenOf(req: Request, res: Response): Promise<CitizenPrincipal | undefined> {
+    const cookie = readCookies(req)[SESSION_COOKIE];
+    const citizen = cookie ? await sessionFromRequest(sessions, req) : undefined;
+    if (!citizen) {
+      if (cookie) clearSessionCookie(res);
+      go(req, res, `/login${cookie ? '?expired=1' : ''}`);
+      return undefined;
+    }
+    if (citizen.scope === 'simplified') {
+      sendHtml(
+        res,
+        403,
+        messagePage({ lang: resolveLang(req, res), base: req.baseUrl, selfPath: DELEGATIONS_PATH }, {
+          title: { it: 'Serve il PIN completo', en: 'The full PIN is needed' },
+          text: { it: 'Le deleghe si gestiscono accedendo con il PIN di 8 caratteri.', en: 'Delegations are managed after logging in with the 8-character PIN.' },
+          linkPath: '/home',
+          linkText: { it: 'Torna all’area personale', en: 'Back to your personal area' },
+        }),
+      );
+      return undefined;
+    }
+    return citizen;
+  }
+
+  async function render(
+    req: Request,
+    res: Response,
+    citizen: CitizenPrincipal,
+    status: number,
+    extra: { notice?: DelegationNotice; issues?: FieldIssue[]; values?: Record<string, string> } = {},
+  ): Promise<void> {
+    const [given, received] = await Promise.all([delegations.given(citizen), delegations.received(citizen)]);
+    const csrf = ensureCsrfToken(req, res, readCookies(req));
+    sendHtml(
+      res,
+      status,
+      delegationsPage(
+        { lang: resolveLang(req, res), base: req.baseUrl, selfPath: DELEGATIONS_PATH },
+        {
+          scope: citizen.scope,
+          given,
+          received,
+          csrf,
+          notice: extra.notice,
+          issues: extra.issues ?? [],
+          values: extra.values ?? {},
+          lastDay: italianCalendarDate(new Date(now().getTime() + 366 * 86_400_000)),
+        },
+      ),
+    );
+  }
+
+  /** A failure as the page's notice (unexpected ones logged). */
+  function failure(req: Request, err: unknown, title: DelegationNotice['title']): { status: number; notice: DelegationNotice } {
+    const d = toDomainError(err);
+    if (d.type === ErrorType.Internal) deps.log.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: delegation page failed');
+    const text =
+      d.type === ErrorType.Internal
+        ? { it: 'Non è stato possibile completare l’operazione. Riprova tra qualche minuto.', en: 'The operation could not be completed. Please try again in a few minutes.' }
+        : d.userMessage;
+    return { status: d.status, notice: { tone: 'danger', title, text } };
+  }
+
+  /** A posted form: its CSRF token checked (403 page otherwise), then the session's citizen. */
+  async function postingCitizen(req: Request, res: Response): Promise<{ body: Record<string, unknown>; citizen: CitizenPrincipal } | undefined> {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!csrfOk(req, readCookies(req), body._csrf)) {
+      forbiddenPage(req, res, DELEGATIONS_PATH);
+      return undefined;
+    }
+    const citizen = await citizenOf(req, res);
+    return citizen && { body, citizen };
+  }
+
+  r.get(DELEGATIONS_PATH, async (req, res) => {
+    const citizen = await citizenOf(req, res);
+    if (!citizen) return;
+    const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
+    await render(req, res, citizen, 200, { notice: done });
+  });
+
+  r.post(DELEGATIONS_PATH, async (req, res) => {
+    const posted = await postingCitizen(req, res);
+    if (!posted) return;
+    const { body, citizen } = posted;
+    const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, 64) : '');
+    const values = { delegateCodiceFiscale: field('delegateCodiceFiscale'), scope: field('scope'), endsOn: field('endsOn') };
+    try {
+      await delegations.create(citizen, { delegateCodiceFiscale: values.delegateCodiceFiscale, scope: values.scope || undefined, endsOn: values.endsOn });
+    } catch (err) {
+      const d = toDomainError(err);
+      if (d.type === ErrorType.Validation && d.fields.length) {
+        await render(req, res, citizen, d.status, { issues: d.fields, values });
+        return;
+      }
+      const f = failure(req, err, { it: 'Delega non registrata', en: 'Delegation not registered' });
+      await render(req, res, citizen, f.status, { notice: f.notice, values });
+      return;
+    }
+    go(req, res, `${DELEGATIONS_PATH}?done=created`);
+  });
+
+  for (const action of ['accept', 'decline', 'revoke'] as const) {
+    r.post(`${DELEGATIONS_PATH}/:delegationId/${action}`, async (req, res) => {
+      const posted = await postingCitizen(req, res);
+      if (!posted) return;
+      const { citizen } = posted;
+      const id = String(req.params.delegationId);
+      try {
+        if (!isUuid(id)) throw notFound();
+        if (action === 'accept') await delegations.accept(citizen, id);
+        else if (action === 'decline') await delegations.decline(citizen, id);
+        else await delegations.revokeByParty(citizen, id);
+      } catch (err) {
+        const f = failure(req, err, {
+          it: action === 'accept' ? 'Delega non accettata' : action === 'decline' ? 'Delega non rifiutata' : 'Delega non revocata',
+          en: action === 'accept' ? 'Delegation not accepted' : action === 'decline' ? 'Delegation not declined' : 'Delegation not revoked',
+        });
+        await render(req, res, citizen, f.status, { notice: f.notice });
+        return;
+      }
+      go(req, res, `${DELEGATIONS_PATH}?done=${DONE_OF[action]}`);
+    });
+  }
+
+  return r;
+}

@@ -1,0 +1,216 @@
+/**
+ * The portal's "Deleghe" page on the real servers, through HTML pages with a cookie jar: a holder
+ * of a dispositivo PIN delegates a trusted person (errors on the form first); the delegate, with
+ * an ordinary PIN, finds it pending on the same page, cannot use it until accepting it, accepts,
+ * then gives it up; a second one is declined; a delegation registered at an office by a clerk is
+ * accepted the same way. Every post needs the page's CSRF token; someone else's delegation is
+ * "not found". When Chromium is installed the page is also driven in a headless browser and
+ * captured into test-artifacts/portal/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { italianCalendarDate } from '../../domain/calendar';
+import { Browser, csrfOf } from '../support/browser';
+import { makeCitizen } from '../support/citizens';
+import { activeCitizen, asWorker, type ActiveCitizen } from '../support/issuance';
+import { caller, mailTo, staffToken } from '../support/lifecycle';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const inDays = (n: number) => italianCalendarDate(new Date(Date.now() + n * 86_400_000));
+
+interface PortalCitizen {
+  citizen: ActiveCitizen;
+  browser: Browser;
+}
+
+/** A citizen logged in through the portal's login page; `dispositivo` makes their PIN one (a database fixture). */
+async function loggedIn(opts: { dispositivo?: boolean } = {}): Promise<PortalCitizen> {
+  const citizen = await activeCitizen(stack, makeCitizen());
+  await asWorker(stack, citizen.credentialId);
+  if (opts.dispositivo) await stack.pool.query(`UPDATE credentials SET pin_type = 'dispositivo' WHERE id = $1::uuid`, [citizen.credentialId]);
+  const browser = new Browser(stack.baseUrl);
+  const login = await browser.submit('/portal/login', { codiceFiscale: citizen.citizen.codiceFiscale, pin: citizen.pin });
+  expect(login.status, login.body.slice(0, 300)).toBe(303);
+  return { citizen, browser };
+}
+
+const statusOf = (body: string, id: string) => new RegExp(`id="delegation-${id}" data-status="([a-z]+)"`).exec(body)?.[1];
+const idsIn = (body: string) => [...body.matchAll(/id="delegation-([0-9a-f-]{36})"/g)].map((m) => m[1]!);
+
+describe('portal: Deleghe', () => {
+  it('a dispositivo holder delegates a trusted person; the delegate accepts on the page, uses it, and revokes it; a second one is declined', async () => {
+    const delegator = await loggedIn({ dispositivo: true });
+    const delegate = await loggedIn();
+
+    const home = await delegator.browser.get('/portal/home');
+    expect(home.body).toContain('id="link-delegations"');
+    expect(home.body).toContain('href="/portal/delegations"');
+    const page = await delegator.browser.get('/portal/delegations');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('persona di fiducia');
+    expect(page.body).toContain('id="delegation-form"');
+    expect(page.body).toContain('id="given-none"');
+
+    // Errors on the form, nothing stored.
+    const self = await delegator.browser.submit('/portal/delegations', { delegateCodiceFiscale: delegator.citizen.citizen.codiceFiscale, scope: 'consult', endsOn: inDays(400) });
+    expect(self.status).toBe(400);
+    expect(self.body).toContain('id="error-summary"');
+    expect(self.body).toContain('href="#f-delegateCodiceFiscale"');
+    expect(self.body).toContain('href="#f-endsOn"');
+    const noScope = await delegator.browser.submit('/portal/delegations', { delegateCodiceFiscale: delegate.citizen.citizen.codiceFiscale, endsOn: inDays(30) });
+    expect(noScope.status).toBe(400);
+    expect(noScope.body).toContain('href="#f-scope"');
+    expect((await stack.pool.query('SELECT 1 FROM delegations WHERE delegator_cf = $1::text', [delegator.citizen.citizen.codiceFiscale])).rowCount).toBe(0);
+    // Without the page's token: refused.
+    expect((await delegator.browser.post('/portal/delegations', { delegateCodiceFiscale: delegate.citizen.citizen.codiceFiscale, scope: 'consult', endsOn: inDays(30) })).status).toBe(403);
+
+    const given = await delegator.browser.submit('/portal/delegations', { delegateCodiceFiscale: delegate.citizen.citizen.codiceFiscale, scope: 'consult_and_claims', endsOn: inDays(30) });
+    expect(given.status).toBe(303);
+    expect(given.location).toBe('/portal/delegations?done=created');
+    const after = await delegator.browser.follow(given);
+    expect(after.body).toContain('Delega registrata');
+    const [id] = idsIn(after.body);
+    expect(statusOf(after.body, id!)).toBe('pending');
+    expect(after.body).toContain(`id="revoke-${id}"`);
+
+    // The delegate (ordinary PIN): no form to delegate online, the received one pending with its buttons.
+    const received = await delegate.browser.get('/portal/delegations');
+    expect(received.body).toContain('id="dispositivo-needed"');
+    expect(statusOf(received.body, id!)).toBe('pending');
+    expect(received.body).toContain(`id="accept-${id}"`);
+    expect(received.body).toContain(`id="decline-${id}"`);
+    const api = caller(stack);
+    expect((await api('GET', `/api/delegators/${id}/claims`, { token: delegate.citizen.token })).body.error.details.reason).toBe('DELEGATION_PENDING');
+    // Not the delegator's to accept; not without the token.
+    const byDelegator = await delegator.browser.post(`/portal/delegations/${id}/accept`, { _csrf: csrfOf(after.body) });
+    expect(byDelegator.status).toBe(404);
+    expect(byDelegator.body).toContain('Delega non trovata');
+    expect((await delegate.browser.post(`/portal/delegations/${id}/accept`, {})).status).toBe(403);
+
+    const accepted = await delegate.browser.post(`/portal/delegations/${id}/accept`, { _csrf: csrfOf(received.body) });
+    expect(accepted.status).toBe(303);
+    const acceptedPage = await delegate.browser.follow(accepted);
+    expect(acceptedPage.body).toContain('Delega accettata');
+    expect(statusOf(acceptedPage.body, id!)).toBe('active');
+    expect((await api('GET', `/api/delegators/${id}/claims`, { token: delegate.citizen.token })).status).toBe(200);
+    await mailTo(stack, delegator.citizen.citizen.email!, /Delega accettata/);
+    // Accepting twice: told why, nothing changes.
+    const twice = await delegate.browser.post(`/portal/delegations/${id}/accept`, { _csrf: csrfOf(acceptedPage.body) });
+    expect(twice.status).toBe(409);
+    expect(twice.body).toContain('non è in attesa di accettazione');
+
+    const revoked = await delegate.browser.post(`/portal/delegations/${id}/revoke`, { _csrf: csrfOf(acceptedPage.body) });
+    expect(revoked.status).toBe(303);
+    expect(statusOf((await delegate.browser.follow(revoked)).body, id!)).toBe('revoked');
+    expect(statusOf((await delegator.browser.get('/portal/delegations')).body, id!)).toBe('revoked');
+
+    // A second one, declined.
+    const again = await delegator.browser.submit('/portal/delegations', { delegateCodiceFiscale: delegate.citizen.citizen.codiceFiscale, scope: 'consult', endsOn: inDays(10) });
+    expect(again.status).toBe(303);
+    const second = idsIn((await delegate.browser.get('/portal/delegations')).body).find((x) => x !== id)!;
+    const declinePage = await delegate.browser.get('/portal/delegations?lang=en');
+    expect(declinePage.body).toContain('Delegations received');
+    expect(declinePage.body).toContain('Awaiting acceptance');
+    const declined = await delegate.browser.post(`/portal/delegations/${second}/decline`, { _csrf: csrfOf(declinePage.body) });
+    expect(declined.status).toBe(303);
+    const declinedPage = await delegate.browser.follow(declined);
+    expect(declinedPage.body).toContain('Delegation declined');
+    expect(statusOf(declinedPage.body, second)).toBe('declined');
+  });
+
+  it('a delegation registered at an office is accepted on the same page; a first-half session cannot manage delegations', async () => {
+    const delegate = await loggedIn();
+    const { codiceFiscale: delegatorCf } = makeCitizen();
+    const clerk = await staffToken(stack, 'clerk');
+    const registered = await caller(stack)('POST', '/api/staff/delegations', {
+      token: clerk,
+      body: {
+        delegatorCodiceFiscale: delegatorCf,
+        delegateCodiceFiscale: delegate.citizen.citizen.codiceFiscale,
+        scope: 'consult',
+        endsOn: inDays(90),
+        office: 'Napoli',
+        delegatorDocument: { type: 'cie', number: 'CA12345AB', issuer: 'Comune di Napoli', issuedOn: '2022-05-10', expiresOn: '2032-05-09' },
+        signedFormReceived: true,
+      },
+    });
+    expect(registered.status).toBe(201);
+    const id = registered.body.delegationId as string;
+    const page = await delegate.browser.get('/portal/delegations');
+    expect(statusOf(page.body, id)).toBe('pending');
+    expect(page.body).toContain('presso una sede INPS');
+    expect(page.body).toContain(delegatorCf);
+    const accepted = await delegate.browser.post(`/portal/delegations/${id}/accept`, { _csrf: csrfOf(page.body) });
+    expect(accepted.status).toBe(303);
+    expect(statusOf((await delegate.browser.follow(accepted)).body, id)).toBe('active');
+    const { rows } = await stack.pool.query<{ status: string; accepted_by: string }>('SELECT status, accepted_by FROM delegations WHERE id = $1::uuid', [id]);
+    expect(rows[0]).toEqual({ status: 'active', accepted_by: delegate.citizen.credentialId });
+
+    // Not logged in: to the login page.
+    const anonymous = await new Browser(stack.baseUrl).get('/portal/delegations');
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.location).toBe('/portal/login');
+  });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/portal');
+
+describe.skipIf(!existsSync(CHROMIUM))('the Deleghe page in headless Chromium', () => {
+  it('gives a delegation, and the delegate accepts it by pressing the button', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const delegator = await activeCitizen(stack, makeCitizen());
+    await stack.pool.query(`UPDATE credentials SET pin_type = 'dispositivo' WHERE id = $1::uuid`, [delegator.credentialId]);
+    const delegate = await activeCitizen(stack, makeCitizen());
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const logIn = async (c: ActiveCitizen) => {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
+        const page = await context.newPage();
+        await page.goto(`${stack.baseUrl}/portal/login`);
+        await page.fill('#f-codiceFiscale', c.citizen.codiceFiscale);
+        await page.fill('#f-pin', c.pin);
+        await page.click('button[type=submit]');
+        await page.waitForURL('**/portal/home');
+        return page;
+      };
+      const shot = (page: Awaited<ReturnType<typeof logIn>>, name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
+
+      const giver = await logIn(delegator);
+      await giver.click('#link-delegations a');
+      await giver.waitForURL('**/portal/delegations');
+      await giver.fill('#f-delegateCodiceFiscale', delegate.citizen.codiceFiscale);
+      // bootstrap-italia draws its own radio: the label is what a person clicks.
+      await giver.click('label[for="f-scope-consult"]');
+      await giver.fill('#f-endsOn', inDays(20));
+      await giver.click('#delegation-form button[type=submit]');
+      await giver.waitForURL('**/portal/delegations?done=created');
+      await shot(giver, 'delegations-given.png');
+
+      const taker = await logIn(delegate);
+      await taker.goto(`${stack.baseUrl}/portal/delegations`);
+      await shot(taker, 'delegations-received-pending.png');
+      await taker.click('button[id^="accept-"]');
+      await taker.waitForURL('**/portal/delegations?done=accepted');
+      expect(await taker.locator('#received-list li').getAttribute('data-status')).toBe('active');
+      await shot(taker, 'delegations-received-accepted.png');
+    } finally {
+      await browser.close();
+    }
+  });
+});
