@@ -90,7 +90,14 @@ export function createDelegationActivities(deps: ActivityDeps) {
         let d = await loadDelegation(client, input.delegationId, true);
         const actor = `delegate:${input.delegateCredentialId}`;
         if (d.status === 'pending') {
-          await client.query(`UPDATE delegations SET status = 'active', accepted_at = now(), accepted_by = $2::text WHERE id = $1::uuid`, [d.id, input.delegateCredentialId]);
+          // Only before its deadline and its end: a workflow running late must not make usable a
+          // delegation the API already treats as lapsed.
+          const accepted = await client.query(
+            `UPDATE delegations SET status = 'active', accepted_at = now(), accepted_by = $2::text
+              WHERE id = $1::uuid AND status = 'pending' AND (accept_by IS NULL OR accept_by > now()) AND ends_at > now()`,
+            [d.id, input.delegateCredentialId],
+          );
+          if (accepted.rowCount !== 1) throw ApplicationFailure.nonRetryable(`delegation ${d.id} can no longer be accepted`, ErrorType.Conflict);
           if (d.delegator_credential_id) {
             await recordEvent(client, d.delegator_credential_id, 'delegation_accepted', actor, { delegationId: d.id }, `${d.id}:delegation-accepted`);
           }

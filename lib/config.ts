@@ -147,8 +147,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.OIDC_ISSUER && !c.OIDC_CLIENT_SECRET) {
     throw new ConfigError('Invalid configuration:\n  OIDC_CLIENT_SECRET: required with OIDC_ISSUER');
   }
-  if (c.NODE_ENV === 'production' && c.OIDC_ISSUER?.startsWith('http:')) {
+  if (c.NODE_ENV === 'production' && c.OIDC_ISSUER && !/^https:/i.test(c.OIDC_ISSUER)) {
     throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER: must be https in production');
+  }
+  // The provider sends citizens back to PUBLIC_BASE_URL: in production it is never taken from a Host header.
+  if (c.NODE_ENV === 'production' && c.OIDC_ISSUER && !/^https:/i.test(c.PUBLIC_BASE_URL ?? '')) {
+    throw new ConfigError('Invalid configuration:\n  PUBLIC_BASE_URL: an https URL is required with OIDC_ISSUER in production');
   }
   if (Boolean(c.TEMPORAL_TLS_CERT_PATH) !== Boolean(c.TEMPORAL_TLS_KEY_PATH)) {
     throw new ConfigError('Invalid configuration:\n  TEMPORAL_TLS_CERT_PATH/TEMPORAL_TLS_KEY_PATH: set both or neither');

@@ -518,7 +518,9 @@ export function homeAreaPage(ctx: PageContext, v: HomeView): string {
         'link-claims',
       )
     : ''}
-  ${action('/requests', { it: 'Le mie richieste', en: 'My requests' }, { it: 'Richieste, lettere, conversioni e domande, con i numeri di protocollo.', en: 'Requests, letters, conversions and claims, with their protocol numbers.' }, 'link-requests')}
+  ${v.scope !== 'simplified'
+    ? action('/requests', { it: 'Le mie richieste', en: 'My requests' }, { it: 'Richieste, lettere, conversioni e domande, con i numeri di protocollo.', en: 'Requests, letters, conversions and claims, with their protocol numbers.' }, 'link-requests')
+    : ''}
   ${v.scope !== 'simplified'
     ? action('/contacts', { it: 'Modifica i recapiti', en: 'Change your contacts' }, { it: 'Cellulare, telefono, e-mail e PEC a cui ricevi il PIN e gli avvisi.', en: 'The mobile, phone, e-mail and PEC you get the PIN and notices on.' }, 'link-contacts')
     : ''}

@@ -109,7 +109,7 @@ function describeEntry(e: TimelineEntry): { what: Bilingual; state?: Bilingual }
 
 export function requestsPage(ctx: PageContext, entries: TimelineEntry[]): string {
   const { lang } = ctx;
-  const title: Bilingual = { it: 'Le mie richieste', en: 'My requests' };
+  const title = REQUESTS_TITLE;
   const rows = entries.map((e) => {
     const d = describeEntry(e);
     return html`<tr data-kind="${e.kind}">
@@ -154,7 +154,7 @@ export interface ContactsFormInput {
 
 export function contactsPage(ctx: PageContext, input: ContactsFormInput): string {
   const { lang } = ctx;
-  const title: Bilingual = { it: 'Modifica i recapiti del PIN', en: 'Change the contacts of your PIN' };
+  const title = CONTACTS_TITLE;
   const state: FormState = { values: input.values, issues: input.issues };
   const l = (f: string) => tr(lang, CONTACT_LABELS[f]!);
   return frame(
@@ -193,6 +193,25 @@ ${selectField(ctx, state, {
     input.issues.length > 0,
   );
 }
+
+/** A first-half session (simplified procedure) sees neither the contacts nor the timeline. */
+export function fullPinNeededPage(ctx: PageContext, title: Bilingual): string {
+  return frame(
+    ctx,
+    title,
+    noticeBox(ctx, {
+      tone: 'warning',
+      title: { it: 'Serve il PIN completo', en: 'The full PIN is needed' },
+      text: {
+        it: 'Con la sola prima parte del PIN puoi presentare le domande delle indennità COVID-19. Per vedere i tuoi recapiti e le tue richieste accedi con il PIN di 8 caratteri, dopo il primo accesso.',
+        en: 'With the first part of the PIN alone you can submit the COVID-19 allowance claims. To see your contacts and your requests, log in with your 8-character PIN after the first access.',
+      },
+    }),
+  );
+}
+
+export const REQUESTS_TITLE: Bilingual = { it: 'Le mie richieste', en: 'My requests' };
+export const CONTACTS_TITLE: Bilingual = { it: 'Modifica i recapiti del PIN', en: 'Change the contacts of your PIN' };
 
 export function contactsSavedPage(ctx: PageContext, changed: boolean): string {
   const { lang } = ctx;

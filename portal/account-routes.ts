@@ -20,7 +20,7 @@ import { SESSION_COOKIE, clearSessionCookie, sessionContext, sessionFromRequest,
 import { createCitizenAccountService } from '../services/citizen-account';
 import { applyContactChange } from '../services/lifecycle/contact-changes';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
-import { ACCOUNT_PATHS, contactsPage, contactsSavedPage, requestsPage } from './account-pages';
+import { ACCOUNT_PATHS, CONTACTS_TITLE, REQUESTS_TITLE, contactsPage, contactsSavedPage, fullPinNeededPage, requestsPage } from './account-pages';
 import { resolveLang } from './i18n';
 import type { PageContext } from './views';
 
@@ -48,6 +48,10 @@ export function accountRoutes(api: ApiDeps): Router {
     const citizen = await citizenOf(req, res);
     if (!citizen) return;
     res.set('Cache-Control', 'no-store');
+    if (citizen.scope === 'simplified') {
+      sendHtml(res, 403, fullPinNeededPage(context(req, res, ACCOUNT_PATHS.requests), REQUESTS_TITLE));
+      return;
+    }
     sendHtml(res, 200, requestsPage(context(req, res, ACCOUNT_PATHS.requests), await account.timeline(citizen.codiceFiscale)));
   });
 
@@ -60,11 +64,16 @@ export function accountRoutes(api: ApiDeps): Router {
   r.get(ACCOUNT_PATHS.contacts, async (req, res) => {
     const citizen = await citizenOf(req, res);
     if (!citizen) return;
+    res.set('Cache-Control', 'no-store');
+    // The first half alone does not show the contacts it would let a stranger read.
+    if (citizen.scope === 'simplified') {
+      sendHtml(res, 403, fullPinNeededPage(context(req, res, ACCOUNT_PATHS.contacts), CONTACTS_TITLE));
+      return;
+    }
     const csrf = ensureCsrfToken(req, res, readCookies(req));
     const current = (await account.contacts(citizen.credentialId)) ?? {};
     const values = Object.fromEntries(FIELDS.map((f) => [f, (current as Record<string, string | undefined>)[f] ?? '']));
-    res.set('Cache-Control', 'no-store');
-    sendHtml(res, 200, contactsPage(context(req, res, ACCOUNT_PATHS.contacts), { values, issues: [], csrf, ...(citizen.scope === 'simplified' ? { notice: simplifiedNotice } : {}) }));
+    sendHtml(res, 200, contactsPage(context(req, res, ACCOUNT_PATHS.contacts), { values, issues: [], csrf }));
   });
 
   r.post(ACCOUNT_PATHS.contacts, async (req, res) => {

@@ -132,7 +132,7 @@ export function delegationPortalRoutes(deps: ApiDeps): Router {
   r.get(DELEGATIONS_PATH, async (req, res) => {
     const citizen = await citizenOf(req, res);
     if (!citizen) return;
-    const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
+    const done = typeof req.query.done === 'string' ? (Object.hasOwn(DONE, req.query.done) ? DONE[req.query.done] : undefined) : undefined;
     await render(req, res, citizen, 200, { notice: done });
   });
 

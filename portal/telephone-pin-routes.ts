@@ -146,7 +146,9 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
     const pending = takePendingSignIn(sealer, req, res, signInCookie(req), now());
     try {
       const { token } = await identity.complete(requestUrl(req), pending, req.ip);
-      setCookie(req, res, IDENTITY_COOKIE, token, { path: req.baseUrl || '/', sameSite: 'lax', maxAge: IDENTITY_SESSION_TTL_MS / 1000 });
+      // A sign-in replaces the one this browser had: that session ends, not only its cookie.
+      await identity.end(readCookies(req)[IDENTITY_COOKIE]);
+      setCookie(req, res, IDENTITY_COOKIE, token, { path: req.baseUrl || '/', sameSite: 'lax', maxAge: IDENTITY_SESSION_TTL_MS / 1000, alwaysSecure: true });
       res.redirect(303, `${req.baseUrl}${TELEPHONE_PIN_PATHS.page}`);
     } catch (err) {
       const f = failureNotice(err, req);
@@ -161,7 +163,7 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
       return;
     }
     await identity.end(cookies[IDENTITY_COOKIE]);
-    clearCookie(req, res, IDENTITY_COOKIE, req.baseUrl || '/');
+    clearCookie(req, res, IDENTITY_COOKIE, req.baseUrl || '/', true);
     sendHtml(
       res,
       200,

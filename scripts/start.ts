@@ -26,7 +26,7 @@ import { mailroomDir as mailroomDirOf, publicBaseUrl } from '../lib/runtime';
 import { loadPayloadKeys } from '../lib/payload-codec';
 import { loadKeys } from '../lib/keys';
 import { importInstituteRecords, reportLines } from '../services/reference-data';
-import { startDevOidcProvider, type DevOidcProvider } from '../dev/oidc-provider';
+import type { DevOidcProvider } from '../dev/oidc-provider';
 import { randomBytes } from 'node:crypto';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -170,10 +170,12 @@ async function main(): Promise<void> {
   }
 
   // The SPID/CIE/CNS sign-in: a development OpenID provider with test identities, unless a real
-  // provider is configured. Its client secret lives only as long as this process.
+  // provider is configured — and never in production, where an unconfigured sign-in answers 503.
+  // Its client secret lives only as long as this process; the package is a development one.
   let oidcEnv: NodeJS.ProcessEnv = {};
   let devIdp: DevOidcProvider | undefined;
-  if (!config.OIDC_ISSUER) {
+  if (!config.OIDC_ISSUER && config.NODE_ENV !== 'production') {
+    const { startDevOidcProvider } = await import('../dev/oidc-provider');
     const clientSecret = randomBytes(24).toString('base64url');
     const origins = [...new Set([publicBaseUrl(config), `http://127.0.0.1:${config.API_PORT}`, `http://localhost:${config.API_PORT}`])];
     devIdp = await startDevOidcProvider({
@@ -213,7 +215,7 @@ async function main(): Promise<void> {
     `  PostgreSQL       ${embedded ? `embedded PostgreSQL at 127.0.0.1:${embedded.port} (${embedded.dataDir})` : 'DATABASE_URL'}`,
     smtpSink ? `  E-mail/PEC inbox ${smtpSink.httpUrl}  (SMTP 127.0.0.1:${smtpSink.smtpPort})` : '  E-mail/PEC       SMTP_URL',
     smsSink ? `  SMS inbox        ${smsSink.url}` : '  SMS              SMS_GATEWAY_URL',
-    devIdp ? `  SPID/CIE (dev)   ${devIdp.issuer}  (test identities; ${api}/portal/telephone-pin)` : `  SPID/CIE         ${config.OIDC_ISSUER}`,
+    devIdp ? `  SPID/CIE (dev)   ${devIdp.issuer}  (test identities; ${api}/portal/telephone-pin)` : `  SPID/CIE         ${config.OIDC_ISSUER ?? 'not configured (OIDC_ISSUER)'}`,
     `  Data folder      ${dataDir}`,
     'Press Ctrl-C to stop.',
     '',

@@ -60,7 +60,9 @@ export function createCitizenAccountService(deps: Pick<ServiceDeps, 'pool'>) {
           cf,
         ),
         q<{ at: Date; source: string; status: string; reason: string | null }>(
-          `SELECT COALESCE(decided_at, created_at) AS at, source, status, CASE WHEN status = 'rejected' THEN reason END AS reason FROM review_cases WHERE ${mine}`,
+          // A case the system itself closed (the request could not start) is not one the citizen made.
+          `SELECT COALESCE(decided_at, created_at) AS at, source, status, CASE WHEN status = 'rejected' THEN reason END AS reason FROM review_cases
+            WHERE ${mine} AND coalesce(reason, '') <> 'refused_by_workflow'`,
           cf,
         ),
         q<{ at: Date; protocol: string; claim_type: string; status: string; reason: string | null }>(

@@ -196,6 +196,8 @@ export function createDelegationService(deps: DelegationDeps) {
       ...(d.delegator_credential_id ? { delegatorCredentialId: d.delegator_credential_id } : {}),
       endsAt: d.ends_at.toISOString(),
       acceptWithinDays: DELEGATION_ACCEPTANCE_DAYS,
+      // The deadline the database enforces: the notices and the lapse timer use the same one.
+      ...(d.accept_by ? { acceptBy: d.accept_by.toISOString() } : {}),
     };
     try {
       await deps.temporal.workflow.start<typeof delegationWorkflow>(DELEGATION_WORKFLOW_TYPE, { workflowId: delegationWorkflowId(d.id), taskQueue: deps.taskQueue, args: [input] });

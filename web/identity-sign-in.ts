@@ -33,18 +33,24 @@ export async function beginSignIn(
     path: opts.cookie.path,
     sameSite: 'lax',
     maxAge: PENDING_SIGN_IN_MAX_AGE_MS / 1000,
+    alwaysSecure: true,
   });
   res.set('Cache-Control', 'no-store').redirect(303, authorizationUrl);
 }
 
-/** The sign-in in progress, if its cookie is there and intact; the cookie is cleared either way. */
+/**
+ * The sign-in in progress, if its cookie is there and intact and the answer carries its `state`.
+ * Only then is the cookie spent: a stray link to the callback (another state, or none) does not
+ * cancel a sign-in in progress.
+ */
 export function takePendingSignIn(sealer: Sealer, req: Request, res: Response, cookie: SignInCookie, now: Date): PendingSignIn | undefined {
-  const value = sealer.open(cookie.name, readCookies(req)[cookie.name], PENDING_SIGN_IN_MAX_AGE_MS, now);
-  clearCookie(req, res, cookie.name, cookie.path);
-  return pendingSignInFrom(value);
+  const pending = pendingSignInFrom(sealer.open(cookie.name, readCookies(req)[cookie.name], PENDING_SIGN_IN_MAX_AGE_MS, now));
+  if (!pending || requestUrl(req).searchParams.get('state') !== pending.state) return undefined;
+  clearCookie(req, res, cookie.name, cookie.path, true);
+  return pending;
 }
 
-/** The request's full URL as received (the provider's response is in its query). */
+/** The provider's answer: the request's path and query (the host is the registered redirect URI's, see `complete`). */
 export function requestUrl(req: Request): URL {
-  return new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+  return new URL(req.originalUrl, 'http://callback.invalid');
 }

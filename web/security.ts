@@ -40,21 +40,26 @@ export interface CookieOptions {
   /** Seconds; absent for a session cookie. */
   maxAge?: number;
   httpOnly?: boolean;
+  /**
+   * Always `Secure` (a credential: browsers still send it to localhost over http); otherwise
+   * `Secure` only when the request came over HTTPS (directly or via a trusted proxy).
+   */
+  alwaysSecure?: boolean;
 }
 
-/** Sets a cookie, `Secure` whenever the request came over HTTPS (directly or via a trusted proxy). */
+/** Sets a cookie, `Secure` whenever the request came over HTTPS (directly or via a trusted proxy), or always when asked. */
 export function setCookie(req: Request, res: Response, name: string, value: string, opts: CookieOptions): void {
   res.cookie(name, value, {
     path: opts.path,
     sameSite: opts.sameSite,
     httpOnly: opts.httpOnly ?? true,
-    secure: req.secure,
+    secure: opts.alwaysSecure === true || req.secure,
     ...(opts.maxAge !== undefined ? { maxAge: opts.maxAge * 1000 } : {}),
   });
 }
 
-export function clearCookie(req: Request, res: Response, name: string, path: string): void {
-  res.clearCookie(name, { path, httpOnly: true, secure: req.secure });
+export function clearCookie(req: Request, res: Response, name: string, path: string, alwaysSecure = false): void {
+  res.clearCookie(name, { path, httpOnly: true, secure: alwaysSecure || req.secure });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,6 +21,11 @@ export interface DelegationInput {
    * never past `endsAt`. Default `DELEGATION_ACCEPTANCE_DAYS`.
    */
   acceptWithinDays?: number;
+  /**
+   * The acceptance deadline as stored (ISO instant); when given it wins over `acceptWithinDays`,
+   * so the notices, the lapse timer and the API's check agree whatever the worker's delay.
+   */
+  acceptBy?: string;
 }
 
 /** Days a delegate has to accept a delegation before it lapses, unless the input says otherwise. */

@@ -40,10 +40,10 @@ export async function delegationWorkflow(input: DelegationInput): Promise<Delega
       // An office delegation has no delegator credential: the API matched the person.
       if (input.delegatorCredentialId !== undefined && requestedBy.credentialId !== input.delegatorCredentialId) throw ApplicationFailure.nonRetryable('NOT_DELEGATOR', 'FORBIDDEN');
     } else if (requestedBy?.kind === 'delegate') {
-      // Pending, the delegate declines rather than revokes; active, only the one who accepted
-      // (a delegation active before the consent step has nobody recorded: the API matched the person).
+      // Pending, the delegate declines rather than revokes. A delegation binds the person, not one
+      // PIN of theirs: the API matched the delegate's codice fiscale (acting is checked the same
+      // way), so a delegate with a new PIN can still give it up.
       if (view.state !== 'active' || !requestedBy.credentialId) throw ApplicationFailure.nonRetryable('NOT_DELEGATE', 'FORBIDDEN');
-      if (view.acceptedBy !== undefined && requestedBy.credentialId !== view.acceptedBy) throw ApplicationFailure.nonRetryable('NOT_DELEGATE', 'FORBIDDEN');
     } else if (requestedBy?.kind !== 'clerk' || !requestedBy.staffId) {
       throw ApplicationFailure.nonRetryable('NOT_DELEGATOR', 'FORBIDDEN');
     }
@@ -107,12 +107,17 @@ export async function delegationWorkflow(input: DelegationInput): Promise<Delega
   );
 
   setHandler(delegatorRevokedSignal, async ({ credentialId }) => {
-    if (!live() || credentialId !== input.delegatorCredentialId) return;
+    if (credentialId !== input.delegatorCredentialId) return;
+    // An acceptance or an end being written finishes first; then a live delegation still ends.
+    await condition(() => view.state !== 'accepting' && view.state !== 'ending');
+    if (!live()) return;
     await end('revoked', `revocation:${credentialId}`);
   });
 
   if (consentStep) {
-    const acceptBy = Math.min(Date.now() + (input.acceptWithinDays ?? DELEGATION_ACCEPTANCE_DAYS) * DAY, Date.parse(input.endsAt));
+    const acceptBy = input.acceptBy
+      ? Math.min(Date.parse(input.acceptBy), Date.parse(input.endsAt))
+      : Math.min(Date.now() + (input.acceptWithinDays ?? DELEGATION_ACCEPTANCE_DAYS) * DAY, Date.parse(input.endsAt));
     view.acceptBy = new Date(acceptBy).toISOString();
     const { outboxIds } = await db.notifyDelegationCreated({ delegationId: input.delegationId, acceptBy: view.acceptBy });
     for (const delivered of deliveries(outboxIds)) await delivered;

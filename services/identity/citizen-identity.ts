@@ -7,8 +7,8 @@
  * - **Authorization code flow with PKCE (S256), `state` and `nonce`**, through `openid-client`
  *   (discovery, token exchange, ID token validation, userinfo). The three one-time values live
  *   in a sealed cookie of the front-end that began the sign-in, never on the server.
- * - **What is believed**: the ID token's signature, issuer, audience, nonce and expiry (checked by
- *   openid-client); the level (`acr`) must be one of `acceptedAcr` (SPID level 2 or 3: level 1
+ * - **What is believed**: the ID token's signature (against the provider's JWKS), issuer,
+ *   audience, nonce and expiry (checked by openid-client); the level (`acr`) must be one of `acceptedAcr` (SPID level 2 or 3: level 1
  *   is not enough for INPS services); the codice fiscale comes from the provider's fiscal-number
  *   attribute (`TINIT-<codice fiscale>` in SPID's OIDC profile) and must be well formed; the
  *   method from `amr` (spid/cie/cns), else the configured default.
@@ -120,7 +120,11 @@ export function createCitizenIdentityService(deps: CitizenIdentityDeps) {
   function configuration(): Promise<oidc.Configuration> {
     if (!settings) return Promise.reject(unavailable());
     discovered ??= oidc
-      .discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, settings.allowInsecureHttp ? { execute: [oidc.allowInsecureRequests] } : undefined)
+      // The ID token's signature is checked against the provider's published keys too, not only
+      // its claims: the token is the proof of who signed in, whatever the transport.
+      .discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, {
+        execute: settings.allowInsecureHttp ? [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks] : [oidc.enableNonRepudiationChecks],
+      })
       .catch((err: unknown) => {
         discovered = undefined;
         log.warn({ err, issuer: settings.issuer }, 'identity provider discovery failed');
@@ -165,6 +169,8 @@ export function createCitizenIdentityService(deps: CitizenIdentityDeps) {
     async complete(callbackUrl: URL, pending: PendingSignIn | undefined, clientIp?: string): Promise<{ token: string; identity: CitizenIdentity; returnTo?: string }> {
       if (!pending) throw signInRefused('expired');
       const config = await configuration();
+      // `pending` was only given for an answer carrying its state (web/identity-sign-in.ts).
+      if (callbackUrl.searchParams.get('state') !== pending.state) throw signInRefused('expired');
       if (callbackUrl.searchParams.get('error') === 'access_denied') throw signInRefused('cancelled');
       let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
       let userinfo: oidc.UserInfoResponse;

@@ -108,7 +108,7 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
 
   async function activeFor(codiceFiscale: string): Promise<{ id: string; expires_at: Date } | undefined> {
     const { rows } = await pool.query<{ id: string; expires_at: Date }>(
-      `SELECT id, expires_at FROM telephone_pins WHERE codice_fiscale = $1::text AND status = 'active'`,
+      `SELECT id, expires_at FROM telephone_pins WHERE codice_fiscale = $1::text AND status = 'active' AND expires_at > now()`,
       [codiceFiscale],
     );
     return rows[0];
@@ -135,6 +135,13 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
       const pinHash = await hashPin(deps.pepper, pin);
       const telephonePinId = randomUUID();
       const { expiresAt, validForMs } = await withTransaction(pool, async (client) => {
+        // One past its end whose timer has not fired yet (a busy worker) is expired now, so it does
+        // not stand in the way of the new one; the workflow finds it ended and stops.
+        const stale = await client.query<{ id: string }>(
+          `UPDATE telephone_pins SET status = 'expired', ended_at = expires_at WHERE codice_fiscale = $1::text AND status = 'active' AND expires_at <= now() RETURNING id`,
+          [citizen.codiceFiscale],
+        );
+        for (const { id } of stale.rows) await appendAudit(client, { actor: 'system', action: 'telephone_pin.expired', subject: id, detail: { at: 'replaced' } });
         // Linked to the citizen's live PIN credential when there is one; most SPID/CIE/CNS
         // users have none, and the telephone PIN belongs to the codice fiscale anyway.
         const credential = await liveCredentialByCodiceFiscale<{ id: string }>(client, citizen.codiceFiscale, 'id');

@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { italianCalendarDate } from '../../domain/calendar';
-import { delegationStateQuery, delegationWorkflowId } from '../../workflows/delegation-definitions';
+import { acceptDelegationUpdate, delegationStateQuery, delegationWorkflowId } from '../../workflows/delegation-definitions';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
 import { caller, mailTo, mailsMatching, staffToken } from '../support/lifecycle';
@@ -378,6 +378,13 @@ describe('delegation registered at an INPS office', () => {
     const lapsedUse = await call('GET', `/api/delegators/${lapsingId}/claims`, { token: other.token });
     expect(lapsedUse.body.error.details.reason).toBe('DELEGATION_LAPSED');
     expect((await call('GET', '/api/delegations/received', { token: other.token })).body.delegations.find((d: { delegationId: string }) => d.delegationId === lapsingId).status).toBe('lapsed');
+    // An acceptance that passed the API's check just before the deadline but reaches the workflow
+    // after it (a worker running late) is refused by the database too: the row never turns active.
+    await expect(
+      stack.client.workflow.getHandle(delegationWorkflowId(lapsingId)).executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId: other.credentialId }] }),
+    ).rejects.toThrow();
+    const { rows: still } = await stack.pool.query<{ status: string }>('SELECT status FROM delegations WHERE id = $1::uuid', [lapsingId]);
+    expect(still[0]!.status).toBe('pending');
 
     const pending = await register(officeBody(makeCitizen().codiceFiscale, delegate.citizen.codiceFiscale));
     const pendingId = pending.body.delegationId as string;

@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
-import { activeCitizen, waitFor, type ActiveCitizen } from '../support/issuance';
+import { activeCitizen, requestAndCollect, waitFor, type ActiveCitizen } from '../support/issuance';
 import { mailTo } from '../support/lifecycle';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -105,6 +105,34 @@ describe('the portal for a PIN holder', () => {
     // Without the CSRF token nothing is saved.
     const forged = await browser.post('/portal/contacts', { mobile: holder.citizen.mobile!, email: 'x@example.org', preferredPhone: 'mobile', preferredTimeSlot: '08-11' });
     expect(forged.status).toBe(403);
+  });
+});
+
+describe('a first-half session (simplified procedure)', () => {
+  it('sees neither the contacts nor the timeline, and cannot change the contacts', async () => {
+    const simplified = await startTestStack({ policy: { simplifiedProcedure: true } });
+    try {
+      const issued = await requestAndCollect(simplified, makeCitizen());
+      const b = new Browser(simplified.baseUrl);
+      const login = await b.submitForm('/portal/login', '/portal/login', { codiceFiscale: issued.citizen.codiceFiscale, pin: issued.firstHalf });
+      expect(login.status).toBe(303);
+      const home = await b.get('/portal/home');
+      expect(home.body).toContain('data-scope="simplified"');
+      expect(home.body).not.toContain('href="/portal/contacts"');
+      expect(home.body).not.toContain('href="/portal/requests"');
+      for (const path of ['/portal/contacts', '/portal/requests']) {
+        const page = await b.get(path);
+        expect(page.status, path).toBe(403);
+        expect(page.body).toContain('Serve il PIN completo');
+        expect(page.body, path).not.toContain(issued.citizen.email!);
+      }
+      const posted = await b.post('/portal/contacts', { _csrf: csrfOf(home.body), mobile: issued.citizen.mobile!, email: 'altro@example.org', preferredPhone: 'mobile', preferredTimeSlot: '08-11' });
+      expect(posted.status).toBe(403);
+      const { rows } = await simplified.pool.query('SELECT 1 FROM contact_changes WHERE credential_id = $1::uuid', [issued.credentialId]);
+      expect(rows).toHaveLength(0);
+    } finally {
+      await simplified.stop();
+    }
   });
 });
 

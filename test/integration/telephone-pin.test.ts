@@ -266,7 +266,7 @@ describe('signing in with SPID, CIE or CNS (OpenID Connect)', () => {
     ]);
   });
 
-  it('refuses a callback without the sign-in cookie, with a tampered state, or replayed', async () => {
+  it('refuses a callback without the sign-in cookie or with another state (without spending the sign-in), and a replayed one', async () => {
     const { codiceFiscale } = makeCitizen();
     const jar = new CookieJar();
     stack.idp!.addIdentity({ codiceFiscale, givenName: 'Bruno', familyName: 'Prova', method: 'SPID' });
@@ -290,14 +290,33 @@ describe('signing in with SPID, CIE or CNS (OpenID Connect)', () => {
     };
     // Another browser (no cookie) cannot use the code.
     expect(await reason(await fetch(url))).toBe('expired');
-    // A state that is not the one sent.
+    // A state that is not the one sent: refused, and the sign-in in progress is not spent by it.
     const tampered = new URL(url);
     tampered.searchParams.set('state', 'another-state-value');
-    expect(await reason(await jarFetch(jar, tampered.href))).toBe('invalid_response');
-    // The cookie was spent by that try: the genuine URL, once more, is refused too.
+    expect(await reason(await jarFetch(jar, tampered.href))).toBe('expired');
+    const { rows: none } = await stack.pool.query('SELECT 1 FROM identity_sessions WHERE codice_fiscale = $1::text', [codiceFiscale]);
+    expect(none).toHaveLength(0);
+    // The genuine answer, in the browser that began: signed in, once.
+    const genuine = await jarFetch(jar, url);
+    expect(genuine.status).toBe(200);
+    expect(((await genuine.json()) as Body).codiceFiscale).toBe(codiceFiscale);
     expect(await reason(await jarFetch(jar, url))).toBe('expired');
     const { rows } = await stack.pool.query('SELECT 1 FROM identity_sessions WHERE codice_fiscale = $1::text', [codiceFiscale]);
-    expect(rows).toHaveLength(0);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('replaces a telephone PIN past its end whose timer has not fired yet, instead of refusing the new one', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const staleId = randomUUID();
+    await stack.pool.query(
+      `INSERT INTO telephone_pins (id, codice_fiscale, pin_hash, validity, identity_method, expires_at)
+       VALUES ($1::uuid, $2::text, $3::text, '1d', 'SPID', now() - interval '1 minute')`,
+      [staleId, codiceFiscale, await hashPin(stack.deps.keys.pepper, generateTelephonePin())],
+    );
+    const res = await create(codiceFiscale, '1w');
+    expect(res.status).toBe(201);
+    expect((await row(staleId)).status).toBe('expired');
+    expect(await auditFor(staleId)).toEqual([expect.objectContaining({ actor: 'system', action: 'telephone_pin.expired' })]);
   });
 
   it('tells a sign-in cancelled at the provider as such', async () => {
