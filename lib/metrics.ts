@@ -156,7 +156,10 @@ const collectors: { name: string; run: (pool: Pool) => Promise<void> }[] = [
     name: 'review_queue',
     run: async (pool) => {
       const { rows } = await pool.query<{ present: boolean }>(`SELECT to_regclass('review_cases') IS NOT NULL AS present`);
-      if (!rows[0]!.present) return void reviewQueueDepth.set(0);
+      if (!rows[0]!.present) {
+        for (const g of [reviewQueueDepth, reviewPastSla, reviewOldestAge]) g.set(0);
+        return;
+      }
       const depth = await pool.query<{ n: number }>(REVIEW_QUEUE_SQL);
       reviewQueueDepth.set(depth.rows[0]!.n);
       // Past the SLA: opened before the day that is REVIEW_SLA_WORKING_DAYS working days ago.

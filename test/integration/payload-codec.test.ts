@@ -310,13 +310,19 @@ describe('metrics', () => {
       await pool.query(`CREATE TEMP TABLE outbox (status text, created_at timestamptz)`);
       await pool.query(`INSERT INTO outbox VALUES ('pending', now() - interval '90 seconds'), ('pending', now()), ('sent', now() - interval '1 hour')`);
       // Review cases (migrations/008's columns that matter): a temporary table shadows any real one.
-      await pool.query(`CREATE TEMP TABLE review_cases (status text)`);
-      await pool.query(`INSERT INTO review_cases VALUES ('open'), ('claimed'), ('awaiting_second_review'), ('approved'), ('rejected')`);
+      await pool.query(`CREATE TEMP TABLE review_cases (status text, created_at timestamptz)`);
+      await pool.query(
+        `INSERT INTO review_cases VALUES ('open', now() - interval '12 days'), ('claimed', now()), ('awaiting_second_review', now()), ('approved', now() - interval '30 days'), ('rejected', now())`,
+      );
       let t = await collectMetrics(pool);
       expect(sample(t, 'pin_outbox_pending')).toBe(2);
       expect(sample(t, 'pin_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(90);
       expect(sample(t, 'pin_outbox_oldest_pending_age_seconds')).toBeLessThan(120);
       expect(sample(t, 'pin_review_queue_depth')).toBe(3);
+      // Twelve days hold more than five working days; a decided case is never late.
+      expect(sample(t, 'pin_review_cases_past_sla')).toBe(1);
+      expect(sample(t, 'pin_review_oldest_open_age_seconds')).toBeGreaterThanOrEqual(12 * 86_400 - 60);
+      expect(sample(t, 'pin_metrics_collect_errors_total{collector="review_queue"}')).toBe(0);
 
       // Without the table (nothing on the search path), the depth is 0 and the scrape still answers.
       await pool.query('DROP TABLE review_cases');
