@@ -16,7 +16,7 @@ import type { Request, Response } from 'express';
 import type { Pool, PoolClient } from '../../lib/db';
 import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
-import { base32Decode, verifyTotp } from '../../lib/totp';
+import { base32Decode, checkTotp } from '../../lib/totp';
 import { verifyPin } from '../../lib/pin-hash';
 import type { KeyRing } from '../../lib/secrets';
 import { DomainError, ErrorType } from '../../domain/errors';
@@ -145,6 +145,10 @@ const LOGIN_FAILED = (): DomainError =>
     en: 'Login failed: wrong username, password or code, or the account is locked or disabled. After 5 failed attempts the account is locked for 15 minutes.',
   });
 
+/** A genuine code of a step already used: told as such, and not counted as a failure. */
+const CODE_REUSED = (): DomainError =>
+  new DomainError(ErrorType.Unauthenticated, { it: 'Codice già usato: attenda il prossimo.', en: 'Code already used: wait for the next one.' }, [], { reason: 'TOTP_REUSED' });
+
 export interface StaffLoginDeps {
   pool: Pool;
   pepper: Buffer;
@@ -163,13 +167,17 @@ export interface StaffLoginInput {
 
 type Outcome =
   | { ok: true; token: string; staff: ConsoleStaff }
-  | { ok: false; reason: 'unknown_user' | 'disabled' | 'locked' | 'bad_password' | 'bad_code' | 'bad_password_and_code' };
+  | { ok: false; reason: 'unknown_user' | 'disabled' | 'locked' | 'bad_password' | 'bad_code' | 'bad_password_and_code' | 'reused_code' };
 
 /**
  * Password and TOTP code, both checked on every attempt (a failure does not say which was
  * wrong). The account row is locked for the attempt, so parallel guesses are counted one by one
  * and a code cannot be used by two logins. Every attempt is audited; the answer to any failure
- * is the same 401. Throws that 401 on failure, and returns the new session's token on success.
+ * is the same 401, but one: the right password with a code of a step already spent (typed twice
+ * within 30 seconds, or a second login with the same code) is told "code already used" and is not
+ * counted towards the lock (audited as `reused_code`). A wrong password with such a code is a
+ * failure like any other, so the message only ever follows the right password. Throws the 401 on
+ * failure, and returns the new session's token on success.
  */
 export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): Promise<{ token: string; staff: ConsoleStaff }> {
   const opts = deps.sessionOptions ?? STAFF_SESSION_OPTIONS;
@@ -213,7 +221,11 @@ export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): 
 
     const passwordOk = await verifyPin(deps.pepper, account.password_hash, input.password).catch(() => false);
     const key = base32Decode(openTotpSecret(deps.secrets, account.id, account.totp_secret_enc));
-    const step = verifyTotp(key, input.code, (deps.now?.() ?? new Date()).getTime(), Number(account.totp_last_step));
+    const check = checkTotp(key, input.code, (deps.now?.() ?? new Date()).getTime(), Number(account.totp_last_step));
+    const step = check.ok ? check.step : undefined;
+    if (passwordOk && !check.ok && check.reason === 'reused') {
+      return deny('reused_code', { failedAttempts: account.failed_attempts });
+    }
     if (passwordOk && step !== undefined) {
       await client.query(
         `UPDATE staff_accounts SET failed_attempts = 0, locked_until = NULL, totp_last_step = $2::bigint, last_login_at = now() WHERE id = $1::uuid`,
@@ -237,9 +249,11 @@ export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): 
         WHERE id = $1::uuid`,
       [account.id, failures, lockMs / 1000],
     );
-    const reason = !passwordOk && step === undefined ? 'bad_password_and_code' : passwordOk ? 'bad_code' : 'bad_password';
-    return deny(reason, { failedAttempts: failures, ...(lockMs ? { lockedForSeconds: lockMs / 1000 } : {}) });
+    // A spent code with a wrong password: the password is what failed (the code is noted).
+    const codeReused = !check.ok && check.reason === 'reused';
+    const reason = passwordOk ? 'bad_code' : step === undefined && !codeReused ? 'bad_password_and_code' : 'bad_password';
+    return deny(reason, { failedAttempts: failures, ...(codeReused ? { code: 'reused' } : {}), ...(lockMs ? { lockedForSeconds: lockMs / 1000 } : {}) });
   });
-  if (!outcome.ok) throw LOGIN_FAILED();
+  if (!outcome.ok) throw outcome.reason === 'reused_code' ? CODE_REUSED() : LOGIN_FAILED();
   return { token: outcome.token, staff: outcome.staff };
 }

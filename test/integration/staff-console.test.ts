@@ -69,22 +69,25 @@ describe('console login', () => {
     expect(after.headers.get('location')).toContain('/console/login');
   });
 
-  it('refuses a wrong password, a wrong code and a code already used, with the same answer, each audited', async () => {
+  it('refuses a wrong password and a wrong code with the same answer, each audited', async () => {
     const clerk = await createTestStaff(stack, 'clerk');
     const wrongPassword = await loginAttempt(clerk, `${clerk.password}x`, totpCode(clerk.totpSecret));
     const wrongCode = await loginAttempt(clerk, clerk.password, String((Number(totpCode(clerk.totpSecret)) + 1) % 1_000_000).padStart(6, '0'));
     const code = totpCode(clerk.totpSecret);
     const ok = await loginAttempt(clerk, clerk.password, code);
-    const replay = await loginAttempt(clerk, clerk.password, code);
+    // The used code with a wrong password: a wrong password like any other.
+    const replayWrongPassword = await loginAttempt(clerk, `${clerk.password}x`, code);
     expect(ok.res.status).toBe(303);
-    for (const failed of [wrongPassword, wrongCode, replay]) {
+    for (const failed of [wrongPassword, wrongCode, replayWrongPassword]) {
       expect(failed.res.status).toBe(401);
       expect(failed.res.body).toContain('data-testid="login-error"');
       expect(failed.browser.cookies.has('staff_session')).toBe(false);
     }
     // Same words whatever was wrong.
     const message = (b: string) => /data-testid="login-error">([^<]*)</.exec(b)?.[1];
-    expect(message(wrongPassword.res.body)).toBe(message(replay.res.body));
+    expect(message(wrongPassword.res.body)).toBe(message(wrongCode.res.body));
+    expect(message(wrongPassword.res.body)).toBe(message(replayWrongPassword.res.body));
+    expect(message(wrongPassword.res.body)).not.toContain('già usato');
     // The password never appears in the page.
     expect(wrongPassword.res.body).not.toContain(clerk.password);
     const audit = await auditOf(clerk.username);
@@ -92,12 +95,50 @@ describe('console login', () => {
       ['denied', 'bad_password'],
       ['denied', 'bad_code'],
       ['granted', undefined],
-      ['denied', 'bad_code'],
+      ['denied', 'bad_password'],
     ]);
+    expect(audit[3]!.detail).toMatchObject({ code: 'reused', failedAttempts: 1 });
     expect(JSON.stringify(audit)).not.toContain(clerk.password);
     // An unknown user is refused the same way and audited without an account.
     const unknown = await loginAttempt({ username: 'nobody-here' }, 'whatever-password', '123456');
     expect(unknown.res.status).toBe(401);
+  });
+
+  it('tells a code already used as such, in both languages, without counting it towards the lock; a wrong code still counts', async () => {
+    const clerk = await createTestStaff(stack, 'clerk');
+    const failures = async () =>
+      (await stack.pool.query<{ failed_attempts: number; locked_until: Date | null }>('SELECT failed_attempts, locked_until FROM staff_accounts WHERE username = $1', [clerk.username])).rows[0]!;
+    const code = totpCode(clerk.totpSecret);
+    expect((await loginAttempt(clerk, clerk.password, code)).res.status).toBe(303);
+    // Six times the used code: more than the five failures that lock, and still nothing counted.
+    for (let i = 0; i < 6; i++) {
+      const replay = await loginAttempt(clerk, clerk.password, code);
+      expect(replay.res.status).toBe(401);
+      expect(replay.res.body).toMatch(/data-testid="login-error">Codice già usato: attenda il prossimo\.</);
+      expect(replay.browser.cookies.has('staff_session')).toBe(false);
+    }
+    expect(await failures()).toEqual({ failed_attempts: 0, locked_until: null });
+    // In English too.
+    const english = new Browser(stack.baseUrl);
+    const form = await english.get('/console/login?lang=en');
+    const replay = await english.post('/console/login', { _csrf: csrfOf(form.body), username: clerk.username, password: clerk.password, code });
+    expect(replay.status).toBe(401);
+    expect(replay.body).toMatch(/data-testid="login-error">Code already used: wait for the next one\.</);
+    // A wrong code still counts.
+    const wrong = String((Number(totpCode(clerk.totpSecret, 1)) + 1) % 1_000_000).padStart(6, '0');
+    const bad = await loginAttempt(clerk, clerk.password, wrong === code ? '000000' : wrong);
+    expect(bad.res.status).toBe(401);
+    expect(bad.res.body).not.toContain('già usato');
+    expect((await failures()).failed_attempts).toBe(1);
+    const audit = await auditOf(clerk.username);
+    expect(audit.map((a) => [a.decision, a.detail.reason])).toEqual([
+      ['granted', undefined],
+      ...Array.from({ length: 7 }, () => ['denied', 'reused_code']),
+      ['denied', 'bad_code'],
+    ]);
+    expect(audit[1]!.detail).toMatchObject({ failedAttempts: 0 });
+    // The next step's code is good.
+    expect((await loginAttempt(clerk, clerk.password, totpCode(clerk.totpSecret, 1))).res.status).toBe(303);
   });
 
   it('locks the account for 15 minutes after five failures in a row, then refuses even the right credentials', async () => {
