@@ -1,7 +1,8 @@
 /**
  * Console: staff accounts, for administrators. Creating an account or resetting its credentials
  * shows the generated password and the TOTP enrolment once, on a page that is not cached and has
- * no language links (a reload or a link would not show them again).
+ * no language links (a reload or a link would not show them again). The account must change the
+ * password at its first login.
  */
 import type { Request, Response, Router } from 'express';
 import { checkAuditLog, recentAuditRows } from '../services/audit-log';
@@ -88,6 +89,7 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
   <dt class="col-sm-3">URI otpauth</dt><dd class="col-sm-9"><code class="text-break">${issued.otpauthUri}</code></dd>
 </dl>
 <p>${t(ctx, 'Aggiungere l’URI (o il segreto) a un’app di autenticazione (TOTP, 6 cifre, 30 secondi).', 'Add the URI (or the secret) to an authenticator app (TOTP, 6 digits, 30 seconds).')}</p>
+<p>${t(ctx, 'Al primo accesso la persona dovrà scegliere una sua password al posto di quella generata.', 'At the first login the person must choose their own password instead of the generated one.')}</p>
 <p><a href="${ctx.base}/admin/staff">${t(ctx, '← Torna agli account', '← Back to the accounts')}</a></p>`,
       }),
     );

@@ -96,6 +96,8 @@ export function clearStaffSessionCookie(req: Request, res: Response): void {
 export interface ConsoleStaff extends StaffPrincipal {
   accountId: string;
   displayName: string;
+  /** The password is still a generated one: only the change-password page opens. */
+  mustChangePassword: boolean;
 }
 
 /**
@@ -103,9 +105,9 @@ export interface ConsoleStaff extends StaffPrincipal {
  * at most every `touchEveryMs`. One round trip.
  */
 export async function staffFromSessionToken(pool: Pool, token: string, opts: StaffSessionOptions = STAFF_SESSION_OPTIONS): Promise<ConsoleStaff | undefined> {
-  const { rows } = await pool.query<{ id: string; username: string; display_name: string; role: StaffRole }>(
+  const { rows } = await pool.query<{ id: string; username: string; display_name: string; role: StaffRole; must_change_password: boolean }>(
     `WITH s AS (
-       SELECT s.token_hash, s.last_seen_at, a.id, a.username, a.display_name, a.role
+       SELECT s.token_hash, s.last_seen_at, a.id, a.username, a.display_name, a.role, a.must_change_password
          FROM staff_sessions s JOIN staff_accounts a ON a.id = s.staff_id
         WHERE s.token_hash = $1::bytea AND s.revoked_at IS NULL AND s.expires_at > now()
           AND s.last_seen_at > now() - make_interval(secs => $2::double precision)
@@ -114,11 +116,11 @@ export async function staffFromSessionToken(pool: Pool, token: string, opts: Sta
        UPDATE staff_sessions t SET last_seen_at = now() FROM s
         WHERE t.token_hash = s.token_hash AND s.last_seen_at < now() - make_interval(secs => $3::double precision)
      )
-     SELECT id, username, display_name, role FROM s`,
+     SELECT id, username, display_name, role, must_change_password FROM s`,
     [hashToken(token), opts.idleTimeoutMs / 1000, opts.touchEveryMs / 1000],
   );
   const row = rows[0];
-  return row ? { staffId: row.username, role: row.role, accountId: row.id, displayName: row.display_name } : undefined;
+  return row ? { staffId: row.username, role: row.role, accountId: row.id, displayName: row.display_name, mustChangePassword: row.must_change_password } : undefined;
 }
 
 async function createStaffSession(db: Pick<PoolClient, 'query'>, accountId: string, clientIp: string | undefined, opts: StaffSessionOptions): Promise<string> {
@@ -192,10 +194,11 @@ export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): 
       totp_secret_enc: Buffer;
       totp_last_step: string;
       failed_attempts: number;
+      must_change_password: boolean;
       locked: boolean;
       disabled: boolean;
     }>(
-      `SELECT id, username, display_name, role, password_hash, totp_secret_enc, totp_last_step, failed_attempts,
+      `SELECT id, username, display_name, role, password_hash, totp_secret_enc, totp_last_step, failed_attempts, must_change_password,
               coalesce(locked_until > now(), false) AS locked, disabled_at IS NOT NULL AS disabled
          FROM staff_accounts WHERE username = $1::text FOR UPDATE`,
       [username],
@@ -237,9 +240,13 @@ export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): 
         action: 'console.login',
         subject: account.username,
         decision: 'granted',
-        detail: { role: account.role, ...(input.clientIp ? { clientIp: input.clientIp } : {}) },
+        detail: { role: account.role, ...(account.must_change_password ? { mustChangePassword: true } : {}), ...(input.clientIp ? { clientIp: input.clientIp } : {}) },
       });
-      return { ok: true, token, staff: { staffId: account.username, role: account.role, accountId: account.id, displayName: account.display_name } };
+      return {
+        ok: true,
+        token,
+        staff: { staffId: account.username, role: account.role, accountId: account.id, displayName: account.display_name, mustChangePassword: account.must_change_password },
+      };
     }
     const failures = account.failed_attempts + 1;
     const lockMs = staffLockDurationMs(failures);
