@@ -3,8 +3,8 @@
  * generic refusal and its audit, no code accepted twice (a reused code told as such and not
  * counted), the lock after five failures, disabled accounts, logout; the console cookie on the
  * API (CSRF required for changes), a citizen's session refused with 403; an administrator
- * creating an account or resetting one; the generated password changed at the first login; and
- * `npm run staff:create`.
+ * creating an account (the TOTP enrolment as a QR code read back with jsQR) or resetting one; the
+ * generated password changed at the first login; and `npm run staff:create`.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -17,6 +17,7 @@ import { consoleLogin, createTestStaff, openTestSession, totpCode, type TestStaf
 import { startTestStack, type TestStack } from '../support/stack';
 import { base32Decode, totpAt } from '../../lib/totp';
 import { issueStaffApiToken } from '../../services/staff/tokens';
+import { readQrDataUri } from '../support/qr';
 
 let stack: TestStack;
 let citizen: ActiveCitizen;
@@ -210,7 +211,7 @@ describe('console session on the API', () => {
 });
 
 describe('staff accounts administration', () => {
-  it('lets an administrator create an account whose password and TOTP are shown once and work', async () => {
+  it('lets an administrator create an account whose password and TOTP (text and QR code) are shown once and work', async () => {
     const admin = await createTestStaff(stack, 'admin');
     const browser = await consoleLogin(stack, admin);
     const list = await browser.get('/console/admin/staff');
@@ -218,9 +219,25 @@ describe('staff accounts administration', () => {
     const username = `new-clerk-${Date.now().toString(36)}`;
     const created = await browser.post('/console/admin/staff', { _csrf: csrfOf(list.body), username, displayName: 'Nuovo Operatore', role: 'clerk' });
     expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
     const password = /data-testid="issued-password">([^<]+)</.exec(created.body)![1]!;
     const secret = /data-testid="issued-totp-secret">([^<]+)</.exec(created.body)![1]!;
-    expect(created.body).toContain('otpauth://totp/');
+    const uriText = /data-testid="issued-otpauth-uri">([^<]+)</.exec(created.body)![1]!.replaceAll('&amp;', '&');
+    expect(new URL(uriText).searchParams.get('secret')).toBe(secret);
+    expect(uriText).toContain(`otpauth://totp/INPS%20PIN%20Console:${username}?`);
+    // The QR code is a PNG drawn on the server; read back by a QR decoder it is the same URI.
+    const img = /<img src="(data:image\/png;base64,[A-Za-z0-9+/=]+)" data-testid="issued-totp-qr" alt="[^"]+">/.exec(created.body);
+    expect(img).not.toBeNull();
+    expect(readQrDataUri(img![1]!)).toBe(uriText);
+    // No script on the page, and the secret nowhere but this page: not in the audit log, not in the list.
+    expect(created.body).not.toMatch(/<script/i);
+    const { rows: auditRows } = await stack.pool.query(`SELECT actor, action, subject, decision, detail FROM audit_log WHERE subject = $1 OR actor = $2`, [username, `staff:${admin.username}`]);
+    expect(auditRows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(auditRows)).not.toContain(secret);
+    expect(JSON.stringify(auditRows)).not.toContain(password);
+    const listAfter = await browser.get('/console/admin/staff');
+    expect(listAfter.body).not.toContain(secret);
+    expect(listAfter.body).not.toContain('issued-totp-qr');
     // The generated password opens the change-password page first.
     const first = await loginAttempt({ username }, password, totpCode(secret));
     expect(first.res.status).toBe(303);
@@ -372,15 +389,18 @@ describe('first login with a generated password', () => {
     expect([again.res.status, again.res.location]).toEqual([303, '/console/']);
   });
 
-  it('is asked again after an administrator resets the credentials', async () => {
+  it('is asked again after an administrator resets the credentials (new QR code too)', async () => {
     const admin = await consoleLogin(stack, await createTestStaff(stack, 'admin'));
     const clerk = await createTestStaff(stack, 'clerk');
     expect((await (await consoleLogin(stack, clerk)).get('/console/review')).status).toBe(200);
     const list = await admin.get('/console/admin/staff');
     const reset = await admin.post(`/console/admin/staff/${clerk.username}/reset`, { _csrf: csrfOf(list.body) });
     expect(reset.status).toBe(200);
+    expect(reset.headers.get('cache-control')).toBe('no-store');
     const password = /data-testid="issued-password">([^<]+)</.exec(reset.body)![1]!;
     const secret = /data-testid="issued-totp-secret">([^<]+)</.exec(reset.body)![1]!;
+    const img = /<img src="(data:image\/png;base64,[A-Za-z0-9+/=]+)" data-testid="issued-totp-qr"/.exec(reset.body)!;
+    expect(new URL(readQrDataUri(img[1]!)!).searchParams.get('secret')).toBe(secret);
     const login = await loginAttempt(clerk, password, totpCode(secret));
     expect([login.res.status, login.res.location]).toEqual([303, '/console/password']);
     expect((await login.browser.get('/console/review')).location).toBe('/console/password');
