@@ -1,9 +1,12 @@
 /**
  * Console: staff accounts, for administrators. Creating an account or resetting its credentials
- * shows the generated password and the TOTP enrolment once, on a page that is not cached and has
- * no language links (a reload or a link would not show them again).
+ * shows the generated password and the TOTP enrolment once (a QR code of the `otpauth://` URI,
+ * drawn here as a PNG `data:` image, and the URI and secret as text for typing), on a page that is
+ * not cached and has no language links (a reload or a link would not show them again). The
+ * account must change the password at its first login.
  */
 import type { Request, Response, Router } from 'express';
+import QRCode from 'qrcode';
 import { checkAuditLog, recentAuditRows } from '../services/audit-log';
 import type { ApiDeps } from '../api/deps';
 import {
@@ -71,8 +74,11 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
     );
   }
 
-  function credentialsPage(req: Request, res: Response, status: number, issued: IssuedCredentials, title: string): void {
+  async function credentialsPage(req: Request, res: Response, status: number, issued: IssuedCredentials, title: string): Promise<void> {
     const ctx = consoleContext(req, res, '/admin/staff');
+    // In memory only: the image is the page's, like the text below it (no file, no log, no cache).
+    const qr = await QRCode.toDataURL(issued.otpauthUri, { errorCorrectionLevel: 'M', margin: 4, scale: 5 });
+    res.set('Cache-Control', 'no-store');
     sendPage(
       res,
       status,
@@ -81,13 +87,16 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
         active: 'admin',
         langSwitch: false,
         body: html`${alertBox('warning', t(ctx, 'Questi dati sono mostrati solo ora: li consegni alla persona in modo sicuro. Non sono conservati in chiaro.', 'These are shown only now: hand them to the person securely. They are not kept in clear.'))}
+<p>${t(ctx, 'Inquadri il codice con l’app di autenticazione (TOTP, 6 cifre, 30 secondi):', 'Scan the code with the authenticator app (TOTP, 6 digits, 30 seconds):')}</p>
+<p><img src="${qr}" data-testid="issued-totp-qr" alt="${t(ctx, 'Codice QR dell’URI otpauth qui sotto', 'QR code of the otpauth URI below')}"></p>
 <dl class="row" data-testid="issued-credentials">
   <dt class="col-sm-3">${t(ctx, 'Nome utente', 'Username')}</dt><dd class="col-sm-9"><code>${issued.username}</code></dd>
   <dt class="col-sm-3">Password</dt><dd class="col-sm-9"><code data-testid="issued-password">${issued.password}</code></dd>
   <dt class="col-sm-3">${t(ctx, 'Segreto TOTP', 'TOTP secret')}</dt><dd class="col-sm-9"><code data-testid="issued-totp-secret">${issued.totpSecret}</code></dd>
-  <dt class="col-sm-3">URI otpauth</dt><dd class="col-sm-9"><code class="text-break">${issued.otpauthUri}</code></dd>
+  <dt class="col-sm-3">URI otpauth</dt><dd class="col-sm-9"><code class="text-break" data-testid="issued-otpauth-uri">${issued.otpauthUri}</code></dd>
 </dl>
-<p>${t(ctx, 'Aggiungere l’URI (o il segreto) a un’app di autenticazione (TOTP, 6 cifre, 30 secondi).', 'Add the URI (or the secret) to an authenticator app (TOTP, 6 digits, 30 seconds).')}</p>
+<p>${t(ctx, 'Senza fotocamera: aggiungere l’URI (o il segreto) all’app a mano.', 'Without a camera: add the URI (or the secret) to the app by hand.')}</p>
+<p>${t(ctx, 'Al primo accesso la persona dovrà scegliere una sua password al posto di quella generata.', 'At the first login the person must choose their own password instead of the generated one.')}</p>
 <p><a href="${ctx.base}/admin/staff">${t(ctx, '← Torna agli account', '← Back to the accounts')}</a></p>`,
       }),
     );
@@ -104,7 +113,7 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
       const account = parseNewStaffAccount(values);
       const issued = await act(deps.pool, staff, 'staff_account.create', account.username, () => createStaffAccount(d, account, `staff:${staff.staffId}`), { role: account.role });
       const ctx = consoleContext(req, res, '/admin/staff');
-      credentialsPage(req, res, 201, issued, t(ctx, 'Account creato', 'Account created'));
+      await credentialsPage(req, res, 201, issued, t(ctx, 'Account creato', 'Account created'));
     } catch (err) {
       const shown = shownError(err);
       if (!shown) throw err;
@@ -127,7 +136,7 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
         const d = accountDeps();
         if (!d) return noSecrets(req, res);
         const issued = await act(deps.pool, staff, 'staff_account.reset', username, () => resetStaffCredentials(d, username, `staff:${staff.staffId}`));
-        return credentialsPage(req, res, 200, issued, t(ctx, 'Nuove credenziali', 'New credentials'));
+        return await credentialsPage(req, res, 200, issued, t(ctx, 'Nuove credenziali', 'New credentials'));
       }
       await act(deps.pool, staff, `staff_account.${name}`, username, () => setStaffAccountDisabled(deps, username, name === 'disable', `staff:${staff.staffId}`));
       await listPage(req, res, 200, { values: {}, issues: [] }, tb(ctx, name === 'disable' ? { it: `Account ${username} disattivato.`, en: `Account ${username} disabled.` } : { it: `Account ${username} riattivato.`, en: `Account ${username} enabled.` }));

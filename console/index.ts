@@ -5,6 +5,7 @@
  * | path                       | who (console/roles.ts)              | what                                   |
  * | -------------------------- | --------------------------------------- | -------------------------------------- |
  * | GET/POST /login, POST /logout | anyone / any staff                   | password + TOTP code; ends the session |
+ * | GET/POST /password         | any staff                               | own password; the only page a generated password opens |
  * | GET  /                     | any staff                               | the sections of the role               |
  * | /review…                   | clerk, supervisor, admin (act: clerk, supervisor) | queue, case with documents, claim / decide / second review |
  * | /counter                   | clerk, supervisor                       | MV35 issuance, envelope shown once     |
@@ -31,7 +32,8 @@ import { csrfField, textField, type FormState } from '../portal/views';
 import { clearStaffSessionCookie, endStaffSession, setStaffSessionCookie, staffFromSessionToken, staffLogin, staffSessionToken } from '../services/staff/sessions';
 import { alertBox, consoleContext, consolePage, roleLabel, SECTION_PAGES, SECTION_PATHS, sectionLabel, sectionsFor, t, tb } from './layout';
 import { ANY_STAFF } from './roles';
-import { consoleGuard, messagePage, safeNext, sendPage, staffOf } from './shared';
+import { consoleGuard, messagePage, PASSWORD_PATH, safeNext, sendPage, staffOf } from './shared';
+import { passwordPages } from './password';
 import { reviewPages } from './review';
 import { counterPages } from './counter';
 import { officePages } from './office-pages';
@@ -108,7 +110,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
       return;
     }
     try {
-      const { token } = await staffLogin(
+      const { token, staff } = await staffLogin(
         { pool: deps.pool, pepper: deps.pepper, secrets: deps.secrets },
         {
           username,
@@ -118,7 +120,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
         },
       );
       setStaffSessionCookie(req, res, token);
-      res.redirect(303, safeNext(req.baseUrl, body.next) ?? `${req.baseUrl}/`);
+      res.redirect(303, staff.mustChangePassword ? `${req.baseUrl}${PASSWORD_PATH}` : (safeNext(req.baseUrl, body.next) ?? `${req.baseUrl}/`));
     } catch (err) {
       if (!(err instanceof DomainError) || err.type !== ErrorType.Unauthenticated) throw err;
       const ctx = consoleContext(req, res, '/login');
@@ -126,7 +128,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
     }
   });
 
-  r.post('/logout', guard(ANY_STAFF), async (req, res) => {
+  r.post('/logout', guard(ANY_STAFF, { passwordChange: true }), async (req, res) => {
     const token = staffSessionToken(req);
     if (token) await endStaffSession(deps.pool, token, staffOf(res));
     clearStaffSessionCookie(req, res);
@@ -155,6 +157,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
     );
   });
 
+  passwordPages(r, deps, guard);
   reviewPages(r, deps, guard);
   counterPages(r, deps, guard);
   officePages(r, deps, guard);

@@ -80,7 +80,8 @@ export function csrfInput(ctx: ConsoleContext): SafeHtml {
 function nav(ctx: ConsoleContext, active: SectionId | undefined): SafeHtml {
   const staff = ctx.staff;
   if (!staff) return html``;
-  const items = sectionsFor(staff.role).map((id) =>
+  // A generated password not yet changed opens no section: no links to them.
+  const items = (staff.mustChangePassword ? [] : sectionsFor(staff.role)).map((id) =>
     id === active
       ? html`<li class="nav-item"><a class="nav-link text-white fw-bold text-decoration-underline" aria-current="page" href="${ctx.base}${SECTION_PATHS[id]}"><span>${sectionLabel(ctx, id)}</span></a></li>`
       : html`<li class="nav-item"><a class="nav-link text-white" href="${ctx.base}${SECTION_PATHS[id]}"><span>${sectionLabel(ctx, id)}</span></a></li>`,
@@ -96,6 +97,7 @@ function nav(ctx: ConsoleContext, active: SectionId | undefined): SafeHtml {
         <form method="post" action="${ctx.base}/logout" class="d-flex align-items-center gap-2 py-2">
           ${csrfInput(ctx)}
           <span class="text-white small" data-testid="staff-user">${staff.displayName} (${staff.staffId}, ${roleLabel(ctx, staff.role)})</span>
+          <a class="btn btn-sm btn-outline-light" href="${ctx.base}/password">${t(ctx, 'Password', 'Password')}</a>
           <button type="submit" class="btn btn-sm btn-outline-light">${t(ctx, 'Esci', 'Log out')}</button>
         </form>
       </div>

@@ -51,9 +51,11 @@ export function safeNext(base: string, next: unknown): string | undefined {
  * CSRF token in `_csrf`, and is refused when the browser marks it cross-site. A multipart form
  * (`{ multipart: true }`) is not read here: its handler checks the token among the fields read
  * before the first file (`multipartCsrfGate`), so no file byte is kept for a forged request.
+ * While the account's password is still a generated one, every route but the change-password
+ * page and the logout (`{ passwordChange: true }`) answers 303 to the change-password page.
  */
 export function consoleGuard(pool: Pool) {
-  return (roles: readonly StaffRole[], opts: { multipart?: boolean } = {}): RequestHandler =>
+  return (roles: readonly StaffRole[], opts: { multipart?: boolean; passwordChange?: boolean } = {}): RequestHandler =>
     async (req: Request, res: Response, next: NextFunction) => {
       const token = staffSessionToken(req);
       const staff = token ? await staffFromSessionToken(pool, token) : undefined;
@@ -69,6 +71,10 @@ export function consoleGuard(pool: Pool) {
       }
       res.locals.staff = staff;
       res.locals.csrf = csrfTokenFor(token);
+      if (staff.mustChangePassword && !opts.passwordChange) {
+        res.redirect(303, `${req.baseUrl}${PASSWORD_PATH}`);
+        return;
+      }
       if (!roles.includes(staff.role)) {
         forbiddenPage(req, res);
         return;
@@ -87,6 +93,9 @@ export function consoleGuard(pool: Pool) {
       next();
     };
 }
+
+/** The change-password page, the only one a generated password opens. */
+export const PASSWORD_PATH = '/password';
 
 export const staffOf = (res: Response): ConsoleStaff => res.locals.staff as ConsoleStaff;
 

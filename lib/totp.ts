@@ -80,22 +80,35 @@ export function totpAt(
   return hotp(key, totpStep(timeMs, opts.stepSeconds), opts.digits ?? TOTP_DIGITS, opts.algorithm ?? 'sha1');
 }
 
+/** What a typed code is at a moment: good (with its step), a code of a step already spent, or wrong. */
+export type TotpCheck = { ok: true; step: number } | { ok: false; reason: 'reused' | 'wrong' };
+
 /**
- * Checks a typed code at `timeMs` against the current step and `TOTP_WINDOW` steps either side,
- * skipping every step up to `lastStep` (already used). Returns the matching step, which the
- * caller must store as the new `lastStep`, or `undefined`. Every candidate is compared in
- * constant time, so the answer's timing does not tell which step matched.
+ * Checks a typed code at `timeMs` against the current step and `TOTP_WINDOW` steps either side.
+ * A code of a step after `lastStep` is good: the caller must store the returned step as the new
+ * `lastStep`. A code of a step up to `lastStep` (already spent: the very code accepted before, or
+ * an older one) is `reused`; anything else is `wrong`. Every candidate is compared in constant
+ * time, so the answer's timing does not tell which step matched.
  */
-export function verifyTotp(key: Uint8Array, code: string, timeMs: number, lastStep: number): number | undefined {
+export function checkTotp(key: Uint8Array, code: string, timeMs: number, lastStep: number): TotpCheck {
   const typed = code.replace(/\s/g, '');
-  if (!/^\d{6}$/.test(typed)) return undefined;
+  if (!/^\d{6}$/.test(typed)) return { ok: false, reason: 'wrong' };
   const now = totpStep(timeMs);
   let matched: number | undefined;
+  let spent = false;
   for (let step = now - TOTP_WINDOW; step <= now + TOTP_WINDOW; step++) {
     const equal = timingSafeEqual(Buffer.from(hotp(key, step)), Buffer.from(typed));
     if (equal && step > lastStep && matched === undefined) matched = step;
+    if (equal && step <= lastStep) spent = true;
   }
-  return matched;
+  if (matched !== undefined) return { ok: true, step: matched };
+  return { ok: false, reason: spent ? 'reused' : 'wrong' };
+}
+
+/** `checkTotp` as the matching step, or `undefined` for a reused or wrong code. */
+export function verifyTotp(key: Uint8Array, code: string, timeMs: number, lastStep: number): number | undefined {
+  const check = checkTotp(key, code, timeMs, lastStep);
+  return check.ok ? check.step : undefined;
 }
 
 /** The `otpauth://` URI an authenticator app imports (as a QR code or pasted). */

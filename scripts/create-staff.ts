@@ -1,7 +1,8 @@
 /**
  * `npm run staff:create -- --username admin --role admin [--name "Mario Rossi"]`: creates a staff
  * account for the console (the first administrator, typically) and prints its generated password
- * and TOTP enrolment URI ONCE. Nothing of either is kept in clear: store them in a password
+ * and TOTP enrolment URI ONCE (as text; the console's account page also draws the QR code). The
+ * generated password must be changed at the first login. Nothing of either is kept in clear: store them in a password
  * manager and an authenticator app now. Uses the same DATABASE_URL / PIN_PEPPER / SECRETS_KEY
  * (or the development keys in DATA_DIR) as the API; in development without DATABASE_URL, the
  * embedded PostgreSQL that `npm start` runs (so run it while the stack is up).
@@ -32,7 +33,8 @@ try {
   console.log(`  password:     ${created.password}`);
   console.log(`  TOTP secret:  ${created.totpSecret}`);
   console.log(`  TOTP URI:     ${created.otpauthUri}`);
-  console.log('Add the URI (or the secret) to an authenticator app, then log in at /console/login.');
+  console.log('Add the URI (or the secret) to an authenticator app, then log in at /console/login;');
+  console.log('the console asks for a new password (at least 12 characters) at the first login.');
 } catch (err) {
   reportRefusal(err);
 } finally {

@@ -8,7 +8,8 @@
  *   login → session and services → the portal's pages (login form, home, conversion, claims,
  *   logout) → logout of the API session, which then answers 401;
  * - meanwhile clerks and a supervisor, created with `npm run staff:create`, log in to the console
- *   with password and TOTP and keep reading the review queue.
+ *   with password and TOTP, choose their own password (as the console asks at the first login)
+ *   and keep reading the review queue.
  *
  * Checks: every journey completes, no answer is ≥ 500, the stack logs no error line, and Ctrl-C
  * (SIGINT) stops everything, the embedded PostgreSQL included.
@@ -210,6 +211,12 @@ async function consoleUser(client: SoakClient, stack: StackFile, staff: StaffLog
   const code = totpAt(base32Decode(staff.totpSecret), Date.now());
   const login = client.page('console login', await browser.request('POST', '/login', { _csrf: csrfOf(form.body), username: staff.username, password: staff.password, code }, headers));
   expectStatus('console login', login.status, 303);
+  // A generated password is changed at the first login, as a new colleague would.
+  const change = client.page('console password form', await browser.request('GET', '/password', undefined, headers));
+  expectStatus('console password form', change.status, 200);
+  const chosen = `${randomUUID()} soak`;
+  const changed = client.page('console password change', await browser.request('POST', '/password', { _csrf: csrfOf(change.body), current: staff.password, password: chosen, repeat: chosen }, headers));
+  expectStatus('console password change', changed.status, 303);
   let reads = 0;
   while (!until()) {
     const queue = client.page('review queue', await browser.request('GET', '/review', undefined, headers));

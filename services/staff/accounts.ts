@@ -1,16 +1,17 @@
 /**
  * Staff accounts: username, role, password (argon2id with the pepper, as PINs are) and a TOTP
  * secret kept encrypted with the secrets key ring (AES-256-GCM, bound to the account id).
- * Passwords are generated, never chosen: an administrator (or `npm run staff:create`) creates or
- * resets an account and hands over the password and the `otpauth://` URI once.
+ * An administrator (or `npm run staff:create`) creates or resets an account and hands over a
+ * generated password and the `otpauth://` URI once; the account must then choose its own password
+ * at its first login (`changeStaffPassword`) before any other console page opens.
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from '../../lib/db';
 import { withTransaction } from '../../lib/db';
-import { appendAudit } from '../../lib/audit';
+import { appendAudit, audit } from '../../lib/audit';
 import { newTotpSecret, otpauthUri } from '../../lib/totp';
 import { encryptSecret, decryptSecret, type KeyRing } from '../../lib/secrets';
-import { hashPin } from '../../lib/pin-hash';
+import { hashPin, verifyPin } from '../../lib/pin-hash';
 import { fieldIssue, DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
 import type { StaffRole } from './principal';
 
@@ -121,8 +122,8 @@ export async function createStaffAccount(deps: StaffAccountDeps, input: NewStaff
   try {
     await withTransaction(deps.pool, async (client) => {
       await client.query(
-        `INSERT INTO staff_accounts (id, username, display_name, role, password_hash, totp_secret_enc, created_by)
-         VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::bytea, $7::text)`,
+        `INSERT INTO staff_accounts (id, username, display_name, role, password_hash, totp_secret_enc, created_by, must_change_password)
+         VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::bytea, $7::text, true)`,
         [accountId, input.username, input.displayName, input.role, fresh.passwordHash, fresh.totpSecretEnc, createdBy],
       );
       await appendAudit(client, { actor: createdBy, action: 'staff_account.create', subject: input.username, decision: 'created', detail: { role: input.role } });
@@ -142,7 +143,8 @@ const accountNotFound = () => new DomainError(ErrorType.NotFound, { it: 'Account
 
 /**
  * New password and TOTP secret for an account (lost phone, forgotten password): the old ones
- * stop working, the lock is lifted and every session of the account ends.
+ * stop working, the lock is lifted, every session of the account ends and the generated password
+ * must be changed at the next login.
  */
 export async function resetStaffCredentials(deps: StaffAccountDeps, username: string, by: string): Promise<IssuedCredentials> {
   const { rows } = await deps.pool.query<{ id: string }>('SELECT id FROM staff_accounts WHERE username = $1::text', [username]);
@@ -152,13 +154,96 @@ export async function resetStaffCredentials(deps: StaffAccountDeps, username: st
   await withTransaction(deps.pool, async (client) => {
     await client.query(
       `UPDATE staff_accounts SET password_hash = $2::text, totp_secret_enc = $3::bytea, totp_last_step = 0, failed_attempts = 0,
-              locked_until = NULL, updated_at = now() WHERE id = $1::uuid`,
+              locked_until = NULL, must_change_password = true, updated_at = now() WHERE id = $1::uuid`,
       [account.id, fresh.passwordHash, fresh.totpSecretEnc],
     );
     await endSessions(client, account.id, 'credentials_reset');
     await appendAudit(client, { actor: by, action: 'staff_account.reset_credentials', subject: username, decision: 'reset' });
   });
   return issued(account.id, username, fresh.password, fresh.totpSecret);
+}
+
+/** The shortest password a staff member may choose (the generated ones have 24 characters). */
+export const STAFF_PASSWORD_MIN_LENGTH = 12;
+const STAFF_PASSWORD_MAX_LENGTH = 128;
+
+export interface PasswordChange {
+  current: string;
+  password: string;
+  repeat: string;
+}
+
+/**
+ * A staff member chooses a password (forced at the first login after a generated one, or by
+ * choice): the current one must be right; the new one has 12 to 128 characters, is not the
+ * current (generated) one, does not contain the username, and is typed twice. Every bad field is
+ * listed (VALIDATION). The hash is argon2id with the pepper, as before; the flag is cleared and
+ * the account's other sessions end (the one making the change stays). Audited, without the
+ * passwords; a refusal is audited with the field codes only.
+ */
+export async function changeStaffPassword(
+  deps: Pick<StaffAccountDeps, 'pool' | 'pepper'>,
+  accountId: string,
+  change: PasswordChange,
+  keepSessionToken: string | undefined,
+): Promise<void> {
+  const refused = await withTransaction(deps.pool, async (client): Promise<{ username: string; issues: FieldIssue[] } | undefined> => {
+    const { rows } = await client.query<{ username: string; password_hash: string; must_change_password: boolean }>(
+      'SELECT username, password_hash, must_change_password FROM staff_accounts WHERE id = $1::uuid AND disabled_at IS NULL FOR UPDATE',
+      [accountId],
+    );
+    const account = rows[0];
+    if (!account) throw accountNotFound();
+    const issues: FieldIssue[] = [];
+    const currentOk = await verifyPin(deps.pepper, account.password_hash, change.current).catch(() => false);
+    if (!currentOk) issues.push(fieldIssue('current', 'wrong_password', 'Password attuale non corretta.', 'The current password is not right.'));
+    const next = change.password;
+    if (next.length < STAFF_PASSWORD_MIN_LENGTH || next.length > STAFF_PASSWORD_MAX_LENGTH) {
+      issues.push(
+        fieldIssue(
+          'password',
+          'password_length',
+          `Da ${STAFF_PASSWORD_MIN_LENGTH} a ${STAFF_PASSWORD_MAX_LENGTH} caratteri.`,
+          `${STAFF_PASSWORD_MIN_LENGTH} to ${STAFF_PASSWORD_MAX_LENGTH} characters.`,
+        ),
+      );
+    } else if (next.toLowerCase().includes(account.username)) {
+      issues.push(fieldIssue('password', 'password_has_username', 'La password non può contenere il nome utente.', 'The password may not contain the username.'));
+    } else if (await verifyPin(deps.pepper, account.password_hash, next).catch(() => false)) {
+      issues.push(
+        fieldIssue('password', 'password_unchanged', 'Scelga una password diversa da quella attuale (generata).', 'Choose a password other than the current (generated) one.'),
+      );
+    }
+    if (change.repeat !== next) issues.push(fieldIssue('repeat', 'password_mismatch', 'Le due password non coincidono.', 'The two passwords differ.'));
+    if (issues.length) return { username: account.username, issues };
+    await client.query(`UPDATE staff_accounts SET password_hash = $2::text, must_change_password = false, updated_at = now() WHERE id = $1::uuid`, [
+      accountId,
+      await hashPin(deps.pepper, next),
+    ]);
+    await client.query(
+      `UPDATE staff_sessions SET revoked_at = now(), revoked_reason = 'password_changed'
+        WHERE staff_id = $1::uuid AND revoked_at IS NULL AND token_hash IS DISTINCT FROM $2::bytea`,
+      [accountId, keepSessionToken ? createHash('sha256').update(keepSessionToken).digest() : null],
+    );
+    await appendAudit(client, {
+      actor: `staff:${account.username}`,
+      action: 'staff_account.change_password',
+      subject: account.username,
+      decision: 'changed',
+      detail: { forced: account.must_change_password },
+    });
+    return undefined;
+  });
+  if (refused) {
+    await audit(deps.pool, {
+      actor: `staff:${refused.username}`,
+      action: 'staff_account.change_password',
+      subject: refused.username,
+      decision: 'refused',
+      detail: { reasons: refused.issues.map((i) => i.code) },
+    });
+    throw validationError(refused.issues);
+  }
 }
 
 /** Disables (or enables again) an account; disabling ends its sessions at once. */

@@ -49,6 +49,10 @@ async function staffFromConsoleSession(pool: Pool, req: Request, csrf: boolean):
   if (!token) return undefined;
   const staff = await staffFromSessionToken(pool, token);
   if (!staff) return undefined;
+  // A generated password not yet changed opens the change-password page only (bearer tokens are not affected).
+  if (staff.mustChangePassword) {
+    throw new DomainError(ErrorType.Forbidden, { it: 'Cambi prima la password nella console.', en: 'Change your password in the console first.' }, [], { reason: 'PASSWORD_CHANGE_REQUIRED' });
+  }
   if (csrf && !SAFE_METHODS.has(req.method)) {
     const given = req.get('x-csrf-token') ?? (req.body as Record<string, unknown> | undefined)?._csrf;
     if (!csrfMatches(token, given)) {

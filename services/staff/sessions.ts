@@ -16,7 +16,7 @@ import type { Request, Response } from 'express';
 import type { Pool, PoolClient } from '../../lib/db';
 import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
-import { base32Decode, verifyTotp } from '../../lib/totp';
+import { base32Decode, checkTotp } from '../../lib/totp';
 import { verifyPin } from '../../lib/pin-hash';
 import type { KeyRing } from '../../lib/secrets';
 import { DomainError, ErrorType } from '../../domain/errors';
@@ -96,6 +96,8 @@ export function clearStaffSessionCookie(req: Request, res: Response): void {
 export interface ConsoleStaff extends StaffPrincipal {
   accountId: string;
   displayName: string;
+  /** The password is still a generated one: only the change-password page opens. */
+  mustChangePassword: boolean;
 }
 
 /**
@@ -103,9 +105,9 @@ export interface ConsoleStaff extends StaffPrincipal {
  * at most every `touchEveryMs`. One round trip.
  */
 export async function staffFromSessionToken(pool: Pool, token: string, opts: StaffSessionOptions = STAFF_SESSION_OPTIONS): Promise<ConsoleStaff | undefined> {
-  const { rows } = await pool.query<{ id: string; username: string; display_name: string; role: StaffRole }>(
+  const { rows } = await pool.query<{ id: string; username: string; display_name: string; role: StaffRole; must_change_password: boolean }>(
     `WITH s AS (
-       SELECT s.token_hash, s.last_seen_at, a.id, a.username, a.display_name, a.role
+       SELECT s.token_hash, s.last_seen_at, a.id, a.username, a.display_name, a.role, a.must_change_password
          FROM staff_sessions s JOIN staff_accounts a ON a.id = s.staff_id
         WHERE s.token_hash = $1::bytea AND s.revoked_at IS NULL AND s.expires_at > now()
           AND s.last_seen_at > now() - make_interval(secs => $2::double precision)
@@ -114,11 +116,11 @@ export async function staffFromSessionToken(pool: Pool, token: string, opts: Sta
        UPDATE staff_sessions t SET last_seen_at = now() FROM s
         WHERE t.token_hash = s.token_hash AND s.last_seen_at < now() - make_interval(secs => $3::double precision)
      )
-     SELECT id, username, display_name, role FROM s`,
+     SELECT id, username, display_name, role, must_change_password FROM s`,
     [hashToken(token), opts.idleTimeoutMs / 1000, opts.touchEveryMs / 1000],
   );
   const row = rows[0];
-  return row ? { staffId: row.username, role: row.role, accountId: row.id, displayName: row.display_name } : undefined;
+  return row ? { staffId: row.username, role: row.role, accountId: row.id, displayName: row.display_name, mustChangePassword: row.must_change_password } : undefined;
 }
 
 async function createStaffSession(db: Pick<PoolClient, 'query'>, accountId: string, clientIp: string | undefined, opts: StaffSessionOptions): Promise<string> {
@@ -145,6 +147,10 @@ const LOGIN_FAILED = (): DomainError =>
     en: 'Login failed: wrong username, password or code, or the account is locked or disabled. After 5 failed attempts the account is locked for 15 minutes.',
   });
 
+/** A genuine code of a step already used: told as such, and not counted as a failure. */
+const CODE_REUSED = (): DomainError =>
+  new DomainError(ErrorType.Unauthenticated, { it: 'Codice già usato: attenda il prossimo.', en: 'Code already used: wait for the next one.' }, [], { reason: 'TOTP_REUSED' });
+
 export interface StaffLoginDeps {
   pool: Pool;
   pepper: Buffer;
@@ -163,13 +169,17 @@ export interface StaffLoginInput {
 
 type Outcome =
   | { ok: true; token: string; staff: ConsoleStaff }
-  | { ok: false; reason: 'unknown_user' | 'disabled' | 'locked' | 'bad_password' | 'bad_code' | 'bad_password_and_code' };
+  | { ok: false; reason: 'unknown_user' | 'disabled' | 'locked' | 'bad_password' | 'bad_code' | 'bad_password_and_code' | 'reused_code' };
 
 /**
  * Password and TOTP code, both checked on every attempt (a failure does not say which was
  * wrong). The account row is locked for the attempt, so parallel guesses are counted one by one
  * and a code cannot be used by two logins. Every attempt is audited; the answer to any failure
- * is the same 401. Throws that 401 on failure, and returns the new session's token on success.
+ * is the same 401, but one: the right password with a code of a step already spent (typed twice
+ * within 30 seconds, or a second login with the same code) is told "code already used" and is not
+ * counted towards the lock (audited as `reused_code`). A wrong password with such a code is a
+ * failure like any other, so the message only ever follows the right password. Throws the 401 on
+ * failure, and returns the new session's token on success.
  */
 export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): Promise<{ token: string; staff: ConsoleStaff }> {
   const opts = deps.sessionOptions ?? STAFF_SESSION_OPTIONS;
@@ -184,10 +194,11 @@ export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): 
       totp_secret_enc: Buffer;
       totp_last_step: string;
       failed_attempts: number;
+      must_change_password: boolean;
       locked: boolean;
       disabled: boolean;
     }>(
-      `SELECT id, username, display_name, role, password_hash, totp_secret_enc, totp_last_step, failed_attempts,
+      `SELECT id, username, display_name, role, password_hash, totp_secret_enc, totp_last_step, failed_attempts, must_change_password,
               coalesce(locked_until > now(), false) AS locked, disabled_at IS NOT NULL AS disabled
          FROM staff_accounts WHERE username = $1::text FOR UPDATE`,
       [username],
@@ -213,7 +224,11 @@ export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): 
 
     const passwordOk = await verifyPin(deps.pepper, account.password_hash, input.password).catch(() => false);
     const key = base32Decode(openTotpSecret(deps.secrets, account.id, account.totp_secret_enc));
-    const step = verifyTotp(key, input.code, (deps.now?.() ?? new Date()).getTime(), Number(account.totp_last_step));
+    const check = checkTotp(key, input.code, (deps.now?.() ?? new Date()).getTime(), Number(account.totp_last_step));
+    const step = check.ok ? check.step : undefined;
+    if (passwordOk && !check.ok && check.reason === 'reused') {
+      return deny('reused_code', { failedAttempts: account.failed_attempts });
+    }
     if (passwordOk && step !== undefined) {
       await client.query(
         `UPDATE staff_accounts SET failed_attempts = 0, locked_until = NULL, totp_last_step = $2::bigint, last_login_at = now() WHERE id = $1::uuid`,
@@ -225,9 +240,13 @@ export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): 
         action: 'console.login',
         subject: account.username,
         decision: 'granted',
-        detail: { role: account.role, ...(input.clientIp ? { clientIp: input.clientIp } : {}) },
+        detail: { role: account.role, ...(account.must_change_password ? { mustChangePassword: true } : {}), ...(input.clientIp ? { clientIp: input.clientIp } : {}) },
       });
-      return { ok: true, token, staff: { staffId: account.username, role: account.role, accountId: account.id, displayName: account.display_name } };
+      return {
+        ok: true,
+        token,
+        staff: { staffId: account.username, role: account.role, accountId: account.id, displayName: account.display_name, mustChangePassword: account.must_change_password },
+      };
     }
     const failures = account.failed_attempts + 1;
     const lockMs = staffLockDurationMs(failures);
@@ -237,9 +256,11 @@ export async function staffLogin(deps: StaffLoginDeps, input: StaffLoginInput): 
         WHERE id = $1::uuid`,
       [account.id, failures, lockMs / 1000],
     );
-    const reason = !passwordOk && step === undefined ? 'bad_password_and_code' : passwordOk ? 'bad_code' : 'bad_password';
-    return deny(reason, { failedAttempts: failures, ...(lockMs ? { lockedForSeconds: lockMs / 1000 } : {}) });
+    // A spent code with a wrong password: the password is what failed (the code is noted).
+    const codeReused = !check.ok && check.reason === 'reused';
+    const reason = passwordOk ? 'bad_code' : step === undefined && !codeReused ? 'bad_password_and_code' : 'bad_password';
+    return deny(reason, { failedAttempts: failures, ...(codeReused ? { code: 'reused' } : {}), ...(lockMs ? { lockedForSeconds: lockMs / 1000 } : {}) });
   });
-  if (!outcome.ok) throw LOGIN_FAILED();
+  if (!outcome.ok) throw outcome.reason === 'reused_code' ? CODE_REUSED() : LOGIN_FAILED();
   return { token: outcome.token, staff: outcome.staff };
 }

@@ -1,8 +1,10 @@
 /**
  * Staff accounts and console sessions on the real servers: login with password + TOTP, the
- * generic refusal and its audit, no code accepted twice, the lock after five failures, disabled
- * accounts, logout; the console cookie on the API (CSRF required for changes), a citizen's
- * session refused with 403; an administrator creating an account; and `npm run staff:create`.
+ * generic refusal and its audit, no code accepted twice (a reused code told as such and not
+ * counted), the lock after five failures, disabled accounts, logout; the console cookie on the
+ * API (CSRF required for changes), a citizen's session refused with 403; an administrator
+ * creating an account (the TOTP enrolment as a QR code read back with jsQR) or resetting one; the
+ * generated password changed at the first login; and `npm run staff:create`.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -14,6 +16,8 @@ import { Browser, csrfOf } from '../support/browser';
 import { consoleLogin, createTestStaff, openTestSession, totpCode, type TestStaff } from '../support/staff';
 import { startTestStack, type TestStack } from '../support/stack';
 import { base32Decode, totpAt } from '../../lib/totp';
+import { issueStaffApiToken } from '../../services/staff/tokens';
+import { readQrDataUri } from '../support/qr';
 
 let stack: TestStack;
 let citizen: ActiveCitizen;
@@ -69,22 +73,25 @@ describe('console login', () => {
     expect(after.headers.get('location')).toContain('/console/login');
   });
 
-  it('refuses a wrong password, a wrong code and a code already used, with the same answer, each audited', async () => {
+  it('refuses a wrong password and a wrong code with the same answer, each audited', async () => {
     const clerk = await createTestStaff(stack, 'clerk');
     const wrongPassword = await loginAttempt(clerk, `${clerk.password}x`, totpCode(clerk.totpSecret));
     const wrongCode = await loginAttempt(clerk, clerk.password, String((Number(totpCode(clerk.totpSecret)) + 1) % 1_000_000).padStart(6, '0'));
     const code = totpCode(clerk.totpSecret);
     const ok = await loginAttempt(clerk, clerk.password, code);
-    const replay = await loginAttempt(clerk, clerk.password, code);
+    // The used code with a wrong password: a wrong password like any other.
+    const replayWrongPassword = await loginAttempt(clerk, `${clerk.password}x`, code);
     expect(ok.res.status).toBe(303);
-    for (const failed of [wrongPassword, wrongCode, replay]) {
+    for (const failed of [wrongPassword, wrongCode, replayWrongPassword]) {
       expect(failed.res.status).toBe(401);
       expect(failed.res.body).toContain('data-testid="login-error"');
       expect(failed.browser.cookies.has('staff_session')).toBe(false);
     }
     // Same words whatever was wrong.
     const message = (b: string) => /data-testid="login-error">([^<]*)</.exec(b)?.[1];
-    expect(message(wrongPassword.res.body)).toBe(message(replay.res.body));
+    expect(message(wrongPassword.res.body)).toBe(message(wrongCode.res.body));
+    expect(message(wrongPassword.res.body)).toBe(message(replayWrongPassword.res.body));
+    expect(message(wrongPassword.res.body)).not.toContain('già usato');
     // The password never appears in the page.
     expect(wrongPassword.res.body).not.toContain(clerk.password);
     const audit = await auditOf(clerk.username);
@@ -92,12 +99,50 @@ describe('console login', () => {
       ['denied', 'bad_password'],
       ['denied', 'bad_code'],
       ['granted', undefined],
-      ['denied', 'bad_code'],
+      ['denied', 'bad_password'],
     ]);
+    expect(audit[3]!.detail).toMatchObject({ code: 'reused', failedAttempts: 1 });
     expect(JSON.stringify(audit)).not.toContain(clerk.password);
     // An unknown user is refused the same way and audited without an account.
     const unknown = await loginAttempt({ username: 'nobody-here' }, 'whatever-password', '123456');
     expect(unknown.res.status).toBe(401);
+  });
+
+  it('tells a code already used as such, in both languages, without counting it towards the lock; a wrong code still counts', async () => {
+    const clerk = await createTestStaff(stack, 'clerk');
+    const failures = async () =>
+      (await stack.pool.query<{ failed_attempts: number; locked_until: Date | null }>('SELECT failed_attempts, locked_until FROM staff_accounts WHERE username = $1', [clerk.username])).rows[0]!;
+    const code = totpCode(clerk.totpSecret);
+    expect((await loginAttempt(clerk, clerk.password, code)).res.status).toBe(303);
+    // Six times the used code: more than the five failures that lock, and still nothing counted.
+    for (let i = 0; i < 6; i++) {
+      const replay = await loginAttempt(clerk, clerk.password, code);
+      expect(replay.res.status).toBe(401);
+      expect(replay.res.body).toMatch(/data-testid="login-error">Codice già usato: attenda il prossimo\.</);
+      expect(replay.browser.cookies.has('staff_session')).toBe(false);
+    }
+    expect(await failures()).toEqual({ failed_attempts: 0, locked_until: null });
+    // In English too.
+    const english = new Browser(stack.baseUrl);
+    const form = await english.get('/console/login?lang=en');
+    const replay = await english.post('/console/login', { _csrf: csrfOf(form.body), username: clerk.username, password: clerk.password, code });
+    expect(replay.status).toBe(401);
+    expect(replay.body).toMatch(/data-testid="login-error">Code already used: wait for the next one\.</);
+    // A wrong code still counts.
+    const wrong = String((Number(totpCode(clerk.totpSecret, 1)) + 1) % 1_000_000).padStart(6, '0');
+    const bad = await loginAttempt(clerk, clerk.password, wrong === code ? '000000' : wrong);
+    expect(bad.res.status).toBe(401);
+    expect(bad.res.body).not.toContain('già usato');
+    expect((await failures()).failed_attempts).toBe(1);
+    const audit = await auditOf(clerk.username);
+    expect(audit.map((a) => [a.decision, a.detail.reason])).toEqual([
+      ['granted', undefined],
+      ...Array.from({ length: 7 }, () => ['denied', 'reused_code']),
+      ['denied', 'bad_code'],
+    ]);
+    expect(audit[1]!.detail).toMatchObject({ failedAttempts: 0 });
+    // The next step's code is good.
+    expect((await loginAttempt(clerk, clerk.password, totpCode(clerk.totpSecret, 1))).res.status).toBe(303);
   });
 
   it('locks the account for 15 minutes after five failures in a row, then refuses even the right credentials', async () => {
@@ -166,7 +211,7 @@ describe('console session on the API', () => {
 });
 
 describe('staff accounts administration', () => {
-  it('lets an administrator create an account whose password and TOTP are shown once and work', async () => {
+  it('lets an administrator create an account whose password and TOTP (text and QR code) are shown once and work', async () => {
     const admin = await createTestStaff(stack, 'admin');
     const browser = await consoleLogin(stack, admin);
     const list = await browser.get('/console/admin/staff');
@@ -174,10 +219,33 @@ describe('staff accounts administration', () => {
     const username = `new-clerk-${Date.now().toString(36)}`;
     const created = await browser.post('/console/admin/staff', { _csrf: csrfOf(list.body), username, displayName: 'Nuovo Operatore', role: 'clerk' });
     expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
     const password = /data-testid="issued-password">([^<]+)</.exec(created.body)![1]!;
     const secret = /data-testid="issued-totp-secret">([^<]+)</.exec(created.body)![1]!;
-    expect(created.body).toContain('otpauth://totp/');
-    const newcomer = await consoleLogin(stack, { username, password, totpSecret: secret });
+    const uriText = /data-testid="issued-otpauth-uri">([^<]+)</.exec(created.body)![1]!.replaceAll('&amp;', '&');
+    expect(new URL(uriText).searchParams.get('secret')).toBe(secret);
+    expect(uriText).toContain(`otpauth://totp/INPS%20PIN%20Console:${username}?`);
+    // The QR code is a PNG drawn on the server; read back by a QR decoder it is the same URI.
+    const img = /<img src="(data:image\/png;base64,[A-Za-z0-9+/=]+)" data-testid="issued-totp-qr" alt="[^"]+">/.exec(created.body);
+    expect(img).not.toBeNull();
+    expect(readQrDataUri(img![1]!)).toBe(uriText);
+    // No script on the page, and the secret nowhere but this page: not in the audit log, not in the list.
+    expect(created.body).not.toMatch(/<script/i);
+    const { rows: auditRows } = await stack.pool.query(`SELECT actor, action, subject, decision, detail FROM audit_log WHERE subject = $1 OR actor = $2`, [username, `staff:${admin.username}`]);
+    expect(auditRows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(auditRows)).not.toContain(secret);
+    expect(JSON.stringify(auditRows)).not.toContain(password);
+    const listAfter = await browser.get('/console/admin/staff');
+    expect(listAfter.body).not.toContain(secret);
+    expect(listAfter.body).not.toContain('issued-totp-qr');
+    // The generated password opens the change-password page first.
+    const first = await loginAttempt({ username }, password, totpCode(secret));
+    expect(first.res.status).toBe(303);
+    expect(first.res.location).toBe('/console/password');
+    const newcomer = first.browser;
+    const form = await newcomer.get('/console/password');
+    const chosen = 'una frase lunga e nuova';
+    expect((await newcomer.post('/console/password', { _csrf: csrfOf(form.body), current: password, password: chosen, repeat: chosen })).status).toBe(303);
     expect((await newcomer.get('/console/review')).status).toBe(200);
     expect((await newcomer.get('/console/admin/staff')).status).toBe(403);
     // A duplicate username is refused on the form.
@@ -215,7 +283,126 @@ describe('staff accounts administration', () => {
     const uri = new URL(/TOTP URI:\s+(\S+)/.exec(stdout)![1]!);
     const secret = uri.searchParams.get('secret')!;
     expect(totpAt(base32Decode(secret), Date.now())).toMatch(/^\d{6}$/);
+    expect(stdout).not.toContain('<svg');
+    expect(stdout).toContain('new password');
+    // Its generated password must be changed first.
     const browser = await consoleLogin(stack, { username, password, totpSecret: secret });
+    const staffPage = await browser.get('/console/admin/staff');
+    expect(staffPage.status).toBe(303);
+    expect(staffPage.location).toBe('/console/password');
+    const form = await browser.get('/console/password');
+    const chosen = 'amministratore della console 2026';
+    expect((await browser.post('/console/password', { _csrf: csrfOf(form.body), current: password, password: chosen, repeat: chosen })).status).toBe(303);
     expect((await browser.get('/console/admin/staff')).status).toBe(200);
+  });
+});
+
+describe('first login with a generated password', () => {
+  const fieldError = (body: string, field: string) => new RegExp(`id="f-${field}"[^>]*aria-invalid="true"`).test(body);
+
+  it('opens only the change-password page until a good password is chosen; then the old one no longer works', async () => {
+    const clerk = await createTestStaff(stack, 'clerk', 'newclerk', { mustChangePassword: true });
+    const first = await loginAttempt(clerk, clerk.password, totpCode(clerk.totpSecret));
+    expect(first.res.status).toBe(303);
+    expect(first.res.location).toBe('/console/password');
+    expect((await auditOf(clerk.username)).at(-1)).toMatchObject({ decision: 'granted', detail: { mustChangePassword: true } });
+    const browser = first.browser;
+    const other = await openTestSession(stack, clerk.accountId);
+
+    // Every other console page, GET or POST, sends to the change-password page.
+    for (const path of ['/console/', '/console/review', '/console/citizens', '/console/counter', '/console/admin/staff']) {
+      const res = await browser.get(path);
+      expect([path, res.status, res.location]).toEqual([path, 303, '/console/password']);
+    }
+    const page = await browser.get('/console/password');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.body).toContain('data-testid="password-change-required"');
+    // The menu offers no section.
+    expect(page.body).not.toContain('href="/console/review"');
+    const csrf = csrfOf(page.body);
+    const claim = await browser.post('/console/review/00000000-0000-4000-8000-000000000000/claim', { _csrf: csrf });
+    expect([claim.status, claim.location]).toEqual([303, '/console/password']);
+    // The console cookie on the API is refused too; the account's API tokens are not affected.
+    const api = await fetch(`${stack.baseUrl}/api/review/cases`, { headers: { cookie: `staff_session=${browser.cookies.get('staff_session')}` } });
+    expect(api.status).toBe(403);
+    expect(((await api.json()) as { error: { details: { reason: string } } }).error.details.reason).toBe('PASSWORD_CHANGE_REQUIRED');
+    const { token } = await issueStaffApiToken(stack.pool, { username: clerk.username }, 'test');
+    expect((await fetch(`${stack.baseUrl}/api/review/cases`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+
+    // Weak or wrong choices are refused, field by field, and change nothing.
+    const attempt = (form: Record<string, string>) => browser.post('/console/password', { _csrf: csrf, ...form });
+    const short = await attempt({ current: clerk.password, password: 'corta-1', repeat: 'corta-1' });
+    expect(short.status).toBe(400);
+    expect(fieldError(short.body, 'password')).toBe(true);
+    expect(short.body).toContain('Da 12 a 128 caratteri.');
+    const withName = `io-sono-${clerk.username.toUpperCase()}-davvero`;
+    const named = await attempt({ current: clerk.password, password: withName, repeat: withName });
+    expect(named.status).toBe(400);
+    expect(named.body).toContain('La password non può contenere il nome utente.');
+    const same = await attempt({ current: clerk.password, password: clerk.password, repeat: clerk.password });
+    expect(same.status).toBe(400);
+    expect(fieldError(same.body, 'password')).toBe(true);
+    expect(same.body).toContain('diversa da quella attuale');
+    const chosen = 'cavallo batteria graffetta corretta';
+    const wrongCurrent = await attempt({ current: `${clerk.password}x`, password: chosen, repeat: chosen });
+    expect(wrongCurrent.status).toBe(400);
+    expect(fieldError(wrongCurrent.body, 'current')).toBe(true);
+    expect(fieldError(wrongCurrent.body, 'password')).toBe(false);
+    const mismatch = await attempt({ current: clerk.password, password: chosen, repeat: `${chosen}!` });
+    expect(mismatch.status).toBe(400);
+    expect(fieldError(mismatch.body, 'repeat')).toBe(true);
+    for (const refused of [short, named, same, wrongCurrent, mismatch]) {
+      expect(refused.body).not.toContain(clerk.password);
+      expect(refused.body).not.toContain(chosen);
+    }
+    expect((await browser.get('/console/review')).location).toBe('/console/password');
+
+    // A good one: the console opens, the other session of the account has ended, this one goes on.
+    const done = await attempt({ current: clerk.password, password: chosen, repeat: chosen });
+    expect([done.status, done.location]).toEqual([303, '/console/']);
+    expect((await browser.get('/console/review')).status).toBe(200);
+    expect((await browser.get('/console/')).body).toContain('href="/console/review"');
+    expect((await fetch(`${stack.baseUrl}/api/review/cases`, { headers: { cookie: `staff_session=${browser.cookies.get('staff_session')}` } })).status).toBe(200);
+    expect((await fetch(`${stack.baseUrl}/api/review/cases`, { headers: { cookie: other.cookie } })).status).toBe(401);
+    const { rows } = await stack.pool.query<{ password_hash: string; must_change_password: boolean }>('SELECT password_hash, must_change_password FROM staff_accounts WHERE id = $1::uuid', [clerk.accountId]);
+    expect(rows[0]!.must_change_password).toBe(false);
+    expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$/);
+    const audit = await stack.pool.query<{ actor: string; decision: string; detail: Record<string, unknown> }>(
+      `SELECT actor, decision, detail FROM audit_log WHERE subject = $1 AND action = 'staff_account.change_password' ORDER BY id`,
+      [clerk.username],
+    );
+    expect(audit.rows.map((r) => [r.decision, r.detail.reasons ?? r.detail.forced])).toEqual([
+      ['refused', ['password_length']],
+      ['refused', ['password_has_username']],
+      ['refused', ['password_unchanged']],
+      ['refused', ['wrong_password']],
+      ['refused', ['password_mismatch']],
+      ['changed', true],
+    ]);
+    expect(JSON.stringify(audit.rows)).not.toContain(chosen);
+
+    // The generated password no longer works; the chosen one does.
+    expect((await loginAttempt(clerk, clerk.password, totpCode(clerk.totpSecret, 1))).res.status).toBe(401);
+    expect((await auditOf(clerk.username)).at(-1)).toMatchObject({ decision: 'denied', detail: { reason: 'bad_password' } });
+    const again = await loginAttempt(clerk, chosen, totpCode(clerk.totpSecret, 1));
+    expect([again.res.status, again.res.location]).toEqual([303, '/console/']);
+  });
+
+  it('is asked again after an administrator resets the credentials (new QR code too)', async () => {
+    const admin = await consoleLogin(stack, await createTestStaff(stack, 'admin'));
+    const clerk = await createTestStaff(stack, 'clerk');
+    expect((await (await consoleLogin(stack, clerk)).get('/console/review')).status).toBe(200);
+    const list = await admin.get('/console/admin/staff');
+    const reset = await admin.post(`/console/admin/staff/${clerk.username}/reset`, { _csrf: csrfOf(list.body) });
+    expect(reset.status).toBe(200);
+    expect(reset.headers.get('cache-control')).toBe('no-store');
+    const password = /data-testid="issued-password">([^<]+)</.exec(reset.body)![1]!;
+    const secret = /data-testid="issued-totp-secret">([^<]+)</.exec(reset.body)![1]!;
+    const img = /<img src="(data:image\/png;base64,[A-Za-z0-9+/=]+)" data-testid="issued-totp-qr"/.exec(reset.body)!;
+    expect(new URL(readQrDataUri(img[1]!)!).searchParams.get('secret')).toBe(secret);
+    const login = await loginAttempt(clerk, password, totpCode(secret));
+    expect([login.res.status, login.res.location]).toEqual([303, '/console/password']);
+    expect((await login.browser.get('/console/review')).location).toBe('/console/password');
   });
 });

@@ -41,6 +41,7 @@ const TABLE: { method?: string; path: RegExp; roles: StaffRole[] }[] = [
   { path: /^\/codec\//, roles: ['operations', 'supervisor', 'admin'] },
   { path: /^\/console\/?$/, roles: ROLES },
   { path: /^\/console\/logout$/, roles: ROLES },
+  { path: /^\/console\/password$/, roles: ROLES },
   { method: 'GET', path: /^\/console\/review/, roles: ['clerk', 'supervisor', 'admin'] },
   { method: 'POST', path: /^\/console\/review/, roles: ['clerk', 'supervisor'] },
   { path: /^\/console\/counter/, roles: ['clerk', 'supervisor'] },

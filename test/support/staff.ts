@@ -15,10 +15,15 @@ export interface TestStaff extends IssuedCredentials {
   role: StaffRole;
 }
 
-/** A fresh account of `role` with a unique username. */
-export async function createTestStaff(stack: TestStack, role: StaffRole, prefix: string = role): Promise<TestStaff> {
+/**
+ * A fresh account of `role` with a unique username. Its generated password counts as already
+ * changed (so its logins and sessions open every page of its role), unless `mustChangePassword`:
+ * then it is as `npm run staff:create` leaves it, and the console first asks for a new password.
+ */
+export async function createTestStaff(stack: TestStack, role: StaffRole, prefix: string = role, opts: { mustChangePassword?: boolean } = {}): Promise<TestStaff> {
   const username = `${prefix}-${randomUUID().slice(0, 8)}`.toLowerCase();
   const created = await createStaffAccount({ pool: stack.pool, pepper: stack.deps.keys.pepper, secrets: stack.deps.keys.secrets }, { username, displayName: `Test ${role}`, role }, 'test');
+  if (!opts.mustChangePassword) await stack.pool.query('UPDATE staff_accounts SET must_change_password = false WHERE id = $1::uuid', [created.accountId]);
   return { ...created, role };
 }
 

@@ -3,7 +3,7 @@
  * acceptance rules: ±1 step of drift, nothing older, no step used twice.
  */
 import { describe, expect, it } from 'vitest';
-import { base32Decode, base32Encode, hotp, newTotpSecret, otpauthUri, totpAt, totpStep, verifyTotp } from '../../lib/totp';
+import { base32Decode, base32Encode, hotp, newTotpSecret, otpauthUri, totpAt, totpStep, checkTotp, verifyTotp } from '../../lib/totp';
 
 const SEED_SHA1 = Buffer.from('12345678901234567890', 'ascii');
 const SEED_SHA256 = Buffer.from('12345678901234567890123456789012', 'ascii');
@@ -70,6 +70,26 @@ describe('verifyTotp', () => {
   it('ignores spaces the user types', () => {
     const code = totpAt(key, at);
     expect(verifyTotp(key, `${code.slice(0, 3)} ${code.slice(3)}`, at, 0)).toBe(step);
+  });
+});
+
+describe('checkTotp', () => {
+  const key = SEED_SHA1;
+  const at = 1_700_000_000_000;
+  const step = totpStep(at);
+
+  it('tells a spent code (the one accepted, or an older one in the window) from a wrong one', () => {
+    const code = totpAt(key, at);
+    expect(checkTotp(key, code, at, 0)).toEqual({ ok: true, step });
+    expect(checkTotp(key, code, at, step)).toEqual({ ok: false, reason: 'reused' });
+    expect(checkTotp(key, totpAt(key, at - 30_000), at, step)).toEqual({ ok: false, reason: 'reused' });
+    expect(checkTotp(key, totpAt(key, at + 30_000), at, step)).toEqual({ ok: true, step: step + 1 });
+  });
+
+  it('calls wrong what matches no step of the window, spent or not', () => {
+    expect(checkTotp(key, totpAt(key, at - 60_000), at, step)).toEqual({ ok: false, reason: 'wrong' });
+    expect(checkTotp(SEED_SHA256, totpAt(key, at), at, step)).toEqual({ ok: false, reason: 'wrong' });
+    expect(checkTotp(key, 'abcdef', at, step)).toEqual({ ok: false, reason: 'wrong' });
   });
 });
 
