@@ -117,6 +117,12 @@ function renderLetter(letter: LetterRow, secondHalf: string, day: string): Promi
   });
 }
 
+/** A letter with what its PDF needs (the half still encrypted). */
+const LETTER_QUERY = `SELECT l.id, l.credential_id, l.pin_version, l.seq, l.status, to_char(l.batch_date, 'YYYY-MM-DD') AS batch_date,
+                             c.holder, c.residence, s.second_half_enc
+                        FROM letters l JOIN credentials c ON c.id = l.credential_id
+                        JOIN pin_secrets s ON s.credential_id = l.credential_id AND s.version = l.pin_version`;
+
 interface LetterRow {
   id: string;
   credential_id: string;
@@ -162,14 +168,23 @@ export function createMailRoomActivities(deps: ActivityDeps) {
     return rows;
   }
 
+  /** The letter as queueLetter rendered it for `day`, from its row and encrypted half. */
+  async function renderAgain(letterId: string, day: string): Promise<Uint8Array> {
+    const letter = (await pool.query<LetterRow>(`${LETTER_QUERY} WHERE l.id = $1::uuid`, [letterId])).rows[0];
+    if (!letter?.second_half_enc) throw ApplicationFailure.nonRetryable(`letter ${letterId} has no file and no half to print`, ErrorType.Conflict);
+    deps.log.warn({ letterId, batchDate: day }, 'letter file missing: rendered again for the print file');
+    return renderLetter(letter, decryptSecret(deps.keys.secrets, letter.second_half_enc, secondHalfAad(letter.credential_id, letter.pin_version)), day);
+  }
+
   /** Renders one part (separator page + its letters' pages) and records it; the same letters give the same bytes. */
   async function buildPart(day: string, part: number, total: number, rows: PrintRow[]): Promise<number> {
     const letters: Uint8Array[] = [];
     const root = path.resolve(deps.mailroomDir) + path.sep;
     for (const l of rows) {
       const file = l.file_path ? path.resolve(l.file_path) : undefined;
-      if (!file?.startsWith(root)) throw ApplicationFailure.nonRetryable(`letter ${l.id} has no file to print`, ErrorType.Conflict);
-      letters.push(await readFile(file));
+      const bytes = file?.startsWith(root) ? await readFile(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err))) : undefined;
+      // A file lost (or outside this mail room): rendered again from the encrypted half, the same bytes.
+      letters.push(bytes ?? (await renderAgain(l.id, day)));
     }
     const bytes = await renderPrintPart({
       batchDate: day,
@@ -290,8 +305,9 @@ export function createMailRoomActivities(deps: ActivityDeps) {
           );
           total = numbered.rowCount ?? 0;
           await client.query(
-            `UPDATE mailroom_batches SET status = 'closed', closed_at = $2::timestamptz, closed_by = $3::text, letters_total = $4::int WHERE batch_date = $1::date`,
-            [batchDate, now(), input.closedBy, total],
+            // The database's clock, not the injected one: the progress's rate is measured from it.
+            `UPDATE mailroom_batches SET status = 'closed', closed_at = now(), closed_by = $2::text, letters_total = $3::int WHERE batch_date = $1::date`,
+            [batchDate, input.closedBy, total],
           );
           deps.log.info({ batchDate, letters: total }, 'mail-room batch closed for printing');
         }
@@ -379,14 +395,7 @@ export function createMailRoomActivities(deps: ActivityDeps) {
      * lock is held while rendering; a batch closed in between means one more round for the next day.
      */
     async queueLetter({ letterId }: { letterId: string }): Promise<{ batchDate: string }> {
-      const { rows } = await pool.query<LetterRow>(
-        `SELECT l.id, l.credential_id, l.pin_version, l.seq, l.status, to_char(l.batch_date, 'YYYY-MM-DD') AS batch_date,
-                c.holder, c.residence, s.second_half_enc
-           FROM letters l JOIN credentials c ON c.id = l.credential_id
-           JOIN pin_secrets s ON s.credential_id = l.credential_id AND s.version = l.pin_version
-          WHERE l.id = $1::uuid`,
-        [letterId],
-      );
+      const { rows } = await pool.query<LetterRow>(`${LETTER_QUERY} WHERE l.id = $1::uuid`, [letterId]);
       const letter = rows[0];
       if (!letter) throw ApplicationFailure.nonRetryable(`letter ${letterId} not found`, ErrorType.NotFound);
       if (letter.batch_date) return { batchDate: letter.batch_date };
