@@ -21,11 +21,23 @@ import { countryName } from '../domain/countries';
 import { italianCalendarDate } from '../domain/calendar';
 import { issuanceStages, lettersPerBatch } from '../lib/metrics';
 
+const madeDirs = new Set<string>();
+
 /** Written whole or not at all, readable by the service's user only (a letter carries a PIN half). */
 async function writeAtomically(file: string, bytes: Uint8Array | string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const dir = path.dirname(file);
+  // One mkdir per folder and process, not one per letter (a retry after the folder was removed makes it again).
+  if (!madeDirs.has(dir)) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    madeDirs.add(dir);
+  }
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes, { mode: 0o600 });
+  await writeFile(tmp, bytes, { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    madeDirs.delete(dir);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(tmp, bytes, { mode: 0o600 });
+  });
   await rename(tmp, file);
 }
 
@@ -144,15 +156,24 @@ export function createMailRoomActivities(deps: ActivityDeps) {
   const { pool } = deps;
   const now = deps.now ?? (() => new Date());
 
-  /** The first day from `from` on whose batch is still open (not closed for printing, not handed to the post). */
-  async function firstOpenBatch(from: string): Promise<string> {
-    const { rows } = await pool.query<{ day: string }>(
-      `SELECT to_char(d, 'YYYY-MM-DD') AS day FROM generate_series($1::date, $1::date + 3660, interval '1 day') AS d
-        WHERE NOT EXISTS (SELECT 1 FROM mailroom_batches b WHERE b.batch_date = d::date AND b.status <> 'open')
-        ORDER BY d LIMIT 1`,
+  /**
+   * The first day from `from` on whose batch is still open (not closed for printing, not handed
+   * to the post), and whether its row exists yet. Reads the batches from that day on through the
+   * primary key: one cheap query per letter (a series of 3,660 days used to cost PostgreSQL more
+   * than the rest of the filing).
+   */
+  async function firstOpenBatch(from: string): Promise<{ day: string; exists: boolean }> {
+    const { rows } = await pool.query<{ day: string; status: string }>(
+      `SELECT to_char(batch_date, 'YYYY-MM-DD') AS day, status FROM mailroom_batches WHERE batch_date >= $1::date ORDER BY batch_date LIMIT 64`,
       [from],
     );
-    return rows[0]!.day;
+    let day = from;
+    for (const b of rows) {
+      if (b.day !== day) break; // no batch yet on `day`: open
+      if (b.status === 'open') return { day, exists: true };
+      day = nextDay(day);
+    }
+    return rows.length === 64 && rows.at(-1)!.day < day ? firstOpenBatch(day) : { day, exists: rows.some((b) => b.day === day) };
   }
 
   /** The queued letters of a closed batch in print order, optionally those of one part only. */
@@ -403,32 +424,30 @@ export function createMailRoomActivities(deps: ActivityDeps) {
       const secondHalf = decryptSecret(deps.keys.secrets, letter.second_half_enc, secondHalfAad(letter.credential_id, letter.pin_version));
 
       // Render once for the first open batch; only a batch closed in the meantime costs another round.
-      let fresh = false;
-      for (let day = await firstOpenBatch(italianCalendarDate(now())); ; day = await firstOpenBatch(nextDay(day))) {
+      for (let open = await firstOpenBatch(italianCalendarDate(now())); ; open = await firstOpenBatch(nextDay(open.day))) {
+        const { day } = open;
         const file = path.join(deps.mailroomDir, day, `${letter.id}.pdf`);
         await writeAtomically(file, await renderLetter(letter, secondHalf, day));
-        const filed = await withTransaction(pool, async (client) => {
-          await client.query('INSERT INTO mailroom_batches (batch_date) VALUES ($1::date) ON CONFLICT DO NOTHING', [day]);
-          // Share lock: closing the batch (FOR UPDATE) waits for this letter to be filed.
-          const b = await client.query<{ status: string }>('SELECT status FROM mailroom_batches WHERE batch_date = $1::date FOR SHARE', [day]);
-          if (b.rows[0]!.status !== 'open') return undefined;
-          const updated = await client.query<{ batch_date: string }>(
-            `UPDATE letters SET batch_date = coalesce(batch_date, $2::date), file_path = coalesce(file_path, $3::text)
-              WHERE id = $1::uuid RETURNING to_char(batch_date, 'YYYY-MM-DD') AS batch_date`,
-            [letterId, day, file],
-          );
-          const filedIn = updated.rows[0]!.batch_date;
-          // No counter on the batch row here: updating it would turn every filing's share lock
-          // into a write lock and serialise (or deadlock) concurrent letters. Closing counts them.
-          if (filedIn === day) {
-            fresh = true;
-            await recordEvent(client, letter.credential_id, 'letter_queued', 'system', { letterId, seq: letter.seq, batchDate: day }, `${letterId}:queued`);
-          }
-          return filedIn;
-        });
-        if (filed) {
+        if (!open.exists) await pool.query('INSERT INTO mailroom_batches (batch_date) VALUES ($1::date) ON CONFLICT DO NOTHING', [day]);
+        // One statement, so one transaction: the share lock on the batch makes closing it (FOR
+        // UPDATE) wait for this letter to be filed, and a closed batch files nothing. No counter
+        // on the batch row here: updating it would turn every filing's share lock into a write
+        // lock and serialise (or deadlock) concurrent letters. Closing counts them.
+        const { rows: filed } = await pool.query<{ status: string | null; filed_in: string | null; fresh: boolean }>(
+          `WITH b AS (SELECT status FROM mailroom_batches WHERE batch_date = $2::date FOR SHARE),
+                before AS (SELECT batch_date FROM letters WHERE id = $1::uuid),
+                u AS (UPDATE letters SET batch_date = coalesce(batch_date, $2::date), file_path = coalesce(file_path, $3::text)
+                       WHERE id = $1::uuid AND (SELECT status FROM b) = 'open' RETURNING batch_date),
+                e AS (INSERT INTO credential_events (idempotency_key, credential_id, type, actor, data)
+                      SELECT $4::text, $5::uuid, 'letter_queued', 'system', $6::jsonb FROM u, before WHERE before.batch_date IS NULL
+                      ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1)
+           SELECT (SELECT status FROM b) AS status, (SELECT to_char(batch_date, 'YYYY-MM-DD') FROM u) AS filed_in, EXISTS (SELECT 1 FROM e) AS fresh`,
+          [letterId, day, file, `${letterId}:queued`, letter.credential_id, JSON.stringify({ letterId, seq: letter.seq, batchDate: day })],
+        );
+        const { filed_in: filedIn, fresh } = filed[0]!;
+        if (filedIn) {
           if (fresh) issuanceStages.inc({ stage: 'letter_queued' });
-          return { batchDate: filed };
+          return { batchDate: filedIn };
         }
       }
     },
