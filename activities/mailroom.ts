@@ -176,23 +176,29 @@ export function createMailRoomActivities(deps: ActivityDeps) {
     return rows.length === 64 && rows.at(-1)!.day < day ? firstOpenBatch(day) : { day, exists: rows.some((b) => b.day === day) };
   }
 
-  /** The queued letters of a closed batch in print order, optionally those of one part only. */
-  async function printRows(day: string, part?: number): Promise<PrintRow[]> {
+  /** The queued letters of a closed batch in print order: those of one part, or those in the parts built (`printed`). */
+  async function printRows(day: string, which: { part: number } | 'printed'): Promise<PrintRow[]> {
+    const part = which === 'printed' ? null : which.part;
     const { rows } = await pool.query<PrintRow>(
       `SELECT l.id, l.credential_id, l.print_seq, l.file_path, c.holder, c.residence
          FROM letters l JOIN credentials c ON c.id = l.credential_id
         WHERE l.batch_date = $1::date AND l.status = 'queued' AND l.print_seq IS NOT NULL
           AND ($2::int IS NULL OR l.print_seq BETWEEN ($2::int - 1) * $3::int + 1 AND $2::int * $3::int)
+          AND ($2::int IS NOT NULL OR EXISTS (SELECT 1 FROM mailroom_batch_parts p WHERE p.batch_date = l.batch_date AND l.id = ANY (p.letter_ids)))
         ORDER BY l.print_seq`,
-      [day, part ?? null, LETTERS_PER_PART],
+      [day, part, LETTERS_PER_PART],
     );
     return rows;
   }
 
   /** The letter as queueLetter rendered it for `day`, from its row and encrypted half. */
-  async function renderAgain(letterId: string, day: string): Promise<Uint8Array> {
+  async function renderAgain(letterId: string, day: string): Promise<Uint8Array | undefined> {
     const letter = (await pool.query<LetterRow>(`${LETTER_QUERY} WHERE l.id = $1::uuid`, [letterId])).rows[0];
-    if (!letter?.second_half_enc) throw ApplicationFailure.nonRetryable(`letter ${letterId} has no file and no half to print`, ErrorType.Conflict);
+    if (!letter?.second_half_enc) {
+      // Neither its file nor its half (the PIN it carried has since expired or been replaced): nothing to print.
+      deps.log.warn({ letterId, batchDate: day }, 'letter file and half gone: left out of the print file');
+      return undefined;
+    }
     deps.log.warn({ letterId, batchDate: day }, 'letter file missing: rendered again for the print file');
     return renderLetter(letter, decryptSecret(deps.keys.secrets, letter.second_half_enc, secondHalfAad(letter.credential_id, letter.pin_version)), day);
   }
@@ -200,12 +206,16 @@ export function createMailRoomActivities(deps: ActivityDeps) {
   /** Renders one part (separator page + its letters' pages) and records it; the same letters give the same bytes. */
   async function buildPart(day: string, part: number, total: number, rows: PrintRow[]): Promise<number> {
     const letters: Uint8Array[] = [];
+    const printed: string[] = [];
     const root = path.resolve(deps.mailroomDir) + path.sep;
     for (const l of rows) {
       const file = l.file_path ? path.resolve(l.file_path) : undefined;
       const bytes = file?.startsWith(root) ? await readFile(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err))) : undefined;
       // A file lost (or outside this mail room): rendered again from the encrypted half, the same bytes.
-      letters.push(bytes ?? (await renderAgain(l.id, day)));
+      const letter = bytes ?? (await renderAgain(l.id, day));
+      if (!letter) continue;
+      letters.push(letter);
+      printed.push(l.id);
     }
     const bytes = await renderPrintPart({
       batchDate: day,
@@ -220,12 +230,16 @@ export function createMailRoomActivities(deps: ActivityDeps) {
     await pool.query(
       `INSERT INTO mailroom_batch_parts (batch_date, part, letter_ids, file_path) VALUES ($1::date, $2::int, $3::uuid[], $4::text)
        ON CONFLICT (batch_date, part) DO UPDATE SET letter_ids = excluded.letter_ids, file_path = excluded.file_path, built_at = now()`,
-      [day, part, rows.map((l) => l.id), file],
+      [day, part, printed, file],
     );
-    return rows.length;
+    return printed.length;
   }
 
-  const sameIds = (a: string[] | undefined, rows: PrintRow[]) => a !== undefined && a.length === rows.length && a.every((id, i) => id === rows[i]!.id);
+  /** A part built earlier still holds only queued letters (none voided since; a batch once closed gains none). */
+  const stillQueued = (recorded: string[] | undefined, rows: PrintRow[]) => {
+    const queued = new Set(rows.map((l) => l.id));
+    return recorded !== undefined && recorded.every((id) => queued.has(id));
+  };
 
   /**
    * The dispatch of a closed batch whose print files are built: the JSON manifest (with both
@@ -248,7 +262,7 @@ export function createMailRoomActivities(deps: ActivityDeps) {
     ).rows[0];
     if (b?.status === 'dispatched') return { letters: await dispatchedLetters(), dispatchedAt: b.dispatched_at!.toISOString(), manifestPath: b.manifest_path };
     if (b?.status !== 'closed' || !b.files_built_at) throw ApplicationFailure.nonRetryable(`batch ${batchDate} has no print files yet`, ErrorType.Conflict);
-    const rows = await printRows(batchDate);
+    const rows = await printRows(batchDate, 'printed');
     const manifest = {
       batchDate,
       closedAt: b.closed_at!.toISOString(),
@@ -347,11 +361,11 @@ export function createMailRoomActivities(deps: ActivityDeps) {
       ).rows[0];
       if (batch?.status !== 'closed') return { letters: 0 };
       const [rows, done] = await Promise.all([
-        printRows(batchDate, part),
+        printRows(batchDate, { part }),
         pool.query<{ letter_ids: string[]; file_path: string }>('SELECT letter_ids, file_path FROM mailroom_batch_parts WHERE batch_date = $1::date AND part = $2::int', [batchDate, part]),
       ]);
       const recorded = done.rows[0];
-      if (recorded && sameIds(recorded.letter_ids, rows) && (await readFile(recorded.file_path).then(() => true, () => false))) return { letters: rows.length };
+      if (recorded && stillQueued(recorded.letter_ids, rows) && (await readFile(recorded.file_path).then(() => true, () => false))) return { letters: recorded.letter_ids.length };
       return { letters: await buildPart(batchDate, part, batch.letters_total ?? 0, rows) };
     },
 
@@ -370,23 +384,24 @@ export function createMailRoomActivities(deps: ActivityDeps) {
       if (!batch || batch.status === 'open') throw ApplicationFailure.nonRetryable(`batch ${batchDate} is not closed`, ErrorType.Conflict);
       if (batch.files_built_at) return { printSha256: batch.print_sha256, csvSha256: batch.csv_sha256!, letters: batch.letter_count || (batch.letters_total ?? 0) };
       const total = batch.letters_total ?? 0;
-      const rows = await printRows(batchDate);
       const recorded = new Map(
         (await pool.query<{ part: number; letter_ids: string[]; file_path: string }>('SELECT part, letter_ids, file_path FROM mailroom_batch_parts WHERE batch_date = $1::date', [batchDate])).rows.map((p) => [p.part, p]),
       );
       const parts: Uint8Array[] = [];
       const partCount = Math.ceil(total / LETTERS_PER_PART);
       for (let part = 1; part <= partCount; part++) {
-        const inPart = rows.filter((l) => l.print_seq > (part - 1) * LETTERS_PER_PART && l.print_seq <= part * LETTERS_PER_PART);
-        if (inPart.length === 0) continue;
+        const inPart = await printRows(batchDate, { part });
         const p = recorded.get(part);
-        let bytes = p && sameIds(p.letter_ids, inPart) ? await readFile(p.file_path).catch(() => undefined) : undefined;
+        let bytes = p && stillQueued(p.letter_ids, inPart) ? await readFile(p.file_path).catch(() => undefined) : undefined;
+        let printed = p?.letter_ids.length ?? 0;
         if (!bytes) {
-          await buildPart(batchDate, part, total, inPart);
+          printed = await buildPart(batchDate, part, total, inPart);
           bytes = await readFile(partFile(deps.mailroomDir, batchDate, part));
         }
-        parts.push(bytes);
+        // A part with nothing printable left is its separator only: not printed.
+        if (printed > 0) parts.push(bytes);
       }
+      const rows = await printRows(batchDate, 'printed');
       const dir = batchDir(deps.mailroomDir, batchDate);
       let printPath: string | null = null;
       let printSha256: string | null = null;

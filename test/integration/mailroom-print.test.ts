@@ -7,9 +7,11 @@
  * and the console shows a closed batch's progress and offers the print file and the CSV.
  */
 import { createHash, randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
+import { purgeLetterFiles } from '../../activities/mailroom';
 import { issueStaffToken } from '../../services/staff/auth';
 import type { Browser } from '../support/browser';
 import { byPrintOrder, seedLetters, type SeededLetter } from '../support/letters';
@@ -211,5 +213,20 @@ describe('print-ready mail-room batch', () => {
     expect(parseCsv(preview.body).slice(1).map((r) => r[1])).toEqual([late.letterId]);
     const audit = await stack.pool.query<{ action: string; subject: string }>(`SELECT action, subject FROM audit_log WHERE actor = $1::text AND action LIKE 'console.mailroom.%' AND decision = 'done' ORDER BY id`, [operationsActor]);
     expect(audit.rows.map((r) => `${r.action} ${r.subject}`)).toEqual([`console.mailroom.print_download ${day}`, `console.mailroom.manifest_download ${day}`, `console.mailroom.manifest_download ${nextDay(day)}`]);
+  });
+
+  it('deletes the print file and the CSV with the letters’ retention', async () => {
+    const before = (await stack.pool.query<{ print_path: string; csv_path: string }>(`SELECT print_path, csv_path FROM mailroom_batches WHERE batch_date = $1::date`, [day])).rows[0]!;
+    await purgeLetterFiles(stack.deps);
+    expect(existsSync(before.print_path)).toBe(true);
+    await stack.pool.query(`UPDATE mailroom_batches SET dispatched_at = now() - interval '40 days' WHERE batch_date = $1::date`, [day]);
+    await purgeLetterFiles(stack.deps);
+    expect(existsSync(before.print_path)).toBe(false);
+    expect(existsSync(before.csv_path)).toBe(false);
+    const after = (await stack.pool.query(`SELECT print_path, csv_path, files_purged_at FROM mailroom_batches WHERE batch_date = $1::date`, [day])).rows[0]!;
+    expect(after).toMatchObject({ print_path: null, csv_path: null, files_purged_at: expect.any(Date) });
+    const page = await operations.get(`/console/mailroom?date=${day}&lang=it`);
+    expect(page.body).toMatch(/data-testid="downloads">File di stampa eliminati il/);
+    expect((await operations.get(`/console/mailroom/${day}/print`)).status).toBe(404);
   });
 });
