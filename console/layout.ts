@@ -113,6 +113,8 @@ export interface ConsolePageOptions {
   hasErrors?: boolean;
   /** False on a page shown once (a new password, the envelope): no language links. */
   langSwitch?: boolean;
+  /** Loads `url` again every so many seconds while work is in progress (no script). */
+  refresh?: { seconds: number; url: string };
 }
 
 export function consolePage(ctx: ConsoleContext, opts: ConsolePageOptions): string {
@@ -124,6 +126,7 @@ export function consolePage(ctx: ConsoleContext, opts: ConsolePageOptions): stri
     footer: t(ctx, 'Console riservata al personale autorizzato. Ogni accesso e ogni operazione sono registrati.', 'For authorised staff only. Every login and every action is recorded.'),
     hasErrors: opts.hasErrors,
     langSwitch: opts.langSwitch,
+    refresh: opts.refresh,
     body: html`<h1 class="h2 mb-4">${opts.title}</h1>${opts.body}`,
   });
 }

@@ -1,27 +1,63 @@
 /**
- * Console: the mail room. A day's batch (today in Rome by default) with its letters; the
- * manifest (the one written at dispatch, or a preview of the open batch) and each letter's PDF
- * for the print-and-post provider; "mark dispatched", which runs the day's mail-room workflow as
- * the API route does; and a letter returned to sender, which is marked `returned` and answered
+ * Console: the mail room. A day's batch (today in Rome by default) with its letters; for the
+ * print-and-post provider the batch's print file (every letter in address order, a separator page
+ * per 500) and its CSV manifest (a preview of the open batch), and each letter's PDF; "mark
+ * dispatched", which runs the day's mail-room workflow as the API route does, and while the batch
+ * is being printed its progress (letters done, rate, time left; the page reloads itself); and a letter returned to sender, which is marked `returned` and answered
  * with a new letter through the credential workflow's `requestNewLetter` update, so its limits
  * (24 hours apart, 4 in 30 days) apply. Every download and action is audited: a letter holds the
  * second half of a PIN.
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { italianCalendarDate, parseIsoDate } from '../domain/calendar';
 import { ErrorType } from '../domain/errors';
 import { toDomainError } from '../api/errors';
 import { html } from '../web/html';
-import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb } from './layout';
+import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
 import { act, messagePage, sendPage, staffOf, type consoleGuard } from './shared';
-import { createMailRoom, dispatchMailRoomBatch, insideMailroom } from '../services/mailroom';
+import { createMailRoom, insideMailroom, startMailRoomDispatch, type BatchProgress, type BatchRow } from '../services/mailroom';
 import { isUuid } from '../domain/ids';
 
 type Guard = ReturnType<typeof consoleGuard>;
+
+/** How long "mark dispatched" waits for a small batch before showing the progress page instead. */
+const DISPATCH_WAIT_MS = 10_000;
+/** Seconds between two reloads of a batch being printed. */
+const REFRESH_SECONDS = 5;
+
+function statusLabel(ctx: ConsoleContext, status: string): string {
+  if (status === 'dispatched') return t(ctx, 'spedito', 'dispatched');
+  if (status === 'closed') return t(ctx, 'chiuso, in stampa', 'closed, being printed');
+  return t(ctx, 'aperto', 'open');
+}
+
+function progressLine(ctx: ConsoleContext, p: BatchProgress) {
+  const rate = p.lettersPerSecond === undefined ? '—' : `${p.lettersPerSecond.toFixed(1)} ${t(ctx, 'lettere/s', 'letters/s')}`;
+  const left = p.secondsLeft === undefined ? '—' : fmtTimeLeft(ctx, Math.max(60, p.secondsLeft));
+  const phase = p.phase === 'printing' ? t(ctx, 'file di stampa in preparazione', 'building the print file') : t(ctx, 'spedizione in registrazione', 'recording the dispatch');
+  return html`<span data-testid="batch-progress">${p.done} / ${p.total} ${t(ctx, 'lettere', 'letters')} (${phase}) · ${rate} · ${t(ctx, 'tempo rimanente', 'time left')} ${left}</span>`;
+}
+
+/** The batch's downloads for the print-and-post provider. */
+function downloads(ctx: ConsoleContext, day: string, batch: BatchRow | undefined) {
+  const status = batch?.status ?? 'open';
+  if (status === 'dispatched' && batch?.files_purged_at) {
+    return html`<p data-testid="downloads">${t(ctx, `File di stampa eliminati il ${fmtDateTime(ctx, batch.files_purged_at)} (conservazione scaduta).`, `Print files deleted on ${fmtDateTime(ctx, batch.files_purged_at)} (retention over).`)}</p>`;
+  }
+  if (status === 'dispatched' && !batch?.csv_path) {
+    // A batch dispatched before the print files existed has its JSON manifest only.
+    return html`<p data-testid="downloads"><a href="${ctx.base}/mailroom/${day}/manifest">${t(ctx, 'Scarica il manifesto', 'Download the manifest')}</a></p>`;
+  }
+  if (status === 'dispatched') {
+    return html`<ul data-testid="downloads">
+${batch?.print_path ? html`<li><a href="${ctx.base}/mailroom/${day}/print">${t(ctx, 'Scarica il file di stampa (PDF)', 'Download the print file (PDF)')}</a></li>` : ''}
+<li><a href="${ctx.base}/mailroom/${day}/manifest">${t(ctx, 'Scarica il manifesto per il fornitore (CSV)', 'Download the provider’s manifest (CSV)')}</a></li></ul>`;
+  }
+  return html`<p data-testid="downloads"><a href="${ctx.base}/mailroom/${day}/manifest">${t(ctx, 'Scarica l’anteprima del manifesto (CSV)', 'Download the manifest preview (CSV)')}</a></p>`;
+}
 
 
 const validDay = (text: unknown): text is string => typeof text === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(text) && (parseIsoDate(text)?.year ?? 0) >= 1;
@@ -34,6 +70,7 @@ export function mailRoomPages(r: Router, deps: ApiDeps, guard: Guard): void {
     const ctx = consoleContext(req, res, `/mailroom?date=${day}`);
     const [{ batch, letters }, recent] = await Promise.all([mailRoom.batchOf(day), mailRoom.recentBatches()]);
     const status = batch?.status ?? 'open';
+    const progress = mailRoom.progressOf(batch);
     const rows = letters.map((l) => [
       html`<code>${l.id.slice(0, 8)}</code>`,
       `${l.holder.name} ${l.holder.surname}`,
@@ -51,21 +88,27 @@ export function mailRoomPages(r: Router, deps: ApiDeps, guard: Guard): void {
       consolePage(ctx, {
         title: t(ctx, `Ufficio posta — lotto del ${day}`, `Mail room — batch of ${day}`),
         active: 'mailroom',
+        // While the batch is printed, the page reloads itself (GET, also after the dispatch's POST).
+        refresh: progress ? { seconds: REFRESH_SECONDS, url: `${ctx.base}/mailroom?date=${day}` } : undefined,
         body: html`${outcome.notice ? alertBox('success', outcome.notice, 'notice') : ''}${outcome.warning ? alertBox('warning', outcome.warning, 'warning') : ''}
 <form method="get" action="${ctx.base}/mailroom" class="row g-3 align-items-end mb-4">
   <div class="col-md-4"><div class="form-group mb-0"><label for="f-date" class="active">${t(ctx, 'Giorno', 'Day')}</label><input type="date" id="f-date" name="date" class="form-control" value="${day}"></div></div>
   <div class="col-md-2"><button type="submit" class="btn btn-outline-primary">${t(ctx, 'Mostra', 'Show')}</button></div>
 </form>
 ${facts([
-  [t(ctx, 'Stato', 'Status'), html`<span data-testid="batch-status">${status === 'dispatched' ? t(ctx, 'spedito', 'dispatched') : t(ctx, 'aperto', 'open')}</span>`],
+  [t(ctx, 'Stato', 'Status'), html`<span data-testid="batch-status">${statusLabel(ctx, status)}</span>`],
   [t(ctx, 'Lettere', 'Letters'), String(letters.length)],
+  ...(progress ? ([[t(ctx, 'Avanzamento', 'Progress'), progressLine(ctx, progress)]] as [string, ReturnType<typeof progressLine>][]) : []),
   [t(ctx, 'Spedito', 'Dispatched'), batch?.dispatched_at ? `${fmtDateTime(ctx, batch.dispatched_at)} (${batch.dispatched_by ?? ''})` : ''],
 ])}
-<p><a href="${ctx.base}/mailroom/${day}/manifest">${status === 'dispatched' ? t(ctx, 'Scarica il manifesto', 'Download the manifest') : t(ctx, 'Scarica l’anteprima del manifesto', 'Download the manifest preview')}</a></p>
+${downloads(ctx, day, batch)}
 ${
   status === 'open'
     ? html`<form method="post" action="${ctx.base}/mailroom/${day}/dispatch" class="mb-4">${csrfInput(ctx)}<button type="submit" class="btn btn-primary" data-testid="dispatch">${t(ctx, 'Segna il lotto come spedito', 'Mark the batch dispatched')}</button></form>`
-    : ''
+    : status === 'closed'
+      ? // The same day's workflow: finds the run under way, or resumes a stopped one where it was.
+        html`<form method="post" action="${ctx.base}/mailroom/${day}/dispatch" class="mb-4">${csrfInput(ctx)}<button type="submit" class="btn btn-outline-primary" data-testid="dispatch">${t(ctx, 'Riprendi la spedizione', 'Resume the dispatch')}</button></form>`
+      : ''
 }
 ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ctx, 'Lettera', 'Letter'), t(ctx, 'Destinatario', 'Recipient'), t(ctx, 'Località', 'Place'), t(ctx, 'N. · motivo', 'No. · reason'), t(ctx, 'Stato', 'Status'), 'PDF', t(ctx, 'Ritorno', 'Return')], rows, 'batch-letters') : html`<p>${t(ctx, 'Nessuna lettera in questo lotto.', 'No letters in this batch.')}</p>`}
 <h2 class="h5 mt-5">${t(ctx, 'Lotti recenti', 'Recent batches')}</h2>
@@ -79,35 +122,46 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
     await showBatch(req, res, day);
   });
 
+  const badDay = (req: Request, res: Response) => messagePage(req, res, 404, { it: 'Lotto non trovato', en: 'Batch not found' }, { it: 'Data non valida.', en: 'Invalid date.' }, 'mailroom');
+
+  /** The provider's CSV manifest of a dispatched batch, or the open batch's preview (a JSON manifest for batches dispatched before CSVs). */
   r.get('/mailroom/:date/manifest', guard(SECTIONS.mailroom), async (req, res) => {
     const day = req.params.date;
-    if (!validDay(day)) return messagePage(req, res, 404, { it: 'Lotto non trovato', en: 'Batch not found' }, { it: 'Data non valida.', en: 'Invalid date.' }, 'mailroom');
-    const { batch, letters } = await mailRoom.batchOf(day);
+    if (!validDay(day)) return badDay(req, res);
+    const { batch } = await mailRoom.batchOf(day);
     const staff = staffOf(res);
+    const csv = deps.mailroomDir ? insideMailroom(deps.mailroomDir, batch?.csv_path ?? null) : undefined;
+    const json = deps.mailroomDir ? insideMailroom(deps.mailroomDir, batch?.manifest_path ?? null) : undefined;
     let body: string;
     let name: string;
-    const file = deps.mailroomDir ? insideMailroom(deps.mailroomDir, batch?.manifest_path ?? null) : undefined;
-    if (batch?.status === 'dispatched' && file) {
-      body = await readFile(file, 'utf8');
-      name = `manifest-${day}.json`;
+    let type: string;
+    if (batch?.status === 'dispatched' && (csv || json)) {
+      [body, name, type] = csv ? [await readFile(csv, 'utf8'), `manifest-${day}.csv`, 'text/csv'] : [await readFile(json!, 'utf8'), `manifest-${day}.json`, 'application/json'];
+    } else if (batch?.status === 'dispatched') {
+      return messagePage(req, res, 404, { it: 'Manifesto non disponibile', en: 'Manifest unavailable' }, { it: 'I file di questo lotto sono stati eliminati.', en: 'This batch’s files have been deleted.' }, 'mailroom');
     } else {
-      // The open batch: what the manifest would list if it were closed now.
-      const queued = letters.filter((l) => l.status === 'queued');
-      body = JSON.stringify(
-        {
-          batchDate: day,
-          preview: true,
-          count: queued.length,
-          letters: queued.map((l) => ({ letterId: l.id, file: l.file_path ? path.basename(l.file_path) : null, recipient: `${l.holder.name} ${l.holder.surname}`, country: l.residence.country, city: l.residence.city })),
-        },
-        null,
-        2,
-      );
-      name = `manifest-preview-${day}.json`;
+      // Open or being printed: what the CSV would list if it were closed now.
+      [body, name, type] = [await mailRoom.manifestPreview(day), `manifest-preview-${day}.csv`, 'text/csv'];
     }
-    await act(deps.pool, staff, 'mailroom.manifest_download', day, async () => undefined, { preview: name.includes('preview') });
+    await act(deps.pool, staff, 'mailroom.manifest_download', day, async () => undefined, { preview: name.includes('preview'), file: name });
     res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
-    res.type('application/json').send(body);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.type(type).send(body);
+  });
+
+  /** The batch's print file: every letter (each with a PIN half) in address order, a separator page per 500. */
+  r.get('/mailroom/:date/print', guard(SECTIONS.mailroom), async (req, res) => {
+    const day = req.params.date;
+    if (!validDay(day)) return badDay(req, res);
+    const { batch } = await mailRoom.batchOf(day);
+    const file = deps.mailroomDir ? insideMailroom(deps.mailroomDir, batch?.print_path ?? null) : undefined;
+    if (!file || batch?.status !== 'dispatched') {
+      return messagePage(req, res, 404, { it: 'File di stampa non disponibile', en: 'Print file unavailable' }, { it: 'Il lotto non è ancora spedito, o il suo file è stato eliminato.', en: 'The batch is not dispatched yet, or its file has been deleted.' }, 'mailroom');
+    }
+    const bytes = await act(deps.pool, staffOf(res), 'mailroom.print_download', day, () => readFile(file), { letters: batch.letter_count });
+    res.setHeader('Content-Disposition', `attachment; filename="stampa-${day}.pdf"`);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.type('application/pdf').send(bytes);
   });
 
   r.get('/mailroom/letters/:letterId/pdf', guard(SECTIONS.mailroom), async (req, res) => {
@@ -127,11 +181,16 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
 
   r.post('/mailroom/:date/dispatch', guard(SECTIONS.mailroom), async (req, res) => {
     const day = req.params.date;
-    if (!validDay(day)) return messagePage(req, res, 404, { it: 'Lotto non trovato', en: 'Batch not found' }, { it: 'Data non valida.', en: 'Invalid date.' }, 'mailroom');
+    if (!validDay(day)) return badDay(req, res);
     const staff = staffOf(res);
-    const { dispatched } = await act(deps.pool, staff, 'mailroom.dispatch', day, () => dispatchMailRoomBatch(deps, day, `staff:${staff.staffId}`));
+    const outcome = await act(deps.pool, staff, 'mailroom.dispatch', day, () => startMailRoomDispatch(deps, day, `staff:${staff.staffId}`, DISPATCH_WAIT_MS));
     const ctx = consoleContext(req, res, '/mailroom');
-    await showBatch(req, res, day, { notice: t(ctx, `Lotto spedito: ${dispatched} lettere.`, `Batch dispatched: ${dispatched} letters.`) });
+    await showBatch(req, res, day, {
+      notice:
+        'dispatched' in outcome
+          ? t(ctx, `Lotto spedito: ${outcome.dispatched} lettere.`, `Batch dispatched: ${outcome.dispatched} letters.`)
+          : t(ctx, 'Lotto chiuso: il file di stampa è in preparazione. La pagina si aggiorna da sola.', 'Batch closed: the print file is being built. This page refreshes itself.'),
+    });
   });
 
   r.post('/mailroom/letters/:letterId/returned', guard(SECTIONS.mailroom), async (req, res) => {

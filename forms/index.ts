@@ -15,3 +15,4 @@ export {
   type ConversionRequestInput,
 } from './conversion-request';
 export { toWinAnsi, wrapText, WIN_ANSI_CODE_POINTS, PRODUCER, CREATOR } from './layout';
+export { renderPrintPart, mergePrintParts, LETTERS_PER_PART, type PrintPartInput } from './print-batch';

@@ -47,6 +47,8 @@ export interface PageOptions {
   nav?: SafeHtml;
   /** The footer's notice, when not the portal's. */
   footer?: string;
+  /** Reloads the page (or loads `url`, e.g. after a POST) every so many seconds: work in progress shown without script. */
+  refresh?: { seconds: number; url: string };
 }
 
 /** The whole document: header with language links, main content, footer. */
@@ -66,6 +68,7 @@ export function page(ctx: PageContext, opts: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${fullTitle}</title>
+${opts.refresh ? html`<meta http-equiv="refresh" content="${`${opts.refresh.seconds}; url=${opts.refresh.url}`}">` : ''}
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetUrl(ctx, 'bootstrap-italia/css/bootstrap-italia.min.css')}">
 <link rel="stylesheet" href="${assetUrl(ctx, 'portal/portal.css')}">

@@ -14,16 +14,16 @@ import { appendAudit } from '../lib/audit';
 import { lettersReturned } from '../lib/metrics';
 import { withTransaction } from '../lib/db';
 import { recordEvent } from '../lib/events';
+import { printManifestCsv, type PrintManifestLetter } from '../domain/csv';
 
 /** States in which the credential's initial PIN has been used for a first access. */
 const ACTIVATED: readonly string[] = ['active', 'pin_expired'];
 import type { mailRoomBatchWorkflow } from '../workflows/mailroom';
 
-/**
- * Closes a day's batch through its workflow (started once per day; a second caller waits for the
- * same run) and answers how many letters went out. Shared by this route and the console.
- */
-export async function dispatchMailRoomBatch(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'taskQueue' | 'now'>, batchDate: string, dispatchedBy: string): Promise<{ dispatched: number }> {
+type DispatchDeps = Pick<ServiceDeps, 'pool' | 'temporal' | 'taskQueue' | 'now'>;
+
+/** Starts the day's mail-room workflow, or finds the run already under way (started once per day). */
+async function dispatchRun(deps: DispatchDeps, batchDate: string, dispatchedBy: string) {
   // A day still to come cannot be closed ahead (an empty batch marked dispatched would make that
   // day's letters skip to the next one) — unless letters are already filed in it because today's
   // batch has left.
@@ -33,20 +33,49 @@ export async function dispatchMailRoomBatch(deps: Pick<ServiceDeps, 'pool' | 'te
     ]);
   }
   const input: MailRoomBatchInput = { batchDate, dispatchedBy };
-  let handle;
   try {
-    handle = await deps.temporal.workflow.start<typeof mailRoomBatchWorkflow>(MAILROOM_WORKFLOW_TYPE, {
+    return await deps.temporal.workflow.start<typeof mailRoomBatchWorkflow>(MAILROOM_WORKFLOW_TYPE, {
       workflowId: mailRoomWorkflowId(batchDate),
       taskQueue: deps.taskQueue,
       args: [input],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    handle = deps.temporal.workflow.getHandle(mailRoomWorkflowId(batchDate));
+    return deps.temporal.workflow.getHandle<typeof mailRoomBatchWorkflow>(mailRoomWorkflowId(batchDate));
   }
-  return (await handle.result()) as { dispatched: number };
 }
 
+/**
+ * Closes a day's batch through its workflow (a second caller waits for the same run) and answers
+ * how many letters went out. Used by the API route, which waits for the end.
+ */
+export async function dispatchMailRoomBatch(deps: DispatchDeps, batchDate: string, dispatchedBy: string): Promise<{ dispatched: number }> {
+  return (await dispatchRun(deps, batchDate, dispatchedBy)).result();
+}
+
+/**
+ * The same, waiting at most `waitMs`: a national day's batch takes minutes, so the console answers
+ * `running` and shows the batch's progress instead of holding the request.
+ */
+export async function startMailRoomDispatch(deps: DispatchDeps, batchDate: string, dispatchedBy: string, waitMs: number): Promise<{ dispatched: number } | { running: true }> {
+  const handle = await dispatchRun(deps, batchDate, dispatchedBy);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<{ running: true }>((resolve) => (timer = setTimeout(() => resolve({ running: true }), waitMs)));
+  try {
+    return await Promise.race([handle.result(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A closed batch's progress, as the activities record it: letters in the print parts built so far. */
+export interface BatchProgress {
+  phase: 'printing' | 'dispatching';
+  done: number;
+  total: number;
+  lettersPerSecond?: number;
+  secondsLeft?: number;
+}
 
 /** A file the database points at, only if it lies inside the mail-room folder. */
 export function insideMailroom(dir: string, file: string | null): string | undefined {
@@ -54,6 +83,23 @@ export function insideMailroom(dir: string, file: string | null): string | undef
   const root = path.resolve(dir);
   const resolved = path.resolve(file);
   return resolved.startsWith(root + path.sep) ? resolved : undefined;
+}
+
+export interface BatchRow {
+  status: 'open' | 'closed' | 'dispatched';
+  letter_count: number;
+  dispatched_at: Date | null;
+  dispatched_by: string | null;
+  manifest_path: string | null;
+  closed_at: Date | null;
+  letters_total: number | null;
+  files_built_at: Date | null;
+  print_path: string | null;
+  csv_path: string | null;
+  files_purged_at: Date | null;
+  letters_printed: number;
+  /** Seconds since the batch closed, on the database's clock (as closed_at). */
+  seconds_closed: number | null;
 }
 
 export interface BatchLetter {
@@ -72,8 +118,11 @@ export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'lo
   /** A day's batch (absent while nothing was dispatched) and its letters. */
   async function batchOf(day: string) {
     const [batch, letters] = await Promise.all([
-      deps.pool.query<{ status: string; letter_count: number; dispatched_at: Date | null; dispatched_by: string | null; manifest_path: string | null }>(
-        'SELECT status, letter_count, dispatched_at, dispatched_by, manifest_path FROM mailroom_batches WHERE batch_date = $1::date',
+      deps.pool.query<BatchRow>(
+        `SELECT status, letter_count, dispatched_at, dispatched_by, manifest_path, closed_at, letters_total, files_built_at, print_path, csv_path, files_purged_at,
+                extract(epoch FROM clock_timestamp() - closed_at)::float8 AS seconds_closed,
+                (SELECT coalesce(sum(cardinality(p.letter_ids)), 0)::int FROM mailroom_batch_parts p WHERE p.batch_date = b.batch_date) AS letters_printed
+           FROM mailroom_batches b WHERE batch_date = $1::date`,
         [day],
       ),
       deps.pool.query<BatchLetter>(
@@ -85,6 +134,30 @@ export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'lo
     return { batch: batch.rows[0], letters: letters.rows };
   }
 
+  /** While a batch is closed: letters done, of how many, the rate since it closed and the time left at that rate. */
+  function progressOf(batch: BatchRow | undefined): BatchProgress | undefined {
+    if (batch?.status !== 'closed') return undefined;
+    const total = batch.letters_total ?? 0;
+    const done = batch.files_built_at ? total : Math.min(total, batch.letters_printed);
+    const seconds = batch.seconds_closed ?? 0;
+    const rate = seconds > 0 && done > 0 ? done / seconds : undefined;
+    return { phase: batch.files_built_at ? 'dispatching' : 'printing', done, total, lettersPerSecond: rate, secondsLeft: rate ? (total - done) / rate : undefined };
+  }
+
+  /**
+   * The open batch's CSV as it would be printed if closed now (same columns and order as the
+   * dispatched one; its numbers are not final).
+   */
+  async function manifestPreview(day: string): Promise<string> {
+    const { rows } = await deps.pool.query<{ id: string; holder: PrintManifestLetter['holder']; residence: PrintManifestLetter['residence'] }>(
+      `SELECT l.id, c.holder, c.residence FROM letters l JOIN credentials c ON c.id = l.credential_id
+        WHERE l.batch_date = $1::date AND l.status = 'queued'
+        ORDER BY c.residence->>'country' COLLATE "C", c.residence->>'postalCode' COLLATE "C", c.residence->>'city' COLLATE "C", c.residence->>'address' COLLATE "C", l.id`,
+      [day],
+    );
+    return printManifestCsv(rows.map((l, i) => ({ sequence: i + 1, letterId: l.id, holder: l.holder, residence: l.residence })));
+  }
+
 
   /** The ten most recent batches. */
   const recentBatches = async () =>
@@ -92,7 +165,7 @@ export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'lo
       await deps.pool.query<{ day: string; status: string; letter_count: number }>(
         // An open batch counts its letters as they are now (its letter_count is written at dispatch).
         `SELECT to_char(b.batch_date, 'YYYY-MM-DD') AS day, b.status,
-                CASE WHEN b.status = 'dispatched' THEN b.letter_count
+                CASE WHEN b.status = 'dispatched' THEN b.letter_count WHEN b.status = 'closed' THEN b.letters_total
                      ELSE (SELECT count(*) FROM letters l WHERE l.batch_date = b.batch_date AND l.status = 'queued')::int END AS letter_count
            FROM mailroom_batches b ORDER BY b.batch_date DESC LIMIT 10`,
       )
@@ -146,5 +219,5 @@ export function createMailRoom(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'lo
     return deps.temporal.workflow.getHandle(credentialWorkflowId(credentialId)).executeUpdate(letterReturnedUpdate, { args: [{ letterId, recordedBy }] });
   }
 
-  return { batchOf, recentBatches, printableLetter, letter, recordReturned };
+  return { batchOf, progressOf, manifestPreview, recentBatches, printableLetter, letter, recordReturned };
 }

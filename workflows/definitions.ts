@@ -269,6 +269,23 @@ export interface MailRoomBatchInput {
   dispatchedBy: string;
 }
 export const mailRoomWorkflowId = (batchDate: string): string => `mailroom-${batchDate}`;
+
+/** Where a batch's dispatch has got: closing, building the print file part by part, dispatching, done. */
+export interface MailRoomProgress {
+  phase: 'closing' | 'printing' | 'dispatching' | 'dispatched';
+  batchDate?: string;
+  /** Letters in the print file so far, of `total`. */
+  done: number;
+  total: number;
+  /** Parts of 500 letters built, of `parts`. */
+  partsDone: number;
+  parts: number;
+  /** When printing started (ISO), and the rate since then; time left at that rate. */
+  startedAt?: string;
+  lettersPerSecond?: number;
+  secondsLeft?: number;
+}
+export const mailRoomProgressQuery = defineQuery<MailRoomProgress>('mailRoomProgress');
 export const MAILROOM_SCHEDULE_ID = 'mailroom-daily';
 
 /** Workflow type names, for callers that start workflows without importing their bodies. */

@@ -1,6 +1,7 @@
 /**
  * Search attributes operations filter credentials by in the Temporal UI. None carries personal
- * data: the workflow id is a pseudonymous uuid, and these are states, channels and PIN types.
+ * data: the workflow id is a pseudonymous uuid, and these are states, channels and PIN types
+ * (and a mail-room batch's progress).
  * The dev server registers them at start (`npm start`); on a cluster, `temporal operator
  * search-attribute create` registers them once per namespace.
  */
@@ -10,4 +11,7 @@ export const PinStateAttribute = defineSearchAttributeKey('PinState', SearchAttr
 export const PinChannelAttribute = defineSearchAttributeKey('PinChannel', SearchAttributeType.KEYWORD);
 export const PinTypeAttribute = defineSearchAttributeKey('PinType', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [PinStateAttribute, PinChannelAttribute, PinTypeAttribute];
+/** A mail-room batch's dispatch, in per cent of its letters in the print file (0–100). */
+export const MailroomProgressAttribute = defineSearchAttributeKey('MailroomProgress', SearchAttributeType.INT);
+
+export const SEARCH_ATTRIBUTES = [PinStateAttribute, PinChannelAttribute, PinTypeAttribute, MailroomProgressAttribute];

@@ -62,6 +62,17 @@ describe('benchmarks at a tiny size', () => {
     expect(figure(out, 'logins / raw')).toBeGreaterThan(0);
   }, 300_000);
 
+  it('bench:mailroom files and dispatches a batch and prints its figures beside the raw render rate', async () => {
+    const { code, out } = await runScript('bench:mailroom', { BENCH_N: '30', BENCH_CONCURRENCY: '4', BENCH_RAW_SECONDS: '0.5' }, 240_000);
+    expect(code, out.slice(-3000)).toBe(0);
+    expect(out).toMatch(/^stored\s+30 letters/m);
+    expect(figure(out, 'filing')).toBeGreaterThan(0);
+    expect(figure(out, 'raw render')).toBeGreaterThan(0);
+    expect(figure(out, 'cores used')).toBeGreaterThan(0);
+    expect(figure(out, 'per core / raw')).toBeGreaterThan(0);
+    expect(figure(out, 'dispatch')).toBeGreaterThan(0);
+  }, 300_000);
+
   it('every bench:* script of package.json is run by this file', () => {
     const scripts = Object.keys((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts).filter((s) => s.startsWith('bench:'));
     const tested = [...readFileSync(new URL(import.meta.url), 'utf8').matchAll(/runScript\(\s*'(bench:[a-z-]+)'/g)].map((m) => m[1]);

@@ -1,7 +1,7 @@
 /**
  * The console's sections through their forms (a cookie-keeping HTTP client posting as a browser
  * does) on the real servers: both languages; the citizen lookup's timeline; the mail room
- * (manifest, letter PDF, dispatch, a returned letter answered with a new one); counter issuance
+ * (CSV manifest, letter PDF, dispatch, print file, a returned letter answered with a new one); counter issuance
  * with the envelope once and the MV35; the contact centre (request for a caller, call-backs, a
  * contact added, a revocation); CSRF on every form; and every action in the audit log.
  */
@@ -108,8 +108,9 @@ describe('console pages', () => {
     expect(page.body).toContain(letter.id.slice(0, 8));
 
     const preview = await operations.get(`/console/mailroom/${letter.batch_date}/manifest`);
-    expect(preview.headers.get('content-disposition')).toContain('manifest-preview');
-    expect((JSON.parse(preview.body) as { letters: { letterId: string }[] }).letters.map((l) => l.letterId)).toContain(letter.id);
+    expect(preview.headers.get('content-disposition')).toContain(`manifest-preview-${letter.batch_date}.csv`);
+    expect(preview.headers.get('content-type')).toContain('text/csv');
+    expect(preview.body.split('\r\n').some((line) => line.split(',')[1] === letter.id)).toBe(true);
     const pdf = await fetch(`${stack.baseUrl}/console/mailroom/letters/${letter.id}/pdf`, { headers: { cookie: `staff_session=${operations.cookies.get('staff_session')}` } });
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toContain('application/pdf');
@@ -118,9 +119,13 @@ describe('console pages', () => {
     const dispatched = await operations.post(`/console/mailroom/${letter.batch_date}/dispatch`, { _csrf: csrfOf(page.body) });
     expect(dispatched.status).toBe(200);
     expect(dispatched.body).toContain('data-testid="batch-status">spedito');
+    // The provider's CSV and the print file, not the JSON manifest (which names who dispatched).
+    expect(dispatched.body).toContain(`/console/mailroom/${letter.batch_date}/print`);
     const manifest = await operations.get(`/console/mailroom/${letter.batch_date}/manifest`);
-    expect(manifest.headers.get('content-disposition')).toContain(`manifest-${letter.batch_date}.json`);
-    expect(JSON.parse(manifest.body)).toMatchObject({ batchDate: letter.batch_date, dispatchedBy: `staff:${usernames.operations}` });
+    expect(manifest.headers.get('content-disposition')).toContain(`manifest-${letter.batch_date}.csv`);
+    expect(manifest.body.split('\r\n').some((line) => line.split(',')[1] === letter.id)).toBe(true);
+    const json = (await stack.pool.query<{ manifest_path: string }>('SELECT manifest_path FROM mailroom_batches WHERE batch_date = $1::date', [letter.batch_date])).rows[0]!;
+    expect(JSON.parse(await readFile(json.manifest_path, 'utf8'))).toMatchObject({ batchDate: letter.batch_date, dispatchedBy: `staff:${usernames.operations}` });
 
     const returned = await operations.post(`/console/mailroom/letters/${letter.id}/returned`, { _csrf: csrfOf(dispatched.body) });
     expect(returned.status).toBe(200);

@@ -1,6 +1,7 @@
 /**
- * The mail-room batch workflow on the time-skipping server: it closes the batch through its
- * activity and tells each credential that its letter left, which starts the 60-day deadline.
+ * The mail-room batch workflow on the time-skipping server: it closes the batch, builds its print
+ * file part by part (progress in a query and the MailroomProgress search attribute), assembles it,
+ * dispatches, and tells each credential that its letter left, which starts the 60-day deadline.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { Context } from '@temporalio/activity';
 import type { createActivities } from '../../activities';
-import { credentialStateQuery, DEFAULT_ISSUANCE_POLICY, type CredentialWorkflowInput } from '../../workflows/definitions';
+import { credentialStateQuery, DEFAULT_ISSUANCE_POLICY, mailRoomProgressQuery, type CredentialWorkflowInput } from '../../workflows/definitions';
+import { MailroomProgressAttribute } from '../../workflows/search-attributes';
 import { mailRoomBatchWorkflow, pinCredentialWorkflow } from '../../workflows';
 import { saveHistory } from '../support/histories';
 import { createTimeSkippingEnv } from '../support/time-skipping';
@@ -34,6 +36,9 @@ describe('mail-room batch', () => {
       prepareIssuance: async () => ({ channels: [], addressMismatch: false }),
       issueInitialPin: async ({ credentialId }) => ({ pinVersion: 1, firstHalf: [], letterId: `letter-${credentialId}` }),
       queueLetter: async () => ({ batchDate: '2026-03-02' }),
+      closeMailRoomBatch: async ({ batchDate }) => ({ batchDate: batchDate!, status: 'closed', total: 3, parts: 1 }),
+      buildPrintPart: async () => ({ letters: 3 }),
+      assemblePrintFiles: async () => ({ printSha256: 'p', csvSha256: 'c', letters: 3 }),
       dispatchMailRoomBatch: async (input) => {
         dispatchCalls.push(input);
         return {
@@ -69,7 +74,7 @@ describe('mail-room batch', () => {
         args: [{ batchDate: '2026-03-02', dispatchedBy: 'test' }],
       });
       expect(await batch.result()).toEqual({ dispatched: 3 });
-      expect(dispatchCalls).toEqual([{ batchDate: '2026-03-02', dispatchedBy: 'test' }]);
+      expect(dispatchCalls).toEqual([{ batchDate: '2026-03-02', dispatchedBy: 'test', printFiles: true }]);
       for (const h of handles) {
         const view = await h.query(credentialStateQuery);
         expect(view.state).toBe('awaiting_first_access');
@@ -77,6 +82,67 @@ describe('mail-room batch', () => {
       }
       await saveHistory('mailroom-batch-dispatched', batch);
       await Promise.all(handles.map((h) => h.terminate('test finished')));
+    });
+  });
+
+  it('closes the batch, builds its print file in parts with progress, then dispatches', async () => {
+    const taskQueue = `wf-mailroom-print-${randomUUID()}`;
+    const calls: string[] = [];
+    let releaseLastPart!: () => void;
+    const lastPartMayFinish = new Promise<void>((r) => (releaseLastPart = r));
+    let lastPartStarted!: () => void;
+    const lastPartRunning = new Promise<void>((r) => (lastPartStarted = r));
+    const credentialId = randomUUID(); // no such workflow: the signal is skipped
+    const activities: Partial<ReturnType<typeof createActivities>> = {
+      closeMailRoomBatch: async (input) => {
+        calls.push(`close ${JSON.stringify(input)}`);
+        // The schedule gives no date: the activity fixes it, and every later step uses that day.
+        return { batchDate: '2026-03-03', status: 'closed', total: 1_200, parts: 3 };
+      },
+      buildPrintPart: async ({ batchDate, part }) => {
+        calls.push(`part ${batchDate} ${part}`);
+        if (part === 3) {
+          lastPartStarted();
+          await lastPartMayFinish;
+          return { letters: 200 };
+        }
+        return { letters: 500 };
+      },
+      assemblePrintFiles: async ({ batchDate }) => {
+        calls.push(`assemble ${batchDate}`);
+        return { printSha256: 'p', csvSha256: 'c', letters: 1_200 };
+      },
+      dispatchMailRoomBatch: async (input) => {
+        calls.push(`dispatch ${JSON.stringify(input)}`);
+        return { letters: [{ letterId: 'l-1', credentialId }], dispatchedAt: '2026-03-03T16:00:00.000Z', manifestPath: '/tmp/manifest.json' };
+      },
+    };
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
+      activities,
+    });
+    await worker.runUntil(async () => {
+      const batch = await env.client.workflow.start(mailRoomBatchWorkflow, { workflowId: `mailroom-print-${randomUUID()}`, taskQueue, args: [{ dispatchedBy: 'schedule' }] });
+      await lastPartRunning;
+      // Parts 1 and 2 done, part 3 running: 1,000 of 1,200 letters, two thirds of the parts.
+      let progress = await batch.query(mailRoomProgressQuery);
+      for (let i = 0; i < 100 && progress.partsDone < 2; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        progress = await batch.query(mailRoomProgressQuery);
+      }
+      expect(progress).toMatchObject({ phase: 'printing', batchDate: '2026-03-03', done: 1_000, total: 1_200, partsDone: 2, parts: 3 });
+      expect(progress.startedAt).toBeDefined();
+      expect((await batch.describe()).typedSearchAttributes.get(MailroomProgressAttribute)).toBe(66);
+      releaseLastPart();
+      expect(await batch.result()).toEqual({ dispatched: 1 });
+      expect(await batch.query(mailRoomProgressQuery)).toMatchObject({ phase: 'dispatched', done: 1, total: 1 });
+      expect((await batch.describe()).typedSearchAttributes.get(MailroomProgressAttribute)).toBe(100);
+      expect(calls[0]).toBe('close {"closedBy":"schedule"}');
+      expect(calls.slice(1, 4).sort()).toEqual(['part 2026-03-03 1', 'part 2026-03-03 2', 'part 2026-03-03 3']);
+      expect(calls.slice(4)).toEqual(['assemble 2026-03-03', 'dispatch {"batchDate":"2026-03-03","dispatchedBy":"schedule","printFiles":true}']);
+      await saveHistory('mailroom-batch-print-files', batch);
     });
   });
 });
