@@ -131,7 +131,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the notices in headless Chromium', () =>
         await Promise.all([page.waitForURL((u) => u.pathname === target), page.click(`[data-testid="${testId}"]`)]);
         await expect(page.locator('h1').innerText()).resolves.toBe(heading);
         // Nothing wider than the screen.
-        await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+        await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
         await shot(file);
       }
       for (const [p, file, heading] of [
@@ -141,7 +141,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the notices in headless Chromium', () =>
       ] as const) {
         await page.goto(`${stack.baseUrl}${p}`);
         await expect(page.locator('h1').innerText()).resolves.toBe(heading);
-        await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+        await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
         await shot(file);
       }
     } finally {
