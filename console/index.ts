@@ -6,7 +6,7 @@
  * | -------------------------- | --------------------------------------- | -------------------------------------- |
  * | GET/POST /login, POST /logout | anyone / any staff                   | password + TOTP code; ends the session |
  * | GET  /                     | any staff                               | the sections of the role               |
- * | /review…                   | clerk, supervisor, admin (act: clerk, supervisor) | queue, case with documents, claim / decide / second review |
+ * | /review…                   | clerk, supervisor, admin (act: clerk, supervisor) | queue, case with documents, claim / decide / second review (each POST → 303 → the case with its outcome) |
  * | /counter                   | clerk, supervisor                       | MV35 issuance, envelope shown once     |
  * | /counter/conversion        | clerk, supervisor                       | an existing PIN made dispositivo       |
  * | /counter/delegations       | clerk, supervisor                       | "Registra delega": a delegation handed in at the office |

@@ -126,10 +126,10 @@ describe('console in Chromium', () => {
       expect(documentResponses.filter((d) => d.status >= 400)).toEqual([]);
       await shot(page, 'a-03-case');
 
-      await Promise.all([page.waitForURL(`**/console/review/${caseId}/claim`), page.click('[data-testid="claim"]')]);
+      await Promise.all([page.waitForURL((u) => u.pathname === `/console/review/${caseId}` && u.searchParams.get('done') === 'claim'), page.click('[data-testid="claim"]')]);
       await expect(page.textContent('[data-testid="notice"]')).resolves.toContain('presa in carico');
       await expect(page.textContent('[data-testid="case-status"]')).resolves.toBe('In lavorazione');
-      await Promise.all([page.waitForURL(`**/console/review/${caseId}/decision`), page.click('[data-testid="approve"]')]);
+      await Promise.all([page.waitForURL((u) => u.pathname === `/console/review/${caseId}` && u.searchParams.get('done') === 'decision'), page.click('[data-testid="approve"]')]);
       await expect(page.textContent('[data-testid="case-status"]')).resolves.toBe('Approvata');
       await shot(page, 'a-04-approved');
 

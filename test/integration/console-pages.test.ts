@@ -2,7 +2,7 @@
  * The console's sections through their forms (a cookie-keeping HTTP client posting as a browser
  * does) on the real servers: both languages; the citizen lookup's timeline; the mail room
  * (manifest, letter PDF, dispatch, a returned letter answered with a new one); counter issuance
- * with the envelope once and the MV35; the contact centre (request for a caller, call-backs, a
+ * with the envelope once and the MV35; review decisions by post/redirect/get; the contact centre (request for a caller, call-backs, a
  * contact added, a revocation); CSRF on every form; and every action in the audit log.
  */
 import { readFile } from 'node:fs/promises';
@@ -174,6 +174,59 @@ describe('console pages', () => {
     const { rows } = await stack.pool.query('SELECT state, pin_type, channel FROM credentials WHERE id = $1::uuid', [credentialId]);
     expect(rows[0]).toEqual({ state: 'active', pin_type: 'dispositivo', channel: 'counter' });
     expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.issue', decision: 'done', subject: citizen.codiceFiscale });
+  });
+
+  it('answers a review decision with 303 to the case page, which shows the outcome; reading it again decides nothing', async () => {
+    // A case opened from a received fax, as the fax intake page does.
+    const holder = await activeCitizen(stack, makeCitizen());
+    const intake = await clerk.get('/console/counter/fax-intake');
+    const data = new FormData();
+    data.append('_csrf', csrfOf(intake.body));
+    data.append('codiceFiscale', holder.citizen.codiceFiscale);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n'), Buffer.alloc(512, 0x20), Buffer.from('\n%%EOF\n')]);
+    data.append('fax', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'fax.pdf');
+    const attached = await clerk.postMultipart('/console/counter/fax-intake', data);
+    expect(attached.status).toBe(202);
+    const caseId = /href="\/console\/review\/([0-9a-f-]{36})" data-testid="case-link"/.exec(attached.body)![1]!;
+    await waitFor('case open', async () => {
+      const { rows } = await stack.pool.query<{ escalate_at: Date | null }>('SELECT escalate_at FROM review_cases WHERE id = $1::uuid', [caseId]);
+      return rows[0]?.escalate_at ? true : undefined;
+    });
+    const casePath = `/console/review/${caseId}`;
+    const decisions = async () =>
+      (await stack.pool.query(`SELECT 1 FROM audit_log WHERE action = 'console.review.decision' AND subject = $1::text AND decision = 'done'`, [caseId])).rowCount;
+
+    const claimed = await clerk.post(`${casePath}/claim`, { _csrf: csrfOf((await clerk.get(casePath)).body) });
+    expect(claimed.status).toBe(303);
+    expect(claimed.location).toBe(`${casePath}?done=claim&status=claimed`);
+    const afterClaim = await clerk.get(claimed.location!);
+    expect(afterClaim.status).toBe(200);
+    expect(afterClaim.body).toMatch(/data-testid="notice">Pratica presa in carico\. Stato della pratica: In lavorazione\.</);
+    expect(afterClaim.body).toContain('data-testid="approve"');
+
+    const decided = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(afterClaim.body), decision: 'approve' });
+    expect(decided.status).toBe(303);
+    expect(decided.location).toMatch(new RegExp(`^${casePath}\\?done=decision&status=(approved|awaiting_second_review)$`));
+    const outcome = await clerk.get(decided.location!);
+    expect(outcome.status).toBe(200);
+    expect(outcome.body).toContain('data-testid="notice">Decisione registrata.');
+    expect(outcome.body).not.toContain('data-testid="approve"');
+    // A reload (the same GET) reads the case again: still one decision.
+    const again = await clerk.get(decided.location!);
+    expect(again.status).toBe(200);
+    expect(again.body).toContain('Decisione registrata.');
+    expect(await decisions()).toBe(1);
+    // In English; an unknown outcome code says nothing.
+    expect((await clerk.get(`${decided.location!}&lang=en`)).body).toContain('data-testid="notice">Decision recorded.');
+    await clerk.get('/console/?lang=it');
+    const odd = await clerk.get(`${casePath}?done=constructor&status=__proto__`);
+    expect(odd.status).toBe(200);
+    expect(odd.body).not.toContain('data-testid="notice"');
+    // A refused action changes nothing and is said on the page at once (no redirect).
+    const refused = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(outcome.body), decision: 'approve' });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.body).toContain('data-testid="action-error"');
+    expect(await decisions()).toBe(1);
   });
 
   it('converts a holder’s existing PIN to dispositivo at the counter, once the signed form and the document are checked', async () => {
