@@ -139,7 +139,7 @@ export function privacyPage(ctx: PageContext, opts: NoticeOptions): string {
         { it: 'alla persona che hai delegato, nei limiti della delega;', en: 'the person you delegated, within the limits of the delegation;' },
         { it: 'alle società che gestiscono i sistemi informatici per conto dell’INPS, nominate responsabili del trattamento.', en: 'the companies that run the computer systems on behalf of INPS, appointed as data processors.' },
       ],
-      p: [{ it: 'I dati non sono pubblicati.', en: 'The data are not published.' }],
+      p: [{ it: 'I tuoi dati non sono pubblicati: li comunichiamo soltanto', en: 'Your data are not published; we pass them only to' }],
     },
     {
       h: { it: 'I tuoi diritti', en: 'Your rights' },
