@@ -159,9 +159,14 @@ ${viewer}
    */
   r.get('/counter/envelope/:token/pdf', guard(SECTIONS.counter), async (req, res) => {
     const staff = staffOf(res);
-    const taken = desk.take(String(req.params.token), staff.staffId, res.locals.sessionToken as string);
+    const token = String(req.params.token);
+    const session = res.locals.sessionToken as string;
+    const found = desk.lookup(token, staff.staffId, session);
+    if (!found || found.pdfServed) return envelopeGone(req, res);
+    // Audited before it is handed over: if the audit cannot be written, the envelope stays for a retry.
+    await audit(deps.pool, { actor: `staff:${staff.staffId}`, action: 'console.counter.envelope_shown', subject: found.credentialId, decision: 'served', detail: { role: staff.role } });
+    const taken = desk.take(token, staff.staffId, session);
     if (!taken) return envelopeGone(req, res);
-    await audit(deps.pool, { actor: `staff:${staff.staffId}`, action: 'console.counter.envelope_shown', subject: taken.credentialId, decision: 'served', detail: { role: staff.role } });
     res.set({
       'Content-Type': 'application/pdf',
       'Content-Disposition': contentDisposition('inline', `busta-pin-${taken.credentialId}.pdf`),
