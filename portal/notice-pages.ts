@@ -100,8 +100,8 @@ export function privacyPage(ctx: PageContext, opts: NoticeOptions): string {
       h: { it: 'Su quale base', en: 'On what legal basis' },
       p: [
         {
-          it: "Il trattamento è necessario per svolgere i compiti di interesse pubblico affidati all'INPS dalla legge (articolo 6, paragrafo 1, lettera e, del Regolamento (UE) 2016/679, GDPR). Senza questi dati non è possibile rilasciare il PIN. Non usiamo i tuoi dati per altri scopi né per decisioni solo automatiche: la conversione in PIN dispositivo è sempre verificata da un operatore.",
-          en: 'The processing is necessary to carry out the tasks in the public interest entrusted to INPS by law (Article 6(1)(e) of Regulation (EU) 2016/679, GDPR). Without these data the PIN cannot be issued. We do not use your data for other purposes or for solely automated decisions: the conversion to a dispositivo PIN is always checked by a clerk.',
+          it: "Il trattamento è necessario per svolgere i compiti di interesse pubblico affidati all'INPS dalla legge (articolo 6, paragrafo 1, lettera e, del Regolamento (UE) 2016/679, GDPR). Senza questi dati non è possibile rilasciare il PIN. Non usiamo i tuoi dati per altri scopi. Alcuni controlli sono automatici, ad esempio chi può avere il PIN in base alla residenza e ai documenti, o il blocco dopo troppi tentativi di accesso sbagliati; la conversione in PIN dispositivo è sempre verificata da un operatore, e per ogni esito puoi rivolgerti al Contact center o a una sede INPS.",
+          en: 'The processing is necessary to carry out the tasks in the public interest entrusted to INPS by law (Article 6(1)(e) of Regulation (EU) 2016/679, GDPR). Without these data the PIN cannot be issued. We do not use your data for other purposes. Some checks are automatic, for example who may have a PIN given their residence and documents, or the lock after too many wrong login attempts; the conversion to a dispositivo PIN is always checked by a clerk, and about any outcome you can turn to the contact centre or an INPS office.',
         },
       ],
     },
