@@ -35,15 +35,17 @@ export const NOTICE_TITLES: Readonly<Record<NoticeId, Bilingual>> = {
   legal: { it: 'Note legali', en: 'Legal notes' },
 };
 
-/** The footer's links to the notices, in the page's language (the console's language is not the portal's cookie). */
+/** The footer's links to the notices, in the page's language. */
 function noticeLinks(ctx: PageContext): SafeHtml {
   const base = ctx.portalBase ?? ctx.base;
+  // Inside the portal its language cookie carries the choice; from the console the language is said.
+  const query = base === ctx.base ? '' : `?lang=${ctx.lang}`;
   const ids = Object.keys(NOTICE_PATHS) as NoticeId[];
   return html`<div class="it-footer-small-prints clearfix">
     <div class="container">
       <nav aria-label="${tr(ctx.lang, { it: 'Note e informative', en: 'Notices' })}">
         <ul class="it-footer-small-prints-list list-inline mb-0 d-flex flex-column flex-md-row" data-testid="footer-notices">${ids.map(
-          (id) => html`<li class="list-inline-item"><a href="${base}${NOTICE_PATHS[id]}?lang=${ctx.lang}" data-testid="footer-${id}">${tr(ctx.lang, NOTICE_TITLES[id])}</a></li>`,
+          (id) => html`<li class="list-inline-item"><a href="${base}${NOTICE_PATHS[id]}${query}" data-testid="footer-${id}">${tr(ctx.lang, NOTICE_TITLES[id])}</a></li>`,
         )}</ul>
       </nav>
     </div>
