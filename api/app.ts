@@ -78,7 +78,7 @@ export function createApp(deps: ApiDeps, inFlight: InFlight = { count: 0 }): Exp
   const identity = createCitizenIdentityService(deps);
   app.use(
     '/portal',
-    portalRoutes({ submit: pinRequests.submit, eligibilityPolicy: deps.eligibilityPolicy, now: deps.now, cookieSecret: deps.cookieSecret, log: deps.log, api: deps, identity }),
+    portalRoutes({ submit: pinRequests.submit, eligibilityPolicy: deps.eligibilityPolicy, now: deps.now, cookieSecret: deps.cookieSecret, log: deps.log, api: deps, identity, letterRetentionDays: deps.letterRetentionDays }),
   );
   app.get('/', (_req, res) => res.redirect('/portal'));
   // The staff console (console/): cookie sessions, CSRF on every form; see docs/decisions/0013.

@@ -14,6 +14,8 @@ export interface ApiDeps extends ServiceDeps {
   handlerTimeoutMs?: number;
   /** The public origin (PUBLIC_BASE_URL) the identity provider sends citizens back to; absent: the request's own. */
   publicBaseUrl?: string;
+  /** Days a dispatched letter's PDF is kept (LETTER_RETENTION_DAYS; the worker purges), told in the privacy notice; absent: 30. */
+  letterRetentionDays?: number;
   /** Seals the portal's draft cookie; shared by every API instance (derived from SECRETS_KEY). */
   cookieSecret?: string;
   /** The Temporal payload codec, served to the Web UI at /codec (absent: 503). */

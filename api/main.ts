@@ -55,6 +55,7 @@ const app = createApp({
       }
     : undefined,
   publicBaseUrl: config.PUBLIC_BASE_URL,
+  letterRetentionDays: config.LETTER_RETENTION_DAYS,
   // A key of its own for the portal cookie, derived so that no extra secret needs managing.
   cookieSecret: createHmac('sha256', keys.secrets.keys.get(1)!).update('portal-draft-cookie').digest('base64'),
   payloadCodec,

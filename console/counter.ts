@@ -1,10 +1,11 @@
 /**
  * Console: issuance at an office counter (form MV35) through the API's counter service
  * (services/counter/counter.ts): the clerk types the citizen's data and the identity document shown, the
- * service stores everything in one transaction and returns the sealed envelope once. The answer
- * page links the stored MV35 (GET /api/counter/issuances/:id/mv35, which accepts the console
- * session) and carries the envelope as an inline download: it is never stored, so a reload of
- * that page cannot show it again (and the page is `no-store`, like every console page).
+ * service stores everything in one transaction and returns the sealed envelope once. The POST
+ * answers 303 to a print page (post/redirect/get: a reload cannot issue again) that frames the
+ * envelope's PDF — served once, inline, `no-store`, to the same staff session (envelope-desk.ts),
+ * never stored — and warns the clerk to close it after printing; it links the stored MV35
+ * (GET /api/counter/issuances/:id/mv35, which accepts the console session).
  */
 import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../api/deps';
@@ -14,7 +15,10 @@ import { html, type SafeHtml } from '../web/html';
 import { checkbox, textField, type FormState } from '../portal/views';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, t, tb } from './layout';
 import { SECTIONS } from './roles';
-import { act, formValues, sendPage, shownError, staffOf, type consoleGuard } from './shared';
+import { act, formValues, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
+import { EnvelopeDesk } from './envelope-desk';
+import { audit } from '../lib/audit';
+import { contentDisposition } from '../web/documents';
 import { CITIZEN_FIELDS, citizenErrorSummary, citizenFields, citizenInput } from './citizen-form';
 import { DOCUMENT_FIELDS, documentFieldset, documentInput, documentLabels } from './document-fields';
 
@@ -24,8 +28,9 @@ const COUNTER_FIELDS = [...CITIZEN_FIELDS, 'office', ...DOCUMENT_FIELDS];
 
 export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
   const counter = createCounterService(deps);
+  const desk = new EnvelopeDesk();
 
-  function formPage(req: Request, res: Response, status: number, state: FormState, problem?: string): void {
+  function formPage(req: Request, res: Response, status: number, state: FormState, problem?: string, notice?: string): void {
     const ctx = consoleContext(req, res, '/counter');
     const labels = documentLabels(ctx);
     sendPage(
@@ -35,7 +40,7 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
         title: t(ctx, 'Rilascio allo sportello (MV35)', 'Counter issuance (MV35)'),
         active: 'counter',
         hasErrors: state.issues.length > 0 || problem !== undefined,
-        body: html`${problem ? alertBox('danger', problem, 'counter-error') : ''}${citizenErrorSummary(ctx, state, labels)}
+        body: html`${notice ? alertBox('success', notice, 'notice') : ''}${problem ? alertBox('danger', problem, 'counter-error') : ''}${citizenErrorSummary(ctx, state, labels)}
 <p>${t(ctx, 'Verifichi il documento di identità del cittadino, compili i dati e consegni la busta sigillata con il PIN dispositivo.', 'Check the citizen’s identity document, fill in the data and hand over the sealed envelope with the dispositivo PIN.')}</p>
 <p>${t(ctx, 'Il cittadino ha già un PIN?', 'Does the citizen already have a PIN?')} <a href="${ctx.base}/counter/conversion">${t(ctx, 'Lo converta in dispositivo', 'Convert it to dispositivo')}</a></p>
 <p>${t(ctx, 'Altre operazioni di sportello:', 'Other counter tasks:')} <a href="${ctx.base}/counter/delegations">${t(ctx, 'Registra delega', 'Register a delegation')}</a> · <a href="${ctx.base}/counter/fax-intake">${t(ctx, 'Fax ricevuto', 'Received fax')}</a></p>
@@ -49,7 +54,11 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
     );
   }
 
-  r.get('/counter', guard(SECTIONS.counter), (req, res) => formPage(req, res, 200, { values: {}, issues: [] }));
+  r.get('/counter', guard(SECTIONS.counter), (req, res) => {
+    const ctx = consoleContext(req, res, '/counter');
+    const closed = req.query.closed === '1' ? t(ctx, 'Pagina della busta chiusa: la busta non è più disponibile.', 'Envelope page closed: the envelope is no longer available.') : undefined;
+    formPage(req, res, 200, { values: {}, issues: [] }, undefined, closed);
+  });
 
   r.post('/counter', guard(SECTIONS.counter), async (req, res) => {
     const values = formValues(req.body, COUNTER_FIELDS);
@@ -65,27 +74,119 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
       formPage(req, res, shown.status, { values, issues: shown.fields }, shown.fields.length ? undefined : tb(ctx, shown.userMessage));
       return;
     }
-    const ctx = consoleContext(req, res, '/counter');
-    const envelope = `data:application/pdf;base64,${Buffer.from(issued.envelopePdf).toString('base64')}`;
+    // The envelope waits in memory for the print page of this session (post/redirect/get).
+    const token = desk.put(
+      staff.staffId,
+      res.locals.sessionToken as string,
+      { credentialId: issued.credentialId, requestId: issued.requestId, pinExpiresAt: issued.pinExpiresAt, warnings: issued.warnings.map((w) => w.message) },
+      issued.envelopePdf,
+    );
+    res.redirect(303, `${req.baseUrl}/counter/envelope/${token}`);
+  });
+
+  const envelopeGone = (req: Request, res: Response) =>
+    messagePage(
+      req,
+      res,
+      410,
+      { it: 'Busta non più disponibile', en: 'Envelope no longer available' },
+      {
+        it: 'La pagina della busta è stata chiusa o è scaduta, oppure appartiene a un’altra sessione: la busta con il PIN non viene conservata e non può essere mostrata di nuovo.',
+        en: 'The envelope page was closed or has expired, or belongs to another session: the envelope with the PIN is not kept and cannot be shown again.',
+      },
+      'counter',
+    );
+
+  /** The print page: the envelope framed for printing, once, and the MV35. */
+  r.get('/counter/envelope/:token', guard(SECTIONS.counter), (req, res) => {
+    const token = String(req.params.token);
+    const staff = staffOf(res);
+    const found = desk.lookup(token, staff.staffId, res.locals.sessionToken as string);
+    if (!found) return envelopeGone(req, res);
+    const ctx = consoleContext(req, res, `/counter/envelope/${token}`);
+    const pdfUrl = `${ctx.base}/counter/envelope/${token}/pdf`;
+    const viewer = found.pdfServed
+      ? alertBox(
+          'danger',
+          t(
+            ctx,
+            'La busta è già stata aperta e non può essere mostrata di nuovo: il PIN non è conservato. Chiuda questa pagina.',
+            'The envelope has already been opened and cannot be shown again: the PIN is not kept. Close this page.',
+          ),
+          'envelope-served',
+        )
+      : html`<p>${t(
+          ctx,
+          'Per stampare usi il pulsante di stampa del riquadro qui sotto, oppure faccia clic nel riquadro e usi Stampa del browser (Ctrl+P).',
+          'To print, use the print button of the frame below, or click in the frame and use the browser’s Print (Ctrl+P).',
+        )}</p>
+<iframe src="${pdfUrl}" title="${t(ctx, 'Busta sigillata con il PIN dispositivo', 'Sealed envelope with the dispositivo PIN')}" class="console-envelope border" data-testid="envelope-frame"></iframe>`;
     sendPage(
       res,
-      201,
+      200,
       consolePage(ctx, {
-        title: t(ctx, 'PIN dispositivo rilasciato', 'Dispositivo PIN issued'),
+        title: t(ctx, 'PIN dispositivo rilasciato: stampa della busta', 'Dispositivo PIN issued: print the envelope'),
         active: 'counter',
+        // A language link would load the page again, and the envelope is shown once.
         langSwitch: false,
-        body: html`${alertBox('warning', t(ctx, 'La busta con il PIN è disponibile solo ora: la stampi e la consegni sigillata. Non viene conservata.', 'The envelope with the PIN is available only now: print it and hand it over sealed. It is not kept.'))}
+        body: html`${alertBox(
+          'warning',
+          html`<strong>${t(ctx, 'La busta con il PIN si apre una sola volta.', 'The envelope with the PIN opens only once.')}</strong> ${t(
+            ctx,
+            'La stampi ora, la chiuda sigillata e la consegni al titolare; dopo la stampa chiuda questa pagina. La busta non viene conservata: ricaricando la pagina non si può più vedere.',
+            'Print it now, seal it and hand it to the holder; after printing close this page. The envelope is not kept: reloading the page cannot show it again.',
+          )}`,
+          'envelope-warning',
+        )}
 ${facts([
-  [t(ctx, 'Credenziale', 'Credential'), html`<code data-testid="credential-id">${issued.credentialId}</code>`],
-  [t(ctx, 'Richiesta', 'Request'), issued.requestId],
-  [t(ctx, 'Scadenza del PIN', 'PIN expiry'), fmtDate(ctx, issued.pinExpiresAt)],
+  [t(ctx, 'Credenziale', 'Credential'), html`<code data-testid="credential-id">${found.credentialId}</code>`],
+  [t(ctx, 'Richiesta', 'Request'), found.requestId],
+  [t(ctx, 'Scadenza del PIN', 'PIN expiry'), fmtDate(ctx, found.pinExpiresAt)],
 ])}
-<p><a class="btn btn-primary me-2" href="${envelope}" download="busta-pin-${issued.credentialId}.pdf" data-testid="envelope">${t(ctx, 'Scarica la busta (una volta sola)', 'Download the envelope (once)')}</a>
-<a class="btn btn-outline-primary" href="/api/counter/issuances/${issued.credentialId}/mv35" data-testid="mv35">${t(ctx, 'Scarica il modulo MV35', 'Download the MV35 form')}</a></p>
-${issued.warnings.length ? alertBox('info', issued.warnings.map((w) => tb(ctx, w.message)).join(' ')) : ''}
-<p><a href="${ctx.base}/counter">${t(ctx, 'Nuovo rilascio', 'New issuance')}</a></p>`,
+${found.warnings.length ? alertBox('info', found.warnings.map((w) => tb(ctx, w)).join(' ')) : ''}
+${viewer}
+<div class="d-flex flex-wrap gap-3 mt-4">
+  <form method="post" action="${ctx.base}/counter/envelope/${token}/close">${csrfInput(ctx)}<button type="submit" class="btn btn-primary" data-testid="envelope-close">${t(ctx, 'Ho stampato la busta: chiudi', 'I have printed the envelope: close')}</button></form>
+  <a class="btn btn-outline-primary" href="/api/counter/issuances/${found.credentialId}/mv35" data-testid="mv35">${t(ctx, 'Scarica il modulo MV35', 'Download the MV35 form')}</a>
+</div>`,
       }),
     );
+  });
+
+  /**
+   * The envelope's PDF, once, to the session that issued it: inline (the print page frames it),
+   * never stored by a cache (`no-store`, no validator), framed by console pages only.
+   */
+  r.get('/counter/envelope/:token/pdf', guard(SECTIONS.counter), async (req, res) => {
+    const staff = staffOf(res);
+    const token = String(req.params.token);
+    const session = res.locals.sessionToken as string;
+    const found = desk.lookup(token, staff.staffId, session);
+    if (!found || found.pdfServed) return envelopeGone(req, res);
+    // Audited before it is handed over: if the audit cannot be written, the envelope stays for a retry.
+    await audit(deps.pool, { actor: `staff:${staff.staffId}`, action: 'console.counter.envelope_shown', subject: found.credentialId, decision: 'served', detail: { role: staff.role } });
+    const taken = desk.take(token, staff.staffId, session);
+    if (!taken) return envelopeGone(req, res);
+    res.set({
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': contentDisposition('inline', `busta-pin-${taken.credentialId}.pdf`),
+      'Cache-Control': 'no-store, max-age=0',
+      Pragma: 'no-cache',
+      Expires: '0',
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'SAMEORIGIN',
+      'Content-Security-Policy': "frame-ancestors 'self'",
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
+    const { pdf } = taken;
+    res.on('close', () => pdf.fill(0));
+    res.status(200).end(Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength));
+  });
+
+  r.post('/counter/envelope/:token/close', guard(SECTIONS.counter), (req, res) => {
+    const staff = staffOf(res);
+    desk.discard(String(req.params.token), staff.staffId, res.locals.sessionToken as string);
+    res.redirect(303, `${req.baseUrl}/counter?closed=1`);
   });
 
   // -- conversion of an existing PIN at the counter -------------------------------------------

@@ -7,8 +7,8 @@
  * | GET/POST /login, POST /logout | anyone / any staff                   | password + TOTP code; ends the session |
  * | GET/POST /password         | any staff                               | own password; the only page a generated password opens |
  * | GET  /                     | any staff                               | the sections of the role               |
- * | /review…                   | clerk, supervisor, admin (act: clerk, supervisor) | queue, case with documents, claim / decide / second review |
- * | /counter                   | clerk, supervisor                       | MV35 issuance, envelope shown once     |
+ * | /review…                   | clerk, supervisor, admin (act: clerk, supervisor) | queue, case with documents, claim / decide / second review (each POST → 303 → the case with its outcome) |
+ * | /counter, /counter/envelope/:token | clerk, supervisor               | MV35 issuance; the print page frames the envelope's PDF once |
  * | /counter/conversion        | clerk, supervisor                       | an existing PIN made dispositivo       |
  * | /counter/delegations       | clerk, supervisor                       | "Registra delega": a delegation handed in at the office |
  * | /counter/fax-intake        | clerk, supervisor                       | a received fax attached to a conversion case |

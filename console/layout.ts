@@ -15,6 +15,8 @@ import { SECTIONS, type SectionId } from './roles';
 
 /** The bootstrap-italia assets are the portal's. */
 const ASSETS_BASE = '/portal/assets';
+/** The footer's notices (accessibility, privacy, legal notes) are the portal's pages. */
+const PORTAL_BASE = '/portal';
 
 /** What a console page needs: language, where it is, who is looking, the session's CSRF token. */
 export interface ConsoleContext extends PageContext {
@@ -28,6 +30,7 @@ export function consoleContext(req: Request, res: Response, selfPath: string): C
     base: req.baseUrl,
     selfPath,
     assetBase: ASSETS_BASE,
+    portalBase: PORTAL_BASE,
     staff: res.locals.staff as ConsoleStaff | undefined,
     csrf: res.locals.csrf as string | undefined,
   };

@@ -3,6 +3,8 @@
  * (api/routes/review.ts): the workflow's validators decide every action, the console shows the
  * answer. Documents are shown inline from GET /api/staff/documents/:id, which accepts the
  * console's session cookie (and audits every read): images in <img>, PDFs in an <iframe>.
+ * Claim, decision and second review follow post/redirect/get: a done action answers 303 to the
+ * case page, which says the outcome from its query string; a reload only reads the case again.
  */
 import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../api/deps';
@@ -35,6 +37,27 @@ const KIND_LABELS: Record<string, { it: string; en: string }> = {
   fax: { it: 'Fax', en: 'Fax' },
   mv35: { it: 'Modulo MV35', en: 'MV35 form' },
 };
+
+/** The actions a clerk takes on a case (POST /review/:caseId/<action>). */
+type CaseActionName = 'claim' | 'decision' | 'second-review';
+
+/** What the case page says after an action, by the `done` code of its redirect. */
+const OUTCOMES: Record<CaseActionName, { it: string; en: string }> = {
+  claim: { it: 'Pratica presa in carico.', en: 'Case claimed.' },
+  decision: { it: 'Decisione registrata.', en: 'Decision recorded.' },
+  'second-review': { it: 'Seconda verifica registrata.', en: 'Second review recorded.' },
+};
+
+/**
+ * The outcome line of a case page reached by an action's redirect: the action's message and the
+ * status the workflow answered; nothing for an unknown code (own keys only: `?done=constructor`).
+ */
+function outcomeNotice(ctx: ConsoleContext, done: unknown, status: unknown): string | undefined {
+  if (typeof done !== 'string' || !Object.hasOwn(OUTCOMES, done)) return undefined;
+  const message = tb(ctx, OUTCOMES[done as CaseActionName]);
+  if (typeof status !== 'string' || !Object.hasOwn(STATUS_LABELS, status)) return message;
+  return `${message} ${t(ctx, 'Stato della pratica', 'Case status')}: ${statusLabel(ctx, status)}.`;
+}
 
 const caseNotFound = (req: Request, res: Response) =>
   messagePage(req, res, 404, { it: 'Pratica non trovata', en: 'Case not found' }, { it: 'La pratica richiesta non esiste.', en: 'The case you asked for does not exist.' }, 'review');
@@ -193,29 +216,36 @@ ${documentsOf(ctx, c)}
     const caseId = caseIdOf(req);
     if (!caseId) return caseNotFound(req, res);
     try {
-      await showCase(req, res, caseId);
+      const ctx = consoleContext(req, res, `/review/${caseId}`);
+      const notice = outcomeNotice(ctx, req.query.done, req.query.status);
+      await showCase(req, res, caseId, notice ? { notice } : {});
     } catch (err) {
       if (shownError(err)?.status === 404) return caseNotFound(req, res);
       throw err;
     }
   });
 
-  /** Runs an action on a case, audited, and shows the case again with the outcome. */
-  const caseAction = (name: string, run: (caseId: string, req: Request, res: Response) => Promise<unknown>, notice: { it: string; en: string }) =>
+  /**
+   * Runs an action on a case, audited. Done: 303 to the case page (post/redirect/get), which says
+   * what happened from `?done=<action>&status=<status the workflow answered>` — a reload or the
+   * back button only reads the case again. Refused: the case page with the refusal, at once (no
+   * change was made, so nothing can be repeated).
+   */
+  const caseAction = (name: CaseActionName, run: (caseId: string, req: Request, res: Response) => Promise<{ status: string }>) =>
     r.post(`/review/:caseId/${name}`, guard(REVIEW_ACTORS), async (req, res) => {
       const caseId = caseIdOf(req);
       if (!caseId) return caseNotFound(req, res);
       const staff = staffOf(res);
+      let view: { status: string };
       try {
-        await act(deps.pool, staff, `review.${name}`, caseId, () => run(caseId, req, res));
+        view = await act(deps.pool, staff, `review.${name}`, caseId, () => run(caseId, req, res));
       } catch (err) {
         const shown = shownError(err);
         if (!shown) throw err;
         if (shown.status === 404) return caseNotFound(req, res);
         return showCase(req, res, caseId, { error: shown });
       }
-      const ctx = consoleContext(req, res, `/review/${caseId}`);
-      await showCase(req, res, caseId, { notice: tb(ctx, notice) });
+      res.redirect(303, `${req.baseUrl}/review/${caseId}?done=${name}&status=${encodeURIComponent(view.status)}`);
     });
 
   const decisionOf = (req: Request) => {
@@ -224,15 +254,7 @@ ${documentsOf(ctx, c)}
     return { decision: b.decision, ...(reason ? { reason } : {}) };
   };
 
-  caseAction('claim', (caseId, _req, res) => actions.claim(caseId, staffOf(res)), { it: 'Pratica presa in carico.', en: 'Case claimed.' });
-  caseAction(
-    'decision',
-    (caseId, req, res) => actions.decide(caseId, staffOf(res), parseInput(decisionBody, decisionOf(req))),
-    { it: 'Decisione registrata.', en: 'Decision recorded.' },
-  );
-  caseAction(
-    'second-review',
-    (caseId, req, res) => actions.secondReview(caseId, staffOf(res), parseInput(secondReviewBody, decisionOf(req))),
-    { it: 'Seconda verifica registrata.', en: 'Second review recorded.' },
-  );
+  caseAction('claim', (caseId, _req, res) => actions.claim(caseId, staffOf(res)));
+  caseAction('decision', (caseId, req, res) => actions.decide(caseId, staffOf(res), parseInput(decisionBody, decisionOf(req))));
+  caseAction('second-review', (caseId, req, res) => actions.secondReview(caseId, staffOf(res), parseInput(secondReviewBody, decisionOf(req))));
 }

@@ -58,8 +58,8 @@ export const T = {
   stepCurrent: { it: 'passo attuale', en: 'current step' },
   choose: { it: 'Scegli', en: 'Choose' },
   footer: {
-    it: 'Servizio dimostrativo per la gestione del PIN. I dati inseriti sono usati solo per la richiesta.',
-    en: 'Demonstration service for PIN management. The data you enter are used only for the request.',
+    it: 'Servizio dimostrativo per la gestione del PIN. I dati inseriti sono usati solo per rilasciare e gestire il PIN: leggi l’informativa qui sotto.',
+    en: 'Demonstration service for PIN management. The data you enter are used only to issue and manage the PIN: see the privacy notice below.',
   },
 } as const satisfies Record<string, Bilingual>;
 

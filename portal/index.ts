@@ -16,6 +16,7 @@
  * | /conversion, /conversion/form, /claims, /claims/:claimId | see `conversion-claims-routes.ts` |
  * | /telephone-pin, /identity/login, /identity/callback, /identity/logout | see `telephone-pin-routes.ts` |
  * | /requests, /contacts           | the holder's timeline and contacts: see `account-routes.ts` |
+ * | GET  /accessibilita, /privacy, /note-legali | the notices every footer links: see `notice-pages.ts` (no login) |
  * | GET  /assets/bootstrap-italia/ | bootstrap-italia's `dist/` (CSS, fonts, SVG sprite)       |
  * | GET  /assets/portal/           | the portal's own stylesheet (font faces, small tweaks)    |
  *
@@ -61,6 +62,7 @@ import {
   type StepId,
 } from './draft';
 import { resolveLang } from './i18n';
+import { accessibilityPage, legalPage, NOTICE_PATHS, privacyPage } from './notice-pages';
 import {
   contactsPage,
   donePage,
@@ -125,6 +127,8 @@ export interface PortalDeps {
   access?: PortalAccess;
   /** The API's dependencies, from which the real access services are built. */
   api?: ApiDeps;
+  /** Days a dispatched letter's PDF is kept (LETTER_RETENTION_DAYS), told in the privacy notice; absent: 30. */
+  letterRetentionDays?: number;
   /** The SPID/CIE/CNS sign-in shared with the JSON API (one discovery of the provider); built from `api` if absent. */
   identity?: CitizenIdentityService;
 }
@@ -272,6 +276,13 @@ export function portalRoutes(deps: PortalDeps): Router {
   r.get('/', (req, res) => {
     sendHtml(res, 200, homePage(context(req, res, ''), { eligibilityPolicy: deps.eligibilityPolicy, accessPages: access !== undefined }));
   });
+
+  // The institutional notices, open to anyone (linked from every page's footer, portal and console).
+  r.get(NOTICE_PATHS.accessibility, (req, res) => sendHtml(res, 200, accessibilityPage(context(req, res, NOTICE_PATHS.accessibility))));
+  r.get(NOTICE_PATHS.privacy, (req, res) =>
+    sendHtml(res, 200, privacyPage(context(req, res, NOTICE_PATHS.privacy), { letterRetentionDays: deps.letterRetentionDays ?? 30 })),
+  );
+  r.get(NOTICE_PATHS.legal, (req, res) => sendHtml(res, 200, legalPage(context(req, res, NOTICE_PATHS.legal))));
 
   for (const step of STEP_IDS) {
     const index = STEP_IDS.indexOf(step);

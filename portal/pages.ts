@@ -15,6 +15,7 @@ import {
 import { maxLength, STEP_FIELDS, STEP_IDS, type DraftValues, type StepId } from './draft';
 import { html, type SafeHtml } from '../web/html';
 import { T, tr, type Lang } from './i18n';
+import { privacySummary } from './notice-pages';
 import {
   checkbox,
   csrfField,
@@ -323,7 +324,8 @@ ${checkbox(ctx, state, {
     : undefined,
 })}
 ${requiredLegend(ctx)}`;
-  return stepForm(ctx, 'residence', input, fields, undefined);
+  // The privacy notice comes before the first personal datum is typed.
+  return stepForm(ctx, 'residence', input, fields, undefined, privacySummary(ctx));
 }
 
 export function personalPage(ctx: PageContext, input: StepPageInput): string {

@@ -3,7 +3,7 @@
  * labels are always in their raised (`active`) position, errors use `is-invalid` with an
  * `invalid-feedback` next to the field and an error summary at the top of the page.
  */
-import type { FieldIssue } from '../domain/errors';
+import type { Bilingual, FieldIssue } from '../domain/errors';
 import { html, type HtmlValue, type SafeHtml } from '../web/html';
 import { fill, LANGS, T, tr, type Lang } from './i18n';
 
@@ -16,6 +16,40 @@ export interface PageContext {
   selfPath: string;
   /** Where the assets are served when not under `base` (the staff console uses the portal's). */
   assetBase?: string;
+  /** Where the portal is mounted when not at `base` (the staff console's footer links the portal's notices). */
+  portalBase?: string;
+}
+
+/** The institutional notices every footer links, inside the portal (pages: notice-pages.ts). */
+export const NOTICE_PATHS = {
+  accessibility: '/accessibilita',
+  privacy: '/privacy',
+  legal: '/note-legali',
+} as const;
+
+export type NoticeId = keyof typeof NOTICE_PATHS;
+
+export const NOTICE_TITLES: Readonly<Record<NoticeId, Bilingual>> = {
+  accessibility: { it: 'Dichiarazione di accessibilità', en: 'Accessibility statement' },
+  privacy: { it: 'Informativa sul trattamento dei dati personali', en: 'Privacy notice' },
+  legal: { it: 'Note legali', en: 'Legal notes' },
+};
+
+/** The footer's links to the notices, in the page's language. */
+function noticeLinks(ctx: PageContext): SafeHtml {
+  const base = ctx.portalBase ?? ctx.base;
+  // Inside the portal its language cookie carries the choice; from the console the language is said.
+  const query = base === ctx.base ? '' : `?lang=${ctx.lang}`;
+  const ids = Object.keys(NOTICE_PATHS) as NoticeId[];
+  return html`<div class="it-footer-small-prints clearfix">
+    <div class="container">
+      <nav aria-label="${tr(ctx.lang, { it: 'Note e informative', en: 'Notices' })}">
+        <ul class="it-footer-small-prints-list list-inline mb-0 d-flex flex-column flex-md-row" data-testid="footer-notices">${ids.map(
+          (id) => html`<li class="list-inline-item"><a href="${base}${NOTICE_PATHS[id]}${query}" data-testid="footer-${id}">${tr(ctx.lang, NOTICE_TITLES[id])}</a></li>`,
+        )}</ul>
+      </nav>
+    </div>
+  </div>`;
 }
 
 const assetUrl = (ctx: PageContext, path: string): string => `${ctx.assetBase ?? `${ctx.base}/assets`}/${path}`;
@@ -117,6 +151,7 @@ ${opts.body}
       <p class="mb-0 small text-white">${opts.footer ?? tr(lang, T.footer)}</p>
     </div>
   </div>
+  ${noticeLinks(ctx)}
 </footer>
 </body>
 </html>

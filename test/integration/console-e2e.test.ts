@@ -6,7 +6,8 @@
  *      the API, and the citizen's waiting claim is released (→ in_processing);
  *  (b) a contact-centre operator verifies a caller's telephone PIN (a wrong one first);
  *  (c) a clerk registers a delegation handed in at the office from the home page's link (a
- *      missing declaration first), and attaches a received fax to a holder's conversion case.
+ *      missing declaration first), and attaches a received fax to a holder's conversion case;
+ *  (d) after a counter issuance, the print page frames the sealed envelope, fetched once.
  * Screenshots go to test-artifacts/console-e2e/ (ignored by git) as the run's artifacts.
  */
 import { mkdirSync } from 'node:fs';
@@ -126,10 +127,10 @@ describe('console in Chromium', () => {
       expect(documentResponses.filter((d) => d.status >= 400)).toEqual([]);
       await shot(page, 'a-03-case');
 
-      await Promise.all([page.waitForURL(`**/console/review/${caseId}/claim`), page.click('[data-testid="claim"]')]);
+      await Promise.all([page.waitForURL((u) => u.pathname === `/console/review/${caseId}` && u.searchParams.get('done') === 'claim'), page.click('[data-testid="claim"]')]);
       await expect(page.textContent('[data-testid="notice"]')).resolves.toContain('presa in carico');
       await expect(page.textContent('[data-testid="case-status"]')).resolves.toBe('In lavorazione');
-      await Promise.all([page.waitForURL(`**/console/review/${caseId}/decision`), page.click('[data-testid="approve"]')]);
+      await Promise.all([page.waitForURL((u) => u.pathname === `/console/review/${caseId}` && u.searchParams.get('done') === 'decision'), page.click('[data-testid="approve"]')]);
       await expect(page.textContent('[data-testid="case-status"]')).resolves.toBe('Approvata');
       await shot(page, 'a-04-approved');
 
@@ -248,5 +249,72 @@ describe('console in Chromium', () => {
     }
     const cases = await stack.pool.query('SELECT source FROM review_cases WHERE credential_id = $1::uuid', [holder.credentialId]);
     expect(cases.rows).toEqual([{ source: 'fax' }]);
+  });
+  it('(d) a clerk issues at the counter and the print page frames the sealed envelope, fetched once', async () => {
+    const citizen = makeCitizen();
+    const clerk = await createTestStaff(stack, 'clerk');
+    const context = await browser.newContext({ locale: 'it-IT' });
+    const page = await context.newPage();
+    const envelopeResponses: { status: number; type: string | null; cache: string | null }[] = [];
+    page.on('response', (r) => {
+      if (/\/console\/counter\/envelope\/[^/]+\/pdf$/.test(new URL(r.url()).pathname)) {
+        envelopeResponses.push({ status: r.status(), type: r.headers()['content-type'] ?? null, cache: r.headers()['cache-control'] ?? null });
+      }
+    });
+    try {
+      await logIn(page, clerk, 'd');
+      await page.goto(`${stack.baseUrl}/console/counter`);
+      const csrf = (await page.getAttribute('form[action$="/counter"] input[name="_csrf"]', 'value'))!;
+      // The form posted as the page would (the same session and token), then the redirect followed in the page.
+      const issued = await page.request.post(`${stack.baseUrl}/console/counter`, {
+        maxRedirects: 0,
+        form: {
+          _csrf: csrf,
+          codiceFiscale: citizen.codiceFiscale,
+          surname: citizen.surname,
+          name: citizen.name,
+          birthDate: citizen.birthDate,
+          sex: citizen.sex,
+          birthProvince: citizen.birthProvince,
+          birthMunicipality: citizen.birthMunicipality,
+          'residence.abroad': citizen.residence.abroad ? 'yes' : 'no',
+          'residence.country': citizen.residence.country,
+          'residence.address': citizen.residence.address,
+          'residence.city': citizen.residence.city,
+          'residence.postalCode': citizen.residence.postalCode,
+          mobile: citizen.mobile ?? '',
+          email: citizen.email ?? '',
+          preferredPhone: citizen.preferredPhone,
+          preferredTimeSlot: citizen.preferredTimeSlot,
+          office: 'Roma Eur',
+          'identityDocument.type': 'passaporto_estero',
+          'identityDocument.number': 'AAB123456',
+          'identityDocument.issuer': 'República Argentina',
+          'identityDocument.issuingCountry': 'AR',
+          'identityDocument.issuedOn': '2021-04-01',
+          'identityDocument.expiresOn': '2031-03-31',
+        },
+      });
+      expect(issued.status()).toBe(303);
+      await page.goto(`${stack.baseUrl}${issued.headers().location}`);
+      await page.locator('[data-testid="envelope-frame"]').waitFor();
+      await waitFor('the envelope served to the frame', async () => (envelopeResponses.some((r) => r.status === 200) ? true : undefined), 10_000);
+      await page.waitForTimeout(2500);
+      await shot(page, 'd-01-envelope-print-page');
+      // One network answer with the PDF (the viewer's own read of that stream shows as a second
+      // response without headers), none refused: the server handed the envelope over once.
+      expect(envelopeResponses.filter((r) => r.type !== null)).toEqual([{ status: 200, type: 'application/pdf', cache: 'no-store, max-age=0' }]);
+      expect(envelopeResponses.filter((r) => r.status !== 200)).toEqual([]);
+      const served = await stack.pool.query(`SELECT 1 FROM audit_log WHERE action = 'console.counter.envelope_shown' AND actor = $1::text`, [`staff:${clerk.username}`]);
+      expect(served.rowCount).toBe(1);
+      // A reload shows the page without the envelope.
+      await page.reload();
+      await page.locator('[data-testid="envelope-served"]').waitFor();
+      await shot(page, 'd-02-envelope-reloaded');
+      await Promise.all([page.waitForURL((u) => u.pathname === '/console/counter'), page.click('[data-testid="envelope-close"]')]);
+      await expect(page.textContent('[data-testid="notice"]')).resolves.toContain('Pagina della busta chiusa');
+    } finally {
+      await context.close();
+    }
   });
 });

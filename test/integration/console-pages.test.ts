@@ -2,7 +2,7 @@
  * The console's sections through their forms (a cookie-keeping HTTP client posting as a browser
  * does) on the real servers: both languages; the citizen lookup's timeline; the mail room
  * (CSV manifest, letter PDF, dispatch, print file, a returned letter answered with a new one); counter issuance
- * with the envelope once and the MV35; the contact centre (request for a caller, call-backs, a
+ * with the envelope framed once in a print page and the MV35; review decisions by post/redirect/get; the contact centre (request for a caller, call-backs, a
  * contact added, a revocation); CSRF on every form; and every action in the audit log.
  */
 import { readFile } from 'node:fs/promises';
@@ -162,7 +162,7 @@ describe('console pages', () => {
     ]);
   });
 
-  it('issues a dispositivo PIN at the counter: the envelope once, the MV35 downloadable, errors on the form', async () => {
+  it('issues a dispositivo PIN at the counter: 303 to a print page framing the envelope, served once inline and never cached; the MV35 downloadable; errors on the form', async () => {
     const citizen = makeCitizen();
     const form = await clerk.get('/console/counter');
     const fields = { ...formOf(citizen), office: 'Roma Eur', 'identityDocument.type': 'passaporto_estero', 'identityDocument.number': 'AAB123456', 'identityDocument.issuer': 'República Argentina', 'identityDocument.issuingCountry': 'AR', 'identityDocument.issuedOn': '2021-04-01', 'identityDocument.expiresOn': '2031-03-31' };
@@ -170,15 +170,110 @@ describe('console pages', () => {
     expect(missing.status).toBe(400);
     expect(missing.body).toContain('href="#f-office"');
     const issued = await clerk.post('/console/counter', { _csrf: csrfOf(form.body), ...fields });
-    expect(issued.status).toBe(201);
-    expect(issued.body).toMatch(/href="data:application\/pdf;base64,JVBER/);
-    const credentialId = /data-testid="credential-id">([0-9a-f-]{36})</.exec(issued.body)![1]!;
-    const mv35 = await fetch(`${stack.baseUrl}/api/counter/issuances/${credentialId}/mv35`, { headers: { cookie: `staff_session=${clerk.cookies.get('staff_session')}` } });
+    // Post/redirect/get: the answer carries no PIN, a reload of the print page cannot issue again.
+    expect(issued.status).toBe(303);
+    expect(issued.body).not.toContain('application/pdf');
+    const printPath = issued.location!;
+    expect(printPath).toMatch(/^\/console\/counter\/envelope\/[A-Za-z0-9_-]{32}$/);
+    const print = await clerk.get(printPath);
+    expect(print.status).toBe(200);
+    expect(print.headers.get('cache-control')).toBe('no-store');
+    expect(print.body).toContain('data-testid="envelope-warning"');
+    expect(print.body).toContain('chiuda questa pagina');
+    expect(print.body).not.toContain('data:application/pdf');
+    expect(print.body).not.toMatch(/<script|onclick/i);
+    const pdfPath = /<iframe src="([^"]+)"[^>]*data-testid="envelope-frame"/.exec(print.body)![1]!;
+    expect(pdfPath).toBe(`${printPath}/pdf`);
+    const credentialId = /data-testid="credential-id">([0-9a-f-]{36})</.exec(print.body)![1]!;
+
+    const cookie = `staff_session=${clerk.cookies.get('staff_session')}`;
+    const envelope = await fetch(`${stack.baseUrl}${pdfPath}`, { headers: { cookie } });
+    expect(envelope.status).toBe(200);
+    expect(envelope.headers.get('content-type')).toBe('application/pdf');
+    expect(envelope.headers.get('content-disposition')).toMatch(/^inline; filename="busta-pin-/);
+    expect(envelope.headers.get('cache-control')).toContain('no-store');
+    expect(envelope.headers.get('etag')).toBeNull();
+    expect(envelope.headers.get('last-modified')).toBeNull();
+    expect(envelope.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const text = await pdfText(new Uint8Array(await envelope.arrayBuffer()));
+    expect(text).toContain('PIN dispositivo');
+    expect(text).toContain(citizen.codiceFiscale);
+    // Once: the PDF is gone, the page says so (and frames nothing), another clerk sees nothing.
+    expect((await fetch(`${stack.baseUrl}${pdfPath}`, { headers: { cookie } })).status).toBe(410);
+    const reloaded = await clerk.get(printPath);
+    expect(reloaded.status).toBe(200);
+    expect(reloaded.body).toContain('data-testid="envelope-served"');
+    expect(reloaded.body).not.toContain('data-testid="envelope-frame"');
+    const otherClerk = await consoleLogin(stack, await createTestStaff(stack, 'clerk'));
+    expect((await otherClerk.get(printPath)).status).toBe(410);
+    expect((await otherClerk.get(pdfPath)).status).toBe(410);
+    // Closing the page forgets it.
+    const closed = await clerk.post(`${printPath}/close`, { _csrf: csrfOf(print.body) });
+    expect(closed.status).toBe(303);
+    expect(closed.location).toBe('/console/counter?closed=1');
+    expect((await clerk.get(printPath)).status).toBe(410);
+
+    const mv35 = await fetch(`${stack.baseUrl}/api/counter/issuances/${credentialId}/mv35`, { headers: { cookie } });
     expect(mv35.status).toBe(200);
     expect(mv35.headers.get('content-type')).toContain('application/pdf');
     const { rows } = await stack.pool.query('SELECT state, pin_type, channel FROM credentials WHERE id = $1::uuid', [credentialId]);
     expect(rows[0]).toEqual({ state: 'active', pin_type: 'dispositivo', channel: 'counter' });
-    expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.issue', decision: 'done', subject: citizen.codiceFiscale });
+    const actions = await consoleActions('clerk');
+    expect(actions).toContainEqual({ action: 'console.counter.issue', decision: 'done', subject: citizen.codiceFiscale });
+    expect(actions.filter((a) => a.action === 'console.counter.envelope_shown' && a.subject === credentialId)).toEqual([{ action: 'console.counter.envelope_shown', decision: 'served', subject: credentialId }]);
+  });
+
+  it('answers a review decision with 303 to the case page, which shows the outcome; reading it again decides nothing', async () => {
+    // A case opened from a received fax, as the fax intake page does.
+    const holder = await activeCitizen(stack, makeCitizen());
+    const intake = await clerk.get('/console/counter/fax-intake');
+    const data = new FormData();
+    data.append('_csrf', csrfOf(intake.body));
+    data.append('codiceFiscale', holder.citizen.codiceFiscale);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n'), Buffer.alloc(512, 0x20), Buffer.from('\n%%EOF\n')]);
+    data.append('fax', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'fax.pdf');
+    const attached = await clerk.postMultipart('/console/counter/fax-intake', data);
+    expect(attached.status).toBe(202);
+    const caseId = /href="\/console\/review\/([0-9a-f-]{36})" data-testid="case-link"/.exec(attached.body)![1]!;
+    await waitFor('case open', async () => {
+      const { rows } = await stack.pool.query<{ escalate_at: Date | null }>('SELECT escalate_at FROM review_cases WHERE id = $1::uuid', [caseId]);
+      return rows[0]?.escalate_at ? true : undefined;
+    });
+    const casePath = `/console/review/${caseId}`;
+    const decisions = async () =>
+      (await stack.pool.query(`SELECT 1 FROM audit_log WHERE action = 'console.review.decision' AND subject = $1::text AND decision = 'done'`, [caseId])).rowCount;
+
+    const claimed = await clerk.post(`${casePath}/claim`, { _csrf: csrfOf((await clerk.get(casePath)).body) });
+    expect(claimed.status).toBe(303);
+    expect(claimed.location).toBe(`${casePath}?done=claim&status=claimed`);
+    const afterClaim = await clerk.get(claimed.location!);
+    expect(afterClaim.status).toBe(200);
+    expect(afterClaim.body).toMatch(/data-testid="notice">Pratica presa in carico\. Stato della pratica: In lavorazione\.</);
+    expect(afterClaim.body).toContain('data-testid="approve"');
+
+    const decided = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(afterClaim.body), decision: 'approve' });
+    expect(decided.status).toBe(303);
+    expect(decided.location).toMatch(new RegExp(`^${casePath}\\?done=decision&status=(approved|awaiting_second_review)$`));
+    const outcome = await clerk.get(decided.location!);
+    expect(outcome.status).toBe(200);
+    expect(outcome.body).toContain('data-testid="notice">Decisione registrata.');
+    expect(outcome.body).not.toContain('data-testid="approve"');
+    // A reload (the same GET) reads the case again: still one decision.
+    const again = await clerk.get(decided.location!);
+    expect(again.status).toBe(200);
+    expect(again.body).toContain('Decisione registrata.');
+    expect(await decisions()).toBe(1);
+    // In English; an unknown outcome code says nothing.
+    expect((await clerk.get(`${decided.location!}&lang=en`)).body).toContain('data-testid="notice">Decision recorded.');
+    await clerk.get('/console/?lang=it');
+    const odd = await clerk.get(`${casePath}?done=constructor&status=__proto__`);
+    expect(odd.status).toBe(200);
+    expect(odd.body).not.toContain('data-testid="notice"');
+    // A refused action changes nothing and is said on the page at once (no redirect).
+    const refused = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(outcome.body), decision: 'approve' });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.body).toContain('data-testid="action-error"');
+    expect(await decisions()).toBe(1);
   });
 
   it('converts a holder’s existing PIN to dispositivo at the counter, once the signed form and the document are checked', async () => {
