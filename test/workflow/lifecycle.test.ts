@@ -346,6 +346,12 @@ describe('credential: revocation ends the delegations it gave', () => {
 
 describe('delegation', () => {
   /** A delegation, accepted by its delegate (`accepted: false`: left pending). */
+  /** Waits (real time, bounded) until the fake delivered `outboxId`; fails loudly otherwise. */
+  async function deliveredNotice(outboxId: string): Promise<void> {
+    for (let i = 0; i < 1200 && !delivered.includes(outboxId); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(delivered, `${outboxId} was never delivered`).toContain(outboxId);
+  }
+
   async function startDelegation(taskQueue: string, days: number, opts: { accepted?: boolean; input?: Partial<DelegationInput> } = {}) {
     const input: DelegationInput = {
       delegationId: randomUUID(),
@@ -355,9 +361,14 @@ describe('delegation', () => {
     };
     const handle = await env.client.workflow.start(delegationWorkflow, { workflowId: delegationWorkflowId(input.delegationId), taskQueue, args: [input] });
     started.push(handle);
-    for (let i = 0; i < 200 && !delivered.includes(`dc-${input.delegationId}`); i++) await new Promise((r) => setTimeout(r, 25));
+    // Each notice is delivered before the test moves the clock: skipping days while an activity
+    // is still in flight (a busy machine) times its attempts out and the run never settles.
+    await deliveredNotice(`dc-${input.delegationId}`);
     const delegateCredentialId = randomUUID();
-    if (opts.accepted !== false) await handle.executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId }] });
+    if (opts.accepted !== false) {
+      await handle.executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId }] });
+      await deliveredNotice(`da-${input.delegationId}`);
+    }
     return { handle, input, delegateCredentialId };
   }
 
