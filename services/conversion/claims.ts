@@ -11,7 +11,7 @@ import { SERVICES, audienceIncludes, isCovidBonusClaimType, onOffer, serviceById
 import { appendAudit, type AuditEntry } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
 import type { benefitClaimWorkflow } from '../../workflows/claim';
-import { CLAIM_ENDS, CLAIM_WORKFLOW_TYPE, claimWorkflowId, decideClaimUpdate, withdrawClaimUpdate, type ClaimInput } from '../../workflows/claim-definitions';
+import { CLAIM_ENDS, CLAIM_WORKFLOW_TYPE, claimStateQuery, claimWorkflowId, decideClaimUpdate, withdrawClaimUpdate, type ClaimInput } from '../../workflows/claim-definitions';
 import type { StoredClaimStatus } from '../../domain/claims';
 import { commandGrant } from '../grants';
 import type { StaffPrincipal } from '../staff/auth';
@@ -227,7 +227,20 @@ export async function withdrawClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal'>
   // A decided or cancelled claim's workflow has ended: say "not now" (409), not "not found".
   if (claim.status !== 'withdrawn' && (CLAIM_ENDS as readonly string[]).includes(claim.status)) throw claimConcluded();
   if (claim.status !== 'withdrawn') {
-    await deps.temporal.workflow.getHandle(claimWorkflowId(claimId)).executeUpdate(withdrawClaimUpdate, { args: [{ by }] });
+    const handle = deps.temporal.workflow.getHandle(claimWorkflowId(claimId));
+    // A claim filed a moment ago may have a workflow still reading its row ('received'): it
+    // refuses the withdrawal until then, although the claim may be withdrawn. Asked again
+    // shortly (a few seconds at most), the citizen is not told "not now" for a claim that is open.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handle.executeUpdate(withdrawClaimUpdate, { args: [{ by }] });
+        break;
+      } catch (err) {
+        const starting = attempt < 25 && (await handle.query(claimStateQuery).catch(() => undefined))?.status === 'received';
+        if (!starting) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   }
   return (await claimOf(deps, credentialId, claimId))!;
 }
