@@ -8,9 +8,8 @@ import { PREFERRED_TIME_SLOTS } from '../domain/pin-request';
 import { serviceById } from '../domain/services';
 import type { TimelineEntry } from '../services/citizen-account';
 import { html, type SafeHtml } from '../web/html';
-import { tr } from './i18n';
-import type { Notice } from './recovery-pages';
-import { formatDateTime } from './telephone-pin-pages';
+import { formatDateTime, tr } from './i18n';
+import { noticeBox, type Notice } from './recovery-pages';
 import { csrfField, errorSummary, page, radioGroup, selectField, textField, type FormState, type PageContext } from './views';
 
 export const ACCOUNT_PATHS = { requests: '/requests', contacts: '/contacts', home: '/home' } as const;
@@ -26,14 +25,6 @@ ${content}
 <p class="mt-5"><a href="${link(ctx, ACCOUNT_PATHS.home)}">${tr(ctx.lang, { it: 'Torna all’area personale', en: 'Back to your personal area' })}</a></p>
 </div></div>`;
   return page(ctx, { title: tr(ctx.lang, title), body, hasErrors });
-}
-
-function noticeBox(ctx: PageContext, n: Notice): SafeHtml {
-  const urgent = n.tone === 'danger' || n.tone === 'warning';
-  return html`<div class="alert alert-${n.tone} mb-4" role="${urgent ? 'alert' : 'status'}" id="problem">
-  <h2 class="h4">${tr(ctx.lang, n.title)}</h2>
-  <p class="mb-0">${tr(ctx.lang, n.text)}</p>
-</div>`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import type { Bilingual, DomainError, FieldIssue } from '../domain/errors';
 import { ErrorType } from '../domain/errors';
 import { serviceById, type SessionScope } from '../domain/services';
 import { html, type SafeHtml } from '../web/html';
-import { fill, T, tr, type Lang } from './i18n';
+import { fill, formatDateTime, T, tr, type Lang } from './i18n';
 import { checkbox, csrfField, errorSummary, fieldId, icon, page, radioGroup, type PageContext } from './views';
 import type { StoredClaimStatus } from '../domain/claims';
 
@@ -56,13 +56,6 @@ ${content}
   })}</a></p>
 </div></div>`;
   return page(ctx, { title: tr(ctx.lang, title), body, hasErrors });
-}
-
-/** "1 giugno 2025, 12:00" / "1 June 2025, 12:00", Italian time. */
-function formatDateTime(lang: Lang, iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Rome' }).format(d);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -67,3 +67,10 @@ export const T = {
 export function fill(text: string, params: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (m, key: string) => (Object.hasOwn(params, key) ? String(params[key]) : m));
 }
+
+/** "1 giugno 2025, 12:00" / "1 June 2025, 12:00", Italian time. */
+export function formatDateTime(lang: Lang, iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Rome' }).format(d);
+}

@@ -41,7 +41,7 @@ export interface Notice {
   more?: Bilingual[];
 }
 
-function noticeBox(ctx: PageContext, n: Notice): SafeHtml {
+export function noticeBox(ctx: PageContext, n: Notice): SafeHtml {
   const urgent = n.tone === 'danger' || n.tone === 'warning';
   return html`<div class="alert alert-${n.tone} mb-4" role="${urgent ? 'alert' : 'status'}" id="problem">
   <h2 class="h4">${tr(ctx.lang, n.title)}</h2>

@@ -6,9 +6,9 @@
 import type { Bilingual } from '../domain/errors';
 import type { TelephonePinValidity } from '../workflows/telephone-pin-definitions';
 import { html, type SafeHtml } from '../web/html';
-import { fill, tr, type Lang } from './i18n';
+import { fill, formatDateTime, tr } from './i18n';
 import { csrfField, icon, page, radioGroup, type PageContext } from './views';
-import type { Notice } from './recovery-pages';
+import { noticeBox, type Notice } from './recovery-pages';
 
 export const TELEPHONE_PIN_PATHS = {
   page: '/telephone-pin',
@@ -35,22 +35,8 @@ const STATUS_LABEL: Readonly<Record<string, Bilingual>> = {
 
 const METHOD_LABEL: Readonly<Record<string, string>> = { SPID: 'SPID', CIE: 'CIE (Carta d’Identità Elettronica)', CNS: 'CNS (Carta Nazionale dei Servizi)' };
 
-export function formatDateTime(lang: Lang, iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Rome' }).format(d);
-}
-
 const TITLE: Bilingual = { it: 'PIN telefonico', en: 'Telephone PIN' };
 const KICKER: Bilingual = { it: 'MyINPS', en: 'MyINPS' };
-
-function noticeBox(ctx: PageContext, n: Notice): SafeHtml {
-  const urgent = n.tone === 'danger' || n.tone === 'warning';
-  return html`<div class="alert alert-${n.tone} mb-4" role="${urgent ? 'alert' : 'status'}" id="problem">
-  <h2 class="h4">${tr(ctx.lang, n.title)}</h2>
-  <p class="mb-0">${tr(ctx.lang, n.text)}</p>
-</div>`;
-}
 
 function frame(ctx: PageContext, content: SafeHtml, opts: { langSwitch?: boolean; title?: Bilingual } = {}): string {
   const title = opts.title ?? TITLE;
