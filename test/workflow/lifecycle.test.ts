@@ -52,8 +52,6 @@ const delivered: string[] = [];
 const delegationsGivenBy = new Map<string, string[]>();
 /** Delegations whose row the database no longer holds pending: their acceptance is refused. */
 const acceptRefused = new Set<string>();
-/** Credentials whose first half cannot be delivered (the SMS gateway is down): retried for days. */
-const gatewayDown = new Set<string>();
 
 function fakes(): Partial<Activities> {
   const serverNow = () => Context.current().info.currentAttemptScheduledTimestampMs;
@@ -62,7 +60,6 @@ function fakes(): Partial<Activities> {
     prepareIssuance: async (a) => (record('prepareIssuance', a), { channels: ['sms', 'email'], addressMismatch: false }),
     issueInitialPin: async (a) => (record('issueInitialPin', a), { pinVersion: 1, firstHalf: [{ outboxId: `fh-${a.credentialId}`, channel: 'sms' }], letterId: `l-${a.credentialId}` }),
     deliverNotification: async (a) => {
-      if ([...gatewayDown].some((id) => a.outboxId === `fh-${id}`)) throw new Error('SMS gateway down');
       delivered.push(a.outboxId);
       return { channel: 'email', messageId: '<m>' };
     },
@@ -246,30 +243,8 @@ describe('credential: revocation', () => {
   });
 });
 
-describe('credential: revoked while the first half is still being retried', () => {
-  /** A credential (simplified procedure on, so its 12-hour alert timer runs too) whose first half cannot go out. */
-  async function stuckCredential(taskQueue: string) {
-    const credentialId = randomUUID();
-    gatewayDown.add(credentialId);
-    const input: CredentialWorkflowInput = { credentialId, policy: { ...DEFAULT_ISSUANCE_POLICY, simplifiedProcedure: true } };
-    const handle = await env.client.workflow.start(pinCredentialWorkflow, { workflowId: `pin-${credentialId}`, taskQueue, args: [input] });
-    started.push(handle);
-    const view = await viewOf(handle.workflowId, (v) => v.state === 'awaiting_letter_dispatch');
-    expect(view.firstHalf).toEqual([{ channel: 'sms', state: 'pending' }]);
-    return { handle, credentialId };
-  }
-
-  it('is revoked cleanly: the pending delivery is cancelled and the workflow ends', async () => {
-    await withWorker(async (taskQueue) => {
-      const { handle, credentialId } = await stuckCredential(taskQueue);
-      await handle.executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy: 'citizen', reason: 'holder' }] });
-      expect((await handle.result()).state).toBe('revoked');
-      expect(delivered).toContain(`rev-${credentialId}`);
-    });
-  });
-  // The re-issue in the same situation is tested on the dev server (test/integration/interrupts.test.ts):
-  // the time-skipping server refuses a workflow task that cancels a retrying activity and continues as new.
-});
+// Revoked while the first half is still being retried: test/workflow/revoked-while-retrying.test.ts,
+// on a time-skipping server of its own (its cancelled retries left this file's clock stuck).
 
 describe('recovery link', () => {
   it('stays valid for 24 hours and is marked expired when unused, not a minute before', async () => {
