@@ -767,7 +767,7 @@ export function checkEligibility(
   const cutoff = opts.eligibilityCutoff ?? DEFAULT_ELIGIBILITY_CUTOFF;
   if (!opts.eligibilityPolicy || italianCalendarDate(opts.today) < cutoff) return { eligible: true };
   if (request.residence.abroad && !request.hasItalianIdentityDocument) return { eligible: true };
-  const since = { it: formatItalianDate(cutoff), en: cutoff };
+  const since = { it: formatItalianDate(cutoff), en: formatItalianDate(cutoff) };
   const policy = {
     it: `Dal ${since.it} il PIN viene rilasciato solo ai cittadini residenti all'estero che non hanno un documento di identità italiano. Per accedere ai servizi usa SPID, CIE o CNS.`,
     en: `Since ${since.en} a PIN is issued only to citizens resident abroad who have no Italian identity document. Please use SPID, CIE or CNS to access the services.`,
@@ -857,7 +857,8 @@ export function summarisePinRequest(request: PinRequest): PinRequestSummary {
           item('codiceFiscale', same(request.codiceFiscale)),
           item('surname', same(request.surname)),
           item('name', same(request.name)),
-          item('birthDate', { it: formatItalianDate(request.birthDate), en: request.birthDate }),
+          // Day/month/year in English too, as British English writes dates (no ISO date on a page).
+          item('birthDate', { it: formatItalianDate(request.birthDate), en: formatItalianDate(request.birthDate) }),
           item('sex', request.sex === 'F' ? { it: 'Femmina', en: 'Female' } : { it: 'Maschio', en: 'Male' }),
           item('birthMunicipality', birthplaceText(request)),
         ],

@@ -1,0 +1,260 @@
+/**
+ * Every page of the portal and the console, in headless Chromium, as the people who use them
+ * meet them: in Italian and in English, on a desktop (1280 px) and on a phone (390 px), for a
+ * visitor, a PIN holder, a clerk's supervisor (who sees every desk) and an administrator, and
+ * each form also as it comes back with its errors. On every one:
+ * - axe-core finds no WCAG 2.1 A/AA violation;
+ * - no visible text looks like an internal code (snake_case or kebab-case identifiers, ISO dates
+ *   or timestamps, UUIDs, a stored enum value where its label belongs);
+ * - no heading or fieldset legend is drawn over a field label;
+ * - nothing is wider than the screen.
+ * A screenshot of each lands in test-artifacts/pages/ (CI keeps the folder).
+ */
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser as HttpBrowser, csrfOf } from '../support/browser';
+import { artifactsDir, axeViolations, hasChromium, headingOverLabel, internalCodes, launchChromium, overflowPx } from '../support/chromium';
+import { makeCitizen, type CitizenRequest } from '../support/citizens';
+import { signInAs } from '../support/identity';
+import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
+import { createTestStaff, openTestSession } from '../support/staff';
+import { startTestStack, type TestStack } from '../support/stack';
+
+type Who = 'visitor' | 'holder' | 'phoneHolder' | 'supervisor' | 'admin';
+type Lang = 'it' | 'en';
+
+interface PageVisit {
+  name: string;
+  who: Who;
+  /** The page to open (a function when it needs the fixtures). */
+  path: string | (() => string);
+  /** After opening it: e.g. submit the form empty, to see it come back with its errors. */
+  act?: (page: Page) => Promise<void>;
+  /** Before opening it, with the context's cookies: e.g. fill the earlier steps of a wizard. */
+  prepare?: (context: BrowserContext) => Promise<void>;
+}
+
+const WIDTHS = [1280, 390] as const;
+const LANGS: Lang[] = ['it', 'en'];
+const ARTIFACTS = artifactsDir('pages');
+/** A 1×1 PNG, as a scanned identity document would be. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+let stack: TestStack;
+let chrome: Browser;
+let holder: ActiveCitizen;
+let caseId: string;
+let claimId: string;
+let adminUsername: string;
+/** Staff usernames: shown in the console's header, made up by this test with a random suffix. */
+const usernames: string[] = [];
+const cookies = new Map<Who, { name: string; value: string }[]>();
+
+/** Submits the page's main form as it is (the first submit button inside `main`). */
+const submitEmpty = (selector = 'main form[method="post"] button[type="submit"]') => async (page: Page) => {
+  await Promise.all([page.waitForLoadState('load'), page.locator(selector).first().click()]);
+  await page.waitForLoadState('load');
+};
+
+/** Posts a form of the portal with the context's cookies, as the browser would from the page. */
+async function postWith(context: BrowserContext, pagePath: string, fields: Record<string, string>): Promise<void> {
+  const form = await context.request.get(`${stack.baseUrl}${pagePath}`);
+  const res = await context.request.post(`${stack.baseUrl}${pagePath}`, { form: { _csrf: csrfOf(await form.text()), ...fields }, maxRedirects: 0 });
+  expect(res.status(), `${pagePath}: ${(await res.text()).slice(0, 300)}`).toBe(303);
+}
+
+const newcomer: CitizenRequest = makeCitizen();
+const wizard: Record<'residence' | 'personal' | 'contacts', Record<string, string>> = {
+  residence: {
+    codiceFiscale: newcomer.codiceFiscale,
+    'residence.abroad': 'yes',
+    'residence.country': newcomer.residence.country,
+    'residence.address': newcomer.residence.address,
+    'residence.city': newcomer.residence.city,
+    'residence.postalCode': newcomer.residence.postalCode,
+    'residence.province': '',
+  },
+  personal: {
+    surname: newcomer.surname,
+    name: newcomer.name,
+    birthDate: newcomer.birthDate,
+    sex: newcomer.sex,
+    birthProvince: newcomer.birthProvince,
+    birthMunicipality: newcomer.birthMunicipality,
+  },
+  contacts: { homePhone: '', mobile: newcomer.mobile!, email: newcomer.email!, pec: '', preferredPhone: 'mobile', preferredTimeSlot: '08-11' },
+};
+const toStep = (steps: (keyof typeof wizard)[]) => async (context: BrowserContext) => {
+  const paths = { residence: '/portal/request', personal: '/portal/request/personal', contacts: '/portal/request/contacts' };
+  for (const s of steps) await postWith(context, paths[s], wizard[s]);
+};
+
+const VISITS: PageVisit[] = [
+  // The portal, for anyone.
+  { name: 'portal-home', who: 'visitor', path: '/portal/' },
+  { name: 'request-residence', who: 'visitor', path: '/portal/request' },
+  { name: 'request-residence-errors', who: 'visitor', path: '/portal/request', act: submitEmpty() },
+  { name: 'request-personal', who: 'visitor', path: '/portal/request/personal', prepare: toStep(['residence']) },
+  { name: 'request-personal-errors', who: 'visitor', path: '/portal/request/personal', prepare: toStep(['residence']), act: submitEmpty() },
+  { name: 'request-contacts', who: 'visitor', path: '/portal/request/contacts', prepare: toStep(['residence', 'personal']) },
+  { name: 'request-contacts-errors', who: 'visitor', path: '/portal/request/contacts', prepare: toStep(['residence', 'personal']), act: submitEmpty() },
+  { name: 'request-review', who: 'visitor', path: '/portal/request/review', prepare: toStep(['residence', 'personal', 'contacts']) },
+  { name: 'login', who: 'visitor', path: '/portal/login' },
+  { name: 'login-errors', who: 'visitor', path: '/portal/login', act: submitEmpty() },
+  { name: 'first-access', who: 'visitor', path: '/portal/first-access' },
+  { name: 'first-access-errors', who: 'visitor', path: '/portal/first-access', act: submitEmpty() },
+  { name: 'letter', who: 'visitor', path: '/portal/letter' },
+  { name: 'letter-errors', who: 'visitor', path: '/portal/letter', act: submitEmpty() },
+  { name: 'regenerate', who: 'visitor', path: '/portal/regenerate' },
+  { name: 'regenerate-errors', who: 'visitor', path: '/portal/regenerate', act: submitEmpty() },
+  { name: 'recovery', who: 'visitor', path: '/portal/recovery' },
+  { name: 'recovery-errors', who: 'visitor', path: '/portal/recovery', act: submitEmpty() },
+  // The e-mailed link's page (a token of the right shape: the page only shows the button).
+  { name: 'recovery-confirm', who: 'visitor', path: `/portal/recovery/confirm?token=${'A'.repeat(43)}` },
+  { name: 'revoke', who: 'visitor', path: '/portal/revoke' },
+  { name: 'revoke-errors', who: 'visitor', path: '/portal/revoke', act: submitEmpty() },
+  { name: 'telephone-pin-signed-out', who: 'visitor', path: '/portal/telephone-pin' },
+  { name: 'notice-accessibility', who: 'visitor', path: '/portal/accessibilita' },
+  { name: 'notice-privacy', who: 'visitor', path: '/portal/privacy' },
+  { name: 'notice-legal', who: 'visitor', path: '/portal/note-legali' },
+  // The portal, for a holder logged in with their PIN.
+  { name: 'personal-area', who: 'holder', path: '/portal/home' },
+  { name: 'my-requests', who: 'holder', path: '/portal/requests' },
+  { name: 'contacts', who: 'holder', path: '/portal/contacts' },
+  { name: 'delegations', who: 'holder', path: '/portal/delegations' },
+  { name: 'conversion', who: 'holder', path: '/portal/conversion' },
+  { name: 'claims', who: 'holder', path: '/portal/claims' },
+  { name: 'claim', who: 'holder', path: () => `/portal/claims/${claimId}` },
+  { name: 'telephone-pin', who: 'phoneHolder', path: '/portal/telephone-pin' },
+  // The console.
+  { name: 'console-login', who: 'visitor', path: '/console/login' },
+  { name: 'console-login-errors', who: 'visitor', path: '/console/login', act: submitEmpty() },
+  { name: 'console-home', who: 'supervisor', path: '/console/' },
+  { name: 'console-lookup', who: 'supervisor', path: '/console/citizens' },
+  { name: 'console-lookup-holder', who: 'supervisor', path: () => `/console/citizens?cf=${holder.citizen.codiceFiscale}` },
+  { name: 'console-counter', who: 'supervisor', path: '/console/counter' },
+  { name: 'console-counter-errors', who: 'supervisor', path: '/console/counter', act: submitEmpty() },
+  { name: 'console-counter-conversion', who: 'supervisor', path: '/console/counter/conversion' },
+  { name: 'console-counter-conversion-errors', who: 'supervisor', path: '/console/counter/conversion', act: submitEmpty() },
+  { name: 'console-counter-delegations', who: 'supervisor', path: '/console/counter/delegations' },
+  { name: 'console-counter-delegations-errors', who: 'supervisor', path: '/console/counter/delegations', act: submitEmpty() },
+  { name: 'console-fax-intake', who: 'supervisor', path: '/console/counter/fax-intake' },
+  { name: 'console-fax-intake-errors', who: 'supervisor', path: '/console/counter/fax-intake', act: submitEmpty() },
+  { name: 'console-contact-centre', who: 'supervisor', path: '/console/contact-centre' },
+  { name: 'console-cc-pin-request', who: 'supervisor', path: '/console/contact-centre/pin-request' },
+  { name: 'console-cc-pin-request-errors', who: 'supervisor', path: '/console/contact-centre/pin-request', act: submitEmpty() },
+  { name: 'console-cc-remote-identification', who: 'supervisor', path: '/console/contact-centre/remote-identification' },
+  { name: 'console-cc-remote-identification-errors', who: 'supervisor', path: '/console/contact-centre/remote-identification', act: submitEmpty() },
+  { name: 'console-cc-revoke', who: 'supervisor', path: '/console/contact-centre/revoke' },
+  { name: 'console-cc-revoke-errors', who: 'supervisor', path: '/console/contact-centre/revoke', act: submitEmpty('main form button[type="submit"]') },
+  { name: 'console-cc-verify', who: 'supervisor', path: '/console/contact-centre/verify' },
+  { name: 'console-cc-verify-errors', who: 'supervisor', path: '/console/contact-centre/verify', act: submitEmpty() },
+  { name: 'console-cc-contacts', who: 'supervisor', path: '/console/contact-centre/contacts' },
+  { name: 'console-cc-contacts-errors', who: 'supervisor', path: '/console/contact-centre/contacts', act: submitEmpty() },
+  { name: 'console-review-queue', who: 'supervisor', path: '/console/review' },
+  { name: 'console-review-case', who: 'supervisor', path: () => `/console/review/${caseId}` },
+  { name: 'console-mailroom', who: 'supervisor', path: '/console/mailroom' },
+  { name: 'console-password', who: 'supervisor', path: '/console/password' },
+  { name: 'console-password-errors', who: 'supervisor', path: '/console/password', act: submitEmpty() },
+  { name: 'console-admin-staff', who: 'admin', path: '/console/admin/staff' },
+  { name: 'console-admin-staff-errors', who: 'admin', path: '/console/admin/staff', act: submitEmpty() },
+  { name: 'console-admin-tokens', who: 'admin', path: () => `/console/admin/staff/${adminUsername}/tokens` },
+  { name: 'console-admin-audit', who: 'admin', path: '/console/admin/audit' },
+];
+
+async function api(method: string, url: string, token: string, body?: { json?: unknown; raw?: Buffer; type?: string }): Promise<{ status: number; json: Record<string, unknown>; bytes: Buffer }> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (body?.json !== undefined) headers['content-type'] = 'application/json';
+  if (body?.raw) headers['content-type'] = body.type!;
+  const res = await fetch(`${stack.baseUrl}${url}`, { method, headers, body: body?.raw ?? (body?.json === undefined ? undefined : JSON.stringify(body.json)) });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, json: res.headers.get('content-type')?.includes('json') ? (JSON.parse(bytes.toString()) as Record<string, unknown>) : {}, bytes };
+}
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  stack = await startTestStack({ secondReviewSampleRate: 0, identityProvider: true });
+  chrome = await launchChromium();
+
+  // A holder with a claim waiting for the dispositivo PIN and a conversion request under review.
+  holder = await activeCitizen(stack, makeCitizen());
+  await asWorker(stack, holder.credentialId);
+  const claim = await api('POST', '/api/claims', holder.token, { json: { type: 'parental-leave' } });
+  expect(claim.status).toBe(202);
+  claimId = claim.json.claimId as string;
+  const form = await api('GET', '/api/conversion/form', holder.token);
+  const signed = await api('POST', '/api/conversion/documents?kind=signed_request&filename=richiesta-firmata.pdf', holder.token, { raw: form.bytes, type: 'application/pdf' });
+  const id = await api('POST', '/api/conversion/documents?kind=identity_document&filename=passaporto.png', holder.token, { raw: PNG, type: 'image/png' });
+  const requested = await api('POST', '/api/conversion/requests', holder.token, { json: { signedRequestDocumentId: signed.json.documentId, identityDocumentId: id.json.documentId } });
+  expect(requested.status).toBe(202);
+  caseId = requested.json.caseId as string;
+  await waitFor('the review case open', async () => {
+    const { rows } = await stack.pool.query<{ escalate_at: Date | null }>('SELECT escalate_at FROM review_cases WHERE id = $1::uuid', [caseId]);
+    return rows[0]?.escalate_at ? true : undefined;
+  });
+
+  const portal = new HttpBrowser(stack.baseUrl);
+  const login = await portal.submitForm('/portal/login', '/portal/login', { codiceFiscale: holder.citizen.codiceFiscale, pin: holder.pin });
+  expect(login.status).toBe(303);
+  cookies.set('holder', [...portal.cookies].map(([name, value]) => ({ name, value })));
+
+  const signedIn = await signInAs(stack, { codiceFiscale: holder.citizen.codiceFiscale, givenName: holder.citizen.name, familyName: holder.citizen.surname, method: 'SPID' }, `${stack.baseUrl}/portal/identity/login`);
+  cookies.set(
+    'phoneHolder',
+    signedIn.jar
+      .header(new URL(stack.baseUrl))
+      .split('; ')
+      .filter(Boolean)
+      .map((pair) => ({ name: pair.slice(0, pair.indexOf('=')), value: pair.slice(pair.indexOf('=') + 1) })),
+  );
+
+  for (const role of ['supervisor', 'admin'] as const) {
+    const staff = await createTestStaff(stack, role);
+    if (role === 'admin') adminUsername = staff.username;
+    usernames.push(staff.username);
+    const session = await openTestSession(stack, staff.accountId);
+    const [name, value] = session.cookie.split('=') as [string, string];
+    cookies.set(role, [{ name, value }]);
+  }
+  cookies.set('visitor', []);
+}, 240_000);
+
+afterAll(async () => {
+  await chrome?.close();
+  await stack?.stop();
+});
+
+/** What is wrong with one page in one language and width, one line each (none when it is right). */
+async function visit(v: PageVisit, lang: Lang, width: number): Promise<string[]> {
+  // The pages' CSP allows no inline script: axe-core is injected past it (the pages themselves run none).
+  const context = await chrome.newContext({ viewport: { width, height: 900 }, locale: lang === 'it' ? 'it-IT' : 'en-GB', bypassCSP: true });
+  try {
+    await context.addCookies([...(cookies.get(v.who) ?? []), { name: 'portal_lang', value: lang }].map((c) => ({ ...c, url: stack.baseUrl })));
+    await v.prepare?.(context);
+    const page = await context.newPage();
+    const target = typeof v.path === 'function' ? v.path() : v.path;
+    const res = await page.goto(`${stack.baseUrl}${target}`);
+    expect(res?.status(), `${target} answered ${res?.status()}`).toBeLessThan(400);
+    await v.act?.(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, `${v.name}-${lang}-${width}.png`), fullPage: true });
+    const where = `${v.name} (${lang}, ${width} px)`;
+    const overflow = await overflowPx(page);
+    return [
+      ...(await axeViolations(page)).map((a) => `${where} axe ${a.rule} (${a.impact}): ${a.help} — ${a.targets.slice(0, 3).join(' | ')}`),
+      ...(await internalCodes(page, lang, usernames)).map((c) => `${where} code ${c.kind}: ${c.text}`),
+      ...(await headingOverLabel(page)).map((o) => `${where} overlap: heading "${o.heading}" over label "${o.label}"`),
+      ...(overflow > 0 ? [`${where} ${overflow} px wider than the screen`] : []),
+    ];
+  } finally {
+    await context.close();
+  }
+}
+
+describe.skipIf(!hasChromium)('every page in Chromium, in both languages, desktop and 390 px', () => {
+  it.each(VISITS.map((v) => [v.name, v] as const))('%s', async (_name, v) => {
+    const problems: string[] = [];
+    for (const lang of LANGS) for (const width of WIDTHS) problems.push(...(await visit(v, lang, width)));
+    expect(problems).toEqual([]);
+  });
+});
