@@ -479,7 +479,7 @@ describe('review before confirmation', () => {
     expect(summary.sections.map((s) => s.id)).toEqual(['request', 'personal', 'residence', 'contacts', 'preferences']);
     const items = Object.fromEntries(summary.sections.flatMap((s) => s.items).map((i) => [i.field, i]));
     expect(items.codiceFiscale?.value.it).toBe(ROSSI_CF);
-    expect(items.birthDate?.value).toEqual({ it: '01/01/1980', en: '1980-01-01' });
+    expect(items.birthDate?.value).toEqual({ it: '01/01/1980', en: '01/01/1980' });
     expect(items.sex?.value).toEqual({ it: 'Maschio', en: 'Male' });
     expect(items.birthMunicipality?.value.it).toBe('Roma (RM)');
     expect(items['residence.country']?.value.it).toBe('Argentina');
