@@ -598,7 +598,9 @@ export interface Submission {
 /**
  * Sends the request until it is accepted (202, or 200 for a repeat), waiting as long as each
  * 429/503 says (or a second when the API does not answer at all), with the same idempotency key
- * every time; gives up at `deadline` or on any other answer.
+ * every time; gives up at `deadline` or on any other answer. Each wait is stretched by a random
+ * part of itself, as real clients' are: thousands refused in the same second would otherwise all
+ * come back in the same second, again and again.
  */
 export async function submitUntilAccepted(
   baseUrl: string,
@@ -613,7 +615,8 @@ export async function submitUntilAccepted(
       return submission;
     }
     if (a.status !== 0 && a.status !== 429 && a.status !== 503) return submission;
-    const waitMs = a.status === 0 ? 1_000 : Math.max(1, Number(a.retryAfter) || 1) * 1_000;
+    const told = a.status === 0 ? 1_000 : Math.max(1, Number(a.retryAfter) || 1) * 1_000;
+    const waitMs = told + Math.floor(Math.random() * told);
     if (Date.now() + waitMs > opts.deadline) return submission;
     await sleep(waitMs);
   }
