@@ -57,6 +57,13 @@ const submitEmpty = (selector = 'main form[method="post"] button[type="submit"]'
   await page.waitForLoadState('load');
 };
 
+/** Claims the review case on its page, unless it is already claimed. */
+async function claimCase(page: Page): Promise<void> {
+  const claim = page.locator('[data-testid="claim"]');
+  if ((await claim.count()) === 0) return;
+  await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === 'claim'), claim.click()]);
+}
+
 /** Posts a form of the portal with the context's cookies, as the browser would from the page. */
 async function postWith(context: BrowserContext, pagePath: string, fields: Record<string, string>): Promise<void> {
   const form = await context.request.get(`${stack.baseUrl}${pagePath}`);
@@ -90,30 +97,29 @@ const toStep = (steps: (keyof typeof wizard)[]) => async (context: BrowserContex
   for (const s of steps) await postWith(context, paths[s], wizard[s]);
 };
 
+/** A form page as it opens, and as it comes back when sent empty. */
+function withErrors(name: string, who: Who, path: string, opts: { prepare?: PageVisit['prepare']; submit?: string } = {}): PageVisit[] {
+  return [
+    { name, who, path, prepare: opts.prepare },
+    { name: `${name}-errors`, who, path, prepare: opts.prepare, act: submitEmpty(opts.submit) },
+  ];
+}
+
 const VISITS: PageVisit[] = [
   // The portal, for anyone.
   { name: 'portal-home', who: 'visitor', path: '/portal/' },
-  { name: 'request-residence', who: 'visitor', path: '/portal/request' },
-  { name: 'request-residence-errors', who: 'visitor', path: '/portal/request', act: submitEmpty() },
-  { name: 'request-personal', who: 'visitor', path: '/portal/request/personal', prepare: toStep(['residence']) },
-  { name: 'request-personal-errors', who: 'visitor', path: '/portal/request/personal', prepare: toStep(['residence']), act: submitEmpty() },
-  { name: 'request-contacts', who: 'visitor', path: '/portal/request/contacts', prepare: toStep(['residence', 'personal']) },
-  { name: 'request-contacts-errors', who: 'visitor', path: '/portal/request/contacts', prepare: toStep(['residence', 'personal']), act: submitEmpty() },
+  ...withErrors('request-residence', 'visitor', '/portal/request'),
+  ...withErrors('request-personal', 'visitor', '/portal/request/personal', { prepare: toStep(['residence']) }),
+  ...withErrors('request-contacts', 'visitor', '/portal/request/contacts', { prepare: toStep(['residence', 'personal']) }),
   { name: 'request-review', who: 'visitor', path: '/portal/request/review', prepare: toStep(['residence', 'personal', 'contacts']) },
-  { name: 'login', who: 'visitor', path: '/portal/login' },
-  { name: 'login-errors', who: 'visitor', path: '/portal/login', act: submitEmpty() },
-  { name: 'first-access', who: 'visitor', path: '/portal/first-access' },
-  { name: 'first-access-errors', who: 'visitor', path: '/portal/first-access', act: submitEmpty() },
-  { name: 'letter', who: 'visitor', path: '/portal/letter' },
-  { name: 'letter-errors', who: 'visitor', path: '/portal/letter', act: submitEmpty() },
-  { name: 'regenerate', who: 'visitor', path: '/portal/regenerate' },
-  { name: 'regenerate-errors', who: 'visitor', path: '/portal/regenerate', act: submitEmpty() },
-  { name: 'recovery', who: 'visitor', path: '/portal/recovery' },
-  { name: 'recovery-errors', who: 'visitor', path: '/portal/recovery', act: submitEmpty() },
+  ...withErrors('login', 'visitor', '/portal/login'),
+  ...withErrors('first-access', 'visitor', '/portal/first-access'),
+  ...withErrors('letter', 'visitor', '/portal/letter'),
+  ...withErrors('regenerate', 'visitor', '/portal/regenerate'),
+  ...withErrors('recovery', 'visitor', '/portal/recovery'),
   // The e-mailed link's page (a token of the right shape: the page only shows the button).
   { name: 'recovery-confirm', who: 'visitor', path: `/portal/recovery/confirm?token=${'A'.repeat(43)}` },
-  { name: 'revoke', who: 'visitor', path: '/portal/revoke' },
-  { name: 'revoke-errors', who: 'visitor', path: '/portal/revoke', act: submitEmpty() },
+  ...withErrors('revoke', 'visitor', '/portal/revoke'),
   { name: 'telephone-pin-signed-out', who: 'visitor', path: '/portal/telephone-pin' },
   { name: 'notice-accessibility', who: 'visitor', path: '/portal/accessibilita' },
   { name: 'notice-privacy', who: 'visitor', path: '/portal/privacy' },
@@ -121,44 +127,34 @@ const VISITS: PageVisit[] = [
   // The portal, for a holder logged in with their PIN.
   { name: 'personal-area', who: 'holder', path: '/portal/home' },
   { name: 'my-requests', who: 'holder', path: '/portal/requests' },
-  { name: 'contacts', who: 'holder', path: '/portal/contacts' },
+  ...withErrors('contacts', 'holder', '/portal/contacts'),
   { name: 'delegations', who: 'holder', path: '/portal/delegations' },
   { name: 'conversion', who: 'holder', path: '/portal/conversion' },
   { name: 'claims', who: 'holder', path: '/portal/claims' },
   { name: 'claim', who: 'holder', path: () => `/portal/claims/${claimId}` },
   { name: 'telephone-pin', who: 'phoneHolder', path: '/portal/telephone-pin' },
   // The console.
-  { name: 'console-login', who: 'visitor', path: '/console/login' },
-  { name: 'console-login-errors', who: 'visitor', path: '/console/login', act: submitEmpty() },
+  ...withErrors('console-login', 'visitor', '/console/login'),
   { name: 'console-home', who: 'supervisor', path: '/console/' },
   { name: 'console-lookup', who: 'supervisor', path: '/console/citizens' },
   { name: 'console-lookup-holder', who: 'supervisor', path: () => `/console/citizens?cf=${holder.citizen.codiceFiscale}` },
-  { name: 'console-counter', who: 'supervisor', path: '/console/counter' },
-  { name: 'console-counter-errors', who: 'supervisor', path: '/console/counter', act: submitEmpty() },
-  { name: 'console-counter-conversion', who: 'supervisor', path: '/console/counter/conversion' },
-  { name: 'console-counter-conversion-errors', who: 'supervisor', path: '/console/counter/conversion', act: submitEmpty() },
-  { name: 'console-counter-delegations', who: 'supervisor', path: '/console/counter/delegations' },
-  { name: 'console-counter-delegations-errors', who: 'supervisor', path: '/console/counter/delegations', act: submitEmpty() },
-  { name: 'console-fax-intake', who: 'supervisor', path: '/console/counter/fax-intake' },
-  { name: 'console-fax-intake-errors', who: 'supervisor', path: '/console/counter/fax-intake', act: submitEmpty() },
+  ...withErrors('console-counter', 'supervisor', '/console/counter'),
+  ...withErrors('console-counter-conversion', 'supervisor', '/console/counter/conversion'),
+  ...withErrors('console-counter-delegations', 'supervisor', '/console/counter/delegations'),
+  ...withErrors('console-fax-intake', 'supervisor', '/console/counter/fax-intake'),
   { name: 'console-contact-centre', who: 'supervisor', path: '/console/contact-centre' },
-  { name: 'console-cc-pin-request', who: 'supervisor', path: '/console/contact-centre/pin-request' },
-  { name: 'console-cc-pin-request-errors', who: 'supervisor', path: '/console/contact-centre/pin-request', act: submitEmpty() },
-  { name: 'console-cc-remote-identification', who: 'supervisor', path: '/console/contact-centre/remote-identification' },
-  { name: 'console-cc-remote-identification-errors', who: 'supervisor', path: '/console/contact-centre/remote-identification', act: submitEmpty() },
-  { name: 'console-cc-revoke', who: 'supervisor', path: '/console/contact-centre/revoke' },
-  { name: 'console-cc-revoke-errors', who: 'supervisor', path: '/console/contact-centre/revoke', act: submitEmpty('main form button[type="submit"]') },
-  { name: 'console-cc-verify', who: 'supervisor', path: '/console/contact-centre/verify' },
-  { name: 'console-cc-verify-errors', who: 'supervisor', path: '/console/contact-centre/verify', act: submitEmpty() },
-  { name: 'console-cc-contacts', who: 'supervisor', path: '/console/contact-centre/contacts' },
-  { name: 'console-cc-contacts-errors', who: 'supervisor', path: '/console/contact-centre/contacts', act: submitEmpty() },
+  ...withErrors('console-cc-pin-request', 'supervisor', '/console/contact-centre/pin-request'),
+  ...withErrors('console-cc-remote-identification', 'supervisor', '/console/contact-centre/remote-identification'),
+  ...withErrors('console-cc-revoke', 'supervisor', '/console/contact-centre/revoke', { submit: 'main form button[type="submit"]' }),
+  ...withErrors('console-cc-verify', 'supervisor', '/console/contact-centre/verify'),
+  ...withErrors('console-cc-contacts', 'supervisor', '/console/contact-centre/contacts'),
   { name: 'console-review-queue', who: 'supervisor', path: '/console/review' },
   { name: 'console-review-case', who: 'supervisor', path: () => `/console/review/${caseId}` },
+  // Claimed by the supervisor (the first visit claims it): the decision form.
+  { name: 'console-review-case-claimed', who: 'supervisor', path: () => `/console/review/${caseId}`, act: claimCase },
   { name: 'console-mailroom', who: 'supervisor', path: '/console/mailroom' },
-  { name: 'console-password', who: 'supervisor', path: '/console/password' },
-  { name: 'console-password-errors', who: 'supervisor', path: '/console/password', act: submitEmpty() },
-  { name: 'console-admin-staff', who: 'admin', path: '/console/admin/staff' },
-  { name: 'console-admin-staff-errors', who: 'admin', path: '/console/admin/staff', act: submitEmpty() },
+  ...withErrors('console-password', 'supervisor', '/console/password'),
+  ...withErrors('console-admin-staff', 'admin', '/console/admin/staff'),
   { name: 'console-admin-tokens', who: 'admin', path: () => `/console/admin/staff/${adminUsername}/tokens` },
   { name: 'console-admin-audit', who: 'admin', path: '/console/admin/audit' },
 ];
