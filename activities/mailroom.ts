@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { withTransaction } from '../lib/db';
 import { ErrorType } from '../domain/errors';
 import { LETTERS_PER_PART, mergePrintParts, renderPrintPart, renderSecondHalfLetter } from '../forms';
@@ -20,6 +21,11 @@ import { recordEvent } from '../lib/events';
 import { countryName } from '../domain/countries';
 import { italianCalendarDate } from '../domain/calendar';
 import { issuanceStages, lettersPerBatch } from '../lib/metrics';
+import { credentialWorkflowId, letterDispatchedSignal } from '../workflows/definitions';
+
+/** Letters read, and signals in flight, at once while telling credentials of a dispatch. */
+const SIGNAL_PAGE = 1_000;
+const SIGNALS_IN_FLIGHT = 50;
 
 const madeDirs = new Set<string>();
 
@@ -471,10 +477,11 @@ export function createMailRoomActivities(deps: ActivityDeps) {
      * Closes a batch: writes the manifest and marks every queued letter dispatched. Running it
      * again returns the same letters, so the workflow can re-signal after a crash.
      */
-    async dispatchMailRoomBatch(input: { batchDate?: string; dispatchedBy: string; printFiles?: boolean }): Promise<{
+    async dispatchMailRoomBatch(input: { batchDate?: string; dispatchedBy: string; printFiles?: boolean; lettersInResult?: boolean }): Promise<{
       letters: DispatchedLetter[];
       dispatchedAt: string;
       manifestPath: string | null;
+      count?: number;
     }> {
       const batchDate = input.batchDate ?? italianCalendarDate(now());
       const { dispatchedBy } = input;
@@ -545,7 +552,50 @@ export function createMailRoomActivities(deps: ActivityDeps) {
         // Letters past their retention, and voided ones left behind, leave the folder.
         await purgeLetterFiles(deps).catch((err: unknown) => deps.log.warn({ err }, 'letter purge failed; the next dispatch retries'));
       }
-      return result;
+      // A national day's batch (100,000 letters) does not fit in a workflow's history as a list:
+      // the workflow then asks only for the count and signalDispatchedLetters reads the rows.
+      return input.lettersInResult === false ? { ...result, letters: [], count: result.letters.length } : result;
+    },
+
+    /**
+     * Tells the workflow of each credential whose letter left in the dispatched batch, from here
+     * rather than from the mail-room workflow: 100,000 signals sent by a workflow would be 200,000
+     * history events, four times what one history may hold. Read in pages of SIGNAL_PAGE letters,
+     * SIGNALS_IN_FLIGHT at a time, through the worker's own client (so with the payload codec).
+     * A retry sends them all again: the credential ignores a dispatch it already knows.
+     */
+    async signalDispatchedLetters({ batchDate }: { batchDate: string }): Promise<{ signalled: number; ended: number }> {
+      const batch = (await pool.query<{ dispatched_at: Date | null }>(`SELECT dispatched_at FROM mailroom_batches WHERE batch_date = $1::date AND status = 'dispatched'`, [batchDate])).rows[0];
+      if (!batch?.dispatched_at) throw ApplicationFailure.nonRetryable(`batch ${batchDate} is not dispatched`, ErrorType.Conflict);
+      const dispatchedAt = batch.dispatched_at.toISOString();
+      const { client } = Context.current();
+      let signalled = 0;
+      let ended = 0;
+      let after = '00000000-0000-0000-0000-000000000000';
+      for (;;) {
+        const { rows } = await pool.query<{ id: string; credential_id: string }>(
+          `SELECT id, credential_id FROM letters WHERE batch_date = $1::date AND status = 'dispatched' AND id > $2::uuid ORDER BY id LIMIT ${SIGNAL_PAGE}`,
+          [batchDate, after],
+        );
+        if (rows.length === 0) break;
+        for (let i = 0; i < rows.length; i += SIGNALS_IN_FLIGHT) {
+          await Promise.all(
+            rows.slice(i, i + SIGNALS_IN_FLIGHT).map(async (l) => {
+              try {
+                await client.workflow.getHandle(credentialWorkflowId(l.credential_id)).signal(letterDispatchedSignal, { letterId: l.id, dispatchedAt });
+                signalled++;
+              } catch (err) {
+                // The credential's workflow has ended (expired, revoked): the letter needs no follow-up.
+                if (!(err instanceof WorkflowNotFoundError)) throw err;
+                ended++;
+              }
+            }),
+          );
+        }
+        after = rows.at(-1)!.id;
+      }
+      deps.log.info({ batchDate, signalled, ended }, 'credentials told of the dispatch');
+      return { signalled, ended };
     },
   };
 }

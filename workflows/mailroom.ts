@@ -17,8 +17,8 @@ const { dispatchMailRoomBatch } = proxyActivities<ReturnType<typeof createActivi
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-const { closeMailRoomBatch, buildPrintPart, assemblePrintFiles } = proxyActivities<ReturnType<typeof createActivities>>({
-  // A part of 500 letters takes seconds; the merge of a national day's parts, minutes.
+const { closeMailRoomBatch, buildPrintPart, assemblePrintFiles, signalDispatchedLetters } = proxyActivities<ReturnType<typeof createActivities>>({
+  // A part of 500 letters takes seconds; the merge of a national day's parts, or its signals, minutes.
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -65,6 +65,14 @@ export async function mailRoomBatchWorkflow(input: MailRoomBatchInput): Promise<
       );
       progress = { ...progress, phase: 'dispatching' };
       await assemblePrintFiles({ batchDate });
+    }
+    if (patched('mailroom-signals-from-activity')) {
+      const dispatched = await dispatchMailRoomBatch({ batchDate, dispatchedBy: input.dispatchedBy, printFiles: true, lettersInResult: false });
+      const count = dispatched.count ?? 0;
+      progress = { ...progress, phase: 'dispatched', done: count, total: count };
+      publishProgress(100);
+      await signalDispatchedLetters({ batchDate });
+      return { dispatched: count };
     }
     result = await dispatchMailRoomBatch({ batchDate, dispatchedBy: input.dispatchedBy, printFiles: true });
     progress = { ...progress, phase: 'dispatched', done: result.letters.length, total: result.letters.length };

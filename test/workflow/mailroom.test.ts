@@ -1,7 +1,8 @@
 /**
  * The mail-room batch workflow on the time-skipping server: it closes the batch, builds its print
  * file part by part (progress in a query and the MailroomProgress search attribute), assembles it,
- * dispatches, and tells each credential that its letter left, which starts the 60-day deadline.
+ * dispatches, and has each credential told that its letter left (by an activity: the letters are
+ * not in the history), which starts the 60-day deadline.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { Context } from '@temporalio/activity';
 import type { createActivities } from '../../activities';
-import { credentialStateQuery, DEFAULT_ISSUANCE_POLICY, mailRoomProgressQuery, type CredentialWorkflowInput } from '../../workflows/definitions';
+import { credentialStateQuery, DEFAULT_ISSUANCE_POLICY, letterDispatchedSignal, mailRoomProgressQuery, type CredentialWorkflowInput } from '../../workflows/definitions';
 import { MailroomProgressAttribute } from '../../workflows/search-attributes';
 import { mailRoomBatchWorkflow, pinCredentialWorkflow } from '../../workflows';
 import { saveHistory } from '../support/histories';
@@ -27,11 +28,13 @@ afterAll(async () => {
 });
 
 describe('mail-room batch', () => {
-  it('dispatches the batch and signals every credential whose letter was in it, skipping ended ones', async () => {
+  it('dispatches the batch and has every credential whose letter was in it told, skipping ended ones', async () => {
     const taskQueue = `wf-mailroom-${randomUUID()}`;
     const credentials = [randomUUID(), randomUUID()];
     const gone = randomUUID(); // a credential whose workflow no longer exists
     const dispatchCalls: unknown[] = [];
+    const signalCalls: string[] = [];
+    let dispatchedAt = '';
     const activities: Partial<ReturnType<typeof createActivities>> = {
       prepareIssuance: async () => ({ channels: [], addressMismatch: false }),
       issueInitialPin: async ({ credentialId }) => ({ pinVersion: 1, firstHalf: [], letterId: `letter-${credentialId}` }),
@@ -41,11 +44,20 @@ describe('mail-room batch', () => {
       assemblePrintFiles: async () => ({ printSha256: 'p', csvSha256: 'c', letters: 3 }),
       dispatchMailRoomBatch: async (input) => {
         dispatchCalls.push(input);
-        return {
-          letters: [...credentials, gone].map((c) => ({ letterId: `letter-${c}`, credentialId: c })),
-          dispatchedAt: new Date(Context.current().info.currentAttemptScheduledTimestampMs).toISOString(),
-          manifestPath: '/tmp/manifest.json',
-        };
+        dispatchedAt = new Date(Context.current().info.currentAttemptScheduledTimestampMs).toISOString();
+        return { letters: [], count: 3, dispatchedAt, manifestPath: '/tmp/manifest.json' };
+      },
+      // As the real activity does (test/integration/mailroom-print.test.ts): through the worker's client.
+      signalDispatchedLetters: async ({ batchDate }) => {
+        signalCalls.push(batchDate);
+        let ended = 0;
+        for (const c of [...credentials, gone]) {
+          await Context.current()
+            .client.workflow.getHandle(`pin-${c}`)
+            .signal(letterDispatchedSignal, { letterId: `letter-${c}`, dispatchedAt })
+            .catch(() => ended++);
+        }
+        return { signalled: 3 - ended, ended };
       },
       expireInitialPin: async () => undefined,
       // The test server skips time while waiting, so the day-15 reminder may come due.
@@ -74,13 +86,15 @@ describe('mail-room batch', () => {
         args: [{ batchDate: '2026-03-02', dispatchedBy: 'test' }],
       });
       expect(await batch.result()).toEqual({ dispatched: 3 });
-      expect(dispatchCalls).toEqual([{ batchDate: '2026-03-02', dispatchedBy: 'test', printFiles: true }]);
+      // The letters are not in the history: only their count, and the activity that tells the credentials.
+      expect(dispatchCalls).toEqual([{ batchDate: '2026-03-02', dispatchedBy: 'test', printFiles: true, lettersInResult: false }]);
+      expect(signalCalls).toEqual(['2026-03-02']);
       for (const h of handles) {
         const view = await h.query(credentialStateQuery);
         expect(view.state).toBe('awaiting_first_access');
         expect(view.letters[0]!.state).toBe('dispatched');
       }
-      await saveHistory('mailroom-batch-dispatched', batch);
+      await saveHistory('mailroom-batch-signals-from-activity', batch);
       await Promise.all(handles.map((h) => h.terminate('test finished')));
     });
   });
@@ -92,7 +106,6 @@ describe('mail-room batch', () => {
     const lastPartMayFinish = new Promise<void>((r) => (releaseLastPart = r));
     let lastPartStarted!: () => void;
     const lastPartRunning = new Promise<void>((r) => (lastPartStarted = r));
-    const credentialId = randomUUID(); // no such workflow: the signal is skipped
     const activities: Partial<ReturnType<typeof createActivities>> = {
       closeMailRoomBatch: async (input) => {
         calls.push(`close ${JSON.stringify(input)}`);
@@ -114,7 +127,11 @@ describe('mail-room batch', () => {
       },
       dispatchMailRoomBatch: async (input) => {
         calls.push(`dispatch ${JSON.stringify(input)}`);
-        return { letters: [{ letterId: 'l-1', credentialId }], dispatchedAt: '2026-03-03T16:00:00.000Z', manifestPath: '/tmp/manifest.json' };
+        return { letters: [], count: 1_200, dispatchedAt: '2026-03-03T16:00:00.000Z', manifestPath: '/tmp/manifest.json' };
+      },
+      signalDispatchedLetters: async ({ batchDate }) => {
+        calls.push(`signal ${batchDate}`);
+        return { signalled: 1_200, ended: 0 };
       },
     };
     const worker = await Worker.create({
@@ -136,13 +153,13 @@ describe('mail-room batch', () => {
       expect(progress.startedAt).toBeDefined();
       expect((await batch.describe()).typedSearchAttributes.get(MailroomProgressAttribute)).toBe(66);
       releaseLastPart();
-      expect(await batch.result()).toEqual({ dispatched: 1 });
-      expect(await batch.query(mailRoomProgressQuery)).toMatchObject({ phase: 'dispatched', done: 1, total: 1 });
+      expect(await batch.result()).toEqual({ dispatched: 1_200 });
+      expect(await batch.query(mailRoomProgressQuery)).toMatchObject({ phase: 'dispatched', done: 1_200, total: 1_200 });
       expect((await batch.describe()).typedSearchAttributes.get(MailroomProgressAttribute)).toBe(100);
       expect(calls[0]).toBe('close {"closedBy":"schedule"}');
       expect(calls.slice(1, 4).sort()).toEqual(['part 2026-03-03 1', 'part 2026-03-03 2', 'part 2026-03-03 3']);
-      expect(calls.slice(4)).toEqual(['assemble 2026-03-03', 'dispatch {"batchDate":"2026-03-03","dispatchedBy":"schedule","printFiles":true}']);
-      await saveHistory('mailroom-batch-print-files', batch);
+      expect(calls.slice(4)).toEqual(['assemble 2026-03-03', 'dispatch {"batchDate":"2026-03-03","dispatchedBy":"schedule","printFiles":true,"lettersInResult":false}', 'signal 2026-03-03']);
+      await saveHistory('mailroom-batch-print-files-signals-from-activity', batch);
     });
   });
 });
