@@ -32,7 +32,7 @@ ${content}
 
 const CHANNEL: Readonly<Record<string, Bilingual>> = {
   online: { it: 'online', en: 'online' },
-  contact_center: { it: 'tramite il Contact Center', en: 'through the Contact Centre' },
+  contact_center: { it: 'tramite il Contact center', en: 'through the contact centre' },
   counter: { it: 'allo sportello di una sede INPS', en: 'at an INPS office counter' },
 };
 const LETTER_STATUS: Readonly<Record<string, Bilingual>> = {
@@ -213,7 +213,7 @@ export function contactsSavedPage(ctx: PageContext, changed: boolean): string {
     html`<div class="alert alert-success" role="status" id="contacts-saved"><p class="mb-0">${tr(
       lang,
       changed
-        ? { it: 'Recapiti aggiornati. Abbiamo inviato un avviso sia ai vecchi sia ai nuovi recapiti: se non sei stato tu, chiama subito il Contact Center.', en: 'Contacts updated. We sent a notice to both the old and the new contacts: if it was not you, call the Contact Centre at once.' }
+        ? { it: 'Recapiti aggiornati. Abbiamo inviato un avviso sia ai vecchi sia ai nuovi recapiti: se non sei stato tu, chiama subito il Contact center.', en: 'Contacts updated. We sent a notice to both the old and the new contacts: if it was not you, call the contact centre at once.' }
         : { it: 'I recapiti indicati sono uguali a quelli già registrati: non è cambiato nulla.', en: 'The contacts given are the same as those on record: nothing changed.' },
     )}</p></div>`,
   );

@@ -171,7 +171,7 @@ function accessLinks(ctx: PageContext): SafeHtml {
 <section class="portal-access mb-5" aria-labelledby="spid-title">
 <h2 class="h3" id="spid-title">${tr(lang, { it: 'Accedi con SPID, CIE o CNS?', en: 'Do you sign in with SPID, CIE or CNS?' })}</h2>
 <ul class="row list-unstyled mt-3 mb-0">
-  ${item('/telephone-pin', { it: 'PIN telefonico', en: 'Telephone PIN' }, { it: 'Un codice temporaneo per farti riconoscere dal Contact Center al telefono.', en: 'A temporary code so the Contact Centre can recognise you on the phone.' }, 'link-telephone-pin')}
+  ${item('/telephone-pin', { it: 'PIN telefonico', en: 'Telephone PIN' }, { it: 'Un codice temporaneo per farti riconoscere dal Contact center al telefono.', en: 'A temporary code so the contact centre can recognise you on the phone.' }, 'link-telephone-pin')}
 </ul>
 </section>`;
 }

@@ -142,7 +142,7 @@ export function recoveryPortalRoutes(api: ApiDeps): Router {
       : {
           tone: 'danger',
           title: { it: 'Collegamento non valido', en: 'Link not valid' },
-          text: { it: 'Il collegamento è incompleto: lo apra di nuovo dal messaggio ricevuto, per intero.', en: 'The link is incomplete: open it again from the message you received, in full.' },
+          text: { it: 'Il collegamento è incompleto: aprilo di nuovo dal messaggio ricevuto, per intero.', en: 'The link is incomplete: open it again from the message you received, in full.' },
         };
     sendHtml(res, token ? 200 : 400, recoveryConfirmPage(context(req, res, RECOVERY_PATHS.confirm), { token, csrf, notice }));
   });

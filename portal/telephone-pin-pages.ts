@@ -49,8 +49,8 @@ ${content}
 }
 
 const WHAT_IT_IS: Bilingual = {
-  it: 'Il PIN telefonico è un codice temporaneo di 8 cifre che ti permette di farti riconoscere dagli operatori del Contact Center quando li chiami per farti aiutare con i servizi online. Lo generi qui, dopo l’accesso con SPID, CIE o CNS, e scegli quanto deve durare: un giorno, una settimana, un mese o tre mesi.',
-  en: 'The telephone PIN is a temporary 8-digit code that lets the Contact Centre operators recognise you when you call them for help with the online services. You create it here, after signing in with SPID, CIE or CNS, and choose how long it lasts: one day, one week, one month or three months.',
+  it: 'Il PIN telefonico è un codice temporaneo di 8 cifre che ti permette di farti riconoscere dagli operatori del Contact center quando li chiami per farti aiutare con i servizi online. Lo generi qui, dopo l’accesso con SPID, CIE o CNS, e scegli quanto deve durare: un giorno, una settimana, un mese o tre mesi.',
+  en: 'The telephone PIN is a temporary 8-digit code that lets the contact centre operators recognise you when you call them for help with the online services. You create it here, after signing in with SPID, CIE or CNS, and choose how long it lasts: one day, one week, one month or three months.',
 };
 
 /** Not signed in: what the PIN is, and the sign-in button. */
@@ -175,8 +175,8 @@ export function telephonePinCreatedPage(ctx: PageContext, v: { pin: string; vali
   <ul class="mb-0">
     <li><strong>${tr(lang, { it: 'Il PIN telefonico viene mostrato solo ora: non verrà più visualizzato.', en: 'The telephone PIN is shown only now: it will not be shown again.' })}</strong></li>
     <li>${tr(lang, {
-      it: 'Comunicalo solo all’operatore del Contact Center quando sei tu a chiamare, insieme al codice fiscale. Dopo 5 tentativi errati il PIN si blocca.',
-      en: 'Tell it only to the Contact Centre operator when you are the one calling, together with your codice fiscale. After 5 wrong tries the PIN locks.',
+      it: 'Comunicalo solo all’operatore del Contact center quando sei tu a chiamare, insieme al codice fiscale. Dopo 5 tentativi errati il PIN si blocca.',
+      en: 'Tell it only to the contact centre operator when you are the one calling, together with your codice fiscale. After 5 wrong tries the PIN locks.',
     })}</li>
   </ul>
 </div></div>

@@ -34,7 +34,7 @@ function parseCredentials(body: unknown, pinLength: number, pinField = 'pin'): {
   const typed = b[pinField];
   const fields: FieldIssue[] = [];
   const cf = typeof b.codiceFiscale === 'string' ? validateCodiceFiscaleFormat(b.codiceFiscale) : undefined;
-  if (!cf) fields.push({ field: 'codiceFiscale', code: 'required', message: { it: 'Indicare il codice fiscale.', en: 'Enter the codice fiscale.' } });
+  if (!cf) fields.push({ field: 'codiceFiscale', code: 'required', message: { it: 'Inserisci il codice fiscale.', en: 'Enter the codice fiscale.' } });
   else fields.push(...cf.errors);
   const pin = typeof typed === 'string' ? normalisePin(typed) : '';
   if (pin.length !== pinLength || !PIN_CHARS.test(pin)) {
@@ -193,7 +193,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
     const creds = parseCredentials(body, 16);
     const { credentialId, pinVersion, newPin } = await verifyAndPrepare(req, 'first_access', creds, 'awaiting_first_access', initialPinCheck(creds.pin));
     return activate(credentialId, pinVersion, newPin, completeFirstAccessUpdate, {
-      it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. Il PIN di 16 caratteri non è più valido.',
+      it: 'Questo è il tuo nuovo PIN di 8 caratteri: annotalo ora, non verrà più mostrato. Il PIN di 16 caratteri non è più valido.',
       en: 'This is your new 8-character PIN: write it down now, it will not be shown again. The 16-character PIN is no longer valid.',
     });
   }
@@ -234,7 +234,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
       return rows[0] ? verifyPin(deps.pepper, rows[0].pin_hash, creds.pin) : false;
     });
     return activate(credentialId, pinVersion, newPin, regeneratePinUpdate, {
-      it: 'Il PIN era scaduto: questo è il nuovo PIN, con gli stessi servizi. Lo annoti ora, non verrà più mostrato.',
+      it: 'Il PIN era scaduto: questo è il nuovo PIN, con gli stessi servizi. Annotalo ora, non verrà più mostrato.',
       en: 'Your PIN had expired: this is the new PIN, with the same services. Write it down now, it will not be shown again.',
     });
   }
@@ -249,12 +249,12 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
 export type NewPinAnswer = { status: 'active'; pin: string; pinExpiresAt: string; message: Bilingual } | { status: 'activating'; pin: string; message: Bilingual };
 
 const LETTER_REQUESTED: Bilingual = {
-  it: 'Le invieremo una nuova lettera con la seconda parte del PIN all\'indirizzo di residenza.',
+  it: 'Ti invieremo una nuova lettera con la seconda parte del PIN all\'indirizzo di residenza.',
   en: 'We will send a new letter with the second part of the PIN to your residence address.',
 };
 
 const LETTER_IN_PROGRESS: Bilingual = {
-  it: 'La richiesta della nuova lettera è in corso. Se tra qualche minuto non risulta, la ripeta: una seconda richiesta nelle 24 ore non produce una seconda lettera.',
+  it: 'La richiesta della nuova lettera è in corso. Se tra qualche minuto non risulta, ripetila: una seconda richiesta nelle 24 ore non produce una seconda lettera.',
   en: 'The request for a new letter is under way. If it does not show in a few minutes, ask again: a second request within 24 hours does not produce a second letter.',
 };
 
@@ -262,7 +262,7 @@ const LETTER_IN_PROGRESS: Bilingual = {
 export type LetterRequestAnswer = { status: 'requested'; letterId: string; seq: number; message: Bilingual } | { status: 'in_progress'; message: Bilingual };
 
 const ACTIVATING: Bilingual = {
-  it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. È in attivazione e funzionerà entro pochi minuti; se non dovesse funzionare, ripeta il primo accesso con il PIN che aveva.',
+  it: 'Questo è il tuo nuovo PIN di 8 caratteri: annotalo ora, non verrà più mostrato. È in attivazione e funzionerà entro pochi minuti; se non dovesse funzionare, ripeti il primo accesso con il PIN che avevi.',
   en: 'This is your new 8-character PIN: write it down now, it will not be shown again. It is being activated and will work within a few minutes; if it does not, repeat the first access with the PIN you had.',
 };
 

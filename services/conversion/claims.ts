@@ -84,7 +84,7 @@ export function claimAdmission(citizen: Pick<CitizenPrincipal, 'scope' | 'profil
 }
 
 const NOT_AVAILABLE = {
-  own: { it: 'Questa domanda non è disponibile per il Suo profilo o il Suo PIN.', en: 'This claim is not available for your profile or PIN.' },
+  own: { it: 'Questa domanda non è disponibile per il tuo profilo o il tuo PIN.', en: 'This claim is not available for your profile or PIN.' },
   delegator: { it: 'Questa domanda non è disponibile per il profilo o il PIN del delegante.', en: 'This claim is not available for the delegator’s profile or PIN.' },
 } as const;
 
@@ -182,7 +182,7 @@ export async function fileClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 't
       message:
         claim.status === 'waiting_for_dispositivo'
           ? {
-              it: 'Domanda ricevuta: sarà lavorata quando il Suo PIN sarà dispositivo. Il termine è rispettato dalla data di ricezione.',
+              it: 'Domanda ricevuta: sarà lavorata quando il tuo PIN sarà dispositivo. Il termine è rispettato dalla data di ricezione.',
               en: 'Claim received: it will be processed once your PIN is a dispositivo PIN. Any deadline is met as of the received date.',
             }
           : { it: 'Domanda ricevuta e avviata alla lavorazione.', en: 'Claim received and sent to processing.' },

@@ -38,14 +38,14 @@ export async function registerHealthCard(db: { query: ServiceDeps['pool']['query
 
 const NOT_MATCHED = () =>
   new DomainError(ErrorType.Unauthenticated, {
-    it: 'I dati indicati non corrispondono a un PIN attivo: controlli codice fiscale, numero e scadenza della tessera sanitaria e l’indirizzo e-mail o PEC registrato con il PIN.',
+    it: 'I dati indicati non corrispondono a un PIN attivo: controlla codice fiscale, numero e scadenza della tessera sanitaria e l’indirizzo e-mail o PEC registrato con il PIN.',
     en: 'The data given do not match an active PIN: check the codice fiscale, the number and expiry of the health-insurance card, and the e-mail or PEC address registered with the PIN.',
   });
 
 export const notFound = () => new DomainError(ErrorType.NotFound, { it: 'Credenziale non trovata.', en: 'Credential not found.' });
 
 const REVOKED_MESSAGE = {
-  it: 'Il PIN è stato revocato e non può più essere usato. Se vuole, può richiedere un nuovo PIN.',
+  it: 'Il PIN è stato revocato e non può più essere usato. Se vuoi, puoi richiedere un nuovo PIN.',
   en: 'The PIN has been revoked and can no longer be used. If you wish, you may request a new PIN.',
 };
 
@@ -65,7 +65,7 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
     }
     const address = body.email?.trim() || body.pec?.trim();
     if (!address) {
-      fields.push({ field: 'email', code: 'email_or_pec_required', message: { it: 'Indicare l’indirizzo e-mail o PEC registrato con il PIN.', en: 'Give the e-mail or PEC address registered with the PIN.' } });
+      fields.push({ field: 'email', code: 'email_or_pec_required', message: { it: 'Inserisci l’indirizzo e-mail o PEC registrato con il PIN.', en: 'Give the e-mail or PEC address registered with the PIN.' } });
     }
     if (fields.length) throw new DomainError(ErrorType.Validation, { it: 'Alcuni dati non sono validi.', en: 'Some of the data is not valid.' }, fields);
 

@@ -118,7 +118,7 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
     return new DomainError(
       ErrorType.Conflict,
       {
-        it: 'Ha già un PIN telefonico attivo: lo revochi prima di crearne uno nuovo.',
+        it: 'Hai già un PIN telefonico attivo: revocalo prima di crearne uno nuovo.',
         en: 'You already have an active telephone PIN: revoke it before creating a new one.',
       },
       [],

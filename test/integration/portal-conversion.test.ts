@@ -197,7 +197,7 @@ describe('conversion page', () => {
       return p.body.includes('id="blocked"') && p.body.includes('Il tuo PIN è già dispositivo') ? p : undefined;
     });
     expect(page.status).toBe(200);
-    expect(page.body).toContain('Il Suo PIN è già dispositivo: non serve alcuna conversione.');
+    expect(page.body).toContain('Il tuo PIN è già dispositivo: non serve alcuna conversione.');
     expect(page.body).toContain('data-status="approved"');
     expect(page.body).not.toContain('id="upload-form"');
     expect(page.body).not.toContain('type="file"');

@@ -73,7 +73,7 @@ describe('recovery requests', () => {
   it('shows the rule on the portal page whatever the codice fiscale', async () => {
     const page = await portalForm(stack, '/portal/recovery');
     expect(page.status).toBe(200);
-    expect(page.html).toContain('Se ha registrato un solo recapito, chiami il contact center');
+    expect(page.html).toContain('Se hai registrato un solo recapito, chiama il Contact center');
     const sent = await postForm(stack, '/portal/recovery', page.cookie, { _csrf: page.csrf, codiceFiscale: makeCitizen().codiceFiscale, email: 'n@example.org', pec: 'n@pec.example.it' });
     expect(sent.status).toBe(200);
     expect(sent.html).toContain('id="recovery-received"');
@@ -133,7 +133,7 @@ describe('recovery end to end', () => {
     const secondMail = await mailTo(stack, citizen.pec!, /Seconda parte del PIN/);
     const second = halfAfter(/second part of your PIN is:/, secondMail.text);
     // Every non-postal contact is told that a recovery happened.
-    await smsTo(stack, citizen.mobile!, /ripristino del Suo PIN/);
+    await smsTo(stack, citizen.mobile!, /ripristino del tuo PIN/);
     await mailTo(stack, citizen.email!, /Nuovo PIN emesso/);
     await mailTo(stack, citizen.pec!, /Nuovo PIN emesso/);
     // No letter: the pending one is void and none was added.

@@ -59,7 +59,7 @@ function fakeAccess() {
     async resendLetter(_req, creds) {
       calls.resendLetter.push(creds);
       failIfAsked('resendLetter');
-      return { seq: 2, message: { it: 'Le invieremo una nuova lettera.', en: 'We will send you a new letter.' } };
+      return { seq: 2, message: { it: 'Ti invieremo una nuova lettera.', en: 'We will send you a new letter.' } };
     },
     async login(_req, creds) {
       calls.login.push(creds);
