@@ -47,7 +47,16 @@ const CITIZEN_SOURCES: readonly string[] = [
   'api/errors.ts',
   'api/admission.ts',
   'api/routes/contacts.ts',
+  'api/routes/conversion.ts',
   'api/routes/conversion-documents.ts',
+  'api/routes/delegations.ts',
+  'api/routes/recovery.ts',
+  'api/routes/revocation.ts',
+  'api/routes/first-access.ts',
+  'api/routes/claims.ts',
+  'api/routes/telephone-pins.ts',
+  'api/routes/pin-requests.ts',
+  'api/routes/sessions.ts',
   'web/request-guards.ts',
 ];
 
