@@ -40,6 +40,7 @@ import type { CitizenIdentity } from '../identity/citizen-identity';
 import type { StaffPrincipal } from '../staff/auth';
 import type { telephonePinWorkflow } from '../../workflows/telephone-pin';
 import { liveCredentialByCodiceFiscale } from '../credentials';
+import { startSettled } from '../temporal-outcome';
 
 export const TELEPHONE_PIN_LENGTH = 8;
 /** Wrong PINs that lock a telephone PIN; a new one must then be created by the citizen. */
@@ -169,11 +170,14 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
 
       const input: TelephonePinWorkflowInput = { telephonePinId, validity, validFor: `${validForMs} ms` };
       try {
-        await deps.temporal.workflow.start<typeof telephonePinWorkflow>(TELEPHONE_PIN_WORKFLOW_TYPE, {
-          workflowId: telephonePinWorkflowId(telephonePinId),
-          taskQueue: deps.taskQueue,
-          args: [input],
-        });
+        // A start whose answer was lost is asked again before the PIN is given up (temporal-outcome.ts).
+        await startSettled(deps.temporal, () =>
+          deps.temporal.workflow.start<typeof telephonePinWorkflow>(TELEPHONE_PIN_WORKFLOW_TYPE, {
+            workflowId: telephonePinWorkflowId(telephonePinId),
+            taskQueue: deps.taskQueue,
+            args: [input],
+          }),
+        );
       } catch (err) {
         // Without its workflow nothing would expire the PIN: end it now, and the citizen retries.
         await withTransaction(pool, async (client) => {
