@@ -80,9 +80,15 @@ describe('revocation by the holder', () => {
     const audit = await stack.pool.query<{ decision: string }>(`SELECT decision FROM audit_log WHERE action = 'revocation.request' AND subject = $1::text ORDER BY id`, [r.credentialId]);
     expect(audit.rows.map((a) => a.decision)).toEqual(['refused', 'refused', 'refused', 'verified']);
 
-    // Never again: regeneration with the PIN, and a second revocation, get nowhere.
+    // Never again: regeneration with the PIN gets nowhere; the same revocation asked again (an
+    // answer lost on the way) is told it is done, with when — never "no active PIN".
+    expect(done.body).toMatchObject({ status: 'revoked' });
     expect((await call('POST', '/api/pin/regenerate', { body: { codiceFiscale: cf, pin: r.pin } })).status).toBe(401);
-    expect((await revoke({ codiceFiscale: cf, healthCard: card, email: r.citizen.email })).status).toBe(401);
+    const repeated = await revoke({ codiceFiscale: cf, healthCard: card, email: r.citizen.email });
+    expect(repeated.status).toBe(200);
+    expect(repeated.body).toMatchObject({ status: 'already_revoked', revokedAt: done.body.revokedAt });
+    // Someone without the card still learns nothing.
+    expect((await revoke({ codiceFiscale: cf, healthCard: { ...card, number: cardNumber() }, email: r.citizen.email })).text).toBe(unknown.text);
 
     // A new request for the same codice fiscale, even with the very same data, is a new PIN.
     const again = await call('POST', '/api/pin-requests', { body: r.citizen });
