@@ -118,13 +118,15 @@ describe('recovery end to end', () => {
     expect((await call('POST', '/api/sessions', { body: { codiceFiscale: citizen.codiceFiscale, pin: b.pin } })).status).toBe(401);
     expect((await call('GET', '/api/session', { token: b.token })).status).toBe(401);
 
-    // The link is used up: a second use is refused and changes nothing.
+    // The link is used up: a second use changes nothing; the page tells it as done, not as an error.
     const again = await confirm(token);
     expect(again.status).toBe(400);
     expect(again.body.error.details.reason).toBe('LINK_USED');
     const reused = await postForm(stack, '/portal/recovery/confirm', page.cookie, { _csrf: page.csrf, token });
-    expect(reused.status).toBe(400);
+    expect(reused.status).toBe(200);
+    expect(reused.html).toContain('Ripristino già confermato');
     expect(reused.html).toContain('già stato usato');
+    expect(reused.html).not.toContain('Collegamento non valido');
 
     const view = await waitForView(stack, b.credentialId, (v) => v.delivery === 'two_channel' && v.firstHalf.length === 2 && v.firstHalf.every((h) => h.state === 'sent'));
     expect(view).toMatchObject({ state: 'awaiting_first_access', pinVersion: 3, pinType: 'ordinary' });
