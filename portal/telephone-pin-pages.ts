@@ -7,7 +7,7 @@ import type { Bilingual } from '../domain/errors';
 import type { TelephonePinValidity } from '../workflows/telephone-pin-definitions';
 import { html, type SafeHtml } from '../web/html';
 import { fill, formatDateTime, tr } from './i18n';
-import { csrfField, icon, page, radioGroup, type PageContext } from './views';
+import { confirmStep, csrfField, icon, page, radioGroup, type PageContext } from './views';
 import { noticeBox, type Notice } from './recovery-pages';
 
 export const TELEPHONE_PIN_PATHS = {
@@ -103,7 +103,7 @@ export function telephonePinAreaPage(ctx: PageContext, v: TelephonePinAreaView):
   <td>${formatDateTime(lang, p.status === 'active' || p.status === 'expired' ? p.expiresAt : (p.endedAt ?? p.expiresAt))}</td>
   <td data-status="${p.status}">${tr(lang, STATUS_LABEL[p.status] ?? { it: p.status, en: p.status })}</td>
   <td>${p.status === 'active'
-    ? html`<form method="post" action="${link(ctx, `${TELEPHONE_PIN_PATHS.page}/${p.telephonePinId}/revoke`)}" class="d-inline">${csrfField(v.csrf)}<button type="submit" class="btn btn-outline-danger btn-xs">${tr(lang, { it: 'Revoca', en: 'Revoke' })}</button></form>`
+    ? html`<a class="btn btn-outline-danger btn-xs" href="${link(ctx, `${TELEPHONE_PIN_PATHS.page}/${p.telephonePinId}/revoke`)}" id="revoke-${p.telephonePinId}">${tr(lang, { it: 'Revoca', en: 'Revoke' })}</a>`
     : ''}</td>
 </tr>`,
   );
@@ -154,6 +154,31 @@ ${radioGroup(
 ${csrfField(v.csrf)}
 <button type="submit" class="btn btn-outline-primary">${icon(ctx, 'it-logout', 'icon icon-sm icon-primary me-2')}${tr(lang, { it: 'Esci', en: 'Sign out' })}</button>
 </form>`,
+  );
+}
+
+/** "Vuoi revocare il PIN telefonico?": what revoking means, before it is done. */
+export function telephonePinRevokeConfirmPage(ctx: PageContext, p: OwnPinRow, csrf: string): string {
+  const { lang } = ctx;
+  return frame(
+    ctx,
+    confirmStep(ctx, {
+      lead: { it: 'Stai per revocare questo PIN telefonico:', en: 'You are about to revoke this telephone PIN:' },
+      rows: [
+        { label: { it: 'Durata', en: 'Validity' }, value: tr(lang, VALIDITY_LABEL[p.validity]) },
+        { label: { it: 'Creato il', en: 'Created on' }, value: formatDateTime(lang, p.createdAt) },
+        { label: { it: 'Valido fino al', en: 'Valid until' }, value: formatDateTime(lang, p.expiresAt) },
+      ],
+      consequences: [
+        { it: 'Il PIN telefonico smette subito di funzionare: il Contact center non potrà più riconoscerti con questo codice.', en: 'The telephone PIN stops working at once: the contact centre can no longer recognise you with this code.' },
+        { it: 'Se ti serve ancora, potrai crearne uno nuovo da questa pagina.', en: 'If you still need one, you can create a new one on this page.' },
+      ],
+      action: `${TELEPHONE_PIN_PATHS.page}/${p.telephonePinId}/revoke`,
+      csrf,
+      confirm: { it: 'Sì, revoca il PIN telefonico', en: 'Yes, revoke the telephone PIN' },
+      back: { path: TELEPHONE_PIN_PATHS.page, label: { it: 'No, tienilo', en: 'No, keep it' } },
+    }),
+    { title: { it: 'Vuoi revocare il PIN telefonico?', en: 'Do you want to revoke the telephone PIN?' } },
   );
 }
 
