@@ -9,7 +9,7 @@ type Channel = 'sms' | 'email' | 'pec';
 
 function mail(holder: Holder | undefined, subject: string, it: string[], en: string[]): MessageContent {
   const greet = (word: string) => (holder ? `${word} ${holder.name} ${holder.surname},` : `${word},`);
-  return { subject, text: [greet('Gentile'), '', ...it, '', greet('Dear'), '', ...en, '', 'INPS – Servizio PIN'].join('\n') };
+  return { subject, text: [greet('Buongiorno'), '', ...it, '', greet('Dear'), '', ...en, '', 'INPS – Servizio PIN'].join('\n') };
 }
 
 /** The recovery confirmation link (e-mail or PEC only): single use, valid `validHours`. */
@@ -18,11 +18,11 @@ export function recoveryLinkMessage(holder: Holder, link: string, validHours: nu
     holder,
     'INPS – Conferma il ripristino del PIN / Confirm the recovery of your PIN',
     [
-      'abbiamo ricevuto una richiesta di ripristino del Suo PIN. Per confermarla apra questo collegamento:',
+      'abbiamo ricevuto una richiesta di ripristino del tuo PIN. Per confermarla apri questo collegamento:',
       link,
       `Il collegamento vale ${validHours} ore e si può usare una sola volta. Confermando, il PIN attuale smette`,
-      'di funzionare e Le inviamo un nuovo PIN: la prima parte per SMS, la seconda per e-mail o PEC.',
-      'Se non ha chiesto Lei il ripristino, ignori questo messaggio: il Suo PIN resta valido.',
+      'di funzionare e ti inviamo un nuovo PIN: la prima parte per SMS, la seconda per e-mail o PEC.',
+      'Se non hai chiesto tu il ripristino, ignora questo messaggio: il tuo PIN resta valido.',
     ],
     [
       'we received a request to recover your PIN. To confirm it, open this link:',
@@ -47,12 +47,12 @@ export function contactRemovedMessage(holder: Holder, kind: 'mobile' | 'email' |
     ? { it: ` Il nuovo recapito è ${replacement}.`, en: ` The new contact is ${replacement}.` }
     : { it: '', en: '' };
   if (channel === 'sms') {
-    return { subject: '', text: `INPS: questo numero non è più un recapito del Suo PIN / this number is no longer a contact of your PIN. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.` };
+    return { subject: '', text: `INPS: questo numero non è più un recapito del tuo PIN / this number is no longer a contact of your PIN. Non sei stato tu? Chiama il Contact center / Not you? Call the contact centre.` };
   }
   return mail(
     holder,
     'INPS – Recapito del PIN modificato / Contact of your PIN changed',
-    [`${label.it} dei recapiti del Suo PIN è stato modificato: questo indirizzo non riceverà più i messaggi sul PIN.${now.it}`, 'Se non è stato Lei, chiami subito il contact center.'],
+    [`${label.it} dei recapiti del tuo PIN è stato modificato: questo indirizzo non riceverà più i messaggi sul PIN.${now.it}`, 'Se non sei stato tu, chiama subito il Contact center.'],
     [`${label.en} among the contacts of your PIN has been changed: this address will no longer get messages about the PIN.${now.en}`, 'If this was not you, call the contact centre at once.'],
   );
 }
@@ -61,12 +61,12 @@ export function contactRemovedMessage(holder: Holder, kind: 'mobile' | 'email' |
 export function contactAddedMessage(holder: Holder, kind: 'mobile' | 'email' | 'pec', channel: Channel): MessageContent {
   const label = KIND_LABEL[kind];
   if (channel === 'sms') {
-    return { subject: '', text: 'INPS: questo numero è ora un recapito del Suo PIN / this number is now a contact of your PIN. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.' };
+    return { subject: '', text: 'INPS: questo numero è ora un recapito del tuo PIN / this number is now a contact of your PIN. Non sei stato tu? Chiama il Contact center / Not you? Call the contact centre.' };
   }
   return mail(
     holder,
     'INPS – Nuovo recapito del PIN / New contact for your PIN',
-    [`questo indirizzo è stato aggiunto ai recapiti del Suo PIN come ${label.it.replace(/^(il|l')\s?/, '')}.`, 'Se non è stato Lei, chiami subito il contact center.'],
+    [`questo indirizzo è stato aggiunto ai recapiti del tuo PIN come ${label.it.replace(/^(il|l')\s?/, '')}.`, 'Se non sei stato tu, chiama subito il Contact center.'],
     [`this address has been added to the contacts of your PIN as ${label.en.replace(/^the /, '')}.`, 'If this was not you, call the contact centre at once.'],
   );
 }
@@ -75,12 +75,12 @@ export function contactAddedMessage(holder: Holder, kind: 'mobile' | 'email' | '
 export function contactsChangedMessage(holder: Holder, kinds: ('mobile' | 'email' | 'pec')[], channel: Channel): MessageContent {
   const list = (lang: 'it' | 'en') => kinds.map((k) => KIND_LABEL[k][lang]).join(', ');
   if (channel === 'sms') {
-    return { subject: '', text: 'INPS: i recapiti del Suo PIN sono stati modificati / the contacts of your PIN were changed. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.' };
+    return { subject: '', text: 'INPS: i recapiti del tuo PIN sono stati modificati / the contacts of your PIN were changed. Non sei stato tu? Chiama il Contact center / Not you? Call the contact centre.' };
   }
   return mail(
     holder,
     'INPS – Recapiti del PIN modificati / Contacts of your PIN changed',
-    [`sono stati modificati i recapiti del Suo PIN: ${list('it')}.`, 'Se non è stato Lei, chiami subito il contact center.'],
+    [`sono stati modificati i recapiti del tuo PIN: ${list('it')}.`, 'Se non sei stato tu, chiama subito il Contact center.'],
     [`the contacts of your PIN were changed: ${list('en')}.`, 'If this was not you, call the contact centre at once.'],
   );
 }
@@ -106,9 +106,9 @@ export function delegationCreatedMessage(
           holder,
           'INPS – Delega registrata, in attesa di accettazione / Delegation registered, awaiting acceptance',
           [
-            `è stata registrata${where.it} la delega alla persona con codice fiscale ${d.otherCodiceFiscale} a ${scope.it} per Suo conto, fino al ${d.endsOn}.`,
+            `è stata registrata${where.it} la delega alla persona con codice fiscale ${d.otherCodiceFiscale} a ${scope.it} per tuo conto, fino al ${d.endsOn}.`,
             `La delega vale solo quando il delegato la accetta, entro il ${by}; altrimenti decade.`,
-            'Può revocarla in qualsiasi momento dalla Sua area personale o presso una sede INPS.',
+            'Puoi revocarla in qualsiasi momento dalla tua area personale o presso una sede INPS.',
           ],
           [
             `a delegation${where.en} to the person with codice fiscale ${d.otherCodiceFiscale} to ${scope.en} on your behalf, until ${d.endsOn}, has been registered.`,
@@ -120,8 +120,8 @@ export function delegationCreatedMessage(
           holder,
           'INPS – Delega da accettare / A delegation awaits your acceptance',
           [
-            `la persona con codice fiscale ${d.otherCodiceFiscale} La ha delegata${where.it} a ${scope.it} per suo conto, fino al ${d.endsOn}.`,
-            `Acceda con il Suo PIN alla pagina «Deleghe» della Sua area personale per accettarla o rifiutarla entro il ${by}; altrimenti decade.`,
+            `la persona con codice fiscale ${d.otherCodiceFiscale} ti ha delegato${where.it} a ${scope.it} per suo conto, fino al ${d.endsOn}.`,
+            `Accedi con il tuo PIN alla pagina «Deleghe» della tua area personale per accettarla o rifiutarla entro il ${by}; altrimenti decade.`,
           ],
           [
             `the person with codice fiscale ${d.otherCodiceFiscale} has delegated you${where.en} to ${scope.en} on their behalf, until ${d.endsOn}.`,
@@ -133,13 +133,13 @@ export function delegationCreatedMessage(
     ? mail(
         holder,
         'INPS – Delega registrata / Delegation registered',
-        [`ha delegato la persona con codice fiscale ${d.otherCodiceFiscale} a ${scope.it} per Suo conto, fino al ${d.endsOn}.`, 'Può revocare la delega in qualsiasi momento dalla Sua area personale o tramite il contact center.'],
+        [`hai delegato la persona con codice fiscale ${d.otherCodiceFiscale} a ${scope.it} per tuo conto, fino al ${d.endsOn}.`, 'Puoi revocare la delega in qualsiasi momento dalla tua area personale o tramite il Contact center.'],
         [`you have delegated the person with codice fiscale ${d.otherCodiceFiscale} to ${scope.en} on your behalf, until ${d.endsOn}.`, 'You can revoke the delegation at any time from your personal area or through the contact centre.'],
       )
     : mail(
         holder,
-        'INPS – Ha ricevuto una delega / You have been given a delegation',
-        [`la persona con codice fiscale ${d.otherCodiceFiscale} La ha delegata a ${scope.it} per suo conto, fino al ${d.endsOn}.`, 'Acceda con il Suo PIN: le operazioni fatte per conto del delegante sono registrate.'],
+        'INPS – Hai ricevuto una delega / You have been given a delegation',
+        [`la persona con codice fiscale ${d.otherCodiceFiscale} ti ha delegato a ${scope.it} per suo conto, fino al ${d.endsOn}.`, 'Accedi con il tuo PIN: le operazioni fatte per conto del delegante sono registrate.'],
         [`the person with codice fiscale ${d.otherCodiceFiscale} has delegated you to ${scope.en} on their behalf, until ${d.endsOn}.`, 'Log in with your own PIN: what you do on their behalf is recorded.'],
       );
 }
@@ -150,13 +150,13 @@ export function delegationAcceptedMessage(holder: Holder, role: 'delegator' | 'd
     ? mail(
         holder,
         'INPS – Delega accettata / Delegation accepted',
-        [`la persona con codice fiscale ${d.otherCodiceFiscale} ha accettato la Sua delega: da ora può operare per Suo conto, fino al ${d.endsOn}.`, 'Può revocarla in qualsiasi momento.'],
+        [`la persona con codice fiscale ${d.otherCodiceFiscale} ha accettato la tua delega: da ora può operare per tuo conto, fino al ${d.endsOn}.`, 'Puoi revocarla in qualsiasi momento.'],
         [`the person with codice fiscale ${d.otherCodiceFiscale} has accepted your delegation: from now on they may act on your behalf, until ${d.endsOn}.`, 'You can revoke it at any time.'],
       )
     : mail(
         holder,
         'INPS – Delega accettata / Delegation accepted',
-        [`ha accettato la delega della persona con codice fiscale ${d.otherCodiceFiscale}, valida fino al ${d.endsOn}. Le operazioni fatte per suo conto sono registrate.`],
+        [`hai accettato la delega della persona con codice fiscale ${d.otherCodiceFiscale}, valida fino al ${d.endsOn}. Le operazioni fatte per suo conto sono registrate.`],
         [`you have accepted the delegation of the person with codice fiscale ${d.otherCodiceFiscale}, valid until ${d.endsOn}. What you do on their behalf is recorded.`],
       );
 }
@@ -174,7 +174,7 @@ export function delegationEndedMessage(holder: Holder, reason: 'expired' | 'revo
   return mail(
     holder,
     'INPS – Delega terminata / Delegation ended',
-    [`la delega tra Lei e la persona con codice fiscale ${otherCodiceFiscale} ${why.it}: non è più possibile operare con essa.`],
+    [`la delega tra te e la persona con codice fiscale ${otherCodiceFiscale} ${why.it}: non è più possibile operare con essa.`],
     [`the delegation between you and the person with codice fiscale ${otherCodiceFiscale} ${why.en}: it can no longer be used.`],
   );
 }

@@ -24,11 +24,11 @@ export function firstHalfMessage(holder: Holder, firstHalf: string, channel: 'sm
   return {
     subject: 'INPS – Prima parte del PIN / First part of your PIN',
     text: [
-      `Gentile ${holder.name} ${holder.surname},`,
+      `Buongiorno ${holder.name} ${holder.surname},`,
       '',
-      `la prima parte del Suo PIN è: ${spaced(firstHalf)}`,
-      'La seconda parte Le arriverà con una lettera all\'indirizzo di residenza. Al primo accesso con tutti i',
-      '16 caratteri Le sarà assegnato un PIN di 8 caratteri. Non comunichi il PIN a nessuno.',
+      `la prima parte del tuo PIN è: ${spaced(firstHalf)}`,
+      'La seconda parte ti arriverà con una lettera all\'indirizzo di residenza. Al primo accesso con tutti i',
+      '16 caratteri riceverai un PIN di 8 caratteri. Non comunicare il PIN a nessuno.',
       '',
       `Dear ${holder.name} ${holder.surname},`,
       '',
@@ -45,16 +45,16 @@ export function reminderMessage(holder: Holder, portalUrl: string, channel: 'sms
   if (channel === 'sms') {
     return {
       subject: '',
-      text: `INPS: non ha ancora usato il PIN. Lettera non arrivata? / PIN not used yet. No letter? ${portalUrl}/portal/letter`,
+      text: `INPS: non hai ancora usato il PIN. Lettera non arrivata? / PIN not used yet. No letter? ${portalUrl}/portal/letter`,
     };
   }
   return {
-    subject: 'INPS – Il Suo PIN non è ancora stato usato / Your PIN has not been used yet',
+    subject: 'INPS – Il tuo PIN non è ancora stato usato / Your PIN has not been used yet',
     text: [
-      `Gentile ${holder.name} ${holder.surname},`,
+      `Buongiorno ${holder.name} ${holder.surname},`,
       '',
-      'non ha ancora effettuato il primo accesso con il PIN. Se non ha ricevuto la lettera con la seconda',
-      `parte, può chiederne una nuova: ${portalUrl}/portal/letter`,
+      'non hai ancora fatto il primo accesso con il PIN. Se non hai ricevuto la lettera con la seconda',
+      `parte, puoi chiederne una nuova: ${portalUrl}/portal/letter`,
       '',
       `Dear ${holder.name} ${holder.surname},`,
       '',
@@ -71,11 +71,11 @@ export function expiryReminderMessage(holder: Holder, expiresOn: string, portalU
     return { subject: '', text: `INPS: il PIN scade il ${expiresOn} / your PIN expires on ${expiresOn}. ${portalUrl}/portal` };
   }
   return {
-    subject: 'INPS – Il Suo PIN sta per scadere / Your PIN is about to expire',
+    subject: 'INPS – Il tuo PIN sta per scadere / Your PIN is about to expire',
     text: [
-      `Gentile ${holder.name} ${holder.surname},`,
+      `Buongiorno ${holder.name} ${holder.surname},`,
       '',
-      `il Suo PIN scade il ${expiresOn}. Al primo accesso dopo la scadenza una procedura guidata Le`,
+      `il tuo PIN scade il ${expiresOn}. Al primo accesso dopo la scadenza una procedura guidata ti`,
       'assegnerà un nuovo PIN con gli stessi servizi.',
       '',
       `Dear ${holder.name} ${holder.surname},`,
@@ -93,15 +93,15 @@ export function expiryReminderMessage(holder: Holder, expiresOn: string, portalU
 function bilingualMail(holder: Holder, subject: string, it: string[], en: string[]): MessageContent {
   return {
     subject,
-    text: [`Gentile ${holder.name} ${holder.surname},`, '', ...it, '', `Dear ${holder.name} ${holder.surname},`, '', ...en, '', 'INPS – Servizio PIN'].join('\n'),
+    text: [`Buongiorno ${holder.name} ${holder.surname},`, '', ...it, '', `Dear ${holder.name} ${holder.surname},`, '', ...en, '', 'INPS – Servizio PIN'].join('\n'),
   };
 }
 
 export function conversionApprovedMessage(holder: Holder): MessageContent {
   return bilingualMail(
     holder,
-    'INPS – Il Suo PIN è ora dispositivo / Your PIN is now dispositivo',
-    ['la richiesta di conversione è stata accolta: il Suo PIN è ora dispositivo e consente di richiedere', 'prestazioni. Le domande già presentate sono state avviate alla lavorazione. Il PIN non cambia.'],
+    'INPS – Il tuo PIN è ora dispositivo / Your PIN is now a dispositivo PIN',
+    ['la richiesta di conversione è stata accolta: il tuo PIN è ora dispositivo e ti permette di richiedere', 'prestazioni. Le domande che hai già presentato sono state avviate alla lavorazione. Il PIN non cambia.'],
     ['your conversion request was approved: your PIN is now a dispositivo PIN and lets you claim', 'benefits. Claims you already filed have gone to processing. Your PIN does not change.'],
   );
 }
@@ -110,7 +110,7 @@ export function conversionRejectedMessage(holder: Holder, reason: string): Messa
   return bilingualMail(
     holder,
     'INPS – Richiesta di conversione non accolta / Conversion request not approved',
-    ['la richiesta di conversione del PIN in dispositivo non è stata accolta.', `Motivo: ${reason}`, 'Può presentare una nuova richiesta con i documenti corretti.'],
+    ['la richiesta di conversione del PIN in dispositivo non è stata accolta.', `Motivo: ${reason}`, 'Puoi presentare una nuova richiesta con i documenti corretti.'],
     ['your request to convert your PIN into a dispositivo PIN was not approved.', `Reason: ${reason}`, 'You may file a new request with the correct documents.'],
   );
 }
@@ -119,7 +119,7 @@ export function reviewInProgressMessage(holder: Holder): MessageContent {
   return bilingualMail(
     holder,
     'INPS – Richiesta di conversione in lavorazione / Conversion request in progress',
-    ['la Sua richiesta di conversione del PIN in dispositivo è ancora in lavorazione: non deve fare nulla,', 'riceverà l\'esito per e-mail.'],
+    ['la tua richiesta di conversione del PIN in dispositivo è ancora in lavorazione: non devi fare nulla,', 'riceverai l\'esito per e-mail.'],
     ['your request to convert your PIN into a dispositivo PIN is still being processed: there is nothing', 'you need to do, the outcome will reach you by e-mail.'],
   );
 }
@@ -131,7 +131,7 @@ export function secondHalfMessage(holder: Holder, secondHalf: string, channel: '
   return bilingualMail(
     holder,
     'INPS – Seconda parte del PIN / Second part of your PIN',
-    [`la seconda parte del Suo PIN è: ${spaced(secondHalf)}`, 'Con la prima parte (ricevuta su un altro canale) effettui il primo accesso: Le sarà assegnato un', 'PIN di 8 caratteri. Non comunichi il PIN a nessuno.'],
+    [`la seconda parte del tuo PIN è: ${spaced(secondHalf)}`, 'Con la prima parte (ricevuta su un altro canale) fai il primo accesso: riceverai un', 'PIN di 8 caratteri. Non comunicare il PIN a nessuno.'],
     [`the second part of your PIN is: ${spaced(secondHalf)}`, 'With the first part (sent on another channel) make your first access: you will be given an', '8-character PIN. Never share your PIN with anyone.'],
   );
 }
@@ -144,7 +144,7 @@ export function twoChannelFirstHalfMessage(holder: Holder, firstHalf: string, ch
   return bilingualMail(
     holder,
     'INPS – Prima parte del nuovo PIN / First part of your new PIN',
-    [`la prima parte del Suo nuovo PIN è: ${spaced(firstHalf)}`, 'La seconda parte Le arriva su un altro recapito (e-mail o PEC).'],
+    [`la prima parte del tuo nuovo PIN è: ${spaced(firstHalf)}`, 'La seconda parte ti arriva su un altro recapito (e-mail o PEC).'],
     [`the first part of your new PIN is: ${spaced(firstHalf)}`, 'The second part reaches you at another contact (e-mail or PEC).'],
   );
 }
@@ -152,27 +152,27 @@ export function twoChannelFirstHalfMessage(holder: Holder, firstHalf: string, ch
 export function pinReissuedNotice(holder: Holder, reason: 'recovery' | 'remote_identification', channel: 'sms' | 'email' | 'pec'): MessageContent {
   const what =
     reason === 'recovery'
-      ? { it: 'è stato eseguito il ripristino del Suo PIN', en: 'your PIN has been recovered' }
-      : { it: 'Le è stato assegnato un PIN dispositivo dopo il riconoscimento a distanza', en: 'you were given a dispositivo PIN after remote identification' };
+      ? { it: 'è stato eseguito il ripristino del tuo PIN', en: 'your PIN has been recovered' }
+      : { it: 'ti è stato assegnato un PIN dispositivo dopo il riconoscimento a distanza', en: 'you were given a dispositivo PIN after remote identification' };
   if (channel === 'sms') {
-    return { subject: '', text: `INPS: ${what.it} / ${what.en}. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.` };
+    return { subject: '', text: `INPS: ${what.it} / ${what.en}. Non sei stato tu? Chiama il Contact center / Not you? Call the contact centre.` };
   }
   return bilingualMail(
     holder,
     'INPS – Nuovo PIN emesso / New PIN issued',
-    [`${what.it}. Il PIN precedente non è più valido.`, 'Se non ha chiesto Lei questa operazione, chiami subito il contact center.'],
+    [`${what.it}. Il PIN precedente non è più valido.`, 'Se non hai chiesto tu questa operazione, chiama subito il Contact center.'],
     [`${what.en}. The previous PIN is no longer valid.`, 'If you did not ask for this, call the contact centre at once.'],
   );
 }
 
 export function revocationNotice(holder: Holder, channel: 'sms' | 'email' | 'pec'): MessageContent {
   if (channel === 'sms') {
-    return { subject: '', text: 'INPS: il Suo PIN è stato revocato / your PIN has been revoked. Non è stato Lei? Chiami il contact center / Not you? Call the contact centre.' };
+    return { subject: '', text: 'INPS: il tuo PIN è stato revocato / your PIN has been revoked. Non sei stato tu? Chiama il Contact center / Not you? Call the contact centre.' };
   }
   return bilingualMail(
     holder,
     'INPS – PIN revocato / PIN revoked',
-    ['il Suo PIN è stato revocato e non può più essere usato. Può richiedere un nuovo PIN.', 'Se non ha chiesto Lei la revoca, chiami subito il contact center.'],
+    ['il tuo PIN è stato revocato e non può più essere usato. Puoi richiedere un nuovo PIN.', 'Se non hai chiesto tu la revoca, chiama subito il Contact center.'],
     ['your PIN has been revoked and can no longer be used. You may request a new PIN.', 'If you did not ask for this, call the contact centre at once.'],
   );
 }
@@ -186,9 +186,9 @@ export function requestRefusedMessage(holder: Holder, channel: 'sms' | 'email' |
     holder,
     'INPS – Richiesta di PIN non accolta / PIN request not accepted',
     [
-      'la Sua richiesta di PIN non è stata accolta: la residenza indicata non corrisponde a quella',
-      'in archivio e non è stato possibile verificare la Sua identità con la chiamata del contact center.',
-      'Può accedere con SPID o CIE, oppure chiedere il PIN presso una sede INPS con un documento di identità.',
+      'la tua richiesta di PIN non è stata accolta: la residenza indicata non corrisponde a quella',
+      'in archivio e non è stato possibile verificare la tua identità con la chiamata del Contact center.',
+      'Puoi accedere con SPID o CIE, oppure chiedere il PIN presso una sede INPS con un documento di identità.',
     ],
     [
       'your PIN request was not accepted: the residence given does not match our records and your',
@@ -212,7 +212,7 @@ export function dispositivoPinPartMessage(holder: Holder, part: string, which: 1
   return bilingualMail(
     holder,
     `INPS – ${it[0]!.toUpperCase()}${it.slice(1)} parte del PIN dispositivo / ${en[0]!.toUpperCase()}${en.slice(1)} part of your dispositivo PIN`,
-    [`la ${it} parte del Suo PIN dispositivo è: ${part} (${other.it}).`, 'Le due parti, una dopo l’altra, sono il PIN di 8 caratteri: lo usi subito per accedere. Non lo comunichi a nessuno.'],
+    [`la ${it} parte del tuo PIN dispositivo è: ${part} (${other.it}).`, 'Le due parti, una dopo l’altra, sono il PIN di 8 caratteri: usalo subito per accedere. Non comunicarlo a nessuno.'],
     [`the ${en} part of your dispositivo PIN is: ${part} (${other.en}).`, 'The two parts, one after the other, are your 8-character PIN: use it at once to sign in. Never share it.'],
   );
 }
@@ -224,7 +224,7 @@ export function claimDecidedMessage(holder: Holder, protocol: string, decision: 
   return bilingualMail(
     holder,
     `INPS – Esito della domanda ${protocol} / Outcome of claim ${protocol}`,
-    [`la Sua domanda n. ${protocol} ${it}.`, ...(reason ? [`Motivo: ${reason}`] : []), 'Trova il dettaglio nella Sua area personale.'],
+    [`la tua domanda n. ${protocol} ${it}.`, ...(reason ? [`Motivo: ${reason}`] : []), 'Trovi il dettaglio nella tua area personale.'],
     [`your claim no. ${protocol} ${en}.`, ...(reason ? [`Reason: ${reason}`] : []), 'You will find the details in your personal area.'],
   );
 }
@@ -235,8 +235,8 @@ export function claimsCancelledMessage(holder: Holder, protocols: string[]): Mes
     holder,
     'INPS – Domande annullate / Claims cancelled',
     [
-      `il Suo PIN è stato revocato: le domande in attesa del PIN dispositivo sono annullate (${protocols.join(', ')}).`,
-      'Può presentarle di nuovo con un nuovo PIN; la data di ricezione originaria non si conserva.',
+      `il tuo PIN è stato revocato: le domande in attesa del PIN dispositivo sono annullate (${protocols.join(', ')}).`,
+      'Puoi presentarle di nuovo con un nuovo PIN; la data di ricezione originaria non si conserva.',
     ],
     [`your PIN has been revoked: the claims waiting for the dispositivo PIN are cancelled (${protocols.join(', ')}).`, 'You may file them again with a new PIN; the original received date is not kept.'],
   );
@@ -248,11 +248,11 @@ export function requestReceivedMessage(holder: Holder, protocol: string, callbac
     holder,
     `INPS – Richiesta di PIN ricevuta (${protocol}) / PIN request received (${protocol})`,
     [
-      `abbiamo ricevuto la Sua richiesta di PIN: numero di protocollo ${protocol}. Lo conservi per ogni richiesta di informazioni.`,
+      `abbiamo ricevuto la tua richiesta di PIN: numero di protocollo ${protocol}. Conservalo per ogni richiesta di informazioni.`,
       callback
-        ? 'La residenza indicata è diversa da quella nei nostri archivi: il contact center La richiamerà al numero preferenziale prima di emettere il PIN.'
-        : 'Riceverà la prima metà del PIN ai recapiti indicati e la seconda per posta.',
-      'Non ha fatto Lei la richiesta? Chiami il contact center.',
+        ? 'La residenza indicata è diversa da quella nei nostri archivi: il Contact center ti richiamerà al numero preferenziale prima di emettere il PIN.'
+        : 'Riceverai la prima metà del PIN ai recapiti indicati e la seconda per posta.',
+      'Non hai fatto tu la richiesta? Chiama il Contact center.',
     ],
     [
       `we have received your PIN request: protocol number ${protocol}. Keep it for any enquiry.`,

@@ -66,13 +66,13 @@ const REFUSALS: Record<string, Bilingual> = {
   NOT_WAITING: { it: 'Il PIN non è in attesa del primo accesso.', en: 'The PIN is not waiting for its first access.' },
   ALREADY_DISPOSITIVO: { it: 'Il PIN è già dispositivo.', en: 'The PIN is already a dispositivo PIN.' },
   REVIEW_IN_PROGRESS: { it: 'È già in corso una richiesta di conversione.', en: 'A conversion request is already in progress.' },
-  WRONG_ROLE: { it: 'Il Suo ruolo non consente questa operazione.', en: 'Your role does not allow this operation.' },
+  WRONG_ROLE: { it: 'Operazione non consentita a questo ruolo.', en: 'This role does not allow this operation.' },
   CASE_CLOSED: { it: 'La pratica è già stata decisa.', en: 'The case has already been decided.' },
-  CASE_BUSY: { it: 'La pratica è in aggiornamento, riprovi tra un momento.', en: 'The case is being updated, try again in a moment.' },
+  CASE_BUSY: { it: 'La pratica è in aggiornamento: sarà di nuovo disponibile tra un momento.', en: 'The case is being updated: it will be available again in a moment.' },
   AWAITING_SECOND_REVIEW: { it: 'La pratica attende la conferma di un secondo operatore.', en: 'The case is waiting for a second clerk to confirm.' },
   ALREADY_CLAIMED: { it: 'La pratica è già stata presa in carico da un altro operatore.', en: 'Another clerk has already claimed the case.' },
-  NOT_CLAIMED_BY_YOU: { it: 'Prenda in carico la pratica prima di decidere.', en: 'Claim the case before deciding it.' },
-  REASON_REQUIRED: { it: 'Indicare il motivo del rifiuto.', en: 'Give the reason for the rejection.' },
+  NOT_CLAIMED_BY_YOU: { it: 'La pratica va presa in carico prima della decisione.', en: 'The case must be claimed before it is decided.' },
+  REASON_REQUIRED: { it: 'Manca il motivo del rifiuto.', en: 'The reason for the rejection is missing.' },
   BAD_DECISION: { it: 'Decisione non valida.', en: 'Invalid decision.' },
   SAME_REVIEWER: { it: 'La seconda verifica deve essere fatta da un operatore diverso.', en: 'The second review must be done by a different clerk.' },
   NO_SECOND_REVIEW_PENDING: { it: 'La pratica non attende una seconda verifica.', en: 'The case is not waiting for a second review.' },
@@ -129,7 +129,7 @@ export function toDomainError(err: unknown): DomainError {
   }
   if (isUnavailable(err)) {
     return new DomainError(ErrorType.Unavailable, {
-      it: 'Servizio temporaneamente non disponibile, riprovi tra poco.',
+      it: 'Servizio temporaneamente non disponibile, riprova tra poco.',
       en: 'Service temporarily unavailable, please try again shortly.',
     });
   }

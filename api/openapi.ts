@@ -537,10 +537,12 @@ describeRoute({
   summary: 'Revoke a PIN with the codice fiscale, the health-insurance card and a registered e-mail or PEC',
   description:
     'Revoked at once: sessions end and a login right after the answer is refused; a notice goes to every contact. An unknown codice fiscale ' +
-    'and any mismatch get the same 401; at most 5 tries per codice fiscale in 24 hours (429).',
+    'and any mismatch get the same 401; at most 5 tries per codice fiscale in 24 hours (429). The same request made again after the PIN was ' +
+    'revoked answers 200 `already_revoked`; 202 `in_progress`: the revocation was asked for and its outcome is not known yet (the notice ' +
+    'comes when it is done; asking again does not revoke twice).',
   auth: 'none',
   request: { body: ls.revocationBodySchema },
-  responses: { 200: ls.revokedSchema },
+  responses: { 200: ls.revokedSchema, 202: ls.revocationInProgressSchema },
   errors: [401, 409, 429],
 });
 

@@ -288,6 +288,8 @@ const codiceFiscaleField = z
 const birthDateField = z
   .string()
   .trim()
+  // Empty is "required", not "use the format".
+  .min(1)
   .refine(
     (s) => parseIsoDate(s) !== undefined,
     rule('invalid_date', 'Data non valida: usa il formato AAAA-MM-GG.', 'Invalid date: use the YYYY-MM-DD format.'),
@@ -297,6 +299,8 @@ const birthProvinceField = z
   .string()
   .trim()
   .toUpperCase()
+  // Empty is "required", not "unknown code".
+  .min(1)
   .refine(
     (s) => s === FOREIGN_PROVINCE || (/^[A-Z]{2}$/.test(s) && isKnownProvince(s)),
     rule(
@@ -435,13 +439,13 @@ function contactRuleIssues(given: (key: string) => boolean, preferredPhone: Pref
   const issues: FieldIssue[] = [];
   if (!given('homePhone') && !given('mobile')) {
     const [it, en] = [
-      'Indica almeno un numero di telefono (fisso o cellulare).',
-      'Give at least one phone number (home or mobile).',
+      'Indica almeno un numero di telefono, fisso o cellulare (obbligatorio).',
+      'Give at least one phone number, home or mobile (required).',
     ];
     issues.push(fieldIssue('homePhone', 'phone_required', it, en), fieldIssue('mobile', 'phone_required', it, en));
   }
   if (!given('email') && !given('pec')) {
-    const [it, en] = ['Indica almeno un indirizzo e-mail o PEC.', 'Give at least one e-mail or PEC address.'];
+    const [it, en] = ['Indica almeno un indirizzo e-mail o PEC (obbligatorio).', 'Give at least one e-mail or PEC address (required).'];
     issues.push(fieldIssue('email', 'email_or_pec_required', it, en), fieldIssue('pec', 'email_or_pec_required', it, en));
   }
   if (preferredPhone !== undefined && !given(preferredPhone === 'home' ? 'homePhone' : 'mobile')) {
@@ -776,7 +780,7 @@ export function checkEligibility(
     return {
       eligible: false,
       reason: 'resident_in_italy',
-      message: { it: `Risulti residente in Italia. ${policy.it}`, en: `You are resident in Italy. ${policy.en}` },
+      message: { it: `Hai indicato la residenza in Italia. ${policy.it}`, en: `You gave a residence in Italy. ${policy.en}` },
     };
   }
   return {

@@ -65,32 +65,32 @@ const DECLARATION: Bilingual = {
 const INSTRUCTIONS: Bilingual[] = [
   {
     it:
-      'Stampi questo modulo, lo firmi e lo scansioni insieme a un documento di riconoscimento valido; carichi ' +
+      'Stampa questo modulo, firmalo e scansionalo insieme a un documento di riconoscimento valido; carica ' +
       'entrambi i file online con la funzione «Vuoi il PIN dispositivo?» del servizio PIN online.',
     en:
       'Print this form, sign it and scan it together with a valid identity document; upload both files online ' +
       'with the «Do you want a dispositivo PIN?» function of the online PIN service.',
   },
   {
-    it: 'In alternativa, invii il modulo firmato e la copia del documento al Contact center via fax al numero 800 803 164.',
-    en: 'Alternatively, send the signed form and the copy of the document to the Contact Centre by fax to 800 803 164.',
+    it: 'In alternativa, invia il modulo firmato e la copia del documento al Contact center via fax al numero 800 803 164.',
+    en: 'Alternatively, send the signed form and the copy of the document to the contact centre by fax to 800 803 164.',
   },
   {
     it:
-      'Oppure consegni il modulo firmato e il documento in una sede INPS, prenotando un accesso allo Sportello ' +
+      'Oppure consegna il modulo firmato e il documento in una sede INPS, prenotando un accesso allo Sportello ' +
       'veloce con il servizio «Le sedi INPS», con l\'app INPS Mobile o chiamando il Contact center (803 164 da ' +
       'rete fissa, 06 164 164 da cellulare).',
     en:
       'Or hand in the signed form and the document at an INPS office, booking the Fast Counter through the «INPS ' +
-      'offices» service, the INPS Mobile app or by calling the Contact Centre (803 164 from a landline, ' +
+      'offices» service, the INPS Mobile app or by calling the contact centre (803 164 from a landline, ' +
       '+39 06 164 164 from a mobile phone).',
   },
 ];
 
 const AFTER: Bilingual = {
   it:
-    'Dopo le verifiche il Suo PIN diventerà dispositivo. Nel frattempo può già presentare domande di prestazione con ' +
-    'il PIN ordinario per bloccare la decorrenza dei termini: saranno lavorate dopo la conversione. Indichi sempre il ' +
+    'Dopo le verifiche il tuo PIN diventerà dispositivo. Nel frattempo puoi già presentare domande di prestazione con ' +
+    'il PIN ordinario per bloccare la decorrenza dei termini: saranno lavorate dopo la conversione. Indica sempre il ' +
     'riferimento di questo modulo.',
   en:
     'After the checks your PIN will become a dispositivo PIN. Meanwhile you can already submit benefit claims with ' +

@@ -48,15 +48,15 @@ export async function renderRequestReceipt(input: RequestReceiptInput): Promise<
   const via = (lang: 'it' | 'en') => input.channels.map((c) => CHANNEL[c.channel][lang]).join(lang === 'it' ? ', poi ' : ', then ');
   w.bilingualBlocks([
     {
-      it: `La prima metà del PIN (8 caratteri) Le arriva via ${via('it')} ai recapiti indicati; la seconda metà per posta all'indirizzo di residenza. Con le due metà faccia il primo accesso: Le sarà assegnato il PIN personale di 8 caratteri.`,
+      it: `La prima metà del PIN (8 caratteri) ti arriva via ${via('it')} ai recapiti indicati; la seconda metà per posta all'indirizzo di residenza. Con le due metà fai il primo accesso: riceverai il PIN personale di 8 caratteri.`,
       en: `The first half of the PIN (8 characters) reaches you by ${via('en')} at the contacts you gave; the second half by post at your residence. With both halves make your first access: you will be given your personal 8-character PIN.`,
     },
     {
-      it: 'Se la residenza indicata è diversa da quella nei nostri archivi, il contact center La richiamerà al numero preferenziale prima di emettere il PIN.',
+      it: 'Se la residenza indicata è diversa da quella nei nostri archivi, il Contact center ti richiamerà al numero preferenziale prima di emettere il PIN.',
       en: 'If the residence you gave differs from our records, the contact centre will call you back at your preferred number before the PIN is issued.',
     },
     {
-      it: 'Conservi questa ricevuta: per qualsiasi richiesta di informazioni indichi il numero di protocollo. L’INPS non Le chiederà mai il PIN.',
+      it: 'Conserva questa ricevuta: per qualsiasi richiesta di informazioni indica il numero di protocollo. L’INPS non ti chiederà mai il PIN.',
       en: 'Keep this receipt: quote the protocol number whenever you ask about the request. INPS will never ask you for your PIN.',
     },
   ]);

@@ -38,9 +38,9 @@ function paragraphs(office: string): Bilingual[] {
   return [
     {
       it:
-        `Questa busta contiene il Suo PIN dispositivo, rilasciato dalla sede INPS di ${office} dopo il riconoscimento ` +
-        'con un documento di identità (modulo MV35). Il PIN dispositivo consente di consultare i Suoi dati e di ' +
-        'richiedere le prestazioni e i benefici economici ai quali ha diritto.',
+        `Questa busta contiene il tuo PIN dispositivo, rilasciato dalla sede INPS di ${office} dopo il riconoscimento ` +
+        'con un documento di identità (modulo MV35). Il PIN dispositivo ti permette di consultare i tuoi dati e di ' +
+        'richiedere le prestazioni e i benefici economici ai quali hai diritto.',
       en:
         `This envelope contains your dispositivo PIN, issued by the INPS office of ${office} after identification ` +
         'with an identity document (form MV35). The dispositivo PIN lets you view your data and claim the benefits ' +
@@ -48,8 +48,8 @@ function paragraphs(office: string): Bilingual[] {
     },
     {
       it:
-        "Per accedere ai servizi online dell'INPS inserisca il Suo codice fiscale e questo PIN di 8 caratteri. Il PIN " +
-        'scade ogni 6 mesi: al primo accesso dopo la scadenza una procedura guidata Le assegnerà un nuovo PIN che dà ' +
+        "Per accedere ai servizi online dell'INPS inserisci il tuo codice fiscale e questo PIN di 8 caratteri. Il PIN " +
+        'scade ogni 6 mesi: al primo accesso dopo la scadenza una procedura guidata ti assegnerà un nuovo PIN che dà ' +
         'accesso agli stessi servizi.',
       en:
         'To access the INPS online services, enter your tax code (codice fiscale) and this 8-character PIN. The PIN ' +
@@ -58,8 +58,8 @@ function paragraphs(office: string): Bilingual[] {
     },
     {
       it:
-        'Se la busta Le viene consegnata aperta o danneggiata, non utilizzi il PIN e lo segnali subito allo sportello. ' +
-        "Il PIN è strettamente personale: non lo comunichi a nessuno. L'INPS non Le chiederà mai il PIN per telefono, " +
+        'Se la busta ti viene consegnata aperta o danneggiata, non usare il PIN e segnalalo subito allo sportello. ' +
+        "Il PIN è strettamente personale: non comunicarlo a nessuno. L'INPS non ti chiederà mai il PIN per telefono, " +
         'e-mail o SMS.',
       en:
         'If the envelope is handed to you open or damaged, do not use the PIN and report it at the counter at once. ' +

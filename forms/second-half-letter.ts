@@ -49,7 +49,7 @@ function bodyParagraphs(): Bilingual[] {
   return [
     {
       it:
-        "con questa lettera Le inviamo la seconda parte del Suo PIN (Personal Identification Number), il codice " +
+        "con questa lettera ti inviamo la seconda parte del tuo PIN (Personal Identification Number), il codice " +
         "identificativo personale che consente l'accesso ai servizi online dell'INPS. I primi 8 caratteri del PIN " +
         'sono stati inviati ai recapiti indicati nella richiesta (SMS al cellulare, e-mail o PEC); i restanti 8 ' +
         'caratteri sono riportati in questa lettera.',
@@ -61,9 +61,9 @@ function bodyParagraphs(): Bilingual[] {
     },
     {
       it:
-        'Al primo accesso inserisca il Suo codice fiscale e il PIN completo di 16 caratteri: prima gli 8 caratteri ' +
-        'ricevuti ai Suoi recapiti, poi gli 8 caratteri di questa lettera. Una procedura guidata Le assegnerà un ' +
-        'nuovo PIN di 8 caratteri, con il quale accederà ai servizi da quel momento in poi.',
+        'Al primo accesso inserisci il tuo codice fiscale e il PIN completo di 16 caratteri: prima gli 8 caratteri ' +
+        'ricevuti ai tuoi recapiti, poi gli 8 caratteri di questa lettera. Una procedura guidata ti assegnerà un ' +
+        'nuovo PIN di 8 caratteri, con il quale accederai ai servizi da quel momento in poi.',
       en:
         'At your first access, enter your tax code (codice fiscale) and the complete 16-character PIN: first the 8 ' +
         'characters you received at your contacts, then the 8 characters in this letter. A guided procedure will ' +
@@ -71,8 +71,8 @@ function bodyParagraphs(): Bilingual[] {
     },
     {
       it:
-        'Il PIN è strettamente personale: non lo comunichi a nessuno e conservi questa lettera in un luogo sicuro. ' +
-        "L'INPS non Le chiederà mai il PIN per telefono, e-mail o SMS.",
+        'Il PIN è strettamente personale: non comunicarlo a nessuno e conserva questa lettera in un luogo sicuro. ' +
+        "L'INPS non ti chiederà mai il PIN per telefono, e-mail o SMS.",
       en:
         'The PIN is strictly personal: do not share it with anyone and keep this letter in a safe place. INPS will ' +
         'never ask you for your PIN by telephone, e-mail or SMS.',
@@ -127,11 +127,11 @@ export async function renderSecondHalfLetter(input: SecondHalfLetterInput): Prom
 
   // Body starts under the window, whatever the left column needed.
   w.y = Math.min(A4.height - ADDRESS_WINDOW.top - ADDRESS_WINDOW.height - 12, y - 8);
-  w.paragraph('Oggetto: seconda parte del Suo PIN', { font: fonts.bold, size: 11, color: COLORS.brand, leading: 14 });
+  w.paragraph('Oggetto: seconda parte del tuo PIN', { font: fonts.bold, size: 11, color: COLORS.brand, leading: 14 });
   w.paragraph('Subject: second part of your PIN', { font: fonts.italic, size: 10, color: COLORS.muted, leading: 13 });
   w.gap(10);
   const name = input.recipient.fullName;
-  w.bilingualBlocks(bodyParagraphs(), { it: `Gentile ${name},`, en: `Dear ${name},` });
+  w.bilingualBlocks(bodyParagraphs(), { it: `Buongiorno ${name},`, en: `Dear ${name},` });
   w.gap(6);
   w.codeBox({ it: 'Seconda parte del PIN', en: 'Second part of the PIN' }, input.secondHalf, 9);
   w.centredLine('Caratteri dal 9° al 16° del PIN iniziale / Characters 9 to 16 of the initial PIN', {

@@ -41,7 +41,7 @@ import {
 import { fill, resolveLang } from './i18n';
 import { messagePage } from './pages';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
-import type { PageContext } from './views';
+import { NOT_CONFIRMED, requiredIssue, type PageContext } from './views';
 import type { HolderSummary } from '../services/citizen-account';
 
 export interface AccessRoutesDeps {
@@ -62,19 +62,15 @@ const MAX_INPUT = 64;
 
 /** "Enter …", worded per field: the error summary lists each of them with its link. */
 const REQUIRED_MESSAGES: Readonly<Record<string, Bilingual>> = {
-  codiceFiscale: { it: 'Inserisci il codice fiscale.', en: 'Enter your codice fiscale.' },
-  pinFirst: { it: 'Inserisci la prima parte del PIN, ricevuta via SMS o e-mail.', en: 'Enter the first part of the PIN, which you got by text message or e-mail.' },
-  pinSecond: { it: 'Inserisci la seconda parte del PIN, stampata nella lettera.', en: 'Enter the second part of the PIN, printed in the letter.' },
-  firstHalf: { it: 'Inserisci la prima parte del PIN, ricevuta via SMS o e-mail.', en: 'Enter the first part of the PIN, which you got by text message or e-mail.' },
-  pin: { it: 'Inserisci il PIN.', en: 'Enter your PIN.' },
-  expiredPin: { it: 'Inserisci il PIN scaduto.', en: 'Enter the expired PIN.' },
+  codiceFiscale: { it: 'Inserisci il codice fiscale', en: 'Enter your codice fiscale' },
+  pinFirst: { it: 'Inserisci la prima parte del PIN, ricevuta via SMS o e-mail', en: 'Enter the first part of the PIN, which you got by text message or e-mail' },
+  pinSecond: { it: 'Inserisci la seconda parte del PIN, stampata nella lettera', en: 'Enter the second part of the PIN, printed in the letter' },
+  firstHalf: { it: 'Inserisci la prima parte del PIN, ricevuta via SMS o e-mail', en: 'Enter the first part of the PIN, which you got by text message or e-mail' },
+  pin: { it: 'Inserisci il PIN', en: 'Enter your PIN' },
+  expiredPin: { it: 'Inserisci il PIN scaduto', en: 'Enter the expired PIN' },
 };
 
-const REQUIRED = (field: string): FieldIssue => ({
-  field,
-  code: 'required',
-  message: REQUIRED_MESSAGES[field] ?? { it: 'Campo obbligatorio.', en: 'Required field.' },
-});
+const REQUIRED = (field: string): FieldIssue => requiredIssue(field, REQUIRED_MESSAGES[field] ?? { it: 'Compila il campo', en: 'Fill in the field' });
 
 /** The form's string values (anything else is ignored), trimmed and bounded. */
 function formOf(req: Request): Record<string, string> {
@@ -238,7 +234,24 @@ function failureOf(err: unknown, form: Form, deps: AccessRoutesDeps, req: Reques
           },
         };
       }
-      // A new letter refused by the limits (TOO_SOON, WINDOW_LIMIT), or another limit.
+      if (form === 'letter' && reason === 'TOO_SOON') {
+        // The same request made again within the day (a reload, an answer lost): done already.
+        return {
+          status: 200,
+          issues: [],
+          problem: {
+            tone: 'success',
+            title: { it: 'Nuova lettera già richiesta', en: 'New letter already requested' },
+            text: {
+              it: 'Hai già chiesto una nuova lettera nelle ultime 24 ore: è in preparazione e arriverà all’indirizzo di residenza, con la stessa seconda parte del PIN. Non serve chiederla di nuovo.',
+              en: 'You already asked for a new letter in the last 24 hours: it is being prepared and will arrive at your residence address, with the same second part of the PIN. There is no need to ask again.',
+            },
+            more: [{ it: 'Quando avrai la lettera, completa il primo accesso con le due parti del PIN.', en: 'Once you have the letter, complete the first access with the two parts of the PIN.' }],
+            action: { path: ACCESS_PATHS.firstAccess, label: { it: 'Vai al primo accesso', en: 'Go to the first access' } },
+          },
+        };
+      }
+      // A new letter refused by the limits (WINDOW_LIMIT), or another limit.
       return {
         status: 429,
         issues: [],
@@ -289,6 +302,20 @@ function failureOf(err: unknown, form: Form, deps: AccessRoutesDeps, req: Reques
       }
       return { status: 403, issues: [], problem: { tone: 'danger', title: { it: 'Operazione non consentita', en: 'Not allowed' }, text: d.userMessage } };
     case ErrorType.Conflict:
+      if (reason === 'ALREADY_DONE') {
+        // The first access or regeneration made again after it went through: done, not refused.
+        return {
+          status: 200,
+          issues: [],
+          problem: {
+            tone: 'success',
+            title: form === 'regenerate' ? { it: 'PIN già sostituito', en: 'PIN already replaced' } : { it: 'Primo accesso già fatto', en: 'First access already made' },
+            text: d.userMessage,
+            more: [{ it: 'Il ripristino ti manda un nuovo PIN ai recapiti registrati.', en: 'The recovery sends you a new PIN at your registered contacts.' }],
+            action: { path: ACCESS_PATHS.login, label: { it: 'Accedi', en: 'Log in' } },
+          },
+        };
+      }
       return {
         status: 409,
         issues: [],
@@ -311,11 +338,15 @@ function failureOf(err: unknown, form: Form, deps: AccessRoutesDeps, req: Reques
         status: d.type === ErrorType.Internal || d.type === ErrorType.NotFound ? 500 : 503,
         issues: [],
         retryAfterSeconds: d.type === ErrorType.Unavailable ? 60 : undefined,
-        problem: {
-          tone: 'warning',
-          title: { it: 'Servizio momentaneamente non disponibile', en: 'Service temporarily unavailable' },
-          text: { it: 'Non è stato possibile completare l’operazione. Riprova tra qualche minuto.', en: 'The operation could not be completed. Please try again in a few minutes.' },
-        },
+        // A login changes nothing worth a doubt; the other forms may have done their work.
+        problem:
+          form === 'login'
+            ? {
+                tone: 'warning',
+                title: { it: 'Servizio momentaneamente non disponibile', en: 'Service temporarily unavailable' },
+                text: { it: 'L’accesso non è riuscito per un problema del servizio. Riprova tra qualche minuto.', en: 'The login did not go through because of a problem of the service. Please try again in a few minutes.' },
+              }
+            : NOT_CONFIRMED,
       };
     }
   }

@@ -32,7 +32,7 @@ ${content}
 
 const CHANNEL: Readonly<Record<string, Bilingual>> = {
   online: { it: 'online', en: 'online' },
-  contact_center: { it: 'tramite il Contact Center', en: 'through the Contact Centre' },
+  contact_center: { it: 'tramite il Contact center', en: 'through the contact centre' },
   counter: { it: 'allo sportello di una sede INPS', en: 'at an INPS office counter' },
 };
 const LETTER_STATUS: Readonly<Record<string, Bilingual>> = {
@@ -210,11 +210,14 @@ export function contactsSavedPage(ctx: PageContext, changed: boolean): string {
   return frame(
     ctx,
     title,
-    html`<div class="alert alert-success" role="status" id="contacts-saved"><p class="mb-0">${tr(
+    html`<div class="alert alert-success" role="status" id="contacts-saved" data-changed="${changed ? 'yes' : 'no'}"><p class="mb-0">${tr(
       lang,
       changed
-        ? { it: 'Recapiti aggiornati. Abbiamo inviato un avviso sia ai vecchi sia ai nuovi recapiti: se non sei stato tu, chiama subito il Contact Center.', en: 'Contacts updated. We sent a notice to both the old and the new contacts: if it was not you, call the Contact Centre at once.' }
-        : { it: 'I recapiti indicati sono uguali a quelli già registrati: non è cambiato nulla.', en: 'The contacts given are the same as those on record: nothing changed.' },
+        ? { it: 'Recapiti aggiornati. Abbiamo inviato un avviso sia ai vecchi sia ai nuovi recapiti: se non sei stato tu, chiama subito il Contact center.', en: 'Contacts updated. We sent a notice to both the old and the new contacts: if it was not you, call the contact centre at once.' }
+        : {
+            it: 'Questi recapiti sono già quelli registrati: non c’è nulla da cambiare. Se li hai appena salvati, la modifica è già fatta e gli avvisi ai vecchi e ai nuovi recapiti sono partiti.',
+            en: 'These are already the contacts on record: there is nothing to change. If you have just saved them, the change is done and the notices to the old and new contacts have gone out.',
+          },
     )}</p></div>`,
   );
 }

@@ -10,7 +10,7 @@ import { ErrorType } from '../domain/errors';
 import { serviceById, type SessionScope } from '../domain/services';
 import { html, type SafeHtml } from '../web/html';
 import { fill, formatDateTime, T, tr, type Lang } from './i18n';
-import { checkbox, csrfField, errorSummary, fieldId, icon, page, radioGroup, type PageContext } from './views';
+import { checkbox, confirmStep, csrfField, errorSummary, fieldId, icon, page, radioGroup, requiredIssue, type PageContext } from './views';
 import type { StoredClaimStatus } from '../domain/claims';
 
 /** Where each page lives inside the portal. */
@@ -75,14 +75,12 @@ const uploadLabel = (lang: Lang, field: string): string | undefined =>
 
 /** "Choose the file" for a file field left empty. */
 export function missingFileIssue(field: UploadField): FieldIssue {
-  return {
+  return requiredIssue(
     field,
-    code: 'required',
-    message:
-      field === 'signedRequest'
-        ? { it: 'Scegli il file del modulo di richiesta firmato.', en: 'Choose the file of the signed request form.' }
-        : { it: 'Scegli il file del documento di identità.', en: 'Choose the file of the identity document.' },
-  };
+    field === 'signedRequest'
+      ? { it: 'Scegli il file del modulo di richiesta firmato', en: 'Choose the file of the signed request form' }
+      : { it: 'Scegli il file del documento di identità', en: 'Choose the file of the identity document' },
+  );
 }
 
 /**
@@ -392,6 +390,31 @@ ${v.notice ? noticeBox(ctx, v.notice) : ''}
   return frame(ctx, title, content, v.issues.length > 0 || v.notice?.tone === 'danger');
 }
 
+/** "Vuoi ritirare la domanda?": what withdrawing does, before it is done. */
+export function withdrawConfirmPage(ctx: PageContext, c: ClaimSummary, csrf: string): string {
+  const { lang } = ctx;
+  const content = confirmStep(ctx, {
+    lead: { it: 'Stai per ritirare questa domanda:', en: 'You are about to withdraw this claim:' },
+    rows: [
+      { label: { it: 'Numero di protocollo', en: 'Protocol number' }, value: c.protocol },
+      { label: { it: 'Domanda', en: 'Claim' }, value: claimTypeName(lang, c.type) },
+      { label: { it: 'Ricevuta il', en: 'Received on' }, value: formatDateTime(lang, c.receivedAt) },
+    ],
+    consequences: [
+      { it: 'La domanda non sarà lavorata e il ritiro non si può annullare.', en: 'The claim will not be processed, and the withdrawal cannot be undone.' },
+      {
+        it: 'Se la presenti di nuovo, conta la nuova data di ricezione: i termini già fermati da questa domanda non valgono più.',
+        en: 'If you file it again, the new received date counts: the deadlines this claim had stopped no longer apply.',
+      },
+    ],
+    action: `${claimPath(c.claimId)}/withdraw`,
+    csrf,
+    confirm: { it: 'Sì, ritira la domanda', en: 'Yes, withdraw the claim' },
+    back: { path: claimPath(c.claimId), label: { it: 'No, tienila', en: 'No, keep it' } },
+  });
+  return frame(ctx, { it: 'Vuoi ritirare la domanda?', en: 'Do you want to withdraw the claim?' }, content);
+}
+
 export function claimPage(ctx: PageContext, c: ClaimSummary, opts: { justFiled: boolean; withdrawn?: boolean; csrf: string; notice?: Notice }): string {
   const { lang } = ctx;
   const title: Bilingual = { it: 'La tua domanda', en: 'Your claim' };
@@ -425,11 +448,10 @@ export function claimPage(ctx: PageContext, c: ClaimSummary, opts: { justFiled: 
 </dl>
 <p>${tr(lang, CLAIM_NEXT[c.status])}</p>
 ${WITHDRAWABLE.includes(c.status)
-  ? html`<form method="post" action="${link(ctx, `${claimPath(c.claimId)}/withdraw`)}" id="withdraw-form" class="mt-3">
-  ${csrfField(opts.csrf)}
+  ? html`<div id="withdraw-form" class="mt-3">
   <p>${tr(lang, { it: 'Puoi ritirare la domanda finché non è decisa. Il ritiro è definitivo.', en: 'You may withdraw the claim until it is decided. Withdrawal is final.' })}</p>
-  <button type="submit" class="btn btn-outline-danger">${tr(lang, { it: 'Ritira la domanda', en: 'Withdraw the claim' })}</button>
-</form>`
+  <a class="btn btn-outline-danger" href="${link(ctx, `${claimPath(c.claimId)}/withdraw`)}" id="withdraw-link">${tr(lang, { it: 'Ritira la domanda', en: 'Withdraw the claim' })}</a>
+</div>`
   : ''}
 <p class="mt-4"><a class="btn btn-outline-primary" href="${link(ctx, CITIZEN_PATHS.claims)}">${tr(lang, { it: 'Tutte le tue domande', en: 'All your claims' })}</a></p>`;
   return frame(ctx, title, content);
@@ -442,7 +464,7 @@ ${WITHDRAWABLE.includes(c.status)
 export function claimCheckPage(ctx: PageContext, v: { type: ClaimTypeOption; idempotencyKey: string; csrf: string; missingDeclaration: boolean }): string {
   const { lang } = ctx;
   const issues = v.missingDeclaration
-    ? [{ field: 'declaration', code: 'required', message: { it: 'Per presentare la domanda conferma la dichiarazione.', en: 'To submit the claim, confirm the declaration.' } }]
+    ? [requiredIssue('declaration', { it: 'Per presentare la domanda conferma la dichiarazione', en: 'To submit the claim, confirm the declaration' })]
     : [];
   const content = html`${errorSummary(ctx, issues, () => tr(lang, { it: 'Dichiarazione', en: 'Declaration' }))}
 <p>${tr(lang, { it: 'Controlla la domanda prima di presentarla.', en: 'Check the claim before you submit it.' })}</p>
@@ -479,5 +501,6 @@ export function sentNotice(createdAt: string): Notice {
       it: fill('Abbiamo ricevuto i documenti il {when}: un operatore li verificherà e riceverai l’esito per e-mail.', { when: formatDateTime('it', createdAt) }),
       en: fill('We received the documents on {when}: a clerk will check them and you will get the outcome by e-mail.', { when: formatDateTime('en', createdAt) }),
     },
+    more: [{ it: 'Puoi seguire la richiesta in «Le mie richieste» della tua area personale.', en: 'You can follow the request in "My requests" in your personal area.' }],
   };
 }

@@ -10,6 +10,8 @@
  * | GET  /claims           | the claim types of the session, a form to file one, the claims        |
  * | POST /claims           | files a claim (idempotent per page), 303 → /claims/:claimId           |
  * | GET  /claims/:claimId  | protocol number, received time, status                                |
+ * | GET  /claims/:claimId/withdraw | "Vuoi ritirare la domanda?": what it means, before it is done |
+ * | POST /claims/:claimId/withdraw | confirmed → withdrawn, 303 → the claim                        |
  *
  * They call the API's own services: `assertMayConvert`, `assertUploadAllowance`,
  * `renderConversionForm`, `checkUpload` and the document store, `openConversion`,
@@ -37,6 +39,7 @@ import {
   caseStage,
   claimCheckPage, claimPage,
   claimPath,
+  withdrawConfirmPage,
   claimsPage,
   conversionPage,
   missingFileIssue,
@@ -52,7 +55,7 @@ import { MultipartError, readMultipart, type MultipartFailure, type MultipartLim
 import { forbiddenPage, sendHtml } from './access-routes';
 import { messagePage } from './pages';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
-import type { PageContext } from './views';
+import { NOT_CONFIRMED, requiredIssue, type PageContext } from './views';
 import { claimAdmission, claimOf, claimTypesFor, claimsOf, fileClaim, withdrawClaim } from '../services/conversion/claims';
 import { currentConversionCase } from '../services/conversion/conversion-cases';
 import { CONVERSION_FORM_NAME, assertMayConvert, assertUploadAllowance, renderConversionForm } from '../services/conversion/conversion-documents';
@@ -186,11 +189,13 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
 
 
   /** A failure that is not the citizen's input, as the notice of a page (unexpected ones logged). */
-  function failureNotice(req: Request, res: Response, err: unknown, title: Notice['title']): { status: number; notice: Notice } {
+  function failureNotice(req: Request, res: Response, err: unknown, title: Notice['title'], opts: { unknownOutcome?: Notice } = {}): { status: number; notice: Notice } {
     const d = toDomainError(err);
     if (d.type === ErrorType.Internal) deps.log.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: citizen page failed');
     const retry = d.details.retryAfterSeconds;
     if (typeof retry === 'number') res.setHeader('Retry-After', String(retry));
+    // Where the work may have been done although the answer failed, the page does not say "not done".
+    if (opts.unknownOutcome && (d.type === ErrorType.Unavailable || d.type === ErrorType.Internal)) return { status: d.status, notice: opts.unknownOutcome };
     const text =
       d.type === ErrorType.Internal
         ? { it: 'Non è stato possibile completare l’operazione. Riprova tra qualche minuto.', en: 'The operation could not be completed. Please try again in a few minutes.' }
@@ -413,7 +418,7 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
     const key = typeof body.idempotencyKey === 'string' && IDEMPOTENCY_KEY.test(body.idempotencyKey) ? body.idempotencyKey : undefined;
     if (type === '') {
       await renderClaims(req, res, citizen, 400, {
-        issues: [{ field: 'type', code: 'required', message: { it: 'Scegli la domanda da presentare.', en: 'Choose the claim to submit.' } }],
+        issues: [requiredIssue('type', { it: 'Scegli la domanda da presentare', en: 'Choose the claim to submit' })],
       });
       return;
     }
@@ -465,18 +470,42 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
     sendHtml(res, 200, claimPage(context(req, res, claimPath(claim.claimId)), claim, { justFiled: req.query.filed === '1', withdrawn: req.query.withdrawn === '1', csrf }));
   });
 
+  // Withdrawing is final: asked once more on a page of its own before it is done.
+  r.get(`${CITIZEN_PATHS.claims}/:claimId/withdraw`, async (req, res) => {
+    const citizen = await citizenOf(req, res);
+    if (!citizen) return;
+    const claim = await ownClaim(req, res, citizen);
+    if (!claim) return;
+    if (claim.status === 'withdrawn') {
+      go(req, res, `${claimPath(claim.claimId)}?withdrawn=1`);
+      return;
+    }
+    sendHtml(res, 200, withdrawConfirmPage(context(req, res, claimPath(claim.claimId)), claim, ensureCsrfToken(req, res, readCookies(req))));
+  });
+
   r.post(`${CITIZEN_PATHS.claims}/:claimId/withdraw`, async (req, res) => {
     const posted = await postingCitizen(req, res);
     if (!posted) return;
-    const { citizen } = posted;
+    const { body, citizen } = posted;
     const claim = await ownClaim(req, res, citizen);
     if (!claim) return;
+    const ctx = context(req, res, claimPath(claim.claimId));
+    if (body.confirmed !== 'yes') {
+      sendHtml(res, 200, withdrawConfirmPage(ctx, claim, ensureCsrfToken(req, res, readCookies(req))));
+      return;
+    }
     try {
       await withdrawClaim(deps, citizen.credentialId, claim.claimId, 'citizen');
     } catch (err) {
-      const f = failureNotice(req, res, err, { it: 'Domanda non ritirata', en: 'Claim not withdrawn' });
+      // Withdrawn after all (an answer lost, or a second press): done. Not known yet: said so.
+      const now = (await claimOf(deps, citizen.credentialId, claim.claimId)) ?? claim;
+      if (now.status === 'withdrawn') {
+        go(req, res, `${claimPath(claim.claimId)}?withdrawn=1`);
+        return;
+      }
+      const f = failureNotice(req, res, err, { it: 'Domanda non ritirata', en: 'Claim not withdrawn' }, { unknownOutcome: NOT_CONFIRMED });
       const csrf = ensureCsrfToken(req, res, readCookies(req));
-      sendHtml(res, f.status, claimPage(context(req, res, claimPath(claim.claimId)), (await claimOf(deps, citizen.credentialId, claim.claimId)) ?? claim, { justFiled: false, csrf, notice: f.notice }));
+      sendHtml(res, f.status, claimPage(ctx, now, { justFiled: false, csrf, notice: f.notice }));
       return;
     }
     go(req, res, `${claimPath(claim.claimId)}?withdrawn=1`);

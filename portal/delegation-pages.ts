@@ -6,7 +6,7 @@
 import type { Bilingual, FieldIssue } from '../domain/errors';
 import { html, type SafeHtml } from '../web/html';
 import { tr, type Lang } from './i18n';
-import { csrfField, errorSummary, icon, page, radioGroup, textField, type PageContext } from './views';
+import { confirmStep, csrfField, errorSummary, icon, page, radioGroup, textField, type PageContext } from './views';
 
 export const DELEGATIONS_PATH = '/delegations';
 
@@ -39,6 +39,8 @@ export interface DelegationsPageView {
   values: Record<string, string>;
   /** The last day a new delegation may run to (366 days ahead). */
   lastDay: string;
+  /** Born with the page: the same form sent twice registers one delegation. */
+  idempotencyKey: string;
 }
 
 const SCOPES: Record<DelegationRowView['scope'], Bilingual> = {
@@ -77,12 +79,62 @@ const lastAcceptDay = (acceptBy: string): string => new Date(Date.parse(acceptBy
 
 const link = (ctx: PageContext, path: string): string => `${ctx.base}${path}`;
 
-/** A button posting to one delegation's action, with the CSRF token. */
+/**
+ * A delegation's action: accepting is posted at once (it can be undone by revoking); declining
+ * and revoking, final, open the page that asks first.
+ */
 function actionButton(ctx: PageContext, csrf: string, d: DelegationRowView, action: 'accept' | 'decline' | 'revoke', label: Bilingual, style: string): SafeHtml {
+  if (action !== 'accept') {
+    return html`<a class="btn btn-sm ${style} me-2" href="${link(ctx, `${DELEGATIONS_PATH}/${d.delegationId}/${action}`)}" id="${action}-${d.delegationId}">${tr(ctx.lang, label)}</a>`;
+  }
   return html`<form method="post" action="${link(ctx, `${DELEGATIONS_PATH}/${d.delegationId}/${action}`)}" class="d-inline me-2">
   ${csrfField(csrf)}
   <button type="submit" class="btn btn-sm ${style}" id="${action}-${d.delegationId}">${tr(ctx.lang, label)}</button>
 </form>`;
+}
+
+/** "Vuoi revocare la delega?" / "Vuoi rifiutare la delega?": what it means for both, before it is done. */
+export function delegationConfirmPage(ctx: PageContext, d: DelegationRowView, side: 'given' | 'received', action: 'decline' | 'revoke', csrf: string): string {
+  const lang = ctx.lang;
+  const other = side === 'given' ? d.delegateCodiceFiscale : d.delegatorCodiceFiscale;
+  const consequences: Bilingual[] =
+    action === 'decline'
+      ? [
+          { it: 'La delega termina senza essere mai valsa: non potrai operare per conto di questa persona.', en: 'The delegation ends without ever applying: you will not be able to act for this person.' },
+          { it: 'Chi te l’ha conferita riceve un avviso; per delegarti di nuovo dovrà conferire una nuova delega.', en: 'Whoever gave it to you is told; to delegate you again they will have to give a new delegation.' },
+        ]
+      : side === 'given'
+        ? [
+            { it: 'La delega termina subito: la persona delegata non potrà più operare per tuo conto.', en: 'The delegation ends at once: the delegate can no longer act on your behalf.' },
+            { it: 'Entrambi ricevete un avviso. Per delegarla di nuovo servirà una nuova delega, che dovrà accettare di nuovo.', en: 'You are both told. To delegate them again you will need a new delegation, which they will have to accept again.' },
+          ]
+        : [
+            { it: 'La delega termina subito: non potrai più operare per conto di questa persona.', en: 'The delegation ends at once: you can no longer act on behalf of this person.' },
+            { it: 'Entrambi ricevete un avviso. Per operare di nuovo per suo conto servirà una nuova delega.', en: 'You are both told. To act on their behalf again a new delegation will be needed.' },
+          ];
+  const content = confirmStep(ctx, {
+    lead:
+      action === 'decline'
+        ? { it: 'Stai per rifiutare questa delega:', en: 'You are about to decline this delegation:' }
+        : { it: 'Stai per revocare questa delega:', en: 'You are about to revoke this delegation:' },
+    rows: [
+      { label: side === 'given' ? { it: 'Persona delegata', en: 'Delegate' } : { it: 'Delegante', en: 'Delegator' }, value: other },
+      { label: { it: 'Cosa permette', en: 'What it allows' }, value: tr(lang, SCOPES[d.scope]) },
+      { label: { it: 'Fino al', en: 'Until' }, value: formatDate(lang, d.endsOn) },
+    ],
+    consequences,
+    action: `${DELEGATIONS_PATH}/${d.delegationId}/${action}`,
+    csrf,
+    confirm: action === 'decline' ? { it: 'Sì, rifiuta la delega', en: 'Yes, decline the delegation' } : { it: 'Sì, revoca la delega', en: 'Yes, revoke the delegation' },
+    back: { path: DELEGATIONS_PATH, label: { it: 'No, torna alle deleghe', en: 'No, back to the delegations' } },
+  });
+  const title: Bilingual = action === 'decline' ? { it: 'Vuoi rifiutare la delega?', en: 'Do you want to decline the delegation?' } : { it: 'Vuoi revocare la delega?', en: 'Do you want to revoke the delegation?' };
+  const body = html`<div class="row"><div class="col-lg-8">
+<p class="portal-kicker mb-1">${tr(lang, KICKER)}</p>
+<h1 class="mb-4">${tr(lang, title)}</h1>
+${content}
+</div></div>`;
+  return page(ctx, { title: tr(lang, title), body });
 }
 
 function rows(ctx: PageContext, v: DelegationsPageView, list: DelegationRowView[], side: 'given' | 'received'): SafeHtml {
@@ -130,6 +182,7 @@ function newDelegationForm(ctx: PageContext, v: DelegationsPageView): SafeHtml {
   const state = { values: v.values, issues: v.issues };
   return html`<form method="post" action="${link(ctx, DELEGATIONS_PATH)}" class="portal-form" novalidate id="delegation-form">
   ${csrfField(v.csrf)}
+  <input type="hidden" name="idempotencyKey" value="${v.idempotencyKey}">
   ${textField(ctx, state, { name: 'delegateCodiceFiscale', label: tr(lang, LABELS.delegateCodiceFiscale!), required: true, maxlength: 16, autocapitalize: 'characters', spellcheck: false })}
   ${radioGroup(ctx, state, {
     name: 'scope',

@@ -7,12 +7,18 @@
  * | GET  /delegations                      | given and received, the form for a new one (dispositivo) |
  * | POST /delegations                      | gives one online (as POST /api/delegations), 303 → GET   |
  * | POST /delegations/:id/accept           | the delegate accepts a pending one, 303 → GET            |
+ * | GET  /delegations/:id/decline          | "Vuoi rifiutare la delega?" (final: asked first)         |
  * | POST /delegations/:id/decline          | the delegate declines a pending one, 303 → GET           |
+ * | GET  /delegations/:id/revoke           | "Vuoi revocare la delega?" (final: asked first)          |
  * | POST /delegations/:id/revoke           | either party revokes it, 303 → GET                       |
  *
  * Every post carries the page's CSRF token (403 page otherwise); a first-half session is refused
- * as by the API (the delegation needs a personal PIN).
+ * as by the API (the delegation needs a personal PIN). An action whose answer is lost or that is
+ * made twice is told by the delegation's state: done if it is, "not confirmed yet" if the state
+ * cannot say — never "not done" for a delegation that was revoked. A new delegation carries a key
+ * born with the page, so the same form sent again registers one.
  */
+import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { toDomainError } from '../api/errors';
@@ -23,7 +29,8 @@ import { SESSION_COOKIE, clearSessionCookie, sessionContext, sessionFromRequest,
 import { createDelegationService } from '../services/delegation';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
 import { forbiddenPage, sendHtml } from './access-routes';
-import { DELEGATIONS_PATH, delegationsPage, type DelegationNotice } from './delegation-pages';
+import { DELEGATIONS_PATH, delegationConfirmPage, delegationsPage, type DelegationNotice, type DelegationRowView } from './delegation-pages';
+import { NOT_CONFIRMED, requiredIssue } from './views';
 import { resolveLang } from './i18n';
 import { messagePage } from './pages';
 
@@ -46,6 +53,17 @@ const notFound = () => new DomainError(ErrorType.NotFound, { it: 'Delega non tro
 
 type Action = 'accept' | 'decline' | 'revoke';
 const DONE_OF: Record<Action, string> = { accept: 'accepted', decline: 'declined', revoke: 'revoked' };
+/** The delegation's status once the action is done. */
+const STATUS_AFTER: Record<Action, DelegationRowView['status']> = { accept: 'active', decline: 'declined', revoke: 'revoked' };
+
+/** An action whose outcome is not known yet: where to see it, and that asking again is safe. */
+const NOT_CONFIRMED_HERE: DelegationNotice = {
+  ...NOT_CONFIRMED,
+  text: {
+    it: 'Il servizio non ha risposto in tempo e non possiamo ancora dirti l’esito. Lo stato della delega qui sotto si aggiorna appena è fatta: ricarica la pagina tra qualche istante, e se non è cambiato ripeti l’operazione (non verrà fatta due volte).',
+    en: 'The service did not answer in time and we cannot tell you the outcome yet. The delegation’s status below changes as soon as it is done: reload the page in a moment, and if it has not changed, do it again (it will not be done twice).',
+  },
+};
 
 export function delegationPortalRoutes(deps: ApiDeps): Router {
   const r = express.Router();
@@ -102,6 +120,7 @@ export function delegationPortalRoutes(deps: ApiDeps): Router {
           issues: extra.issues ?? [],
           values: extra.values ?? {},
           lastDay: italianCalendarDate(new Date(now().getTime() + 366 * 86_400_000)),
+          idempotencyKey: randomUUID(),
         },
       ),
     );
@@ -140,10 +159,20 @@ export function delegationPortalRoutes(deps: ApiDeps): Router {
     const posted = await postingCitizen(req, res);
     if (!posted) return;
     const { body, citizen } = posted;
-    const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, 64) : '');
+    const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim().slice(0, 64) : '');
     const values = { delegateCodiceFiscale: field('delegateCodiceFiscale'), scope: field('scope'), endsOn: field('endsOn') };
+    // Every empty field at once, as "required", before the service judges the rest.
+    const missing = [
+      ...(values.delegateCodiceFiscale ? [] : [requiredIssue('delegateCodiceFiscale', { it: 'Inserisci il codice fiscale della persona di fiducia', en: 'Enter the codice fiscale of the trusted person' })]),
+      ...(values.scope ? [] : [requiredIssue('scope', { it: 'Scegli cosa può fare per te', en: 'Choose what they may do for you' })]),
+      ...(values.endsOn ? [] : [requiredIssue('endsOn', { it: 'Indica l’ultimo giorno della delega', en: 'Give the last day of the delegation' })]),
+    ];
+    if (missing.length) {
+      await render(req, res, citizen, 400, { issues: missing, values });
+      return;
+    }
     try {
-      await delegations.create(citizen, { delegateCodiceFiscale: values.delegateCodiceFiscale, scope: values.scope || undefined, endsOn: values.endsOn });
+      await delegations.create(citizen, { delegateCodiceFiscale: values.delegateCodiceFiscale, scope: values.scope, endsOn: values.endsOn }, field('idempotencyKey') || undefined);
     } catch (err) {
       const d = toDomainError(err);
       if (d.type === ErrorType.Validation && d.fields.length) {
@@ -157,18 +186,60 @@ export function delegationPortalRoutes(deps: ApiDeps): Router {
     go(req, res, `${DELEGATIONS_PATH}?done=created`);
   });
 
+  /** One of the citizen's delegations (given or received) and which side they are on. */
+  async function ownDelegation(citizen: CitizenPrincipal, id: string): Promise<{ d: DelegationRowView; side: 'given' | 'received' } | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [given, received] = await Promise.all([delegations.given(citizen), delegations.received(citizen)]);
+    const g = given.find((d) => d.delegationId === id);
+    if (g) return { d: g, side: 'given' };
+    const r = received.find((d) => d.delegationId === id);
+    return r ? { d: r, side: 'received' } : undefined;
+  }
+
+  // Declining and revoking are final: asked once more on a page of their own.
+  for (const action of ['decline', 'revoke'] as const) {
+    r.get(`${DELEGATIONS_PATH}/:delegationId/${action}`, async (req, res) => {
+      const citizen = await citizenOf(req, res);
+      if (!citizen) return;
+      const own = await ownDelegation(citizen, String(req.params.delegationId));
+      if (!own || (own.d.status !== 'pending' && own.d.status !== 'active')) {
+        // Nothing left to do on it (already ended, or not theirs): the list says where it stands.
+        go(req, res, DELEGATIONS_PATH);
+        return;
+      }
+      const csrf = ensureCsrfToken(req, res, readCookies(req));
+      sendHtml(res, 200, delegationConfirmPage({ lang: resolveLang(req, res), base: req.baseUrl, selfPath: DELEGATIONS_PATH }, own.d, own.side, action, csrf));
+    });
+  }
+
   for (const action of ['accept', 'decline', 'revoke'] as const) {
     r.post(`${DELEGATIONS_PATH}/:delegationId/${action}`, async (req, res) => {
       const posted = await postingCitizen(req, res);
       if (!posted) return;
-      const { citizen } = posted;
+      const { body, citizen } = posted;
       const id = String(req.params.delegationId);
+      if (action !== 'accept' && body.confirmed !== 'yes') {
+        go(req, res, `${DELEGATIONS_PATH}/${id}/${action}`);
+        return;
+      }
       try {
         if (!isUuid(id)) throw notFound();
         if (action === 'accept') await delegations.accept(citizen, id);
         else if (action === 'decline') await delegations.decline(citizen, id);
         else await delegations.revokeByParty(citizen, id);
       } catch (err) {
+        // Done after all (an answer lost, or the same button pressed twice): said as done.
+        const own = await ownDelegation(citizen, id).catch(() => undefined);
+        if (own?.d.status === STATUS_AFTER[action]) {
+          go(req, res, `${DELEGATIONS_PATH}?done=${DONE_OF[action]}`);
+          return;
+        }
+        const d = toDomainError(err);
+        if (d.type === ErrorType.Unavailable || d.type === ErrorType.Internal) {
+          if (d.type === ErrorType.Internal) deps.log.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: delegation page failed');
+          await render(req, res, citizen, d.status, { notice: NOT_CONFIRMED_HERE });
+          return;
+        }
         const f = failure(req, err, {
           it: action === 'accept' ? 'Delega non accettata' : action === 'decline' ? 'Delega non rifiutata' : 'Delega non revocata',
           en: action === 'accept' ? 'Delegation not accepted' : action === 'decline' ? 'Delegation not declined' : 'Delegation not revoked',

@@ -12,6 +12,7 @@
  * | POST /request/confirm          | submits once per idempotency key, then → done             |
  * | GET  /request/done             | step 5: request id and how the two halves will arrive     |
  * | POST /request/cancel           | forgets the draft                                         |
+ * | GET  /request/not-eligible     | the answer to a citizen the 2021 policy excludes: SPID, CIE, CNS |
  * | /first-access, /letter, /login, /home, /logout, /regenerate | see `access-routes.ts`       |
  * | /conversion, /conversion/form, /claims, /claims/:claimId | see `conversion-claims-routes.ts` |
  * | /telephone-pin, /identity/login, /identity/callback, /identity/logout | see `telephone-pin-routes.ts` |
@@ -68,6 +69,7 @@ import {
   donePage,
   homePage,
   messagePage,
+  notEligiblePage,
   personalPage,
   residencePage,
   reviewPage,
@@ -298,7 +300,8 @@ export function portalRoutes(deps: PortalDeps): Router {
         go(req, res, STEP_PATHS[first] + (expired ? '?expired=1' : ''));
         return;
       }
-      const issues = draft.submitted.includes(step) ? assessment.issues[step] : [];
+      // Ineligibility is told on a page of its own, not as a field to correct.
+      const issues = draft.submitted.includes(step) ? assessment.issues[step].filter((i) => i.code !== 'not_eligible') : [];
       const csrf = ensureCsrfToken(req, res, cookies);
       if (expired) clearCookie(req, res, COOKIE.draft, draftPath(req));
       const notice = step === 'residence' && (expired || req.query.expired === '1') ? SESSION_EXPIRED : undefined;
@@ -323,7 +326,13 @@ export function portalRoutes(deps: PortalDeps): Router {
       const assessment = assess(next);
       const issues = [...assessment.issues[step]];
       // Values are kept even when wrong, so a language switch or a reload shows them again.
-      if (!saveDraft(req, res, next)) {
+      const saved = saveDraft(req, res, next);
+      // Answers that exclude the citizen: an answer page (with the way back to change them), not an error.
+      if (saved && issues.some((i) => i.code === 'not_eligible')) {
+        go(req, res, STEP_PATHS.notEligible);
+        return;
+      }
+      if (!saved) {
         issues.push({
           field: '',
           code: 'draft_too_large',
@@ -339,6 +348,16 @@ export function portalRoutes(deps: PortalDeps): Router {
       go(req, res, nextPath(next, assessment));
     });
   }
+
+  r.get(STEP_PATHS.notEligible, (req, res) => {
+    const { draft } = loadDraft(readCookies(req));
+    const verdict = assess(draft).issues.residence.find((i) => i.code === 'not_eligible');
+    if (!verdict) {
+      go(req, res, STEP_PATHS.residence);
+      return;
+    }
+    sendHtml(res, 200, notEligiblePage(context(req, res, STEP_PATHS.notEligible), { message: verdict.message }));
+  });
 
   r.get(STEP_PATHS.review, (req, res) => {
     const cookies = readCookies(req);
@@ -399,6 +418,7 @@ export function portalRoutes(deps: PortalDeps): Router {
         return;
       }
       if (err instanceof DomainError && err.type === ErrorType.NotEligible) {
+        // The policy said no at the last step (its date passed meanwhile): told as an answer, with the other ways in.
         again(422, { kind: 'ineligible', message: err.userMessage });
         return;
       }
@@ -409,8 +429,8 @@ export function portalRoutes(deps: PortalDeps): Router {
       again(503, {
         kind: 'unavailable',
         message: {
-          it: 'Il servizio non è al momento disponibile.',
-          en: 'The service is not available at the moment.',
+          it: 'Il servizio non ha risposto in tempo.',
+          en: 'The service did not answer in time.',
         },
       });
       return;

@@ -77,7 +77,7 @@ const STEP_TITLES: Readonly<Record<StepId | 'review', Bilingual>> = {
 };
 
 /** Where each step lives inside the portal. */
-export const STEP_PATHS: Readonly<Record<StepId | 'review' | 'confirm' | 'done' | 'cancel', string>> = {
+export const STEP_PATHS: Readonly<Record<StepId | 'review' | 'confirm' | 'done' | 'cancel' | 'notEligible', string>> = {
   residence: '/request',
   personal: '/request/personal',
   contacts: '/request/contacts',
@@ -85,6 +85,7 @@ export const STEP_PATHS: Readonly<Record<StepId | 'review' | 'confirm' | 'done' 
   confirm: '/request/confirm',
   done: '/request/done',
   cancel: '/request/cancel',
+  notEligible: '/request/not-eligible',
 };
 
 const ALL_STEPS = [...STEP_IDS, 'review'] as const;
@@ -171,7 +172,7 @@ function accessLinks(ctx: PageContext): SafeHtml {
 <section class="portal-access mb-5" aria-labelledby="spid-title">
 <h2 class="h3" id="spid-title">${tr(lang, { it: 'Accedi con SPID, CIE o CNS?', en: 'Do you sign in with SPID, CIE or CNS?' })}</h2>
 <ul class="row list-unstyled mt-3 mb-0">
-  ${item('/telephone-pin', { it: 'PIN telefonico', en: 'Telephone PIN' }, { it: 'Un codice temporaneo per farti riconoscere dal Contact Center al telefono.', en: 'A temporary code so the Contact Centre can recognise you on the phone.' }, 'link-telephone-pin')}
+  ${item('/telephone-pin', { it: 'PIN telefonico', en: 'Telephone PIN' }, { it: 'Un codice temporaneo per farti riconoscere dal Contact center al telefono.', en: 'A temporary code so the contact centre can recognise you on the phone.' }, 'link-telephone-pin')}
 </ul>
 </section>`;
 }
@@ -479,17 +480,25 @@ function problemAlert(ctx: PageContext, problem: SubmitProblem): SafeHtml {
       en: 'If you lost your PIN you can recover it with the recovery procedure (you need the codice fiscale and two of the contacts given in the request) or revoke it and request a new one. For help call the contact centre: 803 164 from a landline, +39 06 164 164 from a mobile or from abroad.',
     },
     unavailable: {
-      it: 'Non è stato possibile completare la richiesta. Riprova tra qualche minuto premendo di nuovo «Conferma»: la richiesta non verrà inserita due volte.',
-      en: 'The request could not be completed. Please try again in a few minutes by pressing "Confirm" again: the request will not be recorded twice.',
+      it: 'Non possiamo ancora dirti se la richiesta è stata registrata. Premi di nuovo «Conferma» tra qualche minuto: se era già registrata vedrai il numero di protocollo (che ricevi anche per e-mail), e non verrà inserita due volte.',
+      en: 'We cannot tell you yet whether the request was recorded. Press "Confirm" again in a few minutes: if it was already recorded you will see its protocol number (which you also get by e-mail), and it will not be recorded twice.',
     },
     ineligible: { it: '', en: '' },
   };
   const title: Record<SubmitProblem['kind'], Bilingual> = {
     conflict: { it: 'Hai già un PIN', en: 'You already have a PIN' },
-    unavailable: { it: 'Servizio momentaneamente non disponibile', en: 'Service temporarily unavailable' },
-    ineligible: { it: 'Non puoi richiedere il PIN', en: 'You cannot request a PIN' },
+    unavailable: { it: 'Esito non ancora confermato', en: 'Outcome not confirmed yet' },
+    ineligible: { it: 'Il PIN non può esserti rilasciato', en: 'A PIN cannot be issued to you' },
   };
   const more = tr(lang, extra[problem.kind]);
+  if (problem.kind === 'ineligible') {
+    // An answer, not an error: the rule, and the ways into the services instead.
+    return html`<div class="alert alert-info" role="status" id="problem">
+  <h2 class="h4">${tr(lang, title.ineligible)}</h2>
+  <p>${tr(lang, problem.message)}</p>
+  ${digitalIdentities(ctx)}
+</div>`;
+  }
   return html`<div class="alert ${problem.kind === 'unavailable' ? 'alert-warning' : 'alert-danger'}" role="alert">
   <h2 class="h4">${tr(lang, title[problem.kind])}</h2>
   <p class="mb-0">${tr(lang, problem.message)}${more ? html` ${more}` : ''}</p>
@@ -603,6 +612,70 @@ ${done.recoveryAdvice
 <p class="mt-5"><a class="btn btn-outline-primary" href="${link(ctx, '')}">${tr(lang, T.home)}</a></p>
 </div></div>`;
   return page(ctx, { title: tr(lang, { it: 'Richiesta inserita', en: 'Request received' }), body });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Not eligible: an answer, not an error to correct
+
+/** SPID, CIE and CNS, said plainly: what each is and where it comes from. */
+export function digitalIdentities(ctx: PageContext): SafeHtml {
+  const { lang } = ctx;
+  const item = (name: string, title: Bilingual, text: Bilingual) =>
+    html`<li class="mb-3"><strong>${name}</strong> – ${tr(lang, title)}. ${tr(lang, text)}</li>`;
+  return html`<ul id="digital-identities">
+  ${item(
+    'SPID',
+    { it: 'Sistema Pubblico di Identità Digitale', en: 'Public Digital Identity System' },
+    {
+      it: 'Un nome utente e una password, con un secondo codice (ad esempio da un’app sul telefono), che chiedi a uno dei gestori di identità riconosciuti dallo Stato: l’elenco è su spid.gov.it. Con SPID accedi ai servizi online di tutta la pubblica amministrazione, anche dall’estero.',
+      en: 'A username and a password, with a second code (for example from an app on your phone), which you ask for from one of the identity providers recognised by the State: the list is on spid.gov.it. With SPID you sign in to the online services of the whole public administration, from abroad too.',
+    },
+  )}
+  ${item(
+    'CIE',
+    { it: 'Carta d’Identità Elettronica', en: 'Electronic Identity Card' },
+    {
+      it: 'La carta d’identità con il chip, rilasciata dal Comune (e da molti Consolati a chi risiede all’estero). Con il suo PIN e l’app CieID sul telefono, o con un lettore di carte, accedi ai servizi online.',
+      en: 'The identity card with a chip, issued by the municipality (and by many consulates to people living abroad). With its PIN and the CieID app on your phone, or with a card reader, you sign in to the online services.',
+    },
+  )}
+  ${item(
+    'CNS',
+    { it: 'Carta Nazionale dei Servizi', en: 'National Services Card' },
+    {
+      it: 'Di solito è la tessera sanitaria con il chip, da attivare negli uffici indicati dalla tua Regione; per usarla serve un lettore di carte.',
+      en: 'Usually the health-insurance card with a chip, activated at the offices your Region names; you need a card reader to use it.',
+    },
+  )}
+</ul>`;
+}
+
+/**
+ * The answer to a citizen the 2021 policy excludes: not a field error to "correct", but what the
+ * rule is, why it applies to them, and how to reach the services instead. Their answers are kept:
+ * whoever answered by mistake goes back and changes them.
+ */
+export function notEligiblePage(ctx: PageContext, verdict: { message: Bilingual }): string {
+  const { lang } = ctx;
+  const title: Bilingual = { it: 'Il PIN non può esserti rilasciato', en: 'A PIN cannot be issued to you' };
+  const body = html`<div class="row"><div class="col-lg-8">
+<p class="portal-kicker mb-1">${tr(lang, T.requestTitle)}</p>
+<h1 class="mb-4">${tr(lang, title)}</h1>
+<div class="callout note mb-4"><div class="callout-inner">
+  <div class="callout-title">${icon(ctx, 'it-info-circle')}<span class="text">${tr(lang, { it: 'Perché', en: 'Why' })}</span></div>
+  <p class="mb-0" id="not-eligible-reason">${tr(lang, verdict.message)}</p>
+</div></div>
+<h2 class="h4 mt-4">${tr(lang, { it: 'Come accedere ai servizi INPS', en: 'How to access the INPS services' })}</h2>
+<p>${tr(lang, { it: 'Accedi con una di queste identità digitali, valide per tutti i servizi online dell’INPS:', en: 'Sign in with one of these digital identities, valid for all the INPS online services:' })}</p>
+${digitalIdentities(ctx)}
+<p>${tr(lang, {
+    it: 'Se non puoi usarle, una persona di fiducia può operare per te: la delega si registra presso una sede INPS, con il modulo firmato e un documento di identità, anche se non hai un PIN.',
+    en: 'If you cannot use them, a trusted person can act for you: the delegation is registered at an INPS office, with the signed form and an identity document, even if you have no PIN.',
+  })}</p>
+<p class="mt-4">${tr(lang, { it: 'Hai risposto per errore?', en: 'Did you answer by mistake?' })} <a href="${link(ctx, STEP_PATHS.residence)}" id="change-answers">${tr(lang, { it: 'Modifica le risposte', en: 'Change your answers' })}</a></p>
+<p class="mt-4"><a class="btn btn-outline-primary" href="${link(ctx, '')}">${tr(lang, T.home)}</a></p>
+</div></div>`;
+  return page(ctx, { title: tr(lang, title), body });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import type { Bilingual } from '../domain/errors';
 import type { TelephonePinValidity } from '../workflows/telephone-pin-definitions';
 import { html, type SafeHtml } from '../web/html';
 import { fill, formatDateTime, tr } from './i18n';
-import { csrfField, icon, page, radioGroup, type PageContext } from './views';
+import { confirmStep, csrfField, icon, page, radioGroup, type PageContext } from './views';
 import { noticeBox, type Notice } from './recovery-pages';
 
 export const TELEPHONE_PIN_PATHS = {
@@ -49,8 +49,8 @@ ${content}
 }
 
 const WHAT_IT_IS: Bilingual = {
-  it: 'Il PIN telefonico è un codice temporaneo di 8 cifre che ti permette di farti riconoscere dagli operatori del Contact Center quando li chiami per farti aiutare con i servizi online. Lo generi qui, dopo l’accesso con SPID, CIE o CNS, e scegli quanto deve durare: un giorno, una settimana, un mese o tre mesi.',
-  en: 'The telephone PIN is a temporary 8-digit code that lets the Contact Centre operators recognise you when you call them for help with the online services. You create it here, after signing in with SPID, CIE or CNS, and choose how long it lasts: one day, one week, one month or three months.',
+  it: 'Il PIN telefonico è un codice temporaneo di 8 cifre che ti permette di farti riconoscere dagli operatori del Contact center quando li chiami per farti aiutare con i servizi online. Lo generi qui, dopo l’accesso con SPID, CIE o CNS, e scegli quanto deve durare: un giorno, una settimana, un mese o tre mesi.',
+  en: 'The telephone PIN is a temporary 8-digit code that lets the contact centre operators recognise you when you call them for help with the online services. You create it here, after signing in with SPID, CIE or CNS, and choose how long it lasts: one day, one week, one month or three months.',
 };
 
 /** Not signed in: what the PIN is, and the sign-in button. */
@@ -103,7 +103,7 @@ export function telephonePinAreaPage(ctx: PageContext, v: TelephonePinAreaView):
   <td>${formatDateTime(lang, p.status === 'active' || p.status === 'expired' ? p.expiresAt : (p.endedAt ?? p.expiresAt))}</td>
   <td data-status="${p.status}">${tr(lang, STATUS_LABEL[p.status] ?? { it: p.status, en: p.status })}</td>
   <td>${p.status === 'active'
-    ? html`<form method="post" action="${link(ctx, `${TELEPHONE_PIN_PATHS.page}/${p.telephonePinId}/revoke`)}" class="d-inline">${csrfField(v.csrf)}<button type="submit" class="btn btn-outline-danger btn-xs">${tr(lang, { it: 'Revoca', en: 'Revoke' })}</button></form>`
+    ? html`<a class="btn btn-outline-danger btn-xs" href="${link(ctx, `${TELEPHONE_PIN_PATHS.page}/${p.telephonePinId}/revoke`)}" id="revoke-${p.telephonePinId}">${tr(lang, { it: 'Revoca', en: 'Revoke' })}</a>`
     : ''}</td>
 </tr>`,
   );
@@ -157,6 +157,31 @@ ${csrfField(v.csrf)}
   );
 }
 
+/** "Vuoi revocare il PIN telefonico?": what revoking means, before it is done. */
+export function telephonePinRevokeConfirmPage(ctx: PageContext, p: OwnPinRow, csrf: string): string {
+  const { lang } = ctx;
+  return frame(
+    ctx,
+    confirmStep(ctx, {
+      lead: { it: 'Stai per revocare questo PIN telefonico:', en: 'You are about to revoke this telephone PIN:' },
+      rows: [
+        { label: { it: 'Durata', en: 'Validity' }, value: tr(lang, VALIDITY_LABEL[p.validity]) },
+        { label: { it: 'Creato il', en: 'Created on' }, value: formatDateTime(lang, p.createdAt) },
+        { label: { it: 'Valido fino al', en: 'Valid until' }, value: formatDateTime(lang, p.expiresAt) },
+      ],
+      consequences: [
+        { it: 'Il PIN telefonico smette subito di funzionare: il Contact center non potrà più riconoscerti con questo codice.', en: 'The telephone PIN stops working at once: the contact centre can no longer recognise you with this code.' },
+        { it: 'Se ti serve ancora, potrai crearne uno nuovo da questa pagina.', en: 'If you still need one, you can create a new one on this page.' },
+      ],
+      action: `${TELEPHONE_PIN_PATHS.page}/${p.telephonePinId}/revoke`,
+      csrf,
+      confirm: { it: 'Sì, revoca il PIN telefonico', en: 'Yes, revoke the telephone PIN' },
+      back: { path: TELEPHONE_PIN_PATHS.page, label: { it: 'No, tienilo', en: 'No, keep it' } },
+    }),
+    { title: { it: 'Vuoi revocare il PIN telefonico?', en: 'Do you want to revoke the telephone PIN?' } },
+  );
+}
+
 /** The one page that shows a new telephone PIN. */
 export function telephonePinCreatedPage(ctx: PageContext, v: { pin: string; validity: TelephonePinValidity; expiresAt: string }): string {
   const { lang } = ctx;
@@ -175,8 +200,8 @@ export function telephonePinCreatedPage(ctx: PageContext, v: { pin: string; vali
   <ul class="mb-0">
     <li><strong>${tr(lang, { it: 'Il PIN telefonico viene mostrato solo ora: non verrà più visualizzato.', en: 'The telephone PIN is shown only now: it will not be shown again.' })}</strong></li>
     <li>${tr(lang, {
-      it: 'Comunicalo solo all’operatore del Contact Center quando sei tu a chiamare, insieme al codice fiscale. Dopo 5 tentativi errati il PIN si blocca.',
-      en: 'Tell it only to the Contact Centre operator when you are the one calling, together with your codice fiscale. After 5 wrong tries the PIN locks.',
+      it: 'Comunicalo solo all’operatore del Contact center quando sei tu a chiamare, insieme al codice fiscale. Dopo 5 tentativi errati il PIN si blocca.',
+      en: 'Tell it only to the contact centre operator when you are the one calling, together with your codice fiscale. After 5 wrong tries the PIN locks.',
     })}</li>
   </ul>
 </div></div>

@@ -6,6 +6,7 @@
  * | ---------------------------------- | ------------------------------------------------------------- |
  * | GET  /telephone-pin                | signed in: create form, own PINs, revoke; else the sign-in     |
  * | POST /telephone-pin                | validity → the new PIN, shown once                             |
+ * | GET  /telephone-pin/:id/revoke     | "Vuoi revocare il PIN telefonico?" (final: asked first)        |
  * | POST /telephone-pin/:id/revoke     | revokes one of the citizen's PINs → 303 back to the list       |
  * | GET  /identity/login               | 303 to the identity provider (code + PKCE, sealed cookie)      |
  * | GET  /identity/callback            | the provider's answer → identity session cookie → 303 to page  |
@@ -14,6 +15,10 @@
  * The services are the JSON API's (services/identity/citizen-identity.ts, services/telephone-pin/telephone-pins.ts).
  * The identity session cookie is separate from the PIN session's: signing in with SPID does not
  * open the PIN holder's area, and the other way round.
+ *
+ * A revocation whose answer is lost, or made twice, is told by the PIN's state: revoked is done;
+ * a creation made again while the first PIN is active is told that one is active (it was shown
+ * once), not "failed".
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { ApiDeps } from '../api/deps';
@@ -25,10 +30,10 @@ import { createTelephonePinService } from '../services/telephone-pin/telephone-p
 import { TELEPHONE_PIN_VALIDITIES, type TelephonePinValidity } from '../workflows/telephone-pin-definitions';
 import { beginSignIn, publicOrigin, requestUrl, takePendingSignIn } from '../web/identity-sign-in';
 import { clearCookie, createSealer, csrfOk, ensureCsrfToken, readCookies, setCookie } from '../web/security';
-import { resolveLang } from './i18n';
+import { fill, formatDateTime, resolveLang } from './i18n';
 import type { Notice } from './recovery-pages';
-import { TELEPHONE_PIN_PATHS, telephonePinAreaPage, telephonePinCreatedPage, telephonePinSignInPage } from './telephone-pin-pages';
-import type { PageContext } from './views';
+import { TELEPHONE_PIN_PATHS, telephonePinAreaPage, telephonePinCreatedPage, telephonePinRevokeConfirmPage, telephonePinSignInPage } from './telephone-pin-pages';
+import { NOT_CONFIRMED, requiredIssue, type PageContext } from './views';
 
 /** The identity session's cookie (HttpOnly; Lax, as the provider's redirect back is cross-site). */
 export const IDENTITY_COOKIE = 'portal_identity';
@@ -99,7 +104,7 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
     }
     const validity = typeof body.validity === 'string' ? body.validity : '';
     if (!(TELEPHONE_PIN_VALIDITIES as readonly string[]).includes(validity)) {
-      await area(req, res, who, 400, { validityError: { it: 'Scegli quanto deve durare il PIN telefonico.', en: 'Choose how long the telephone PIN should last.' } });
+      await area(req, res, who, 400, { validityError: requiredIssue('validity', { it: 'Scegli quanto deve durare il PIN telefonico', en: 'Choose how long the telephone PIN should last' }).message });
       return;
     }
     try {
@@ -107,9 +112,40 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
       res.set('Cache-Control', 'no-store');
       sendHtml(res, 201, telephonePinCreatedPage(context(req, res, TELEPHONE_PIN_PATHS.page), created));
     } catch (err) {
+      const active = toDomainError(err).type === ErrorType.Conflict ? (await pins.list(who)).find((p) => p.status === 'active') : undefined;
+      if (active) {
+        // Made again while the first is active (a second press, an answer lost): that one stands.
+        const when = (lang: 'it' | 'en') => ({ created: formatDateTime(lang, active.createdAt), expires: formatDateTime(lang, active.expiresAt) });
+        await area(req, res, who, 200, {
+          notice: {
+            tone: 'info',
+            title: { it: 'Hai già un PIN telefonico attivo', en: 'You already have an active telephone PIN' },
+            text: {
+              it: fill('Il PIN telefonico creato il {created} è attivo fino al {expires}. Per sicurezza si vede una sola volta: se non l’hai annotato, revocalo e creane uno nuovo.', when('it')),
+              en: fill('The telephone PIN created on {created} is active until {expires}. For security it is shown only once: if you did not note it, revoke it and create a new one.', when('en')),
+            },
+          },
+        });
+        return;
+      }
       const f = failureNotice(err, req);
       await area(req, res, who, f.status, { notice: f.notice, validity });
     }
+  });
+
+  // Revoking is final: asked once more on a page of its own.
+  r.get(`${TELEPHONE_PIN_PATHS.page}/:id/revoke`, async (req, res) => {
+    const who = await current(req);
+    if (!who) {
+      sendHtml(res, 401, telephonePinSignInPage(context(req, res, TELEPHONE_PIN_PATHS.page), notDone({ it: 'Accesso scaduto: entra di nuovo con SPID, CIE o CNS.', en: 'Your sign-in has expired: please sign in again with SPID, CIE or CNS.' })));
+      return;
+    }
+    const pin = (await pins.list(who)).find((p) => p.telephonePinId === req.params.id);
+    if (!pin || pin.status !== 'active') {
+      res.redirect(303, `${req.baseUrl}${TELEPHONE_PIN_PATHS.page}${pin?.status === 'revoked' ? '?revoked=1' : ''}`);
+      return;
+    }
+    sendHtml(res, 200, telephonePinRevokeConfirmPage(context(req, res, TELEPHONE_PIN_PATHS.page), pin, ensureCsrfToken(req, res, readCookies(req))));
   });
 
   r.post(`${TELEPHONE_PIN_PATHS.page}/:id/revoke`, async (req, res) => {
@@ -118,8 +154,13 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
       sendHtml(res, 401, telephonePinSignInPage(context(req, res, TELEPHONE_PIN_PATHS.page), notDone({ it: 'Accesso scaduto: entra di nuovo con SPID, CIE o CNS.', en: 'Your sign-in has expired: please sign in again with SPID, CIE or CNS.' })));
       return;
     }
-    if (!csrfOk(req, readCookies(req), (req.body as Record<string, unknown> | undefined)?._csrf)) {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!csrfOk(req, readCookies(req), body._csrf)) {
       await area(req, res, who, 403, { notice: PAGE_EXPIRED });
+      return;
+    }
+    if (body.confirmed !== 'yes') {
+      res.redirect(303, `${req.baseUrl}${TELEPHONE_PIN_PATHS.page}/${encodeURIComponent(req.params.id)}/revoke`);
       return;
     }
     try {
@@ -127,6 +168,18 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
       await pins.revoke(who, req.params.id);
       res.redirect(303, `${req.baseUrl}${TELEPHONE_PIN_PATHS.page}?revoked=1`);
     } catch (err) {
+      // Revoked after all (an answer lost, or the button pressed twice): done.
+      const pin = (await pins.list(who).catch(() => [])).find((p) => p.telephonePinId === req.params.id);
+      if (pin?.status === 'revoked') {
+        res.redirect(303, `${req.baseUrl}${TELEPHONE_PIN_PATHS.page}?revoked=1`);
+        return;
+      }
+      const d = toDomainError(err);
+      if (d.type === ErrorType.Unavailable || d.type === ErrorType.Internal) {
+        if (d.type === ErrorType.Internal) api.log.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: telephone PIN page failed');
+        await area(req, res, who, d.status, { notice: NOT_CONFIRMED });
+        return;
+      }
       const f = failureNotice(err, req);
       await area(req, res, who, f.status, { notice: f.notice });
     }

@@ -363,3 +363,67 @@ export function errorSummary(ctx: PageContext, issues: readonly FieldIssue[], la
 export function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${token}">`;
 }
+
+/**
+ * A failure whose outcome is not known (a dependency did not answer in time): the page does not
+ * say it failed. Every action behind these pages is safe to ask again — done once, it answers
+ * "already done" — so the citizen is told just that.
+ */
+export const NOT_CONFIRMED = {
+  tone: 'warning' as const,
+  title: { it: 'Esito non ancora confermato', en: 'Outcome not confirmed yet' },
+  text: {
+    it: 'Il servizio non ha risposto in tempo e non possiamo ancora dirti l’esito. Riprova tra qualche minuto con lo stesso pulsante: se l’operazione era già stata fatta te lo diremo, e non verrà fatta due volte.',
+    en: 'The service did not answer in time and we cannot tell you the outcome yet. Try again in a few minutes with the same button: if it was already done we will tell you, and it will not be done twice.',
+  },
+};
+
+/**
+ * A required field left empty, said the same way on every portal form: what to give, and that
+ * the field is required ("Inserisci il codice fiscale (campo obbligatorio).").
+ */
+export function requiredIssue(field: string, what: Bilingual): FieldIssue {
+  return { field, code: 'required', message: { it: `${what.it} (campo obbligatorio).`, en: `${what.en} (required).` } };
+}
+
+/** The "Sei sicuro?" step of an action that cannot be undone: what it does, what follows, and two ways on. */
+export interface ConfirmStep {
+  /** What is about to be done, in one sentence. */
+  lead: Bilingual;
+  /** What follows and cannot be undone. */
+  consequences: readonly Bilingual[];
+  /** What the citizen gave or chose (check your answers). */
+  rows?: readonly { label: Bilingual; value: string }[];
+  /** Where the confirmation is posted (with `confirmed=yes` and the hidden fields). */
+  action: string;
+  hidden?: Readonly<Record<string, string>>;
+  csrf: string;
+  /** The button that does it ("Sì, revoca il PIN"). */
+  confirm: Bilingual;
+  /** The way back, doing nothing: a link, or (to keep what was typed) a second button of the same form. */
+  back: { path: string; label: Bilingual } | { button: string; label: Bilingual };
+}
+
+export function confirmStep(ctx: PageContext, c: ConfirmStep): SafeHtml {
+  const { lang } = ctx;
+  const hidden = Object.entries(c.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
+  const back =
+    'path' in c.back
+      ? html`<a class="btn btn-outline-primary" href="${ctx.base}${c.back.path}" id="confirm-back">${tr(lang, c.back.label)}</a>`
+      : html`<button type="submit" class="btn btn-outline-primary" name="${c.back.button}" value="yes" id="confirm-back">${tr(lang, c.back.label)}</button>`;
+  return html`<p class="lead" id="confirm-lead">${tr(lang, c.lead)}</p>
+${c.rows?.length ? html`<dl class="row mb-4" id="confirm-rows">${c.rows.map((r) => html`<dt class="col-sm-5">${tr(lang, r.label)}</dt><dd class="col-sm-7">${r.value}</dd>`)}</dl>` : ''}
+<div class="callout warning mb-4"><div class="callout-inner">
+  <div class="callout-title">${icon(ctx, 'it-warning-circle')}<span class="text">${tr(lang, { it: 'Non si può annullare', en: 'This cannot be undone' })}</span></div>
+  <ul class="mb-0" id="confirm-consequences">${c.consequences.map((x) => html`<li>${tr(lang, x)}</li>`)}</ul>
+</div></div>
+<form method="post" action="${ctx.base}${c.action}" class="portal-form" novalidate id="confirm-form">
+${csrfField(c.csrf)}
+${hidden}
+<input type="hidden" name="confirmed" value="yes">
+<div class="d-flex flex-wrap gap-3 mt-2">
+  <button type="submit" class="btn btn-danger" id="confirm-submit">${tr(lang, c.confirm)}</button>
+  ${back}
+</div>
+</form>`;
+}

@@ -8,7 +8,7 @@
  * date and on revocation (by the delegator, the delegate or a clerk), and tells both parties.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { italianCalendarDate, parseIsoDate } from '../domain/calendar';
 import { validateCodiceFiscaleFormat } from '../domain/codice-fiscale';
 import { DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from '../domain/errors';
@@ -36,6 +36,7 @@ import type { StaffPrincipal } from './staff/auth';
 import { admittedClaim, fileClaim, toView, type ClaimRow } from './conversion/claims';
 import { createDelegationBodySchema, delegationViewSchema, officeDelegationBodySchema, staffDelegationRevokeBodySchema } from './schemas/lifecycle';
 import { parseInput } from './schemas/validate';
+import { startSettled } from './temporal-outcome';
 
 /** The longest delegation, in days from today (a longer one is given again when it ends). */
 const MAX_DELEGATION_DAYS = 366;
@@ -106,7 +107,7 @@ const idempotencyKeyReused = () =>
   new DomainError(
     ErrorType.Unprocessable,
     {
-      it: 'Questa chiave di idempotenza è già stata usata per un’altra delega: per una nuova delega usi una chiave nuova.',
+      it: 'Questa chiave di idempotenza è già stata usata per un’altra delega: per una nuova delega usa una chiave nuova.',
       en: 'This idempotency key was already used for a different delegation: use a new key for a new delegation.',
     },
     [{ field: 'Idempotency-Key', code: 'idempotency_key_reused', message: { it: 'Chiave già usata per un’altra delega', en: 'Key already used for a different delegation' } }],
@@ -116,7 +117,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 
 const oneLivePerPair = () =>
   new DomainError(ErrorType.Conflict, {
-    it: 'Esiste già una delega attiva o in attesa di accettazione a questa persona: la revochi prima di crearne una nuova.',
+    it: 'Esiste già una delega attiva o in attesa di accettazione a questa persona: va revocata prima di crearne una nuova.',
     en: 'There is already an active or pending delegation to this person: revoke it before creating a new one.',
   });
 
@@ -200,11 +201,17 @@ export function createDelegationService(deps: DelegationDeps) {
       ...(d.accept_by ? { acceptBy: d.accept_by.toISOString() } : {}),
     };
     try {
-      await deps.temporal.workflow.start<typeof delegationWorkflow>(DELEGATION_WORKFLOW_TYPE, { workflowId: delegationWorkflowId(d.id), taskQueue: deps.taskQueue, args: [input] });
+      // A start whose answer was lost is asked again before the delegation is given up (temporal-outcome.ts).
+      await startSettled(deps.temporal, () =>
+        deps.temporal.workflow.start<typeof delegationWorkflow>(DELEGATION_WORKFLOW_TYPE, { workflowId: delegationWorkflowId(d.id), taskQueue: deps.taskQueue, args: [input] }),
+      );
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
       await withTransaction(deps.pool, async (client) => {
-        await client.query(`UPDATE delegations SET status = 'revoked', ended_at = now(), ended_by = 'system' WHERE id = $1::uuid AND status IN ('pending', 'active')`, [d.id]);
+        // Its key is freed: the same form sent again registers the delegation anew.
+        await client.query(
+          `UPDATE delegations SET status = 'revoked', ended_at = now(), ended_by = 'system', idempotency_key = NULL WHERE id = $1::uuid AND status IN ('pending', 'active')`,
+          [d.id],
+        );
         await appendAudit(client, { actor: 'system', action: 'delegation.end', subject: d.id, decision: 'abandoned', detail: { reason: 'workflow_not_started' } });
       });
       throw err;
@@ -229,8 +236,12 @@ export function createDelegationService(deps: DelegationDeps) {
     throw err;
   };
 
-  /** A holder (personal session) gives a delegation: stored pending, then its workflow started. */
-  async function create(citizen: CitizenPrincipal, data: unknown): Promise<DelegationView> {
+  /**
+   * A holder (personal session) gives a delegation: stored pending, then its workflow started.
+   * With a key (the portal's form carries one per page) the same form sent again — after an
+   * answer that never arrived — gives back the delegation it registered, not a conflict.
+   */
+  async function create(citizen: CitizenPrincipal, data: unknown, rawKey?: string): Promise<DelegationView> {
     if (citizen.scope !== 'dispositivo') {
       throw new DomainError(
         ErrorType.Forbidden,
@@ -240,20 +251,43 @@ export function createDelegationService(deps: DelegationDeps) {
       );
     }
     const body = parseInput(createDelegationBodySchema, data);
-    const { delegateCf, fields } = termIssues(citizen.codiceFiscale, body.delegateCodiceFiscale, body.endsOn, { it: 'Non può delegare sé stesso.', en: 'You cannot delegate yourself.' });
+    const { delegateCf, fields } = termIssues(citizen.codiceFiscale, body.delegateCodiceFiscale, body.endsOn, { it: 'Non puoi delegare te stesso.', en: 'You cannot delegate yourself.' });
     if (fields.length) throw validationError(fields);
+
+    const idempotencyKey = rawKey !== undefined && IDEMPOTENCY_KEY.test(rawKey) ? `citizen:${citizen.credentialId}:${rawKey}` : undefined;
+    const previous = async (): Promise<DelegationRow | undefined> =>
+      idempotencyKey ? (await deps.pool.query<DelegationRow>(`${SELECT_DELEGATION} WHERE idempotency_key = $1::text`, [idempotencyKey])).rows[0] : undefined;
+    const replay = async (d: DelegationRow): Promise<DelegationView> => {
+      if (d.delegate_cf !== delegateCf || d.scope !== body.scope || d.ends_on !== body.endsOn) throw idempotencyKeyReused();
+      if (d.status === 'pending' || d.status === 'active') await startWorkflow(d);
+      return view(d);
+    };
+    const first = await previous();
+    if (first) return replay(first);
 
     const endsAt = endOfItalianDay(body.endsOn);
     const actor = `citizen:${citizen.credentialId}`;
-    const row = await withTransaction(deps.pool, async (client) => {
-      const d = await insertDelegation(client, { delegatorCredentialId: citizen.credentialId, delegatorCf: citizen.codiceFiscale, delegateCf, scope: body.scope, endsOn: body.endsOn, endsAt, source: 'online' });
-      await client.query(
-        `INSERT INTO credential_events (idempotency_key, credential_id, type, actor, data) VALUES ($1::text, $2::uuid, 'delegation_created', $3::text, $4::jsonb)`,
-        [`${d.id}:delegation-created`, citizen.credentialId, actor, JSON.stringify({ delegationId: d.id, scope: d.scope, endsOn: d.ends_on })],
-      );
-      await appendAudit(client, { actor, action: 'delegation.create', subject: d.id, decision: 'created', detail: { scope: d.scope, endsOn: d.ends_on, source: 'online' } });
-      return d;
-    }).catch(livePairConflict);
+    let row: DelegationRow;
+    try {
+      row = await withTransaction(deps.pool, async (client) => {
+        const d = await insertDelegation(client, {
+          delegatorCredentialId: citizen.credentialId, delegatorCf: citizen.codiceFiscale, delegateCf, scope: body.scope, endsOn: body.endsOn, endsAt, source: 'online', idempotencyKey,
+        });
+        await client.query(
+          `INSERT INTO credential_events (idempotency_key, credential_id, type, actor, data) VALUES ($1::text, $2::uuid, 'delegation_created', $3::text, $4::jsonb)`,
+          [`${d.id}:delegation-created`, citizen.credentialId, actor, JSON.stringify({ delegationId: d.id, scope: d.scope, endsOn: d.ends_on })],
+        );
+        await appendAudit(client, { actor, action: 'delegation.create', subject: d.id, decision: 'created', detail: { scope: d.scope, endsOn: d.ends_on, source: 'online' } });
+        return d;
+      });
+    } catch (err) {
+      // Two sends of the same form at once: the second finds the first's delegation.
+      if ((err as { constraint?: string }).constraint === 'delegations_idempotency_key_key') {
+        const raced = await previous();
+        if (raced) return replay(raced);
+      }
+      return livePairConflict(err);
+    }
     await startWorkflow(row);
     return view(row);
   }
@@ -303,31 +337,31 @@ export function createDelegationService(deps: DelegationDeps) {
     let row: DelegationRow;
     try {
       row = await withTransaction(deps.pool, async (client) => {
-        const d = await insertDelegation(client, {
-          delegatorCredentialId: null, delegatorCf: delegator.normalised, delegateCf: terms.delegateCf, scope: body.scope, endsOn: body.endsOn, endsAt,
-          source: 'office', registeredBy: actor, office, idempotencyKey,
-        });
-        for (const { party, document: doc } of documents) {
-          await client.query(
-            `INSERT INTO delegation_identity_checks (id, delegation_id, party, document_type, document_number, document_issuer, issuing_country, issued_on, expires_on, verified_by, office)
-             VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, $7::text, $8::date, $9::date, $10::text, $11::text)`,
-            [randomUUID(), d.id, party, doc.type, doc.number, doc.issuer, doc.issuingCountry, doc.issuedOn, doc.expiresOn, actor, office],
-          );
-        }
-        await appendAudit(client, {
-          actor,
-          action: 'delegation.register_office',
-          subject: d.id,
-          decision: 'registered',
-          detail: {
-            office,
-            scope: d.scope,
-            endsOn: d.ends_on,
-            signedFormReceived: true,
-            documents: documents.map(({ party, document: doc }) => ({ party, type: doc.type, issuingCountry: doc.issuingCountry })),
-          },
-        });
-        return d;
+          const d = await insertDelegation(client, {
+            delegatorCredentialId: null, delegatorCf: delegator.normalised, delegateCf: terms.delegateCf, scope: body.scope, endsOn: body.endsOn, endsAt,
+            source: 'office', registeredBy: actor, office, idempotencyKey,
+          });
+          for (const { party, document: doc } of documents) {
+            await client.query(
+              `INSERT INTO delegation_identity_checks (id, delegation_id, party, document_type, document_number, document_issuer, issuing_country, issued_on, expires_on, verified_by, office)
+               VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, $7::text, $8::date, $9::date, $10::text, $11::text)`,
+              [randomUUID(), d.id, party, doc.type, doc.number, doc.issuer, doc.issuingCountry, doc.issuedOn, doc.expiresOn, actor, office],
+            );
+          }
+          await appendAudit(client, {
+            actor,
+            action: 'delegation.register_office',
+            subject: d.id,
+            decision: 'registered',
+            detail: {
+              office,
+              scope: d.scope,
+              endsOn: d.ends_on,
+              signedFormReceived: true,
+              documents: documents.map(({ party, document: doc }) => ({ party, type: doc.type, issuingCountry: doc.issuingCountry })),
+            },
+          });
+          return d;
       });
     } catch (err) {
       if ((err as { constraint?: string }).constraint === 'delegations_idempotency_key_key') {

@@ -20,7 +20,7 @@ import type { ApiDeps } from '../deps';
 
 const simplifiedRefused = () =>
   new DomainError(ErrorType.Forbidden, {
-    it: 'Per modificare i recapiti acceda con il PIN di 8 caratteri.',
+    it: 'Per modificare i recapiti accedi con il PIN di 8 caratteri.',
     en: 'To change your contacts, log in with your 8-character PIN.',
   });
 

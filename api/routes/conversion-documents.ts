@@ -38,7 +38,7 @@ export function conversionDocumentRoutes(deps: ApiDeps): Router {
         {
           field: 'kind',
           code: 'invalid_value',
-          message: { it: 'Indicare kind=signed_request oppure kind=identity_document.', en: 'Give kind=signed_request or kind=identity_document.' },
+          message: { it: 'Indica kind=signed_request oppure kind=identity_document.', en: 'Give kind=signed_request or kind=identity_document.' },
         },
       ]);
     }

@@ -35,7 +35,7 @@ export function conversionRoutes(deps: ApiDeps): Router {
     res.status(202).json({
       ...opened,
       message: {
-        it: 'Richiesta ricevuta: un operatore verificherà i documenti. Riceverà l\'esito per e-mail.',
+        it: 'Richiesta ricevuta: un operatore verificherà i documenti. Riceverai l\'esito per e-mail.',
         en: 'Request received: a clerk will check the documents. The outcome will reach you by e-mail.',
       },
     });

@@ -31,7 +31,7 @@ export function delegationRoutes(deps: ApiDeps): Router {
   async function personalSession(req: Request): Promise<CitizenPrincipal> {
     const citizen = await requireCitizen(ctx, req);
     if (citizen.scope === 'simplified') {
-      throw new DomainError(ErrorType.Forbidden, { it: 'Acceda con il PIN di 8 caratteri.', en: 'Log in with your 8-character PIN.' }, [], { reason: 'PERSONAL_PIN_REQUIRED' });
+      throw new DomainError(ErrorType.Forbidden, { it: 'Accedi con il PIN di 8 caratteri.', en: 'Log in with your 8-character PIN.' }, [], { reason: 'PERSONAL_PIN_REQUIRED' });
     }
     return citizen;
   }

@@ -2,6 +2,7 @@
  * Revocation (revoca) of a PIN (docs/decisions/0011-recovery-revocation-delegation.md).
  *
  *   POST /api/revocations { codiceFiscale, healthCard: { number, expiresOn }, email | pec } → 200
+ *        { status: revoked | already_revoked, revokedAt, message }, or 202 { status: in_progress, message }
  *   POST /api/contact-centre/credentials/:credentialId/revoke { verification, note? }      → 200
  *
  * The holder proves it is them with the health-insurance card (tessera sanitaria) as the
@@ -23,7 +24,7 @@ export function revocationRoutes(deps: ApiDeps): Router {
   r.post('/revocations', async (req, res) => {
     const answer = await service.revokeByHolder(req, req.body);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(answer);
+    res.status(answer.status === 'in_progress' ? 202 : 200).json(answer);
   });
 
   r.post('/contact-centre/credentials/:credentialId/revoke', async (req, res) => {

@@ -83,11 +83,11 @@ export function afterSuccess(c: AccessCounters): AccessCounters {
 }
 
 const LOCKED_TEMPORARILY = {
-  it: 'Troppi tentativi non riusciti: l’accesso è sospeso per qualche minuto. Riprovi più tardi.',
+  it: 'Troppi tentativi non riusciti: l’accesso è sospeso per qualche minuto. Riprova più tardi.',
   en: 'Too many unsuccessful attempts: access is suspended for a few minutes. Please try again later.',
 };
 const LOCKED_PERMANENTLY = {
-  it: 'Accesso bloccato dopo troppi tentativi non riusciti. Lo sblocca il ripristino del PIN (con due dei recapiti registrati) o l’identificazione tramite il contact center, che rilasciano un nuovo PIN; in alternativa la revoca e una nuova richiesta.',
+  it: 'Accesso bloccato dopo troppi tentativi non riusciti. Lo sblocca il ripristino del PIN (con due dei recapiti registrati) o l’identificazione tramite il Contact center, che rilasciano un nuovo PIN; in alternativa la revoca e una nuova richiesta.',
   en: 'Access is blocked after too many unsuccessful attempts. A recovery of the PIN (with two of the registered contacts) or an identification through the contact centre unblocks it and issues a new PIN; otherwise, revocation and a new request.',
 };
 
@@ -337,7 +337,7 @@ export class AddressThrottle {
 }
 
 const THROTTLED: Bilingual = {
-  it: 'Troppi tentativi da questo indirizzo: riprovi tra poco.',
+  it: 'Troppi tentativi da questo indirizzo: riprova tra poco.',
   en: 'Too many attempts from this address: please try again shortly.',
 };
 

@@ -26,11 +26,11 @@ export function attemptKey(pepper: Buffer, purpose: IdentityCheckPurpose, codice
 
 const TOO_MANY: Record<IdentityCheckPurpose, Bilingual> = {
   recovery: {
-    it: 'Sono già state fatte 3 richieste di ripristino per questo codice fiscale nelle ultime 24 ore: riprovi più tardi.',
+    it: 'Sono già state fatte 3 richieste di ripristino per questo codice fiscale nelle ultime 24 ore: riprova più tardi.',
     en: 'Three recovery requests were already made for this codice fiscale in the last 24 hours: please try again later.',
   },
   revocation: {
-    it: 'Troppi tentativi di revoca per questo codice fiscale nelle ultime 24 ore: riprovi più tardi o chiami il contact center.',
+    it: 'Troppi tentativi di revoca per questo codice fiscale nelle ultime 24 ore: riprova più tardi o chiama il Contact center.',
     en: 'Too many revocation attempts for this codice fiscale in the last 24 hours: try again later or call the contact centre.',
   },
 };

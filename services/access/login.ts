@@ -58,7 +58,7 @@ function parseLogin(body: unknown): { codiceFiscale: string; pin: string } {
   const b = (body ?? {}) as { codiceFiscale?: unknown; pin?: unknown };
   const fields: FieldIssue[] = [];
   const cf = typeof b.codiceFiscale === 'string' ? validateCodiceFiscaleFormat(b.codiceFiscale) : undefined;
-  if (!cf) fields.push({ field: 'codiceFiscale', code: 'required', message: { it: 'Indicare il codice fiscale.', en: 'Enter the codice fiscale.' } });
+  if (!cf) fields.push({ field: 'codiceFiscale', code: 'required', message: { it: 'Inserisci il codice fiscale.', en: 'Enter the codice fiscale.' } });
   else fields.push(...cf.errors);
   const pin = typeof b.pin === 'string' && b.pin.length <= 64 ? normalisePin(b.pin) : '';
   if (!PIN_CHARS.test(pin)) {

@@ -19,7 +19,7 @@ import {
 } from './attempts';
 import { appendAudit } from '../../lib/audit';
 import { withTransaction, type PoolClient } from '../../lib/db';
-import { invalidCredentialsError, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
+import { DomainError, ErrorType, invalidCredentialsError, validationError, type Bilingual, type FieldIssue } from '../../domain/errors';
 import { validateCodiceFiscaleFormat } from '../../domain/codice-fiscale';
 import { PIN_ALPHABET, generatePin, keyedHashMatches, normalisePin } from '../../lib/secrets';
 import { decoyVerification, hashPin, prepareDecoy, verifyPin } from '../../lib/pin-hash';
@@ -28,13 +28,32 @@ import { completeFirstAccessUpdate, credentialWorkflowId, regeneratePinUpdate, r
 
 const PIN_CHARS = new RegExp(`^[${PIN_ALPHABET}]+$`);
 
+/**
+ * The first access or the regeneration made again with the secret it was made with, after it went
+ * through (its answer, the only place the new PIN was shown, lost on the way): told as done, with
+ * what to do if the PIN was not noted — never "codice fiscale or PIN not correct".
+ */
+function alreadyDoneError(action: string, at: Date): DomainError {
+  const message: Bilingual =
+    action === 'regeneration'
+      ? {
+          it: 'Il PIN scaduto è già stato sostituito: il nuovo PIN è stato mostrato in quel momento. Accedi con il nuovo PIN; se non l’hai annotato, chiedi il ripristino del PIN.',
+          en: 'The expired PIN has already been replaced: the new PIN was shown at that moment. Log in with the new PIN; if you did not note it, ask for the recovery of the PIN.',
+        }
+      : {
+          it: 'Il primo accesso con questo PIN è già stato fatto: il PIN definitivo di 8 caratteri è stato mostrato in quel momento. Accedi con quel PIN; se non l’hai annotato, chiedi il ripristino del PIN.',
+          en: 'The first access with this PIN has already been made: the final 8-character PIN was shown at that moment. Log in with that PIN; if you did not note it, ask for the recovery of the PIN.',
+        };
+  return new DomainError(ErrorType.Conflict, message, [], { reason: 'ALREADY_DONE', at: at.toISOString() });
+}
+
 /** Shape checks only: a wrong PIN is an authentication failure, not a validation error. */
 function parseCredentials(body: unknown, pinLength: number, pinField = 'pin'): { codiceFiscale: string; pin: string } {
   const b = (body ?? {}) as Record<string, unknown>;
   const typed = b[pinField];
   const fields: FieldIssue[] = [];
   const cf = typeof b.codiceFiscale === 'string' ? validateCodiceFiscaleFormat(b.codiceFiscale) : undefined;
-  if (!cf) fields.push({ field: 'codiceFiscale', code: 'required', message: { it: 'Indicare il codice fiscale.', en: 'Enter the codice fiscale.' } });
+  if (!cf) fields.push({ field: 'codiceFiscale', code: 'required', message: { it: 'Inserisci il codice fiscale.', en: 'Enter the codice fiscale.' } });
   else fields.push(...cf.errors);
   const pin = typeof typed === 'string' ? normalisePin(typed) : '';
   if (pin.length !== pinLength || !PIN_CHARS.test(pin)) {
@@ -75,6 +94,7 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
     state: 'awaiting_first_access' | 'pin_expired',
     check: (client: PoolClient, credentialId: string) => Promise<boolean>,
     prepareNewPin = true,
+    alreadyDone?: (client: PoolClient) => Promise<{ credentialId: string; at: Date } | undefined>,
   ): Promise<{ credentialId: string; pinVersion: number; newPin: string }> {
     await takeAttempt(req, action);
     const outcome = await withTransaction(deps.pool, async (client) => {
@@ -90,7 +110,13 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
         const idHash = identifierHash(deps.pepper, creds.codiceFiscale);
         const locked = await lockRefusal(client, { actor: `ip:${req.ip}`, action, subject: 'unknown' }, assertIdentifierNotLocked(client, idHash, at));
         if (locked) return locked;
-        await decoyVerification(creds.pin);
+        // The same action made again after it went through (its answer lost on the way): the
+        // secret it was made with, checked in place of the decoy (the same work), says so.
+        const done = alreadyDone ? await alreadyDone(client) : (await decoyVerification(creds.pin), undefined);
+        if (done) {
+          await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: done.credentialId, decision: 'already_done' });
+          return { ok: false as const, error: alreadyDoneError(action, done.at) };
+        }
         const lock = await recordIdentifierFailure(client, idHash, at);
         await appendAudit(client, { actor: `ip:${req.ip}`, action, subject: 'unknown', decision: 'denied', detail: { reason: 'no_credential', ...lock } });
         return { ok: false as const };
@@ -188,12 +214,60 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
     }
   }
 
+  /**
+   * A first access already made with these 16 characters (in the last day): the credential is
+   * active and its initial PIN, superseded, matches. The keyed hashes plus one argon2 decoy, as
+   * `initialPinCheck` costs.
+   */
+  const firstAccessDone = (codiceFiscale: string, pin: string) => async (client: PoolClient) => {
+    const { rows } = await client.query<{ id: string; salt: Buffer; first_half_hash: Buffer; second_half_hash: Buffer; superseded_at: Date }>(
+      `SELECT c.id, s.salt, s.first_half_hash, s.second_half_hash, s.superseded_at
+         FROM credentials c JOIN pin_secrets s ON s.credential_id = c.id AND s.kind = 'initial' AND s.status = 'superseded'
+        WHERE c.codice_fiscale = $1::text AND c.state = 'active' AND s.superseded_at > now() - interval '1 day'
+        ORDER BY s.version DESC LIMIT 1`,
+      [codiceFiscale],
+    );
+    await decoyVerification(pin);
+    const s = rows[0];
+    if (!s) return undefined;
+    const first = keyedHashMatches(deps.pepper, s.salt, 'first', pin.slice(0, 8), s.first_half_hash);
+    const second = keyedHashMatches(deps.pepper, s.salt, 'second', pin.slice(8), s.second_half_hash);
+    return first && second ? { credentialId: s.id, at: s.superseded_at } : undefined;
+  };
+
+  /** A regeneration already made with this expired PIN (in the last day): one argon2 verification, as the decoy. */
+  const regenerationDone = (codiceFiscale: string, pin: string) => async (client: PoolClient) => {
+    const { rows } = await client.query<{ id: string; pin_hash: string; superseded_at: Date }>(
+      `SELECT c.id, s.pin_hash, s.superseded_at
+         FROM credentials c JOIN pin_secrets s ON s.credential_id = c.id AND s.kind = 'personal' AND s.status = 'superseded'
+        WHERE c.codice_fiscale = $1::text AND c.state = 'active' AND s.superseded_at > now() - interval '1 day'
+          AND (SELECT e.type FROM credential_events e WHERE e.credential_id = c.id AND e.type IN ('first_access', 'regeneration', 'remote_identification')
+                ORDER BY e.at DESC LIMIT 1) = 'regeneration'
+        ORDER BY s.version DESC LIMIT 1`,
+      [codiceFiscale],
+    );
+    const s = rows[0];
+    if (!s) {
+      await decoyVerification(pin);
+      return undefined;
+    }
+    return (await verifyPin(deps.pepper, s.pin_hash, pin)) ? { credentialId: s.id, at: s.superseded_at } : undefined;
+  };
+
   /** Answers the one response that shows the new PIN; the caller must not cache or log it. */
   async function firstAccess(req: { ip?: string }, body: unknown): Promise<NewPinAnswer> {
     const creds = parseCredentials(body, 16);
-    const { credentialId, pinVersion, newPin } = await verifyAndPrepare(req, 'first_access', creds, 'awaiting_first_access', initialPinCheck(creds.pin));
+    const { credentialId, pinVersion, newPin } = await verifyAndPrepare(
+      req,
+      'first_access',
+      creds,
+      'awaiting_first_access',
+      initialPinCheck(creds.pin),
+      true,
+      firstAccessDone(creds.codiceFiscale, creds.pin),
+    );
     return activate(credentialId, pinVersion, newPin, completeFirstAccessUpdate, {
-      it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. Il PIN di 16 caratteri non è più valido.',
+      it: 'Questo è il tuo nuovo PIN di 8 caratteri: annotalo ora, non verrà più mostrato. Il PIN di 16 caratteri non è più valido.',
       en: 'This is your new 8-character PIN: write it down now, it will not be shown again. The 16-character PIN is no longer valid.',
     });
   }
@@ -232,9 +306,9 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
         [id],
       );
       return rows[0] ? verifyPin(deps.pepper, rows[0].pin_hash, creds.pin) : false;
-    });
+    }, true, regenerationDone(creds.codiceFiscale, creds.pin));
     return activate(credentialId, pinVersion, newPin, regeneratePinUpdate, {
-      it: 'Il PIN era scaduto: questo è il nuovo PIN, con gli stessi servizi. Lo annoti ora, non verrà più mostrato.',
+      it: 'Il PIN era scaduto: questo è il nuovo PIN, con gli stessi servizi. Annotalo ora, non verrà più mostrato.',
       en: 'Your PIN had expired: this is the new PIN, with the same services. Write it down now, it will not be shown again.',
     });
   }
@@ -249,12 +323,12 @@ export function createPinAccessService(deps: Pick<ServiceDeps, 'now' | 'pepper' 
 export type NewPinAnswer = { status: 'active'; pin: string; pinExpiresAt: string; message: Bilingual } | { status: 'activating'; pin: string; message: Bilingual };
 
 const LETTER_REQUESTED: Bilingual = {
-  it: 'Le invieremo una nuova lettera con la seconda parte del PIN all\'indirizzo di residenza.',
+  it: 'Ti invieremo una nuova lettera con la seconda parte del PIN all\'indirizzo di residenza.',
   en: 'We will send a new letter with the second part of the PIN to your residence address.',
 };
 
 const LETTER_IN_PROGRESS: Bilingual = {
-  it: 'La richiesta della nuova lettera è in corso. Se tra qualche minuto non risulta, la ripeta: una seconda richiesta nelle 24 ore non produce una seconda lettera.',
+  it: 'La richiesta della nuova lettera è in corso. Se tra qualche minuto non risulta, ripetila: una seconda richiesta nelle 24 ore non produce una seconda lettera.',
   en: 'The request for a new letter is under way. If it does not show in a few minutes, ask again: a second request within 24 hours does not produce a second letter.',
 };
 
@@ -262,7 +336,7 @@ const LETTER_IN_PROGRESS: Bilingual = {
 export type LetterRequestAnswer = { status: 'requested'; letterId: string; seq: number; message: Bilingual } | { status: 'in_progress'; message: Bilingual };
 
 const ACTIVATING: Bilingual = {
-  it: 'Questo è il Suo nuovo PIN di 8 caratteri: lo annoti ora, non verrà più mostrato. È in attivazione e funzionerà entro pochi minuti; se non dovesse funzionare, ripeta il primo accesso con il PIN che aveva.',
+  it: 'Questo è il tuo nuovo PIN di 8 caratteri: annotalo ora, non verrà più mostrato. È in attivazione e funzionerà entro pochi minuti; se non dovesse funzionare, ripeti il primo accesso con il PIN che avevi.',
   en: 'This is your new 8-character PIN: write it down now, it will not be shown again. It is being activated and will work within a few minutes; if it does not, repeat the first access with the PIN you had.',
 };
 

@@ -180,7 +180,7 @@ export async function sessionFromRequest(ctx: SessionContext, req: Request): Pro
 
 function sessionRequiredError(): DomainError {
   return new DomainError(ErrorType.Unauthenticated, {
-    it: 'Sessione assente, scaduta o non più valida: acceda di nuovo con codice fiscale e PIN.',
+    it: 'Sessione assente, scaduta o non più valida: accedi di nuovo con codice fiscale e PIN.',
     en: 'No session, or it has expired or is no longer valid: please log in again with codice fiscale and PIN.',
   });
 }

@@ -3,7 +3,6 @@
  * (held until the PIN becomes dispositivo when the claim needs it, or processed at once), and
  * reading them back. Each claim has its own workflow (`claim-<claimId>`).
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError, ErrorType, type Bilingual } from '../../domain/errors';
@@ -18,6 +17,7 @@ import type { StaffPrincipal } from '../staff/auth';
 import { type CitizenPrincipal } from '../access/sessions';
 import type { ServiceDeps } from '../deps';
 import { parseInput } from '../schemas/validate';
+import { startSettled } from '../temporal-outcome';
 
 export const fileClaimBody = z.strictObject({ type: z.string().min(1).max(64) });
 
@@ -84,7 +84,7 @@ export function claimAdmission(citizen: Pick<CitizenPrincipal, 'scope' | 'profil
 }
 
 const NOT_AVAILABLE = {
-  own: { it: 'Questa domanda non è disponibile per il Suo profilo o il Suo PIN.', en: 'This claim is not available for your profile or PIN.' },
+  own: { it: 'Questa domanda non è disponibile per il tuo profilo o il tuo PIN.', en: 'This claim is not available for your profile or PIN.' },
   delegator: { it: 'Questa domanda non è disponibile per il profilo o il PIN del delegante.', en: 'This claim is not available for the delegator’s profile or PIN.' },
 } as const;
 
@@ -167,13 +167,14 @@ export async function fileClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 't
   }
   const workflowInput: ClaimInput = { claimId: claim.id, credentialId: input.credentialId };
   try {
-    await deps.temporal.workflow.start<typeof benefitClaimWorkflow>(CLAIM_WORKFLOW_TYPE, { workflowId: claimWorkflowId(claim.id), taskQueue: deps.taskQueue, args: [workflowInput] });
+    // A start whose answer was lost is asked again before the claim is given up (temporal-outcome.ts).
+    await startSettled(deps.temporal, () =>
+      deps.temporal.workflow.start<typeof benefitClaimWorkflow>(CLAIM_WORKFLOW_TYPE, { workflowId: claimWorkflowId(claim.id), taskQueue: deps.taskQueue, args: [workflowInput] }),
+    );
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      // Not accepted after all: the claim disappears rather than wait with no workflow.
-      if (claim.inserted) await deps.pool.query('DELETE FROM benefit_claims WHERE id = $1::uuid AND status <> $2::text', [claim.id, 'in_processing']);
-      throw err;
-    }
+    // Not accepted after all: the claim disappears rather than wait with no workflow.
+    if (claim.inserted) await deps.pool.query('DELETE FROM benefit_claims WHERE id = $1::uuid AND status <> $2::text', [claim.id, 'in_processing']);
+    throw err;
   }
   return {
     status: claim.inserted ? 202 : 200,
@@ -182,7 +183,7 @@ export async function fileClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal' | 't
       message:
         claim.status === 'waiting_for_dispositivo'
           ? {
-              it: 'Domanda ricevuta: sarà lavorata quando il Suo PIN sarà dispositivo. Il termine è rispettato dalla data di ricezione.',
+              it: 'Domanda ricevuta: sarà lavorata quando il tuo PIN sarà dispositivo. Il termine è rispettato dalla data di ricezione.',
               en: 'Claim received: it will be processed once your PIN is a dispositivo PIN. Any deadline is met as of the received date.',
             }
           : { it: 'Domanda ricevuta e avviata alla lavorazione.', en: 'Claim received and sent to processing.' },

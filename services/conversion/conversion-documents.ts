@@ -27,7 +27,7 @@ export function assertMayConvert(citizen: Pick<CitizenPrincipal, 'scope'>): void
   if (citizen.scope === 'dispositivo') {
     throw new DomainError(
       ErrorType.Conflict,
-      { it: 'Il Suo PIN è già dispositivo: non serve alcuna conversione.', en: 'Your PIN is already a dispositivo PIN: no conversion is needed.' },
+      { it: 'Il tuo PIN è già dispositivo: non serve alcuna conversione.', en: 'Your PIN is already a dispositivo PIN: no conversion is needed.' },
       [],
       { reason: 'ALREADY_DISPOSITIVO' },
     );
@@ -36,7 +36,7 @@ export function assertMayConvert(citizen: Pick<CitizenPrincipal, 'scope'>): void
     throw new DomainError(
       ErrorType.Forbidden,
       {
-        it: 'Per chiedere il PIN dispositivo acceda con il PIN personale di 8 caratteri, non con la sola prima parte del PIN.',
+        it: 'Per chiedere il PIN dispositivo accedi con il PIN personale di 8 caratteri, non con la sola prima parte del PIN.',
         en: 'To ask for a dispositivo PIN, log in with your personal 8-character PIN, not with the first part of the PIN alone.',
       },
       [],
@@ -68,7 +68,7 @@ export async function assertUploadAllowance(deps: Pick<ServiceDeps, 'pool'>, cre
     throw new DomainError(
       ErrorType.RateLimited,
       {
-        it: `Ha già caricato ${MAX_PENDING_UPLOADS_PER_DAY} documenti oggi senza inviarli: invii la richiesta o riprovi domani.`,
+        it: `Hai già caricato ${MAX_PENDING_UPLOADS_PER_DAY} documenti oggi senza inviarli: invia la richiesta o riprova domani.`,
         en: `You have already uploaded ${MAX_PENDING_UPLOADS_PER_DAY} documents today without sending them: submit your request or try again tomorrow.`,
       },
       [],
@@ -108,7 +108,7 @@ export async function faxTarget(deps: Pick<ServiceDeps, 'pool'>, typed: unknown)
   const cf = typeof typed === 'string' ? validateCodiceFiscaleFormat(typed) : undefined;
   if (!cf || cf.errors.length) {
     throw validationError(
-      cf?.errors.length ? cf.errors : [{ field: 'codiceFiscale', code: 'required', message: { it: 'Indicare il codice fiscale.', en: 'Give the codice fiscale.' } }],
+      cf?.errors.length ? cf.errors : [{ field: 'codiceFiscale', code: 'required', message: { it: 'Inserisci il codice fiscale.', en: 'Enter the codice fiscale.' } }],
     );
   }
   const credential = await liveCredentialByCodiceFiscale<{ id: string; pin_type: string }>(deps.pool, cf.normalised, 'id, pin_type');

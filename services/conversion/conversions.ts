@@ -2,6 +2,10 @@
  * Conversion requests: the case row (with its risk flags and whether an approval needs a second
  * clerk) and the documents attached in one transaction, then the credential's workflow opens the
  * review. A retried request finds the open case and asks the workflow again (idempotent there).
+ *
+ * A citizen's online request whose update did not get an answer in time is received all the same
+ * (its case and documents are recorded, and the citizen is told so): the workflow is asked again
+ * after the answer, with a deadline of its own, so the review opens without a second request.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -10,6 +14,7 @@ import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { credentialWorkflowId, requestConversionUpdate } from '../../workflows/definitions';
+import { outcomeUnknown } from '../temporal-outcome';
 
 export type ConversionSource = 'online' | 'fax' | 'office';
 
@@ -25,7 +30,7 @@ function sampledForSecondReview(caseId: string, rate: number): boolean {
 const notAllowed = (it: string, en: string) => new DomainError(ErrorType.Conflict, { it, en });
 
 export async function openConversion(
-  deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'secondReviewSampleRate'>,
+  deps: Pick<ServiceDeps, 'pool' | 'temporal' | 'secondReviewSampleRate'> & { log?: Pick<ServiceDeps['log'], 'warn' | 'error'> },
   args: { credentialId: string; documentIds: string[]; source: ConversionSource; createdBy: string },
 ): Promise<{ caseId: string; status: string }> {
   const rate = deps.secondReviewSampleRate ?? DEFAULT_SECOND_REVIEW_SAMPLE_RATE;
@@ -79,19 +84,45 @@ export async function openConversion(
     return id;
   });
 
+  const ask = () => deps.temporal.workflow.getHandle(credentialWorkflowId(args.credentialId)).executeUpdate(requestConversionUpdate, { args: [{ caseId }] });
+  // The workflow refused (its state moved on): the case never opens, its documents are free again.
+  const refused = () =>
+    withTransaction(deps.pool, async (client) => {
+      await client.query('UPDATE documents SET case_id = NULL WHERE case_id = $1::uuid', [caseId]);
+      await client.query(`UPDATE review_cases SET status = 'rejected', reason = 'refused_by_workflow', decided_at = now() WHERE id = $1::uuid AND status = 'open'`, [caseId]);
+    });
   try {
-    await deps.temporal.workflow.getHandle(credentialWorkflowId(args.credentialId)).executeUpdate(requestConversionUpdate, { args: [{ caseId }] });
+    await ask();
   } catch (err) {
-    // The workflow refused (its state moved on): the case never opens, its documents are free again.
-    if (err instanceof WorkflowUpdateFailedError) {
-      await withTransaction(deps.pool, async (client) => {
-        await client.query('UPDATE documents SET case_id = NULL WHERE case_id = $1::uuid', [caseId]);
-        await client.query(`UPDATE review_cases SET status = 'rejected', reason = 'refused_by_workflow', decided_at = now() WHERE id = $1::uuid AND status = 'open'`, [caseId]);
-      });
-    }
-    throw err;
+    if (err instanceof WorkflowUpdateFailedError) await refused();
+    if (args.source !== 'online' || !outcomeUnknown(err)) throw err;
+    deps.log?.warn({ err, caseId }, 'conversion request not confirmed in time; asked again after the answer');
+    setImmediate(() => void askAgain(deps, ask, refused, caseId));
   }
   return { caseId, status: 'open' };
+}
+
+/** Asks the workflow again to open a review whose first request got no answer (idempotent there), a few times. */
+async function askAgain(
+  deps: Pick<ServiceDeps, 'temporal'> & { log?: Pick<ServiceDeps['log'], 'warn' | 'error'> },
+  ask: () => Promise<unknown>,
+  refused: () => Promise<unknown>,
+  caseId: string,
+): Promise<void> {
+  for (const pauseMs of [0, 2_000, 10_000, 60_000]) {
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    try {
+      await deps.temporal.withDeadline(Date.now() + 10_000, ask);
+      return;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        await refused().catch(() => undefined);
+        return;
+      }
+      if (!outcomeUnknown(err)) return;
+    }
+  }
+  deps.log?.error({ caseId }, 'conversion request still not confirmed by the workflow; its review case is open without a review');
 }
 
 /**

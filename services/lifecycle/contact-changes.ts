@@ -2,11 +2,12 @@
  * A change of a credential's contacts, by its holder or by a contact-centre operator: the new
  * set is written with the old one in `contact_changes`, the timeline gets `contacts_changed`
  * (which the conversion's risk flags read) and the audit log its row, in one transaction; then
- * the notices workflow tells the old and new addresses. If that workflow cannot be started the
- * change is undone (nothing changes without its notices) and the error goes to the caller.
+ * the notices workflow tells the old and new addresses. If that workflow cannot be started (a start
+ * whose answer was lost is asked again first: services/temporal-outcome.ts) the change is undone
+ * (nothing changes without its notices) and the error goes to the caller.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { startSettled } from '../temporal-outcome';
 import type { ServiceDeps } from '../deps';
 import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
@@ -85,20 +86,21 @@ export async function applyContactChange(deps: Pick<ServiceDeps, 'log' | 'pool' 
 
   const input: ContactNoticesInput = { changeId };
   try {
-    await deps.temporal.workflow.start<typeof contactNoticesWorkflow>(CONTACT_NOTICES_WORKFLOW_TYPE, { workflowId: contactNoticesWorkflowId(changeId), taskQueue: deps.taskQueue, args: [input] });
+    // A start whose answer was lost is asked again before the change is undone (temporal-outcome.ts).
+    await startSettled(deps.temporal, () =>
+      deps.temporal.workflow.start<typeof contactNoticesWorkflow>(CONTACT_NOTICES_WORKFLOW_TYPE, { workflowId: contactNoticesWorkflowId(changeId), taskQueue: deps.taskQueue, args: [input] }),
+    );
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      // Without its notices the change must not stand: restore the old set if nothing changed it since.
-      await withTransaction(deps.pool, async (client) => {
-        const undone = await client.query('UPDATE credentials SET contacts = $2::jsonb, updated_at = now() WHERE id = $1::uuid AND contacts = $3::jsonb', [
-          change.credentialId,
-          JSON.stringify(applied.current),
-          JSON.stringify(change.next),
-        ]);
-        await appendAudit(client, { actor: 'system', action: 'contacts.change', subject: change.credentialId, decision: 'undone', detail: { changeId, restored: (undone.rowCount ?? 0) > 0 } });
-      });
-      throw err;
-    }
+    // Without its notices the change must not stand: restore the old set if nothing changed it since.
+    await withTransaction(deps.pool, async (client) => {
+      const undone = await client.query('UPDATE credentials SET contacts = $2::jsonb, updated_at = now() WHERE id = $1::uuid AND contacts = $3::jsonb', [
+        change.credentialId,
+        JSON.stringify(applied.current),
+        JSON.stringify(change.next),
+      ]);
+      await appendAudit(client, { actor: 'system', action: 'contacts.change', subject: change.credentialId, decision: 'undone', detail: { changeId, restored: (undone.rowCount ?? 0) > 0 } });
+    });
+    throw err;
   }
   deps.log.info({ credentialId: change.credentialId, changeId, fields: applied.fields }, 'contacts changed');
   return { changeId, fields: applied.fields };

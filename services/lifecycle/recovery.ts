@@ -28,32 +28,32 @@ import type { recoveryLinkWorkflow } from '../../workflows/recovery';
 
 /** The general rule, always shown: it reveals nothing about any codice fiscale. */
 export const RECOVERY_RULE: Bilingual = {
-  it: 'Per il ripristino servono il codice fiscale e almeno due dei recapiti indicati nella richiesta del PIN (cellulare, e-mail, PEC). Se ha registrato un solo recapito, chiami il contact center (803 164 da rete fissa, 06 164 164 da cellulare o dall’estero) per aggiungerne un secondo.',
+  it: 'Per il ripristino servono il codice fiscale e almeno due dei recapiti indicati nella richiesta del PIN (cellulare, e-mail, PEC). Se hai registrato un solo recapito, chiama il Contact center (803 164 da rete fissa, 06 164 164 da cellulare o dall’estero) per aggiungerne un secondo.',
   en: 'Recovery needs the codice fiscale and at least two of the contacts given in the PIN request (mobile, e-mail, PEC). If you registered only one contact, call the contact centre (803 164 from a landline, +39 06 164 164 from a mobile or from abroad) to add a second one.',
 };
 
 const ACCEPTED: Bilingual = {
-  it: 'Richiesta ricevuta. Se i dati corrispondono a quelli registrati, riceverà a breve all’indirizzo e-mail o PEC un messaggio con il collegamento per confermare il ripristino, valido 24 ore e utilizzabile una sola volta.',
+  it: 'Richiesta ricevuta. Se i dati corrispondono a quelli registrati, riceverai a breve all’indirizzo e-mail o PEC un messaggio con il collegamento per confermare il ripristino, valido 24 ore e utilizzabile una sola volta.',
   en: 'Request received. If the data match those on record, you will shortly receive at your e-mail or PEC address a message with the link to confirm the recovery, valid for 24 hours and usable once.',
 };
 
 /** The re-issue was asked for but its outcome is not known yet (the workflow did not answer in time). */
 const IN_PROGRESS: Bilingual = {
-  it: 'Ripristino confermato e in corso: il PIN precedente non vale più e riceverà le due parti del nuovo PIN (SMS ed e-mail o PEC) appena pronte. Non serve aprire di nuovo il link.',
+  it: 'Ripristino confermato e in corso: il PIN precedente non vale più e riceverai le due parti del nuovo PIN (SMS ed e-mail o PEC) appena pronte. Non serve aprire di nuovo il link.',
   en: 'Recovery confirmed and under way: the previous PIN no longer works, and you will get the two parts of the new PIN (text message and e-mail or PEC) as soon as they are ready. There is no need to open the link again.',
 };
 
 const LINK_REFUSALS: Record<'LINK_INVALID' | 'LINK_USED' | 'LINK_EXPIRED', Bilingual> = {
   LINK_INVALID: {
-    it: 'Il collegamento di conferma non è valido. Controlli di aver copiato l’indirizzo completo, oppure richieda un nuovo ripristino.',
+    it: 'Il collegamento di conferma non è valido. Controlla di aver copiato l’indirizzo completo, oppure richiedi un nuovo ripristino.',
     en: 'The confirmation link is not valid. Check that you copied the whole address, or request a new recovery.',
   },
   LINK_USED: {
-    it: 'Il collegamento di conferma è già stato usato e non vale più: il ripristino è stato eseguito. Se non ha ricevuto il nuovo PIN, richieda un nuovo ripristino.',
+    it: 'Il collegamento di conferma è già stato usato e non vale più: il ripristino è stato eseguito. Se non hai ricevuto il nuovo PIN, richiedi un nuovo ripristino.',
     en: 'The confirmation link was already used and is no longer valid: the recovery was carried out. If you did not get the new PIN, request a new recovery.',
   },
   LINK_EXPIRED: {
-    it: 'Il collegamento di conferma è scaduto (vale 24 ore): richieda un nuovo ripristino.',
+    it: 'Il collegamento di conferma è scaduto (vale 24 ore): richiedi un nuovo ripristino.',
     en: 'The confirmation link has expired (it is valid for 24 hours): request a new recovery.',
   },
 };
@@ -218,7 +218,7 @@ export function createRecoveryService(deps: Pick<ServiceDeps, 'log' | 'now' | 'p
       status: 'confirmed',
       pinVersion,
       message: {
-        it: 'Ripristino confermato: il PIN precedente non vale più. Riceverà la prima parte del nuovo PIN via SMS e la seconda per e-mail o PEC; poi faccia il primo accesso con tutti i 16 caratteri.',
+        it: 'Ripristino confermato: il PIN precedente non vale più. Riceverai la prima parte del nuovo PIN via SMS e la seconda per e-mail o PEC; poi fai il primo accesso con tutti i 16 caratteri.',
         en: 'Recovery confirmed: the previous PIN no longer works. You will get the first part of the new PIN by text message and the second by e-mail or PEC; then make the first access with all 16 characters.',
       },
     });

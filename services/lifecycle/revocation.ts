@@ -2,6 +2,12 @@
  * Revocation (revoca) of a PIN: by its holder, who proves it with the health-insurance card and
  * an address registered with the PIN (the same answer for every mismatch), or by the contact
  * centre for a caller. The credential's workflow revokes and answers once the database says so.
+ *
+ * The holder is never told "failed" for a revocation that happened: when the workflow's answer
+ * does not come in time the database says whether the PIN is revoked, and if not yet the answer is
+ * "under way" (202; a notice goes to every contact once it is done); the same request made again
+ * after it went through — by someone who again proves it with the card — is answered "already
+ * revoked", not "no active PIN".
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
@@ -15,7 +21,8 @@ import { withTransaction } from '../../lib/db';
 import { credentialWorkflowId, revokeCredentialUpdate } from '../../workflows/definitions';
 import { REVOCATION_ATTEMPTS, attemptKey, checkQuota, comparableEmail, spendQuota } from '../access/identity-checks';
 import { sourceLimiter } from '../access/attempts';
-import { revocationBodySchema, revokedSchema, staffRevokeBodySchema } from '../schemas/lifecycle';
+import { revocationAnswerSchema, revocationBodySchema, staffRevokeBodySchema } from '../schemas/lifecycle';
+import { outcomeUnknown } from '../temporal-outcome';
 import { parseInput } from '../schemas/validate';
 import { createCallerVerifier } from '../caller-verification';
 import { revocationGrant } from '../grants';
@@ -38,16 +45,28 @@ export async function registerHealthCard(db: { query: ServiceDeps['pool']['query
 
 const NOT_MATCHED = () =>
   new DomainError(ErrorType.Unauthenticated, {
-    it: 'I dati indicati non corrispondono a un PIN attivo: controlli codice fiscale, numero e scadenza della tessera sanitaria e l’indirizzo e-mail o PEC registrato con il PIN.',
+    it: 'I dati indicati non corrispondono a un PIN attivo: controlla codice fiscale, numero e scadenza della tessera sanitaria e l’indirizzo e-mail o PEC registrato con il PIN.',
     en: 'The data given do not match an active PIN: check the codice fiscale, the number and expiry of the health-insurance card, and the e-mail or PEC address registered with the PIN.',
   });
 
 export const notFound = () => new DomainError(ErrorType.NotFound, { it: 'Credenziale non trovata.', en: 'Credential not found.' });
 
 const REVOKED_MESSAGE = {
-  it: 'Il PIN è stato revocato e non può più essere usato. Se vuole, può richiedere un nuovo PIN.',
+  it: 'Il PIN è stato revocato e non può più essere usato. Se vuoi, puoi richiedere un nuovo PIN.',
   en: 'The PIN has been revoked and can no longer be used. If you wish, you may request a new PIN.',
 };
+
+const ALREADY_REVOKED_MESSAGE = {
+  it: 'Il PIN risulta già revocato: non può più essere usato e non serve fare altro. Se vuoi, puoi richiedere un nuovo PIN.',
+  en: 'The PIN is already revoked: it can no longer be used and there is nothing more to do. If you wish, you may request a new PIN.',
+};
+
+const REVOCATION_IN_PROGRESS = {
+  it: 'Richiesta di revoca ricevuta e in corso. Quando il PIN sarà revocato riceverai un avviso ai recapiti registrati (SMS, e-mail o PEC); da quel momento il PIN non funziona più. Se l’avviso non arriva entro un’ora, ripeti la revoca: non verrà fatta due volte.',
+  en: 'Revocation request received and under way. When the PIN is revoked you will get a notice at your registered contacts (text message, e-mail or PEC); from then on the PIN no longer works. If the notice does not arrive within an hour, revoke again: it will not be done twice.',
+};
+
+export type RevocationAnswer = z.output<typeof revocationAnswerSchema>;
 
 /** The holder's revocation as a function of the caller's address and the JSON body (API and portal). */
 export function createRevocationService(deps: TelephonePinServiceDeps & Pick<ServiceDeps, 'log' | 'now' | 'pepper' | 'pool' | 'temporal' | 'secrets'>) {
@@ -55,7 +74,7 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
   const verifyCaller = createCallerVerifier(deps);
   const fromSource = sourceLimiter(deps.pool, undefined, now);
 
-  async function revokeByHolder(req: { ip?: string }, input: unknown): Promise<z.output<typeof revokedSchema>> {
+  async function revokeByHolder(req: { ip?: string }, input: unknown): Promise<RevocationAnswer> {
     const body = parseInput(revocationBodySchema, input);
     const cf = validateCodiceFiscaleFormat(body.codiceFiscale);
     const fields: FieldIssue[] = [...cf.errors];
@@ -65,7 +84,7 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
     }
     const address = body.email?.trim() || body.pec?.trim();
     if (!address) {
-      fields.push({ field: 'email', code: 'email_or_pec_required', message: { it: 'Indicare l’indirizzo e-mail o PEC registrato con il PIN.', en: 'Give the e-mail or PEC address registered with the PIN.' } });
+      fields.push({ field: 'email', code: 'email_or_pec_required', message: { it: 'Inserisci l’indirizzo e-mail o PEC registrato con il PIN.', en: 'Give the e-mail or PEC address registered with the PIN.' } });
     }
     if (fields.length) throw new DomainError(ErrorType.Validation, { it: 'Alcuni dati non sono validi.', en: 'Some of the data is not valid.' }, fields);
 
@@ -73,12 +92,19 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
     const at = now();
     const key = attemptKey(deps.pepper, 'revocation', cf.normalised);
     const actor = `ip:${req.ip ?? 'unknown'}`;
-    const credentialId = await withTransaction(deps.pool, async (client) => {
+    const verified = await withTransaction(deps.pool, async (client) => {
       await checkQuota(client, 'revocation', key, REVOCATION_ATTEMPTS, at);
-      const { rows } = await client.query<Pick<CredentialRow, 'id' | 'contacts'> & { card_number_hash: Buffer | null; expires_on: string | null }>(
-        `SELECT c.id, c.contacts, h.card_number_hash, to_char(h.expires_on, 'YYYY-MM-DD') AS expires_on
+      // The live credential; without one, the latest revoked (a revocation asked again after it
+      // went through is told so). The same statement runs whatever the outcome.
+      const { rows } = await client.query<Pick<CredentialRow, 'id' | 'contacts' | 'state'> & { card_number_hash: Buffer | null; expires_on: string | null; revoked_at: Date | null }>(
+        `SELECT c.id, c.contacts, c.state, c.revoked_at, h.card_number_hash, to_char(h.expires_on, 'YYYY-MM-DD') AS expires_on
            FROM (SELECT $1::text AS cf) q
-           LEFT JOIN credentials c ON c.codice_fiscale = q.cf AND c.state = ANY($2::text[])
+           LEFT JOIN LATERAL (
+             SELECT x.id, x.contacts, x.state, e.at AS revoked_at
+               FROM credentials x LEFT JOIN credential_events e ON e.idempotency_key = x.id::text || ':revoked'
+              WHERE x.codice_fiscale = q.cf AND (x.state = ANY($2::text[]) OR x.state = 'revoked')
+              ORDER BY (x.state = 'revoked'), e.at DESC NULLS LAST, x.created_at DESC LIMIT 1
+           ) c ON true
            LEFT JOIN health_cards h ON h.codice_fiscale = q.cf`,
         [cf.normalised, HOLDER_STATES],
       );
@@ -93,22 +119,41 @@ export function createRevocationService(deps: TelephonePinServiceDeps & Pick<Ser
       // The holder's quota is spent only by someone who has the card: wrong data costs the
       // caller's address (the per-source limit), never the holder's chance to revoke.
       if (cardOk && expiryOk) await spendQuota(client, 'revocation', key, at);
-      const reason = !row.id ? 'no_credential' : !cardOk || !expiryOk ? 'card_mismatch' : !contactOk ? 'contact_mismatch' : 'verified';
+      const already = ok && row.state === 'revoked';
+      const reason = !row.id ? 'no_credential' : !cardOk || !expiryOk ? 'card_mismatch' : !contactOk ? 'contact_mismatch' : already ? 'already_revoked' : 'verified';
       await appendAudit(client, {
         actor,
         action: 'revocation.request',
         subject: row.id ?? 'unknown',
-        decision: ok ? 'verified' : 'refused',
+        decision: ok ? (already ? 'already_revoked' : 'verified') : 'refused',
         detail: row.id ? { reason } : { reason, identifier: key.subarray(0, 8).toString('hex') },
       });
-      return ok ? row.id : undefined;
+      return ok ? { credentialId: row.id!, already, revokedAt: row.revoked_at } : undefined;
     });
-    if (!credentialId) throw NOT_MATCHED();
-    const { revokedAt } = await deps.temporal.workflow
-      .getHandle(credentialWorkflowId(credentialId))
-      .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy: 'citizen', reason: 'holder', grant: revocationGrant(deps, credentialId, 'citizen', 'holder') }] });
-    deps.log.info({ credentialId }, 'PIN revoked by its holder');
-    return revokedSchema.parse({ revokedAt, message: REVOKED_MESSAGE });
+    if (!verified) throw NOT_MATCHED();
+    const { credentialId } = verified;
+    if (verified.already) {
+      return revocationAnswerSchema.parse({ status: 'already_revoked', revokedAt: (verified.revokedAt ?? at).toISOString(), message: ALREADY_REVOKED_MESSAGE });
+    }
+    try {
+      const { revokedAt } = await deps.temporal.workflow
+        .getHandle(credentialWorkflowId(credentialId))
+        .executeUpdate(revokeCredentialUpdate, { args: [{ requestedBy: 'citizen', reason: 'holder', grant: revocationGrant(deps, credentialId, 'citizen', 'holder') }] });
+      deps.log.info({ credentialId }, 'PIN revoked by its holder');
+      return revocationAnswerSchema.parse({ status: 'revoked', revokedAt, message: REVOKED_MESSAGE });
+    } catch (err) {
+      if (!outcomeUnknown(err)) throw err;
+      // The answer may have been lost after the revocation was made: the database says.
+      const { rows } = await deps.pool.query<{ state: string; revoked_at: Date | null }>(
+        `SELECT c.state, e.at AS revoked_at FROM credentials c LEFT JOIN credential_events e ON e.idempotency_key = c.id::text || ':revoked' WHERE c.id = $1::uuid`,
+        [credentialId],
+      );
+      deps.log.warn({ err, credentialId, state: rows[0]?.state }, 'holder revocation not confirmed in time');
+      if (rows[0]?.state === 'revoked') {
+        return revocationAnswerSchema.parse({ status: 'revoked', revokedAt: (rows[0].revoked_at ?? now()).toISOString(), message: REVOKED_MESSAGE });
+      }
+      return revocationAnswerSchema.parse({ status: 'in_progress', message: REVOCATION_IN_PROGRESS });
+    }
   }
 
   /** A contact-centre operator revokes a caller's PIN (after verifying the caller); the note is audited. */

@@ -50,7 +50,11 @@ export const revocationBodySchema = z.strictObject({
   pec: optionalContact(254),
 });
 
-export const revokedSchema = z.strictObject({ revokedAt: instant, message: bilingualSchema });
+/** Revoked now, or already (the same request made again after an answer that never arrived). */
+export const revokedSchema = z.strictObject({ status: z.enum(['revoked', 'already_revoked']), revokedAt: instant, message: bilingualSchema });
+/** The revocation was asked for and is under way; a notice goes to every contact when it is done (202). */
+export const revocationInProgressSchema = z.strictObject({ status: z.literal('in_progress'), message: bilingualSchema });
+export const revocationAnswerSchema = z.discriminatedUnion('status', [revokedSchema, revocationInProgressSchema]);
 
 /** How an operator verified a caller before acting for them: a telephone PIN, or identity questions. */
 export const callerVerificationSchema = z.discriminatedUnion('method', [

@@ -40,6 +40,7 @@ import type { CitizenIdentity } from '../identity/citizen-identity';
 import type { StaffPrincipal } from '../staff/auth';
 import type { telephonePinWorkflow } from '../../workflows/telephone-pin';
 import { liveCredentialByCodiceFiscale } from '../credentials';
+import { startSettled } from '../temporal-outcome';
 
 export const TELEPHONE_PIN_LENGTH = 8;
 /** Wrong PINs that lock a telephone PIN; a new one must then be created by the citizen. */
@@ -118,7 +119,7 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
     return new DomainError(
       ErrorType.Conflict,
       {
-        it: 'Ha già un PIN telefonico attivo: lo revochi prima di crearne uno nuovo.',
+        it: 'Hai già un PIN telefonico attivo: revocalo prima di crearne uno nuovo.',
         en: 'You already have an active telephone PIN: revoke it before creating a new one.',
       },
       [],
@@ -169,11 +170,14 @@ export function createTelephonePinService(deps: TelephonePinServiceDeps) {
 
       const input: TelephonePinWorkflowInput = { telephonePinId, validity, validFor: `${validForMs} ms` };
       try {
-        await deps.temporal.workflow.start<typeof telephonePinWorkflow>(TELEPHONE_PIN_WORKFLOW_TYPE, {
-          workflowId: telephonePinWorkflowId(telephonePinId),
-          taskQueue: deps.taskQueue,
-          args: [input],
-        });
+        // A start whose answer was lost is asked again before the PIN is given up (temporal-outcome.ts).
+        await startSettled(deps.temporal, () =>
+          deps.temporal.workflow.start<typeof telephonePinWorkflow>(TELEPHONE_PIN_WORKFLOW_TYPE, {
+            workflowId: telephonePinWorkflowId(telephonePinId),
+            taskQueue: deps.taskQueue,
+            args: [input],
+          }),
+        );
       } catch (err) {
         // Without its workflow nothing would expire the PIN: end it now, and the citizen retries.
         await withTransaction(pool, async (client) => {

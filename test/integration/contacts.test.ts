@@ -62,7 +62,7 @@ describe('the holder changes their contacts', () => {
     await mailTo(stack, d.citizen.email!, /Recapito del PIN modificato/);
     await mailTo(stack, d.citizen.pec!, /Recapito del PIN modificato/);
     await mailTo(stack, newEmail, /Nuovo recapito del PIN/);
-    await smsTo(stack, d.citizen.mobile!, /recapiti del Suo PIN sono stati modificati/);
+    await smsTo(stack, d.citizen.mobile!, /recapiti del tuo PIN sono stati modificati/);
 
     const events = await stack.pool.query<{ actor: string; data: { fields: string[] } }>(`SELECT actor, data FROM credential_events WHERE credential_id = $1::uuid AND type = 'contacts_changed'`, [
       d.credentialId,
@@ -111,7 +111,7 @@ describe('the contact centre adds a second contact', () => {
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ credentialId: c.credentialId, added: ['mobile'], warnings: [] });
     expect(await contactsOf(c.credentialId)).toMatchObject({ ...before, mobile: newMobile });
-    await smsTo(stack, newMobile, /ora un recapito del Suo PIN/);
+    await smsTo(stack, newMobile, /ora un recapito del tuo PIN/);
     // The e-mail that stays hears of it (a second time: the holder's own change above was the first).
     await waitFor('the e-mail told of the added mobile', async () => ((await mailsMatching(stack, c.citizen.email!, /Recapiti del PIN modificati/)).length >= 2 ? true : undefined));
     const event = await stack.pool.query<{ actor: string }>(`SELECT actor FROM credential_events WHERE credential_id = $1::uuid AND type = 'contacts_changed' ORDER BY id`, [c.credentialId]);

@@ -79,8 +79,17 @@ describe('first access and regeneration', () => {
     const state = await stack.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [issued.credentialId]);
     expect(state.rows[0]!.state).toBe('active');
 
+    // The same 16 characters again (the answer, the only place the PIN was shown, lost on the way):
+    // told it is done, with what to do — not "wrong PIN", and nothing counted against the holder.
     const again = await post('/api/first-access', { codiceFiscale: issued.citizen.codiceFiscale, pin: issued.firstHalf + issued.secondHalf });
-    expect(again.status).toBe(401);
+    expect(again.status).toBe(409);
+    expect(JSON.parse(again.text).error).toMatchObject({ type: 'CONFLICT', details: { reason: 'ALREADY_DONE' } });
+    expect(JSON.parse(again.text).error.message.it).toContain('Il primo accesso con questo PIN è già stato fatto');
+    const failures = await stack.pool.query<{ consecutive_failures: number }>('SELECT consecutive_failures FROM credential_access WHERE credential_id = $1::uuid', [issued.credentialId]);
+    expect(failures.rows[0]!.consecutive_failures).toBe(0);
+    // A wrong second half is still a wrong PIN.
+    const wrongHalf = issued.secondHalf.slice(0, 7) + (issued.secondHalf.endsWith('A') ? 'B' : 'A');
+    expect((await post('/api/first-access', { codiceFiscale: issued.citizen.codiceFiscale, pin: issued.firstHalf + wrongHalf })).status).toBe(401);
   });
 
   it('keeps the new PIN out of workflow history, logs and tables', async () => {
@@ -112,9 +121,13 @@ describe('first access and regeneration', () => {
     // The next cycle runs in a fresh run of the workflow (continue-as-new keeps histories short).
     const described = await stack.client.workflow.getHandle(credentialWorkflowId(issued.credentialId)).describe();
     expect(described.historyLength).toBeLessThan(30);
-    // The old personal PIN no longer regenerates anything.
+    // The old personal PIN no longer regenerates anything: asked again, it is told the PIN was replaced.
     const replay = await post('/api/pin/regenerate', { codiceFiscale: issued.citizen.codiceFiscale, pin: personalPin });
-    expect(replay.status).toBe(401);
+    expect(replay.status).toBe(409);
+    expect(JSON.parse(replay.text).error).toMatchObject({ details: { reason: 'ALREADY_DONE' } });
+    expect(JSON.parse(replay.text).error.message.it).toContain('Il PIN scaduto è già stato sostituito');
+    const { rows: versions } = await stack.pool.query('SELECT 1 FROM pin_secrets WHERE credential_id = $1::uuid', [issued.credentialId]);
+    expect(versions).toHaveLength(3);
   });
 });
 

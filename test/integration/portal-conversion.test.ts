@@ -197,7 +197,7 @@ describe('conversion page', () => {
       return p.body.includes('id="blocked"') && p.body.includes('Il tuo PIN è già dispositivo') ? p : undefined;
     });
     expect(page.status).toBe(200);
-    expect(page.body).toContain('Il Suo PIN è già dispositivo: non serve alcuna conversione.');
+    expect(page.body).toContain('Il tuo PIN è già dispositivo: non serve alcuna conversione.');
     expect(page.body).toContain('data-status="approved"');
     expect(page.body).not.toContain('id="upload-form"');
     expect(page.body).not.toContain('type="file"');
@@ -287,7 +287,7 @@ describe('refused uploads through the form', () => {
     expect(path.body).toContain('Nome del file non ammesso');
     const missing = await send({ signedRequest: signedForm(pdf) });
     expect(missing.status).toBe(400);
-    expect(missing.body).toContain('Scegli il file del documento di identità.');
+    expect(missing.body).toContain('Scegli il file del documento di identità (campo obbligatorio).');
     await expectNothingStored(1);
   });
 
@@ -378,7 +378,7 @@ describe('claims page', () => {
     // Refusals: no type, a type this session may not file, no token; nothing filed.
     const none = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: 'k-00000001', type: '' });
     expect(none.status).toBe(400);
-    expect(none.body).toContain('Scegli la domanda da presentare.');
+    expect(none.body).toContain('Scegli la domanda da presentare (campo obbligatorio).');
     const notMine = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: 'k-00000002', type: 'covid-bonus-babysitting' });
     expect(notMine.status).toBe(403);
     expect(notMine.body).toContain('Questa domanda non è disponibile per il tuo profilo o il tuo PIN.');
@@ -386,14 +386,28 @@ describe('claims page', () => {
     const { rows: count } = await stack.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM benefit_claims WHERE credential_id = $1::uuid', [c.citizen.credentialId]);
     expect(count[0]!.n).toBe(1);
 
-    // The receipt page lets the claimant withdraw it before a decision.
+    // The receipt page lets the claimant withdraw it before a decision, after a page that asks first.
     const receipt = await c.browser.get(`/portal/claims/${claimId}`);
     expect(receipt.body).toContain('id="withdraw-form"');
-    const withdrawn = await c.browser.post(`/portal/claims/${claimId}/withdraw`, { _csrf: csrfOf(receipt.body) });
+    expect(receipt.body).toContain(`href="/portal/claims/${claimId}/withdraw" id="withdraw-link"`);
+    const ask = await c.browser.get(`/portal/claims/${claimId}/withdraw`);
+    expect(ask.status).toBe(200);
+    expect(ask.body).toContain('Vuoi ritirare la domanda?');
+    expect(ask.body).toContain('La domanda non sarà lavorata e il ritiro non si può annullare.');
+    // A post without the confirmation (an old page, a script) only asks.
+    const unconfirmed = await c.browser.post(`/portal/claims/${claimId}/withdraw`, { _csrf: csrfOf(ask.body) });
+    expect(unconfirmed.status).toBe(200);
+    expect(unconfirmed.body).toContain('Vuoi ritirare la domanda?');
+    expect((await stack.pool.query<{ status: string }>('SELECT status FROM benefit_claims WHERE id = $1::uuid', [claimId])).rows[0]!.status).not.toBe('withdrawn');
+    const withdrawn = await c.browser.post(`/portal/claims/${claimId}/withdraw`, { _csrf: csrfOf(ask.body), confirmed: 'yes' });
     expect(withdrawn.status).toBe(303);
     const after = await c.browser.follow(withdrawn);
     expect(after.body).toContain('data-status="withdrawn"');
     expect(after.body).not.toContain('id="withdraw-form"');
+    // Confirmed again (the answer lost, a second press): told as withdrawn, not refused.
+    const again = await c.browser.post(`/portal/claims/${claimId}/withdraw`, { _csrf: csrfOf(ask.body), confirmed: 'yes' });
+    expect(again.status).toBe(303);
+    expect(again.location).toBe(`/portal/claims/${claimId}?withdrawn=1`);
 
     // Someone else's claim is "not found".
     const other = await loggedIn();

@@ -106,14 +106,28 @@ describe('portal: Deleghe', () => {
     expect(statusOf(acceptedPage.body, id!)).toBe('active');
     expect((await api('GET', `/api/delegators/${id}/claims`, { token: delegate.citizen.token })).status).toBe(200);
     await mailTo(stack, delegator.citizen.citizen.email!, /Delega accettata/);
-    // Accepting twice: told why, nothing changes.
-    const twice = await delegate.browser.post(`/portal/delegations/${id}/accept`, { _csrf: csrfOf(acceptedPage.body) });
-    expect(twice.status).toBe(409);
-    expect(twice.body).toContain('non è in attesa di accettazione');
+    // Accepting twice (a second press, an answer lost): told as accepted, nothing changes.
+    const twice = await delegate.browser.post(`/portal/delegations/${id}/accept`, { _csrf: csrfOf(received.body) });
+    expect(twice.status).toBe(303);
+    expect((await delegate.browser.follow(twice)).body).toContain('Delega accettata');
 
-    const revoked = await delegate.browser.post(`/portal/delegations/${id}/revoke`, { _csrf: csrfOf(acceptedPage.body) });
+    // Revoking is final: the button opens a page that says what follows; only its confirmation revokes.
+    expect(acceptedPage.body).toContain(`href="/portal/delegations/${id}/revoke" id="revoke-${id}"`);
+    const ask = await delegate.browser.get(`/portal/delegations/${id}/revoke`);
+    expect(ask.status).toBe(200);
+    expect(ask.body).toContain('Vuoi revocare la delega?');
+    expect(ask.body).toContain('non potrai più operare per conto di questa persona');
+    const unconfirmed = await delegate.browser.post(`/portal/delegations/${id}/revoke`, { _csrf: csrfOf(ask.body) });
+    expect(unconfirmed.location).toBe(`/portal/delegations/${id}/revoke`);
+    expect(statusOf((await delegate.browser.get('/portal/delegations')).body, id!)).toBe('active');
+    const revoked = await delegate.browser.post(`/portal/delegations/${id}/revoke`, { _csrf: csrfOf(ask.body), confirmed: 'yes' });
     expect(revoked.status).toBe(303);
     expect(statusOf((await delegate.browser.follow(revoked)).body, id!)).toBe('revoked');
+    // Confirmed again: told as revoked, not "not revoked".
+    const revokedTwice = await delegate.browser.post(`/portal/delegations/${id}/revoke`, { _csrf: csrfOf(ask.body), confirmed: 'yes' });
+    expect(revokedTwice.location).toBe('/portal/delegations?done=revoked');
+    // The page of an ended delegation leads back to the list.
+    expect((await delegate.browser.get(`/portal/delegations/${id}/revoke`)).location).toBe('/portal/delegations');
     expect(statusOf((await delegator.browser.get('/portal/delegations')).body, id!)).toBe('revoked');
 
     // A second one, declined.
@@ -123,7 +137,9 @@ describe('portal: Deleghe', () => {
     const declinePage = await delegate.browser.get('/portal/delegations?lang=en');
     expect(declinePage.body).toContain('Delegations received');
     expect(declinePage.body).toContain('Awaiting acceptance');
-    const declined = await delegate.browser.post(`/portal/delegations/${second}/decline`, { _csrf: csrfOf(declinePage.body) });
+    const askDecline = await delegate.browser.get(`/portal/delegations/${second}/decline?lang=en`);
+    expect(askDecline.body).toContain('Do you want to decline the delegation?');
+    const declined = await delegate.browser.post(`/portal/delegations/${second}/decline`, { _csrf: csrfOf(askDecline.body), confirmed: 'yes' });
     expect(declined.status).toBe(303);
     const declinedPage = await delegate.browser.follow(declined);
     expect(declinedPage.body).toContain('Delegation declined');

@@ -56,7 +56,7 @@ describe('the telephone PIN pages over HTTP', () => {
     // No validity chosen: the field says so.
     const missing = await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin`, form({ _csrf: csrfOf(area) }));
     expect(missing.status).toBe(400);
-    expect(await missing.text()).toContain('Scegli quanto deve durare il PIN telefonico.');
+    expect(await missing.text()).toContain('Scegli quanto deve durare il PIN telefonico (campo obbligatorio).');
 
     const created = await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin`, form({ _csrf: csrfOf(area), validity: '1m' }));
     expect(created.status).toBe(201);
@@ -73,8 +73,28 @@ describe('the telephone PIN pages over HTTP', () => {
     expect(list).toContain('id="one-active"');
     expect(list).not.toContain(pin);
 
-    const revoked = await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin/${rows[0]!.id}/revoke`, form({ _csrf: csrfOf(list) }));
+    // Made again while this one is active (a second press, the answer lost): told that one is active, not "failed".
+    const twice = await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin`, form({ _csrf: csrfOf(area), validity: '1m' }));
+    expect(twice.status).toBe(200);
+    const twiceText = await twice.text();
+    expect(twiceText).toContain('Hai già un PIN telefonico attivo');
+    expect(twiceText).toContain('se non l’hai annotato, revocalo e creane uno nuovo');
+    expect(twiceText).not.toContain('Operazione non riuscita');
+
+    // Revoking is final: the button opens a page that says what follows; only its confirmation revokes.
+    expect(list).toContain(`href="/portal/telephone-pin/${rows[0]!.id}/revoke"`);
+    const ask = await (await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin/${rows[0]!.id}/revoke`)).text();
+    expect(ask).toContain('Vuoi revocare il PIN telefonico?');
+    expect(ask).toContain('il Contact center non potrà più riconoscerti con questo codice');
+    const unconfirmed = await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin/${rows[0]!.id}/revoke`, form({ _csrf: csrfOf(ask) }));
+    expect(unconfirmed.status).toBe(303);
+    expect(unconfirmed.headers.get('location')).toBe(`/portal/telephone-pin/${rows[0]!.id}/revoke`);
+    expect((await stack.pool.query<{ status: string }>('SELECT status FROM telephone_pins WHERE id = $1::uuid', [rows[0]!.id])).rows[0]!.status).toBe('active');
+    const revoked = await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin/${rows[0]!.id}/revoke`, form({ _csrf: csrfOf(ask), confirmed: 'yes' }));
     expect(revoked.status).toBe(303);
+    // Confirmed again: told as revoked.
+    const revokedTwice = await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin/${rows[0]!.id}/revoke`, form({ _csrf: csrfOf(ask), confirmed: 'yes' }));
+    expect(revokedTwice.headers.get('location')).toBe('/portal/telephone-pin?revoked=1');
     const after = await (await jarFetch(jar, new URL(revoked.headers.get('location')!, stack.baseUrl).href)).text();
     expect(after).toContain('PIN telefonico revocato');
     expect(after).toContain('data-status="revoked"');
@@ -84,6 +104,38 @@ describe('the telephone PIN pages over HTTP', () => {
     expect(await out.text()).toContain('Sei uscito');
     const again = await (await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin`)).text();
     expect(again).toContain('Entra con SPID, CIE o CNS');
+  });
+
+  it('a revocation while Temporal answers too slowly is never told "not done"; confirmed again, it is revoked', async () => {
+    const { codiceFiscale } = makeCitizen();
+    const signedIn = await signInAs(stack, { codiceFiscale, givenName: 'Elsa', familyName: 'Prova', method: 'SPID' }, `${stack.baseUrl}/portal/identity/login`);
+    const { jar } = signedIn;
+    const area = await signedIn.res.text();
+    expect((await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin`, form({ _csrf: csrfOf(area), validity: '1d' }))).status).toBe(201);
+    const { rows } = await stack.pool.query<{ id: string }>('SELECT id FROM telephone_pins WHERE codice_fiscale = $1::text', [codiceFiscale]);
+    const ask = await (await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin/${rows[0]!.id}/revoke`)).text();
+    // The same session on a second API whose Temporal calls give up after 1 ms.
+    const slow = await stack.extraApi({ temporalTimeoutMs: 1 });
+    try {
+      const first = await fetch(`${slow.baseUrl}/portal/telephone-pin/${rows[0]!.id}/revoke`, {
+        ...form({ _csrf: csrfOf(ask), confirmed: 'yes' }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(new URL(stack.baseUrl)) },
+        redirect: 'manual',
+      });
+      const text = await first.text();
+      expect(text).not.toMatch(/Operazione non riuscita|Servizio momentaneamente non disponibile/);
+      if (first.status !== 303) {
+        expect(first.status).toBe(503);
+        expect(text).toContain('Esito non ancora confermato');
+      }
+    } finally {
+      slow.close();
+    }
+    const again = await jarFetch(jar, `${stack.baseUrl}/portal/telephone-pin/${rows[0]!.id}/revoke`, form({ _csrf: csrfOf(ask), confirmed: 'yes' }));
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toBe('/portal/telephone-pin?revoked=1');
+    const { rows: after } = await stack.pool.query<{ status: string }>('SELECT status FROM telephone_pins WHERE id = $1::uuid', [rows[0]!.id]);
+    expect(after[0]!.status).toBe('revoked');
   });
 
   it('tells a sign-in cancelled at the provider, with the way to try again', async () => {
@@ -138,7 +190,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the telephone PIN in headless Chromium',
       await page.click('text=Back to your telephone PINs');
       expect(await page.locator('[data-status="active"]').innerText()).toBe('Active');
       expect(await page.content()).not.toContain(pin);
-      await page.click('button:has-text("Revoke")');
+      await page.click('a:has-text("Revoke")');
+      await page.waitForURL('**/revoke');
+      expect(await page.locator('h1').innerText()).toBe('Do you want to revoke the telephone PIN?');
+      await shot('telephone-pin-revoke-confirm-en.png');
+      await page.click('button:has-text("Yes, revoke the telephone PIN")');
       await page.waitForURL('**/portal/telephone-pin?revoked=1');
       expect(await page.locator('[data-status="revoked"]').innerText()).toBe('Revoked');
       await shot('telephone-pin-revoked-en.png');

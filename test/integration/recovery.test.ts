@@ -73,7 +73,7 @@ describe('recovery requests', () => {
   it('shows the rule on the portal page whatever the codice fiscale', async () => {
     const page = await portalForm(stack, '/portal/recovery');
     expect(page.status).toBe(200);
-    expect(page.html).toContain('Se ha registrato un solo recapito, chiami il contact center');
+    expect(page.html).toContain('Se hai registrato un solo recapito, chiama il Contact center');
     const sent = await postForm(stack, '/portal/recovery', page.cookie, { _csrf: page.csrf, codiceFiscale: makeCitizen().codiceFiscale, email: 'n@example.org', pec: 'n@pec.example.it' });
     expect(sent.status).toBe(200);
     expect(sent.html).toContain('id="recovery-received"');
@@ -118,13 +118,15 @@ describe('recovery end to end', () => {
     expect((await call('POST', '/api/sessions', { body: { codiceFiscale: citizen.codiceFiscale, pin: b.pin } })).status).toBe(401);
     expect((await call('GET', '/api/session', { token: b.token })).status).toBe(401);
 
-    // The link is used up: a second use is refused and changes nothing.
+    // The link is used up: a second use changes nothing; the page tells it as done, not as an error.
     const again = await confirm(token);
     expect(again.status).toBe(400);
     expect(again.body.error.details.reason).toBe('LINK_USED');
     const reused = await postForm(stack, '/portal/recovery/confirm', page.cookie, { _csrf: page.csrf, token });
-    expect(reused.status).toBe(400);
+    expect(reused.status).toBe(200);
+    expect(reused.html).toContain('Ripristino già confermato');
     expect(reused.html).toContain('già stato usato');
+    expect(reused.html).not.toContain('Collegamento non valido');
 
     const view = await waitForView(stack, b.credentialId, (v) => v.delivery === 'two_channel' && v.firstHalf.length === 2 && v.firstHalf.every((h) => h.state === 'sent'));
     expect(view).toMatchObject({ state: 'awaiting_first_access', pinVersion: 3, pinType: 'ordinary' });
@@ -133,7 +135,7 @@ describe('recovery end to end', () => {
     const secondMail = await mailTo(stack, citizen.pec!, /Seconda parte del PIN/);
     const second = halfAfter(/second part of your PIN is:/, secondMail.text);
     // Every non-postal contact is told that a recovery happened.
-    await smsTo(stack, citizen.mobile!, /ripristino del Suo PIN/);
+    await smsTo(stack, citizen.mobile!, /ripristino del tuo PIN/);
     await mailTo(stack, citizen.email!, /Nuovo PIN emesso/);
     await mailTo(stack, citizen.pec!, /Nuovo PIN emesso/);
     // No letter: the pending one is void and none was added.

@@ -80,9 +80,15 @@ describe('revocation by the holder', () => {
     const audit = await stack.pool.query<{ decision: string }>(`SELECT decision FROM audit_log WHERE action = 'revocation.request' AND subject = $1::text ORDER BY id`, [r.credentialId]);
     expect(audit.rows.map((a) => a.decision)).toEqual(['refused', 'refused', 'refused', 'verified']);
 
-    // Never again: regeneration with the PIN, and a second revocation, get nowhere.
+    // Never again: regeneration with the PIN gets nowhere; the same revocation asked again (an
+    // answer lost on the way) is told it is done, with when — never "no active PIN".
+    expect(done.body).toMatchObject({ status: 'revoked' });
     expect((await call('POST', '/api/pin/regenerate', { body: { codiceFiscale: cf, pin: r.pin } })).status).toBe(401);
-    expect((await revoke({ codiceFiscale: cf, healthCard: card, email: r.citizen.email })).status).toBe(401);
+    const repeated = await revoke({ codiceFiscale: cf, healthCard: card, email: r.citizen.email });
+    expect(repeated.status).toBe(200);
+    expect(repeated.body).toMatchObject({ status: 'already_revoked', revokedAt: done.body.revokedAt });
+    // Someone without the card still learns nothing.
+    expect((await revoke({ codiceFiscale: cf, healthCard: { ...card, number: cardNumber() }, email: r.citizen.email })).text).toBe(unknown.text);
 
     // A new request for the same codice fiscale, even with the very same data, is a new PIN.
     const again = await call('POST', '/api/pin-requests', { body: r.citizen });
@@ -112,30 +118,47 @@ describe('revocation by the holder', () => {
     expect(done.status).toBe(200);
   });
 
-  it('revokes from the portal page', async () => {
+  it('revokes from the portal page, after a page that asks first and says what follows', async () => {
     const p = await activeCitizen(stack, makeCitizen());
     const card = await withCard(p.citizen);
     const form = await portalForm(stack, '/portal/revoke');
     expect(form.status).toBe(200);
-    const wrong = await postForm(stack, '/portal/revoke', form.cookie, {
-      _csrf: form.csrf,
-      codiceFiscale: p.citizen.codiceFiscale,
-      healthCardNumber: cardNumber(),
-      healthCardExpiresOn: card.expiresOn,
-      address: p.citizen.email!,
-    });
+    // The data, then "Vuoi revocare il PIN?" with the consequences: the card travels sealed, never in clear.
+    const ask = async (number: string): Promise<string> => {
+      const asked = await postForm(stack, '/portal/revoke', form.cookie, {
+        _csrf: form.csrf,
+        codiceFiscale: p.citizen.codiceFiscale,
+        healthCardNumber: number,
+        healthCardExpiresOn: card.expiresOn,
+        address: p.citizen.email!,
+      });
+      expect(asked.status).toBe(200);
+      expect(asked.html).toContain('Vuoi revocare il PIN?');
+      expect(asked.html).toContain('Il PIN smette subito di funzionare, per sempre');
+      expect(asked.html).toContain(`•••• ${number.slice(-4)}`);
+      expect(asked.html).not.toContain(number);
+      return /name="revocation" value="([^"]+)"/.exec(asked.html)![1]!;
+    };
+    const wrongSealed = await ask(cardNumber());
+    // Asking is not doing: the PIN still works.
+    expect((await call('GET', '/api/session', { token: p.token })).status).toBe(200);
+    const wrong = await postForm(stack, '/portal/revoke/confirm', form.cookie, { _csrf: form.csrf, revocation: wrongSealed, confirmed: 'yes' });
     expect(wrong.status).toBe(401);
     expect(wrong.html).not.toContain(card.number);
-    const done = await postForm(stack, '/portal/revoke', form.cookie, {
-      _csrf: form.csrf,
-      codiceFiscale: p.citizen.codiceFiscale,
-      healthCardNumber: card.number,
-      healthCardExpiresOn: card.expiresOn,
-      address: p.citizen.email!,
-    });
+    // "No, back to the data": the form again, nothing done.
+    const back = await postForm(stack, '/portal/revoke/confirm', form.cookie, { _csrf: form.csrf, revocation: await ask(card.number), confirmed: 'yes', edit: 'yes' });
+    expect(back.status).toBe(200);
+    expect(back.html).toContain(`value="${p.citizen.codiceFiscale}"`);
+    expect((await call('GET', '/api/session', { token: p.token })).status).toBe(200);
+
+    const done = await postForm(stack, '/portal/revoke/confirm', form.cookie, { _csrf: form.csrf, revocation: await ask(card.number), confirmed: 'yes' });
     expect(done.status).toBe(200);
-    expect(done.html).toContain('id="revoked"');
+    expect(done.html).toContain('id="revoked" data-status="revoked"');
     expect((await call('POST', '/api/sessions', { body: { codiceFiscale: p.citizen.codiceFiscale, pin: p.pin } })).status).toBe(401);
+    // A tampered or stale confirmation does nothing and says the page expired.
+    const forged = await postForm(stack, '/portal/revoke/confirm', form.cookie, { _csrf: form.csrf, revocation: 'x'.repeat(40), confirmed: 'yes' });
+    expect(forged.status).toBe(400);
+    expect(forged.html).toContain('Pagina scaduta');
   });
 });
 

@@ -225,15 +225,15 @@ describe('second-half letter', () => {
     expect(text).toContain('27 November 2025');
     const body = flat(text);
     // Italian, then English.
-    expect(body).toContain('la seconda parte del Suo PIN');
+    expect(body).toContain('la seconda parte del tuo PIN');
     expect(body).toContain('I primi 8 caratteri del PIN sono stati inviati ai recapiti indicati');
     expect(body).toContain('nuovo PIN di 8 caratteri');
-    expect(body).toContain('non lo comunichi a nessuno');
+    expect(body).toContain('non comunicarlo a nessuno');
     expect(body).toContain('the second part of your PIN');
     expect(body).toContain('The first 8 characters of the PIN were sent to the contacts');
     expect(body).toContain('new 8-character PIN');
     expect(body).toContain('do not share it with anyone');
-    expect(body.indexOf('Gentile')).toBeLessThan(body.indexOf('Dear'));
+    expect(body.indexOf('Buongiorno')).toBeLessThan(body.indexOf('Dear'));
     expect(text).toContain('Seconda parte del PIN');
     expect(text).toContain('Second part of the PIN');
     expect(squash(text)).toContain(letterInput.secondHalf);
@@ -360,9 +360,9 @@ describe('sealed envelope', () => {
     expect(text).toContain('PIN dispositivo');
     expect(text).toContain('Dispositivo PIN');
     const body = flat(text);
-    expect(body).toContain('Questa busta contiene il Suo PIN dispositivo');
+    expect(body).toContain('Questa busta contiene il tuo PIN dispositivo');
     expect(body).toContain('This envelope contains your dispositivo PIN');
-    expect(body).toContain('non utilizzi il PIN');
+    expect(body).toContain('non usare il PIN');
     expect(body).toContain('do not use the PIN');
     expect(squash(text)).toContain(envelopeInput.pin);
     expect((await metadata(bytes)).pages).toBe(1);

@@ -59,7 +59,7 @@ function fakeAccess() {
     async resendLetter(_req, creds) {
       calls.resendLetter.push(creds);
       failIfAsked('resendLetter');
-      return { seq: 2, message: { it: 'Le invieremo una nuova lettera.', en: 'We will send you a new letter.' } };
+      return { seq: 2, message: { it: 'Ti invieremo una nuova lettera.', en: 'We will send you a new letter.' } };
     },
     async login(_req, creds) {
       calls.login.push(creds);
@@ -190,7 +190,7 @@ describe('first access', () => {
     expect(again.body).toContain('Log in with your PIN');
     const posted = await browser.submit('/portal/first-access', { codiceFiscale: '', pinFirst: '', pinSecond: '' });
     expect(posted.body).toContain('Please check the data you entered');
-    expect(posted.body).toContain('Enter the second part of the PIN, printed in the letter.');
+    expect(posted.body).toContain('Enter the second part of the PIN, printed in the letter (required).');
   });
 
   it('reports missing and malformed fields next to each field and in the summary, and calls nothing', async () => {
@@ -198,9 +198,9 @@ describe('first access', () => {
     const empty = await browser.submit('/portal/first-access', { codiceFiscale: '', pinFirst: '', pinSecond: '' });
     expect(empty.status).toBe(400);
     expect(empty.body).toMatch(/<title>Errore: Primo accesso/);
-    expectFieldError(empty.body, 'f-codiceFiscale', 'Inserisci il codice fiscale.');
-    expectFieldError(empty.body, 'f-pinFirst', 'Inserisci la prima parte del PIN, ricevuta via SMS o e-mail.');
-    expectFieldError(empty.body, 'f-pinSecond', 'Inserisci la seconda parte del PIN, stampata nella lettera.');
+    expectFieldError(empty.body, 'f-codiceFiscale', 'Inserisci il codice fiscale (campo obbligatorio).');
+    expectFieldError(empty.body, 'f-pinFirst', 'Inserisci la prima parte del PIN, ricevuta via SMS o e-mail (campo obbligatorio).');
+    expectFieldError(empty.body, 'f-pinSecond', 'Inserisci la seconda parte del PIN, stampata nella lettera (campo obbligatorio).');
     const summary = summaryOf(empty.body);
     expect(summary).toContain('href="#f-codiceFiscale"');
     expect(summary).toContain('href="#f-pinFirst"');
@@ -320,14 +320,16 @@ describe('a new letter', () => {
     expect(page.body).not.toContain(FIRST);
   });
 
-  it('shows the refusals of the limits as the API words them', async () => {
+  it('shows a new letter asked again within the day as already requested, and the other refusals of the limits as the API words them', async () => {
     const { browser, fake } = await startPortal();
     const refuse = (reason: string, type: string) => new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable(reason, type));
     fake.fail('resendLetter', refuse('TOO_SOON', 'RATE_LIMITED'));
     const tooSoon = await browser.submit('/portal/letter', { codiceFiscale: CF, firstHalf: FIRST });
-    expect(tooSoon.status).toBe(429);
-    expect(tooSoon.body).toContain('Nuova lettera non disponibile');
-    expect(tooSoon.body).toContain('È già stata chiesta una nuova lettera nelle ultime 24 ore.');
+    // Asked again within the day (a reload, an answer lost): told as done, not as refused.
+    expect(tooSoon.status).toBe(200);
+    expect(tooSoon.body).toContain('Nuova lettera già richiesta');
+    expect(tooSoon.body).toContain('Hai già chiesto una nuova lettera nelle ultime 24 ore: è in preparazione');
+    expect(tooSoon.body).not.toMatch(/<title>Errore/);
     fake.fail('resendLetter', refuse('WINDOW_LIMIT', 'RATE_LIMITED'));
     const window = await browser.submit('/portal/letter?lang=en', { codiceFiscale: CF, firstHalf: FIRST });
     expect(window.status).toBe(429);
@@ -378,8 +380,8 @@ describe('login, personal area and logout', () => {
     const { browser, fake } = await startPortal();
     const page = await browser.submit('/portal/login', { codiceFiscale: '', pin: '' });
     expect(page.status).toBe(400);
-    expectFieldError(page.body, 'f-codiceFiscale', 'Inserisci il codice fiscale.');
-    expectFieldError(page.body, 'f-pin', 'Inserisci il PIN.');
+    expectFieldError(page.body, 'f-codiceFiscale', 'Inserisci il codice fiscale (campo obbligatorio).');
+    expectFieldError(page.body, 'f-pin', 'Inserisci il PIN (campo obbligatorio).');
     expect(fake.calls.login).toHaveLength(0);
   });
 

@@ -196,7 +196,7 @@ describe('conversion page', () => {
   it('links each issue from the summary to its file field', () => {
     const body = conversionPage(ctx('it'), { ...ordinary, issues: [missingFileIssue('identityDocument')] });
     expect(body).toContain('<title>Errore: ');
-    expect(body).toContain('<a href="#f-identityDocument">Documento di identità</a>: Scegli il file del documento di identità.');
+    expect(body).toContain('<a href="#f-identityDocument">Documento di identità</a>: Scegli il file del documento di identità (campo obbligatorio).');
     expect(body).toMatch(/id="f-identityDocument"[^>]*aria-invalid="true"/);
   });
 });

@@ -436,10 +436,10 @@ describe('errors next to the fields', () => {
     const empty = { homePhone: '', mobile: '', email: '', pec: '', preferredPhone: '', preferredTimeSlot: '' };
     const it1 = await b.submitForm('/portal/request/contacts', '/portal/request/contacts', empty);
     expect(it1.status).toBe(400);
-    expectFieldError(it1.body, 'f-homePhone', 'Indica almeno un numero di telefono (fisso o cellulare).');
-    expectFieldError(it1.body, 'f-mobile', 'Indica almeno un numero di telefono (fisso o cellulare).');
-    expectFieldError(it1.body, 'f-email', 'Indica almeno un indirizzo e-mail o PEC.');
-    expectFieldError(it1.body, 'f-pec', 'Indica almeno un indirizzo e-mail o PEC.');
+    expectFieldError(it1.body, 'f-homePhone', 'Indica almeno un numero di telefono, fisso o cellulare (obbligatorio).');
+    expectFieldError(it1.body, 'f-mobile', 'Indica almeno un numero di telefono, fisso o cellulare (obbligatorio).');
+    expectFieldError(it1.body, 'f-email', 'Indica almeno un indirizzo e-mail o PEC (obbligatorio).');
+    expectFieldError(it1.body, 'f-pec', 'Indica almeno un indirizzo e-mail o PEC (obbligatorio).');
     expectFieldError(it1.body, 'f-preferredPhone', '«Telefono preferito» è obbligatorio.');
     expectFieldError(it1.body, 'f-preferredTimeSlot', '«Fascia oraria preferita» è obbligatorio.');
     // The summary lists a shared message once.
@@ -450,8 +450,8 @@ describe('errors next to the fields', () => {
 
     // The submitted step shows its errors again when displayed in the other language.
     const en = await b.get('/portal/request/contacts?lang=en');
-    expectFieldError(en.body, 'f-homePhone', 'Give at least one phone number (home or mobile).');
-    expectFieldError(en.body, 'f-email', 'Give at least one e-mail or PEC address.');
+    expectFieldError(en.body, 'f-homePhone', 'Give at least one phone number, home or mobile (required).');
+    expectFieldError(en.body, 'f-email', 'Give at least one e-mail or PEC address (required).');
     expect(en.body).toContain('international prefix');
 
     const bad = await b.submitForm('/portal/request/contacts', '/portal/request/contacts', {
@@ -487,7 +487,7 @@ describe('errors next to the fields', () => {
     expect(res.status).toBe(303);
   });
 
-  it('stops a citizen who is not eligible at step 1, on the answer that makes them ineligible', async () => {
+  it('answers a citizen who is not eligible at step 1 with a page about SPID, CIE and CNS, not with a field to correct', async () => {
     const b = new Browser(portal.url);
     const c = citizen();
     const inItaly = await b.submitForm('/portal/request', '/portal/request', {
@@ -499,11 +499,35 @@ describe('errors next to the fields', () => {
       'residence.postalCode': '00186',
       'residence.province': 'RM',
     });
-    expect(inItaly.status).toBe(400);
-    expectFieldError(inItaly.body, 'f-residence-abroad', 'Risulti residente in Italia.');
+    expect(inItaly.status).toBe(303);
+    expect(inItaly.location).toBe('/portal/request/not-eligible');
+    const answer = await b.follow(inItaly);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('Il PIN non può esserti rilasciato');
+    expect(answer.body).toMatch(/id="not-eligible-reason">Hai indicato la residenza in Italia\. Dal 01\/10\/2021 il PIN viene rilasciato solo/);
+    // What each of them is, not only their names.
+    expect(answer.body).toContain('<strong>SPID</strong> – Sistema Pubblico di Identità Digitale');
+    expect(answer.body).toContain('<strong>CIE</strong> – Carta d’Identità Elettronica');
+    expect(answer.body).toContain('<strong>CNS</strong> – Carta Nazionale dei Servizi');
+    // Not an error page: no "Errore:" title, no error summary, no invalid field.
+    expect(answer.body).not.toContain('<title>Errore');
+    expect(answer.body).not.toContain('id="error-summary"');
+    expect(answer.body).not.toContain('is-invalid');
+    // The answers are kept; the way back shows them without calling them wrong.
+    expect(answer.body).toContain('href="/portal/request" id="change-answers"');
+    const back = await b.get('/portal/request');
+    expect(back.body).toContain('value="no" checked');
+    expect(back.body).not.toContain('is-invalid');
+    // The next steps stay closed.
+    expect((await b.get('/portal/request/personal')).location).toBe('/portal/request');
+
     const withDocument = await b.submitForm('/portal/request', '/portal/request', { ...c.step1, hasItalianIdentityDocument: 'yes' });
-    expect(withDocument.status).toBe(400);
-    expectFieldError(withDocument.body, 'f-hasItalianIdentityDocument', 'Hai dichiarato di avere un documento di identità italiano.');
+    expect(withDocument.location).toBe('/portal/request/not-eligible');
+    expect((await b.follow(withDocument)).body).toContain('Hai dichiarato di avere un documento di identità italiano.');
+    // Answered as eligible after all: the answer page sends back to the form, and the form goes on.
+    const fixed = await b.submitForm('/portal/request', '/portal/request', c.step1);
+    expect(fixed.location).toBe('/portal/request/personal');
+    expect((await b.get('/portal/request/not-eligible')).location).toBe('/portal/request');
   });
 
   it('lets a resident in Italy through when the eligibility policy is off, and then requires the province', async () => {
@@ -642,7 +666,7 @@ describe('the review page', () => {
     expect(b.cookies.has('portal_draft')).toBe(true);
   });
 
-  it('asks to try again later when the service is unavailable, and the retry goes through', async () => {
+  it('says the outcome is not confirmed yet (never "failed") when the service is unavailable, and the retry goes through', async () => {
     const b = new Browser(portal.url);
     const review = await walkToReview(b, citizen());
     const form = { _csrf: csrfOf(review.body), idempotencyKey: hiddenValue(review.body, 'idempotencyKey') };
@@ -650,8 +674,10 @@ describe('the review page', () => {
     const failed = await b.post('/portal/request/confirm', form);
     expect(failed.status).toBe(503);
     expect(failed.headers.get('retry-after')).toBe('60');
-    expect(failed.body).toContain('Servizio momentaneamente non disponibile');
-    expect(failed.body).toContain('Riprova tra qualche minuto');
+    expect(failed.body).toContain('Esito non ancora confermato');
+    expect(failed.body).toContain('Premi di nuovo «Conferma» tra qualche minuto');
+    expect(failed.body).toContain('non verrà inserita due volte');
+    expect(failed.body).not.toMatch(/non è stato possibile|non riuscit/i);
     // The page keeps the same key, so the retry is the same request.
     expect(hiddenValue(failed.body, 'idempotencyKey')).toBe(form.idempotencyKey);
     portal.service.fail(new Error('connect ECONNREFUSED'));
