@@ -9,14 +9,12 @@
  * Then, when Chromium is installed, the same pages are driven in a headless browser and
  * captured into test-artifacts/portal/ for a human to look at.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCitizen } from '../support/citizens';
 import { requestAndCollect, waitForView, type Issued } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
+import { artifactsDir, hasChromium, launchChromium } from '../support/chromium';
 import { Browser } from '../support/browser';
 
 let stack: TestStack;
@@ -156,17 +154,12 @@ describe('a new letter through the portal', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/portal');
 
-describe.skipIf(!existsSync(CHROMIUM))('screenshots in headless Chromium', () => {
+describe.skipIf(!hasChromium)('screenshots in headless Chromium', () => {
   it('captures the first-access form with errors, the new PIN shown once and the personal area', async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
+    const ARTIFACTS = artifactsDir('portal');
     const issued = await requestAndCollect(stack, makeCitizen());
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
       const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });

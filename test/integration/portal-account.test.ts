@@ -5,15 +5,13 @@
  * notices to the old and the new addresses otherwise); the portal's home links to recovery,
  * revocation and the telephone PIN. Then the same walk in headless Chromium at 390 px.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, requestAndCollect, waitFor, type ActiveCitizen } from '../support/issuance';
 import { mailTo } from '../support/lifecycle';
+import { artifactsDir, hasChromium, launchChromium } from '../support/chromium';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -136,16 +134,11 @@ describe('a first-half session (simplified procedure)', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/portal');
 
-describe.skipIf(!existsSync(CHROMIUM))('the personal area in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the personal area in headless Chromium', () => {
   it('a holder logs in, reads their requests and opens the contacts form (Italian, 390 px wide)', async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const chrome = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const ARTIFACTS = artifactsDir('portal');
+    const chrome = await launchChromium();
     try {
       const page = await chrome.newPage({ viewport: { width: 390, height: 900 } });
       const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });

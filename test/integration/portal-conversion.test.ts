@@ -8,15 +8,13 @@
  * When Chromium is installed, the pages are also driven in a headless browser and captured into
  * test-artifacts/portal/ for a human to look at.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueStaffToken } from '../../services/staff/auth';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
+import { artifactsDir, hasChromium, launchChromium } from '../support/chromium';
 import { startTestStack, type TestStack } from '../support/stack';
 import { MAX_UPLOAD_BYTES } from '../../domain/uploads';
 
@@ -415,18 +413,13 @@ describe('claims page', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/portal');
 
-describe.skipIf(!existsSync(CHROMIUM))('screenshots in headless Chromium', () => {
+describe.skipIf(!hasChromium)('screenshots in headless Chromium', () => {
   it('captures the conversion page with an upload error, after sending, and the claim pages', async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
+    const ARTIFACTS = artifactsDir('portal');
     const citizen = await activeCitizen(stack, makeCitizen());
     await asWorker(stack, citizen.credentialId);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
       const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });

@@ -7,16 +7,14 @@
  * "not found". When Chromium is installed the page is also driven in a headless browser and
  * captured into test-artifacts/portal/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { italianCalendarDate } from '../../domain/calendar';
 import { Browser, csrfOf } from '../support/browser';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, asWorker, type ActiveCitizen } from '../support/issuance';
 import { caller, mailTo, staffToken } from '../support/lifecycle';
+import { artifactsDir, hasChromium, launchChromium } from '../support/chromium';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -181,19 +179,14 @@ describe('portal: Deleghe', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/portal');
 
-describe.skipIf(!existsSync(CHROMIUM))('the Deleghe page in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the Deleghe page in headless Chromium', () => {
   it('gives a delegation, and the delegate accepts it by pressing the button', async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
+    const ARTIFACTS = artifactsDir('portal');
     const delegator = await activeCitizen(stack, makeCitizen());
     await stack.pool.query(`UPDATE credentials SET pin_type = 'dispositivo' WHERE id = $1::uuid`, [delegator.credentialId]);
     const delegate = await activeCitizen(stack, makeCitizen());
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const logIn = async (c: ActiveCitizen) => {
         const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });

@@ -6,13 +6,11 @@
  * its link before the first personal datum. Then the notices in headless Chromium at 390 px,
  * reached from the request form's link and the footer (screenshots in test-artifacts/portal/).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser';
 import { consoleLogin, createTestStaff } from '../support/staff';
+import { artifactsDir, hasChromium, launchChromium } from '../support/chromium';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -109,16 +107,11 @@ describe('institutional notices', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/portal');
 
-describe.skipIf(!existsSync(CHROMIUM))('the notices in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the notices in headless Chromium', () => {
   it('are reached from the request form and the footer, and read at 390 px wide', async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const chrome = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const ARTIFACTS = artifactsDir('portal');
+    const chrome = await launchChromium();
     try {
       const page = await chrome.newPage({ viewport: { width: 390, height: 900 } });
       const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });

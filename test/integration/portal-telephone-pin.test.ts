@@ -4,13 +4,11 @@
  * list, revokes it and signs out. First as plain HTTP (cookies, CSRF, what each answer holds),
  * then in headless Chromium, the way a person walks it, in Italian and in English.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCitizen } from '../support/citizens';
 import { CookieJar, jarFetch, signInAs } from '../support/identity';
+import { artifactsDir, hasChromium, launchChromium } from '../support/chromium';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -159,18 +157,13 @@ describe('the telephone PIN pages over HTTP', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/portal');
 
-describe.skipIf(!existsSync(CHROMIUM))('the telephone PIN in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the telephone PIN in headless Chromium', () => {
   it('a citizen signs in with SPID, creates a three-month PIN, revokes it (English, 390 px wide)', async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
+    const ARTIFACTS = artifactsDir('portal');
     const { codiceFiscale } = makeCitizen();
     stack.idp!.addIdentity({ codiceFiscale, givenName: 'Dario', familyName: 'Prova', method: 'SPID' });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 390, height: 900 } });
       const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
