@@ -89,7 +89,7 @@ function nav(ctx: ConsoleContext, active: SectionId | undefined): SafeHtml {
       ? html`<li class="nav-item"><a class="nav-link text-white fw-bold text-decoration-underline" aria-current="page" href="${ctx.base}${SECTION_PATHS[id]}"><span>${sectionLabel(ctx, id)}</span></a></li>`
       : html`<li class="nav-item"><a class="nav-link text-white" href="${ctx.base}${SECTION_PATHS[id]}"><span>${sectionLabel(ctx, id)}</span></a></li>`,
   );
-  return html`<div class="it-header-navbar-wrapper">
+  return html`<div class="it-header-navbar-wrapper console-nav">
   <div class="container">
     <nav class="navbar navbar-expand-lg has-megamenu" aria-label="${t(ctx, 'Menu della console', 'Console menu')}">
       <div class="menu-wrapper w-100 d-flex flex-wrap align-items-center justify-content-between">
@@ -130,7 +130,8 @@ export function consolePage(ctx: ConsoleContext, opts: ConsolePageOptions): stri
     hasErrors: opts.hasErrors,
     langSwitch: opts.langSwitch,
     refresh: opts.refresh,
-    body: html`<h1 class="h2 mb-4">${opts.title}</h1>${opts.body}`,
+    // `console-page` scopes the console's form layout (portal.css: labels in the flow above their field).
+    body: html`<div class="console-page"><h1 class="h2 mb-4">${opts.title}</h1>${opts.body}</div>`,
   });
 }
 
