@@ -20,8 +20,9 @@ import {
 } from '../services/staff/accounts';
 import { html, type SafeHtml } from '../web/html';
 import { selectField, textField, type FormState } from '../portal/views';
-import { alertBox, consoleContext, consolePage, csrfInput, fmtDateTime, roleLabel, t, table, tb } from './layout';
+import { alertBox, consoleContext, consolePage, csrfInput, fmtDate, fmtDateTime, roleLabel, t, table, tb } from './layout';
 import { SECTIONS } from './roles';
+import { actorSaid, AUDIT_ACTIONS, AUDIT_DECISIONS, say } from './vocabulary';
 import { act, messagePage, sendPage, shownError, staffOf, formValues, type consoleGuard } from './shared';
 
 type Guard = ReturnType<typeof consoleGuard>;
@@ -153,6 +154,9 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
     const subject = q('subject');
     const actor = q('actor');
     const rows = await recentAuditRows(deps, { ...(subject ? { subject } : {}), ...(actor ? { actor } : {}) });
+    // A row's subject filters the log by it; a day (a mail-room batch) reads as a date.
+    const subjectCell = (value: string | null) =>
+      value ? html`<a href="${ctx.base}/admin/audit?subject=${encodeURIComponent(value)}">${/^\d{4}-\d{2}-\d{2}$/.test(value) ? fmtDate(ctx, value) : value}</a>` : '—';
     let check: SafeHtml | '' = '';
     if (req.query.check === '1') {
       const result = await act(deps.pool, staffOf(res), 'audit.check', undefined, () => checkAuditLog(deps));
@@ -186,7 +190,7 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
 ${table(
   t(ctx, 'Ultime 100 righe', 'Latest 100 rows'),
   [t(ctx, 'N.', 'No.'), t(ctx, 'Quando', 'When'), t(ctx, 'Autore', 'Actor'), t(ctx, 'Azione', 'Action'), t(ctx, 'Soggetto', 'Subject'), t(ctx, 'Esito', 'Outcome')],
-  rows.map((r) => [String(r.id), fmtDateTime(ctx, r.at), r.actor, r.action, r.subject ?? '', r.decision ?? '']),
+  rows.map((r) => [String(r.id), fmtDateTime(ctx, r.at), actorSaid(ctx, r.actor), say(ctx, AUDIT_ACTIONS, r.action), subjectCell(r.subject), r.decision ? say(ctx, AUDIT_DECISIONS, r.decision) : '—']),
   'audit-rows',
 )}
 <p><a href="${ctx.base}/admin/staff">${t(ctx, '← Account del personale', '← Staff accounts')}</a></p>`,

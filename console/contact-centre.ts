@@ -23,6 +23,7 @@ import { DOCUMENT_FIELDS, documentFieldset, documentInput, documentLabels } from
 import { identifyRemotely } from '../services/lifecycle/remote-identification';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
+import { contactFieldLabel, countrySaid, CREDENTIAL_STATES, say, sayText, TIME_SLOTS } from './vocabulary';
 import { act, formValues, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 
 type Guard = ReturnType<typeof consoleGuard>;
@@ -88,7 +89,7 @@ ${
           `${k.holder.name} ${k.holder.surname}`,
           html`<a href="${ctx.base}/citizens?cf=${k.codice_fiscale}">${k.codice_fiscale}</a>`,
           k.phone,
-          k.time_slot,
+          sayText(ctx, TIME_SLOTS, k.time_slot),
           fmtDateTime(ctx, k.created_at),
           String(k.attempts),
           html`<a class="btn btn-sm btn-outline-primary" href="${ctx.base}/contact-centre/callbacks/${k.id}">${t(ctx, 'Registra l’esito', 'Record the outcome')}</a>`,
@@ -101,9 +102,14 @@ ${
 
   r.get('/contact-centre', guard(roles), (req, res) => callbacksPage(req, res));
 
-  /** A residence as one line: street, postal code, town, country. */
-  const residenceLine = (r: Record<string, unknown> | null): string =>
-    r ? ['address', 'postalCode', 'city', 'province', 'country'].map((k) => r[k]).filter((v) => typeof v === 'string' && v.trim()).join(', ') : '';
+  /** A residence as one line: street, postal code, town, country (by its name). */
+  const residenceLine = (ctx: ConsoleContext, r: Record<string, unknown> | null): string =>
+    r
+      ? ['address', 'postalCode', 'city', 'province', 'country']
+          .map((k) => (k === 'country' && typeof r[k] === 'string' && r[k] ? countrySaid(ctx, r[k]) : r[k]))
+          .filter((v) => typeof v === 'string' && v.trim())
+          .join(', ')
+      : '';
 
   const outcomeForm = (req: Request, res: Response, status: number, task: CallbackTask, state: FormState, problem?: string) =>
     page(
@@ -121,9 +127,9 @@ ${
 ${facts([
   [t(ctx, 'Cittadino', 'Citizen'), `${task.holder.name} ${task.holder.surname}`],
   [t(ctx, 'Codice fiscale', 'Codice fiscale'), task.codice_fiscale],
-  [t(ctx, 'Telefono da chiamare', 'Phone to call'), `${task.phone} (${task.time_slot})`],
-  [t(ctx, 'Residenza dichiarata', 'Declared residence'), html`<span data-testid="declared">${residenceLine(task.declared)}</span>`],
-  [t(ctx, 'Residenza in archivio', 'Residence on record'), html`<span data-testid="on-record">${residenceLine(task.on_record)}</span>`],
+  [t(ctx, 'Telefono da chiamare', 'Phone to call'), `${task.phone} (${sayText(ctx, TIME_SLOTS, task.time_slot)})`],
+  [t(ctx, 'Residenza dichiarata', 'Declared residence'), html`<span data-testid="declared">${residenceLine(ctx, task.declared)}</span>`],
+  [t(ctx, 'Residenza in archivio', 'Residence on record'), html`<span data-testid="on-record">${residenceLine(ctx, task.on_record)}</span>`],
   [t(ctx, 'Chiamate senza risposta', 'Unanswered calls'), String(task.attempts)],
 ])}
 <form method="post" action="${ctx.base}/contact-centre/callbacks/${task.id}" class="col-lg-8" novalidate autocomplete="off">
@@ -335,7 +341,7 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
       const result = await act(deps.pool, staff, 'contact_centre.add_contact', credential.id, () =>
         contactCentre.addContact(staff, credential.id, { mobile: values.mobile, email: values.email, pec: values.pec }, verification),
       );
-      contactsForm(req, res, 201, { values: {}, issues: [] }, alertBox('success', t(ctx, `Recapito aggiunto (${result.fields.join(', ')}); il titolare è avvisato.`, `Contact added (${result.fields.join(', ')}); the holder is notified.`), 'notice'));
+      contactsForm(req, res, 201, { values: {}, issues: [] }, alertBox('success', t(ctx, `Recapito aggiunto (${result.fields.map((f) => contactFieldLabel(ctx, f)).join(', ')}); il titolare è avvisato.`, `Contact added (${result.fields.map((f) => contactFieldLabel(ctx, f)).join(', ')}); the holder is notified.`), 'notice'));
     } catch (err) {
       const shown = shownError(err);
       if (!shown) throw err;
@@ -369,7 +375,7 @@ ${
   ${facts([
     [t(ctx, 'Codice fiscale', 'Codice fiscale'), state.values.codiceFiscale ?? ''],
     [t(ctx, 'Titolare', 'Holder'), html`<span data-testid="revoke-holder">${`${found.holder.name ?? ''} ${found.holder.surname ?? ''}`.trim()}</span>`],
-    [t(ctx, 'Stato del PIN', 'PIN state'), found.state],
+    [t(ctx, 'Stato del PIN', 'PIN state'), say(ctx, CREDENTIAL_STATES, found.state)],
   ])}
   ${callerVerificationFields(ctx, state, t(ctx, 'Verifiche fatte (se domande) o nota', 'Checks made (if questions) or note'))}
   ${checkbox(ctx, state, { name: 'confirm', label: t(ctx, 'Confermo la revoca definitiva del PIN', 'I confirm the final revocation of the PIN') })}

@@ -32,6 +32,7 @@ import { checkbox, errorSummary, selectField, textField, type FormState } from '
 import { MultipartError, readMultipart, type MultipartLimits } from '../portal/multipart';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, fmtDateTime, table, t, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
+import { DELEGATION_SCOPES, DELEGATION_SOURCES, DELEGATION_STATUSES, say, sayText } from './vocabulary';
 import { act, csrfRefusedPage, formValues, multipartCsrfGate, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 import { documentFields, documentFieldset, documentGiven, documentInput, documentLabels } from './document-fields';
 
@@ -57,9 +58,7 @@ const FAX_LIMITS: MultipartLimits = { files: 1, fileBytes: MAX_UPLOAD_BYTES, fie
 /** Error types an upload check throws: the file's fault, shown on its field. */
 const UPLOAD_REFUSALS: ReadonlySet<string> = new Set([ErrorType.Validation, ErrorType.PayloadTooLarge, ErrorType.UnsupportedMediaType, ErrorType.Unprocessable]);
 
-function scopeLabel(ctx: ConsoleContext, scope: string): string {
-  return scope === 'consult_and_claims' ? t(ctx, 'Consultazione e presentazione di domande', 'Consulting and filing claims') : t(ctx, 'Sola consultazione', 'Consulting only');
-}
+const scopeLabel = (ctx: ConsoleContext, scope: string): string => sayText(ctx, DELEGATION_SCOPES, scope);
 
 export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
   const delegations = createDelegationService(deps);
@@ -82,14 +81,6 @@ export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
   }
 
   type Listed = Awaited<ReturnType<typeof delegations.ofPerson>>;
-  const STATUS_TEXT: Record<Listed[number]['status'], [string, string]> = {
-    pending: ['In attesa di accettazione', 'Awaiting acceptance'],
-    active: ['Attiva', 'Active'],
-    expired: ['Scaduta', 'Expired'],
-    revoked: ['Revocata', 'Revoked'],
-    declined: ['Rifiutata', 'Declined'],
-    lapsed: ['Decaduta', 'Lapsed'],
-  };
 
   /** A person's delegations, each live one with a revoke form; the search form above them. */
   function lookupSection(ctx: ConsoleContext, lookup: { codiceFiscale: string; listed?: Listed; issues: FieldIssue[] }): SafeHtml {
@@ -99,8 +90,8 @@ export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
       d.delegatorCodiceFiscale,
       d.delegateCodiceFiscale,
       scopeLabel(ctx, d.scope),
-      html`<span data-testid="status-${d.delegationId}">${t(ctx, ...STATUS_TEXT[d.status])}</span>`,
-      `${d.source === 'office' ? t(ctx, 'sede', 'office') : 'online'} · ${fmtDate(ctx, d.endsOn)}`,
+      html`<span data-testid="status-${d.delegationId}">${say(ctx, DELEGATION_STATUSES, d.status)}</span>`,
+      html`${say(ctx, DELEGATION_SOURCES, d.source)} · ${fmtDate(ctx, d.endsOn)}`,
       d.status === 'pending' || d.status === 'active'
         ? html`<form method="post" action="${ctx.base}/counter/delegations/${d.delegationId}/revoke" class="d-flex gap-2 align-items-end">
   ${csrfInput(ctx)}
@@ -283,7 +274,7 @@ ${lookupSection(ctx, lookup)}`,
       )}
 ${facts([
   [t(ctx, 'Delega', 'Delegation'), html`<code data-testid="delegation-id">${delegation.delegationId}</code>`],
-  [t(ctx, 'Stato', 'Status'), html`<span data-testid="delegation-status">${delegation.status === 'pending' ? t(ctx, 'In attesa di accettazione', 'Awaiting acceptance') : delegation.status}</span>`],
+  [t(ctx, 'Stato', 'Status'), html`<span data-testid="delegation-status">${say(ctx, DELEGATION_STATUSES, delegation.status)}</span>`],
   [t(ctx, 'Delegante', 'Delegator'), delegation.delegatorCodiceFiscale],
   [t(ctx, 'Delegato', 'Delegate'), delegation.delegateCodiceFiscale],
   [t(ctx, 'Ambito', 'Scope'), scopeLabel(ctx, delegation.scope)],

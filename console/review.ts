@@ -12,6 +12,7 @@ import type { DomainError } from '../domain/errors';
 import { html, type SafeHtml } from '../web/html';
 import { parseInput } from '../services/schemas/validate';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
+import { CASE_SOURCES, DOCUMENT_KINDS, MEDIA_TYPES, REVIEW_STATUSES, RISK_FLAGS, say, sayText } from './vocabulary';
 import { REVIEW_ACTORS, SECTIONS } from './roles';
 import { act, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 import { caseIdParams, createReviewActions, createReviewReads, decisionBody, reviewQueueQuery, secondReviewBody } from '../services/conversion/review';
@@ -19,24 +20,7 @@ import { caseIdParams, createReviewActions, createReviewReads, decisionBody, rev
 type Guard = ReturnType<typeof consoleGuard>;
 type CaseDetail = Awaited<ReturnType<ReturnType<typeof createReviewReads>['detail']>>;
 
-const STATUS_LABELS: Record<string, { it: string; en: string }> = {
-  open: { it: 'Da prendere in carico', en: 'Open' },
-  claimed: { it: 'In lavorazione', en: 'Claimed' },
-  awaiting_second_review: { it: 'In attesa di seconda verifica', en: 'Awaiting second review' },
-  approved: { it: 'Approvata', en: 'Approved' },
-  rejected: { it: 'Respinta', en: 'Rejected' },
-};
-const statusLabel = (ctx: ConsoleContext, s: string) => {
-  const label = STATUS_LABELS[s];
-  return label ? tb(ctx, label) : s;
-};
-
-const KIND_LABELS: Record<string, { it: string; en: string }> = {
-  signed_request: { it: 'Modulo di richiesta firmato', en: 'Signed request form' },
-  identity_document: { it: 'Documento di identità', en: 'Identity document' },
-  fax: { it: 'Fax', en: 'Fax' },
-  mv35: { it: 'Modulo MV35', en: 'MV35 form' },
-};
+const statusLabel = (ctx: ConsoleContext, s: string) => say(ctx, REVIEW_STATUSES, s);
 
 /** The actions a clerk takes on a case (POST /review/:caseId/<action>). */
 type CaseActionName = 'claim' | 'decision' | 'second-review';
@@ -55,8 +39,8 @@ const OUTCOMES: Record<CaseActionName, { it: string; en: string }> = {
 function outcomeNotice(ctx: ConsoleContext, done: unknown, status: unknown): string | undefined {
   if (typeof done !== 'string' || !Object.hasOwn(OUTCOMES, done)) return undefined;
   const message = tb(ctx, OUTCOMES[done as CaseActionName]);
-  if (typeof status !== 'string' || !Object.hasOwn(STATUS_LABELS, status)) return message;
-  return `${message} ${t(ctx, 'Stato della pratica', 'Case status')}: ${statusLabel(ctx, status)}.`;
+  if (typeof status !== 'string' || !Object.hasOwn(REVIEW_STATUSES, status)) return message;
+  return `${message} ${t(ctx, 'Stato della pratica', 'Case status')}: ${sayText(ctx, REVIEW_STATUSES, status)}.`;
 }
 
 const caseNotFound = (req: Request, res: Response) =>
@@ -81,8 +65,8 @@ export function reviewPages(r: Router, deps: ApiDeps, guard: Guard): void {
     const rows = cases.map((c) => [
       html`<a href="${ctx.base}/review/${c.caseId}" data-testid="case-link">${c.holder}</a>`,
       c.codiceFiscale,
-      c.source,
-      html`${statusLabel(ctx, c.status)}${c.highRisk ? html` <span class="badge bg-danger">${t(ctx, 'rischio', 'risk')}</span>` : ''}`,
+      say(ctx, CASE_SOURCES, c.source),
+      html`${statusLabel(ctx, c.status)}${c.highRisk ? html` <span class="badge bg-danger">${t(ctx, 'rischio alto', 'high risk')}</span>` : ''}`,
       c.claimedBy ?? '—',
       fmtDateTime(ctx, c.createdAt),
       html`<span data-testid="time-left">${c.escalatedAt ? t(ctx, 'Scalata al supervisore', 'Escalated to a supervisor') : fmtTimeLeft(ctx, c.secondsToEscalation)}</span>`,
@@ -96,7 +80,7 @@ export function reviewPages(r: Router, deps: ApiDeps, guard: Guard): void {
         body: html`${filter.success ? '' : alertBox('warning', t(ctx, 'Filtri non validi: mostrata la coda completa.', 'Invalid filters: the whole queue is shown.'))}
 <form method="get" action="${ctx.base}/review" class="row g-3 align-items-end mb-4">
   <div class="col-md-4"><div class="select-wrapper"><label for="f-status">${t(ctx, 'Stato', 'Status')}</label>
-    <select id="f-status" name="status">${opt('', t(ctx, 'Da lavorare (tutte)', 'To do (all)'), f.status)}${Object.keys(STATUS_LABELS).map((s) => opt(s, statusLabel(ctx, s), f.status))}</select></div></div>
+    <select id="f-status" name="status">${opt('', t(ctx, 'Da lavorare (tutte)', 'To do (all)'), f.status)}${Object.keys(REVIEW_STATUSES).map((s) => opt(s, sayText(ctx, REVIEW_STATUSES, s), f.status))}</select></div></div>
   <div class="col-md-3"><div class="select-wrapper"><label for="f-escalated">${t(ctx, 'Scalate', 'Escalated')}</label>
     <select id="f-escalated" name="escalated">${opt('', t(ctx, 'Tutte', 'All'), f.escalated)}${opt('true', t(ctx, 'Solo scalate', 'Escalated only'), f.escalated)}${opt('false', t(ctx, 'Non scalate', 'Not escalated'), f.escalated)}</select></div></div>
   <div class="col-md-3"><div class="form-check"><input type="checkbox" id="f-mine" name="mine" value="true"${f.mine === 'true' ? html` checked` : ''}><label for="f-mine">${t(ctx, 'Solo le mie', 'Mine only')}</label></div></div>
@@ -120,14 +104,13 @@ ${
     if (!c.documents.length) return html`<p>${t(ctx, 'Nessun documento.', 'No documents.')}</p>`;
     return html`${c.documents.map((d) => {
       const src = `/api/staff/documents/${d.documentId}`;
-      const kind = KIND_LABELS[d.kind];
-      const label = `${kind ? tb(ctx, kind) : d.kind} — ${d.name}`;
+      const label = `${sayText(ctx, DOCUMENT_KINDS, d.kind)} — ${d.name}`;
       const viewer =
         d.mediaType === 'application/pdf'
           ? html`<iframe src="${src}" title="${label}" width="100%" height="640" class="border" data-testid="document-pdf"></iframe>`
           : html`<img src="${src}" alt="${label}" class="img-fluid border" data-testid="document-image">`;
       return html`<figure class="mb-5">
-  <figcaption class="mb-2"><strong>${label}</strong> (${d.mediaType}, ${Math.ceil(d.sizeBytes / 1024)} kB, ${fmtDateTime(ctx, d.uploadedAt)})
+  <figcaption class="mb-2"><strong>${label}</strong> (${sayText(ctx, MEDIA_TYPES, d.mediaType)}, ${Math.ceil(d.sizeBytes / 1024)} kB, ${fmtDateTime(ctx, d.uploadedAt)})
     — <a href="${src}" target="_blank" rel="noopener">${t(ctx, 'apri in una nuova scheda', 'open in a new tab')}</a></figcaption>
   ${viewer}
 </figure>`;
@@ -185,8 +168,8 @@ ${facts([
   [t(ctx, 'Stato', 'Status'), html`<span data-testid="case-status">${statusLabel(ctx, c.status)}</span>`],
   [t(ctx, 'Cittadino', 'Citizen'), c.holder],
   [t(ctx, 'Codice fiscale', 'Codice fiscale'), html`<a href="${ctx.base}/citizens?cf=${c.codiceFiscale}">${c.codiceFiscale}</a>`],
-  [t(ctx, 'Canale', 'Source'), c.source],
-  [t(ctx, 'Rischio', 'Risk'), c.highRisk ? `${t(ctx, 'alto', 'high')}: ${c.riskFlags.join(', ')}` : t(ctx, 'normale', 'normal')],
+  [t(ctx, 'Canale', 'Source'), say(ctx, CASE_SOURCES, c.source)],
+  [t(ctx, 'Rischio', 'Risk'), c.highRisk ? html`${t(ctx, 'alto', 'high')}: ${c.riskFlags.map((f, i) => html`${i ? ', ' : ''}${say(ctx, RISK_FLAGS, f)}`)}` : t(ctx, 'normale', 'normal')],
   [t(ctx, 'Seconda verifica', 'Second review'), c.secondReviewRequired ? t(ctx, 'richiesta', 'required') : t(ctx, 'non richiesta', 'not required')],
   [t(ctx, 'In carico a', 'Claimed by'), c.claimedBy ?? ''],
   [t(ctx, 'Prima decisione', 'First decision'), c.firstDecisionBy ?? ''],

@@ -70,8 +70,9 @@ export function checkIdentityDocument(
 
   const type = typeof d.type === 'string' && Object.hasOwn(IDENTITY_DOCUMENT_TYPES, d.type) ? (d.type as IdentityDocumentType) : undefined;
   if (!type) {
-    const allowed = Object.keys(IDENTITY_DOCUMENT_TYPES).join(', ');
-    issues.push(fieldIssue(`${p}.type`, 'invalid_value', `Tipo di documento non ammesso; valori ammessi: ${allowed}.`, `Document type not allowed; allowed values: ${allowed}.`));
+    // Said by their names (the values are in the API's description): a person reads this message.
+    const allowed = (lang: 'it' | 'en') => Object.values(IDENTITY_DOCUMENT_TYPES).map((t) => t.label[lang]).join(', ');
+    issues.push(fieldIssue(`${p}.type`, 'invalid_value', `Scegli il tipo di documento: ${allowed('it')}.`, `Choose the document type: ${allowed('en')}.`));
   }
 
   const number = typeof d.number === 'string' ? d.number.toUpperCase().replace(/[\s.\-/]/g, '') : '';

@@ -261,7 +261,10 @@ describe('staff accounts administration', () => {
     const page = await browser.get(`/console/admin/audit?actor=${encodeURIComponent(`staff:${admin.username}`)}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('data-testid="audit-rows"');
-    expect(page.body).toContain('console.login');
+    // Each action by its label, its outcome too: the login that opened this session.
+    expect(page.body).toContain('<td>Console: accesso</td>');
+    expect(page.body).toContain('<td>consentito</td>');
+    expect(page.body).not.toContain('console.login');
     const checked = await browser.get('/console/admin/audit?check=1');
     expect(checked.body).toMatch(/data-testid="audit-check">Registro integro\. \d+ righe verificate \(\d+ con chiave\)/);
     const clerk = await consoleLogin(stack, await createTestStaff(stack, 'clerk'));
