@@ -36,6 +36,8 @@ import {
   NOTICE_PURPOSES,
   NOTICE_STATUSES,
   PIN_TYPES,
+  reasonSaid,
+  REJECTION_REASON_LABELS,
   REQUEST_CHANNELS,
   REVIEW_STATUSES,
   SECRET_KINDS,
@@ -112,8 +114,14 @@ function eventDetail(ctx: ConsoleContext, data: Record<string, unknown>): SafeHt
         parts.push(say(ctx, ISSUANCE_MODES, v));
         break;
       case 'reason':
-        // A code (a call-back's, a revocation's…), or the free text a clerk gave a decision.
+        // A code (a call-back's, a revocation's…), or the free text a clerk gave a decision before reason codes.
         parts.push(Object.hasOwn(EVENT_REASONS, v) ? say(ctx, EVENT_REASONS, v) : `${t(ctx, 'motivo', 'reason')}: ${v}`);
+        break;
+      case 'reasonCode':
+        parts.push(html`${t(ctx, 'motivo', 'reason')}: ${say(ctx, REJECTION_REASON_LABELS, v)}`);
+        break;
+      case 'note':
+        parts.push(`${t(ctx, 'nota', 'note')}: ${v}`);
         break;
       case 'releasedClaims':
         parts.push(t(ctx, `domande sbloccate: ${v}`, `claims released: ${v}`));
@@ -245,7 +253,7 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
       say(ctx, REVIEW_STATUSES, k.status),
       k.claimed_by ?? '—',
       k.decided_by ?? '—',
-      k.reason === 'refused_by_workflow' ? '—' : (k.reason ?? '—'),
+      [reasonSaid(ctx, k.reason_code, k.reason === 'refused_by_workflow' ? null : k.reason), k.note ? `${t(ctx, 'nota', 'note')}: ${k.note}` : ''].filter(Boolean).join(' · ') || '—',
       fmtDateTime(ctx, k.created_at),
       fmtDateTime(ctx, k.decided_at),
     ]);

@@ -9,12 +9,14 @@
 import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import type { DomainError } from '../domain/errors';
+import { DECISION_NOTE_MAX } from '../domain/review-reasons';
 import { html, type SafeHtml } from '../web/html';
+import { errorSummary, fieldId, selectField, type FormState } from '../portal/views';
 import { parseInput } from '../services/schemas/validate';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
-import { CASE_SOURCES, DOCUMENT_KINDS, MEDIA_TYPES, REVIEW_STATUSES, RISK_FLAGS, say, sayText } from './vocabulary';
+import { CASE_SOURCES, DOCUMENT_KINDS, MEDIA_TYPES, reasonSaid, REJECTION_REASON_LABELS, REVIEW_STATUSES, RISK_FLAGS, say, sayText } from './vocabulary';
 import { REVIEW_ACTORS, SECTIONS } from './roles';
-import { act, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
+import { act, formValues, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 import { caseIdParams, createReviewActions, createReviewReads, decisionBody, reviewQueueQuery, secondReviewBody } from '../services/conversion/review';
 
 type Guard = ReturnType<typeof consoleGuard>;
@@ -117,20 +119,40 @@ ${
     })}`;
   }
 
-  function actionsOf(ctx: ConsoleContext, c: CaseDetail): SafeHtml {
+  /**
+   * A decision's reason: a rejection picks one from the list, whose text the citizen is told in
+   * their language; the note stays with the staff (required with "other"). `state` keeps what a
+   * refused decision posted.
+   */
+  function reasonFields(ctx: ConsoleContext, state: FormState): SafeHtml {
+    const id = fieldId('note');
+    const note = state.values.note ?? '';
+    const noteIssue = state.issues.find((i) => i.field === 'note');
+    return html`<div class="mt-3">${selectField(ctx, state, {
+      name: 'reasonCode',
+      label: t(ctx, 'Motivo del rifiuto (obbligatorio per respingere)', 'Reason for the rejection (required to reject)'),
+      placeholder: t(ctx, 'Scegli', 'Choose'),
+      options: Object.keys(REJECTION_REASON_LABELS).map((code) => ({ value: code, label: sayText(ctx, REJECTION_REASON_LABELS, code) })),
+      hint: t(ctx, 'Il cittadino riceve il motivo nella sua lingua.', 'The citizen is told the reason in their language.'),
+    })}</div>
+<div class="form-group">
+  <label for="${id}" class="active">${t(ctx, 'Nota interna (facoltativa; obbligatoria con «Altro motivo»)', 'Internal note (optional; required with “Another reason”)')}</label>
+  <textarea id="${id}" name="note" class="form-control${noteIssue ? ' is-invalid' : ''}" maxlength="${DECISION_NOTE_MAX}" rows="3" aria-describedby="${id}-hint${noteIssue ? ` ${id}-error` : ''}"${noteIssue ? html` aria-invalid="true"` : ''}>${note}</textarea>
+  ${noteIssue ? html`<div class="invalid-feedback d-block" id="${id}-error">${tb(ctx, noteIssue.message)}</div>` : ''}
+  <small class="form-text d-block" id="${id}-hint">${t(ctx, 'Resta agli atti per il personale: non è inviata al cittadino.', 'Kept on file for the staff: it is not sent to the citizen.')}</small>
+</div>`;
+  }
+
+  function actionsOf(ctx: ConsoleContext, c: CaseDetail, state: FormState): SafeHtml {
     const staff = ctx.staff!;
     if (!REVIEW_ACTORS.includes(staff.role)) return html`<p>${t(ctx, 'Il Suo ruolo può solo consultare le pratiche.', 'Your role may only read cases.')}</p>`;
     const base = `${ctx.base}/review/${c.caseId}`;
-    const reason = (id: string) => html`<div class="form-group mt-3">
-  <label for="${id}" class="active">${t(ctx, 'Motivo (obbligatorio per respingere)', 'Reason (required to reject)')}</label>
-  <textarea id="${id}" name="reason" class="form-control" maxlength="500" rows="3"></textarea>
-</div>`;
     if (c.status === 'open') {
       return html`<form method="post" action="${base}/claim">${csrfInput(ctx)}<button type="submit" class="btn btn-primary" data-testid="claim">${t(ctx, 'Prendi in carico', 'Claim')}</button></form>`;
     }
     if (c.status === 'claimed' && c.claimedBy === staff.staffId) {
-      return html`<form method="post" action="${base}/decision">${csrfInput(ctx)}
-  ${reason('decision-reason')}
+      return html`<form method="post" action="${base}/decision" novalidate>${csrfInput(ctx)}
+  ${reasonFields(ctx, state)}
   <button type="submit" name="decision" value="approve" class="btn btn-success me-2" data-testid="approve">${t(ctx, 'Approva', 'Approve')}</button>
   <button type="submit" name="decision" value="reject" class="btn btn-danger" data-testid="reject">${t(ctx, 'Respingi', 'Reject')}</button>
 </form>`;
@@ -140,19 +162,22 @@ ${
       if (c.firstDecisionBy === staff.staffId) {
         return html`<p>${t(ctx, 'La seconda verifica deve essere fatta da un altro operatore.', 'The second review must be done by another clerk.')}</p>`;
       }
-      return html`<form method="post" action="${base}/second-review">${csrfInput(ctx)}
+      return html`<form method="post" action="${base}/second-review" novalidate>${csrfInput(ctx)}
   <p>${t(ctx, `Prima decisione di ${c.firstDecisionBy ?? ''}: approvazione. Confermi o respinga.`, `First decision by ${c.firstDecisionBy ?? ''}: approval. Confirm or reject.`)}</p>
-  ${reason('second-reason')}
+  ${reasonFields(ctx, state)}
   <button type="submit" name="decision" value="confirm" class="btn btn-success me-2" data-testid="confirm">${t(ctx, 'Conferma', 'Confirm')}</button>
-  <button type="submit" name="decision" value="reject" class="btn btn-danger">${t(ctx, 'Respingi', 'Reject')}</button>
+  <button type="submit" name="decision" value="reject" class="btn btn-danger" data-testid="reject">${t(ctx, 'Respingi', 'Reject')}</button>
 </form>`;
     }
     return html`<p>${t(ctx, 'Pratica decisa.', 'Case decided.')}</p>`;
   }
 
-  async function showCase(req: Request, res: Response, caseId: string, outcome: { notice?: string; error?: DomainError } = {}): Promise<void> {
+  async function showCase(req: Request, res: Response, caseId: string, outcome: { notice?: string; error?: DomainError; values?: Record<string, string> } = {}): Promise<void> {
     const ctx = consoleContext(req, res, `/review/${caseId}`);
     const c = await reads.detail(caseId);
+    // A refused decision comes back with what was posted and its problems next to the fields.
+    const state: FormState = { values: outcome.values ?? {}, issues: outcome.error?.fields ?? [] };
+    const fieldLabels: Record<string, string> = { reasonCode: t(ctx, 'Motivo del rifiuto', 'Reason for the rejection'), note: t(ctx, 'Nota interna', 'Internal note') };
     sendPage(
       res,
       outcome.error ? outcome.error.status : 200,
@@ -160,7 +185,9 @@ ${
         title: t(ctx, `Pratica di conversione — ${c.holder}`, `Conversion case — ${c.holder}`),
         active: 'review',
         hasErrors: outcome.error !== undefined,
-        body: html`${outcome.notice ? alertBox('success', outcome.notice, 'notice') : ''}${outcome.error ? alertBox('danger', tb(ctx, outcome.error.userMessage), 'action-error') : ''}
+        body: html`${outcome.notice ? alertBox('success', outcome.notice, 'notice') : ''}${
+          outcome.error ? (state.issues.length ? errorSummary(ctx, state.issues, (f) => fieldLabels[f]) : alertBox('danger', tb(ctx, outcome.error.userMessage), 'action-error')) : ''
+        }
 <p><a href="${ctx.base}/review">${t(ctx, '← Torna alla coda', '← Back to the queue')}</a></p>
 <div class="row">
 <div class="col-lg-5">
@@ -174,12 +201,13 @@ ${facts([
   [t(ctx, 'In carico a', 'Claimed by'), c.claimedBy ?? ''],
   [t(ctx, 'Prima decisione', 'First decision'), c.firstDecisionBy ?? ''],
   [t(ctx, 'Decisa da', 'Decided by'), c.decidedBy ?? ''],
-  [t(ctx, 'Motivo', 'Reason'), c.reason ?? ''],
+  [t(ctx, 'Motivo del rifiuto', 'Reason for the rejection'), html`<span data-testid="case-reason">${reasonSaid(ctx, c.reasonCode, c.reason) || '—'}</span>`],
+  [t(ctx, 'Nota interna', 'Internal note'), c.note ?? ''],
   [t(ctx, 'Ricevuta', 'Received'), fmtDateTime(ctx, c.createdAt)],
   [t(ctx, 'Scalata', 'Escalation'), c.escalatedAt ? `${t(ctx, 'scalata il', 'escalated on')} ${fmtDateTime(ctx, c.escalatedAt)}` : `${fmtDateTime(ctx, c.escalateAt)} (${fmtTimeLeft(ctx, c.secondsToEscalation)})`],
 ])}
 <h2 class="h4 mt-4">${t(ctx, 'Azioni', 'Actions')}</h2>
-${actionsOf(ctx, c)}
+${actionsOf(ctx, c, state)}
 </div>
 <div class="col-lg-7">
 <h2 class="h4">${t(ctx, 'Documenti', 'Documents')}</h2>
@@ -226,15 +254,18 @@ ${documentsOf(ctx, c)}
         const shown = shownError(err);
         if (!shown) throw err;
         if (shown.status === 404) return caseNotFound(req, res);
-        return showCase(req, res, caseId, { error: shown });
+        return showCase(req, res, caseId, { error: shown, values: formValues(req.body, ['reasonCode', 'note'], DECISION_NOTE_MAX) });
       }
       res.redirect(303, `${req.baseUrl}/review/${caseId}?done=${name}&status=${encodeURIComponent(view.status)}`);
     });
 
+  /** The posted decision: the reason picked goes with a rejection only (a clerk may pick one, then approve). */
   const decisionOf = (req: Request) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const reason = typeof b.reason === 'string' && b.reason.trim() ? b.reason : undefined;
-    return { decision: b.decision, ...(reason ? { reason } : {}) };
+    const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v : undefined);
+    const reasonCode = b.decision === 'reject' ? text(b.reasonCode) : undefined;
+    const note = text(b.note);
+    return { decision: b.decision, ...(reasonCode ? { reasonCode } : {}), ...(note ? { note } : {}) };
   };
 
   caseAction('claim', (caseId, _req, res) => actions.claim(caseId, staffOf(res)));

@@ -4,7 +4,7 @@
  * claims, telephone PINs, delegations, identity checks, events, audit actions…). Pages never print
  * a stored code: they ask `say(ctx, VOCABULARY, code)`. Labels the citizens' pages or the domain
  * already have are reused: identity documents and time slots (domain/), claim types (the service
- * catalogue), telephone-PIN validities
+ * catalogue), a rejection's reasons (domain/review-reasons.ts), telephone-PIN validities
  * (portal/telephone-pin-pages.ts), staff roles (services/staff/accounts.ts), contact fields
  * (portal/pages.ts).
  *
@@ -16,6 +16,7 @@ import type { Bilingual } from '../domain/errors';
 import { countryName } from '../domain/countries';
 import { IDENTITY_DOCUMENT_TYPES } from '../domain/identity-document';
 import { PREFERRED_TIME_SLOTS } from '../domain/pin-request';
+import { isRejectionReasonCode, REJECTION_REASON_CODES, rejectionLabel, rejectionText } from '../domain/review-reasons';
 import { serviceById } from '../domain/services';
 import { fieldLabel } from '../portal/pages';
 import { VALIDITY_LABEL } from '../portal/telephone-pin-pages';
@@ -190,6 +191,15 @@ export const MEDIA_TYPES: Vocabulary = {
   'image/jpeg': { it: 'immagine JPEG', en: 'JPEG image' },
   'image/png': { it: 'immagine PNG', en: 'PNG image' },
 };
+
+/** A rejection's reason as the staff pick it (domain/review-reasons.ts). */
+export const REJECTION_REASON_LABELS: Vocabulary = Object.fromEntries(REJECTION_REASON_CODES.map((code) => [code, rejectionLabel(code)]));
+
+/** A decision's reason: its code's label, or (decided before reason codes) its free text. */
+export function reasonSaid(ctx: { lang: Lang }, reasonCode: string | null | undefined, legacyText: string | null | undefined): string {
+  if (isRejectionReasonCode(reasonCode)) return rejectionLabel(reasonCode)[ctx.lang];
+  return rejectionText(undefined, legacyText)?.[ctx.lang] ?? '';
+}
 
 // -- claims -----------------------------------------------------------------------------------
 

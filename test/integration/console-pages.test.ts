@@ -543,6 +543,58 @@ describe('console pages', () => {
       'console.contact_centre.revoke:done',
     ]);
   });
+  it('rejects from the case page with a reason picked from the list: the note is required with “other”, the page shows the reason and the note, the citizen is told the reason in both languages', async () => {
+    const holder = await activeCitizen(stack, makeCitizen());
+    const intake = await clerk.get('/console/counter/fax-intake');
+    const data = new FormData();
+    data.append('_csrf', csrfOf(intake.body));
+    data.append('codiceFiscale', holder.citizen.codiceFiscale);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n'), Buffer.alloc(512, 0x20), Buffer.from('\n%%EOF\n')]);
+    data.append('fax', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'fax.pdf');
+    const caseId = /href="\/console\/review\/([0-9a-f-]{36})" data-testid="case-link"/.exec((await clerk.postMultipart('/console/counter/fax-intake', data)).body)![1]!;
+    await waitFor('case open', async () => ((await stack.pool.query('SELECT 1 FROM review_cases WHERE id = $1::uuid AND escalate_at IS NOT NULL', [caseId])).rowCount ? true : undefined));
+    const casePath = `/console/review/${caseId}`;
+    const claimed = await clerk.post(`${casePath}/claim`, { _csrf: csrfOf((await clerk.get(casePath)).body) });
+    const page = await clerk.get(claimed.location!);
+    // The list of reasons, by their labels, in the page's language.
+    expect(page.body).toContain('<option value="document_expired">Documento di identità scaduto</option>');
+    expect(page.body).toContain('<option value="other">Altro motivo (spiegalo nella nota)</option>');
+    expect((await clerk.get(`${casePath}?lang=en`)).body).toContain('<option value="document_expired">Identity document expired</option>');
+    await clerk.get('/console/?lang=it');
+
+    // Without a reason, and "other" without a note: refused on the field, what was typed kept.
+    const noReason = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(page.body), decision: 'reject', reasonCode: '', note: 'illeggibile' });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body).toContain('href="#f-reasonCode"');
+    expect(noReason.body).toContain('Scegli il motivo del rifiuto.');
+    expect(noReason.body).toContain('>illeggibile</textarea>');
+    const noNote = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(page.body), decision: 'reject', reasonCode: 'other', note: '' });
+    expect(noNote.status).toBe(400);
+    expect(noNote.body).toContain('href="#f-note"');
+    expect(noNote.body).toContain('id="f-note-error"');
+    expect(noNote.body).toMatch(/<option value="other" selected>/);
+    expect((await stack.pool.query('SELECT status FROM review_cases WHERE id = $1::uuid', [caseId])).rows).toEqual([{ status: 'claimed' }]);
+
+    const rejected = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(page.body), decision: 'reject', reasonCode: 'document_expired', note: 'Scaduto a marzo, chiesto nuovo documento' });
+    expect(rejected.status).toBe(303);
+    expect(rejected.location).toBe(`${casePath}?done=decision&status=rejected`);
+    const decided = await clerk.get(rejected.location!);
+    expect(decided.body).toContain('data-testid="case-reason">Documento di identità scaduto<');
+    expect(decided.body).toContain('Scaduto a marzo, chiesto nuovo documento');
+    expect((await clerk.get(`${rejected.location!}&lang=en`)).body).toContain('data-testid="case-reason">Identity document expired<');
+    await clerk.get('/console/?lang=it');
+    expect((await stack.pool.query('SELECT status, reason_code, note FROM review_cases WHERE id = $1::uuid', [caseId])).rows).toEqual([
+      { status: 'rejected', reason_code: 'document_expired', note: 'Scaduto a marzo, chiesto nuovo documento' },
+    ]);
+    const mail = await waitFor('rejection mail', async () => (await stack.mails({ to: holder.citizen.email })).find((m) => /non accolta/.test(m.subject ?? '')));
+    expect(mail.text).toContain('Motivo: Documento di identità scaduto');
+    expect(mail.text).toContain('Reason: Identity document expired');
+    expect(mail.text).not.toContain('marzo');
+    // The lookup's conversions say the reason and the note too.
+    const lookup = await clerk.get(`/console/citizens?cf=${holder.citizen.codiceFiscale}`);
+    expect(lookup.body).toContain('Documento di identità scaduto · nota: Scaduto a marzo, chiesto nuovo documento');
+  });
+
   it('says no stored code and no ISO date on any page, in Italian and in English: every value has its label, every date one format', async () => {
     const admin = await consoleLogin(stack, await createTestStaff(stack, 'admin'));
     const citizen = await activeCitizen(stack, makeCitizen());

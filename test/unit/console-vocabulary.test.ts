@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_STATES as DOMAIN_STATES } from '../../domain/credential';
 import { STORED_CLAIM_STATUSES } from '../../domain/claims';
+import { REJECTION_REASON_CODES } from '../../domain/review-reasons';
 import * as V from '../../console/vocabulary';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -60,6 +61,7 @@ const SHOWN: Record<string, V.Vocabulary> = {
   'documents.media_type': V.MEDIA_TYPES,
   'review_cases.source': V.CASE_SOURCES,
   'review_cases.status': V.REVIEW_STATUSES,
+  'review_cases.reason_code': V.REJECTION_REASON_LABELS,
   'benefit_claims.status': V.CLAIM_STATUSES,
   'identity_verifications.method': V.IDENTITY_CHECK_METHODS,
   'recovery_links.channel': V.MESSAGE_CHANNELS,
@@ -85,6 +87,7 @@ describe('console vocabulary', () => {
     expect(unlabelled).toEqual([]);
     expect(missing(V.CREDENTIAL_STATES, DOMAIN_STATES)).toEqual([]);
     expect(missing(V.CLAIM_STATUSES, STORED_CLAIM_STATUSES)).toEqual([]);
+    expect(missing(V.REJECTION_REASON_LABELS, REJECTION_REASON_CODES)).toEqual([]);
   });
 
   it('labels every audit action and outcome the code writes', () => {
