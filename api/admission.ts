@@ -57,7 +57,7 @@ const overloaded = (retryAfterSeconds: number) =>
   new DomainError(
     ErrorType.Unavailable,
     {
-      it: 'Il servizio è molto richiesto in questo momento: riprovi tra qualche secondo.',
+      it: 'Il servizio è molto richiesto in questo momento: riprova tra qualche secondo.',
       en: 'The service is very busy right now: please try again in a few seconds.',
     },
     [],
@@ -68,7 +68,7 @@ const tooManyRequests = (retryAfterSeconds: number) =>
   new DomainError(
     ErrorType.RateLimited,
     {
-      it: 'Troppe richieste da questo indirizzo: riprovi tra qualche secondo.',
+      it: 'Troppe richieste da questo indirizzo: riprova tra qualche secondo.',
       en: 'Too many requests from this address: please try again in a few seconds.',
     },
     [],

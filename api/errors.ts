@@ -66,12 +66,12 @@ const REFUSALS: Record<string, Bilingual> = {
   NOT_WAITING: { it: 'Il PIN non è in attesa del primo accesso.', en: 'The PIN is not waiting for its first access.' },
   ALREADY_DISPOSITIVO: { it: 'Il PIN è già dispositivo.', en: 'The PIN is already a dispositivo PIN.' },
   REVIEW_IN_PROGRESS: { it: 'È già in corso una richiesta di conversione.', en: 'A conversion request is already in progress.' },
-  WRONG_ROLE: { it: 'Il Suo ruolo non consente questa operazione.', en: 'Your role does not allow this operation.' },
+  WRONG_ROLE: { it: 'Il tuo ruolo non consente questa operazione.', en: 'Your role does not allow this operation.' },
   CASE_CLOSED: { it: 'La pratica è già stata decisa.', en: 'The case has already been decided.' },
-  CASE_BUSY: { it: 'La pratica è in aggiornamento, riprovi tra un momento.', en: 'The case is being updated, try again in a moment.' },
+  CASE_BUSY: { it: 'La pratica è in aggiornamento, riprova tra un momento.', en: 'The case is being updated, try again in a moment.' },
   AWAITING_SECOND_REVIEW: { it: 'La pratica attende la conferma di un secondo operatore.', en: 'The case is waiting for a second clerk to confirm.' },
   ALREADY_CLAIMED: { it: 'La pratica è già stata presa in carico da un altro operatore.', en: 'Another clerk has already claimed the case.' },
-  NOT_CLAIMED_BY_YOU: { it: 'Prenda in carico la pratica prima di decidere.', en: 'Claim the case before deciding it.' },
+  NOT_CLAIMED_BY_YOU: { it: 'Prendi in carico la pratica prima di decidere.', en: 'Claim the case before deciding it.' },
   REASON_REQUIRED: { it: 'Scegli il motivo del rifiuto.', en: 'Choose the reason for the rejection.' },
   UNKNOWN_REASON: { it: 'Motivo del rifiuto non previsto: scegline uno dall’elenco.', en: 'Unknown reason for the rejection: choose one from the list.' },
   NOTE_REQUIRED: { it: 'Con «Altro motivo» scrivi una nota che spieghi il rifiuto.', en: 'With “Another reason”, write a note that explains the rejection.' },
@@ -132,7 +132,7 @@ export function toDomainError(err: unknown): DomainError {
   }
   if (isUnavailable(err)) {
     return new DomainError(ErrorType.Unavailable, {
-      it: 'Servizio temporaneamente non disponibile, riprovi tra poco.',
+      it: 'Servizio temporaneamente non disponibile, riprova tra poco.',
       en: 'Service temporarily unavailable, please try again shortly.',
     });
   }

@@ -121,7 +121,7 @@ ${
       (ctx) => html`${problem ? alertBox('danger', problem, 'action-error') : ''}${errorSummary(ctx, state.issues, () => undefined)}
 <p>${t(
         ctx,
-        'Nessun PIN è stato creato né spedito: la richiesta attende questa verifica. Verifichi l’identità con domande sui dati in archivio, poi registri l’esito.',
+        'Nessun PIN è stato creato né spedito: la richiesta attende questa verifica. Verifica l’identità con domande sui dati in archivio, poi registra l’esito.',
         'No PIN has been made or sent: the request waits for this check. Verify the caller’s identity with questions on the data on record, then record the outcome.',
       )}</p>
 ${facts([
@@ -140,7 +140,7 @@ ${facts([
     required: true,
     options: [
       { value: 'verified', label: t(ctx, 'Identità verificata', 'Identity verified') },
-      { value: 'not_verified', label: t(ctx, 'Identità non verificata: rifiutare la richiesta', 'Identity not verified: refuse the request') },
+      { value: 'not_verified', label: t(ctx, 'Identità non verificata: la richiesta è rifiutata', 'Identity not verified: refuse the request') },
       { value: 'unreachable', label: t(ctx, 'Nessuna risposta', 'No answer') },
     ],
   })}
@@ -177,10 +177,10 @@ ${facts([
     try {
       const issues = [];
       if (!['verified', 'not_verified', 'unreachable'].includes(values.outcome ?? '')) {
-        issues.push({ field: 'outcome', code: 'required', message: { it: 'Indicare l’esito della chiamata.', en: 'Give the outcome of the call.' } });
+        issues.push({ field: 'outcome', code: 'required', message: { it: 'Indica l’esito della chiamata.', en: 'Give the outcome of the call.' } });
       }
       if (values.outcome === 'verified' && values.address !== 'record' && values.address !== 'declared') {
-        issues.push({ field: 'address', code: 'required', message: { it: 'Indicare a quale indirizzo spedire la lettera.', en: 'Say which address the letter goes to.' } });
+        issues.push({ field: 'address', code: 'required', message: { it: 'Indica a quale indirizzo spedire la lettera.', en: 'Say which address the letter goes to.' } });
       }
       if (issues.length) throw validationError(issues);
       const outcome = values.outcome as CallbackOutcomeInput['outcome'];
@@ -260,7 +260,7 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
       '/contact-centre/verify',
       verifyTitle,
       (ctx) => html`${outcome ?? ''}${errorSummary(ctx, state.issues, () => undefined)}
-<p>${t(ctx, 'Chieda al chiamante il codice fiscale e il PIN telefonico di 8 cifre che ha creato con SPID, CIE o CNS.', 'Ask the caller for the codice fiscale and the 8-digit telephone PIN they created with SPID, CIE or CNS.')}</p>
+<p>${t(ctx, 'Chiedi al chiamante il codice fiscale e il PIN telefonico di 8 cifre che ha creato con SPID, CIE o CNS.', 'Ask the caller for the codice fiscale and the 8-digit telephone PIN they created with SPID, CIE or CNS.')}</p>
 <form method="post" action="${ctx.base}/contact-centre/verify" class="col-lg-6" novalidate autocomplete="off">
   ${csrfInput(ctx)}
   ${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters', spellcheck: false })}
@@ -328,12 +328,12 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
     const kept = { ...values, telephonePin: '' };
     try {
       const added = (['mobile', 'email', 'pec'] as const).filter((k) => (values[k] ?? '').trim() !== '');
-      if (!added.length) throw validationError([{ field: 'mobile', code: 'contact_required', message: { it: 'Indicare cellulare, e-mail o PEC.', en: 'Give a mobile, e-mail or PEC.' } }]);
+      if (!added.length) throw validationError([{ field: 'mobile', code: 'contact_required', message: { it: 'Indica cellulare, e-mail o PEC.', en: 'Give a mobile, e-mail or PEC.' } }]);
       if (values.method !== 'telephone_pin' && values.method !== 'identity_questions') {
-        throw validationError([{ field: 'method', code: 'required', message: { it: 'Indicare come è stato verificato il chiamante.', en: 'Say how the caller was verified.' } }]);
+        throw validationError([{ field: 'method', code: 'required', message: { it: 'Indica come hai verificato il chiamante.', en: 'Say how the caller was verified.' } }]);
       }
       if (values.method === 'identity_questions' && (values.note ?? '').trim().length < 10) {
-        throw validationError([{ field: 'note', code: 'too_small', message: { it: 'Descrivere le verifiche (almeno 10 caratteri).', en: 'Describe the checks (at least 10 characters).' } }]);
+        throw validationError([{ field: 'note', code: 'too_small', message: { it: 'Descrivi le verifiche fatte (almeno 10 caratteri).', en: 'Describe the checks (at least 10 characters).' } }]);
       }
       const credential = await liveCredential(values.codiceFiscale ?? '');
       const verification: CallerVerification =
@@ -414,13 +414,13 @@ ${
       found = await holderOf(values.codiceFiscale ?? '');
       const issues = [];
       if (values.method !== 'telephone_pin' && values.method !== 'identity_questions') {
-        issues.push({ field: 'method', code: 'required', message: { it: 'Indicare come è stato verificato il chiamante.', en: 'Say how the caller was verified.' } });
+        issues.push({ field: 'method', code: 'required', message: { it: 'Indica come hai verificato il chiamante.', en: 'Say how the caller was verified.' } });
       }
-      if (values.confirm !== 'yes') issues.push({ field: 'confirm', code: 'required', message: { it: 'Confermare la revoca.', en: 'Confirm the revocation.' } });
+      if (values.confirm !== 'yes') issues.push({ field: 'confirm', code: 'required', message: { it: 'Conferma la revoca.', en: 'Confirm the revocation.' } });
       if (issues.length) throw validationError(issues);
       // The confirmation was given for the PIN shown: not for another one issued meanwhile.
       if (found.id !== values.credentialId) {
-        throw new DomainError(ErrorType.Conflict, { it: 'Il PIN di questo codice fiscale è cambiato nel frattempo: verifichi di nuovo.', en: 'The PIN of this codice fiscale changed meanwhile: check again.' });
+        throw new DomainError(ErrorType.Conflict, { it: 'Il PIN di questo codice fiscale è cambiato nel frattempo: verifica di nuovo.', en: 'The PIN of this codice fiscale changed meanwhile: check again.' });
       }
       const note = (values.note ?? '').trim();
       const body =

@@ -212,7 +212,7 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
             status: 200,
             warning: t(
               ctx,
-              'Lettera restituita, ma il PIN che contiene è già stato usato per il primo accesso: possibile intercettazione. Segnalato alle operazioni; verificare con il titolare.',
+              'Lettera restituita, ma il PIN che contiene è già stato usato per il primo accesso: possibile intercettazione. Segnalato alle operazioni; verifica con il titolare.',
               'Letter returned, but the PIN it carries was already used for the first access: possible interception. Operations have been alerted; check with the holder.',
             ),
           }

@@ -104,7 +104,7 @@ export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
     ]);
     return html`<section class="mt-5" aria-labelledby="revoke-title">
 <h2 class="h4" id="revoke-title">${t(ctx, 'Revoca una delega', 'Revoke a delegation')}</h2>
-<p>${t(ctx, 'Il delegante o il delegato chiede allo sportello di revocare una delega: la cerchi con il codice fiscale di uno dei due.', 'The delegator or the delegate asks at the counter to revoke a delegation: find it by either one’s codice fiscale.')}</p>
+<p>${t(ctx, 'Il delegante o il delegato chiede allo sportello di revocare una delega: cercala con il codice fiscale di uno dei due.', 'The delegator or the delegate asks at the counter to revoke a delegation: find it by either one’s codice fiscale.')}</p>
 <form method="get" action="${ctx.base}/counter/delegations" novalidate>
   <div class="row"><div class="col-md-6">${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters', spellcheck: false })}</div></div>
   <button type="submit" class="btn btn-outline-primary">${t(ctx, 'Cerca le deleghe', 'Find the delegations')}</button>
@@ -157,7 +157,7 @@ ${lookup.listed === undefined
         body: html`${outcome ?? ''}${errorSummary(ctx, [...state.issues, ...lookup.issues], (f) => labels[f] ?? (f === 'codiceFiscale' ? t(ctx, 'Codice fiscale', 'Codice fiscale') : undefined))}
 <p>${t(
           ctx,
-          'I cittadini impossibilitati a utilizzare in autonomia i servizi online INPS possono delegare una persona di fiducia. Il delegante consegna il modulo di delega firmato; verifichi di persona il suo documento di identità (e quello del delegato, se presente). Il delegante non ha bisogno di un PIN.',
+          'I cittadini impossibilitati a utilizzare in autonomia i servizi online INPS possono delegare una persona di fiducia. Il delegante consegna il modulo di delega firmato; verifica di persona il suo documento di identità (e quello del delegato, se presente). Il delegante non ha bisogno di un PIN.',
           'Citizens who cannot use the INPS online services on their own may delegate a trusted person. The delegator hands in the signed delegation form; check their identity document in person (and the delegate’s, if they came too). The delegator needs no PIN.',
         )}</p>
 <p>${t(
@@ -267,7 +267,7 @@ ${lookupSection(ctx, lookup)}`,
           ? t(ctx, 'Questa delega era già stata registrata con questo modulo: ecco la registrazione.', 'This delegation was already registered with this form: here is the registration.')
           : t(
               ctx,
-              'Delega registrata. È in attesa dell’accettazione del delegato, che riceve un avviso se ha un PIN con recapiti; consegni al delegante la ricevuta.',
+              'Delega registrata. È in attesa dell’accettazione del delegato, che riceve un avviso se ha un PIN con recapiti; consegna al delegante la ricevuta.',
               'Delegation registered. It awaits the delegate’s acceptance; the delegate is told if they hold a PIN with contacts. Give the delegator the receipt.',
             ),
         'notice',
@@ -310,7 +310,7 @@ ${facts([
         body: html`${outcome ?? ''}${errorSummary(ctx, state.issues, (f) => labels[f])}
 <p>${t(
           ctx,
-          'Alleghi il fax con il modulo di richiesta firmato dal titolare di un PIN ordinario: si apre una pratica di verifica dei documenti nella coda di verifica.',
+          'Allega il fax con il modulo di richiesta firmato dal titolare di un PIN ordinario: si apre una pratica di verifica dei documenti nella coda di verifica.',
           'Attach the fax with the request form signed by the holder of an ordinary PIN: a document review case opens in the review queue.',
         )}</p>
 <form method="post" action="${ctx.base}/counter/fax-intake" enctype="multipart/form-data" novalidate>
@@ -346,7 +346,7 @@ ${facts([
         const tooLarge = err.reason === 'too_large';
         const problem = tooLarge
           ? t(ctx, 'Il file è troppo grande: al massimo 10 MB.', 'The file is too large: at most 10 MB.')
-          : t(ctx, 'Il modulo inviato non è leggibile: riapra la pagina e riprovi.', 'The form sent could not be read: open the page again and retry.');
+          : t(ctx, 'Il modulo inviato non è leggibile: riapri la pagina e riprova.', 'The form sent could not be read: open the page again and retry.');
         return faxPage(req, res, tooLarge ? 413 : 400, { values: {}, issues: [] }, alertBox('danger', problem, 'counter-error'));
       }
       const shown = shownError(err);
@@ -371,7 +371,7 @@ ${facts([
       status = shown.status;
     }
     if (!file || (file.filename === '' && file.bytes.length === 0)) {
-      issues.push(fieldIssue('fax', 'required', 'Allegare il fax ricevuto.', 'Attach the received fax.'));
+      issues.push(fieldIssue('fax', 'required', 'Allega il fax ricevuto.', 'Attach the received fax.'));
       status ||= 400;
     }
     if (issues.length > 0 || !credentialId || !file) return faxPage(req, res, status || 400, { values, issues });

@@ -145,7 +145,7 @@ ${
 
   function actionsOf(ctx: ConsoleContext, c: CaseDetail, state: FormState): SafeHtml {
     const staff = ctx.staff!;
-    if (!REVIEW_ACTORS.includes(staff.role)) return html`<p>${t(ctx, 'Il Suo ruolo può solo consultare le pratiche.', 'Your role may only read cases.')}</p>`;
+    if (!REVIEW_ACTORS.includes(staff.role)) return html`<p>${t(ctx, 'Il tuo ruolo può solo consultare le pratiche.', 'Your role may only read cases.')}</p>`;
     const base = `${ctx.base}/review/${c.caseId}`;
     if (c.status === 'open') {
       return html`<form method="post" action="${base}/claim">${csrfInput(ctx)}<button type="submit" class="btn btn-primary" data-testid="claim">${t(ctx, 'Prendi in carico', 'Claim')}</button></form>`;
@@ -163,7 +163,7 @@ ${
         return html`<p>${t(ctx, 'La seconda verifica deve essere fatta da un altro operatore.', 'The second review must be done by another clerk.')}</p>`;
       }
       return html`<form method="post" action="${base}/second-review" novalidate>${csrfInput(ctx)}
-  <p>${t(ctx, `Prima decisione di ${c.firstDecisionBy ?? ''}: approvazione. Confermi o respinga.`, `First decision by ${c.firstDecisionBy ?? ''}: approval. Confirm or reject.`)}</p>
+  <p>${t(ctx, `Prima decisione di ${c.firstDecisionBy ?? ''}: approvazione. Conferma o respingi.`, `First decision by ${c.firstDecisionBy ?? ''}: approval. Confirm or reject.`)}</p>
   ${reasonFields(ctx, state)}
   <button type="submit" name="decision" value="confirm" class="btn btn-success me-2" data-testid="confirm">${t(ctx, 'Conferma', 'Confirm')}</button>
   <button type="submit" name="decision" value="reject" class="btn btn-danger" data-testid="reject">${t(ctx, 'Respingi', 'Reject')}</button>

@@ -107,7 +107,7 @@ export function quarantinedError(): DomainError {
     {
       it:
         'Il file contiene un virus o un contenuto pericoloso ed è stato bloccato: non è stato allegato alla richiesta. ' +
-        'Controlli il file con un antivirus e carichi una copia pulita del documento.',
+        'Controlla il file con un antivirus e carica una copia pulita del documento.',
       en:
         'The file contains a virus or harmful content and has been blocked: it was not attached to the request. ' +
         'Please check the file with an antivirus program and upload a clean copy of the document.',
@@ -152,11 +152,11 @@ const UNSAFE_CHARS = /[\p{Cc}\p{Cf}/\\:]/u;
  */
 export function checkFilename(raw: unknown): string {
   if (Array.isArray(raw)) {
-    throw validationError([fieldIssue('filename', 'invalid_type', 'Indicare un solo nome di file.', 'Give exactly one file name.')]);
+    throw validationError([fieldIssue('filename', 'invalid_type', 'Indica un solo nome di file.', 'Give exactly one file name.')]);
   }
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw validationError([
-      fieldIssue('filename', 'required', 'Indicare il nome del file (parametro filename).', 'Give the file name (filename parameter).'),
+      fieldIssue('filename', 'required', 'Indica il nome del file (parametro filename).', 'Give the file name (filename parameter).'),
     ]);
   }
   const name = raw.normalize('NFC');
@@ -207,7 +207,7 @@ export function checkUpload(upload: RawUpload): UploadCheck {
     throw unsupportedType(
       'contentType',
       'type_not_allowed',
-      `Content-Type «${declared ?? ''}» non ammesso: usare application/pdf, image/jpeg o image/png.`,
+      `Content-Type «${declared ?? ''}» non ammesso: usa application/pdf, image/jpeg o image/png.`,
       `Content-Type "${declared ?? ''}" not accepted: use application/pdf, image/jpeg or image/png.`,
     );
   }

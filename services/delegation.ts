@@ -106,7 +106,7 @@ const idempotencyKeyReused = () =>
   new DomainError(
     ErrorType.Unprocessable,
     {
-      it: 'Questa chiave di idempotenza è già stata usata per un’altra delega: per una nuova delega usi una chiave nuova.',
+      it: 'Questa chiave di idempotenza è già stata usata per un’altra delega: per una nuova delega usa una chiave nuova.',
       en: 'This idempotency key was already used for a different delegation: use a new key for a new delegation.',
     },
     [{ field: 'Idempotency-Key', code: 'idempotency_key_reused', message: { it: 'Chiave già usata per un’altra delega', en: 'Key already used for a different delegation' } }],
@@ -116,7 +116,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 
 const oneLivePerPair = () =>
   new DomainError(ErrorType.Conflict, {
-    it: 'Esiste già una delega attiva o in attesa di accettazione a questa persona: la revochi prima di crearne una nuova.',
+    it: 'Esiste già una delega attiva o in attesa di accettazione a questa persona: revocala prima di crearne una nuova.',
     en: 'There is already an active or pending delegation to this person: revoke it before creating a new one.',
   });
 

@@ -40,7 +40,7 @@ export function handlerDeadline(timeoutMs: number, retryAfterSeconds = 5): Reque
     const timer = setTimeout(() => {
       if (res.headersSent) return;
       const err = new DomainError(ErrorType.Unavailable, {
-        it: 'Il servizio sta impiegando troppo tempo: riprovi tra poco.',
+        it: 'Il servizio sta impiegando troppo tempo: riprova tra poco.',
         en: 'The service is taking too long: please try again shortly.',
       });
       res.setHeader('Retry-After', String(retryAfterSeconds));

@@ -108,7 +108,7 @@ export async function faxTarget(deps: Pick<ServiceDeps, 'pool'>, typed: unknown)
   const cf = typeof typed === 'string' ? validateCodiceFiscaleFormat(typed) : undefined;
   if (!cf || cf.errors.length) {
     throw validationError(
-      cf?.errors.length ? cf.errors : [{ field: 'codiceFiscale', code: 'required', message: { it: 'Indicare il codice fiscale.', en: 'Give the codice fiscale.' } }],
+      cf?.errors.length ? cf.errors : [{ field: 'codiceFiscale', code: 'required', message: { it: 'Indica il codice fiscale.', en: 'Give the codice fiscale.' } }],
     );
   }
   const credential = await liveCredentialByCodiceFiscale<{ id: string; pin_type: string }>(deps.pool, cf.normalised, 'id, pin_type');

@@ -49,7 +49,7 @@ const keyReused = () =>
   new DomainError(
     ErrorType.Unprocessable,
     {
-      it: 'Questa chiave di idempotenza è già stata usata per un’altra richiesta: per una nuova richiesta usi una chiave nuova.',
+      it: 'Questa chiave di idempotenza è già stata usata per un’altra richiesta: per una nuova richiesta usa una chiave nuova.',
       en: 'This idempotency key was already used for a different request: use a new key for a new request.',
     },
     [{ field: 'Idempotency-Key', code: 'idempotency_key_reused', message: { it: 'Chiave già usata per un’altra richiesta', en: 'Key already used for a different request' } }],

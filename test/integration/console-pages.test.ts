@@ -189,7 +189,7 @@ describe('console pages', () => {
     expect(print.status).toBe(200);
     expect(print.headers.get('cache-control')).toBe('no-store');
     expect(print.body).toContain('data-testid="envelope-warning"');
-    expect(print.body).toContain('chiuda questa pagina');
+    expect(print.body).toContain('chiudi questa pagina');
     expect(print.body).not.toContain('data:application/pdf');
     expect(print.body).not.toMatch(/<script|onclick/i);
     const pdfPath = /<iframe src="([^"]+)"[^>]*data-testid="envelope-frame"/.exec(print.body)![1]!;
@@ -409,7 +409,7 @@ describe('console pages', () => {
     const noFile = await post({ _csrf: csrf, codiceFiscale: holder.citizen.codiceFiscale });
     expect(noFile.status).toBe(400);
     expect(noFile.body).toContain('href="#f-fax"');
-    expect(noFile.body).toContain('Allegare il fax ricevuto');
+    expect(noFile.body).toContain('Allega il fax ricevuto');
     const notPdf = await post({ _csrf: csrf, codiceFiscale: holder.citizen.codiceFiscale }, { bytes: Buffer.from('solo testo'), name: 'fax.pdf', type: 'application/pdf' });
     expect(notPdf.status).toBeGreaterThanOrEqual(400);
     expect(notPdf.body).toContain('id="f-fax-error"');

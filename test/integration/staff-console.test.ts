@@ -118,7 +118,7 @@ describe('console login', () => {
     for (let i = 0; i < 6; i++) {
       const replay = await loginAttempt(clerk, clerk.password, code);
       expect(replay.res.status).toBe(401);
-      expect(replay.res.body).toMatch(/data-testid="login-error">Codice già usato: attenda il prossimo\.</);
+      expect(replay.res.body).toMatch(/data-testid="login-error">Codice già usato: attendi il prossimo\.</);
       expect(replay.browser.cookies.has('staff_session')).toBe(false);
     }
     expect(await failures()).toEqual({ failed_attempts: 0, locked_until: null });

@@ -100,7 +100,7 @@ describe('admission control: capacity', () => {
     expect(res.headers.get('retry-after')).toBe('3');
     const body = (await res.json()) as { error: { type: string; message: { it: string; en: string } } };
     expect(body.error.type).toBe('UNAVAILABLE');
-    expect(body.error.message.it).toMatch(/riprovi/);
+    expect(body.error.message.it).toMatch(/riprova/);
     expect(body.error.message.en).toMatch(/try again/);
     expect(h.admission.stats()).toMatchObject({ shedQueueTimeout: 1, queued: 0, inFlight: 1 });
     h.held.shift()!();
