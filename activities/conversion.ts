@@ -16,6 +16,7 @@ import type { ActivityDeps } from './deps';
 import { recordEvent } from '../lib/events';
 import { enqueueNotification, loadCredential } from './issuance';
 import { claimDecidedMessage, conversionApprovedMessage, conversionRejectedMessage, reviewInProgressMessage } from './templates';
+import { isRejectionReasonCode, REJECTION_REASONS, rejectionText } from '../domain/review-reasons';
 
 /** Outcome notices go to the e-mail and PEC (a reason does not fit an SMS). */
 const MAIL_CHANNELS = ['email', 'pec'] as const;
@@ -51,6 +52,10 @@ export function createConversionActivities(deps: ActivityDeps) {
       caseId: string;
       action: ReviewAction;
       staffId: string;
+      /** A rejection's reason code (domain/review-reasons.ts) and the clerk's note for the staff. */
+      reasonCode?: string;
+      note?: string;
+      /** The free-text reason of a decision made before reason codes (a workflow of that time). */
       reason?: string;
       /** What the API vouched for: the reviewer's role, the command, and its grant (lib/authority.ts). */
       authority?: { role: string; command: string; grant?: AuthorityGrant };
@@ -65,28 +70,39 @@ export function createConversionActivities(deps: ActivityDeps) {
         if (!rows[0]) throw ApplicationFailure.nonRetryable(`review case ${input.caseId} not found`, ErrorType.NotFound);
         const actor = `staff:${input.staffId}`;
         const reason = input.reason ?? null;
+        // A code only with a rejection (the workflow checked it; the column's CHECK knows the list).
+        const reasonCode = input.action === 'reject' && isRejectionReasonCode(input.reasonCode) ? input.reasonCode : null;
+        const note = input.note ?? null;
         switch (input.action) {
           case 'claim':
             await client.query(`UPDATE review_cases SET status = 'claimed', claimed_by = $2::text, claimed_at = now() WHERE id = $1::uuid`, [input.caseId, input.staffId]);
             break;
           case 'first_approval':
             await client.query(
-              `UPDATE review_cases SET status = 'awaiting_second_review', first_decision_by = $2::text, first_decision_at = now(), reason = $3::text WHERE id = $1::uuid`,
-              [input.caseId, input.staffId, reason],
+              `UPDATE review_cases SET status = 'awaiting_second_review', first_decision_by = $2::text, first_decision_at = now(), reason = $3::text, note = $4::text WHERE id = $1::uuid`,
+              [input.caseId, input.staffId, reason, note],
             );
             break;
           case 'approve':
           case 'reject':
             await client.query(
               `UPDATE review_cases SET status = $2::text, decided_by = $3::text, decided_at = now(), reason = coalesce($4::text, reason),
+                      reason_code = $5::text, note = coalesce($6::text, note),
                       first_decision_by = coalesce(first_decision_by, $3::text), first_decision_at = coalesce(first_decision_at, now())
                 WHERE id = $1::uuid`,
-              [input.caseId, input.action === 'approve' ? 'approved' : 'rejected', input.staffId, reason],
+              [input.caseId, input.action === 'approve' ? 'approved' : 'rejected', input.staffId, reason, reasonCode, note],
             );
             break;
         }
         const credentialId = rows[0].credential_id;
-        await recordEvent(client, credentialId, `review_${input.action}`, actor, { caseId: input.caseId, ...(reason ? { reason } : {}) }, `${input.caseId}:${input.action}:${input.staffId}`);
+        await recordEvent(
+          client,
+          credentialId,
+          `review_${input.action}`,
+          actor,
+          { caseId: input.caseId, ...(reasonCode ? { reasonCode } : {}), ...(note ? { note } : {}), ...(reason ? { reason } : {}) },
+          `${input.caseId}:${input.action}:${input.staffId}`,
+        );
         await appendAudit(client, { actor, action: `review_${input.action}`, subject: credentialId, decision: input.action, detail: { caseId: input.caseId } });
       });
     },
@@ -154,12 +170,18 @@ export function createConversionActivities(deps: ActivityDeps) {
       });
     },
 
+    /**
+     * The rejection's notice, with the reason in each language from the case row (the clerk's
+     * note stays with the staff); a case decided before reason codes says its free text.
+     */
     async closeRejectedConversion(input: { credentialId: string; caseId: string; reason: string }): Promise<{ outboxIds: string[] }> {
       return withTransaction(pool, async (client) => {
         await requireDecidedCase(client, input.caseId, input.credentialId, 'rejected');
+        const { rows } = await client.query<{ reason_code: string | null; reason: string | null }>('SELECT reason_code, reason FROM review_cases WHERE id = $1::uuid', [input.caseId]);
+        const said = rejectionText(rows[0]?.reason_code, rows[0]?.reason ?? input.reason) ?? REJECTION_REASONS.other.text;
         const c = await loadCredential(client, input.credentialId);
         await recordEvent(client, input.credentialId, 'conversion_rejected', 'system', { caseId: input.caseId }, `${input.caseId}:rejected`);
-        const notices = await enqueueNotification(deps, client, c, 'conversion-rejected', input.caseId, () => conversionRejectedMessage(c.holder, input.reason), MAIL_CHANNELS);
+        const notices = await enqueueNotification(deps, client, c, 'conversion-rejected', input.caseId, () => conversionRejectedMessage(c.holder, said), MAIL_CHANNELS);
         return { outboxIds: notices.map((n) => n.outboxId) };
       });
     },

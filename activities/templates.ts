@@ -2,6 +2,8 @@
  * Texts of the notifications, bilingual (Italian first). Kept next to the activity that sends
  * them; each returns what goes into the (encrypted) outbox payload.
  */
+import type { Bilingual } from '../domain/errors';
+
 export interface MessageContent {
   subject: string;
   text: string;
@@ -106,12 +108,13 @@ export function conversionApprovedMessage(holder: Holder): MessageContent {
   );
 }
 
-export function conversionRejectedMessage(holder: Holder, reason: string): MessageContent {
+/** The rejection of a conversion, with its reason in each language (domain/review-reasons.ts). */
+export function conversionRejectedMessage(holder: Holder, reason: Bilingual): MessageContent {
   return bilingualMail(
     holder,
     'INPS – Richiesta di conversione non accolta / Conversion request not approved',
-    ['la richiesta di conversione del PIN in dispositivo non è stata accolta.', `Motivo: ${reason}`, 'Puoi presentare una nuova richiesta con i documenti corretti.'],
-    ['your request to convert your PIN into a dispositivo PIN was not approved.', `Reason: ${reason}`, 'You may file a new request with the correct documents.'],
+    ['la richiesta di conversione del PIN in dispositivo non è stata accolta.', `Motivo: ${reason.it}`, 'Puoi presentare una nuova richiesta con i documenti corretti.'],
+    ['your request to convert your PIN into a dispositivo PIN was not approved.', `Reason: ${reason.en}`, 'You may file a new request with the correct documents.'],
   );
 }
 

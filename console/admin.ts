@@ -20,8 +20,9 @@ import {
 } from '../services/staff/accounts';
 import { html, type SafeHtml } from '../web/html';
 import { selectField, textField, type FormState } from '../portal/views';
-import { alertBox, consoleContext, consolePage, csrfInput, fmtDateTime, roleLabel, t, table, tb } from './layout';
+import { alertBox, consoleContext, consolePage, csrfInput, fmtDate, fmtDateTime, roleLabel, t, table, tb } from './layout';
 import { SECTIONS } from './roles';
+import { actorSaid, AUDIT_ACTIONS, AUDIT_DECISIONS, say } from './vocabulary';
 import { act, messagePage, sendPage, shownError, staffOf, formValues, type consoleGuard } from './shared';
 
 type Guard = ReturnType<typeof consoleGuard>;
@@ -86,8 +87,8 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
         title,
         active: 'admin',
         langSwitch: false,
-        body: html`${alertBox('warning', t(ctx, 'Questi dati sono mostrati solo ora: li consegni alla persona in modo sicuro. Non sono conservati in chiaro.', 'These are shown only now: hand them to the person securely. They are not kept in clear.'))}
-<p>${t(ctx, 'Inquadri il codice con l’app di autenticazione (TOTP, 6 cifre, 30 secondi):', 'Scan the code with the authenticator app (TOTP, 6 digits, 30 seconds):')}</p>
+        body: html`${alertBox('warning', t(ctx, 'Questi dati sono mostrati solo ora: consegnali alla persona in modo sicuro. Non sono conservati in chiaro.', 'These are shown only now: hand them to the person securely. They are not kept in clear.'))}
+<p>${t(ctx, 'Inquadra il codice con l’app di autenticazione (TOTP, 6 cifre, 30 secondi):', 'Scan the code with the authenticator app (TOTP, 6 digits, 30 seconds):')}</p>
 <p><img src="${qr}" data-testid="issued-totp-qr" alt="${t(ctx, 'Codice QR dell’URI otpauth qui sotto', 'QR code of the otpauth URI below')}"></p>
 <dl class="row" data-testid="issued-credentials">
   <dt class="col-sm-3">${t(ctx, 'Nome utente', 'Username')}</dt><dd class="col-sm-9"><code>${issued.username}</code></dd>
@@ -95,7 +96,7 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
   <dt class="col-sm-3">${t(ctx, 'Segreto TOTP', 'TOTP secret')}</dt><dd class="col-sm-9"><code data-testid="issued-totp-secret">${issued.totpSecret}</code></dd>
   <dt class="col-sm-3">URI otpauth</dt><dd class="col-sm-9"><code class="text-break" data-testid="issued-otpauth-uri">${issued.otpauthUri}</code></dd>
 </dl>
-<p>${t(ctx, 'Senza fotocamera: aggiungere l’URI (o il segreto) all’app a mano.', 'Without a camera: add the URI (or the secret) to the app by hand.')}</p>
+<p>${t(ctx, 'Senza fotocamera: aggiungi l’URI (o il segreto) all’app a mano.', 'Without a camera: add the URI (or the secret) to the app by hand.')}</p>
 <p>${t(ctx, 'Al primo accesso la persona dovrà scegliere una sua password al posto di quella generata.', 'At the first login the person must choose their own password instead of the generated one.')}</p>
 <p><a href="${ctx.base}/admin/staff">${t(ctx, '← Torna agli account', '← Back to the accounts')}</a></p>`,
       }),
@@ -130,7 +131,7 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
         return messagePage(req, res, 404, { it: 'Account non trovato', en: 'Account not found' }, { it: 'Account non trovato.', en: 'Account not found.' }, 'admin');
       }
       if (username === staff.staffId) {
-        return messagePage(req, res, 409, { it: 'Operazione non consentita', en: 'Not allowed' }, { it: 'Non può modificare il proprio account da qui.', en: 'You cannot change your own account here.' }, 'admin');
+        return messagePage(req, res, 409, { it: 'Operazione non consentita', en: 'Not allowed' }, { it: 'Non puoi modificare il tuo account da qui.', en: 'You cannot change your own account here.' }, 'admin');
       }
       if (name === 'reset') {
         const d = accountDeps();
@@ -153,6 +154,9 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
     const subject = q('subject');
     const actor = q('actor');
     const rows = await recentAuditRows(deps, { ...(subject ? { subject } : {}), ...(actor ? { actor } : {}) });
+    // A row's subject filters the log by it; a day (a mail-room batch) reads as a date.
+    const subjectCell = (value: string | null) =>
+      value ? html`<a href="${ctx.base}/admin/audit?subject=${encodeURIComponent(value)}">${/^\d{4}-\d{2}-\d{2}$/.test(value) ? fmtDate(ctx, value) : value}</a>` : '—';
     let check: SafeHtml | '' = '';
     if (req.query.check === '1') {
       const result = await act(deps.pool, staffOf(res), 'audit.check', undefined, () => checkAuditLog(deps));
@@ -186,7 +190,7 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
 ${table(
   t(ctx, 'Ultime 100 righe', 'Latest 100 rows'),
   [t(ctx, 'N.', 'No.'), t(ctx, 'Quando', 'When'), t(ctx, 'Autore', 'Actor'), t(ctx, 'Azione', 'Action'), t(ctx, 'Soggetto', 'Subject'), t(ctx, 'Esito', 'Outcome')],
-  rows.map((r) => [String(r.id), fmtDateTime(ctx, r.at), r.actor, r.action, r.subject ?? '', r.decision ?? '']),
+  rows.map((r) => [String(r.id), fmtDateTime(ctx, r.at), actorSaid(ctx, r.actor), say(ctx, AUDIT_ACTIONS, r.action), subjectCell(r.subject), r.decision ? say(ctx, AUDIT_DECISIONS, r.decision) : '—']),
   'audit-rows',
 )}
 <p><a href="${ctx.base}/admin/staff">${t(ctx, '← Account del personale', '← Staff accounts')}</a></p>`,

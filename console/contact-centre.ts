@@ -23,6 +23,7 @@ import { DOCUMENT_FIELDS, documentFieldset, documentInput, documentLabels } from
 import { identifyRemotely } from '../services/lifecycle/remote-identification';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, t, table, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
+import { contactFieldLabel, countrySaid, CREDENTIAL_STATES, say, sayText, TIME_SLOTS } from './vocabulary';
 import { act, formValues, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 
 type Guard = ReturnType<typeof consoleGuard>;
@@ -88,7 +89,7 @@ ${
           `${k.holder.name} ${k.holder.surname}`,
           html`<a href="${ctx.base}/citizens?cf=${k.codice_fiscale}">${k.codice_fiscale}</a>`,
           k.phone,
-          k.time_slot,
+          sayText(ctx, TIME_SLOTS, k.time_slot),
           fmtDateTime(ctx, k.created_at),
           String(k.attempts),
           html`<a class="btn btn-sm btn-outline-primary" href="${ctx.base}/contact-centre/callbacks/${k.id}">${t(ctx, 'Registra l’esito', 'Record the outcome')}</a>`,
@@ -101,9 +102,14 @@ ${
 
   r.get('/contact-centre', guard(roles), (req, res) => callbacksPage(req, res));
 
-  /** A residence as one line: street, postal code, town, country. */
-  const residenceLine = (r: Record<string, unknown> | null): string =>
-    r ? ['address', 'postalCode', 'city', 'province', 'country'].map((k) => r[k]).filter((v) => typeof v === 'string' && v.trim()).join(', ') : '';
+  /** A residence as one line: street, postal code, town, country (by its name). */
+  const residenceLine = (ctx: ConsoleContext, r: Record<string, unknown> | null): string =>
+    r
+      ? ['address', 'postalCode', 'city', 'province', 'country']
+          .map((k) => (k === 'country' && typeof r[k] === 'string' && r[k] ? countrySaid(ctx, r[k]) : r[k]))
+          .filter((v) => typeof v === 'string' && v.trim())
+          .join(', ')
+      : '';
 
   const outcomeForm = (req: Request, res: Response, status: number, task: CallbackTask, state: FormState, problem?: string) =>
     page(
@@ -115,15 +121,15 @@ ${
       (ctx) => html`${problem ? alertBox('danger', problem, 'action-error') : ''}${errorSummary(ctx, state.issues, () => undefined)}
 <p>${t(
         ctx,
-        'Nessun PIN è stato creato né spedito: la richiesta attende questa verifica. Verifichi l’identità con domande sui dati in archivio, poi registri l’esito.',
+        'Nessun PIN è stato creato né spedito: la richiesta attende questa verifica. Verifica l’identità con domande sui dati in archivio, poi registra l’esito.',
         'No PIN has been made or sent: the request waits for this check. Verify the caller’s identity with questions on the data on record, then record the outcome.',
       )}</p>
 ${facts([
   [t(ctx, 'Cittadino', 'Citizen'), `${task.holder.name} ${task.holder.surname}`],
   [t(ctx, 'Codice fiscale', 'Codice fiscale'), task.codice_fiscale],
-  [t(ctx, 'Telefono da chiamare', 'Phone to call'), `${task.phone} (${task.time_slot})`],
-  [t(ctx, 'Residenza dichiarata', 'Declared residence'), html`<span data-testid="declared">${residenceLine(task.declared)}</span>`],
-  [t(ctx, 'Residenza in archivio', 'Residence on record'), html`<span data-testid="on-record">${residenceLine(task.on_record)}</span>`],
+  [t(ctx, 'Telefono da chiamare', 'Phone to call'), `${task.phone} (${sayText(ctx, TIME_SLOTS, task.time_slot)})`],
+  [t(ctx, 'Residenza dichiarata', 'Declared residence'), html`<span data-testid="declared">${residenceLine(ctx, task.declared)}</span>`],
+  [t(ctx, 'Residenza in archivio', 'Residence on record'), html`<span data-testid="on-record">${residenceLine(ctx, task.on_record)}</span>`],
   [t(ctx, 'Chiamate senza risposta', 'Unanswered calls'), String(task.attempts)],
 ])}
 <form method="post" action="${ctx.base}/contact-centre/callbacks/${task.id}" class="col-lg-8" novalidate autocomplete="off">
@@ -134,7 +140,7 @@ ${facts([
     required: true,
     options: [
       { value: 'verified', label: t(ctx, 'Identità verificata', 'Identity verified') },
-      { value: 'not_verified', label: t(ctx, 'Identità non verificata: rifiutare la richiesta', 'Identity not verified: refuse the request') },
+      { value: 'not_verified', label: t(ctx, 'Identità non verificata: la richiesta è rifiutata', 'Identity not verified: refuse the request') },
       { value: 'unreachable', label: t(ctx, 'Nessuna risposta', 'No answer') },
     ],
   })}
@@ -171,10 +177,10 @@ ${facts([
     try {
       const issues = [];
       if (!['verified', 'not_verified', 'unreachable'].includes(values.outcome ?? '')) {
-        issues.push({ field: 'outcome', code: 'required', message: { it: 'Indicare l’esito della chiamata.', en: 'Give the outcome of the call.' } });
+        issues.push({ field: 'outcome', code: 'required', message: { it: 'Indica l’esito della chiamata.', en: 'Give the outcome of the call.' } });
       }
       if (values.outcome === 'verified' && values.address !== 'record' && values.address !== 'declared') {
-        issues.push({ field: 'address', code: 'required', message: { it: 'Indicare a quale indirizzo spedire la lettera.', en: 'Say which address the letter goes to.' } });
+        issues.push({ field: 'address', code: 'required', message: { it: 'Indica a quale indirizzo spedire la lettera.', en: 'Say which address the letter goes to.' } });
       }
       if (issues.length) throw validationError(issues);
       const outcome = values.outcome as CallbackOutcomeInput['outcome'];
@@ -254,7 +260,7 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
       '/contact-centre/verify',
       verifyTitle,
       (ctx) => html`${outcome ?? ''}${errorSummary(ctx, state.issues, () => undefined)}
-<p>${t(ctx, 'Chieda al chiamante il codice fiscale e il PIN telefonico di 8 cifre che ha creato con SPID, CIE o CNS.', 'Ask the caller for the codice fiscale and the 8-digit telephone PIN they created with SPID, CIE or CNS.')}</p>
+<p>${t(ctx, 'Chiedi al chiamante il codice fiscale e il PIN telefonico di 8 cifre che ha creato con SPID, CIE o CNS.', 'Ask the caller for the codice fiscale and the 8-digit telephone PIN they created with SPID, CIE or CNS.')}</p>
 <form method="post" action="${ctx.base}/contact-centre/verify" class="col-lg-6" novalidate autocomplete="off">
   ${csrfInput(ctx)}
   ${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters', spellcheck: false })}
@@ -322,12 +328,12 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
     const kept = { ...values, telephonePin: '' };
     try {
       const added = (['mobile', 'email', 'pec'] as const).filter((k) => (values[k] ?? '').trim() !== '');
-      if (!added.length) throw validationError([{ field: 'mobile', code: 'contact_required', message: { it: 'Indicare cellulare, e-mail o PEC.', en: 'Give a mobile, e-mail or PEC.' } }]);
+      if (!added.length) throw validationError([{ field: 'mobile', code: 'contact_required', message: { it: 'Indica cellulare, e-mail o PEC.', en: 'Give a mobile, e-mail or PEC.' } }]);
       if (values.method !== 'telephone_pin' && values.method !== 'identity_questions') {
-        throw validationError([{ field: 'method', code: 'required', message: { it: 'Indicare come è stato verificato il chiamante.', en: 'Say how the caller was verified.' } }]);
+        throw validationError([{ field: 'method', code: 'required', message: { it: 'Indica come hai verificato il chiamante.', en: 'Say how the caller was verified.' } }]);
       }
       if (values.method === 'identity_questions' && (values.note ?? '').trim().length < 10) {
-        throw validationError([{ field: 'note', code: 'too_small', message: { it: 'Descrivere le verifiche (almeno 10 caratteri).', en: 'Describe the checks (at least 10 characters).' } }]);
+        throw validationError([{ field: 'note', code: 'too_small', message: { it: 'Descrivi le verifiche fatte (almeno 10 caratteri).', en: 'Describe the checks (at least 10 characters).' } }]);
       }
       const credential = await liveCredential(values.codiceFiscale ?? '');
       const verification: CallerVerification =
@@ -335,7 +341,7 @@ ${accepted.warnings.length ? alertBox('info', accepted.warnings.map((w) => tb(ct
       const result = await act(deps.pool, staff, 'contact_centre.add_contact', credential.id, () =>
         contactCentre.addContact(staff, credential.id, { mobile: values.mobile, email: values.email, pec: values.pec }, verification),
       );
-      contactsForm(req, res, 201, { values: {}, issues: [] }, alertBox('success', t(ctx, `Recapito aggiunto (${result.fields.join(', ')}); il titolare è avvisato.`, `Contact added (${result.fields.join(', ')}); the holder is notified.`), 'notice'));
+      contactsForm(req, res, 201, { values: {}, issues: [] }, alertBox('success', t(ctx, `Recapito aggiunto (${result.fields.map((f) => contactFieldLabel(ctx, f)).join(', ')}); il titolare è avvisato.`, `Contact added (${result.fields.map((f) => contactFieldLabel(ctx, f)).join(', ')}); the holder is notified.`), 'notice'));
     } catch (err) {
       const shown = shownError(err);
       if (!shown) throw err;
@@ -369,7 +375,7 @@ ${
   ${facts([
     [t(ctx, 'Codice fiscale', 'Codice fiscale'), state.values.codiceFiscale ?? ''],
     [t(ctx, 'Titolare', 'Holder'), html`<span data-testid="revoke-holder">${`${found.holder.name ?? ''} ${found.holder.surname ?? ''}`.trim()}</span>`],
-    [t(ctx, 'Stato del PIN', 'PIN state'), found.state],
+    [t(ctx, 'Stato del PIN', 'PIN state'), say(ctx, CREDENTIAL_STATES, found.state)],
   ])}
   ${callerVerificationFields(ctx, state, t(ctx, 'Verifiche fatte (se domande) o nota', 'Checks made (if questions) or note'))}
   ${checkbox(ctx, state, { name: 'confirm', label: t(ctx, 'Confermo la revoca definitiva del PIN', 'I confirm the final revocation of the PIN') })}
@@ -408,13 +414,13 @@ ${
       found = await holderOf(values.codiceFiscale ?? '');
       const issues = [];
       if (values.method !== 'telephone_pin' && values.method !== 'identity_questions') {
-        issues.push({ field: 'method', code: 'required', message: { it: 'Indicare come è stato verificato il chiamante.', en: 'Say how the caller was verified.' } });
+        issues.push({ field: 'method', code: 'required', message: { it: 'Indica come hai verificato il chiamante.', en: 'Say how the caller was verified.' } });
       }
-      if (values.confirm !== 'yes') issues.push({ field: 'confirm', code: 'required', message: { it: 'Confermare la revoca.', en: 'Confirm the revocation.' } });
+      if (values.confirm !== 'yes') issues.push({ field: 'confirm', code: 'required', message: { it: 'Conferma la revoca.', en: 'Confirm the revocation.' } });
       if (issues.length) throw validationError(issues);
       // The confirmation was given for the PIN shown: not for another one issued meanwhile.
       if (found.id !== values.credentialId) {
-        throw new DomainError(ErrorType.Conflict, { it: 'Il PIN di questo codice fiscale è cambiato nel frattempo: verifichi di nuovo.', en: 'The PIN of this codice fiscale changed meanwhile: check again.' });
+        throw new DomainError(ErrorType.Conflict, { it: 'Il PIN di questo codice fiscale è cambiato nel frattempo: verifica di nuovo.', en: 'The PIN of this codice fiscale changed meanwhile: check again.' });
       }
       const note = (values.note ?? '').trim();
       const body =

@@ -41,8 +41,8 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
         active: 'counter',
         hasErrors: state.issues.length > 0 || problem !== undefined,
         body: html`${notice ? alertBox('success', notice, 'notice') : ''}${problem ? alertBox('danger', problem, 'counter-error') : ''}${citizenErrorSummary(ctx, state, labels)}
-<p>${t(ctx, 'Verifichi il documento di identità del cittadino, compili i dati e consegni la busta sigillata con il PIN dispositivo.', 'Check the citizen’s identity document, fill in the data and hand over the sealed envelope with the dispositivo PIN.')}</p>
-<p>${t(ctx, 'Il cittadino ha già un PIN?', 'Does the citizen already have a PIN?')} <a href="${ctx.base}/counter/conversion">${t(ctx, 'Lo converta in dispositivo', 'Convert it to dispositivo')}</a></p>
+<p>${t(ctx, 'Verifica il documento di identità del cittadino, compila i dati e consegna la busta sigillata con il PIN dispositivo.', 'Check the citizen’s identity document, fill in the data and hand over the sealed envelope with the dispositivo PIN.')}</p>
+<p>${t(ctx, 'Il cittadino ha già un PIN?', 'Does the citizen already have a PIN?')} <a href="${ctx.base}/counter/conversion">${t(ctx, 'Convertilo in dispositivo', 'Convert it to dispositivo')}</a></p>
 <p>${t(ctx, 'Altre operazioni di sportello:', 'Other counter tasks:')} <a href="${ctx.base}/counter/delegations">${t(ctx, 'Registra delega', 'Register a delegation')}</a> · <a href="${ctx.base}/counter/fax-intake">${t(ctx, 'Fax ricevuto', 'Received fax')}</a></p>
 <form method="post" action="${ctx.base}/counter" novalidate>
   ${csrfInput(ctx)}
@@ -110,14 +110,14 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
           'danger',
           t(
             ctx,
-            'La busta è già stata aperta e non può essere mostrata di nuovo: il PIN non è conservato. Chiuda questa pagina.',
+            'La busta è già stata aperta e non può essere mostrata di nuovo: il PIN non è conservato. Chiudi questa pagina.',
             'The envelope has already been opened and cannot be shown again: the PIN is not kept. Close this page.',
           ),
           'envelope-served',
         )
       : html`<p>${t(
           ctx,
-          'Per stampare usi il pulsante di stampa del riquadro qui sotto, oppure faccia clic nel riquadro e usi Stampa del browser (Ctrl+P).',
+          'Per stampare usa il pulsante di stampa del riquadro qui sotto, oppure fai clic nel riquadro e usa Stampa del browser (Ctrl+P).',
           'To print, use the print button of the frame below, or click in the frame and use the browser’s Print (Ctrl+P).',
         )}</p>
 <iframe src="${pdfUrl}" title="${t(ctx, 'Busta sigillata con il PIN dispositivo', 'Sealed envelope with the dispositivo PIN')}" class="console-envelope border" data-testid="envelope-frame"></iframe>`;
@@ -133,7 +133,7 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
           'warning',
           html`<strong>${t(ctx, 'La busta con il PIN si apre una sola volta.', 'The envelope with the PIN opens only once.')}</strong> ${t(
             ctx,
-            'La stampi ora, la chiuda sigillata e la consegni al titolare; dopo la stampa chiuda questa pagina. La busta non viene conservata: ricaricando la pagina non si può più vedere.',
+            'Stampala ora, chiudila sigillata e consegnala al titolare; dopo la stampa chiudi questa pagina. La busta non viene conservata: ricaricando la pagina non si può più vedere.',
             'Print it now, seal it and hand it to the holder; after printing close this page. The envelope is not kept: reloading the page cannot show it again.',
           )}`,
           'envelope-warning',
@@ -237,7 +237,7 @@ ${viewer}
       const shown = shownError(err);
       if (!shown) throw err;
       // The checkbox is an all-or-nothing literal for the service: say what it means here.
-      const issues = shown.fields.map((f) => (f.field === 'signedRequestChecked' ? { ...f, code: 'required', message: { it: 'Verificare il modulo firmato.', en: 'Check the signed form.' } } : f));
+      const issues = shown.fields.map((f) => (f.field === 'signedRequestChecked' ? { ...f, code: 'required', message: { it: 'Verifica il modulo firmato.', en: 'Check the signed form.' } } : f));
       conversionPage(req, res, shown.status, { values, issues }, issues.length ? undefined : alertBox('danger', tb(ctx, shown.userMessage), 'counter-error'));
     }
   });

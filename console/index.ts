@@ -75,7 +75,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
         title: t(ctx, 'Accesso del personale', 'Staff login'),
         hasErrors: error !== undefined,
         body: html`${error ? alertBox('danger', error, 'login-error') : ''}
-<p>${t(ctx, 'Inserisca nome utente, password e il codice a 6 cifre dell’app di autenticazione.', 'Enter your username, password and the 6-digit code from your authenticator app.')}</p>
+<p>${t(ctx, 'Inserisci nome utente, password e il codice a 6 cifre dell’app di autenticazione.', 'Enter your username, password and the 6-digit code from your authenticator app.')}</p>
 <form method="post" action="${ctx.base}/login" class="col-lg-6" novalidate>
   ${csrfField(csrf)}
   ${next ? html`<input type="hidden" name="next" value="${next}">` : ''}
@@ -102,7 +102,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
     const username = typeof body.username === 'string' ? body.username.slice(0, 64) : '';
     if (!csrfOk(req, readCookies(req), body._csrf)) {
       const ctx = consoleContext(req, res, '/login');
-      loginPage(req, res, 403, { values: { username }, issues: [] }, t(ctx, 'La pagina è scaduta: riprovi.', 'The page has expired: please try again.'));
+      loginPage(req, res, 403, { values: { username }, issues: [] }, t(ctx, 'La pagina è scaduta: riprova.', 'The page has expired: please try again.'));
       return;
     }
     if (!deps.secrets) {
@@ -187,7 +187,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
       return;
     }
     deps.log.error({ err, path: req.originalUrl }, 'console: unexpected error');
-    messagePage(req, res, 500, { it: 'Si è verificato un errore', en: 'Something went wrong' }, { it: 'Non è stato possibile completare l’operazione. Riprovi tra qualche minuto.', en: 'The operation could not be completed. Please try again in a few minutes.' });
+    messagePage(req, res, 500, { it: 'Si è verificato un errore', en: 'Something went wrong' }, { it: 'Non è stato possibile completare l’operazione. Riprova tra qualche minuto.', en: 'The operation could not be completed. Please try again in a few minutes.' });
   });
 
   return r;

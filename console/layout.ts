@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import type { Bilingual } from '../domain/errors';
 import { html, type HtmlValue, type SafeHtml } from '../web/html';
-import { resolveLang, type Lang } from '../portal/i18n';
+import { formatDate, formatDateTime, resolveLang, type Lang } from '../portal/i18n';
 import { page, type PageContext } from '../portal/views';
 import type { StaffRole } from '../services/staff/auth';
 import type { ConsoleStaff } from '../services/staff/sessions';
@@ -89,7 +89,7 @@ function nav(ctx: ConsoleContext, active: SectionId | undefined): SafeHtml {
       ? html`<li class="nav-item"><a class="nav-link text-white fw-bold text-decoration-underline" aria-current="page" href="${ctx.base}${SECTION_PATHS[id]}"><span>${sectionLabel(ctx, id)}</span></a></li>`
       : html`<li class="nav-item"><a class="nav-link text-white" href="${ctx.base}${SECTION_PATHS[id]}"><span>${sectionLabel(ctx, id)}</span></a></li>`,
   );
-  return html`<div class="it-header-navbar-wrapper">
+  return html`<div class="it-header-navbar-wrapper console-nav">
   <div class="container">
     <nav class="navbar navbar-expand-lg has-megamenu" aria-label="${t(ctx, 'Menu della console', 'Console menu')}">
       <div class="menu-wrapper w-100 d-flex flex-wrap align-items-center justify-content-between">
@@ -130,7 +130,8 @@ export function consolePage(ctx: ConsoleContext, opts: ConsolePageOptions): stri
     hasErrors: opts.hasErrors,
     langSwitch: opts.langSwitch,
     refresh: opts.refresh,
-    body: html`<h1 class="h2 mb-4">${opts.title}</h1>${opts.body}`,
+    // `console-page` scopes the console's form layout (portal.css: labels in the flow above their field).
+    body: html`<div class="console-page"><h1 class="h2 mb-4">${opts.title}</h1>${opts.body}</div>`,
   });
 }
 
@@ -138,21 +139,20 @@ export function alertBox(kind: 'success' | 'danger' | 'warning' | 'info', conten
   return html`<div class="alert alert-${kind}" role="${kind === 'danger' ? 'alert' : 'status'}"${testId ? html` data-testid="${testId}"` : ''}>${content}</div>`;
 }
 
-const locale = (lang: Lang) => (lang === 'it' ? 'it-IT' : 'en-GB');
+/** A moment or a day as given to the formatters (a Date, an ISO instant, or a YYYY-MM-DD day). */
+type When = Date | string | null | undefined;
+const iso = (d: Date | string): string => (typeof d === 'string' ? d : Number.isNaN(d.getTime()) ? '' : d.toISOString());
 
-/** A moment as Rome's wall clock, e.g. 05/03/2025, 14:30. */
-export function fmtDateTime(ctx: { lang: Lang }, d: Date | string | null | undefined): string {
+/** A moment as Rome's wall clock, one format on every console page: "5 dic 2026, 09:14" / "5 Dec 2026, 09:14". */
+export function fmtDateTime(ctx: { lang: Lang }, d: When): string {
   if (d === null || d === undefined) return '—';
-  const date = typeof d === 'string' ? new Date(d) : d;
-  if (Number.isNaN(date.getTime())) return '—';
-  return new Intl.DateTimeFormat(locale(ctx.lang), { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'short' }).format(date);
+  return formatDateTime(ctx.lang, iso(d), 'medium') || '—';
 }
 
-export function fmtDate(ctx: { lang: Lang }, d: Date | string | null | undefined): string {
+/** A day in the same format: "5 dic 2026" / "5 Dec 2026" (a YYYY-MM-DD day is that calendar day). */
+export function fmtDate(ctx: { lang: Lang }, d: When): string {
   if (d === null || d === undefined) return '—';
-  const date = typeof d === 'string' ? new Date(d.length === 10 ? `${d}T12:00:00Z` : d) : d;
-  if (Number.isNaN(date.getTime())) return '—';
-  return new Intl.DateTimeFormat(locale(ctx.lang), { timeZone: 'Europe/Rome', dateStyle: 'short' }).format(date);
+  return formatDate(ctx.lang, iso(d), 'medium') || '—';
 }
 
 /** "2 g 3 h" / "2 d 3 h"; negative = overdue ("scaduta da ..."). */

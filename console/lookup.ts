@@ -13,11 +13,46 @@ import { html, type HtmlValue, type SafeHtml } from '../web/html';
 import { changedFields, contactsOf } from '../services/lifecycle/contact-changes';
 import { createCitizenLookup, type LookupCredential } from '../services/citizen-lookup';
 import { alertBox, consoleContext, consolePage, facts, fmtDate, fmtDateTime, t, table, tb, type ConsoleContext } from './layout';
+import {
+  actorSaid,
+  CALLBACK_ADDRESSES,
+  CALLBACK_OUTCOMES,
+  CASE_SOURCES,
+  CLAIM_STATUSES,
+  claimTypeLabel,
+  contactFieldLabel,
+  CREDENTIAL_STATES,
+  DELEGATION_SCOPES,
+  DELEGATION_SOURCES,
+  DELEGATION_STATUSES,
+  DOCUMENT_TYPES,
+  EVENT_REASONS,
+  EVENT_TYPES,
+  IDENTITY_CHECK_METHODS,
+  ISSUANCE_MODES,
+  LETTER_REASONS,
+  LETTER_STATUSES,
+  MESSAGE_CHANNELS,
+  NOTICE_PURPOSES,
+  NOTICE_STATUSES,
+  PIN_TYPES,
+  reasonSaid,
+  REJECTION_REASON_LABELS,
+  REQUEST_CHANNELS,
+  REVIEW_STATUSES,
+  SECRET_KINDS,
+  SECRET_STATUSES,
+  RECOVERY_STATUSES,
+  SIGN_IN_METHODS,
+  TELEPHONE_PIN_STATUSES,
+  TELEPHONE_PIN_VALIDITIES,
+  say,
+  countrySaid,
+} from './vocabulary';
 import { SECTIONS } from './roles';
 import { act, sendPage, staffOf, type consoleGuard } from './shared';
 
 type Guard = ReturnType<typeof consoleGuard>;
-type Text = { it: string; en: string };
 
 /** Working days a posted letter takes to arrive (estimate): Italy and abroad. */
 const LETTER_TRANSIT_WORKING_DAYS = { italy: 5, abroad: 15 } as const;
@@ -27,78 +62,110 @@ function expectedLetterArrival(dispatchedAt: Date, abroad: boolean): Date {
   return new Date(addWorkingDays(dispatchedAt.getTime(), abroad ? LETTER_TRANSIT_WORKING_DAYS.abroad : LETTER_TRANSIT_WORKING_DAYS.italy));
 }
 
-const EVENT_LABELS: Record<string, Text> = {
-  requested: { it: 'PIN richiesto', en: 'PIN requested' },
-  callback_task_opened: { it: 'Richiamata aperta (residenza diversa dall’archivio)', en: 'Call-back opened (residence differs from the records)' },
-  callback_verified: { it: 'Richiamata: identità verificata', en: 'Call-back: identity verified' },
-  callback_not_verified: { it: 'Richiamata: identità non verificata', en: 'Call-back: identity not verified' },
-  callback_unreachable: { it: 'Richiamata: nessuna risposta', en: 'Call-back: no answer' },
-  request_refused: { it: 'Richiesta rifiutata (identità non verificata)', en: 'Request refused (identity not verified)' },
-  letter_returned_after_activation: { it: 'Lettera restituita dopo il primo accesso: possibile intercettazione', en: 'Letter returned after the first access: possible interception' },
-  pin_issued: { it: 'PIN generato', en: 'PIN generated' },
-  letter_requested: { it: 'Nuova lettera richiesta', en: 'New letter requested' },
-  letter_queued: { it: 'Lettera accodata al lotto', en: 'Letter queued in a batch' },
-  letter_dispatched: { it: 'Lettera spedita', en: 'Letter dispatched' },
-  letter_returned: { it: 'Lettera restituita al mittente', en: 'Letter returned to sender' },
-  reminder_queued: { it: 'Promemoria inviato', en: 'Reminder sent' },
-  initial_pin_expired: { it: 'PIN iniziale scaduto senza primo accesso', en: 'Initial PIN expired without a first access' },
-  first_access: { it: 'Primo accesso (PIN di 8 caratteri assegnato)', en: 'First access (8-character PIN assigned)' },
-  regeneration: { it: 'Nuovo PIN dopo la scadenza', en: 'New PIN after expiry' },
-  pin_expired: { it: 'PIN scaduto', en: 'PIN expired' },
-  counter_issued: { it: 'PIN dispositivo rilasciato allo sportello (MV35)', en: 'Dispositivo PIN issued at the counter (MV35)' },
-  conversion_requested: { it: 'Conversione a dispositivo richiesta', en: 'Conversion to dispositivo requested' },
-  review_claim: { it: 'Pratica presa in carico', en: 'Case claimed' },
-  review_approve: { it: 'Pratica approvata', en: 'Case approved' },
-  review_reject: { it: 'Pratica respinta', en: 'Case rejected' },
-  review_first_approval: { it: 'Prima approvazione (in attesa della seconda verifica)', en: 'First approval (awaiting the second review)' },
-  review_escalated: { it: 'Pratica scalata al supervisore', en: 'Case escalated to a supervisor' },
-  converted_to_dispositivo: { it: 'PIN convertito in dispositivo', en: 'PIN converted to dispositivo' },
-  conversion_rejected: { it: 'Conversione respinta', en: 'Conversion rejected' },
-  claim_in_processing: { it: 'Domanda avviata alla lavorazione', en: 'Claim sent to processing' },
-  claim_accepted: { it: 'Domanda accolta', en: 'Claim accepted' },
-  claim_rejected: { it: 'Domanda respinta', en: 'Claim rejected' },
-  claim_withdrawn: { it: 'Domanda ritirata dal richiedente', en: 'Claim withdrawn by the claimant' },
-  contacts_changed: { it: 'Recapiti modificati', en: 'Contacts changed' },
-  recovery_link_sent: { it: 'Ripristino: link di conferma inviato', en: 'Recovery: confirmation link sent' },
-  reissue_recovery: { it: 'Ripristino: nuovo PIN emesso', en: 'Recovery: new PIN issued' },
-  reissue_remote_identification: { it: 'Identificazione da remoto: nuovo PIN dispositivo', en: 'Remote identification: new dispositivo PIN' },
-  remote_identification: { it: 'PIN dispositivo di 8 caratteri attivo (identificazione da remoto)', en: '8-character dispositivo PIN active (remote identification)' },
-  revoked: { it: 'PIN revocato', en: 'PIN revoked' },
-  delegation_created: { it: 'Delega conferita', en: 'Delegation granted' },
-  delegation_accepted: { it: 'Delega accettata dal delegato', en: 'Delegation accepted by the delegate' },
-  delegation_ended: { it: 'Delega terminata', en: 'Delegation ended' },
-};
-
-const PURPOSE_LABELS: Record<string, Text> = {
-  'first-half': { it: 'Prima metà del PIN', en: 'First half of the PIN' },
-  reminder: { it: 'Promemoria primo accesso', en: 'First-access reminder' },
-  'expiry-reminder': { it: 'Avviso di scadenza', en: 'Expiry notice' },
-  revocation: { it: 'Avviso di revoca', en: 'Revocation notice' },
-  'recovery-link': { it: 'Link di ripristino', en: 'Recovery link' },
-  'pin-part-1': { it: 'Prima parte del PIN dispositivo', en: 'First part of the dispositivo PIN' },
-  'pin-part-2': { it: 'Seconda parte del PIN dispositivo', en: 'Second part of the dispositivo PIN' },
-  'request-refused': { it: 'Avviso di richiesta non accolta', en: 'Request not accepted notice' },
-  'claim-decided': { it: 'Esito della domanda', en: 'Claim outcome' },
-  'claims-cancelled': { it: 'Avviso di domande annullate', en: 'Claims cancelled notice' },
-};
-
 interface Entry {
   at: Date;
-  what: string;
+  what: HtmlValue;
   detail: HtmlValue;
   actor: string;
   /** In the future (an expected arrival, an expiry to come). */
   expected?: boolean;
 }
 
-/** Event data as compact text: ids and values the event recorded (events never hold secrets). */
-function dataText(data: Record<string, unknown>): string {
-  return Object.entries(data)
-    .filter(([, v]) => v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' · ')
-    .slice(0, 300);
+/** Ids an event records for the system's own use: not for the staff to read (a case id is shown as a link). */
+const INTERNAL_KEYS = new Set(['letterId', 'linkId', 'changeId', 'claimId', 'delegationId', 'mv35DocumentId']);
+
+/**
+ * What an event recorded, said in words: each known field with its label and its value in the
+ * page's language (codes through their vocabulary, dates in the page's format); ids for the
+ * system's own use are left out. A field without a rule (none today) is shown as a code.
+ */
+function eventDetail(ctx: ConsoleContext, data: Record<string, unknown>): SafeHtml {
+  const parts: HtmlValue[] = [];
+  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  for (const [key, value] of Object.entries(data)) {
+    if (value === null || value === undefined || value === '' || INTERNAL_KEYS.has(key)) continue;
+    const v = text(value);
+    switch (key) {
+      case 'caseId':
+        parts.push(html`${t(ctx, 'pratica', 'case')} <a href="${ctx.base}/review/${v}">${v.slice(0, 8)}</a>`);
+        break;
+      case 'pinVersion':
+        parts.push(t(ctx, `versione del PIN ${v}`, `PIN version ${v}`));
+        break;
+      case 'pinType':
+        parts.push(html`${t(ctx, 'PIN', 'PIN')} ${say(ctx, PIN_TYPES, v)}`);
+        break;
+      case 'pinExpiresAt':
+        parts.push(t(ctx, `scade il ${fmtDate(ctx, v)}`, `expires on ${fmtDate(ctx, v)}`));
+        break;
+      case 'seq':
+        parts.push(t(ctx, `lettera n. ${v}`, `letter no. ${v}`));
+        break;
+      case 'batchDate':
+        parts.push(t(ctx, `lotto del ${fmtDate(ctx, v)}`, `batch of ${fmtDate(ctx, v)}`));
+        break;
+      case 'protocol':
+        parts.push(t(ctx, `protocollo ${v}`, `protocol ${v}`));
+        break;
+      case 'channel':
+        parts.push(Object.hasOwn(MESSAGE_CHANNELS, v) ? say(ctx, MESSAGE_CHANNELS, v) : say(ctx, REQUEST_CHANNELS, v));
+        break;
+      case 'delivery':
+        parts.push(say(ctx, ISSUANCE_MODES, v));
+        break;
+      case 'reason':
+        // A code (a call-back's, a revocation's…), or the free text a clerk gave a decision before reason codes.
+        parts.push(Object.hasOwn(EVENT_REASONS, v) ? say(ctx, EVENT_REASONS, v) : `${t(ctx, 'motivo', 'reason')}: ${v}`);
+        break;
+      case 'reasonCode':
+        parts.push(html`${t(ctx, 'motivo', 'reason')}: ${say(ctx, REJECTION_REASON_LABELS, v)}`);
+        break;
+      case 'note':
+        parts.push(`${t(ctx, 'nota', 'note')}: ${v}`);
+        break;
+      case 'releasedClaims':
+        parts.push(t(ctx, `domande sbloccate: ${v}`, `claims released: ${v}`));
+        break;
+      case 'outcome':
+        parts.push(say(ctx, CALLBACK_OUTCOMES, v));
+        break;
+      case 'attempt':
+        parts.push(t(ctx, `chiamata n. ${v}`, `call no. ${v}`));
+        break;
+      case 'address':
+        parts.push(html`${t(ctx, 'lettera a', 'letter to')}: ${say(ctx, CALLBACK_ADDRESSES, v)}`);
+        break;
+      case 'office':
+        parts.push(t(ctx, `sede ${v}`, `office ${v}`));
+        break;
+      case 'documentType':
+        parts.push(say(ctx, DOCUMENT_TYPES, v));
+        break;
+      case 'source':
+        parts.push(say(ctx, CASE_SOURCES, v));
+        break;
+      case 'scope':
+        parts.push(say(ctx, DELEGATION_SCOPES, v));
+        break;
+      case 'endsOn':
+        parts.push(t(ctx, `fino al ${fmtDate(ctx, v)}`, `until ${fmtDate(ctx, v)}`));
+        break;
+      case 'fields':
+        parts.push(Array.isArray(value) ? value.map((f) => contactFieldLabel(ctx, String(f))).join(', ') : v);
+        break;
+      case 'voidedLetterIds':
+        parts.push(t(ctx, `lettere annullate: ${Array.isArray(value) ? value.length : 0}`, `letters voided: ${Array.isArray(value) ? value.length : 0}`));
+        break;
+      default:
+        parts.push(html`<code>${key}</code>: ${typeof value === 'object' ? JSON.stringify(value) : text(value)}`);
+    }
+  }
+  return html`${parts.map((p, i) => html`${i ? ' · ' : ''}${p}`)}`;
 }
+
+/** A residence as one line, the country by its name. */
+const residenceLine = (ctx: ConsoleContext, r: LookupCredential['residence']): string =>
+  [r.address, r.postalCode, r.city, r.province, r.country ? countrySaid(ctx, r.country) : undefined].filter(Boolean).join(', ');
 
 export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
   const lookup = createCitizenLookup(deps);
@@ -107,15 +174,16 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
     const { events, outbox, letters, secrets, cases, claims, checks, recoveries, changes } = await lookup.historyOf(c.id);
     const entries: Entry[] = [];
     for (const e of events) {
-      const label = EVENT_LABELS[e.type];
-      entries.push({ at: e.at, what: label ? tb(ctx, label) : e.type, detail: dataText(e.data), actor: e.actor });
+      entries.push({ at: e.at, what: say(ctx, EVENT_TYPES, e.type), detail: eventDetail(ctx, e.data), actor: e.actor });
     }
     for (const o of outbox) {
-      const purpose = PURPOSE_LABELS[o.purpose];
       entries.push({
         at: o.sent_at ?? o.created_at,
-        what: `${purpose ? tb(ctx, purpose) : o.purpose} — ${o.channel.toUpperCase()}`,
-        detail: o.status === 'sent' ? t(ctx, `inviato il ${fmtDateTime(ctx, o.sent_at)}`, `sent on ${fmtDateTime(ctx, o.sent_at)}`) : `${o.status} (${t(ctx, 'tentativi', 'attempts')}: ${o.attempts})`,
+        what: html`${say(ctx, NOTICE_PURPOSES, o.purpose)} — ${say(ctx, MESSAGE_CHANNELS, o.channel)}`,
+        detail:
+          o.status === 'sent'
+            ? t(ctx, `inviato il ${fmtDateTime(ctx, o.sent_at)}`, `sent on ${fmtDateTime(ctx, o.sent_at)}`)
+            : html`${say(ctx, NOTICE_STATUSES, o.status)} (${t(ctx, 'tentativi', 'attempts')}: ${o.attempts})`,
         actor: 'system',
       });
     }
@@ -136,50 +204,60 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
         entries.push({
           at: s.expires_at,
           what: t(ctx, `Scadenza del PIN (versione ${s.version})`, `PIN expiry (version ${s.version})`),
-          detail: s.status,
+          detail: html`${say(ctx, SECRET_KINDS, s.kind)}, ${say(ctx, SECRET_STATUSES, s.status)}`,
           actor: 'system',
           expected: s.expires_at > new Date(),
         });
       }
     }
     for (const cl of claims) {
-      entries.push({ at: cl.received_at, what: t(ctx, `Domanda ${cl.protocol} ricevuta`, `Claim ${cl.protocol} received`), detail: `${cl.claim_type} · ${cl.status}`, actor: cl.filed_by });
+      entries.push({
+        at: cl.received_at,
+        what: t(ctx, `Domanda ${cl.protocol} ricevuta`, `Claim ${cl.protocol} received`),
+        detail: html`${claimTypeLabel(ctx, cl.claim_type)} · ${say(ctx, CLAIM_STATUSES, cl.status)}`,
+        actor: cl.filed_by,
+      });
     }
     for (const v of checks) {
       entries.push({
         at: v.created_at,
-        what: v.method === 'counter' ? t(ctx, 'Identità verificata allo sportello', 'Identity checked at the counter') : t(ctx, 'Identità verificata da remoto', 'Identity checked remotely'),
-        detail: [v.document_type, v.office].filter(Boolean).join(' · '),
+        what: say(ctx, IDENTITY_CHECK_METHODS, v.method),
+        detail: html`${say(ctx, DOCUMENT_TYPES, v.document_type)}${v.office ? ` · ${t(ctx, 'sede', 'office')} ${v.office}` : ''}`,
         actor: v.verified_by,
       });
     }
     for (const rl of recoveries) {
-      entries.push({ at: rl.requested_at, what: t(ctx, 'Ripristino richiesto', 'Recovery requested'), detail: `${rl.channel} · ${rl.status}${rl.used_at ? ` · ${fmtDateTime(ctx, rl.used_at)}` : ''}`, actor: 'citizen' });
+      entries.push({
+        at: rl.requested_at,
+        what: t(ctx, 'Ripristino richiesto', 'Recovery requested'),
+        detail: html`${say(ctx, MESSAGE_CHANNELS, rl.channel)} · ${say(ctx, RECOVERY_STATUSES, rl.status)}${rl.used_at ? ` · ${fmtDateTime(ctx, rl.used_at)}` : ''}`,
+        actor: 'citizen',
+      });
     }
     for (const ch of changes) {
       const fields = changedFields(contactsOf(ch.old_contacts), contactsOf(ch.new_contacts));
-      entries.push({ at: ch.created_at, what: t(ctx, 'Modifica recapiti (dettaglio)', 'Contact change (detail)'), detail: fields.join(', '), actor: ch.changed_by });
+      entries.push({ at: ch.created_at, what: t(ctx, 'Modifica recapiti (dettaglio)', 'Contact change (detail)'), detail: fields.map((f) => contactFieldLabel(ctx, f)).join(', '), actor: ch.changed_by });
     }
 
     const letterRows = letters.map((l) => [
       String(l.seq),
-      l.reason,
-      l.status,
+      say(ctx, LETTER_REASONS, l.reason),
+      say(ctx, LETTER_STATUSES, l.status),
       l.batch_date ? fmtDate(ctx, l.batch_date) : '—',
       fmtDateTime(ctx, l.dispatched_at),
       l.dispatched_at && l.status === 'dispatched' ? fmtDate(ctx, expectedLetterArrival(l.dispatched_at, abroad)) : '—',
     ]);
     const caseRows = cases.map((k) => [
       html`<a href="${ctx.base}/review/${k.id}">${k.id.slice(0, 8)}</a>`,
-      k.source,
-      k.status,
+      say(ctx, CASE_SOURCES, k.source),
+      say(ctx, REVIEW_STATUSES, k.status),
       k.claimed_by ?? '—',
       k.decided_by ?? '—',
-      k.reason ?? '—',
+      [reasonSaid(ctx, k.reason_code, k.reason === 'refused_by_workflow' ? null : k.reason), k.note ? `${t(ctx, 'nota', 'note')}: ${k.note}` : ''].filter(Boolean).join(' · ') || '—',
       fmtDateTime(ctx, k.created_at),
       fmtDateTime(ctx, k.decided_at),
     ]);
-    const claimRows = claims.map((k) => [k.protocol, k.claim_type, k.status, fmtDateTime(ctx, k.received_at), fmtDateTime(ctx, k.released_at)]);
+    const claimRows = claims.map((k) => [k.protocol, claimTypeLabel(ctx, k.claim_type), say(ctx, CLAIM_STATUSES, k.status), fmtDateTime(ctx, k.received_at), fmtDateTime(ctx, k.released_at)]);
     return {
       entries,
       letters: letterRows.length
@@ -198,7 +276,7 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
     const sorted = [...entries].sort((a, b) => a.at.getTime() - b.at.getTime());
     return html`<ol class="list-unstyled border-start ps-3" data-testid="timeline">${sorted.map(
       (e) => html`<li class="mb-2${e.expected ? ' text-muted' : ''}"><strong>${fmtDateTime(ctx, e.at)}</strong>${e.expected ? html` <span class="badge bg-secondary">${t(ctx, 'previsto', 'expected')}</span>` : ''} — ${e.what}
-  ${e.detail ? html`<span class="small"> (${e.detail})</span>` : ''} <span class="small text-secondary">· ${t(ctx, 'da', 'by')} ${e.actor}</span></li>`,
+  ${e.detail && String(e.detail) ? html`<span class="small"> (${e.detail})</span>` : ''} <span class="small text-secondary">· ${t(ctx, 'da', 'by')} ${actorSaid(ctx, e.actor)}</span></li>`,
     )}</ol>`;
   }
 
@@ -234,11 +312,12 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
       const res_ = c.residence;
       sections.push(html`<section class="card-wrapper mb-5" data-testid="credential">
 <div class="card card-bg"><div class="card-body">
-<h2 class="h4">${t(ctx, 'PIN', 'PIN')} <code>${c.id}</code> — <span data-testid="credential-state">${c.state}</span>, ${c.pin_type}</h2>
+<h2 class="h4">${t(ctx, 'PIN', 'PIN')} ${say(ctx, PIN_TYPES, c.pin_type)} <code>${c.id}</code> — <span data-testid="credential-state">${say(ctx, CREDENTIAL_STATES, c.state)}</span></h2>
 ${facts([
   [t(ctx, 'Titolare', 'Holder'), `${c.holder.name ?? ''} ${c.holder.surname ?? ''}`],
-  [t(ctx, 'Canale / rilascio', 'Channel / issuance'), `${c.channel} / ${c.issuance_mode}`],
-  [t(ctx, 'Residenza', 'Residence'), [res_.address, res_.postalCode, res_.city, res_.province, res_.country].filter(Boolean).join(', ')],
+  [t(ctx, 'Richiesto', 'Requested'), say(ctx, REQUEST_CHANNELS, c.channel)],
+  [t(ctx, 'Consegna del PIN', 'PIN delivery'), say(ctx, ISSUANCE_MODES, c.issuance_mode)],
+  [t(ctx, 'Residenza', 'Residence'), residenceLine(ctx, res_)],
   [t(ctx, 'Recapiti', 'Contacts'), [contacts.mobile, contacts.homePhone, contacts.email, contacts.pec].filter(Boolean).join(' · ')],
   [t(ctx, 'Creato', 'Created'), fmtDateTime(ctx, c.created_at)],
 ])}
@@ -249,15 +328,22 @@ ${timelineTable(ctx, tl.entries)}
 <h3 class="h5 mt-4">${t(ctx, 'Domande', 'Claims')}</h3>${tl.claims}
 </div></div></section>`);
     }
-    const tpRows = telephonePins.map((p) => [p.validity, p.identity_method, p.status, fmtDateTime(ctx, p.created_at), fmtDateTime(ctx, p.expires_at), fmtDateTime(ctx, p.ended_at)]);
+    const tpRows = telephonePins.map((p) => [
+      say(ctx, TELEPHONE_PIN_VALIDITIES, p.validity),
+      say(ctx, SIGN_IN_METHODS, p.identity_method),
+      say(ctx, TELEPHONE_PIN_STATUSES, p.status),
+      fmtDateTime(ctx, p.created_at),
+      fmtDateTime(ctx, p.expires_at),
+      fmtDateTime(ctx, p.ended_at),
+    ]);
     const delegationRows = delegations.map((d) => [
       d.delegator_cf === codiceFiscale ? t(ctx, `conferita a ${d.delegate_cf}`, `granted to ${d.delegate_cf}`) : t(ctx, `ricevuta da ${d.delegator_cf}`, `received from ${d.delegator_cf}`),
-      d.scope,
-      d.status,
-      d.source === 'office' ? t(ctx, `sede ${d.office ?? ''}`, `office ${d.office ?? ''}`) : t(ctx, 'online', 'online'),
+      say(ctx, DELEGATION_SCOPES, d.scope),
+      say(ctx, DELEGATION_STATUSES, d.status),
+      d.source === 'office' && d.office ? t(ctx, `in sede (${d.office})`, `at an office (${d.office})`) : say(ctx, DELEGATION_SOURCES, d.source),
       fmtDate(ctx, d.ends_on),
       fmtDateTime(ctx, d.created_at),
-      d.ended_by ?? '—',
+      d.ended_by ? actorSaid(ctx, d.ended_by) : '—',
     ]);
     sendPage(
       res,

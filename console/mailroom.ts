@@ -15,7 +15,8 @@ import { italianCalendarDate, parseIsoDate } from '../domain/calendar';
 import { ErrorType } from '../domain/errors';
 import { toDomainError } from '../api/errors';
 import { html } from '../web/html';
-import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
+import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
+import { BATCH_STATUSES, countrySaid, LETTER_REASONS, LETTER_STATUSES, say } from './vocabulary';
 import { SECTIONS } from './roles';
 import { act, messagePage, sendPage, staffOf, type consoleGuard } from './shared';
 import { createMailRoom, insideMailroom, startMailRoomDispatch, type BatchProgress, type BatchRow } from '../services/mailroom';
@@ -28,11 +29,7 @@ const DISPATCH_WAIT_MS = 10_000;
 /** Seconds between two reloads of a batch being printed. */
 const REFRESH_SECONDS = 5;
 
-function statusLabel(ctx: ConsoleContext, status: string): string {
-  if (status === 'dispatched') return t(ctx, 'spedito', 'dispatched');
-  if (status === 'closed') return t(ctx, 'chiuso, in stampa', 'closed, being printed');
-  return t(ctx, 'aperto', 'open');
-}
+const statusLabel = (ctx: ConsoleContext, status: string) => say(ctx, BATCH_STATUSES, status);
 
 function progressLine(ctx: ConsoleContext, p: BatchProgress) {
   const rate = p.lettersPerSecond === undefined ? '—' : `${p.lettersPerSecond.toFixed(1)} ${t(ctx, 'lettere/s', 'letters/s')}`;
@@ -74,9 +71,9 @@ export function mailRoomPages(r: Router, deps: ApiDeps, guard: Guard): void {
     const rows = letters.map((l) => [
       html`<code>${l.id.slice(0, 8)}</code>`,
       `${l.holder.name} ${l.holder.surname}`,
-      [l.residence.city, l.residence.country].filter(Boolean).join(', '),
-      `${l.seq} · ${l.reason}`,
-      html`<span data-testid="letter-status">${l.status}</span>`,
+      [l.residence.city, l.residence.country ? countrySaid(ctx, l.residence.country) : undefined].filter(Boolean).join(', '),
+      html`${l.seq} · ${say(ctx, LETTER_REASONS, l.reason)}`,
+      html`<span data-testid="letter-status" data-status="${l.status}">${say(ctx, LETTER_STATUSES, l.status)}</span>`,
       l.status === 'queued' || l.status === 'dispatched' ? html`<a href="${ctx.base}/mailroom/letters/${l.id}/pdf">PDF</a>` : '—',
       l.status === 'dispatched'
         ? html`<form method="post" action="${ctx.base}/mailroom/letters/${l.id}/returned">${csrfInput(ctx)}<button type="submit" class="btn btn-sm btn-outline-danger">${t(ctx, 'Restituita', 'Returned')}</button></form>`
@@ -86,7 +83,7 @@ export function mailRoomPages(r: Router, deps: ApiDeps, guard: Guard): void {
       res,
       outcome.status ?? 200,
       consolePage(ctx, {
-        title: t(ctx, `Ufficio posta — lotto del ${day}`, `Mail room — batch of ${day}`),
+        title: t(ctx, `Ufficio posta — lotto del ${fmtDate(ctx, day)}`, `Mail room — batch of ${fmtDate(ctx, day)}`),
         active: 'mailroom',
         // While the batch is printed, the page reloads itself (GET, also after the dispatch's POST).
         refresh: progress ? { seconds: REFRESH_SECONDS, url: `${ctx.base}/mailroom?date=${day}` } : undefined,
@@ -112,7 +109,7 @@ ${
 }
 ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ctx, 'Lettera', 'Letter'), t(ctx, 'Destinatario', 'Recipient'), t(ctx, 'Località', 'Place'), t(ctx, 'N. · motivo', 'No. · reason'), t(ctx, 'Stato', 'Status'), 'PDF', t(ctx, 'Ritorno', 'Return')], rows, 'batch-letters') : html`<p>${t(ctx, 'Nessuna lettera in questo lotto.', 'No letters in this batch.')}</p>`}
 <h2 class="h5 mt-5">${t(ctx, 'Lotti recenti', 'Recent batches')}</h2>
-<ul>${recent.map((b) => html`<li><a href="${ctx.base}/mailroom?date=${b.day}">${b.day}</a> — ${b.status}, ${b.letter_count}</li>`)}</ul>`,
+<ul>${recent.map((b) => html`<li><a href="${ctx.base}/mailroom?date=${b.day}">${fmtDate(ctx, b.day)}</a> — ${statusLabel(ctx, b.status)}, ${t(ctx, `${b.letter_count} lettere`, `${b.letter_count} letters`)}</li>`)}</ul>`,
       }),
     );
   }
@@ -215,7 +212,7 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
             status: 200,
             warning: t(
               ctx,
-              'Lettera restituita, ma il PIN che contiene è già stato usato per il primo accesso: possibile intercettazione. Segnalato alle operazioni; verificare con il titolare.',
+              'Lettera restituita, ma il PIN che contiene è già stato usato per il primo accesso: possibile intercettazione. Segnalato alle operazioni; verifica con il titolare.',
               'Letter returned, but the PIN it carries was already used for the first access: possible interception. Operations have been alerted; check with the holder.',
             ),
           }

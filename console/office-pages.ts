@@ -32,6 +32,7 @@ import { checkbox, errorSummary, selectField, textField, type FormState } from '
 import { MultipartError, readMultipart, type MultipartLimits } from '../portal/multipart';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, fmtDateTime, table, t, tb, type ConsoleContext } from './layout';
 import { SECTIONS } from './roles';
+import { DELEGATION_SCOPES, DELEGATION_SOURCES, DELEGATION_STATUSES, say, sayText } from './vocabulary';
 import { act, csrfRefusedPage, formValues, multipartCsrfGate, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 import { documentFields, documentFieldset, documentGiven, documentInput, documentLabels } from './document-fields';
 
@@ -57,9 +58,7 @@ const FAX_LIMITS: MultipartLimits = { files: 1, fileBytes: MAX_UPLOAD_BYTES, fie
 /** Error types an upload check throws: the file's fault, shown on its field. */
 const UPLOAD_REFUSALS: ReadonlySet<string> = new Set([ErrorType.Validation, ErrorType.PayloadTooLarge, ErrorType.UnsupportedMediaType, ErrorType.Unprocessable]);
 
-function scopeLabel(ctx: ConsoleContext, scope: string): string {
-  return scope === 'consult_and_claims' ? t(ctx, 'Consultazione e presentazione di domande', 'Consulting and filing claims') : t(ctx, 'Sola consultazione', 'Consulting only');
-}
+const scopeLabel = (ctx: ConsoleContext, scope: string): string => sayText(ctx, DELEGATION_SCOPES, scope);
 
 export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
   const delegations = createDelegationService(deps);
@@ -82,14 +81,6 @@ export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
   }
 
   type Listed = Awaited<ReturnType<typeof delegations.ofPerson>>;
-  const STATUS_TEXT: Record<Listed[number]['status'], [string, string]> = {
-    pending: ['In attesa di accettazione', 'Awaiting acceptance'],
-    active: ['Attiva', 'Active'],
-    expired: ['Scaduta', 'Expired'],
-    revoked: ['Revocata', 'Revoked'],
-    declined: ['Rifiutata', 'Declined'],
-    lapsed: ['Decaduta', 'Lapsed'],
-  };
 
   /** A person's delegations, each live one with a revoke form; the search form above them. */
   function lookupSection(ctx: ConsoleContext, lookup: { codiceFiscale: string; listed?: Listed; issues: FieldIssue[] }): SafeHtml {
@@ -99,8 +90,8 @@ export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
       d.delegatorCodiceFiscale,
       d.delegateCodiceFiscale,
       scopeLabel(ctx, d.scope),
-      html`<span data-testid="status-${d.delegationId}">${t(ctx, ...STATUS_TEXT[d.status])}</span>`,
-      `${d.source === 'office' ? t(ctx, 'sede', 'office') : 'online'} · ${fmtDate(ctx, d.endsOn)}`,
+      html`<span data-testid="status-${d.delegationId}">${say(ctx, DELEGATION_STATUSES, d.status)}</span>`,
+      html`${say(ctx, DELEGATION_SOURCES, d.source)} · ${fmtDate(ctx, d.endsOn)}`,
       d.status === 'pending' || d.status === 'active'
         ? html`<form method="post" action="${ctx.base}/counter/delegations/${d.delegationId}/revoke" class="d-flex gap-2 align-items-end">
   ${csrfInput(ctx)}
@@ -113,7 +104,7 @@ export function officePages(r: Router, deps: ApiDeps, guard: Guard): void {
     ]);
     return html`<section class="mt-5" aria-labelledby="revoke-title">
 <h2 class="h4" id="revoke-title">${t(ctx, 'Revoca una delega', 'Revoke a delegation')}</h2>
-<p>${t(ctx, 'Il delegante o il delegato chiede allo sportello di revocare una delega: la cerchi con il codice fiscale di uno dei due.', 'The delegator or the delegate asks at the counter to revoke a delegation: find it by either one’s codice fiscale.')}</p>
+<p>${t(ctx, 'Il delegante o il delegato chiede allo sportello di revocare una delega: cercala con il codice fiscale di uno dei due.', 'The delegator or the delegate asks at the counter to revoke a delegation: find it by either one’s codice fiscale.')}</p>
 <form method="get" action="${ctx.base}/counter/delegations" novalidate>
   <div class="row"><div class="col-md-6">${textField(ctx, state, { name: 'codiceFiscale', label: t(ctx, 'Codice fiscale', 'Codice fiscale'), required: true, maxlength: 16, autocapitalize: 'characters', spellcheck: false })}</div></div>
   <button type="submit" class="btn btn-outline-primary">${t(ctx, 'Cerca le deleghe', 'Find the delegations')}</button>
@@ -166,7 +157,7 @@ ${lookup.listed === undefined
         body: html`${outcome ?? ''}${errorSummary(ctx, [...state.issues, ...lookup.issues], (f) => labels[f] ?? (f === 'codiceFiscale' ? t(ctx, 'Codice fiscale', 'Codice fiscale') : undefined))}
 <p>${t(
           ctx,
-          'I cittadini impossibilitati a utilizzare in autonomia i servizi online INPS possono delegare una persona di fiducia. Il delegante consegna il modulo di delega firmato; verifichi di persona il suo documento di identità (e quello del delegato, se presente). Il delegante non ha bisogno di un PIN.',
+          'I cittadini impossibilitati a utilizzare in autonomia i servizi online INPS possono delegare una persona di fiducia. Il delegante consegna il modulo di delega firmato; verifica di persona il suo documento di identità (e quello del delegato, se presente). Il delegante non ha bisogno di un PIN.',
           'Citizens who cannot use the INPS online services on their own may delegate a trusted person. The delegator hands in the signed delegation form; check their identity document in person (and the delegate’s, if they came too). The delegator needs no PIN.',
         )}</p>
 <p>${t(
@@ -276,14 +267,14 @@ ${lookupSection(ctx, lookup)}`,
           ? t(ctx, 'Questa delega era già stata registrata con questo modulo: ecco la registrazione.', 'This delegation was already registered with this form: here is the registration.')
           : t(
               ctx,
-              'Delega registrata. È in attesa dell’accettazione del delegato, che riceve un avviso se ha un PIN con recapiti; consegni al delegante la ricevuta.',
+              'Delega registrata. È in attesa dell’accettazione del delegato, che riceve un avviso se ha un PIN con recapiti; consegna al delegante la ricevuta.',
               'Delegation registered. It awaits the delegate’s acceptance; the delegate is told if they hold a PIN with contacts. Give the delegator the receipt.',
             ),
         'notice',
       )}
 ${facts([
   [t(ctx, 'Delega', 'Delegation'), html`<code data-testid="delegation-id">${delegation.delegationId}</code>`],
-  [t(ctx, 'Stato', 'Status'), html`<span data-testid="delegation-status">${delegation.status === 'pending' ? t(ctx, 'In attesa di accettazione', 'Awaiting acceptance') : delegation.status}</span>`],
+  [t(ctx, 'Stato', 'Status'), html`<span data-testid="delegation-status">${say(ctx, DELEGATION_STATUSES, delegation.status)}</span>`],
   [t(ctx, 'Delegante', 'Delegator'), delegation.delegatorCodiceFiscale],
   [t(ctx, 'Delegato', 'Delegate'), delegation.delegateCodiceFiscale],
   [t(ctx, 'Ambito', 'Scope'), scopeLabel(ctx, delegation.scope)],
@@ -319,7 +310,7 @@ ${facts([
         body: html`${outcome ?? ''}${errorSummary(ctx, state.issues, (f) => labels[f])}
 <p>${t(
           ctx,
-          'Alleghi il fax con il modulo di richiesta firmato dal titolare di un PIN ordinario: si apre una pratica di verifica dei documenti nella coda di verifica.',
+          'Allega il fax con il modulo di richiesta firmato dal titolare di un PIN ordinario: si apre una pratica di verifica dei documenti nella coda di verifica.',
           'Attach the fax with the request form signed by the holder of an ordinary PIN: a document review case opens in the review queue.',
         )}</p>
 <form method="post" action="${ctx.base}/counter/fax-intake" enctype="multipart/form-data" novalidate>
@@ -355,7 +346,7 @@ ${facts([
         const tooLarge = err.reason === 'too_large';
         const problem = tooLarge
           ? t(ctx, 'Il file è troppo grande: al massimo 10 MB.', 'The file is too large: at most 10 MB.')
-          : t(ctx, 'Il modulo inviato non è leggibile: riapra la pagina e riprovi.', 'The form sent could not be read: open the page again and retry.');
+          : t(ctx, 'Il modulo inviato non è leggibile: riapri la pagina e riprova.', 'The form sent could not be read: open the page again and retry.');
         return faxPage(req, res, tooLarge ? 413 : 400, { values: {}, issues: [] }, alertBox('danger', problem, 'counter-error'));
       }
       const shown = shownError(err);
@@ -380,7 +371,7 @@ ${facts([
       status = shown.status;
     }
     if (!file || (file.filename === '' && file.bytes.length === 0)) {
-      issues.push(fieldIssue('fax', 'required', 'Allegare il fax ricevuto.', 'Attach the received fax.'));
+      issues.push(fieldIssue('fax', 'required', 'Allega il fax ricevuto.', 'Attach the received fax.'));
       status ||= 400;
     }
     if (issues.length > 0 || !credentialId || !file) return faxPage(req, res, status || 400, { values, issues });

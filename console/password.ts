@@ -22,7 +22,7 @@ export function passwordPages(r: Router, deps: ApiDeps, guard: Guard): void {
     const labels: Record<string, string> = {
       current: t(ctx, 'Password attuale', 'Current password'),
       password: t(ctx, 'Nuova password', 'New password'),
-      repeat: t(ctx, 'Ripeta la nuova password', 'Repeat the new password'),
+      repeat: t(ctx, 'Ripeti la nuova password', 'Repeat the new password'),
     };
     res.set('Cache-Control', 'no-store');
     sendPage(
@@ -37,7 +37,7 @@ ${forced
       'info',
       t(
         ctx,
-        'La password ricevuta è stata generata: ne scelga una sua prima di usare la console.',
+        'La password ricevuta è stata generata: scegline una tua prima di usare la console.',
         'The password you were given was generated: choose your own before using the console.',
       ),
       'password-change-required',
@@ -87,6 +87,6 @@ ${forced
       return;
     }
     const ctx = consoleContext(req, res, PASSWORD_PATH);
-    passwordPage(req, res, 200, { values: {}, issues: [] }, t(ctx, 'Password cambiata. Le altre sessioni del Suo account sono state chiuse.', 'Password changed. The other sessions of your account have been ended.'));
+    passwordPage(req, res, 200, { values: {}, issues: [] }, t(ctx, 'Password cambiata. Le altre sessioni del tuo account sono state chiuse.', 'Password changed. The other sessions of your account have been ended.'));
   });
 }

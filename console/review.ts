@@ -9,34 +9,20 @@
 import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import type { DomainError } from '../domain/errors';
+import { DECISION_NOTE_MAX } from '../domain/review-reasons';
 import { html, type SafeHtml } from '../web/html';
+import { errorSummary, fieldId, selectField, type FormState } from '../portal/views';
 import { parseInput } from '../services/schemas/validate';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
+import { CASE_SOURCES, DOCUMENT_KINDS, MEDIA_TYPES, reasonSaid, REJECTION_REASON_LABELS, REVIEW_STATUSES, RISK_FLAGS, say, sayText } from './vocabulary';
 import { REVIEW_ACTORS, SECTIONS } from './roles';
-import { act, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
+import { act, formValues, messagePage, sendPage, shownError, staffOf, type consoleGuard } from './shared';
 import { caseIdParams, createReviewActions, createReviewReads, decisionBody, reviewQueueQuery, secondReviewBody } from '../services/conversion/review';
 
 type Guard = ReturnType<typeof consoleGuard>;
 type CaseDetail = Awaited<ReturnType<ReturnType<typeof createReviewReads>['detail']>>;
 
-const STATUS_LABELS: Record<string, { it: string; en: string }> = {
-  open: { it: 'Da prendere in carico', en: 'Open' },
-  claimed: { it: 'In lavorazione', en: 'Claimed' },
-  awaiting_second_review: { it: 'In attesa di seconda verifica', en: 'Awaiting second review' },
-  approved: { it: 'Approvata', en: 'Approved' },
-  rejected: { it: 'Respinta', en: 'Rejected' },
-};
-const statusLabel = (ctx: ConsoleContext, s: string) => {
-  const label = STATUS_LABELS[s];
-  return label ? tb(ctx, label) : s;
-};
-
-const KIND_LABELS: Record<string, { it: string; en: string }> = {
-  signed_request: { it: 'Modulo di richiesta firmato', en: 'Signed request form' },
-  identity_document: { it: 'Documento di identità', en: 'Identity document' },
-  fax: { it: 'Fax', en: 'Fax' },
-  mv35: { it: 'Modulo MV35', en: 'MV35 form' },
-};
+const statusLabel = (ctx: ConsoleContext, s: string) => say(ctx, REVIEW_STATUSES, s);
 
 /** The actions a clerk takes on a case (POST /review/:caseId/<action>). */
 type CaseActionName = 'claim' | 'decision' | 'second-review';
@@ -55,8 +41,8 @@ const OUTCOMES: Record<CaseActionName, { it: string; en: string }> = {
 function outcomeNotice(ctx: ConsoleContext, done: unknown, status: unknown): string | undefined {
   if (typeof done !== 'string' || !Object.hasOwn(OUTCOMES, done)) return undefined;
   const message = tb(ctx, OUTCOMES[done as CaseActionName]);
-  if (typeof status !== 'string' || !Object.hasOwn(STATUS_LABELS, status)) return message;
-  return `${message} ${t(ctx, 'Stato della pratica', 'Case status')}: ${statusLabel(ctx, status)}.`;
+  if (typeof status !== 'string' || !Object.hasOwn(REVIEW_STATUSES, status)) return message;
+  return `${message} ${t(ctx, 'Stato della pratica', 'Case status')}: ${sayText(ctx, REVIEW_STATUSES, status)}.`;
 }
 
 const caseNotFound = (req: Request, res: Response) =>
@@ -81,8 +67,8 @@ export function reviewPages(r: Router, deps: ApiDeps, guard: Guard): void {
     const rows = cases.map((c) => [
       html`<a href="${ctx.base}/review/${c.caseId}" data-testid="case-link">${c.holder}</a>`,
       c.codiceFiscale,
-      c.source,
-      html`${statusLabel(ctx, c.status)}${c.highRisk ? html` <span class="badge bg-danger">${t(ctx, 'rischio', 'risk')}</span>` : ''}`,
+      say(ctx, CASE_SOURCES, c.source),
+      html`${statusLabel(ctx, c.status)}${c.highRisk ? html` <span class="badge bg-danger">${t(ctx, 'rischio alto', 'high risk')}</span>` : ''}`,
       c.claimedBy ?? '—',
       fmtDateTime(ctx, c.createdAt),
       html`<span data-testid="time-left">${c.escalatedAt ? t(ctx, 'Scalata al supervisore', 'Escalated to a supervisor') : fmtTimeLeft(ctx, c.secondsToEscalation)}</span>`,
@@ -96,7 +82,7 @@ export function reviewPages(r: Router, deps: ApiDeps, guard: Guard): void {
         body: html`${filter.success ? '' : alertBox('warning', t(ctx, 'Filtri non validi: mostrata la coda completa.', 'Invalid filters: the whole queue is shown.'))}
 <form method="get" action="${ctx.base}/review" class="row g-3 align-items-end mb-4">
   <div class="col-md-4"><div class="select-wrapper"><label for="f-status">${t(ctx, 'Stato', 'Status')}</label>
-    <select id="f-status" name="status">${opt('', t(ctx, 'Da lavorare (tutte)', 'To do (all)'), f.status)}${Object.keys(STATUS_LABELS).map((s) => opt(s, statusLabel(ctx, s), f.status))}</select></div></div>
+    <select id="f-status" name="status">${opt('', t(ctx, 'Da lavorare (tutte)', 'To do (all)'), f.status)}${Object.keys(REVIEW_STATUSES).map((s) => opt(s, sayText(ctx, REVIEW_STATUSES, s), f.status))}</select></div></div>
   <div class="col-md-3"><div class="select-wrapper"><label for="f-escalated">${t(ctx, 'Scalate', 'Escalated')}</label>
     <select id="f-escalated" name="escalated">${opt('', t(ctx, 'Tutte', 'All'), f.escalated)}${opt('true', t(ctx, 'Solo scalate', 'Escalated only'), f.escalated)}${opt('false', t(ctx, 'Non scalate', 'Not escalated'), f.escalated)}</select></div></div>
   <div class="col-md-3"><div class="form-check"><input type="checkbox" id="f-mine" name="mine" value="true"${f.mine === 'true' ? html` checked` : ''}><label for="f-mine">${t(ctx, 'Solo le mie', 'Mine only')}</label></div></div>
@@ -120,34 +106,53 @@ ${
     if (!c.documents.length) return html`<p>${t(ctx, 'Nessun documento.', 'No documents.')}</p>`;
     return html`${c.documents.map((d) => {
       const src = `/api/staff/documents/${d.documentId}`;
-      const kind = KIND_LABELS[d.kind];
-      const label = `${kind ? tb(ctx, kind) : d.kind} — ${d.name}`;
+      const label = `${sayText(ctx, DOCUMENT_KINDS, d.kind)} — ${d.name}`;
       const viewer =
         d.mediaType === 'application/pdf'
           ? html`<iframe src="${src}" title="${label}" width="100%" height="640" class="border" data-testid="document-pdf"></iframe>`
           : html`<img src="${src}" alt="${label}" class="img-fluid border" data-testid="document-image">`;
       return html`<figure class="mb-5">
-  <figcaption class="mb-2"><strong>${label}</strong> (${d.mediaType}, ${Math.ceil(d.sizeBytes / 1024)} kB, ${fmtDateTime(ctx, d.uploadedAt)})
+  <figcaption class="mb-2"><strong>${label}</strong> (${sayText(ctx, MEDIA_TYPES, d.mediaType)}, ${Math.ceil(d.sizeBytes / 1024)} kB, ${fmtDateTime(ctx, d.uploadedAt)})
     — <a href="${src}" target="_blank" rel="noopener">${t(ctx, 'apri in una nuova scheda', 'open in a new tab')}</a></figcaption>
   ${viewer}
 </figure>`;
     })}`;
   }
 
-  function actionsOf(ctx: ConsoleContext, c: CaseDetail): SafeHtml {
-    const staff = ctx.staff!;
-    if (!REVIEW_ACTORS.includes(staff.role)) return html`<p>${t(ctx, 'Il Suo ruolo può solo consultare le pratiche.', 'Your role may only read cases.')}</p>`;
-    const base = `${ctx.base}/review/${c.caseId}`;
-    const reason = (id: string) => html`<div class="form-group mt-3">
-  <label for="${id}" class="active">${t(ctx, 'Motivo (obbligatorio per respingere)', 'Reason (required to reject)')}</label>
-  <textarea id="${id}" name="reason" class="form-control" maxlength="500" rows="3"></textarea>
+  /**
+   * A decision's reason: a rejection picks one from the list, whose text the citizen is told in
+   * their language; the note stays with the staff (required with "other"). `state` keeps what a
+   * refused decision posted.
+   */
+  function reasonFields(ctx: ConsoleContext, state: FormState): SafeHtml {
+    const id = fieldId('note');
+    const note = state.values.note ?? '';
+    const noteIssue = state.issues.find((i) => i.field === 'note');
+    return html`<div class="mt-3">${selectField(ctx, state, {
+      name: 'reasonCode',
+      label: t(ctx, 'Motivo del rifiuto (obbligatorio per respingere)', 'Reason for the rejection (required to reject)'),
+      placeholder: t(ctx, 'Scegli', 'Choose'),
+      options: Object.keys(REJECTION_REASON_LABELS).map((code) => ({ value: code, label: sayText(ctx, REJECTION_REASON_LABELS, code) })),
+      hint: t(ctx, 'Il cittadino riceve il motivo nella sua lingua.', 'The citizen is told the reason in their language.'),
+    })}</div>
+<div class="form-group">
+  <label for="${id}" class="active">${t(ctx, 'Nota interna (facoltativa; obbligatoria con «Altro motivo»)', 'Internal note (optional; required with “Another reason”)')}</label>
+  <textarea id="${id}" name="note" class="form-control${noteIssue ? ' is-invalid' : ''}" maxlength="${DECISION_NOTE_MAX}" rows="3" aria-describedby="${id}-hint${noteIssue ? ` ${id}-error` : ''}"${noteIssue ? html` aria-invalid="true"` : ''}>${note}</textarea>
+  ${noteIssue ? html`<div class="invalid-feedback d-block" id="${id}-error">${tb(ctx, noteIssue.message)}</div>` : ''}
+  <small class="form-text d-block" id="${id}-hint">${t(ctx, 'Resta agli atti per il personale: non è inviata al cittadino.', 'Kept on file for the staff: it is not sent to the citizen.')}</small>
 </div>`;
+  }
+
+  function actionsOf(ctx: ConsoleContext, c: CaseDetail, state: FormState): SafeHtml {
+    const staff = ctx.staff!;
+    if (!REVIEW_ACTORS.includes(staff.role)) return html`<p>${t(ctx, 'Il tuo ruolo può solo consultare le pratiche.', 'Your role may only read cases.')}</p>`;
+    const base = `${ctx.base}/review/${c.caseId}`;
     if (c.status === 'open') {
       return html`<form method="post" action="${base}/claim">${csrfInput(ctx)}<button type="submit" class="btn btn-primary" data-testid="claim">${t(ctx, 'Prendi in carico', 'Claim')}</button></form>`;
     }
     if (c.status === 'claimed' && c.claimedBy === staff.staffId) {
-      return html`<form method="post" action="${base}/decision">${csrfInput(ctx)}
-  ${reason('decision-reason')}
+      return html`<form method="post" action="${base}/decision" novalidate>${csrfInput(ctx)}
+  ${reasonFields(ctx, state)}
   <button type="submit" name="decision" value="approve" class="btn btn-success me-2" data-testid="approve">${t(ctx, 'Approva', 'Approve')}</button>
   <button type="submit" name="decision" value="reject" class="btn btn-danger" data-testid="reject">${t(ctx, 'Respingi', 'Reject')}</button>
 </form>`;
@@ -157,19 +162,22 @@ ${
       if (c.firstDecisionBy === staff.staffId) {
         return html`<p>${t(ctx, 'La seconda verifica deve essere fatta da un altro operatore.', 'The second review must be done by another clerk.')}</p>`;
       }
-      return html`<form method="post" action="${base}/second-review">${csrfInput(ctx)}
-  <p>${t(ctx, `Prima decisione di ${c.firstDecisionBy ?? ''}: approvazione. Confermi o respinga.`, `First decision by ${c.firstDecisionBy ?? ''}: approval. Confirm or reject.`)}</p>
-  ${reason('second-reason')}
+      return html`<form method="post" action="${base}/second-review" novalidate>${csrfInput(ctx)}
+  <p>${t(ctx, `Prima decisione di ${c.firstDecisionBy ?? ''}: approvazione. Conferma o respingi.`, `First decision by ${c.firstDecisionBy ?? ''}: approval. Confirm or reject.`)}</p>
+  ${reasonFields(ctx, state)}
   <button type="submit" name="decision" value="confirm" class="btn btn-success me-2" data-testid="confirm">${t(ctx, 'Conferma', 'Confirm')}</button>
-  <button type="submit" name="decision" value="reject" class="btn btn-danger">${t(ctx, 'Respingi', 'Reject')}</button>
+  <button type="submit" name="decision" value="reject" class="btn btn-danger" data-testid="reject">${t(ctx, 'Respingi', 'Reject')}</button>
 </form>`;
     }
     return html`<p>${t(ctx, 'Pratica decisa.', 'Case decided.')}</p>`;
   }
 
-  async function showCase(req: Request, res: Response, caseId: string, outcome: { notice?: string; error?: DomainError } = {}): Promise<void> {
+  async function showCase(req: Request, res: Response, caseId: string, outcome: { notice?: string; error?: DomainError; values?: Record<string, string> } = {}): Promise<void> {
     const ctx = consoleContext(req, res, `/review/${caseId}`);
     const c = await reads.detail(caseId);
+    // A refused decision comes back with what was posted and its problems next to the fields.
+    const state: FormState = { values: outcome.values ?? {}, issues: outcome.error?.fields ?? [] };
+    const fieldLabels: Record<string, string> = { reasonCode: t(ctx, 'Motivo del rifiuto', 'Reason for the rejection'), note: t(ctx, 'Nota interna', 'Internal note') };
     sendPage(
       res,
       outcome.error ? outcome.error.status : 200,
@@ -177,7 +185,9 @@ ${
         title: t(ctx, `Pratica di conversione — ${c.holder}`, `Conversion case — ${c.holder}`),
         active: 'review',
         hasErrors: outcome.error !== undefined,
-        body: html`${outcome.notice ? alertBox('success', outcome.notice, 'notice') : ''}${outcome.error ? alertBox('danger', tb(ctx, outcome.error.userMessage), 'action-error') : ''}
+        body: html`${outcome.notice ? alertBox('success', outcome.notice, 'notice') : ''}${
+          outcome.error ? (state.issues.length ? errorSummary(ctx, state.issues, (f) => fieldLabels[f]) : alertBox('danger', tb(ctx, outcome.error.userMessage), 'action-error')) : ''
+        }
 <p><a href="${ctx.base}/review">${t(ctx, '← Torna alla coda', '← Back to the queue')}</a></p>
 <div class="row">
 <div class="col-lg-5">
@@ -185,18 +195,19 @@ ${facts([
   [t(ctx, 'Stato', 'Status'), html`<span data-testid="case-status">${statusLabel(ctx, c.status)}</span>`],
   [t(ctx, 'Cittadino', 'Citizen'), c.holder],
   [t(ctx, 'Codice fiscale', 'Codice fiscale'), html`<a href="${ctx.base}/citizens?cf=${c.codiceFiscale}">${c.codiceFiscale}</a>`],
-  [t(ctx, 'Canale', 'Source'), c.source],
-  [t(ctx, 'Rischio', 'Risk'), c.highRisk ? `${t(ctx, 'alto', 'high')}: ${c.riskFlags.join(', ')}` : t(ctx, 'normale', 'normal')],
+  [t(ctx, 'Canale', 'Source'), say(ctx, CASE_SOURCES, c.source)],
+  [t(ctx, 'Rischio', 'Risk'), c.highRisk ? html`${t(ctx, 'alto', 'high')}: ${c.riskFlags.map((f, i) => html`${i ? ', ' : ''}${say(ctx, RISK_FLAGS, f)}`)}` : t(ctx, 'normale', 'normal')],
   [t(ctx, 'Seconda verifica', 'Second review'), c.secondReviewRequired ? t(ctx, 'richiesta', 'required') : t(ctx, 'non richiesta', 'not required')],
   [t(ctx, 'In carico a', 'Claimed by'), c.claimedBy ?? ''],
   [t(ctx, 'Prima decisione', 'First decision'), c.firstDecisionBy ?? ''],
   [t(ctx, 'Decisa da', 'Decided by'), c.decidedBy ?? ''],
-  [t(ctx, 'Motivo', 'Reason'), c.reason ?? ''],
+  [t(ctx, 'Motivo del rifiuto', 'Reason for the rejection'), html`<span data-testid="case-reason">${reasonSaid(ctx, c.reasonCode, c.reason) || '—'}</span>`],
+  [t(ctx, 'Nota interna', 'Internal note'), c.note ?? ''],
   [t(ctx, 'Ricevuta', 'Received'), fmtDateTime(ctx, c.createdAt)],
   [t(ctx, 'Scalata', 'Escalation'), c.escalatedAt ? `${t(ctx, 'scalata il', 'escalated on')} ${fmtDateTime(ctx, c.escalatedAt)}` : `${fmtDateTime(ctx, c.escalateAt)} (${fmtTimeLeft(ctx, c.secondsToEscalation)})`],
 ])}
 <h2 class="h4 mt-4">${t(ctx, 'Azioni', 'Actions')}</h2>
-${actionsOf(ctx, c)}
+${actionsOf(ctx, c, state)}
 </div>
 <div class="col-lg-7">
 <h2 class="h4">${t(ctx, 'Documenti', 'Documents')}</h2>
@@ -243,15 +254,18 @@ ${documentsOf(ctx, c)}
         const shown = shownError(err);
         if (!shown) throw err;
         if (shown.status === 404) return caseNotFound(req, res);
-        return showCase(req, res, caseId, { error: shown });
+        return showCase(req, res, caseId, { error: shown, values: formValues(req.body, ['reasonCode', 'note'], DECISION_NOTE_MAX) });
       }
       res.redirect(303, `${req.baseUrl}/review/${caseId}?done=${name}&status=${encodeURIComponent(view.status)}`);
     });
 
+  /** The posted decision: the reason picked goes with a rejection only (a clerk may pick one, then approve). */
   const decisionOf = (req: Request) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const reason = typeof b.reason === 'string' && b.reason.trim() ? b.reason : undefined;
-    return { decision: b.decision, ...(reason ? { reason } : {}) };
+    const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v : undefined);
+    const reasonCode = b.decision === 'reject' ? text(b.reasonCode) : undefined;
+    const note = text(b.note);
+    return { decision: b.decision, ...(reasonCode ? { reasonCode } : {}), ...(note ? { note } : {}) };
   };
 
   caseAction('claim', (caseId, _req, res) => actions.claim(caseId, staffOf(res)));

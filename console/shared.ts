@@ -34,7 +34,7 @@ export function messagePage(req: Request, res: Response, status: number, title: 
 
 const FORBIDDEN_TITLE: Bilingual = { it: 'Accesso negato', en: 'Access denied' };
 
-function forbiddenPage(req: Request, res: Response, text: Bilingual = { it: 'Il Suo ruolo non consente di aprire questa pagina.', en: 'Your role does not allow you to open this page.' }): void {
+function forbiddenPage(req: Request, res: Response, text: Bilingual = { it: 'Il tuo ruolo non consente di aprire questa pagina.', en: 'Your role does not allow you to open this page.' }): void {
   messagePage(req, res, 403, FORBIDDEN_TITLE, text);
 }
 
@@ -84,7 +84,7 @@ export function consoleGuard(pool: Pool) {
         const given = (req.body as Record<string, unknown> | undefined)?._csrf;
         if (req.get('sec-fetch-site') === 'cross-site' || (!opts.multipart && !csrfMatches(token, given))) {
           forbiddenPage(req, res, {
-            it: 'La pagina è scaduta o la richiesta non proviene dalla console: riapra la pagina e riprovi.',
+            it: 'La pagina è scaduta o la richiesta non proviene dalla console: riapri la pagina e riprova.',
             en: 'The page has expired or the request did not come from the console: open the page again and retry.',
           });
           return;
@@ -108,7 +108,7 @@ export const multipartCsrfGate =
 /** The page a forged or expired form gets (a multipart form's token is checked by its handler). */
 export function csrfRefusedPage(req: Request, res: Response): void {
   forbiddenPage(req, res, {
-    it: 'La pagina è scaduta o la richiesta non proviene dalla console: riapra la pagina e riprovi.',
+    it: 'La pagina è scaduta o la richiesta non proviene dalla console: riapri la pagina e riprova.',
     en: 'The page has expired or the request did not come from the console: open the page again and retry.',
   });
 }

@@ -81,7 +81,7 @@ ${rows.length ? table(t(ctx, 'Token', 'Tokens'), [t(ctx, 'Etichetta', 'Label'), 
           title: t(ctx, 'Token creato', 'Token created'),
           active: 'admin',
           langSwitch: false,
-          body: html`${alertBox('warning', t(ctx, 'Il token è mostrato solo ora: lo inserisca nell’archivio dei segreti del programma che lo userà. Non è conservato in chiaro.', 'The token is shown only now: put it in the secret store of the program that will use it. It is not kept in clear.'))}
+          body: html`${alertBox('warning', t(ctx, 'Il token è mostrato solo ora: inseriscilo nell’archivio dei segreti del programma che lo userà. Non è conservato in chiaro.', 'The token is shown only now: put it in the secret store of the program that will use it. It is not kept in clear.'))}
 <dl class="row"><dt class="col-sm-3">Token</dt><dd class="col-sm-9"><code class="text-break" data-testid="issued-token">${issued.token}</code></dd>
 <dt class="col-sm-3">${t(ctx, 'Scade', 'Expires')}</dt><dd class="col-sm-9">${fmtDateTime(ctx, issued.expiresAt)}</dd></dl>
 <p>${t(ctx, 'Si usa come intestazione', 'Use it as the header')} <code>Authorization: Bearer …</code>.</p>

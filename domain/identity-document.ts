@@ -57,7 +57,7 @@ export function checkIdentityDocument(
 ): { document?: IdentityDocument; issues: FieldIssue[] } {
   const p = opts.prefix ?? 'identityDocument';
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { issues: [fieldIssue(p, 'required', 'Indicare il documento di riconoscimento.', 'Give the identity document.')] };
+    return { issues: [fieldIssue(p, 'required', 'Indica il documento di riconoscimento.', 'Give the identity document.')] };
   }
   const d = input as Record<string, unknown>;
   const issues: FieldIssue[] = [];
@@ -70,12 +70,13 @@ export function checkIdentityDocument(
 
   const type = typeof d.type === 'string' && Object.hasOwn(IDENTITY_DOCUMENT_TYPES, d.type) ? (d.type as IdentityDocumentType) : undefined;
   if (!type) {
-    const allowed = Object.keys(IDENTITY_DOCUMENT_TYPES).join(', ');
-    issues.push(fieldIssue(`${p}.type`, 'invalid_value', `Tipo di documento non ammesso; valori ammessi: ${allowed}.`, `Document type not allowed; allowed values: ${allowed}.`));
+    // Said by their names (the values are in the API's description): a person reads this message.
+    const allowed = (lang: 'it' | 'en') => Object.values(IDENTITY_DOCUMENT_TYPES).map((t) => t.label[lang]).join(', ');
+    issues.push(fieldIssue(`${p}.type`, 'invalid_value', `Scegli il tipo di documento: ${allowed('it')}.`, `Choose the document type: ${allowed('en')}.`));
   }
 
   const number = typeof d.number === 'string' ? d.number.toUpperCase().replace(/[\s.\-/]/g, '') : '';
-  if (!number) issues.push(fieldIssue(`${p}.number`, 'required', 'Indicare il numero del documento.', 'Give the document number.'));
+  if (!number) issues.push(fieldIssue(`${p}.number`, 'required', 'Indica il numero del documento.', 'Give the document number.'));
   else if (type && !IDENTITY_DOCUMENT_TYPES[type].number.test(number)) {
     const ex = IDENTITY_DOCUMENT_TYPES[type].example;
     issues.push(
@@ -90,24 +91,24 @@ export function checkIdentityDocument(
 
   const issuer = typeof d.issuer === 'string' ? d.issuer.trim().replace(/\s+/g, ' ') : '';
   if (issuer.length < 2 || issuer.length > 120 || !/\p{L}/u.test(issuer)) {
-    issues.push(fieldIssue(`${p}.issuer`, 'required', "Indicare l'ente che ha rilasciato il documento (2-120 caratteri).", 'Give the issuing authority (2-120 characters).'));
+    issues.push(fieldIssue(`${p}.issuer`, 'required', "Indica l'ente che ha rilasciato il documento (2-120 caratteri).", 'Give the issuing authority (2-120 characters).'));
   }
 
   const foreign = type !== undefined && FOREIGN_DOCUMENT_TYPES.includes(type);
   const givenCountry = typeof d.issuingCountry === 'string' ? d.issuingCountry.trim().toUpperCase() : '';
   const issuingCountry = foreign ? givenCountry : givenCountry || 'IT';
   if (foreign && !/^[A-Z]{2}$/.test(issuingCountry)) {
-    issues.push(fieldIssue(`${p}.issuingCountry`, 'required', 'Indicare lo Stato che ha rilasciato il documento (codice ISO di 2 lettere, es. AR).', 'Give the issuing state (2-letter ISO code, e.g. AR).'));
+    issues.push(fieldIssue(`${p}.issuingCountry`, 'required', 'Indica lo Stato che ha rilasciato il documento (codice ISO di 2 lettere, es. AR).', 'Give the issuing state (2-letter ISO code, e.g. AR).'));
   } else if (foreign && issuingCountry === 'IT') {
-    issues.push(fieldIssue(`${p}.issuingCountry`, 'italian_document', 'Per un documento italiano scegliere il tipo italiano corrispondente.', 'For an Italian document choose the matching Italian type.'));
+    issues.push(fieldIssue(`${p}.issuingCountry`, 'italian_document', 'Per un documento italiano scegli il tipo italiano corrispondente.', 'For an Italian document choose the matching Italian type.'));
   } else if (!foreign && type && issuingCountry !== 'IT') {
-    issues.push(fieldIssue(`${p}.issuingCountry`, 'foreign_document', 'Questo tipo di documento è rilasciato in Italia: per un documento estero scegliere «Passaporto estero» o «Documento d’identità estero».', 'This document type is issued in Italy: for a foreign document choose "Foreign passport" or "Foreign identity document".'));
+    issues.push(fieldIssue(`${p}.issuingCountry`, 'foreign_document', 'Questo tipo di documento è rilasciato in Italia: per un documento estero scegli «Passaporto estero» o «Documento d’identità estero».', 'This document type is issued in Italy: for a foreign document choose "Foreign passport" or "Foreign identity document".'));
   }
 
   const date = (key: 'issuedOn' | 'expiresOn'): string | undefined => {
     const v = d[key];
     if (typeof v === 'string' && parseIsoDate(v)) return v;
-    issues.push(fieldIssue(`${p}.${key}`, 'invalid_date', 'Data non valida: usare il formato AAAA-MM-GG.', 'Invalid date: use the YYYY-MM-DD format.'));
+    issues.push(fieldIssue(`${p}.${key}`, 'invalid_date', 'Data non valida: usa il formato AAAA-MM-GG.', 'Invalid date: use the YYYY-MM-DD format.'));
     return undefined;
   };
   const issuedOn = date('issuedOn');

@@ -137,6 +137,14 @@ const LABELS: Readonly<Record<string, Bilingual>> = {
   contacts: { it: 'Recapiti', en: 'Contacts' },
 };
 
+/** An enumerated value of a request field as a person reads it (the value itself when it has no name). */
+function valueLabel(field: string, value: string): Bilingual {
+  if (field === 'preferredTimeSlot') return PREFERRED_TIME_SLOTS.find((s) => s.id === value)?.label ?? same(value);
+  if (field === 'channel') return CHANNELS.find((c) => c.id === value)?.label ?? same(value);
+  if (field === 'preferredPhone') return value === 'home' ? label('homePhone') : value === 'mobile' ? label('mobile') : same(value);
+  return same(value);
+}
+
 function label(field: string): Bilingual {
   return LABELS[field] ?? { it: field, en: field };
 }
@@ -182,13 +190,9 @@ function fromZodIssue(field: string, zi: z.core.$ZodIssue): FieldIssue {
         `"${l.en}" can have at most ${String(zi.maximum)} characters.`,
       );
     case 'invalid_value': {
-      const allowed = zi.values.map(String).join(', ');
-      return fieldIssue(
-        field,
-        'invalid_value',
-        `Valore non ammesso per «${l.it}»; valori ammessi: ${allowed}.`,
-        `Value not allowed for "${l.en}"; allowed values: ${allowed}.`,
-      );
+      // The values by their names where they have one (a time slot, a phone): a person reads this.
+      const allowed = (lang: 'it' | 'en') => zi.values.map((v) => valueLabel(field, String(v))[lang]).join(', ');
+      return fieldIssue(field, 'invalid_value', `Valore non ammesso per «${l.it}»: scegli tra ${allowed('it')}.`, `Value not allowed for "${l.en}": choose ${allowed('en')}.`);
     }
     default:
       break;

@@ -207,7 +207,7 @@ export function checkUpload(upload: RawUpload): UploadCheck {
     throw unsupportedType(
       'contentType',
       'type_not_allowed',
-      `Content-Type «${declared ?? ''}» non ammesso: usare application/pdf, image/jpeg o image/png.`,
+      `Content-Type «${declared ?? ''}» non ammesso: usa application/pdf, image/jpeg o image/png.`,
       `Content-Type "${declared ?? ''}" not accepted: use application/pdf, image/jpeg or image/png.`,
     );
   }

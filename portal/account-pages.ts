@@ -106,7 +106,7 @@ export function requestsPage(ctx: PageContext, entries: TimelineEntry[]): string
     return html`<tr data-kind="${e.kind}">
   <td><time datetime="${e.at}">${formatDateTime(lang, e.at)}</time></td>
   <td>${tr(lang, d.what)}${e.protocol ? html`<br><span class="small">${tr(lang, { it: 'Protocollo', en: 'Protocol' })} <span class="portal-code">${e.protocol}</span></span>` : ''}</td>
-  <td>${d.state ? tr(lang, d.state) : ''}${e.reason ? html`<br><span class="small">${tr(lang, { it: 'Motivo', en: 'Reason' })}: ${e.reason}</span>` : ''}</td>
+  <td>${d.state ? tr(lang, d.state) : ''}${e.reason ? html`<br><span class="small">${tr(lang, { it: 'Motivo', en: 'Reason' })}: ${tr(lang, e.reason)}</span>` : ''}</td>
 </tr>`;
   });
   return frame(

@@ -122,6 +122,8 @@ export interface ConversionCase {
   createdAt: string;
   decidedAt?: string;
   reason?: string;
+  /** A rejection's reason in both languages (services/conversion/conversion-cases.ts). */
+  reasonText?: Bilingual;
 }
 
 export interface ConversionPageInput {
@@ -167,8 +169,8 @@ function caseSection(ctx: PageContext, current: ConversionCase | undefined): Saf
   <dd class="col-sm-8">${formatDateTime(lang, current.createdAt)}</dd>
   ${current.decidedAt ? html`<dt class="col-sm-4">${tr(lang, { it: 'Decisa il', en: 'Decided on' })}</dt>
   <dd class="col-sm-8">${formatDateTime(lang, current.decidedAt)}</dd>` : ''}
-  ${stage === 'rejected' && current.reason ? html`<dt class="col-sm-4">${tr(lang, { it: 'Motivo', en: 'Reason' })}</dt>
-  <dd class="col-sm-8" id="rejection-reason">${current.reason}</dd>` : ''}
+  ${stage === 'rejected' && (current.reasonText ?? current.reason) ? html`<dt class="col-sm-4">${tr(lang, { it: 'Motivo', en: 'Reason' })}</dt>
+  <dd class="col-sm-8" id="rejection-reason">${current.reasonText ? tr(lang, current.reasonText) : current.reason}</dd>` : ''}
 </dl>
 <p>${tr(lang, explain[stage])}</p>`;
 }

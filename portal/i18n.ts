@@ -68,9 +68,19 @@ export function fill(text: string, params: Record<string, string | number>): str
   return text.replace(/\{(\w+)\}/g, (m, key: string) => (Object.hasOwn(params, key) ? String(params[key]) : m));
 }
 
-/** "1 giugno 2025, 12:00" / "1 June 2025, 12:00", Italian time. */
-export function formatDateTime(lang: Lang, iso: string): string {
+/**
+ * "1 giugno 2025, 12:00" / "1 June 2025, 12:00", Italian time; `medium` (the staff console's
+ * tables): "1 giu 2025, 12:00" / "1 Jun 2025, 12:00".
+ */
+export function formatDateTime(lang: Lang, iso: string, style: 'long' | 'medium' = 'long'): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Rome' }).format(d);
+  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: style, timeStyle: 'short', timeZone: 'Europe/Rome' }).format(d);
+}
+
+/** The day alone, in the same styles: "1 giugno 2025" / "1 giu 2025"; a bare YYYY-MM-DD is that calendar day. */
+export function formatDate(lang: Lang, isoOrDay: string, style: 'long' | 'medium' = 'long'): string {
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(isoOrDay) ? `${isoOrDay}T12:00:00Z` : isoOrDay);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: style, timeZone: 'Europe/Rome' }).format(d);
 }

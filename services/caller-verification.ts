@@ -21,8 +21,8 @@ export function createCallerVerifier(deps: TelephonePinServiceDeps) {
     }
     const note = verification.note.trim();
     if (note.length < 10) {
-      throw new DomainError(ErrorType.Validation, { it: 'Descrivere le verifiche fatte.', en: 'Describe the checks made.' }, [
-        fieldIssue('verification.note', 'too_small', 'Descrivere le verifiche (almeno 10 caratteri).', 'Describe the checks (at least 10 characters).'),
+      throw new DomainError(ErrorType.Validation, { it: 'Descrivi le verifiche fatte.', en: 'Describe the checks made.' }, [
+        fieldIssue('verification.note', 'too_small', 'Descrivi le verifiche fatte (almeno 10 caratteri).', 'Describe the checks (at least 10 characters).'),
       ]);
     }
     return { method: 'identity_questions', note };

@@ -8,6 +8,8 @@
 import type { QueryResultRow } from 'pg';
 import type { ContactDetails } from '../domain/pin-request';
 import type { ServiceDeps } from './deps';
+import type { Bilingual } from '../domain/errors';
+import { rejectionText } from '../domain/review-reasons';
 
 export interface HolderSummary {
   name: string;
@@ -24,8 +26,8 @@ export interface TimelineEntry {
   protocol?: string;
   /** A claim's type, a letter's sequence, a conversion's source or a request's channel. */
   detail?: string;
-  /** A decision's reason as told to the citizen (a rejected conversion or claim). */
-  reason?: string;
+  /** A decision's reason as told to the citizen (a rejected conversion or claim), in both languages. */
+  reason?: Bilingual;
 }
 
 export function createCitizenAccountService(deps: Pick<ServiceDeps, 'pool'>) {
@@ -59,9 +61,10 @@ export function createCitizenAccountService(deps: Pick<ServiceDeps, 'pool'>) {
           `SELECT COALESCE(dispatched_at, created_at) AS at, seq, status FROM letters WHERE ${mine} AND status <> 'void'`,
           cf,
         ),
-        q<{ at: Date; source: string; status: string; reason: string | null }>(
+        q<{ at: Date; source: string; status: string; reason: string | null; reason_code: string | null }>(
           // A case the system itself closed (the request could not start) is not one the citizen made.
-          `SELECT COALESCE(decided_at, created_at) AS at, source, status, CASE WHEN status = 'rejected' THEN reason END AS reason FROM review_cases
+          `SELECT COALESCE(decided_at, created_at) AS at, source, status, CASE WHEN status = 'rejected' THEN reason END AS reason,
+                  CASE WHEN status = 'rejected' THEN reason_code END AS reason_code FROM review_cases
             WHERE ${mine} AND coalesce(reason, '') <> 'refused_by_workflow'`,
           cf,
         ),
@@ -80,8 +83,13 @@ export function createCitizenAccountService(deps: Pick<ServiceDeps, 'pool'>) {
       const entries: TimelineEntry[] = [
         ...requests.map((r) => ({ at: iso(r.at), kind: 'request' as const, detail: r.channel, ...(r.protocol ? { protocol: r.protocol } : {}) })),
         ...letters.map((l) => ({ at: iso(l.at), kind: 'letter' as const, status: l.status, detail: String(l.seq) })),
-        ...cases.map((c) => ({ at: iso(c.at), kind: 'conversion' as const, status: c.status, detail: c.source, ...(c.reason ? { reason: c.reason } : {}) })),
-        ...claims.map((c) => ({ at: iso(c.at), kind: 'claim' as const, status: c.status, protocol: c.protocol, detail: c.claim_type, ...(c.reason ? { reason: c.reason } : {}) })),
+        ...cases.map((c) => {
+          // The reason's text in both languages; the clerk's note is not the citizen's.
+          const reason = rejectionText(c.reason_code, c.reason);
+          return { at: iso(c.at), kind: 'conversion' as const, status: c.status, detail: c.source, ...(reason ? { reason } : {}) };
+        }),
+        // A claim's reason is the back office's own text, as decided.
+        ...claims.map((c) => ({ at: iso(c.at), kind: 'claim' as const, status: c.status, protocol: c.protocol, detail: c.claim_type, ...(c.reason ? { reason: { it: c.reason, en: c.reason } } : {}) })),
         ...recoveries.map((r) => ({ at: iso(r.at), kind: 'recovery' as const, status: r.status })),
         ...changes.map((c) => ({ at: iso(c.at), kind: 'contacts_changed' as const })),
         ...ended.map((e) => ({ at: iso(e.at), kind: 'credential_ended' as const, status: e.state })),

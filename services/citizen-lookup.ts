@@ -47,8 +47,8 @@ export function createCitizenLookup(deps: Pick<ServiceDeps, 'pool'>) {
         'SELECT version, kind, status, created_at, activated_at, expires_at, superseded_at FROM pin_secrets WHERE credential_id = $1::uuid ORDER BY version',
         id,
       ),
-      q<{ id: string; source: string; status: string; claimed_by: string | null; decided_by: string | null; reason: string | null; created_at: Date; decided_at: Date | null }>(
-        'SELECT id, source, status, claimed_by, decided_by, reason, created_at, decided_at FROM review_cases WHERE credential_id = $1::uuid ORDER BY created_at',
+      q<{ id: string; source: string; status: string; claimed_by: string | null; decided_by: string | null; reason: string | null; reason_code: string | null; note: string | null; created_at: Date; decided_at: Date | null }>(
+        'SELECT id, source, status, claimed_by, decided_by, reason, reason_code, note, created_at, decided_at FROM review_cases WHERE credential_id = $1::uuid ORDER BY created_at',
         id,
       ),
       q<{ protocol: string; claim_type: string; status: string; filed_by: string; received_at: Date; released_at: Date | null }>(

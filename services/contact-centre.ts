@@ -94,7 +94,7 @@ export function createContactCentreService(deps: ContactCentreDeps) {
   ): Promise<{ changeId: string; fields: string[]; added: ('mobile' | 'email' | 'pec')[]; warnings: ReturnType<typeof validateContacts>['warnings'] }> {
     const added = (['mobile', 'email', 'pec'] as const).filter((k) => typeof given[k] === 'string' && given[k].trim() !== '');
     if (added.length === 0) {
-      throw new DomainError(ErrorType.Validation, { it: 'Indicare il recapito da aggiungere.', en: 'Give the contact to add.' }, [
+      throw new DomainError(ErrorType.Validation, { it: 'Indica il recapito da aggiungere.', en: 'Give the contact to add.' }, [
         { field: 'contacts', code: 'contact_required', message: { it: 'Cellulare, e-mail o PEC', en: 'Mobile, e-mail or PEC' } },
       ]);
     }
@@ -109,7 +109,7 @@ export function createContactCentreService(deps: ContactCentreDeps) {
     const { contacts, warnings } = validateContacts(merged);
     const onlyAdds = (latest: ContactDetails) => {
       if (changedFields(current, latest).length) {
-        throw new DomainError(ErrorType.Conflict, { it: 'I recapiti sono cambiati nel frattempo: riprovi.', en: 'The contacts changed meanwhile: please try again.' });
+        throw new DomainError(ErrorType.Conflict, { it: 'I recapiti sono cambiati nel frattempo: riprova.', en: 'The contacts changed meanwhile: please try again.' });
       }
       const taken = added.filter((k) => latest[k] !== undefined);
       if (taken.length) {

@@ -117,7 +117,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 
 const oneLivePerPair = () =>
   new DomainError(ErrorType.Conflict, {
-    it: 'Esiste già una delega attiva o in attesa di accettazione a questa persona: va revocata prima di crearne una nuova.',
+    it: 'Esiste già una delega attiva o in attesa di accettazione a questa persona: revocala prima di crearne una nuova.',
     en: 'There is already an active or pending delegation to this person: revoke it before creating a new one.',
   });
 

@@ -34,11 +34,27 @@ export interface ReviewView {
   claimedBy?: string;
   firstDecisionBy?: string;
   decidedBy?: string;
+  /** A rejection's reason, from the list (domain/review-reasons.ts). */
+  reasonCode?: string;
+  /** The clerk's note for the staff (never sent to the citizen). */
+  note?: string;
+  /** The free-text reason of a decision made before reason codes (migration 026). */
   reason?: string;
   /** When the case goes to a supervisor if still open. */
   escalateAt?: string;
   escalatedAt?: string;
   openedAt?: string;
+}
+
+/**
+ * What a decision says besides approve/reject: a rejection's reason code and the clerk's note;
+ * `reason` is the free text that decisions carried before reason codes, still accepted from a
+ * client (or a history) of that time.
+ */
+export interface DecisionReason {
+  reasonCode?: string;
+  note?: string;
+  reason?: string;
 }
 
 export interface ReviewOutcome {
@@ -50,12 +66,10 @@ export interface ReviewOutcome {
 export const reviewStateQuery = defineQuery<ReviewView>('reviewState');
 /** A clerk takes the case; a supervisor may take over a case claimed by someone else. */
 export const claimCaseUpdate = defineUpdate<ReviewView, [{ reviewer: Reviewer }]>('claimCase');
-/** The claiming clerk approves or rejects; a reason is required to reject. */
-export const decideCaseUpdate = defineUpdate<ReviewView, [{ reviewer: Reviewer; decision: 'approve' | 'reject'; reason?: string }]>('decideCase');
+/** The claiming clerk approves or rejects; a reason code is required to reject (and a note with "other"). */
+export const decideCaseUpdate = defineUpdate<ReviewView, [{ reviewer: Reviewer; decision: 'approve' | 'reject' } & DecisionReason]>('decideCase');
 /** A second, different clerk confirms (or overturns) an approval that needs a second review. */
-export const secondReviewUpdate = defineUpdate<ReviewView, [{ reviewer: Reviewer; decision: 'confirm' | 'reject'; reason?: string }]>(
-  'secondReview',
-);
+export const secondReviewUpdate = defineUpdate<ReviewView, [{ reviewer: Reviewer; decision: 'confirm' | 'reject' } & DecisionReason]>('secondReview');
 
 export const reviewWorkflowId = (caseId: string): string => `review-${caseId}`;
 export const REVIEW_WORKFLOW_TYPE = 'conversionReviewWorkflow';

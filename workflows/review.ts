@@ -9,6 +9,7 @@ import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflow
 import { db } from './activity-proxies';
 import { deliverAll } from './deliveries';
 import { addWorkingDays } from '../domain/working-days';
+import { decisionReasonProblem } from '../domain/review-reasons';
 import { conversionDecidedSignal, credentialWorkflowId } from './definitions';
 import {
   REVIEWER_ROLES,
@@ -17,6 +18,7 @@ import {
   decideCaseUpdate,
   reviewStateQuery,
   secondReviewUpdate,
+  type DecisionReason,
   type ReviewInput,
   type ReviewOutcome,
   type ReviewView,
@@ -47,18 +49,32 @@ export async function conversionReviewWorkflow(input: ReviewInput): Promise<Revi
     // A supervisor may take over a claimed case (escalation); a clerk only takes a free one.
     if (view.status === 'claimed' && view.claimedBy !== reviewer.staffId && reviewer.role !== 'supervisor') refuse('ALREADY_CLAIMED', ReviewRefusal.NotClaimant);
   };
-  const checkDecision = ({ reviewer, decision, reason }: { reviewer: Reviewer; decision: string; reason?: string }) => {
+  // A rejection needs a reason code ("other" also a note), or the free text of a decision sent
+  // before the codes: every decision an earlier version accepted is accepted again on replay.
+  const checkReason = (rejecting: boolean, given: DecisionReason) => {
+    const problem = decisionReasonProblem(rejecting, given);
+    if (problem) refuse(problem, ReviewRefusal.ReasonRequired);
+  };
+  const checkDecision = ({ reviewer, decision, ...given }: { reviewer: Reviewer; decision: string } & DecisionReason) => {
     checkReviewer(reviewer);
     if (view.status !== 'claimed' || view.claimedBy !== reviewer.staffId) refuse('NOT_CLAIMED_BY_YOU', ReviewRefusal.NotClaimant);
     if (decision !== 'approve' && decision !== 'reject') refuse('BAD_DECISION', ReviewRefusal.ReasonRequired);
-    if (decision === 'reject' && !reason?.trim()) refuse('REASON_REQUIRED', ReviewRefusal.ReasonRequired);
+    checkReason(decision === 'reject', given);
   };
-  const checkSecond = ({ reviewer, decision, reason }: { reviewer: Reviewer; decision: string; reason?: string }) => {
+  const checkSecond = ({ reviewer, decision, ...given }: { reviewer: Reviewer; decision: string } & DecisionReason) => {
     checkReviewer(reviewer);
     if (view.status !== 'awaiting_second_review') refuse('NO_SECOND_REVIEW_PENDING', ReviewRefusal.Closed);
     if (reviewer.staffId === view.firstDecisionBy) refuse('SAME_REVIEWER', ReviewRefusal.SameReviewer);
     if (decision !== 'confirm' && decision !== 'reject') refuse('BAD_DECISION', ReviewRefusal.ReasonRequired);
-    if (decision === 'reject' && !reason?.trim()) refuse('REASON_REQUIRED', ReviewRefusal.ReasonRequired);
+    checkReason(decision === 'reject', given);
+  };
+  /**
+   * The code and the note as recorded: nothing when absent, so a decision of a history made
+   * before the codes schedules its activity with the same input as then.
+   */
+  const coded = ({ reasonCode, note }: DecisionReason, rejecting: boolean): { reasonCode?: string; note?: string } => {
+    const trimmed = note?.trim();
+    return { ...(rejecting && reasonCode ? { reasonCode } : {}), ...(trimmed ? { note: trimmed } : {}) };
   };
 
   /** Runs one accepted action: checked again (two updates can pass the validator), then recorded. */
@@ -95,15 +111,16 @@ export async function conversionReviewWorkflow(input: ReviewInput): Promise<Revi
         async () => {
           const { reviewer, decision } = args;
           const reason = args.reason?.trim();
+          const given = coded(args, decision === 'reject');
           if (decision === 'reject') {
-            await db.recordReviewAction({ caseId, action: 'reject', staffId: reviewer.staffId, reason, authority: { role: reviewer.role, command: `decide:${decision}`, grant: reviewer.grant } });
-            Object.assign(view, { status: 'rejected', decidedBy: reviewer.staffId, reason });
+            await db.recordReviewAction({ caseId, action: 'reject', staffId: reviewer.staffId, reason, ...given, authority: { role: reviewer.role, command: `decide:${decision}`, grant: reviewer.grant } });
+            Object.assign(view, { status: 'rejected', decidedBy: reviewer.staffId, reason, ...given });
           } else if (view.secondReviewRequired) {
-            await db.recordReviewAction({ caseId, action: 'first_approval', staffId: reviewer.staffId, reason, authority: { role: reviewer.role, command: `decide:${decision}`, grant: reviewer.grant } });
-            Object.assign(view, { status: 'awaiting_second_review', firstDecisionBy: reviewer.staffId });
+            await db.recordReviewAction({ caseId, action: 'first_approval', staffId: reviewer.staffId, reason, ...given, authority: { role: reviewer.role, command: `decide:${decision}`, grant: reviewer.grant } });
+            Object.assign(view, { status: 'awaiting_second_review', firstDecisionBy: reviewer.staffId, ...given });
           } else {
-            await db.recordReviewAction({ caseId, action: 'approve', staffId: reviewer.staffId, reason, authority: { role: reviewer.role, command: `decide:${decision}`, grant: reviewer.grant } });
-            Object.assign(view, { status: 'approved', firstDecisionBy: reviewer.staffId, decidedBy: reviewer.staffId });
+            await db.recordReviewAction({ caseId, action: 'approve', staffId: reviewer.staffId, reason, ...given, authority: { role: reviewer.role, command: `decide:${decision}`, grant: reviewer.grant } });
+            Object.assign(view, { status: 'approved', firstDecisionBy: reviewer.staffId, decidedBy: reviewer.staffId, ...given });
           }
         },
       ),
@@ -117,14 +134,16 @@ export async function conversionReviewWorkflow(input: ReviewInput): Promise<Revi
         async () => {
           const { reviewer, decision } = args;
           const reason = args.reason?.trim();
+          const given = coded(args, decision === 'reject');
           await db.recordReviewAction({
             caseId,
             action: decision === 'confirm' ? 'approve' : 'reject',
             staffId: reviewer.staffId,
             reason,
+            ...given,
             authority: { role: reviewer.role, command: `second_review:${decision}`, grant: reviewer.grant },
           });
-          Object.assign(view, { status: decision === 'confirm' ? 'approved' : 'rejected', decidedBy: reviewer.staffId, reason });
+          Object.assign(view, { status: decision === 'confirm' ? 'approved' : 'rejected', decidedBy: reviewer.staffId, reason, ...given });
         },
       ),
     { validator: checkSecond },

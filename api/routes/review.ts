@@ -1,13 +1,16 @@
 /**
  * The clerks' review queue for conversions to dispositivo. Reads come from `review_cases`;
  * actions are updates of the case's review workflow, whose validators decide (right role, case
- * open, claimed by this clerk, reason required on reject, a different clerk for a second review).
+ * open, claimed by this clerk, a reason code required on reject, a different clerk for a second review).
  *
  *   GET  /api/review/cases?status=&escalated=&mine=  → the queue, with the time left before escalation
  *   GET  /api/review/cases/:caseId                   → one case with its documents
  *   POST /api/review/cases/:caseId/claim
- *   POST /api/review/cases/:caseId/decision          { decision: approve|reject, reason? }
- *   POST /api/review/cases/:caseId/second-review     { decision: confirm|reject, reason? }
+ *   POST /api/review/cases/:caseId/decision          { decision: approve|reject, reasonCode?, note? }
+ *   POST /api/review/cases/:caseId/second-review     { decision: confirm|reject, reasonCode?, note? }
+ *
+ * A rejection names `reasonCode` (domain/review-reasons.ts), told to the citizen in their
+ * language; `note` stays with the staff. The free-text `reason` of before is taken as the note.
  */
 import { Router, type Request } from 'express';
 import { caseIdParams, caseNotFound, createReviewActions, createReviewReads, decisionBody, READERS, REVIEWERS, reviewQueueQuery, secondReviewBody } from '../../services/conversion/review';

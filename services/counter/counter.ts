@@ -87,7 +87,7 @@ export function parseCounterIssuance(body: unknown, opts: { today: Date; eligibi
 
   const office = typeof input.office === 'string' ? officeName(input.office) : '';
   if (office.length < 2 || office.length > 120) {
-    issues.push(fieldIssue('office', 'required', 'Indicare la sede INPS (2-120 caratteri).', 'Give the INPS office (2-120 characters).'));
+    issues.push(fieldIssue('office', 'required', 'Indica la sede INPS (2-120 caratteri).', 'Give the INPS office (2-120 characters).'));
   }
   const rawBirth = typeof input.birthDate === 'string' && parseIsoDate(input.birthDate) ? input.birthDate : undefined;
   const doc = checkIdentityDocument(input.identityDocument, { today: opts.today, birthDate: request?.birthDate ?? rawBirth });
@@ -126,7 +126,7 @@ const liveCredentialConflict = () =>
   new DomainError(
     ErrorType.Conflict,
     {
-      it: 'Esiste già un PIN attivo o in corso di rilascio per questo codice fiscale: non se ne può rilasciare un altro allo sportello. Per renderlo dispositivo usare la conversione allo sportello.',
+      it: 'Esiste già un PIN attivo o in corso di rilascio per questo codice fiscale: non se ne può rilasciare un altro allo sportello. Per renderlo dispositivo usa la conversione allo sportello.',
       en: 'A PIN is already active or being issued for this codice fiscale: another one cannot be issued at the counter. To make it a dispositivo PIN, use the conversion at the counter.',
     },
     [],

@@ -52,7 +52,7 @@ export async function identifyRemotely(deps: Pick<ServiceDeps, 'pool' | 'tempora
     }
     if (!twoChannelRoute(credential.contacts)) {
       throw new DomainError(ErrorType.Conflict, {
-        it: 'Servono due recapiti tra cellulare, e-mail e PEC: aggiungere prima un recapito.',
+        it: 'Servono due recapiti tra cellulare, e-mail e PEC: aggiungi prima un recapito.',
         en: 'Two contacts among mobile, e-mail and PEC are needed: add a contact first.',
       });
     }

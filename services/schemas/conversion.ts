@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { bilingualSchema } from './api';
+import { REJECTION_REASON_CODES } from '../../domain/review-reasons';
 
 const instant = z.iso.datetime();
 const reviewStatus = z.enum(['open', 'claimed', 'awaiting_second_review', 'approved', 'rejected']);
@@ -21,7 +22,11 @@ const reviewCaseSchema = z.strictObject({
   claimedBy: z.string().nullable(),
   firstDecisionBy: z.string().nullable(),
   decidedBy: z.string().nullable(),
+  /** A rejection's reason in Italian: its code's text (or a decision's free text before reason codes). */
   reason: z.string().nullable(),
+  reasonCode: z.enum(REJECTION_REASON_CODES).nullable(),
+  /** The clerk's note, for the staff only. */
+  note: z.string().nullable(),
   codiceFiscale: z.string(),
   holder: z.string(),
   createdAt: instant,
@@ -54,6 +59,9 @@ export const reviewViewSchema = z.strictObject({
   claimedBy: z.string().optional(),
   firstDecisionBy: z.string().optional(),
   decidedBy: z.string().optional(),
+  reasonCode: z.enum(REJECTION_REASON_CODES).optional(),
+  note: z.string().optional(),
+  /** The free-text reason of a decision made before reason codes. */
   reason: z.string().optional(),
   escalateAt: instant.optional(),
   escalatedAt: instant.optional(),

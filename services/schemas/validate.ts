@@ -17,6 +17,11 @@ function issueMessage(issue: z.core.$ZodIssue): FieldIssue['message'] {
       return { it: 'Valore troppo corto o troppo piccolo.', en: 'Value too short or too small.' };
     case 'unrecognized_keys':
       return { it: `Campi non previsti: ${issue.keys.join(', ')}.`, en: `Unexpected fields: ${issue.keys.join(', ')}.` };
+    case 'custom': {
+      // A schema's own rule says what is wrong in both languages (`params.message`).
+      const message = (issue.params as { message?: FieldIssue['message'] } | undefined)?.message;
+      return message ?? { it: 'Valore non valido.', en: 'Invalid value.' };
+    }
     default:
       return { it: 'Valore non valido.', en: 'Invalid value.' };
   }

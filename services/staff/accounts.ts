@@ -211,7 +211,7 @@ export async function changeStaffPassword(
       issues.push(fieldIssue('password', 'password_has_username', 'La password non può contenere il nome utente.', 'The password may not contain the username.'));
     } else if (await verifyPin(deps.pepper, account.password_hash, next).catch(() => false)) {
       issues.push(
-        fieldIssue('password', 'password_unchanged', 'Scelga una password diversa da quella attuale (generata).', 'Choose a password other than the current (generated) one.'),
+        fieldIssue('password', 'password_unchanged', 'Scegli una password diversa da quella attuale (generata).', 'Choose a password other than the current (generated) one.'),
       );
     }
     if (change.repeat !== next) issues.push(fieldIssue('repeat', 'password_mismatch', 'Le due password non coincidono.', 'The two passwords differ.'));

@@ -57,7 +57,7 @@ async function staffFromConsoleSession(pool: Pool, req: Request, csrf: boolean):
     const given = req.get('x-csrf-token') ?? (req.body as Record<string, unknown> | undefined)?._csrf;
     if (!csrfMatches(token, given)) {
       throw new DomainError(ErrorType.Forbidden, {
-        it: 'Token CSRF mancante o non valido: ricarichi la pagina e riprovi.',
+        it: 'Token CSRF mancante o non valido: ricarica la pagina e riprova.',
         en: 'CSRF token missing or invalid: reload the page and try again.',
       }, [], { reason: 'CSRF' });
     }

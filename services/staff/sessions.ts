@@ -149,7 +149,7 @@ const LOGIN_FAILED = (): DomainError =>
 
 /** A genuine code of a step already used: told as such, and not counted as a failure. */
 const CODE_REUSED = (): DomainError =>
-  new DomainError(ErrorType.Unauthenticated, { it: 'Codice già usato: attenda il prossimo.', en: 'Code already used: wait for the next one.' }, [], { reason: 'TOTP_REUSED' });
+  new DomainError(ErrorType.Unauthenticated, { it: 'Codice già usato: attendi il prossimo.', en: 'Code already used: wait for the next one.' }, [], { reason: 'TOTP_REUSED' });
 
 export interface StaffLoginDeps {
   pool: Pool;

@@ -2,8 +2,9 @@
  * The console in a real browser (headless Chromium from the Debian package, driven by
  * playwright-core) against the real stack:
  *  (a) a clerk logs in with password + TOTP (computed from the seeded secret), opens the queue,
- *      sees the documents inline, claims and approves a conversion the citizen asked for through
- *      the API, and the citizen's waiting claim is released (→ in_processing);
+ *      sees the documents inline, claims a conversion the citizen asked for through the API, is
+ *      refused a rejection for "another reason" without its note, approves it, and the
+ *      citizen's waiting claim is released (→ in_processing);
  *  (b) a contact-centre operator verifies a caller's telephone PIN (a wrong one first);
  *  (c) a clerk registers a delegation handed in at the office from the home page's link (a
  *      missing declaration first), and attaches a received fax to a holder's conversion case;
@@ -130,6 +131,13 @@ describe('console in Chromium', () => {
       await Promise.all([page.waitForURL((u) => u.pathname === `/console/review/${caseId}` && u.searchParams.get('done') === 'claim'), page.click('[data-testid="claim"]')]);
       await expect(page.textContent('[data-testid="notice"]')).resolves.toContain('presa in carico');
       await expect(page.textContent('[data-testid="case-status"]')).resolves.toBe('In lavorazione');
+      // A rejection picks its reason from the list: "other" without a note is refused on the note, the choice kept.
+      await page.selectOption('#f-reasonCode', 'other');
+      await Promise.all([page.waitForURL((u) => u.pathname === `/console/review/${caseId}/decision`), page.click('[data-testid="reject"]')]);
+      await page.locator('#f-note-error').waitFor();
+      await expect(page.inputValue('#f-reasonCode')).resolves.toBe('other');
+      await expect(page.textContent('[data-testid="case-status"]')).resolves.toBe('In lavorazione');
+      await shot(page, 'a-035-reject-needs-note');
       await Promise.all([page.waitForURL((u) => u.pathname === `/console/review/${caseId}` && u.searchParams.get('done') === 'decision'), page.click('[data-testid="approve"]')]);
       await expect(page.textContent('[data-testid="case-status"]')).resolves.toBe('Approvata');
       await shot(page, 'a-04-approved');
@@ -158,6 +166,8 @@ describe('console in Chromium', () => {
     expect(rows).toEqual([
       { action: 'console.login', decision: 'granted' },
       { action: 'console.review.claim', decision: 'done' },
+      // The rejection without its note, refused, is audited too.
+      { action: 'console.review.decision', decision: 'refused' },
       { action: 'console.review.decision', decision: 'done' },
       { action: 'console.citizen_lookup', decision: 'done' },
     ]);

@@ -85,11 +85,21 @@ describe('console pages', () => {
     const page = await clerk.get(`/console/citizens?cf=${citizen.citizen.codiceFiscale.toLowerCase()}`);
     expect(page.status).toBe(200);
     const timeline = /data-testid="timeline">([\s\S]*?)<\/ol>/.exec(page.body)![1]!;
-    for (const step of ['PIN richiesto', 'PIN generato', 'Prima metà del PIN — SMS', 'Prima metà del PIN — EMAIL', 'Lettera accodata al lotto', 'Primo accesso', 'Scadenza del PIN']) {
+    for (const step of ['PIN richiesto', 'PIN generato', 'Prima metà del PIN — SMS', 'Prima metà del PIN — e-mail', 'Lettera accodata al lotto', 'Primo accesso', 'Scadenza del PIN']) {
       expect(timeline).toContain(step);
     }
-    expect(timeline).toContain('da citizen');
-    expect(page.body).toContain('data-testid="credential-state">active');
+    // What an event recorded, in words: the channel, the letter and its batch, the PIN's version and expiry.
+    expect(timeline).toContain('(online)');
+    expect(timeline).toMatch(/lettera n\. 1 · lotto del \d{1,2} [a-z]{3} \d{4}/);
+    expect(timeline).toMatch(/versione del PIN 2 · scade il \d{1,2} [a-z]{3} \d{4}/);
+    expect(timeline).toContain('da cittadino');
+    expect(timeline).toContain('da sistema');
+    expect(page.body).toContain('data-testid="credential-state">attivo');
+    const en = await clerk.get(`/console/citizens?cf=${citizen.citizen.codiceFiscale}&lang=en`);
+    expect(en.body).toContain('data-testid="credential-state">active');
+    expect(en.body).toContain('First half of the PIN — e-mail');
+    expect(en.body).toMatch(/PIN version 2 · expires on \d{1,2} [A-Z][a-z]{2} \d{4}/);
+    await clerk.get('/console/?lang=it');
     // Never a secret: no half of the PIN, no personal PIN.
     for (const secret of [citizen.firstHalf, citizen.secondHalf, citizen.pin]) expect(page.body).not.toContain(secret);
     expect((await clerk.get('/console/citizens?cf=NOTACF')).status).toBe(400);
@@ -179,7 +189,7 @@ describe('console pages', () => {
     expect(print.status).toBe(200);
     expect(print.headers.get('cache-control')).toBe('no-store');
     expect(print.body).toContain('data-testid="envelope-warning"');
-    expect(print.body).toContain('chiuda questa pagina');
+    expect(print.body).toContain('chiudi questa pagina');
     expect(print.body).not.toContain('data:application/pdf');
     expect(print.body).not.toMatch(/<script|onclick/i);
     const pdfPath = /<iframe src="([^"]+)"[^>]*data-testid="envelope-frame"/.exec(print.body)![1]!;
@@ -399,7 +409,7 @@ describe('console pages', () => {
     const noFile = await post({ _csrf: csrf, codiceFiscale: holder.citizen.codiceFiscale });
     expect(noFile.status).toBe(400);
     expect(noFile.body).toContain('href="#f-fax"');
-    expect(noFile.body).toContain('Allegare il fax ricevuto');
+    expect(noFile.body).toContain('Allega il fax ricevuto');
     const notPdf = await post({ _csrf: csrf, codiceFiscale: holder.citizen.codiceFiscale }, { bytes: Buffer.from('solo testo'), name: 'fax.pdf', type: 'application/pdf' });
     expect(notPdf.status).toBeGreaterThanOrEqual(400);
     expect(notPdf.body).toContain('id="f-fax-error"');
@@ -532,5 +542,101 @@ describe('console pages', () => {
       'console.contact_centre.add_contact:done',
       'console.contact_centre.revoke:done',
     ]);
+  });
+  it('rejects from the case page with a reason picked from the list: the note is required with “other”, the page shows the reason and the note, the citizen is told the reason in both languages', async () => {
+    const holder = await activeCitizen(stack, makeCitizen());
+    const intake = await clerk.get('/console/counter/fax-intake');
+    const data = new FormData();
+    data.append('_csrf', csrfOf(intake.body));
+    data.append('codiceFiscale', holder.citizen.codiceFiscale);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n'), Buffer.alloc(512, 0x20), Buffer.from('\n%%EOF\n')]);
+    data.append('fax', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'fax.pdf');
+    const caseId = /href="\/console\/review\/([0-9a-f-]{36})" data-testid="case-link"/.exec((await clerk.postMultipart('/console/counter/fax-intake', data)).body)![1]!;
+    await waitFor('case open', async () => ((await stack.pool.query('SELECT 1 FROM review_cases WHERE id = $1::uuid AND escalate_at IS NOT NULL', [caseId])).rowCount ? true : undefined));
+    const casePath = `/console/review/${caseId}`;
+    const claimed = await clerk.post(`${casePath}/claim`, { _csrf: csrfOf((await clerk.get(casePath)).body) });
+    const page = await clerk.get(claimed.location!);
+    // The list of reasons, by their labels, in the page's language.
+    expect(page.body).toContain('<option value="document_expired">Documento di identità scaduto</option>');
+    expect(page.body).toContain('<option value="other">Altro motivo (spiegalo nella nota)</option>');
+    expect((await clerk.get(`${casePath}?lang=en`)).body).toContain('<option value="document_expired">Identity document expired</option>');
+    await clerk.get('/console/?lang=it');
+
+    // Without a reason, and "other" without a note: refused on the field, what was typed kept.
+    const noReason = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(page.body), decision: 'reject', reasonCode: '', note: 'illeggibile' });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body).toContain('href="#f-reasonCode"');
+    expect(noReason.body).toContain('Scegli il motivo del rifiuto.');
+    expect(noReason.body).toContain('>illeggibile</textarea>');
+    const noNote = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(page.body), decision: 'reject', reasonCode: 'other', note: '' });
+    expect(noNote.status).toBe(400);
+    expect(noNote.body).toContain('href="#f-note"');
+    expect(noNote.body).toContain('id="f-note-error"');
+    expect(noNote.body).toMatch(/<option value="other" selected>/);
+    expect((await stack.pool.query('SELECT status FROM review_cases WHERE id = $1::uuid', [caseId])).rows).toEqual([{ status: 'claimed' }]);
+
+    const rejected = await clerk.post(`${casePath}/decision`, { _csrf: csrfOf(page.body), decision: 'reject', reasonCode: 'document_expired', note: 'Scaduto a marzo, chiesto nuovo documento' });
+    expect(rejected.status).toBe(303);
+    expect(rejected.location).toBe(`${casePath}?done=decision&status=rejected`);
+    const decided = await clerk.get(rejected.location!);
+    expect(decided.body).toContain('data-testid="case-reason">Documento di identità scaduto<');
+    expect(decided.body).toContain('Scaduto a marzo, chiesto nuovo documento');
+    expect((await clerk.get(`${rejected.location!}&lang=en`)).body).toContain('data-testid="case-reason">Identity document expired<');
+    await clerk.get('/console/?lang=it');
+    expect((await stack.pool.query('SELECT status, reason_code, note FROM review_cases WHERE id = $1::uuid', [caseId])).rows).toEqual([
+      { status: 'rejected', reason_code: 'document_expired', note: 'Scaduto a marzo, chiesto nuovo documento' },
+    ]);
+    const mail = await waitFor('rejection mail', async () => (await stack.mails({ to: holder.citizen.email })).find((m) => /non accolta/.test(m.subject ?? '')));
+    expect(mail.text).toContain('Motivo: Documento di identità scaduto');
+    expect(mail.text).toContain('Reason: Identity document expired');
+    expect(mail.text).not.toContain('marzo');
+    // The lookup's conversions say the reason and the note too.
+    const lookup = await clerk.get(`/console/citizens?cf=${holder.citizen.codiceFiscale}`);
+    expect(lookup.body).toContain('Documento di identità scaduto · nota: Scaduto a marzo, chiesto nuovo documento');
+  });
+
+  it('says no stored code and no ISO date on any page, in Italian and in English: every value has its label, every date one format', async () => {
+    const admin = await consoleLogin(stack, await createTestStaff(stack, 'admin'));
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const { rows } = await stack.pool.query<{ batch_date: string }>(`SELECT to_char(batch_date, 'YYYY-MM-DD') AS batch_date FROM letters WHERE credential_id = $1::uuid`, [citizen.credentialId]);
+    const cases = await stack.pool.query<{ id: string }>('SELECT id FROM review_cases ORDER BY created_at DESC LIMIT 3');
+    const pages: [Browser, string][] = [
+      [clerk, `/console/citizens?cf=${citizen.citizen.codiceFiscale}`],
+      [clerk, '/console/review'],
+      [clerk, '/console/review?status=rejected'],
+      [clerk, '/console/review?status=approved'],
+      ...cases.rows.map((c): [Browser, string] => [clerk, `/console/review/${c.id}`]),
+      [clerk, `/console/mailroom?date=${rows[0]!.batch_date}`],
+      [clerk, '/console/counter/delegations'],
+      [operator, '/console/contact-centre'],
+      [admin, '/console/admin/staff'],
+      [admin, '/console/admin/audit'],
+    ];
+    // Visible text only: what a person reads (attribute values such as form values are not).
+    const visible = (body: string) =>
+      body
+        .replace(/<(script|style|iframe)[\s\S]*?<\/\1>/g, ' ')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/&[a-z#0-9]+;/g, ' ');
+    const problems: string[] = [];
+    for (const lang of ['it', 'en']) {
+      for (const [who, path] of pages) {
+        const page = await who.get(`${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+        expect(page.status, path).toBe(200);
+        const text = visible(page.body);
+        // A code: snake_case (awaiting_first_access, in_processing…), an e-mail's kebab purpose, a bare ISO date or instant, the old dd/mm/yy.
+        for (const m of text.matchAll(/\b[a-z]+(?:_[a-z0-9]+)+\b|\b(?:first|second|expiry|recovery|conversion|claim|pin)-[a-z-]+\b|\b\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?\b|\b\d{2}\/\d{2}\/\d{2,4}\b/g)) {
+          problems.push(`${lang} ${path}: ${m[0]}`);
+        }
+        if (/<code>[a-z_]+<\/code>/.test(page.body.replace(/<code>[0-9a-f-]{8,36}<\/code>/g, ''))) problems.push(`${lang} ${path}: a code without its label`);
+      }
+    }
+    for (const b of [clerk, operator, admin]) await b.get('/console/?lang=it');
+    expect(problems).toEqual([]);
+    // One date format per page: "5 dic 2026, 09:14" / "5 Dec 2026, 09:14".
+    const audit = await admin.get('/console/admin/audit');
+    expect(audit.body).toMatch(/<td>\d{1,2} (gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic) \d{4}, \d{2}:\d{2}<\/td>/);
+    expect((await admin.get('/console/admin/audit?lang=en')).body).toMatch(/<td>\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec) \d{4}, \d{2}:\d{2}<\/td>/);
+    await admin.get('/console/?lang=it');
   });
 });

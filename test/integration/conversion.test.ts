@@ -131,33 +131,75 @@ describe('conversion to dispositivo', () => {
     expect((await api('POST', '/api/conversion/documents?kind=identity_document&filename=x.png', { token: citizen.token, raw: PNG, type: 'image/png' })).status).toBe(409);
   });
 
-  it('rejection: a reason is required, the citizen is told why, the PIN stays ordinary and the claim keeps waiting', async () => {
+  it('rejection: a reason from the list is required, the citizen is told it in Italian and English (not the clerk’s note), the PIN stays ordinary and the claim keeps waiting', async () => {
     const citizen = await activeCitizen(stack, makeCitizen());
     const claim = await fileClaim(citizen);
     const caseId = await requestConversion(citizen);
     await waitFor('review open', async () => ((await api('GET', `/api/review/cases/${caseId}`, { token: clerkB })).body.escalateAt ? true : undefined));
     expect((await api('POST', `/api/review/cases/${caseId}/claim`, { token: clerkB })).status).toBe(200);
-    const noReason = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkB, body: { decision: 'reject' } });
+    const decide = (body: Record<string, unknown>) => api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkB, body });
+    // Refused, each on its field: no reason, a reason not in the list, "other" without a note, a reason with an approval.
+    const noReason = await decide({ decision: 'reject' });
     expect(noReason.status).toBe(400);
-    expect(noReason.body.error.message.en).toMatch(/reason/i);
-    const bad = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkB, body: { decision: 'maybe' } });
+    expect(noReason.body.error.fields).toEqual([{ field: 'reasonCode', code: 'custom', message: { it: 'Scegli il motivo del rifiuto.', en: 'Choose the reason for the rejection.' } }]);
+    expect((await decide({ decision: 'reject', reasonCode: 'bad_mood' })).body.error.fields[0].field).toBe('reasonCode');
+    expect((await decide({ decision: 'reject', reasonCode: 'other' })).body.error.fields[0].field).toBe('note');
+    expect((await decide({ decision: 'approve', reasonCode: 'document_expired' })).body.error.fields[0].field).toBe('reasonCode');
+    const bad = await decide({ decision: 'maybe' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields[0].field).toBe('decision');
-    const rejected = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkB, body: { decision: 'reject', reason: 'Firma assente sul modulo' } });
-    expect(rejected.body.status).toBe('rejected');
+    const rejected = await decide({ decision: 'reject', reasonCode: 'signature_missing', note: 'Modulo senza firma in fondo alla pagina 2' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ status: 'rejected', reasonCode: 'signature_missing', note: 'Modulo senza firma in fondo alla pagina 2' });
 
     const mail = await waitFor('rejection mail', async () => {
       const m = (await stack.mails({ to: citizen.citizen.email })).find((x) => /non accolta/.test(x.subject ?? ''));
       return m;
     });
-    expect(mail.text).toContain('Firma assente sul modulo');
+    // Each language's part of the notice says the reason in that language; the note is the staff's.
+    const [italian, english] = mail.text.split(/\n(?=Dear )/);
+    expect(italian).toContain('Motivo: Firma mancante sul modulo di richiesta');
+    expect(english).toContain('Reason: Signature missing on the request form');
+    expect(english).not.toMatch(/Firma|Modulo/);
+    expect(mail.text).not.toContain('pagina 2');
     const current = await api('GET', '/api/conversion/requests/current', { token: citizen.token });
-    expect(current.body).toMatchObject({ caseId, status: 'rejected', reason: 'Firma assente sul modulo' });
+    expect(current.body).toEqual({
+      caseId,
+      status: 'rejected',
+      source: 'online',
+      createdAt: expect.any(String),
+      decidedAt: expect.any(String),
+      reason: 'Firma mancante sul modulo di richiesta',
+      reasonCode: 'signature_missing',
+      reasonText: { it: 'Firma mancante sul modulo di richiesta', en: 'Signature missing on the request form' },
+    });
+    // The stored decision keeps the code and the note; the staff read both.
+    const row = await stack.pool.query('SELECT status, reason_code, note, reason FROM review_cases WHERE id = $1::uuid', [caseId]);
+    expect(row.rows).toEqual([{ status: 'rejected', reason_code: 'signature_missing', note: 'Modulo senza firma in fondo alla pagina 2', reason: null }]);
+    expect((await api('GET', `/api/review/cases/${caseId}`, { token: clerkA })).body).toMatchObject({
+      reasonCode: 'signature_missing',
+      note: 'Modulo senza firma in fondo alla pagina 2',
+      reason: 'Firma mancante sul modulo di richiesta',
+    });
     await waitForView(stack, citizen.credentialId, (v) => v.conversion?.status === 'rejected');
     expect(await sessionScope(citizen)).toBe('ordinary');
     expect((await api('GET', `/api/claims/${claim.claimId}`, { token: citizen.token })).body.status).toBe('waiting_for_dispositivo');
     // Decided: no more actions on the case.
     expect((await api('POST', `/api/review/cases/${caseId}/claim`, { token: clerkA })).status).toBe(409);
+  });
+
+  it('a client of the API before reason codes still rejects with free text: kept as the note of an “other” rejection, the citizen told to ask for the details', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    const caseId = await requestConversion(citizen);
+    await waitFor('review open', async () => ((await api('GET', `/api/review/cases/${caseId}`, { token: clerkA })).body.escalateAt ? true : undefined));
+    expect((await api('POST', `/api/review/cases/${caseId}/claim`, { token: clerkA })).status).toBe(200);
+    const rejected = await api('POST', `/api/review/cases/${caseId}/decision`, { token: clerkA, body: { decision: 'reject', reason: 'Firma assente sul modulo' } });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ status: 'rejected', reasonCode: 'other', note: 'Firma assente sul modulo' });
+    const mail = await waitFor('rejection mail', async () => (await stack.mails({ to: citizen.citizen.email })).find((x) => /non accolta/.test(x.subject ?? '')));
+    expect(mail.text).toContain('Motivo: Altro motivo: per i dettagli rivolgersi al Contact center o a una sede INPS');
+    expect(mail.text).toContain('Reason: Another reason: for the details, contact the INPS contact centre or an INPS office');
+    expect(mail.text).not.toContain('Firma assente');
   });
 
   it('a high-risk case (declared residence differs from the records) is approved only when a different clerk confirms', async () => {

@@ -118,7 +118,7 @@ describe('console login', () => {
     for (let i = 0; i < 6; i++) {
       const replay = await loginAttempt(clerk, clerk.password, code);
       expect(replay.res.status).toBe(401);
-      expect(replay.res.body).toMatch(/data-testid="login-error">Codice già usato: attenda il prossimo\.</);
+      expect(replay.res.body).toMatch(/data-testid="login-error">Codice già usato: attendi il prossimo\.</);
       expect(replay.browser.cookies.has('staff_session')).toBe(false);
     }
     expect(await failures()).toEqual({ failed_attempts: 0, locked_until: null });
@@ -261,7 +261,10 @@ describe('staff accounts administration', () => {
     const page = await browser.get(`/console/admin/audit?actor=${encodeURIComponent(`staff:${admin.username}`)}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('data-testid="audit-rows"');
-    expect(page.body).toContain('console.login');
+    // Each action by its label, its outcome too: the login that opened this session.
+    expect(page.body).toContain('<td>Console: accesso</td>');
+    expect(page.body).toContain('<td>consentito</td>');
+    expect(page.body).not.toContain('console.login');
     const checked = await browser.get('/console/admin/audit?check=1');
     expect(checked.body).toMatch(/data-testid="audit-check">Registro integro\. \d+ righe verificate \(\d+ con chiave\)/);
     const clerk = await consoleLogin(stack, await createTestStaff(stack, 'clerk'));

@@ -148,10 +148,14 @@ describe('conversion review', () => {
       // After escalation a supervisor can still take it and decide.
       const supervisor = { staffId: 'sup-1', role: 'supervisor' };
       await handle.executeUpdate(claimCaseUpdate, { args: [{ reviewer: supervisor }] });
-      await handle.executeUpdate(decideCaseUpdate, { args: [{ reviewer: supervisor, decision: 'reject', reason: 'Documento illeggibile' }] });
-      expect(await handle.result()).toEqual({ caseId, decision: 'rejected', reason: 'Documento illeggibile' });
+      const rejected = await handle.executeUpdate(decideCaseUpdate, { args: [{ reviewer: supervisor, decision: 'reject', reasonCode: 'document_illegible', note: '  scansione sfocata  ' }] });
+      expect(rejected).toMatchObject({ status: 'rejected', decidedBy: 'sup-1', reasonCode: 'document_illegible', note: 'scansione sfocata' });
+      expect(await handle.result()).toEqual({ caseId, decision: 'rejected' });
+      // The code and the trimmed note are recorded with the decision (the case row, the timeline).
+      expect(callsOf('recordReviewAction', 'caseId', caseId).at(-1)?.args).toMatchObject({ action: 'reject', staffId: 'sup-1', reasonCode: 'document_illegible', note: 'scansione sfocata' });
       expect(callsOf('escalateReview', 'caseId', caseId)).toHaveLength(1);
-      await saveHistory('review-escalated-rejected', handle);
+      // Saved under a new name: review-escalated-rejected.json stays the history of a free-text rejection (before reason codes).
+      await saveHistory('review-escalated-rejected-reason-code', handle);
     });
   });
 
@@ -170,6 +174,12 @@ describe('conversion review', () => {
       expect(await refusal(handle.executeUpdate(claimCaseUpdate, { args: [{ reviewer: clerkB }] }))).toBe('ALREADY_CLAIMED');
       expect(await refusal(handle.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkB, decision: 'approve' }] }))).toBe('NOT_CLAIMED_BY_YOU');
       expect(await refusal(handle.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkA, decision: 'reject', reason: '  ' }] }))).toBe('REASON_REQUIRED');
+      // A rejection names a reason from the list; "other" needs a note; a code goes with a rejection only.
+      expect(await refusal(handle.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkA, decision: 'reject', note: 'manca qualcosa' }] }))).toBe('REASON_REQUIRED');
+      expect(await refusal(handle.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkA, decision: 'reject', reasonCode: 'bad_mood' }] }))).toBe('UNKNOWN_REASON');
+      expect(await refusal(handle.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkA, decision: 'reject', reasonCode: 'other', note: ' ' }] }))).toBe('NOTE_REQUIRED');
+      expect(await refusal(handle.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkA, decision: 'approve', reasonCode: 'document_expired' }] }))).toBe('REASON_ONLY_TO_REJECT');
+      expect(callsOf('recordReviewAction', 'caseId', caseId).map((c) => c.args.action)).toEqual(['claim']);
 
       const afterFirst = await handle.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkA, decision: 'approve' }] });
       expect(afterFirst.status).toBe('awaiting_second_review');
@@ -281,12 +291,15 @@ describe('benefit claims held until conversion', () => {
       const review = env.client.workflow.getHandle(reviewWorkflowId(caseId));
       await until(() => review.query(reviewStateQuery), (v) => v.escalateAt !== undefined);
       await review.executeUpdate(claimCaseUpdate, { args: [{ reviewer: clerkB }] });
+      // A decision as sent before reason codes (free text only) is still accepted, as in a history of that time.
       await review.executeUpdate(decideCaseUpdate, { args: [{ reviewer: clerkB, decision: 'reject', reason: 'Firma mancante' }] });
       const view = await until(() => handle.query(credentialStateQuery), (v) => v.conversion?.status === 'rejected');
       expect(view.pinType).toBe('ordinary');
       // The view says "rejected" as soon as the signal lands; the notice's activity follows.
       const closed = await until(async () => callsOf('closeRejectedConversion', 'caseId', caseId), (c) => c.length === 1);
       expect(closed[0]!.args.reason).toBe('Firma mancante');
+      expect(callsOf('recordReviewAction', 'caseId', caseId).at(-1)?.args).toMatchObject({ action: 'reject', reason: 'Firma mancante' });
+      expect(callsOf('recordReviewAction', 'caseId', caseId).at(-1)?.args).not.toHaveProperty('reasonCode');
       await env.sleep(DAY);
       expect((await claim.handle.query(claimStateQuery)).status).toBe('waiting_for_dispositivo');
       // A new request is accepted after a rejection.
