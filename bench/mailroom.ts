@@ -13,7 +13,8 @@
  *    and after the filing; the reference is their mean.
  * 4. Dispatch: the real mail-room workflow on a worker built as `worker/main.ts` builds it
  *    (heartbeats included): close, print file in parts of 500, merge and CSV, one short
- *    transaction, the signals to the (here absent) credential workflows. End to end, start to result.
+ *    transaction, then signalDispatchedLetters telling the (here absent) credential workflows.
+ *    End to end, start to result.
  *
  *   BENCH_N=10000 BENCH_CONCURRENCY=8 npm run bench:mailroom
  */
@@ -94,7 +95,7 @@ async function rawRenderRate(seconds: number): Promise<{ wall: number; cpu: numb
   return { wall: n / ((performance.now() - t0) / 1000), cpu: n / ((c.user + c.system) / 1e6) };
 }
 
-/** Wall time of each activity type in the run's history (first scheduled to last completed), then of the signals. */
+/** Wall time of each activity type in the run's history (first scheduled to last completed), then of what followed the last. */
 async function phasesOf(handle: { fetchHistory(): Promise<{ events?: import('@temporalio/proto').temporal.api.history.v1.IHistoryEvent[] | null }> }): Promise<string[]> {
   const events = (await handle.fetchHistory()).events ?? [];
   const ms = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
@@ -117,7 +118,7 @@ async function phasesOf(handle: { fetchHistory(): Promise<{ events?: import('@te
     }
   }
   const end = ms(events.at(-1)!);
-  return [...[...spans].map(([type, [a, b]]) => `${type} ${fmt((b - a) / 1000)} s`), `signals ${fmt((end - lastActivity) / 1000)} s`];
+  return [...[...spans].map(([type, [a, b]]) => `${type} ${fmt((b - a) / 1000)} s`), `after the last activity ${fmt((end - lastActivity) / 1000)} s`];
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
