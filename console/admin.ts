@@ -154,9 +154,13 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
     const subject = q('subject');
     const actor = q('actor');
     const rows = await recentAuditRows(deps, { ...(subject ? { subject } : {}), ...(actor ? { actor } : {}) });
-    // A row's subject filters the log by it; a day (a mail-room batch) reads as a date.
-    const subjectCell = (value: string | null) =>
-      value ? html`<a href="${ctx.base}/admin/audit?subject=${encodeURIComponent(value)}">${/^\d{4}-\d{2}-\d{2}$/.test(value) ? fmtDate(ctx, value) : value}</a>` : '—';
+    // A row's subject filters the log by it. It reads as a person would say it: a day (a mail-room
+    // batch) as a date, a PIN or a claim by its protocol number, any other record by a short
+    // reference (the first 8 characters of its id, as the lookup shows review cases).
+    const subjectText = (r: (typeof rows)[number]): string =>
+      /^\d{4}-\d{2}-\d{2}$/.test(r.subject!) ? fmtDate(ctx, r.subject!) : (r.subjectProtocol ?? (/^[0-9a-f]{8}-/i.test(r.subject!) ? `${t(ctx, 'rif.', 'ref.')} ${r.subject!.slice(0, 8)}` : r.subject!));
+    const subjectCell = (r: (typeof rows)[number]) =>
+      r.subject ? html`<a href="${ctx.base}/admin/audit?subject=${encodeURIComponent(r.subject)}" title="${r.subject}">${subjectText(r)}</a>` : '—';
     let check: SafeHtml | '' = '';
     if (req.query.check === '1') {
       const result = await act(deps.pool, staffOf(res), 'audit.check', undefined, () => checkAuditLog(deps));
@@ -190,7 +194,7 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
 ${table(
   t(ctx, 'Ultime 100 righe', 'Latest 100 rows'),
   [t(ctx, 'N.', 'No.'), t(ctx, 'Quando', 'When'), t(ctx, 'Autore', 'Actor'), t(ctx, 'Azione', 'Action'), t(ctx, 'Soggetto', 'Subject'), t(ctx, 'Esito', 'Outcome')],
-  rows.map((r) => [String(r.id), fmtDateTime(ctx, r.at), actorSaid(ctx, r.actor), say(ctx, AUDIT_ACTIONS, r.action), subjectCell(r.subject), r.decision ? say(ctx, AUDIT_DECISIONS, r.decision) : '—']),
+  rows.map((r) => [String(r.id), fmtDateTime(ctx, r.at), actorSaid(ctx, r.actor), say(ctx, AUDIT_ACTIONS, r.action), subjectCell(r), r.decision ? say(ctx, AUDIT_DECISIONS, r.decision) : '—']),
   'audit-rows',
 )}
 <p><a href="${ctx.base}/admin/staff">${t(ctx, '← Account del personale', '← Staff accounts')}</a></p>`,

@@ -171,9 +171,12 @@ export function facts(rows: [string, HtmlValue][]): SafeHtml {
   return html`<dl class="row">${rows.map(([k, v]) => html`<dt class="col-sm-4">${k}</dt><dd class="col-sm-8">${v === '' || v === undefined || v === null ? '—' : v}</dd>`)}</dl>`;
 }
 
-/** A simple table; `caption` is read by screen readers. */
+/**
+ * A simple table; `caption` is read by screen readers. On a narrow screen its box scrolls
+ * sideways: it takes the keyboard's focus and is named, so the scroll is reachable without a mouse.
+ */
 export function table(caption: string, head: string[], rows: HtmlValue[][], testId?: string): SafeHtml {
-  return html`<div class="table-responsive"><table class="table table-sm"${testId ? html` data-testid="${testId}"` : ''}>
+  return html`<div class="table-responsive" tabindex="0" role="region" aria-label="${caption}"><table class="table table-sm"${testId ? html` data-testid="${testId}"` : ''}>
 <caption class="visually-hidden">${caption}</caption>
 <thead><tr>${head.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
 <tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody>

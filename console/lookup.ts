@@ -312,7 +312,7 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
       const res_ = c.residence;
       sections.push(html`<section class="card-wrapper mb-5" data-testid="credential">
 <div class="card card-bg"><div class="card-body">
-<h2 class="h4">${t(ctx, 'PIN', 'PIN')} ${say(ctx, PIN_TYPES, c.pin_type)} <code>${c.id}</code> — <span data-testid="credential-state">${say(ctx, CREDENTIAL_STATES, c.state)}</span></h2>
+<h2 class="h4">${t(ctx, 'PIN', 'PIN')} ${say(ctx, PIN_TYPES, c.pin_type)}${c.protocol ? html` <span class="fs-6 fw-normal">(${t(ctx, 'richiesta', 'request')} ${c.protocol})</span>` : ''} — <span data-testid="credential-state">${say(ctx, CREDENTIAL_STATES, c.state)}</span></h2>
 ${facts([
   [t(ctx, 'Titolare', 'Holder'), `${c.holder.name ?? ''} ${c.holder.surname ?? ''}`],
   [t(ctx, 'Richiesto', 'Requested'), say(ctx, REQUEST_CHANNELS, c.channel)],

@@ -109,7 +109,7 @@ ${
 }
 ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ctx, 'Lettera', 'Letter'), t(ctx, 'Destinatario', 'Recipient'), t(ctx, 'Località', 'Place'), t(ctx, 'N. · motivo', 'No. · reason'), t(ctx, 'Stato', 'Status'), 'PDF', t(ctx, 'Ritorno', 'Return')], rows, 'batch-letters') : html`<p>${t(ctx, 'Nessuna lettera in questo lotto.', 'No letters in this batch.')}</p>`}
 <h2 class="h5 mt-5">${t(ctx, 'Lotti recenti', 'Recent batches')}</h2>
-<ul>${recent.map((b) => html`<li><a href="${ctx.base}/mailroom?date=${b.day}">${fmtDate(ctx, b.day)}</a> — ${statusLabel(ctx, b.status)}, ${t(ctx, `${b.letter_count} lettere`, `${b.letter_count} letters`)}</li>`)}</ul>`,
+<ul>${recent.map((b) => html`<li><a href="${ctx.base}/mailroom?date=${b.day}">${fmtDate(ctx, b.day)}</a> — ${statusLabel(ctx, b.status)}, ${Number(b.letter_count) === 1 ? t(ctx, '1 lettera', '1 letter') : t(ctx, `${b.letter_count} lettere`, `${b.letter_count} letters`)}</li>`)}</ul>`,
       }),
     );
   }

@@ -117,7 +117,7 @@ export function requestsPage(ctx: PageContext, entries: TimelineEntry[]): string
       en: 'Everything you asked for with your codice fiscale, newest first: PIN requests, letters, conversions, claims, recoveries and contact changes. Quote the protocol number when you contact INPS.',
     })}</p>
 ${entries.length
-  ? html`<div class="table-responsive"><table class="table" id="my-requests">
+  ? html`<div class="table-responsive" tabindex="0" role="region" aria-label="${tr(lang, { it: 'Le tue richieste', en: 'Your requests' })}"><table class="table" id="my-requests">
 <thead><tr><th scope="col">${tr(lang, { it: 'Quando', en: 'When' })}</th><th scope="col">${tr(lang, { it: 'Che cosa', en: 'What' })}</th><th scope="col">${tr(lang, { it: 'Stato', en: 'Status' })}</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
   : html`<p>${tr(lang, { it: 'Non risulta ancora nulla.', en: 'Nothing on record yet.' })}</p>`}`,

@@ -367,7 +367,7 @@ ${radioGroup(ctx, { values: { type: v.chosen }, issues: v.issues }, {
   );
   const list =
     v.claims.length > 0
-      ? html`<div class="table-responsive"><table class="table" id="claims-list">
+      ? html`<div class="table-responsive" tabindex="0" role="region" aria-label="${tr(lang, { it: 'Le tue domande', en: 'Your claims' })}"><table class="table" id="claims-list">
   <caption class="visually-hidden">${tr(lang, { it: 'Le tue domande', en: 'Your claims' })}</caption>
   <thead><tr>
     <th scope="col">${tr(lang, { it: 'Protocollo', en: 'Protocol number' })}</th>

@@ -144,7 +144,7 @@ ${radioGroup(
 <section class="mb-5" aria-labelledby="list-title">
   <h2 class="h4 border-bottom pb-2 mb-3" id="list-title">${tr(lang, { it: 'I tuoi PIN telefonici', en: 'Your telephone PINs' })}</h2>
   ${v.pins.length
-    ? html`<div class="table-responsive"><table class="table" id="telephone-pins">
+    ? html`<div class="table-responsive" tabindex="0" role="region" aria-labelledby="list-title"><table class="table" id="telephone-pins">
   <thead><tr><th scope="col">${tr(lang, { it: 'Durata', en: 'Validity' })}</th><th scope="col">${tr(lang, { it: 'Creato il', en: 'Created on' })}</th><th scope="col">${tr(lang, { it: 'Valido fino al / terminato il', en: 'Valid until / ended on' })}</th><th scope="col">${tr(lang, { it: 'Stato', en: 'Status' })}</th><th scope="col"><span class="visually-hidden">${tr(lang, { it: 'Azioni', en: 'Actions' })}</span></th></tr></thead>
   <tbody>${rows}</tbody>
 </table></div>`

@@ -13,10 +13,14 @@ export interface AuditRowView {
   actor: string;
   action: string;
   subject: string | null;
+  /** The protocol number a person knows the subject by, when it is a PIN (its request's) or a claim. */
+  subjectProtocol: string | null;
   decision: string | null;
   detail: Record<string, unknown>;
   keyed: boolean;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function recentAuditRows(deps: Pick<ServiceDeps, 'pool'>, filter: { subject?: string; actor?: string }, limit = 100): Promise<AuditRowView[]> {
   const { rows } = await deps.pool.query<{ id: string; at: Date; actor: string; action: string; subject: string | null; decision: string | null; detail: Record<string, unknown>; key_id: number | null }>(
@@ -25,7 +29,27 @@ export async function recentAuditRows(deps: Pick<ServiceDeps, 'pool'>, filter: {
       ORDER BY id DESC LIMIT $3::int`,
     [filter.subject ?? null, filter.actor ?? null, limit],
   );
-  return rows.map((r) => ({ id: Number(r.id), at: r.at, actor: r.actor, action: r.action, subject: r.subject, decision: r.decision, detail: r.detail, keyed: r.key_id !== null }));
+  const ids = [...new Set(rows.map((r) => r.subject).filter((s): s is string => s !== null && UUID.test(s)))];
+  const protocols = new Map(
+    (
+      await deps.pool.query<{ id: string; protocol: string | null }>(
+        `SELECT s.id::text AS id, coalesce((SELECT min(r.protocol) FROM pin_requests r WHERE r.credential_id = s.id), (SELECT b.protocol FROM benefit_claims b WHERE b.id = s.id)) AS protocol
+           FROM unnest($1::uuid[]) AS s(id)`,
+        [ids],
+      )
+    ).rows.map((r) => [r.id, r.protocol]),
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    subject: r.subject,
+    subjectProtocol: (r.subject && protocols.get(r.subject.toLowerCase())) ?? null,
+    decision: r.decision,
+    detail: r.detail,
+    keyed: r.key_id !== null,
+  }));
 }
 
 /** The chain and, when a checkpoint file is configured, every checkpoint in it. */

@@ -18,6 +18,8 @@ export interface LookupCredential {
   contacts: Record<string, unknown>;
   residence: { abroad?: boolean; address?: string; city?: string; postalCode?: string; country?: string; province?: string };
   created_at: Date;
+  /** The protocol number of the request that made it (none for a PIN made at the counter before protocols). */
+  protocol: string | null;
 }
 
 export function createCitizenLookup(deps: Pick<ServiceDeps, 'pool'>) {
@@ -26,7 +28,9 @@ export function createCitizenLookup(deps: Pick<ServiceDeps, 'pool'>) {
   /** The codice fiscale's credentials, newest first (at most 20). */
   const credentialsOf = (codiceFiscale: string): Promise<LookupCredential[]> =>
     q<LookupCredential>(
-      'SELECT id, state, pin_type, channel, issuance_mode, holder, contacts, residence, created_at FROM credentials WHERE codice_fiscale = $1::text ORDER BY created_at DESC LIMIT 20',
+      `SELECT c.id, c.state, c.pin_type, c.channel, c.issuance_mode, c.holder, c.contacts, c.residence, c.created_at,
+              (SELECT min(r.protocol) FROM pin_requests r WHERE r.credential_id = c.id) AS protocol
+         FROM credentials c WHERE c.codice_fiscale = $1::text ORDER BY c.created_at DESC LIMIT 20`,
       [codiceFiscale],
     );
 

@@ -151,8 +151,12 @@ export async function internalCodes(page: Page, lang: 'it' | 'en', allow: readon
     }
   }
   for (const m of prose.matchAll(FOREIGN_WORDS[lang])) found.set(`lang:${m[0].toLowerCase()}`, { kind: `${lang === 'it' ? 'English' : 'Italian'} word`, text: prose.slice(Math.max(0, m.index! - 30), m.index! + 30).replace(/\s+/g, ' ') });
-  for (const leaf of leaves) {
-    for (const part of leaf.split(/\s*[,—–]\s*/)) if (ENUM_VALUES.has(part)) found.set(`enum:${part}`, { kind: 'stored value', text: leaf });
+  // On an English page most stored values are the English word a label would use ("active"):
+  // there only the ones a snake_case or kebab-case pattern catches are codes.
+  if (lang === 'it') {
+    for (const leaf of leaves) {
+      for (const part of leaf.split(/\s*[,—–]\s*/)) if (ENUM_VALUES.has(part)) found.set(`enum:${part}`, { kind: 'stored value', text: leaf });
+    }
   }
   return [...found.values()];
 }
