@@ -12,7 +12,7 @@
  * `npm run chaos:<name>` script and a function the integration tests call with `size: 'small'`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -616,7 +616,7 @@ export async function submitUntilAccepted(
     }
     if (a.status !== 0 && a.status !== 429 && a.status !== 503) return submission;
     const told = a.status === 0 ? 1_000 : Math.max(1, Number(a.retryAfter) || 1) * 1_000;
-    const waitMs = told + Math.floor(Math.random() * told);
+    const waitMs = told + randomInt(told);
     if (Date.now() + waitMs > opts.deadline) return submission;
     await sleep(waitMs);
   }
