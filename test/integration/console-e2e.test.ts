@@ -14,18 +14,17 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
 import { identitySession } from '../support/identity';
 import { createTestStaff, totpCode, type TestStaff } from '../support/staff';
+import { apiCall, requestConversion } from '../support/api';
+import { launchChromium } from '../support/chromium';
 import { startTestStack, type TestStack } from '../support/stack';
 
 const ARTIFACTS = path.resolve('test-artifacts', 'console-e2e');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** A 1×1 PNG, as a scanned identity document would be. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 let stack: TestStack;
 let browser: Browser;
@@ -33,24 +32,14 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   stack = await startTestStack({ secondReviewSampleRate: 0, identityProvider: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
 
-async function api(method: string, url: string, opts: { token?: string; json?: unknown; raw?: Buffer; type?: string } = {}) {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.json !== undefined) headers['content-type'] = 'application/json';
-  if (opts.raw) headers['content-type'] = opts.type!;
-  const res = await fetch(`${stack.baseUrl}${url}`, { method, headers, body: opts.raw ?? (opts.json === undefined ? undefined : JSON.stringify(opts.json)) });
-  const buf = Buffer.from(await res.arrayBuffer());
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
-  const body = (res.headers.get('content-type')?.includes('json') ? JSON.parse(buf.toString()) : undefined) as Record<string, any>;
-  return { status: res.status, body, bytes: buf };
-}
+const api = (method: string, url: string, opts: Parameters<typeof apiCall>[3] = {}) => apiCall(stack, method, url, opts);
 
 /** What the citizen does through the API: a claim that waits, then the conversion request with both documents. */
 async function citizenAsksForConversion(c: ActiveCitizen): Promise<{ caseId: string; claimId: string }> {
@@ -58,15 +47,8 @@ async function citizenAsksForConversion(c: ActiveCitizen): Promise<{ caseId: str
   const claim = await api('POST', '/api/claims', { token: c.token, json: { type: 'parental-leave' } });
   expect(claim.status).toBe(202);
   expect(claim.body.status).toBe('waiting_for_dispositivo');
-  const form = await api('GET', '/api/conversion/form', { token: c.token });
-  const signed = await api('POST', '/api/conversion/documents?kind=signed_request&filename=richiesta-firmata.pdf', { token: c.token, raw: form.bytes, type: 'application/pdf' });
-  const id = await api('POST', '/api/conversion/documents?kind=identity_document&filename=passaporto.png', { token: c.token, raw: PNG, type: 'image/png' });
-  const requested = await api('POST', '/api/conversion/requests', {
-    token: c.token,
-    json: { signedRequestDocumentId: signed.body.documentId, identityDocumentId: id.body.documentId },
-  });
-  expect(requested.status).toBe(202);
-  return { caseId: requested.body.caseId as string, claimId: claim.body.claimId as string };
+  const caseId = await requestConversion(stack, c);
+  return { caseId, claimId: claim.body.claimId as string };
 }
 
 async function shot(page: Page, name: string): Promise<void> {

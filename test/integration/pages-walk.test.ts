@@ -17,8 +17,9 @@ import { Browser as HttpBrowser, csrfOf } from '../support/browser';
 import { artifactsDir, axeViolations, hasChromium, headingOverLabel, internalCodes, launchChromium, overflowPx } from '../support/chromium';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
 import { signInAs } from '../support/identity';
-import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
+import { activeCitizen, asWorker, type ActiveCitizen } from '../support/issuance';
 import { createTestStaff, openTestSession } from '../support/staff';
+import { apiCall, requestConversion } from '../support/api';
 import { startTestStack, type TestStack } from '../support/stack';
 
 type Who = 'visitor' | 'holder' | 'phoneHolder' | 'supervisor' | 'admin';
@@ -38,8 +39,6 @@ interface PageVisit {
 const WIDTHS = [1280, 390] as const;
 const LANGS: Lang[] = ['it', 'en'];
 const ARTIFACTS = artifactsDir('pages');
-/** A 1×1 PNG, as a scanned identity document would be. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 let stack: TestStack;
 let chrome: Browser;
@@ -159,14 +158,6 @@ const VISITS: PageVisit[] = [
   { name: 'console-admin-audit', who: 'admin', path: '/console/admin/audit' },
 ];
 
-async function api(method: string, url: string, token: string, body?: { json?: unknown; raw?: Buffer; type?: string }): Promise<{ status: number; json: Record<string, unknown>; bytes: Buffer }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  if (body?.json !== undefined) headers['content-type'] = 'application/json';
-  if (body?.raw) headers['content-type'] = body.type!;
-  const res = await fetch(`${stack.baseUrl}${url}`, { method, headers, body: body?.raw ?? (body?.json === undefined ? undefined : JSON.stringify(body.json)) });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, json: res.headers.get('content-type')?.includes('json') ? (JSON.parse(bytes.toString()) as Record<string, unknown>) : {}, bytes };
-}
 
 beforeAll(async () => {
   if (!hasChromium) return;
@@ -176,19 +167,10 @@ beforeAll(async () => {
   // A holder with a claim waiting for the dispositivo PIN and a conversion request under review.
   holder = await activeCitizen(stack, makeCitizen());
   await asWorker(stack, holder.credentialId);
-  const claim = await api('POST', '/api/claims', holder.token, { json: { type: 'parental-leave' } });
+  const claim = await apiCall(stack, 'POST', '/api/claims', { token: holder.token, json: { type: 'parental-leave' } });
   expect(claim.status).toBe(202);
-  claimId = claim.json.claimId as string;
-  const form = await api('GET', '/api/conversion/form', holder.token);
-  const signed = await api('POST', '/api/conversion/documents?kind=signed_request&filename=richiesta-firmata.pdf', holder.token, { raw: form.bytes, type: 'application/pdf' });
-  const id = await api('POST', '/api/conversion/documents?kind=identity_document&filename=passaporto.png', holder.token, { raw: PNG, type: 'image/png' });
-  const requested = await api('POST', '/api/conversion/requests', holder.token, { json: { signedRequestDocumentId: signed.json.documentId, identityDocumentId: id.json.documentId } });
-  expect(requested.status).toBe(202);
-  caseId = requested.json.caseId as string;
-  await waitFor('the review case open', async () => {
-    const { rows } = await stack.pool.query<{ escalate_at: Date | null }>('SELECT escalate_at FROM review_cases WHERE id = $1::uuid', [caseId]);
-    return rows[0]?.escalate_at ? true : undefined;
-  });
+  claimId = claim.body.claimId as string;
+  caseId = await requestConversion(stack, holder);
 
   const portal = new HttpBrowser(stack.baseUrl);
   const login = await portal.submitForm('/portal/login', '/portal/login', { codiceFiscale: holder.citizen.codiceFiscale, pin: holder.pin });
