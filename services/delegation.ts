@@ -237,6 +237,18 @@ export function createDelegationService(deps: DelegationDeps) {
   };
 
   /**
+   * A failed insert: when two sends of the same form (same key) raced, the second finds the
+   * first's delegation and answers as a repeat; otherwise a live delegation to the same person.
+   */
+  async function afterFailedInsert<T>(err: unknown, previous: () => Promise<DelegationRow | undefined>, replay: (d: DelegationRow) => Promise<T>): Promise<T> {
+    if ((err as { constraint?: string }).constraint === 'delegations_idempotency_key_key') {
+      const raced = await previous();
+      if (raced) return replay(raced);
+    }
+    return livePairConflict(err);
+  }
+
+  /**
    * A holder (personal session) gives a delegation: stored pending, then its workflow started.
    * With a key (the portal's form carries one per page) the same form sent again — after an
    * answer that never arrived — gives back the delegation it registered, not a conflict.
@@ -281,12 +293,7 @@ export function createDelegationService(deps: DelegationDeps) {
         return d;
       });
     } catch (err) {
-      // Two sends of the same form at once: the second finds the first's delegation.
-      if ((err as { constraint?: string }).constraint === 'delegations_idempotency_key_key') {
-        const raced = await previous();
-        if (raced) return replay(raced);
-      }
-      return livePairConflict(err);
+      return afterFailedInsert(err, previous, replay);
     }
     await startWorkflow(row);
     return view(row);
@@ -364,11 +371,7 @@ export function createDelegationService(deps: DelegationDeps) {
           return d;
       });
     } catch (err) {
-      if ((err as { constraint?: string }).constraint === 'delegations_idempotency_key_key') {
-        const raced = await previous();
-        if (raced) return replay(raced);
-      }
-      return livePairConflict(err);
+      return afterFailedInsert(err, previous, replay);
     }
     await startWorkflow(row);
     return { delegation: view(row), replayed: false };
