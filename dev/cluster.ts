@@ -16,6 +16,8 @@ export interface ThrowawayCluster {
   postgres: PostgresEndpoint;
   server: RunningTemporalServer;
   namespace: string;
+  /** The PostgreSQL server's data folder (its postmaster.pid names the server process). */
+  postgresDataDir?: string;
   /** Seconds from nothing to a namespace ready for workflows (schemas included). */
   startSeconds: number;
   release(): Promise<void>;
@@ -42,6 +44,7 @@ export async function startThrowawayCluster(opts: { name: string; dir: string; n
       postgres,
       server,
       namespace,
+      ...(database.embedded ? { postgresDataDir: database.embedded.dataDir } : {}),
       startSeconds: (performance.now() - t0) / 1000,
       async release() {
         await server.stop();

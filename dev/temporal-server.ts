@@ -262,6 +262,9 @@ const DYNAMIC_CONFIG = `# Temporal dynamic configuration (polled every 10 s). Ke
 # Workflow ids are "pin-<uuid>", "mailroom-<date>", "review-<uuid>": far below the limit.
 limit.maxIDLength:
   - value: 255
+# The server would ask temporal.io for newer versions; a back-office machine does not call out.
+frontend.enableServerVersionCheck:
+  - value: false
 `;
 
 // ---------------------------------------------------------------------------------------------

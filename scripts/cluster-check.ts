@@ -26,7 +26,7 @@ import pg from 'pg';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { freePort, issuanceProgress, waitUntil } from '../bench/support';
+import { freePort, issuanceProgress, waitForPollers, waitUntil } from '../bench/support';
 import { startThrowawayCluster, type ThrowawayCluster } from '../dev/cluster';
 import { startSmsSink } from '../dev/sinks/sms-sink';
 import { startSmtpSink } from '../dev/sinks/smtp-sink';
@@ -148,7 +148,7 @@ async function main(): Promise<boolean> {
       }, 180_000),
     ),
   ]);
-  await waitForPollers(client, 2);
+  await waitForPollers(client, TASK_QUEUE, 120_000, 2);
   report.figure('2 workers polling and 2 APIs ready (s)', (performance.now() - t0) / 1000);
 
   // ---- 1. the issuances, with a worker and an API killed a third of the way in ----
@@ -247,18 +247,6 @@ async function interruptedWork(client: Client, credentialIds: string[]): Promise
     if (timedOut + retried > 0) workflows++;
   });
   return { workflows, workflowTasks, activityRetries };
-}
-
-/** Until `count` workers poll the task queue for workflow and for activity tasks. */
-async function waitForPollers(client: Client, count: number): Promise<void> {
-  const { TaskQueueType } = proto.temporal.api.enums.v1;
-  await waitUntil(async () => {
-    for (const taskQueueType of [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY]) {
-      const { pollers } = await client.workflowService.describeTaskQueue({ namespace: NAMESPACE, taskQueue: { name: TASK_QUEUE }, taskQueueType });
-      if (new Set((pollers ?? []).map((p) => p.identity)).size < count) return false;
-    }
-    return true;
-  }, 120_000);
 }
 
 async function checkSchedule(client: Client, report: ChaosReport): Promise<void> {
