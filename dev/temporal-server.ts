@@ -256,9 +256,10 @@ export function temporalServerConfig(o: TemporalServerConfigOptions): Record<str
 
 /**
  * Dynamic configuration: the defaults of Temporal 1.32 suit this project (updates, schedules
- * and SQL visibility are on), so the file only fixes what the operator may want to tune.
+ * and SQL visibility are on), so the file only fixes what the operator may want to tune. The
+ * deployment files carry the same (deploy/temporal/dynamicconfig.yaml, the Helm values).
  */
-const DYNAMIC_CONFIG = `# Temporal dynamic configuration (polled every 10 s). Keys: go.temporal.io/server common/dynamicconfig.
+export const TEMPORAL_DYNAMIC_CONFIG = `# Temporal dynamic configuration (polled every 10 s). Keys: go.temporal.io/server common/dynamicconfig.
 # Workflow ids are "pin-<uuid>", "mailroom-<date>", "review-<uuid>": far below the limit.
 limit.maxIDLength:
   - value: 255
@@ -411,7 +412,7 @@ export async function startTemporalServer(o: StartTemporalServerOptions): Promis
   const ports: TemporalServerPorts = { frontend, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership, metrics };
   const configFile = path.join(o.dir, 'config.yaml');
   const dynamicConfigFile = path.join(o.dir, 'dynamicconfig.yaml');
-  writeFileSync(dynamicConfigFile, DYNAMIC_CONFIG);
+  writeFileSync(dynamicConfigFile, TEMPORAL_DYNAMIC_CONFIG);
   const config = temporalServerConfig({ postgres: o.postgres, ports, dynamicConfigFile, numHistoryShards: o.numHistoryShards, maxConns: o.maxConns, logLevel: o.logLevel });
   // 0600: it holds the database password.
   writeFileSync(configFile, `# Written by dev/temporal-server.ts at each start.\n${stringify(config)}`, { mode: 0o600 });

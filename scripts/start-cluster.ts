@@ -23,6 +23,7 @@ import { Connection } from '@temporalio/client';
 import { loadConfig, ConfigError } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { loadPayloadKeys } from '../lib/payload-codec';
+import { STAFF_SESSION_COOKIE } from '../services/staff/sessions';
 import { mailroomDir as mailroomDirOf, publicBaseUrl } from '../lib/runtime';
 import { devPorts, startApplicationDatabase, startDevChannels, startDevIdentity, type Cleanup } from '../dev/dev-stack';
 import { startRoundRobinProxy } from '../dev/round-robin-proxy';
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
   const replicaPorts = Array.from({ length: apis }, (_, i) => config.API_PORT + 1 + i);
   for (const [i, port] of replicaPorts.entries()) children.push(supervise(`api-${i + 1}`, 'api/main.ts', { ...env, API_HOST: '127.0.0.1', API_PORT: String(port) }, log));
   // Sticky for the console's session: its sealed envelopes wait in one replica's memory.
-  const proxy = await startRoundRobinProxy({ host: config.API_HOST, port: config.API_PORT, upstreams: replicaPorts.map((port) => ({ host: '127.0.0.1', port })), stickyCookie: 'staff_session' });
+  const proxy = await startRoundRobinProxy({ host: config.API_HOST, port: config.API_PORT, upstreams: replicaPorts.map((port) => ({ host: '127.0.0.1', port })), stickyCookie: STAFF_SESSION_COOKIE });
   cleanup.push(() => proxy.close());
 
   const api = proxy.url;
