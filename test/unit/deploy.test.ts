@@ -150,7 +150,7 @@ describe('deploy/Dockerfile and .dockerignore', () => {
     const engines = Number(/>=(\d+)/.exec((JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node)?.[1]);
     expect(node).toBeGreaterThanOrEqual(engines);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/app\/deploy\/entrypoint\.sh"\]$/m);
-    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
   });
 
