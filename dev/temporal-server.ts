@@ -364,14 +364,17 @@ function tailOf(file: string, lines = 15): string {
 export async function freeLowPort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = randomInt(10_000, 32_768);
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return port;
+    if (await portIsFree(port)) return port;
   }
   throw new Error('no free port below 32768 on 127.0.0.1');
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }
 
 export interface RunningTemporalServer extends ServerProcess {
@@ -402,6 +405,9 @@ export async function startTemporalServer(o: StartTemporalServerOptions): Promis
   mkdirSync(o.dir, { recursive: true });
   const pidFile = path.join(o.dir, 'server.pid');
   await stopLeftover(pidFile);
+  // A taken frontend port is said plainly rather than as the server's bind failure in its log.
+  if (o.frontendPort !== undefined && !(await portIsFree(o.frontendPort)))
+    throw new Error(`port ${o.frontendPort} of the Temporal frontend is taken (is npm start running?): set TEMPORAL_DEV_PORT to another one`);
   const frontend = o.frontendPort ?? (await freeLowPort());
   const others: number[] = [];
   while (others.length < 8) {
