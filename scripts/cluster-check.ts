@@ -80,10 +80,13 @@ async function runCleanup(): Promise<void> {
 function armWatchdog(): NodeJS.Timeout {
   return setTimeout(() => {
     log(`cluster:check did not finish within ${TIMEOUT_S} s; stopping everything`);
+    keep = true;
     void Promise.race([runCleanup(), sleep(30_000)]).then(() => process.exit(1));
   }, TIMEOUT_S * 1000);
 }
 let watchdog: NodeJS.Timeout | undefined;
+/** Keep the logs and configuration of a run that failed or ran out of time. */
+let keep = false;
 
 async function main(): Promise<boolean> {
   // Built once (minutes) before the clock starts; .ci/run calls this only when it is built.
@@ -91,7 +94,6 @@ async function main(): Promise<boolean> {
   watchdog = armWatchdog();
   const report = new ChaosReport('cluster-check', 'full');
   const dir = mkdtempSync(path.join(tmpdir(), 'cluster-check-'));
-  let keep = false;
   cleanup.push(async () => (keep ? log(`logs and configuration kept in ${dir}`) : rmSync(dir, { recursive: true, force: true })));
 
   const cluster: ThrowawayCluster = await startThrowawayCluster({ name: 'cluster-check', dir, namespace: NAMESPACE, log });
@@ -393,6 +395,7 @@ main().then(
   async (err: unknown) => {
     clearTimeout(watchdog);
     console.error('cluster:check FAILED:', err);
+    keep = true;
     await runCleanup();
     process.exit(1);
   },
