@@ -116,16 +116,17 @@ export async function waitForWorkflows(opts: {
 }
 
 /**
- * Waits until a worker polls `taskQueue` for both workflow and activity tasks: a worker still
- * starting (compiling, bundling) would otherwise eat the cores while the measurement runs.
+ * Waits until `workers` workers (distinct identities) poll `taskQueue` for both workflow and
+ * activity tasks: a worker still starting (compiling, bundling) would otherwise eat the cores
+ * while the measurement runs.
  */
-export async function waitForPollers(client: Client, taskQueue: string, timeoutMs = 120_000): Promise<void> {
+export async function waitForPollers(client: Client, taskQueue: string, timeoutMs = 120_000, workers = 1): Promise<void> {
   const { TaskQueueType } = proto.temporal.api.enums.v1;
   const kinds = [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
   await waitUntil(async () => {
     for (const taskQueueType of kinds) {
       const { pollers } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
-      if (!pollers?.length) return false;
+      if (new Set((pollers ?? []).map((p) => p.identity)).size < workers) return false;
     }
     return true;
   }, timeoutMs);

@@ -12,7 +12,8 @@ export interface StackFile {
   apiUrl: string;
   databaseUrl: string;
   temporalAddress: string;
-  temporalUiUrl: string;
+  /** Absent when the stack runs without a Web UI. */
+  temporalUiUrl?: string;
   /** The sinks' inbox pages (absent when real SMTP / SMS endpoints are configured). */
   mailInboxUrl?: string;
   smsInboxUrl?: string;

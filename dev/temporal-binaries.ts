@@ -691,7 +691,8 @@ function pidAlive(pid: number): boolean {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-interface RunResult {
+/** The outcome of {@link runCommand}. */
+export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   /** stdout and stderr interleaved, capped to the last 64 KiB. */
@@ -700,7 +701,8 @@ interface RunResult {
   spawnError?: Error;
 }
 
-function runCommand(
+/** Runs a command to its end, collecting its output (the last 64 KiB) and passing each line to `onLine`. */
+export function runCommand(
   command: string,
   args: readonly string[],
   opts: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number; onLine?: (line: string) => void },
@@ -737,7 +739,8 @@ function runCommand(
   });
 }
 
-function commandFailure(run: RunResult): string {
+/** A short account of a failed {@link runCommand}: exit status and the tail of its output. */
+export function commandFailure(run: RunResult): string {
   if (run.spawnError !== undefined) return run.spawnError.message;
   const status = run.timedOut ? 'timed out' : `exit ${run.code ?? run.signal}`;
   return `${status}; last output: ${JSON.stringify(tail(run.output.trim(), 600))}`;

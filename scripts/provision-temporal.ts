@@ -2,12 +2,18 @@
  * Provision the Temporal binaries before tests run (used by .ci/run; handy on a fresh checkout).
  *
  *   npx tsx scripts/provision-temporal.ts [cli|test-server|all] [--allow-sdk-download]
+ *   npx tsx scripts/provision-temporal.ts cluster      # npm run provision:temporal-server
  *
  * Progress goes to stderr. Stdout gets one `VAR=path` line per resolved binary
  * (`TEMPORAL_CLI_PATH=…`, `TEMPORAL_TEST_SERVER_PATH=…`), shell-quoted, so a caller can
  * `set -a; eval "$(npx tsx scripts/provision-temporal.ts all)"; set +a` and later steps skip the
  * lookup entirely. Exits 1 with the resolver's explanation when a binary cannot be provided.
+ *
+ * `cluster` builds the real Temporal server, its SQL tool and the Web UI server for the cluster
+ * profile (dev/temporal-server.ts) from the Go module proxy into `.cache/temporal-server/`, unless
+ * they are there already (~13 minutes cold); not part of `all`.
  */
+import { provisionTemporalServer } from '../dev/temporal-server';
 import {
   envVarFor,
   resolveTemporalBinary,
@@ -15,7 +21,7 @@ import {
   type TemporalBinaryKind,
 } from '../dev/temporal-binaries';
 
-const USAGE = 'usage: npx tsx scripts/provision-temporal.ts [cli|test-server|all] [--allow-sdk-download]';
+const USAGE = 'usage: npx tsx scripts/provision-temporal.ts [cli|test-server|all|cluster] [--allow-sdk-download]';
 
 function parseArgs(argv: readonly string[]): { kinds: TemporalBinaryKind[]; allowSdkDownload: boolean } {
   let which = 'all';
@@ -40,10 +46,16 @@ function shellQuote(s: string): string {
 }
 
 async function main(): Promise<void> {
-  const { kinds, allowSdkDownload } = parseArgs(process.argv.slice(2));
   const log = (msg: string): void => {
     process.stderr.write(`${msg}\n`);
   };
+  if (process.argv[2] === 'cluster') {
+    const started = Date.now();
+    const b = await provisionTemporalServer({ log, ui: true });
+    log(`Temporal server ${b.server}, SQL tool ${b.sql}, Web UI ${b.ui ?? `none (${b.uiProblem})`} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    return;
+  }
+  const { kinds, allowSdkDownload } = parseArgs(process.argv.slice(2));
   // Sequential on purpose: the installs share one lock, so running them in parallel gains nothing
   // and interleaves the progress output.
   for (const kind of kinds) {

@@ -7,84 +7,26 @@
  * processes (restarted with back-off if they crash). Ctrl-C stops everything in reverse
  * order; the data folder keeps the state for the next start.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, ConfigError } from '../lib/config';
-import { createPool } from '../lib/db';
 import { createLogger } from '../lib/logger';
-import { migrate } from '../lib/migrate';
 import { executableFor, resolveTemporalBinary } from '../dev/temporal-binaries';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-postgres';
-import { startSmtpSink, type SmtpSink } from '../dev/sinks/smtp-sink';
-import { startSmsSink, type SmsSink } from '../dev/sinks/sms-sink';
+import { devPorts, startApplicationDatabase, startDevChannels, startDevIdentity, type Cleanup } from '../dev/dev-stack';
+import { stopChild, supervise } from '../dev/supervise';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { readStackFile, removeStackFile, writeStackFile } from '../dev/stack-file';
-import { mailroomDir as mailroomDirOf, publicBaseUrl } from '../lib/runtime';
+import { mailroomDir as mailroomDirOf } from '../lib/runtime';
 import { loadPayloadKeys } from '../lib/payload-codec';
-import { loadKeys } from '../lib/keys';
-import { importInstituteRecords, reportLines } from '../services/reference-data';
-import type { DevOidcProvider } from '../dev/oidc-provider';
-import { randomBytes } from 'node:crypto';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = createLogger({ name: 'start' });
-
-const ports = {
-  temporal: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
-  temporalUi: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
-  postgres: Number(process.env.EMBEDDED_PG_PORT ?? 55433),
-  smtp: Number(process.env.SMTP_SINK_PORT ?? 2525),
-  smtpHttp: Number(process.env.SMTP_SINK_HTTP_PORT ?? 8025),
-  sms: Number(process.env.SMS_SINK_PORT ?? 8026),
-  oidc: Number(process.env.OIDC_DEV_PORT ?? 8027),
-};
-
-interface Supervised {
-  name: string;
-  child?: ChildProcess;
-  restarts: number;
-  stopping: boolean;
-}
-
-function supervise(name: string, script: string, env: NodeJS.ProcessEnv): Supervised {
-  const s: Supervised = { name, restarts: 0, stopping: false };
-  const launch = () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], { env, stdio: 'inherit', cwd: root });
-    s.child = child;
-    child.on('exit', (code, signal) => {
-      if (s.stopping) return;
-      s.restarts++;
-      const delay = Math.min(30_000, 1_000 * 2 ** Math.min(s.restarts, 5));
-      log.error({ process: name, code, signal, restartInMs: delay }, 'process exited; restarting');
-      setTimeout(launch, delay).unref();
-    });
-  };
-  launch();
-  return s;
-}
-
-async function stopChild(s: Supervised): Promise<void> {
-  s.stopping = true;
-  const child = s.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+const ports = devPorts();
 
 /** What has been started so far, stopped in reverse order on Ctrl-C or when a later step fails. */
-/** The development data set loaded at start (never in production). */
-const DEV_RECORDS = fileURLToPath(new URL('../dev/data/institute-records.csv', import.meta.url));
-
-const cleanup: (() => Promise<void>)[] = [];
+const cleanup: Cleanup = [];
 
 async function main(): Promise<void> {
   let config;
@@ -124,67 +66,9 @@ async function main(): Promise<void> {
   });
   cleanup.push(() => temporal.teardown());
 
-  let databaseUrl = config.DATABASE_URL;
-  let embedded: EmbeddedPostgres | undefined;
-  if (!databaseUrl) {
-    // The usual port when it is free, else another: a second checkout can run beside this one.
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(dataDir, 'postgres'),
-      preferredPort: ports.postgres,
-      durable: true,
-    });
-    databaseUrl = embedded.url;
-    cleanup.push(() => embedded!.stop());
-  }
-  const pool = createPool(databaseUrl, 1);
-  const applied = await migrate(pool);
-  log.info({ applied }, 'migrations applied');
-  // The development data set: enough people on record to try every path (profiles, schemes,
-  // intermediaries, residences in Italy and abroad, health cards for the online revocation).
-  if (config.NODE_ENV !== 'production') {
-    const report = await importInstituteRecords(pool, loadKeys({ ...config, DATA_DIR: dataDir }).pepper, readFileSync(DEV_RECORDS, 'utf8'));
-    for (const line of reportLines(report, path.relative(process.cwd(), DEV_RECORDS))) {
-      if (report.rejected.length) log.warn(line);
-      else log.info(line);
-    }
-  }
-  await pool.end();
-
-  let smtpUrl = config.SMTP_URL;
-  let smtpSink: SmtpSink | undefined;
-  if (!smtpUrl) {
-    smtpSink = await startSmtpSink({
-      smtpPort: ports.smtp,
-      httpPort: ports.smtpHttp,
-      storeFile: path.join(dataDir, 'sinks', 'mail.jsonl'),
-    });
-    smtpUrl = `smtp://127.0.0.1:${smtpSink.smtpPort}`;
-    cleanup.push(() => smtpSink!.close());
-  }
-  let smsUrl = config.SMS_GATEWAY_URL;
-  let smsSink: SmsSink | undefined;
-  if (!smsUrl) {
-    smsSink = await startSmsSink({ port: ports.sms, apiKey: config.SMS_GATEWAY_KEY, storeFile: path.join(dataDir, 'sinks', 'sms.jsonl') });
-    smsUrl = smsSink.url;
-    cleanup.push(() => smsSink!.close());
-  }
-
-  // The SPID/CIE/CNS sign-in: a development OpenID provider with test identities, unless a real
-  // provider is configured — and never in production, where an unconfigured sign-in answers 503.
-  // Its client secret lives only as long as this process; the package is a development one.
-  let oidcEnv: NodeJS.ProcessEnv = {};
-  let devIdp: DevOidcProvider | undefined;
-  if (!config.OIDC_ISSUER && config.NODE_ENV !== 'production') {
-    const { startDevOidcProvider } = await import('../dev/oidc-provider');
-    const clientSecret = randomBytes(24).toString('base64url');
-    const origins = [...new Set([publicBaseUrl(config), `http://127.0.0.1:${config.API_PORT}`, `http://localhost:${config.API_PORT}`])];
-    devIdp = await startDevOidcProvider({
-      port: ports.oidc,
-      clients: [{ clientId: config.OIDC_CLIENT_ID, clientSecret, redirectUris: origins.flatMap((o) => [`${o}/portal/identity/callback`, `${o}/api/identity/callback`]) }],
-    });
-    cleanup.push(() => devIdp!.close());
-    oidcEnv = { OIDC_ISSUER: devIdp.issuer, OIDC_CLIENT_SECRET: clientSecret };
-  }
+  const { databaseUrl, embedded } = await startApplicationDatabase({ config, dataDir, port: ports.postgres, log, cleanup });
+  const { smtpUrl, smsUrl, smtpSink, smsSink } = await startDevChannels({ config, dataDir, ports, cleanup });
+  const { env: oidcEnv, devIdp } = await startDevIdentity({ config, ports, cleanup });
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -200,7 +84,7 @@ async function main(): Promise<void> {
   // Creates the development keys (payload key included) once, before the worker and the API
   // start together and would both try to write dev-keys.json.
   const payloadKeys = loadPayloadKeys({ ...config, DATA_DIR: dataDir });
-  const children = [supervise('worker', 'worker/main.ts', env), supervise('api', 'api/main.ts', env)];
+  const children = [supervise('worker', 'worker/main.ts', env, log), supervise('api', 'api/main.ts', env, log)];
 
   const api = `http://${config.API_HOST}:${config.API_PORT}`;
   const lines = [

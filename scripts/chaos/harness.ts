@@ -661,7 +661,7 @@ export function answerProblems(attempts: Attempt[], allowed: readonly number[]):
 // Completion and verification
 
 /** Waits until every credential's letter is filed and none of its messages is pending; returns the seconds waited. */
-export async function waitForIssuance(stack: ChaosStack, credentialIds: string[], timeoutMs: number, log: (line: string) => void): Promise<number> {
+export async function waitForIssuance(stack: Pick<ChaosStack, 'pool'>, credentialIds: string[], timeoutMs: number, log: (line: string) => void): Promise<number> {
   const t0 = performance.now();
   let lastLog = 0;
   await waitUntil(async () => {
@@ -686,7 +686,7 @@ export interface Received {
 }
 
 /** The first-half messages per recipient address or number, from the sinks. */
-export function receivedBy(stack: ChaosStack): (citizen: CitizenRequest) => Received {
+export function receivedBy(stack: Pick<ChaosStack, 'sms' | 'smtp'>): (citizen: CitizenRequest) => Received {
   const smsTo = new Map<string, StoredSms[]>();
   for (const m of stack.sms.messages()) smsTo.set(m.to, [...(smsTo.get(m.to) ?? []), m]);
   const mailTo = new Map<string, StoredMail[]>();
@@ -730,7 +730,7 @@ const sample = (xs: string[]): string => `${xs.slice(0, 3).join('; ')}${xs.lengt
  * and per e-mail/PEC one message (any duplicate carrying its twin's Message-ID, counted), in the
  * order SMS → e-mail → PEC, all with the same half.
  */
-export async function verifyIssuances(stack: ChaosStack, report: ChaosReport, issued: { citizen: CitizenRequest; credentialId: string }[]): Promise<void> {
+export async function verifyIssuances(stack: Pick<ChaosStack, 'pool' | 'client' | 'sms' | 'smtp'>, report: ChaosReport, issued: { citizen: CitizenRequest; credentialId: string }[]): Promise<void> {
   const ids = issued.map((i) => i.credentialId);
   const cfs = issued.map((i) => i.citizen.codiceFiscale);
   const q = async (sql: string, params: unknown[]) => (await stack.pool.query<{ k: string; n: string }>(sql, params)).rows;

@@ -23,7 +23,7 @@ import { DomainError, ErrorType } from '../../domain/errors';
 import type { StaffPrincipal, StaffRole } from './principal';
 import { dummyPasswordHash, normaliseUsername, openTotpSecret } from './accounts';
 
-const STAFF_SESSION_COOKIE = 'staff_session';
+export const STAFF_SESSION_COOKIE = 'staff_session';
 
 export interface StaffSessionOptions {
   /** A session unused for this long ends. */
