@@ -159,6 +159,14 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
     // reference (the first 8 characters of its id, as the lookup shows review cases).
     const subjectText = (r: (typeof rows)[number]): string =>
       /^\d{4}-\d{2}-\d{2}$/.test(r.subject!) ? fmtDate(ctx, r.subject!) : (r.subjectProtocol ?? (/^[0-9a-f]{8}-/i.test(r.subject!) ? `${t(ctx, 'rif.', 'ref.')} ${r.subject!.slice(0, 8)}` : r.subject!));
+    // An actor named by a record's id reads as its kind and the name a person knows it by.
+    const ACTOR_KINDS: Record<string, [string, string]> = { staff: ['personale', 'staff'], clerk: ['operatore', 'clerk'], citizen: ['titolare', 'holder'], delegate: ['delegato', 'delegate'] };
+    const actorCell = (r: (typeof rows)[number]): string => {
+      const kind = ACTOR_KINDS[r.actor.slice(0, r.actor.indexOf(':'))];
+      if (r.actorName && kind) return `${t(ctx, ...kind)} ${r.actorName}`;
+      const id = /^[a-z]+:([0-9a-f]{8})-[0-9a-f-]{27}$/i.exec(r.actor)?.[1];
+      return id && kind ? `${t(ctx, ...kind)} (${t(ctx, 'rif.', 'ref.')} ${id})` : actorSaid(ctx, r.actor);
+    };
     const subjectCell = (r: (typeof rows)[number]) =>
       r.subject ? html`<a href="${ctx.base}/admin/audit?subject=${encodeURIComponent(r.subject)}" title="${r.subject}">${subjectText(r)}</a>` : '—';
     let check: SafeHtml | '' = '';
@@ -194,7 +202,7 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
 ${table(
   t(ctx, 'Ultime 100 righe', 'Latest 100 rows'),
   [t(ctx, 'N.', 'No.'), t(ctx, 'Quando', 'When'), t(ctx, 'Autore', 'Actor'), t(ctx, 'Azione', 'Action'), t(ctx, 'Soggetto', 'Subject'), t(ctx, 'Esito', 'Outcome')],
-  rows.map((r) => [String(r.id), fmtDateTime(ctx, r.at), actorSaid(ctx, r.actor), say(ctx, AUDIT_ACTIONS, r.action), subjectCell(r), r.decision ? say(ctx, AUDIT_DECISIONS, r.decision) : '—']),
+  rows.map((r) => [String(r.id), fmtDateTime(ctx, r.at), actorCell(r), say(ctx, AUDIT_ACTIONS, r.action), subjectCell(r), r.decision ? say(ctx, AUDIT_DECISIONS, r.decision) : '—']),
   'audit-rows',
 )}
 <p><a href="${ctx.base}/admin/staff">${t(ctx, '← Account del personale', '← Staff accounts')}</a></p>`,

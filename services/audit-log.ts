@@ -15,6 +15,8 @@ export interface AuditRowView {
   subject: string | null;
   /** The protocol number a person knows the subject by, when it is a PIN (its request's) or a claim. */
   subjectProtocol: string | null;
+  /** The actor as a person knows it when its id is a record's: a staff account's username, a PIN's protocol number. */
+  actorName: string | null;
   decision: string | null;
   detail: Record<string, unknown>;
   keyed: boolean;
@@ -29,11 +31,15 @@ export async function recentAuditRows(deps: Pick<ServiceDeps, 'pool'>, filter: {
       ORDER BY id DESC LIMIT $3::int`,
     [filter.subject ?? null, filter.actor ?? null, limit],
   );
-  const ids = [...new Set(rows.map((r) => r.subject).filter((s): s is string => s !== null && UUID.test(s)))];
+  const actorIds = rows.map((r) => /^(?:staff|citizen|delegate|clerk):(.+)$/.exec(r.actor)?.[1]).filter((id): id is string => id !== undefined && UUID.test(id));
+  const ids = [...new Set([...rows.map((r) => r.subject).filter((s): s is string => s !== null && UUID.test(s)), ...actorIds].map((id) => id.toLowerCase()))];
   const protocols = new Map(
     (
       await deps.pool.query<{ id: string; protocol: string | null }>(
-        `SELECT s.id::text AS id, coalesce((SELECT min(r.protocol) FROM pin_requests r WHERE r.credential_id = s.id), (SELECT b.protocol FROM benefit_claims b WHERE b.id = s.id)) AS protocol
+        `SELECT s.id::text AS id,
+                coalesce((SELECT min(r.protocol) FROM pin_requests r WHERE r.credential_id = s.id),
+                         (SELECT b.protocol FROM benefit_claims b WHERE b.id = s.id),
+                         (SELECT a.username FROM staff_accounts a WHERE a.id = s.id)) AS protocol
            FROM unnest($1::uuid[]) AS s(id)`,
         [ids],
       )
@@ -46,6 +52,7 @@ export async function recentAuditRows(deps: Pick<ServiceDeps, 'pool'>, filter: {
     action: r.action,
     subject: r.subject,
     subjectProtocol: (r.subject && protocols.get(r.subject.toLowerCase())) ?? null,
+    actorName: protocols.get(/^[a-z]+:(.+)$/.exec(r.actor)?.[1]?.toLowerCase() ?? '') ?? null,
     decision: r.decision,
     detail: r.detail,
     keyed: r.key_id !== null,

@@ -7,6 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAudit } from '../../lib/audit';
+import { withTransaction } from '../../lib/db';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
 import { activeCitizen, requestAndCollect, secondHalfFrom, waitFor, waitForView } from '../support/issuance';
 import { pdfText } from '../support/pdf';
@@ -596,8 +598,11 @@ describe('console pages', () => {
   });
 
   it('says no stored code and no ISO date on any page, in Italian and in English: every value has its label, every date one format', async () => {
-    const admin = await consoleLogin(stack, await createTestStaff(stack, 'admin'));
+    const adminAccount = await createTestStaff(stack, 'admin');
+    const admin = await consoleLogin(stack, adminAccount);
     const citizen = await activeCitizen(stack, makeCitizen());
+    // An audit row whose actor and subject are ids: the viewer names them as a person knows them.
+    await withTransaction(stack.pool, (client) => appendAudit(client, { actor: `staff:${adminAccount.accountId}`, action: 'document_read', subject: citizen.credentialId, decision: 'served' }));
     const { rows } = await stack.pool.query<{ batch_date: string }>(`SELECT to_char(batch_date, 'YYYY-MM-DD') AS batch_date FROM letters WHERE credential_id = $1::uuid`, [citizen.credentialId]);
     const cases = await stack.pool.query<{ id: string }>('SELECT id FROM review_cases ORDER BY created_at DESC LIMIT 3');
     const pages: [Browser, string][] = [
@@ -635,6 +640,10 @@ describe('console pages', () => {
     expect(problems).toEqual([]);
     // One date format per page: "5 dic 2026, 09:14" / "5 Dec 2026, 09:14".
     const audit = await admin.get('/console/admin/audit');
+    const protocol = (await stack.pool.query<{ protocol: string }>('SELECT protocol FROM pin_requests WHERE credential_id = $1::uuid', [citizen.credentialId])).rows[0]!.protocol;
+    expect(visible(audit.body)).toContain(`personale ${adminAccount.username}`);
+    expect(visible(audit.body)).toContain(protocol);
+    expect(audit.body).not.toContain(`>${citizen.credentialId}<`);
     expect(audit.body).toMatch(/<td>\d{1,2} (gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic) \d{4}, \d{2}:\d{2}<\/td>/);
     expect((await admin.get('/console/admin/audit?lang=en')).body).toMatch(/<td>\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec) \d{4}, \d{2}:\d{2}<\/td>/);
     await admin.get('/console/?lang=it');

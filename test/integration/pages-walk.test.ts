@@ -20,7 +20,7 @@ import { signInAs } from '../support/identity';
 import { activeCitizen, asWorker, type ActiveCitizen } from '../support/issuance';
 import { createTestStaff, openTestSession } from '../support/staff';
 import { apiCall, requestConversion } from '../support/api';
-import { startTestStack, type TestStack } from '../support/stack';
+import { freshDatabase, startTestStack, type TestStack } from '../support/stack';
 
 type Who = 'visitor' | 'holder' | 'phoneHolder' | 'supervisor' | 'admin';
 type Lang = 'it' | 'en';
@@ -161,7 +161,9 @@ const VISITS: PageVisit[] = [
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  stack = await startTestStack({ secondReviewSampleRate: 0, identityProvider: true });
+  // A database of its own: the pages list what this test made (staff accounts, the audit log, the
+  // review queue), not what the other files left in the shared one.
+  stack = await startTestStack({ secondReviewSampleRate: 0, identityProvider: true, databaseUrl: await freshDatabase('pin_pages') });
   chrome = await launchChromium();
 
   // A holder with a claim waiting for the dispositivo PIN and a conversion request under review.
