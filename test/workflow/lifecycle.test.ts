@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../../activities';
 import {
@@ -43,8 +43,6 @@ const calls: { name: string; at: number; args: Record<string, unknown> }[] = [];
 const delivered: string[] = [];
 /** Active delegations each credential gave, as the revocation activity finds them. */
 const delegationsGivenBy = new Map<string, string[]>();
-/** Delegations whose row the database no longer holds pending: their acceptance is refused. */
-const acceptRefused = new Set<string>();
 
 function fakes(): Partial<Activities> {
   const serverNow = () => Context.current().info.currentAttemptScheduledTimestampMs;
@@ -85,11 +83,6 @@ function fakes(): Partial<Activities> {
     expireRecoveryLink: async (a) => (record('expireRecoveryLink', a), { expired: true }),
     enqueueContactChangeNotices: async (a) => (record('enqueueContactChangeNotices', a), { outboxIds: [`old-${a.changeId}`, `new-${a.changeId}`] }),
     notifyDelegationCreated: async (a) => (record('notifyDelegationCreated', a), { outboxIds: [`dc-${a.delegationId}`] }),
-    acceptDelegation: async (a) => {
-      record('acceptDelegation', a);
-      if (acceptRefused.has(a.delegationId)) throw ApplicationFailure.nonRetryable('not pending', 'CONFLICT');
-      return { outboxIds: [`da-${a.delegationId}`] };
-    },
     endDelegation: async (a) => (record('endDelegation', a), { status: a.reason, endedAt: new Date(serverNow()).toISOString(), outboxIds: [`de-${a.delegationId}`] }),
   };
 }
