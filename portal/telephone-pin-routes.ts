@@ -75,6 +75,11 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
     return { status: d.status, notice: notDone(d.userMessage) };
   };
 
+  /** A post or a confirm step whose SPID/CIE/CNS sign-in has ended: the sign-in page, saying so. */
+  const signInExpired = (req: Request, res: Response): void => {
+    sendHtml(res, 401, telephonePinSignInPage(context(req, res, TELEPHONE_PIN_PATHS.page), notDone({ it: 'Accesso scaduto: entra di nuovo con SPID, CIE o CNS.', en: 'Your sign-in has expired: please sign in again with SPID, CIE or CNS.' })));
+  };
+
   async function area(req: Request, res: Response, who: CitizenIdentity, status: number, extra: { notice?: Notice; validity?: string; validityError?: Bilingual } = {}): Promise<void> {
     const csrf = ensureCsrfToken(req, res, readCookies(req));
     const list = await pins.list(who);
@@ -94,7 +99,7 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
   r.post(TELEPHONE_PIN_PATHS.page, async (req, res) => {
     const who = await current(req);
     if (!who) {
-      sendHtml(res, 401, telephonePinSignInPage(context(req, res, TELEPHONE_PIN_PATHS.page), notDone({ it: 'Accesso scaduto: entra di nuovo con SPID, CIE o CNS.', en: 'Your sign-in has expired: please sign in again with SPID, CIE or CNS.' })));
+      signInExpired(req, res);
       return;
     }
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -137,7 +142,7 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
   r.get(`${TELEPHONE_PIN_PATHS.page}/:id/revoke`, async (req, res) => {
     const who = await current(req);
     if (!who) {
-      sendHtml(res, 401, telephonePinSignInPage(context(req, res, TELEPHONE_PIN_PATHS.page), notDone({ it: 'Accesso scaduto: entra di nuovo con SPID, CIE o CNS.', en: 'Your sign-in has expired: please sign in again with SPID, CIE or CNS.' })));
+      signInExpired(req, res);
       return;
     }
     const pin = (await pins.list(who)).find((p) => p.telephonePinId === req.params.id);
@@ -151,7 +156,7 @@ export function telephonePinPortalRoutes(api: ApiDeps, identity: CitizenIdentity
   r.post(`${TELEPHONE_PIN_PATHS.page}/:id/revoke`, async (req, res) => {
     const who = await current(req);
     if (!who) {
-      sendHtml(res, 401, telephonePinSignInPage(context(req, res, TELEPHONE_PIN_PATHS.page), notDone({ it: 'Accesso scaduto: entra di nuovo con SPID, CIE o CNS.', en: 'Your sign-in has expired: please sign in again with SPID, CIE or CNS.' })));
+      signInExpired(req, res);
       return;
     }
     const body = (req.body ?? {}) as Record<string, unknown>;

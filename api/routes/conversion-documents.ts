@@ -13,10 +13,9 @@
 import { Router, type RequestHandler } from 'express';
 import { validationError } from '../../domain/errors';
 import { isUuid } from '../../domain/ids';
-import { audit } from '../../lib/audit';
 import { citizenOf, requireCitizen, sessionContext } from '../../services/access/sessions';
 import { assertMayConvert, assertUploadAllowance, attachFax, CITIZEN_KINDS, CONVERSION_FORM_NAME, faxTarget, renderConversionForm } from '../../services/conversion/conversion-documents';
-import { documentNotFound, documentStore, type DocumentKind } from '../../services/conversion/documents';
+import { documentNotFound, documentStore, recordDocumentRead, type DocumentKind } from '../../services/conversion/documents';
 import { requireStaff, type StaffPrincipal } from '../../services/staff/auth';
 import type { ApiDeps } from '../deps';
 import { rawUploadOf, uploadBody } from '../uploads';
@@ -85,14 +84,7 @@ export function conversionDocumentRoutes(deps: ApiDeps): Router {
     const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor', 'admin']);
     if (!isUuid(req.params.documentId)) throw documentNotFound();
     const { doc, bytes } = await store.read({ documentId: req.params.documentId });
-    // Who looked at which citizen's document is part of the record.
-    await audit(deps.pool, {
-      actor: `staff:${staff.staffId}`,
-      action: 'document_read',
-      subject: doc.credentialId,
-      decision: 'served',
-      detail: { documentId: doc.documentId, kind: doc.kind },
-    });
+    await recordDocumentRead(deps.pool, staff.staffId, doc);
     sendDocument(res, doc, bytes);
   });
 

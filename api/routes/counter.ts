@@ -13,8 +13,7 @@ import { requireStaff } from '../../services/staff/auth';
 import { createCounterService } from '../../services/counter/counter';
 import { convertAtOffice } from '../../services/counter/office-conversion';
 import { officeConversionSchema } from '../../services/schemas/documents';
-import { documentNotFound } from '../../services/conversion/documents';
-import { audit } from '../../lib/audit';
+import { documentNotFound, recordDocumentRead } from '../../services/conversion/documents';
 import { sendDocument } from '../../web/documents';
 import { isUuid } from '../../domain/ids';
 
@@ -47,13 +46,7 @@ export function counterRoutes(deps: ApiDeps): Router {
     const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor', 'admin']);
     if (!isUuid(req.params.credentialId)) throw documentNotFound();
     const { doc, bytes } = await counter.mv35(req.params.credentialId);
-    await audit(deps.pool, {
-      actor: `staff:${staff.staffId}`,
-      action: 'document_read',
-      subject: doc.credentialId,
-      decision: 'served',
-      detail: { documentId: doc.documentId, kind: doc.kind },
-    });
+    await recordDocumentRead(deps.pool, staff.staffId, doc);
     sendDocument(res, doc, bytes);
   });
 

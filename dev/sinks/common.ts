@@ -237,6 +237,33 @@ export function jsonErrorHandler(
 }
 
 /** An HTTP server started by {@link listenHttp}. */
+/**
+ * The routes both inboxes answer the same way: one message by id, emptying the inbox, and the
+ * switch that makes the sink refuse everything (a provider outage, for the chaos scripts).
+ */
+export function messageRoutes<T>(app: Express, inbox: { find: (id: string) => T | undefined; clear: () => void; setAvailable: (available: boolean) => void }): void {
+  app.get('/api/messages/:id', (req, res) => {
+    const message = inbox.find(req.params.id);
+    if (message === undefined) res.status(404).json({ error: 'message not found' });
+    else res.json(message);
+  });
+
+  app.delete('/api/messages', (_req, res) => {
+    inbox.clear();
+    res.status(204).end();
+  });
+
+  app.put('/api/availability', (req, res) => {
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null || !('available' in body) || typeof body.available !== 'boolean') {
+      res.status(400).json({ error: 'body must be {"available": boolean}' });
+      return;
+    }
+    inbox.setAvailable(body.available);
+    res.json({ available: body.available });
+  });
+}
+
 export interface RunningHttpServer {
   server: http.Server;
   port: number;

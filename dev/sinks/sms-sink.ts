@@ -11,6 +11,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import type { Request } from 'express';
 import {
+  messageRoutes,
   JsonlStore,
   Waiters,
   escapeHtml,
@@ -231,29 +232,16 @@ export async function startSmsSink(opts: SmsSinkOptions = {}): Promise<SmsSink> 
     res.json(messages.filter((m) => to === undefined || m.to === to).reverse());
   });
 
-  app.get('/api/messages/:id', (req, res) => {
-    const sms = messages.find((m) => m.id === req.params.id);
-    if (sms === undefined) res.status(404).json({ error: 'message not found' });
-    else res.json(sms);
-  });
-
-  app.delete('/api/messages', (_req, res) => {
-    clear();
-    res.status(204).end();
+  messageRoutes(app, {
+    find: (id) => messages.find((m) => m.id === id),
+    clear,
+    setAvailable: (value) => {
+      available = value;
+    },
   });
 
   app.get('/api/stats', (_req, res) => {
     res.json({ messages: messages.length, duplicatesReceived: duplicates, available });
-  });
-
-  app.put('/api/availability', (req, res) => {
-    const body: unknown = req.body;
-    if (typeof body !== 'object' || body === null || !('available' in body) || typeof body.available !== 'boolean') {
-      res.status(400).json({ error: 'body must be {"available": boolean}' });
-      return;
-    }
-    available = body.available;
-    res.json({ available });
   });
 
   app.get('/', (_req, res) => {

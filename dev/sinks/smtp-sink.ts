@@ -14,6 +14,7 @@ import type { SMTPServerDataStream, SMTPServerSession, SMTPServerAddress } from 
 import { simpleParser } from 'mailparser';
 import type { AddressObject, EmailAddress, HeaderValue, ParsedMail } from 'mailparser';
 import {
+  messageRoutes,
   JsonlStore,
   Waiters,
   escapeHtml,
@@ -290,25 +291,12 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     res.json(result);
   });
 
-  app.get('/api/messages/:id', (req, res) => {
-    const mail = mails.find((m) => m.id === req.params.id);
-    if (mail === undefined) res.status(404).json({ error: 'message not found' });
-    else res.json(mail);
-  });
-
-  app.delete('/api/messages', (_req, res) => {
-    clear();
-    res.status(204).end();
-  });
-
-  app.put('/api/availability', (req, res) => {
-    const body: unknown = req.body;
-    if (typeof body !== 'object' || body === null || !('available' in body) || typeof body.available !== 'boolean') {
-      res.status(400).json({ error: 'body must be {"available": boolean}' });
-      return;
-    }
-    available = body.available;
-    res.json({ available });
+  messageRoutes(app, {
+    find: (id) => mails.find((m) => m.id === id),
+    clear,
+    setAvailable: (value) => {
+      available = value;
+    },
   });
 
   app.get('/', (_req, res) => {

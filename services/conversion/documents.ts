@@ -12,7 +12,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool, PoolClient } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
-import { appendAudit } from '../../lib/audit';
+import { appendAudit, audit } from '../../lib/audit';
 import { DomainError, ErrorType } from '../../domain/errors';
 import { checkUpload, quarantinedError, type RawUpload, type UploadMediaType } from '../../domain/uploads';
 
@@ -56,6 +56,17 @@ function storageUnavailable(): DomainError {
 export const documentNotFound = (): DomainError => new DomainError(ErrorType.NotFound, { it: 'Documento non trovato.', en: 'Document not found.' });
 
 /** The document store over one directory; `documentsDir` undefined means uploads answer 503. */
+/** Who looked at which citizen's document is part of the record: one audit row per read by staff. */
+export async function recordDocumentRead(pool: Pool, staffId: string, doc: Pick<StoredDocument, 'documentId' | 'credentialId' | 'kind'>): Promise<void> {
+  await audit(pool, {
+    actor: `staff:${staffId}`,
+    action: 'document_read',
+    subject: doc.credentialId,
+    decision: 'served',
+    detail: { documentId: doc.documentId, kind: doc.kind },
+  });
+}
+
 export function documentStore(deps: { pool: Pool; log: Logger; documentsDir?: string }) {
   const root = deps.documentsDir ? path.resolve(deps.documentsDir) : undefined;
   const dir = (): string => {
