@@ -19,7 +19,7 @@ import { bilingualSchema } from '../services/schemas/api';
 import { remoteIdentificationBody } from '../services/lifecycle/remote-identification';
 import { officeConversionBody } from '../services/counter/office-conversion';
 import * as ls from '../services/schemas/lifecycle';
-import { claimDecisionBody, claimIdParams, claimView, fileClaimBody } from '../services/conversion/claims';
+import { claimDecisionBody, claimIdParams, claimView, fileClaimBody, staffClaimView } from '../services/conversion/claims';
 import { decisionBody, reviewQueueQuery, secondReviewBody } from '../services/conversion/review';
 import { conversionCaseView, conversionRequestBody } from '../services/conversion/conversion-cases';
 
@@ -942,8 +942,20 @@ describeRoute({
   summary: 'Claims in processing, oldest first, for the back office’s decision',
   description: 'Roles: clerk, supervisor, admin.',
   auth: 'staff',
-  responses: { 200: z.strictObject({ claims: z.array(claimView.extend({ credentialId: z.guid() })) }) },
+  responses: { 200: z.strictObject({ claims: z.array(staffClaimView) }) },
   errors: [401, 403],
+});
+
+describeRoute({
+  method: 'get',
+  path: '/api/staff/claims/:claimId',
+  tag: 'back-office',
+  summary: 'One claim, in any state, with its claimant and who ended it',
+  description: 'Roles: clerk, supervisor, admin.',
+  auth: 'staff',
+  request: { params: claimIdParams },
+  responses: { 200: staffClaimView },
+  errors: [401, 403, 404],
 });
 
 describeRoute({

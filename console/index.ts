@@ -8,6 +8,7 @@
  * | GET/POST /password         | any staff                               | own password; the only page a generated password opens |
  * | GET  /                     | any staff                               | the sections of the role               |
  * | /review…                   | clerk, supervisor, admin (act: clerk, supervisor) | queue, case with documents, claim / decide / second review (each POST → 303 → the case with its outcome) |
+ * | /claims…                  | clerk, supervisor, admin (decide: clerk, supervisor) | benefit claims in processing; a claim's page and its decision (POST → 303 → the claim) |
  * | /counter, /counter/envelope/:token | clerk, supervisor               | MV35 issuance; the print page frames the envelope's PDF once |
  * | /counter/conversion        | clerk, supervisor                       | an existing PIN made dispositivo       |
  * | /counter/delegations       | clerk, supervisor                       | "Registra delega": a delegation handed in at the office |
@@ -35,6 +36,7 @@ import { ANY_STAFF } from './roles';
 import { consoleGuard, messagePage, PASSWORD_PATH, safeNext, sendPage, staffOf } from './shared';
 import { passwordPages } from './password';
 import { reviewPages } from './review';
+import { claimPages } from './claims';
 import { counterPages } from './counter';
 import { officePages } from './office-pages';
 import { contactCentrePages } from './contact-centre';
@@ -159,6 +161,7 @@ export function consoleRoutes(deps: ApiDeps, pinRequests: ReturnType<typeof crea
 
   passwordPages(r, deps, guard);
   reviewPages(r, deps, guard);
+  claimPages(r, deps, guard);
   counterPages(r, deps, guard);
   officePages(r, deps, guard);
   contactCentrePages(r, deps, guard, pinRequests);

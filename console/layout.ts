@@ -42,6 +42,7 @@ export const tb = (ctx: { lang: Lang }, text: Bilingual): string => text[ctx.lan
 
 const SECTION_LABELS: Record<SectionId, Bilingual> = {
   review: { it: 'Verifica documenti', en: 'Document review' },
+  claims: { it: 'Domande di prestazione', en: 'Benefit claims' },
   counter: { it: 'Sportello (MV35)', en: 'Counter (MV35)' },
   contactCentre: { it: 'Contact center', en: 'Contact centre' },
   lookup: { it: 'Ricerca cittadino', en: 'Citizen lookup' },
@@ -51,6 +52,7 @@ const SECTION_LABELS: Record<SectionId, Bilingual> = {
 
 export const SECTION_PATHS: Record<SectionId, string> = {
   review: '/review',
+  claims: '/claims',
   counter: '/counter',
   contactCentre: '/contact-centre',
   lookup: '/citizens',

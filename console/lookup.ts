@@ -257,7 +257,15 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
       fmtDateTime(ctx, k.created_at),
       fmtDateTime(ctx, k.decided_at),
     ]);
-    const claimRows = claims.map((k) => [k.protocol, claimTypeLabel(ctx, k.claim_type), say(ctx, CLAIM_STATUSES, k.status), fmtDateTime(ctx, k.received_at), fmtDateTime(ctx, k.released_at)]);
+    // The protocol opens the claim's page for whoever may open the claims section.
+    const claimsOpen = ctx.staff !== undefined && SECTIONS.claims.includes(ctx.staff.role);
+    const claimRows = claims.map((k) => [
+      claimsOpen ? html`<a href="${ctx.base}/claims/${k.id}">${k.protocol}</a>` : k.protocol,
+      claimTypeLabel(ctx, k.claim_type),
+      say(ctx, CLAIM_STATUSES, k.status),
+      fmtDateTime(ctx, k.received_at),
+      fmtDateTime(ctx, k.released_at),
+    ]);
     return {
       entries,
       letters: letterRows.length

@@ -11,7 +11,7 @@ import type { ApiDeps } from '../api/deps';
 import type { DomainError } from '../domain/errors';
 import { DECISION_NOTE_MAX } from '../domain/review-reasons';
 import { html, type SafeHtml } from '../web/html';
-import { errorSummary, fieldId, selectField, type FormState } from '../portal/views';
+import { errorSummary, selectField, textAreaField, type FormState } from '../portal/views';
 import { parseInput } from '../services/schemas/validate';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
 import { CASE_SOURCES, DOCUMENT_KINDS, MEDIA_TYPES, reasonSaid, REJECTION_REASON_LABELS, REVIEW_STATUSES, RISK_FLAGS, say, sayText } from './vocabulary';
@@ -125,9 +125,6 @@ ${
    * refused decision posted.
    */
   function reasonFields(ctx: ConsoleContext, state: FormState): SafeHtml {
-    const id = fieldId('note');
-    const note = state.values.note ?? '';
-    const noteIssue = state.issues.find((i) => i.field === 'note');
     return html`<div class="mt-3">${selectField(ctx, state, {
       name: 'reasonCode',
       label: t(ctx, 'Motivo del rifiuto (obbligatorio per respingere)', 'Reason for the rejection (required to reject)'),
@@ -135,12 +132,12 @@ ${
       options: Object.keys(REJECTION_REASON_LABELS).map((code) => ({ value: code, label: sayText(ctx, REJECTION_REASON_LABELS, code) })),
       hint: t(ctx, 'Il cittadino riceve il motivo nella sua lingua.', 'The citizen is told the reason in their language.'),
     })}</div>
-<div class="form-group">
-  <label for="${id}" class="active">${t(ctx, 'Nota interna (facoltativa; obbligatoria con «Altro motivo»)', 'Internal note (optional; required with “Another reason”)')}</label>
-  <textarea id="${id}" name="note" class="form-control${noteIssue ? ' is-invalid' : ''}" maxlength="${DECISION_NOTE_MAX}" rows="3" aria-describedby="${id}-hint${noteIssue ? ` ${id}-error` : ''}"${noteIssue ? html` aria-invalid="true"` : ''}>${note}</textarea>
-  ${noteIssue ? html`<div class="invalid-feedback d-block" id="${id}-error">${tb(ctx, noteIssue.message)}</div>` : ''}
-  <small class="form-text d-block" id="${id}-hint">${t(ctx, 'Resta agli atti per il personale: non è inviata al cittadino.', 'Kept on file for the staff: it is not sent to the citizen.')}</small>
-</div>`;
+${textAreaField(ctx, state, {
+  name: 'note',
+  label: t(ctx, 'Nota interna (facoltativa; obbligatoria con «Altro motivo»)', 'Internal note (optional; required with “Another reason”)'),
+  maxlength: DECISION_NOTE_MAX,
+  hint: t(ctx, 'Resta agli atti per il personale: non è inviata al cittadino.', 'Kept on file for the staff: it is not sent to the citizen.'),
+})}`;
   }
 
   function actionsOf(ctx: ConsoleContext, c: CaseDetail, state: FormState): SafeHtml {

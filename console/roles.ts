@@ -5,11 +5,13 @@
  */
 import type { StaffRole } from '../services/staff/auth';
 
-export type SectionId = 'review' | 'counter' | 'contactCentre' | 'lookup' | 'mailroom' | 'admin';
+export type SectionId = 'review' | 'claims' | 'counter' | 'contactCentre' | 'lookup' | 'mailroom' | 'admin';
 
 export const SECTIONS: Readonly<Record<SectionId, readonly StaffRole[]>> = {
   // Reading the queue and the documents (GET /api/review/*, /api/staff/documents/:id).
   review: ['clerk', 'supervisor', 'admin'],
+  // Benefit claims in processing and each claim (GET /api/staff/claims…).
+  claims: ['clerk', 'supervisor', 'admin'],
   counter: ['clerk', 'supervisor'],
   contactCentre: ['operator', 'supervisor'],
   // Personal data and the whole history of a citizen's PINs: not for operations.
@@ -20,6 +22,9 @@ export const SECTIONS: Readonly<Record<SectionId, readonly StaffRole[]>> = {
 
 /** Claim, decide, second review (POST /api/review/cases/:id/*). */
 export const REVIEW_ACTORS: readonly StaffRole[] = ['clerk', 'supervisor'];
+
+/** Accept or reject a claim in processing (POST /api/staff/claims/:id/decision). */
+export const CLAIM_DECIDERS: readonly StaffRole[] = ['clerk', 'supervisor'];
 
 /** Every role: the home page and logout. */
 export const ANY_STAFF: readonly StaffRole[] = ['clerk', 'supervisor', 'operator', 'operations', 'admin'];

@@ -434,6 +434,7 @@ export const AUDIT_ACTIONS: Vocabulary = {
   'console.citizen_lookup': { it: 'Console: ricerca cittadino', en: 'Console: citizen lookup' },
   'console.review.claim': { it: 'Console: pratica presa in carico', en: 'Console: case claimed' },
   'console.review.decision': { it: 'Console: decisione sulla pratica', en: 'Console: case decision' },
+  'console.claims.decision': { it: 'Console: decisione sulla domanda di prestazione', en: 'Console: benefit claim decision' },
   'console.review.second-review': { it: 'Console: seconda verifica', en: 'Console: second review' },
   'console.counter.issue': { it: 'Console: rilascio allo sportello', en: 'Console: counter issuance' },
   'console.counter.envelope_shown': { it: 'Console: busta sigillata mostrata', en: 'Console: sealed envelope shown' },

@@ -257,6 +257,26 @@ export function textField(ctx: PageContext, state: FormState, o: TextFieldOption
 </div>`;
 }
 
+export interface TextAreaFieldOptions {
+  name: string;
+  label: string;
+  hint?: HtmlValue;
+  required?: boolean;
+  maxlength: number;
+  rows?: number;
+}
+
+export function textAreaField(ctx: PageContext, state: FormState, o: TextAreaFieldOptions): SafeHtml {
+  const d = describe(ctx, state, o.name, o.hint);
+  return html`<div class="form-group">
+  <label for="${d.id}" class="active">${o.label}${mark(o.required ?? false)}</label>
+  <textarea id="${d.id}" name="${o.name}" class="form-control${d.invalid ? ' is-invalid' : ''}" maxlength="${o.maxlength}" rows="${o.rows ?? 3}"${
+    o.required ? html` required aria-required="true"` : ''
+  }${d.invalid ? html` aria-invalid="true"` : ''}${d.describedBy ? html` aria-describedby="${d.describedBy}"` : ''}>${state.values[o.name] ?? ''}</textarea>
+  ${d.feedback}${d.hintHtml}
+</div>`;
+}
+
 export interface Option {
   value: string;
   label: string;

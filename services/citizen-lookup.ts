@@ -55,8 +55,8 @@ export function createCitizenLookup(deps: Pick<ServiceDeps, 'pool'>) {
         'SELECT id, source, status, claimed_by, decided_by, reason, reason_code, note, created_at, decided_at FROM review_cases WHERE credential_id = $1::uuid ORDER BY created_at',
         id,
       ),
-      q<{ protocol: string; claim_type: string; status: string; filed_by: string; received_at: Date; released_at: Date | null }>(
-        'SELECT protocol, claim_type, status, filed_by, received_at, released_at FROM benefit_claims WHERE credential_id = $1::uuid ORDER BY received_at',
+      q<{ id: string; protocol: string; claim_type: string; status: string; filed_by: string; received_at: Date; released_at: Date | null }>(
+        'SELECT id, protocol, claim_type, status, filed_by, received_at, released_at FROM benefit_claims WHERE credential_id = $1::uuid ORDER BY received_at',
         id,
       ),
       q<{ method: string; document_type: string; verified_by: string; office: string | null; created_at: Date }>(

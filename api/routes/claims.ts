@@ -10,11 +10,12 @@
  *   GET  /api/claims/:claimId     → one of them (someone else's is "not found")
  *   POST /api/claims/:claimId/withdraw → withdrawn before a decision
  *   GET  /api/staff/claims        → claims in processing (back office)
+ *   GET  /api/staff/claims/:claimId → one claim, whoever's it is (back office)
  *   POST /api/staff/claims/:claimId/decision { decision: accepted|rejected, reason } → decided, the claimant told
  */
 import { Router } from 'express';
 import { requireCitizen, sessionContext } from '../../services/access/sessions';
-import { admittedClaim, claimIdParams, claimNotFound, claimOf, claimTypesFor, claimsInProcessing, claimsOf, decideClaim, fileClaim, withdrawClaim } from '../../services/conversion/claims';
+import { admittedClaim, claimForStaff, claimIdParams, claimNotFound, claimOf, claimTypesFor, claimsInProcessing, claimsOf, decideClaim, fileClaim, withdrawClaim } from '../../services/conversion/claims';
 import { requireStaff } from '../../services/staff/auth';
 import type { ApiDeps } from '../deps';
 import { catalogueFor } from '../../domain/services';
@@ -68,6 +69,13 @@ export function claimRoutes(deps: ApiDeps): Router {
   r.get('/staff/claims', async (req, res) => {
     await requireStaff(deps.pool, req, ['clerk', 'supervisor', 'admin']);
     res.json({ claims: await claimsInProcessing(deps) });
+  });
+
+  r.get('/staff/claims/:claimId', async (req, res) => {
+    await requireStaff(deps.pool, req, ['clerk', 'supervisor', 'admin']);
+    const params = claimIdParams.safeParse(req.params);
+    if (!params.success) throw claimNotFound();
+    res.json(await claimForStaff(deps, params.data.claimId));
   });
 
   r.post('/staff/claims/:claimId/decision', async (req, res) => {

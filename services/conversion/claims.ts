@@ -57,7 +57,11 @@ const CLAIM_COLUMNS = 'id, protocol, claim_type, status, received_at, released_a
 /** The decision body of the back office; a rejection needs its reason. */
 export const claimDecisionBody = z
   .strictObject({ decision: z.enum(['accepted', 'rejected']), reason: z.string().trim().min(1).max(500).optional() })
-  .refine((b) => b.decision === 'accepted' || b.reason !== undefined, { path: ['reason'], message: 'a rejection needs its reason' });
+  .refine((b) => b.decision === 'accepted' || b.reason !== undefined, {
+    path: ['reason'],
+    message: 'a rejection needs its reason',
+    params: { message: { it: 'Scrivi il motivo del rifiuto (obbligatorio per respingere).', en: 'Write the reason for the rejection (required to reject).' } },
+  });
 
 export const toView = (c: ClaimRow) =>
   claimView.parse({
@@ -246,12 +250,61 @@ export async function withdrawClaim(deps: Pick<ServiceDeps, 'pool' | 'temporal'>
   return (await claimOf(deps, credentialId, claimId))!;
 }
 
+/** A claim as the back office reads it: whose it is and, once ended, who ended it. */
+export const staffClaimView = claimView.extend({
+  credentialId: z.guid(),
+  /** The claimant's name and surname. */
+  holder: z.string(),
+  codiceFiscale: z.string(),
+  /** When it went into processing (at once, or when its PIN became dispositivo). */
+  processingAt: z.iso.datetime().optional(),
+  /** Who ended it as a person knows them: a staff member's username, else "holder", "delegate" or "system". */
+  endedBy: z.string().optional(),
+});
+
+interface StaffClaimRow extends ClaimRow {
+  credential_id: string;
+  holder: { name: string; surname: string };
+  codice_fiscale: string;
+  processing_at: Date | null;
+  ended_by: string | null;
+}
+
+const STAFF_CLAIM_SELECT = `SELECT ${CLAIM_COLUMNS.split(', ').map((c) => `b.${c}`).join(', ')}, b.credential_id, b.processing_at, b.ended_by,
+         c.holder, c.codice_fiscale
+    FROM benefit_claims b
+    JOIN credentials c ON c.id = b.credential_id`;
+
+/** `ended_by` as a person knows it: a staff member's username (`staff:` or `operator:<username>`), else the claimant, their delegate, or the system. */
+function endedByName(by: string): string {
+  const staff = /^(?:staff|operator):(.+)$/.exec(by);
+  if (staff) return staff[1]!;
+  return by === 'citizen' ? 'holder' : by.startsWith('delegate:') ? 'delegate' : 'system';
+}
+
+function toStaffView(r: StaffClaimRow): z.output<typeof staffClaimView> {
+  const endedBy = r.ended_by === null ? undefined : endedByName(r.ended_by);
+  return staffClaimView.parse({
+    ...toView(r),
+    credentialId: r.credential_id,
+    holder: `${r.holder.name} ${r.holder.surname}`,
+    codiceFiscale: r.codice_fiscale,
+    ...(r.processing_at ? { processingAt: r.processing_at.toISOString() } : {}),
+    ...(endedBy ? { endedBy } : {}),
+  });
+}
+
 /** Claims in processing, oldest first, for the back office (at most 200). */
-export async function claimsInProcessing(deps: Pick<ServiceDeps, 'pool'>): Promise<(z.output<typeof claimView> & { credentialId: string })[]> {
-  const { rows } = await deps.pool.query<ClaimRow & { credential_id: string }>(
-    `SELECT ${CLAIM_COLUMNS}, credential_id FROM benefit_claims WHERE status = 'in_processing' ORDER BY processing_at NULLS LAST, received_at LIMIT 200`,
-  );
-  return rows.map((r) => ({ ...toView(r), credentialId: r.credential_id }));
+export async function claimsInProcessing(deps: Pick<ServiceDeps, 'pool'>): Promise<z.output<typeof staffClaimView>[]> {
+  const { rows } = await deps.pool.query<StaffClaimRow>(`${STAFF_CLAIM_SELECT} WHERE b.status = 'in_processing' ORDER BY b.processing_at NULLS LAST, b.received_at LIMIT 200`);
+  return rows.map(toStaffView);
+}
+
+/** One claim, whoever's it is, for the back office. */
+export async function claimForStaff(deps: Pick<ServiceDeps, 'pool'>, claimId: string): Promise<z.output<typeof staffClaimView>> {
+  const { rows } = await deps.pool.query<StaffClaimRow>(`${STAFF_CLAIM_SELECT} WHERE b.id = $1::uuid`, [claimId]);
+  if (!rows[0]) throw claimNotFound();
+  return toStaffView(rows[0]);
 }
 
 /** The back office's decision on a claim in processing, with the API's grant for this clerk. */

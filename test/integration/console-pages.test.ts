@@ -3,14 +3,15 @@
  * does) on the real servers: both languages; the citizen lookup's timeline; the mail room
  * (CSV manifest, letter PDF, dispatch, print file, a returned letter answered with a new one); counter issuance
  * with the envelope framed once in a print page and the MV35; review decisions by post/redirect/get; the contact centre (request for a caller, call-backs, a
- * contact added, a revocation); CSRF on every form; and every action in the audit log.
+ * contact added, a revocation); benefit claims decided from their page (post/redirect/get); CSRF on every form; and every action in the audit log.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
-import { activeCitizen, requestAndCollect, secondHalfFrom, waitFor, waitForView } from '../support/issuance';
+import { activeCitizen, asWorker, requestAndCollect, secondHalfFrom, waitFor, waitForView } from '../support/issuance';
+import { apiCall } from '../support/api';
 import { pdfText } from '../support/pdf';
 import { csrfOf, type Browser } from '../support/browser';
 import { consoleLogin, createTestStaff } from '../support/staff';
@@ -233,6 +234,53 @@ describe('console pages', () => {
     const actions = await consoleActions('clerk');
     expect(actions).toContainEqual({ action: 'console.counter.issue', decision: 'done', subject: citizen.codiceFiscale });
     expect(actions.filter((a) => a.action === 'console.counter.envelope_shown' && a.subject === credentialId)).toEqual([{ action: 'console.counter.envelope_shown', decision: 'served', subject: credentialId }]);
+  });
+
+  it('a clerk decides a benefit claim in processing from its page: a rejection without its reason is refused beside the field, with it the claimant is told; an operator cannot open claims', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    await asWorker(stack, citizen.credentialId);
+    await stack.pool.query(`UPDATE credentials SET pin_type = 'dispositivo' WHERE id = $1::uuid`, [citizen.credentialId]);
+    const filed = await apiCall(stack, 'POST', '/api/claims', { token: citizen.token, json: { type: 'parental-leave' } });
+    expect(filed.status).toBe(202);
+    const { claimId, protocol } = filed.body as { claimId: string; protocol: string };
+    const statusOf = async () => (await stack.pool.query<{ status: string }>('SELECT status FROM benefit_claims WHERE id = $1::uuid', [claimId])).rows[0]!.status;
+    await waitFor('in processing', async () => ((await statusOf()) === 'in_processing' ? true : undefined));
+
+    const list = await clerk.get('/console/claims');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain(`href="/console/claims/${claimId}"`);
+    expect(list.body).toContain(protocol);
+    const path = `/console/claims/${claimId}`;
+    const page = await clerk.get(path);
+    expect(page.body).toContain(`${citizen.citizen.name} ${citizen.citizen.surname}`);
+    expect(page.body).toContain('data-testid="reject"');
+
+    const noReason = await clerk.post(`${path}/decision`, { _csrf: csrfOf(page.body), decision: 'rejected', reason: '   ' });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body).toContain('Scrivi il motivo del rifiuto');
+    expect(noReason.body).toContain('aria-invalid="true"');
+    expect(await statusOf()).toBe('in_processing');
+    expect((await operator.get(path)).status).toBe(403);
+
+    const reason = 'Manca il requisito contributivo per il congedo richiesto';
+    const decided = await clerk.post(`${path}/decision`, { _csrf: csrfOf(noReason.body), decision: 'rejected', reason });
+    expect(decided.status).toBe(303);
+    expect(decided.location).toBe(`${path}?done=rejected`);
+    const shown = await clerk.get(decided.location!);
+    expect(shown.body).toContain('Domanda respinta');
+    expect(shown.body).toContain(reason);
+    expect(shown.body).toContain(`(${usernames.clerk})`);
+    expect(shown.body).not.toContain('data-testid="reject"');
+    expect(await statusOf()).toBe('rejected');
+    const told = await waitFor('the outcome mail', async () => (await stack.mails({ to: citizen.citizen.email })).find((m) => (m.subject ?? '').includes(protocol)));
+    expect(told.text).toContain(reason);
+    // Decided once: the form is gone, and a second post (another tab) is refused on the page.
+    const again = await clerk.post(`${path}/decision`, { _csrf: csrfOf(shown.body), decision: 'accepted', reason: '' });
+    expect(again.status).toBe(409);
+    expect(await statusOf()).toBe('rejected');
+    // The lookup's claims table opens the claim.
+    expect((await clerk.get(`/console/citizens?cf=${citizen.citizen.codiceFiscale}`)).body).toContain(`href="/console/claims/${claimId}"`);
+    expect((await consoleActions('clerk')).filter((a) => a.action === 'console.claims.decision').map((a) => a.decision)).toEqual(['refused', 'done', 'refused']);
   });
 
   it('answers a review decision with 303 to the case page, which shows the outcome; reading it again decides nothing', async () => {
@@ -613,6 +661,8 @@ describe('console pages', () => {
       ...cases.rows.map((c): [Browser, string] => [clerk, `/console/review/${c.id}`]),
       [clerk, `/console/mailroom?date=${rows[0]!.batch_date}`],
       [clerk, '/console/counter/delegations'],
+      [clerk, '/console/claims'],
+      ...(await stack.pool.query<{ id: string }>('SELECT id FROM benefit_claims ORDER BY received_at DESC LIMIT 5')).rows.map((c): [Browser, string] => [clerk, `/console/claims/${c.id}`]),
       [operator, '/console/contact-centre'],
       [admin, '/console/admin/staff'],
       [admin, '/console/admin/audit'],

@@ -17,7 +17,7 @@ import { Browser as HttpBrowser, csrfOf } from '../support/browser';
 import { artifactsDir, axeViolations, hasChromium, headingOverLabel, internalCodes, launchChromium, overflowPx } from '../support/chromium';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
 import { signInAs } from '../support/identity';
-import { activeCitizen, asWorker, type ActiveCitizen } from '../support/issuance';
+import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
 import { createTestStaff, openTestSession } from '../support/staff';
 import { apiCall, requestConversion } from '../support/api';
 import { freshDatabase, startTestStack, type TestStack } from '../support/stack';
@@ -45,6 +45,7 @@ let chrome: Browser;
 let holder: ActiveCitizen;
 let caseId: string;
 let claimId: string;
+let processingClaimId: string;
 let adminUsername: string;
 /** Staff usernames: shown in the console's header, made up by this test with a random suffix. */
 const usernames: string[] = [];
@@ -97,7 +98,7 @@ const toStep = (steps: (keyof typeof wizard)[]) => async (context: BrowserContex
 };
 
 /** A form page as it opens, and as it comes back when sent empty. */
-function withErrors(name: string, who: Who, path: string, opts: { prepare?: PageVisit['prepare']; submit?: string } = {}): PageVisit[] {
+function withErrors(name: string, who: Who, path: PageVisit['path'], opts: { prepare?: PageVisit['prepare']; submit?: string } = {}): PageVisit[] {
   return [
     { name, who, path, prepare: opts.prepare },
     { name: `${name}-errors`, who, path, prepare: opts.prepare, act: submitEmpty(opts.submit) },
@@ -151,6 +152,9 @@ const VISITS: PageVisit[] = [
   { name: 'console-review-case', who: 'supervisor', path: () => `/console/review/${caseId}` },
   // Claimed by the supervisor (the first visit claims it): the decision form.
   { name: 'console-review-case-claimed', who: 'supervisor', path: () => `/console/review/${caseId}`, act: claimCase },
+  { name: 'console-claims', who: 'supervisor', path: '/console/claims' },
+  // A claim in processing: its decision form, and "reject" sent without the reason.
+  ...withErrors('console-claim', 'supervisor', () => `/console/claims/${processingClaimId}`, { submit: 'main [data-testid="reject"]' }),
   { name: 'console-mailroom', who: 'supervisor', path: '/console/mailroom' },
   ...withErrors('console-password', 'supervisor', '/console/password'),
   ...withErrors('console-admin-staff', 'admin', '/console/admin/staff'),
@@ -173,6 +177,16 @@ beforeAll(async () => {
   expect(claim.status).toBe(202);
   claimId = claim.body.claimId as string;
   caseId = await requestConversion(stack, holder);
+  // Another holder, with a dispositivo PIN, whose claim is in processing: the back office's to decide.
+  const claimant = await activeCitizen(stack, makeCitizen());
+  await asWorker(stack, claimant.credentialId);
+  await stack.pool.query(`UPDATE credentials SET pin_type = 'dispositivo' WHERE id = $1::uuid`, [claimant.credentialId]);
+  const processing = await apiCall(stack, 'POST', '/api/claims', { token: claimant.token, json: { type: 'parental-leave' } });
+  expect(processing.status).toBe(202);
+  processingClaimId = processing.body.claimId as string;
+  await waitFor('the claim in processing', async () =>
+    (await stack.pool.query('SELECT 1 FROM benefit_claims WHERE id = $1::uuid AND status = $2::text', [processingClaimId, 'in_processing'])).rowCount ? true : undefined,
+  );
 
   const portal = new HttpBrowser(stack.baseUrl);
   const login = await portal.submitForm('/portal/login', '/portal/login', { codiceFiscale: holder.citizen.codiceFiscale, pin: holder.pin });
