@@ -19,9 +19,36 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgre
 import type { DevOidcProvider } from './oidc-provider';
 import { startSmsSink, type SmsSink } from './sinks/sms-sink';
 import { startSmtpSink, type SmtpSink } from './sinks/smtp-sink';
+import { stopChild, type Supervised } from './supervise';
 
 /** Steps that undo what was started, run in reverse order on Ctrl-C or when a later step fails. */
 export type Cleanup = (() => Promise<void>)[];
+
+/**
+ * Ctrl-C or SIGTERM stops the supervised processes first (workers drain their tasks through the
+ * Temporal server, so the server goes after them), then runs the cleanup steps, newest first.
+ */
+export function stopOnSignals(children: readonly Supervised[], cleanup: Cleanup, log: Logger): void {
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping');
+    await Promise.all(children.map(stopChild));
+    for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => log.warn({ err }, 'cleanup step failed'));
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+/** A start that failed half-way leaves nothing it started running (a Temporal server, PostgreSQL). */
+export async function exitAfterFailedStart(err: unknown, cleanup: Cleanup, log: Logger, what: string): Promise<never> {
+  log.fatal({ err }, `${what} failed`);
+  for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  process.exit(1);
+}
 
 /** The ports of what the development stack runs itself (README, "Configuration"). */
 export function devPorts(env: NodeJS.ProcessEnv = process.env) {

@@ -25,10 +25,10 @@ import { createLogger } from '../lib/logger';
 import { loadPayloadKeys } from '../lib/payload-codec';
 import { STAFF_SESSION_COOKIE } from '../services/staff/sessions';
 import { mailroomDir as mailroomDirOf, publicBaseUrl } from '../lib/runtime';
-import { devPorts, startApplicationDatabase, startDevChannels, startDevIdentity, type Cleanup } from '../dev/dev-stack';
+import { devPorts, exitAfterFailedStart, startApplicationDatabase, startDevChannels, startDevIdentity, stopOnSignals, type Cleanup } from '../dev/dev-stack';
 import { startRoundRobinProxy } from '../dev/round-robin-proxy';
 import { readStackFile, removeStackFile, writeStackFile } from '../dev/stack-file';
-import { stopChild, supervise, type Supervised } from '../dev/supervise';
+import { supervise, type Supervised } from '../dev/supervise';
 import { ensureNamespace } from '../dev/temporal-namespace';
 import { postgresEndpoint, provisionTemporalServer, setupTemporalSchemas, startTemporalServer, startTemporalUi, TEMPORAL_SERVER_PINS } from '../dev/temporal-server';
 
@@ -165,23 +165,7 @@ async function main(): Promise<void> {
   });
   cleanup.unshift(async () => removeStackFile(dataDir));
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping');
-    // Workers drain their tasks through the Temporal server: it goes after them.
-    await Promise.all(children.map(stopChild));
-    for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => log.warn({ err }, 'cleanup step failed'));
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  stopOnSignals(children, cleanup, log);
 }
 
-main().catch(async (err: unknown) => {
-  log.fatal({ err }, 'start:cluster failed');
-  for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitAfterFailedStart(err, cleanup, log, 'start:cluster'));

@@ -14,8 +14,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, ConfigError } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { executableFor, resolveTemporalBinary } from '../dev/temporal-binaries';
-import { devPorts, startApplicationDatabase, startDevChannels, startDevIdentity, type Cleanup } from '../dev/dev-stack';
-import { stopChild, supervise } from '../dev/supervise';
+import { devPorts, exitAfterFailedStart, startApplicationDatabase, startDevChannels, startDevIdentity, stopOnSignals, type Cleanup } from '../dev/dev-stack';
+import { supervise } from '../dev/supervise';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { readStackFile, removeStackFile, writeStackFile } from '../dev/stack-file';
 import { mailroomDir as mailroomDirOf } from '../lib/runtime';
@@ -117,23 +117,7 @@ async function main(): Promise<void> {
   });
   cleanup.unshift(async () => removeStackFile(dataDir));
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping');
-    await Promise.all(children.map(stopChild));
-    for (const fn of cleanup.reverse()) await fn().catch((err) => log.warn({ err }, 'cleanup step failed'));
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  stopOnSignals(children, cleanup, log);
 }
 
-main().catch(async (err) => {
-  log.fatal({ err }, 'start failed');
-  // Nothing started before the failure is left running (a Temporal server, PostgreSQL).
-  for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitAfterFailedStart(err, cleanup, log, 'start'));
