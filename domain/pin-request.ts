@@ -979,8 +979,8 @@ export function deliveryPlan(request: PinRequest): DeliveryPlan {
     firstHalf,
     secondHalf: [letter],
     message: {
-      it: `I primi 8 caratteri del PIN ti arriveranno ${firstIt}; gli altri 8 ${letter.description.it}. Al primo accesso con il PIN completo di 16 caratteri ne sceglierai uno nuovo di 8.`,
-      en: `The first 8 characters of the PIN will reach you ${firstEn}; the other 8 ${letter.description.en}. At the first access with the full 16-character PIN you will get a new 8-character one.`,
+      it: `I primi 8 caratteri del PIN ti arriveranno ${firstIt}; gli altri 8 ${letter.description.it}. Al primo accesso con il PIN completo di 16 caratteri ti verrà assegnato il PIN definitivo di 8 caratteri.`,
+      en: `The first 8 characters of the PIN will reach you ${firstEn}; the other 8 ${letter.description.en}. At the first access with the full 16-character PIN you will be given your final 8-character PIN.`,
     },
   };
 }

@@ -518,6 +518,10 @@ describe('delivery plan', () => {
     expect(plan.message.it).toMatch(/primi 8 caratteri/);
     expect(plan.message.en).toMatch(/first 8 characters/);
     expect(plan.message.en).toMatch(/letter/);
+    // "una procedura guidata assegna all'utente un PIN di 8 caratteri": the 8-character PIN is assigned, not chosen.
+    expect(plan.message.it).toContain('ti verrà assegnato il PIN definitivo di 8 caratteri');
+    expect(plan.message.it).not.toMatch(/scegli/i);
+    expect(plan.message.en).not.toMatch(/choose/i);
   });
 
   it('without a mobile, the first half goes by e-mail only', () => {
