@@ -22,7 +22,7 @@ import { html, type SafeHtml } from '../web/html';
 import { selectField, textField, type FormState } from '../portal/views';
 import { alertBox, consoleContext, consolePage, csrfInput, fmtDate, fmtDateTime, roleLabel, t, table, tb } from './layout';
 import { SECTIONS } from './roles';
-import { actorSaid, AUDIT_ACTIONS, AUDIT_DECISIONS, say } from './vocabulary';
+import { ACTOR_KINDS, actorSaid, AUDIT_ACTIONS, AUDIT_DECISIONS, labelIn, say } from './vocabulary';
 import { act, messagePage, sendPage, shownError, staffOf, formValues, type consoleGuard } from './shared';
 
 type Guard = ReturnType<typeof consoleGuard>;
@@ -159,13 +159,10 @@ ${table(t(ctx, 'Account', 'Accounts'), [t(ctx, 'Utente', 'Username'), t(ctx, 'No
     // reference (the first 8 characters of its id, as the lookup shows review cases).
     const subjectText = (r: (typeof rows)[number]): string =>
       /^\d{4}-\d{2}-\d{2}$/.test(r.subject!) ? fmtDate(ctx, r.subject!) : (r.subjectProtocol ?? (/^[0-9a-f]{8}-/i.test(r.subject!) ? `${t(ctx, 'rif.', 'ref.')} ${r.subject!.slice(0, 8)}` : r.subject!));
-    // An actor named by a record's id reads as its kind and the name a person knows it by.
-    const ACTOR_KINDS: Record<string, [string, string]> = { staff: ['personale', 'staff'], clerk: ['operatore', 'clerk'], citizen: ['titolare', 'holder'], delegate: ['delegato', 'delegate'] };
+    // An actor named by a record's id reads as its kind and the name a person knows it by (a staff account's username, a PIN's protocol number).
     const actorCell = (r: (typeof rows)[number]): string => {
-      const kind = ACTOR_KINDS[r.actor.slice(0, r.actor.indexOf(':'))];
-      if (r.actorName && kind) return `${t(ctx, ...kind)} ${r.actorName}`;
-      const id = /^[a-z]+:([0-9a-f]{8})-[0-9a-f-]{27}$/i.exec(r.actor)?.[1];
-      return id && kind ? `${t(ctx, ...kind)} (${t(ctx, 'rif.', 'ref.')} ${id})` : actorSaid(ctx, r.actor);
+      const kind = labelIn(ctx.lang, ACTOR_KINDS, r.actor.slice(0, r.actor.indexOf(':')));
+      return r.actorName && kind ? `${kind} ${r.actorName}` : actorSaid(ctx, r.actor);
     };
     const subjectCell = (r: (typeof rows)[number]) =>
       r.subject ? html`<a href="${ctx.base}/admin/audit?subject=${encodeURIComponent(r.subject)}" title="${r.subject}">${subjectText(r)}</a>` : '—';

@@ -78,7 +78,7 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
     const token = desk.put(
       staff.staffId,
       res.locals.sessionToken as string,
-      { credentialId: issued.credentialId, requestId: issued.requestId, pinExpiresAt: issued.pinExpiresAt, warnings: issued.warnings.map((w) => w.message) },
+      { credentialId: issued.credentialId, protocol: issued.protocol, holderName: issued.holderName, pinExpiresAt: issued.pinExpiresAt, warnings: issued.warnings.map((w) => w.message) },
       issued.envelopePdf,
     );
     res.redirect(303, `${req.baseUrl}/counter/envelope/${token}`);
@@ -139,8 +139,8 @@ export function counterPages(r: Router, deps: ApiDeps, guard: Guard): void {
           'envelope-warning',
         )}
 ${facts([
-  [t(ctx, 'Credenziale', 'Credential'), html`<code data-testid="credential-id">${found.credentialId}</code>`],
-  [t(ctx, 'Richiesta', 'Request'), found.requestId],
+  [t(ctx, 'Titolare', 'Holder'), found.holderName],
+  [t(ctx, 'Protocollo della richiesta', 'Request protocol'), html`<span data-testid="protocol">${found.protocol}</span>`],
   [t(ctx, 'Scadenza del PIN', 'PIN expiry'), fmtDate(ctx, found.pinExpiresAt)],
 ])}
 ${found.warnings.length ? alertBox('info', found.warnings.map((w) => tb(ctx, w)).join(' ')) : ''}

@@ -11,7 +11,9 @@ import type { Bilingual } from '../domain/errors';
 
 export interface IssuedEnvelope {
   credentialId: string;
-  requestId: string;
+  /** The request's protocol number and the holder's name: what the print page shows of the issuance. */
+  protocol: string;
+  holderName: string;
   pinExpiresAt: string;
   warnings: Bilingual[];
 }
@@ -62,7 +64,7 @@ export class EnvelopeDesk {
   lookup(token: string, staffId: string, sessionToken: string): EnvelopeLookup {
     const e = this.entry(token, staffId, sessionToken);
     if (!e) return undefined;
-    return { credentialId: e.credentialId, requestId: e.requestId, pinExpiresAt: e.pinExpiresAt, warnings: e.warnings, pdfServed: e.pdf === undefined };
+    return { credentialId: e.credentialId, protocol: e.protocol, holderName: e.holderName, pinExpiresAt: e.pinExpiresAt, warnings: e.warnings, pdfServed: e.pdf === undefined };
   }
 
   /** The PDF, once: a second call gets nothing. The caller zeroes the bytes once sent. */

@@ -16,7 +16,7 @@ import { ErrorType } from '../domain/errors';
 import { toDomainError } from '../api/errors';
 import { html } from '../web/html';
 import { alertBox, consoleContext, consolePage, csrfInput, facts, fmtDate, fmtDateTime, fmtTimeLeft, t, table, tb, type ConsoleContext } from './layout';
-import { BATCH_STATUSES, countrySaid, LETTER_REASONS, LETTER_STATUSES, say } from './vocabulary';
+import { actorSaid, BATCH_STATUSES, countrySaid, LETTER_REASONS, LETTER_STATUSES, say } from './vocabulary';
 import { SECTIONS } from './roles';
 import { act, messagePage, sendPage, staffOf, type consoleGuard } from './shared';
 import { createMailRoom, insideMailroom, startMailRoomDispatch, type BatchProgress, type BatchRow } from '../services/mailroom';
@@ -96,7 +96,7 @@ ${facts([
   [t(ctx, 'Stato', 'Status'), html`<span data-testid="batch-status">${statusLabel(ctx, status)}</span>`],
   [t(ctx, 'Lettere', 'Letters'), String(letters.length)],
   ...(progress ? ([[t(ctx, 'Avanzamento', 'Progress'), progressLine(ctx, progress)]] as [string, ReturnType<typeof progressLine>][]) : []),
-  [t(ctx, 'Spedito', 'Dispatched'), batch?.dispatched_at ? `${fmtDateTime(ctx, batch.dispatched_at)} (${batch.dispatched_by ?? ''})` : ''],
+  [t(ctx, 'Spedito', 'Dispatched'), batch?.dispatched_at ? `${fmtDateTime(ctx, batch.dispatched_at)} (${batch.dispatched_by ? actorSaid(ctx, batch.dispatched_by) : ''})` : ''],
 ])}
 ${downloads(ctx, day, batch)}
 ${

@@ -367,9 +367,33 @@ export const ACTORS: Vocabulary = {
   citizen: { it: 'cittadino', en: 'citizen' },
   holder: { it: 'titolare', en: 'holder' },
   delegate: { it: 'delegato', en: 'delegate' },
+  'citizen:recovery-link': { it: 'titolare (link di ripristino)', en: 'holder (recovery link)' },
 };
 
-export const actorSaid = (ctx: { lang: Lang }, actor: string): string => labelIn(ctx.lang, ACTORS, actor) ?? actor;
+/** The kind of an actor written `<kind>:<who>` (a staff member's username, an address, a record's id). */
+export const ACTOR_KINDS: Vocabulary = {
+  staff: { it: 'personale', en: 'staff' },
+  operator: { it: 'operatore', en: 'operator' },
+  clerk: { it: 'operatore di sportello', en: 'counter clerk' },
+  citizen: { it: 'titolare', en: 'holder' },
+  delegate: { it: 'delegato', en: 'delegate' },
+  ip: { it: 'indirizzo IP', en: 'IP address' },
+};
+
+/**
+ * An actor as a person reads it: "sistema", "personale mrossi", "operatore oper1", "indirizzo IP
+ * 127.0.0.1"; a record's id is cut to a short reference ("delegato (rif. 8f4e52f5)").
+ */
+export function actorSaid(ctx: { lang: Lang }, actor: string): string {
+  const plain = labelIn(ctx.lang, ACTORS, actor);
+  if (plain) return plain;
+  const colon = actor.indexOf(':');
+  const kind = colon > 0 ? labelIn(ctx.lang, ACTOR_KINDS, actor.slice(0, colon)) : undefined;
+  if (!kind) return actor;
+  const who = actor.slice(colon + 1);
+  const id = /^([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/i.exec(who)?.[1];
+  return id ? `${kind} (${ctx.lang === 'it' ? 'rif.' : 'ref.'} ${id})` : `${kind} ${who}`;
+}
 
 // -- the audit log ----------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ export function counterRoutes(deps: ApiDeps): Router {
     res.status(201).json({
       credentialId: issued.credentialId,
       requestId: issued.requestId,
+      protocol: issued.protocol,
       mv35DocumentId: issued.mv35DocumentId,
       pinType: 'dispositivo',
       pinExpiresAt: issued.pinExpiresAt,

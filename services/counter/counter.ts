@@ -116,6 +116,9 @@ export function parseCounterIssuance(body: unknown, opts: { today: Date; eligibi
 export interface CounterIssuance {
   credentialId: string;
   requestId: string;
+  /** The request's protocol number, as the holder and the staff know it. */
+  protocol: string;
+  holderName: string;
   mv35DocumentId: string;
   pinExpiresAt: string;
   warnings: FieldIssue[];
@@ -193,8 +196,9 @@ export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy'
 
       let storageName: string | undefined;
       let pinExpiresAt: Date;
+      let protocol: string;
       try {
-        pinExpiresAt = await withTransaction(deps.pool, async (client) => {
+        ({ pinExpiresAt, protocol } = await withTransaction(deps.pool, async (client) => {
           const { rows: records } = await client.query<{ profile: unknown }>('SELECT profile FROM institute_records WHERE codice_fiscale = $1::text', [
             citizen.codiceFiscale,
           ]);
@@ -229,9 +233,9 @@ export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy'
               at,
             ],
           );
-          await client.query(
+          const request = await client.query<{ protocol: string }>(
             `INSERT INTO pin_requests (id, idempotency_key, credential_id, channel, operator_id, data, warnings)
-             VALUES ($1::uuid, $2::text, $3::uuid, 'counter', $4::text, $5::jsonb, $6::jsonb)`,
+             VALUES ($1::uuid, $2::text, $3::uuid, 'counter', $4::text, $5::jsonb, $6::jsonb) RETURNING protocol`,
             [requestId, `counter:${requestId}`, credentialId, staff.staffId, JSON.stringify({ ...citizen, channel: 'counter', office }), JSON.stringify(req.warnings)],
           );
           const secret = await client.query<{ expires_at: Date }>(
@@ -272,8 +276,8 @@ export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy'
             decision: 'issued',
             detail: { office, documentType: idDoc.type, pinVersion: 1, requestId },
           });
-          return expiresAt;
-        });
+          return { pinExpiresAt: expiresAt, protocol: request.rows[0]!.protocol };
+        }));
       } catch (err) {
         if (storageName) await store.discard(storageName);
         const e = err as { code?: string; constraint?: string };
@@ -283,7 +287,7 @@ export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy'
 
       await startActiveWorkflow(deps, credentialId, pinExpiresAt.toISOString());
       deps.log.info({ credentialId, requestId, staffId: staff.staffId, office }, 'dispositivo PIN issued at the counter');
-      return { credentialId, requestId, mv35DocumentId, pinExpiresAt: pinExpiresAt.toISOString(), warnings: req.warnings, envelopePdf };
+      return { credentialId, requestId, protocol, holderName: `${citizen.name} ${citizen.surname}`, mv35DocumentId, pinExpiresAt: pinExpiresAt.toISOString(), warnings: req.warnings, envelopePdf };
     },
 
     /** The stored MV35 of a credential (the latest, if the form was ever replaced). */

@@ -73,6 +73,7 @@ export const EXAMPLE_COUNTER_ISSUANCE = (() => {
 export const counterIssuedSchema = z.strictObject({
   credentialId: z.guid(),
   requestId: z.guid(),
+  protocol: z.string().meta({ description: 'The request’s protocol number (PIN.<year>.<8 digits>).' }),
   mv35DocumentId: z.guid(),
   pinType: z.literal('dispositivo'),
   pinExpiresAt: z.iso.datetime(),

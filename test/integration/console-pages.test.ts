@@ -197,7 +197,11 @@ describe('console pages', () => {
     expect(print.body).not.toMatch(/<script|onclick/i);
     const pdfPath = /<iframe src="([^"]+)"[^>]*data-testid="envelope-frame"/.exec(print.body)![1]!;
     expect(pdfPath).toBe(`${printPath}/pdf`);
-    const credentialId = /data-testid="credential-id">([0-9a-f-]{36})</.exec(print.body)![1]!;
+    // The page names the issuance as people know it: the holder and the request's protocol number, no record id.
+    const protocol = /data-testid="protocol">(PIN\.\d{4}\.\d{8})</.exec(print.body)![1]!;
+    expect(print.body).toContain(`${citizen.name} ${citizen.surname}`);
+    expect(print.body).not.toMatch(/>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}</);
+    const credentialId = (await stack.pool.query<{ credential_id: string }>('SELECT credential_id FROM pin_requests WHERE protocol = $1::text', [protocol])).rows[0]!.credential_id;
 
     const cookie = `staff_session=${clerk.cookies.get('staff_session')}`;
     const envelope = await fetch(`${stack.baseUrl}${pdfPath}`, { headers: { cookie } });

@@ -80,6 +80,19 @@ const NOT_SHOWN = ['callback_tasks.status', 'sessions.auth_kind', 'identity_chec
 const missing = (vocabulary: V.Vocabulary, codes: readonly string[]) => codes.filter((c) => !Object.hasOwn(vocabulary, c) || !vocabulary[c]!.it || !vocabulary[c]!.en);
 
 describe('console vocabulary', () => {
+  it('says who acted as a person reads it: a role and a username or address, a record as a short reference, never a bare prefix', () => {
+    const it_ = { lang: 'it' as const };
+    const en = { lang: 'en' as const };
+    expect(V.actorSaid(it_, 'system')).toBe('sistema');
+    expect(V.actorSaid(it_, 'staff:mrossi')).toBe('personale mrossi');
+    expect(V.actorSaid(en, 'operator:oper1')).toBe('operator oper1');
+    expect(V.actorSaid(it_, 'ip:127.0.0.1')).toBe('indirizzo IP 127.0.0.1');
+    expect(V.actorSaid(en, 'citizen:recovery-link')).toBe('holder (recovery link)');
+    expect(V.actorSaid(it_, 'delegate:8f4e52f5-8069-4a1b-9c3d-0123456789ab:delegation:11111111-2222-4333-8444-555555555555')).toBe('delegato (rif. 8f4e52f5)');
+    // An unknown kind is shown as written, not dressed up as a known one.
+    expect(V.actorSaid(en, 'chaos:run')).toBe('chaos:run');
+  });
+
   it('labels every value the database allows in a column the console shows', () => {
     const checks = checkedValues();
     expect(Object.keys(checks).filter((k) => !(k in SHOWN) && !NOT_SHOWN.includes(k))).toEqual([]);

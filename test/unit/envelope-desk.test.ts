@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnvelopeDesk } from '../../console/envelope-desk';
 
-const ISSUED = { credentialId: 'c-1', requestId: 'r-1', pinExpiresAt: '2027-06-05T00:00:00.000Z', warnings: [] };
+const ISSUED = { credentialId: 'c-1', protocol: 'PIN.2026.00000001', holderName: 'Maria Rossi', pinExpiresAt: '2027-06-05T00:00:00.000Z', warnings: [] };
 
 describe('EnvelopeDesk', () => {
   it('gives the PDF once, to the session that issued it, and zeroes it when the page is closed', () => {
