@@ -40,6 +40,26 @@ const LETTER_STATUS: Readonly<Record<string, Bilingual>> = {
   dispatched: { it: 'spedita', en: 'posted' },
   returned: { it: 'tornata indietro al mittente', en: 'returned to sender' },
 };
+/** Where a PIN request stands: its PIN's state, in the citizen's words. */
+const REQUEST_STATUS: Readonly<Record<string, Bilingual>> = {
+  requested: { it: 'ricevuta, in lavorazione', en: 'received, being processed' },
+  issuing: { it: 'ricevuta, in lavorazione', en: 'received, being processed' },
+  awaiting_callback: { it: 'in attesa della nostra telefonata di verifica', en: 'waiting for our verification call' },
+  awaiting_letter_dispatch: { it: 'PIN inviato: la lettera sta per partire', en: 'PIN sent: the letter is about to leave' },
+  awaiting_first_access: { it: 'PIN inviato: fai il primo accesso con le due parti', en: 'PIN sent: do the first access with both parts' },
+  active: { it: 'completata: PIN in uso', en: 'completed: PIN in use' },
+  pin_expired: { it: 'completata: PIN scaduto, da rinnovare', en: 'completed: PIN expired, to be renewed' },
+  expired: { it: 'conclusa: PIN non più valido', en: 'closed: PIN no longer valid' },
+  revoked: { it: 'conclusa: PIN revocato', en: 'closed: PIN revoked' },
+  refused: { it: 'respinta', en: 'refused' },
+};
+/** The outcome of a call that verified a declared residence. */
+const CALLBACK_OUTCOME: Readonly<Record<string, Bilingual>> = {
+  verified: { it: 'residenza verificata', en: 'residence verified' },
+  not_verified: { it: 'residenza non verificata: richiesta respinta', en: 'residence not verified: request refused' },
+  unreachable: { it: 'non ti abbiamo trovato al telefono', en: 'we could not reach you by phone' },
+  expired: { it: 'nessuna risposta entro 10 giorni: richiesta respinta', en: 'no answer within 10 days: request refused' },
+};
 const CASE_STATUS: Readonly<Record<string, Bilingual>> = {
   open: { it: 'ricevuta, in attesa di verifica', en: 'received, waiting to be checked' },
   claimed: { it: 'in verifica', en: 'being checked' },
@@ -80,7 +100,11 @@ const label = (map: Readonly<Record<string, Bilingual>>, code: string | undefine
 function describeEntry(e: TimelineEntry): { what: Bilingual; state?: Bilingual } {
   switch (e.kind) {
     case 'request':
-      return { what: { it: `Richiesta del PIN ${tr('it', label(CHANNEL, e.detail))}`, en: `PIN request ${tr('en', label(CHANNEL, e.detail))}` } };
+      return { what: { it: `Richiesta del PIN ${tr('it', label(CHANNEL, e.detail))}`, en: `PIN request ${tr('en', label(CHANNEL, e.detail))}` }, state: label(REQUEST_STATUS, e.status) };
+    case 'callback':
+      return { what: { it: 'Telefonata di verifica della residenza', en: 'Call to verify your residence' }, state: label(CALLBACK_OUTCOME, e.status) };
+    case 'remote_identification':
+      return { what: { it: 'Identificazione da remoto', en: 'Remote identification' }, state: { it: 'completata: nuovo PIN dispositivo inviato', en: 'completed: new dispositivo PIN sent' } };
     case 'letter':
       return { what: { it: `Lettera con la seconda parte del PIN (n. ${e.detail})`, en: `Letter with the second part of the PIN (no. ${e.detail})` }, state: label(LETTER_STATUS, e.status) };
     case 'conversion':
@@ -113,8 +137,8 @@ export function requestsPage(ctx: PageContext, entries: TimelineEntry[]): string
     ctx,
     title,
     html`<p>${tr(lang, {
-      it: 'Tutto quello che hai chiesto con il tuo codice fiscale, dal più recente: richieste del PIN, lettere, conversioni, domande, ripristini e modifiche dei recapiti. Cita il numero di protocollo quando contatti l’INPS.',
-      en: 'Everything you asked for with your codice fiscale, newest first: PIN requests, letters, conversions, claims, recoveries and contact changes. Quote the protocol number when you contact INPS.',
+      it: 'Tutto quello che hai chiesto con il tuo codice fiscale, dal più recente: richieste del PIN e telefonate di verifica, lettere, conversioni, identificazioni da remoto, domande, ripristini e modifiche dei recapiti. Cita il numero di protocollo quando contatti l’INPS.',
+      en: 'Everything you asked for with your codice fiscale, newest first: PIN requests and verification calls, letters, conversions, remote identifications, claims, recoveries and contact changes. Quote the protocol number when you contact INPS.',
     })}</p>
 ${entries.length
   ? html`<div class="table-responsive" tabindex="0" role="region" aria-label="${tr(lang, { it: 'Le tue richieste', en: 'Your requests' })}"><table class="table" id="my-requests">

@@ -1,8 +1,9 @@
 /**
  * What a PIN holder sees about themselves in the portal: the name and the PIN's expiry for the
  * personal area, the contacts to change, and "Le mie richieste" — their own timeline across every
- * PIN their codice fiscale had (requests with protocol numbers, letters, conversions, claims,
- * recoveries, contact changes). Read only, and only the holder's own rows; nothing internal
+ * PIN their codice fiscale had (requests with protocol numbers and where they stand, the calls that
+ * verified a residence, letters, conversions, remote identifications, claims, recoveries, contact
+ * changes). Read only, and only the holder's own rows; nothing internal
  * (no clerk names, no risk flags, no PIN material).
  */
 import type { QueryResultRow } from 'pg';
@@ -21,7 +22,7 @@ export interface HolderSummary {
 /** One thing that happened, in the order the citizen lived it. `kind` and `status` are codes the page labels. */
 export interface TimelineEntry {
   at: string;
-  kind: 'request' | 'letter' | 'conversion' | 'claim' | 'recovery' | 'contacts_changed' | 'credential_ended';
+  kind: 'request' | 'callback' | 'letter' | 'conversion' | 'remote_identification' | 'claim' | 'recovery' | 'contacts_changed' | 'credential_ended';
   status?: string;
   protocol?: string;
   /** A claim's type, a letter's sequence, a conversion's source or a request's channel. */
@@ -55,8 +56,18 @@ export function createCitizenAccountService(deps: Pick<ServiceDeps, 'pool'>) {
     async timeline(codiceFiscale: string): Promise<TimelineEntry[]> {
       const cf = [codiceFiscale];
       const mine = 'credential_id IN (SELECT id FROM credentials WHERE codice_fiscale = $1::text)';
-      const [requests, letters, cases, claims, recoveries, changes, ended] = await Promise.all([
-        q<{ at: Date; protocol: string | null; channel: string }>(`SELECT created_at AS at, protocol, channel FROM pin_requests WHERE ${mine}`, cf),
+      const [requests, callbacks, letters, cases, identifications, claims, recoveries, changes, ended] = await Promise.all([
+        // A request's status is its PIN's: waiting for the call-back, sent, in use, refused.
+        q<{ at: Date; protocol: string | null; channel: string; state: string }>(
+          `SELECT r.created_at AS at, r.protocol, r.channel, c.state FROM pin_requests r JOIN credentials c ON c.id = r.credential_id WHERE c.codice_fiscale = $1::text`,
+          cf,
+        ),
+        // Each call made to verify a residence that differed from the institute's record, and the end of an unanswered one.
+        q<{ at: Date; outcome: string }>(
+          `SELECT a.recorded_at AS at, a.outcome FROM callback_attempts a JOIN callback_tasks t ON t.id = a.task_id WHERE t.${mine}
+           UNION ALL SELECT t.closed_at AS at, t.outcome FROM callback_tasks t WHERE t.${mine} AND t.outcome = 'expired' AND t.closed_at IS NOT NULL`,
+          cf,
+        ),
         q<{ at: Date; seq: number; status: string }>(
           `SELECT COALESCE(dispatched_at, created_at) AS at, seq, status FROM letters WHERE ${mine} AND status <> 'void'`,
           cf,
@@ -68,6 +79,7 @@ export function createCitizenAccountService(deps: Pick<ServiceDeps, 'pool'>) {
             WHERE ${mine} AND coalesce(reason, '') <> 'refused_by_workflow'`,
           cf,
         ),
+        q<{ at: Date }>(`SELECT created_at AS at FROM identity_verifications WHERE ${mine} AND method = 'remote'`, cf),
         q<{ at: Date; protocol: string; claim_type: string; status: string; reason: string | null }>(
           `SELECT received_at AS at, protocol, claim_type, status, CASE WHEN status = 'rejected' THEN reason END AS reason FROM benefit_claims WHERE ${mine}`,
           cf,
@@ -81,13 +93,15 @@ export function createCitizenAccountService(deps: Pick<ServiceDeps, 'pool'>) {
       ]);
       const iso = (d: Date) => d.toISOString();
       const entries: TimelineEntry[] = [
-        ...requests.map((r) => ({ at: iso(r.at), kind: 'request' as const, detail: r.channel, ...(r.protocol ? { protocol: r.protocol } : {}) })),
+        ...requests.map((r) => ({ at: iso(r.at), kind: 'request' as const, status: r.state, detail: r.channel, ...(r.protocol ? { protocol: r.protocol } : {}) })),
+        ...callbacks.map((c) => ({ at: iso(c.at), kind: 'callback' as const, status: c.outcome })),
         ...letters.map((l) => ({ at: iso(l.at), kind: 'letter' as const, status: l.status, detail: String(l.seq) })),
         ...cases.map((c) => {
           // The reason's text in both languages; the clerk's note is not the citizen's.
           const reason = rejectionText(c.reason_code, c.reason);
           return { at: iso(c.at), kind: 'conversion' as const, status: c.status, detail: c.source, ...(reason ? { reason } : {}) };
         }),
+        ...identifications.map((i) => ({ at: iso(i.at), kind: 'remote_identification' as const })),
         // A claim's reason is the back office's own text, as decided.
         ...claims.map((c) => ({ at: iso(c.at), kind: 'claim' as const, status: c.status, protocol: c.protocol, detail: c.claim_type, ...(c.reason ? { reason: { it: c.reason, en: c.reason } } : {}) })),
         ...recoveries.map((r) => ({ at: iso(r.at), kind: 'recovery' as const, status: r.status })),

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../lib/audit';
+import { createCitizenAccountService } from '../../services/citizen-account';
 import { withTransaction } from '../../lib/db';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
 import { activeCitizen, asWorker, requestAndCollect, secondHalfFrom, waitFor, waitForView } from '../support/issuance';
@@ -508,6 +509,9 @@ describe('console pages', () => {
     expect(done.status).toBe(202);
     expect(done.body).toContain('PIN dispositivo di 8 caratteri');
     await waitForView(stack, holder.credentialId, (v) => v.state === 'active' && v.pinType === 'dispositivo');
+    // The holder finds it in their own timeline.
+    const timeline = await createCitizenAccountService(stack).timeline(holder.citizen.codiceFiscale);
+    expect(timeline.filter((e) => e.kind === 'remote_identification')).toHaveLength(1);
   });
 
   it('serves the contact centre: a request for a caller, call-backs, a contact added, a revocation', async () => {

@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueStaffToken } from '../../services/staff/auth';
+import { createCitizenAccountService } from '../../services/citizen-account';
+import { requestsPage } from '../../portal/account-pages';
 import { credentialStateQuery, credentialWorkflowId, type CredentialView } from '../../workflows/definitions';
 import { makeCitizen } from '../support/citizens';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -97,6 +99,15 @@ describe('issuance paths', () => {
     const task = await stack.pool.query('SELECT status, attempts, outcome, address, last_attempt_by FROM callback_tasks WHERE id = $1::uuid', [mine[0]!.taskId]);
     expect(task.rows[0]).toEqual({ status: 'verified', attempts: 2, outcome: 'verified', address: 'record', last_attempt_by: 'staff:op-paths' });
     expect((await outcome({ outcome: 'not_verified' })).status).toBe(409);
+    // The citizen's own timeline ("Le mie richieste") shows both calls and where the request stands.
+    const timeline = await createCitizenAccountService(stack).timeline(citizen.codiceFiscale);
+    expect(timeline.filter((e) => e.kind === 'callback').map((e) => e.status)).toEqual(['verified', 'unreachable']);
+    expect(timeline.find((e) => e.kind === 'request')).toMatchObject({ status: expect.stringMatching(/^awaiting_(letter_dispatch|first_access)$/), protocol: expect.stringMatching(/^PIN\.\d{4}\.\d{8}$/) });
+    const page = requestsPage({ lang: 'it', base: '/portal', selfPath: '/requests' }, timeline);
+    expect(page).toContain('Telefonata di verifica della residenza');
+    expect(page).toContain('residenza verificata');
+    expect(page).toContain('non ti abbiamo trovato al telefono');
+    expect(page).toContain('PIN inviato');
   });
 
   it('sends a new letter for a caller once in 24 hours, reminds, expires, and then accepts a new request', async () => {
