@@ -8,7 +8,7 @@
  */
 import type { Bilingual, FieldIssue } from '../domain/errors';
 import { html, type SafeHtml } from '../web/html';
-import { T, tr } from './i18n';
+import { formatDate, T, tr } from './i18n';
 import { confirmStep, csrfField, errorSummary, icon, page, textField, type FormState, type PageContext } from './views';
 
 export const RECOVERY_PATHS = {
@@ -236,7 +236,7 @@ export function revokeConfirmPage(ctx: PageContext, input: { codiceFiscale: stri
     rows: [
       { label: LABELS.codiceFiscale!, value: input.codiceFiscale },
       { label: LABELS.healthCardNumber!, value: `•••• ${input.healthCardLast4}` },
-      { label: LABELS.healthCardExpiresOn!, value: input.healthCardExpiresOn },
+      { label: LABELS.healthCardExpiresOn!, value: formatDate(ctx.lang, input.healthCardExpiresOn) || input.healthCardExpiresOn },
       { label: LABELS.address!, value: input.address },
     ],
     consequences: [

@@ -137,6 +137,9 @@ describe('revocation by the holder', () => {
       expect(asked.html).toContain('Il PIN smette subito di funzionare, per sempre');
       expect(asked.html).toContain(`•••• ${number.slice(-4)}`);
       expect(asked.html).not.toContain(number);
+      // The card's expiry as people write it, not as the form's date field sends it.
+      expect(asked.html).not.toContain(card.expiresOn);
+      expect(asked.html).toMatch(/\d{1,2} (gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre) \d{4}/);
       return /name="revocation" value="([^"]+)"/.exec(asked.html)![1]!;
     };
     const wrongSealed = await ask(cardNumber());
