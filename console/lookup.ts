@@ -200,7 +200,9 @@ export function lookupPages(r: Router, deps: ApiDeps, guard: Guard): void {
       }
     }
     for (const s of secrets) {
-      if (s.expires_at && s.kind === 'personal') {
+      // A PIN replaced or revoked before its expiry never reaches it: no planned expiry for it.
+      const neverReached = s.status !== 'active' && s.expires_at !== null && s.expires_at > new Date();
+      if (s.expires_at && s.kind === 'personal' && !neverReached) {
         entries.push({
           at: s.expires_at,
           what: t(ctx, `Scadenza del PIN (versione ${s.version})`, `PIN expiry (version ${s.version})`),

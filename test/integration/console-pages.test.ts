@@ -589,6 +589,10 @@ describe('console pages', () => {
     await waitFor('revoked', async () => ((await stack.pool.query<{ state: string }>('SELECT state FROM credentials WHERE id = $1::uuid', [holder.credentialId])).rows[0]!.state === 'revoked' ? true : undefined));
     const login = await fetch(`${stack.baseUrl}/api/session`, { headers: { authorization: `Bearer ${holder.token}` } });
     expect(login.status).toBe(401);
+    // The lookup plans no expiry for a PIN that was revoked before it.
+    const lookup = await clerk.get(`/console/citizens?cf=${holder.citizen.codiceFiscale}`);
+    expect(lookup.body).toContain('PIN revocato');
+    expect(lookup.body).not.toContain('Scadenza del PIN');
 
     expect((await consoleActions('operator')).map((a) => `${a.action}:${a.decision}`)).toEqual([
       // The remote identification test before this one: refused (no issuing country), then done.
