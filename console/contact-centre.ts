@@ -229,7 +229,7 @@ ${facts([
     let accepted;
     try {
       accepted = await act(deps.pool, staff, 'contact_centre.pin_request', values.codiceFiscale?.toUpperCase(), async () => {
-        const { request, warnings } = validatePinRequest(citizenInput(values, 'contact_centre'), { today: now(), eligibilityPolicy: deps.eligibilityPolicy });
+        const { request, warnings } = validatePinRequest(citizenInput(values, 'contact_centre'), { today: now(), eligibilityPolicy: deps.eligibilityPolicy, audience: 'staff' });
         return (await pinRequests.submit(request, warnings, { idempotencyKey: `console-${key}`, operatorId: staff.staffId })).result;
       });
     } catch (err) {

@@ -74,3 +74,15 @@ export function formatItalianDate(isoDate: string): string {
   if (!parts) return isoDate;
   return `${String(parts.day).padStart(2, '0')}/${String(parts.month).padStart(2, '0')}/${String(parts.year).padStart(4, '0')}`;
 }
+
+const LONG_DATE = {
+  it: new Intl.DateTimeFormat('it-IT', { dateStyle: 'long', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }),
+};
+
+/** Formats `YYYY-MM-DD` in words, "1 ottobre 2021" / "1 October 2021"; returns the input unchanged if invalid. */
+export function formatLongDate(isoDate: string, lang: 'it' | 'en'): string {
+  const parts = parseIsoDate(isoDate);
+  if (!parts) return isoDate;
+  return LONG_DATE[lang].format(new Date(Date.UTC(parts.year, parts.month - 1, parts.day)));
+}

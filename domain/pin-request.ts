@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { fieldIssue, DomainError, ErrorType, validationError, type Bilingual, type FieldIssue } from './errors';
-import { formatItalianDate, italianCalendarDate, parseIsoDate } from './calendar';
+import { formatItalianDate, formatLongDate, italianCalendarDate, parseIsoDate } from './calendar';
 import { isCurrentProvince, isKnownProvince, FOREIGN_PROVINCE } from './belfiore';
 import {
   birthplaceCandidates,
@@ -106,6 +106,11 @@ export interface ValidatePinRequestOptions {
   eligibilityPolicy: boolean;
   /** First day of the restriction, `YYYY-MM-DD`; default `2021-10-01`. */
   eligibilityCutoff?: string;
+  /**
+   * Who reads a refusal: the applicant ("hai indicato…", the portal and the API), or the staff
+   * member who entered the data for them (a clerk, an operator: "la persona ha indicato…").
+   */
+  audience?: 'applicant' | 'staff';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -683,6 +688,7 @@ export function validatePinRequest(
     today: opts.today,
     eligibilityPolicy: opts.eligibilityPolicy,
     eligibilityCutoff: cutoff,
+    ...(opts.audience ? { audience: opts.audience } : {}),
   });
   if (!eligibility.eligible) {
     throw new DomainError(ErrorType.NotEligible, eligibility.message, [], {
@@ -770,30 +776,36 @@ export type Eligibility =
  */
 export function checkEligibility(
   request: Pick<PinRequest, 'residence' | 'hasItalianIdentityDocument'>,
-  opts: ValidatePinRequestOptions,
+  opts: Pick<ValidatePinRequestOptions, 'today' | 'eligibilityPolicy' | 'eligibilityCutoff' | 'audience'>,
 ): Eligibility {
   const cutoff = opts.eligibilityCutoff ?? DEFAULT_ELIGIBILITY_CUTOFF;
   if (!opts.eligibilityPolicy || italianCalendarDate(opts.today) < cutoff) return { eligible: true };
   if (request.residence.abroad && !request.hasItalianIdentityDocument) return { eligible: true };
-  const since = { it: formatItalianDate(cutoff), en: formatItalianDate(cutoff) };
-  const policy = {
-    it: `Dal ${since.it} il PIN viene rilasciato solo ai cittadini residenti all'estero che non hanno un documento di identità italiano. Per accedere ai servizi usa SPID, CIE o CNS.`,
-    en: `Since ${since.en} a PIN is issued only to citizens resident abroad who have no Italian identity document. Please use SPID, CIE or CNS to access the services.`,
+  const since = { it: formatLongDate(cutoff, 'it'), en: formatLongDate(cutoff, 'en') };
+  const rule = {
+    it: `Dal ${since.it} il PIN viene rilasciato solo ai cittadini residenti all'estero che non hanno un documento di identità italiano.`,
+    en: `Since ${since.en} a PIN is issued only to citizens resident abroad who have no Italian identity document.`,
   };
+  const staff = opts.audience === 'staff';
+  const instead = staff
+    ? { it: 'Indica alla persona di accedere ai servizi con SPID, CIE o CNS.', en: 'Tell the person to access the services with SPID, CIE or CNS.' }
+    : { it: 'Per accedere ai servizi usa SPID, CIE o CNS.', en: 'Please use SPID, CIE or CNS to access the services.' };
+  const why = (fact: Bilingual): Bilingual => ({ it: `${fact.it} ${rule.it} ${instead.it}`, en: `${fact.en} ${rule.en} ${instead.en}` });
   if (!request.residence.abroad) {
     return {
       eligible: false,
       reason: 'resident_in_italy',
-      message: { it: `Hai indicato la residenza in Italia. ${policy.it}`, en: `You gave a residence in Italy. ${policy.en}` },
+      message: why(staff ? { it: 'La persona ha la residenza in Italia.', en: 'The person is resident in Italy.' } : { it: 'Hai indicato la residenza in Italia.', en: 'You gave a residence in Italy.' }),
     };
   }
   return {
     eligible: false,
     reason: 'has_italian_identity_document',
-    message: {
-      it: `Hai dichiarato di avere un documento di identità italiano. ${policy.it}`,
-      en: `You stated that you have an Italian identity document. ${policy.en}`,
-    },
+    message: why(
+      staff
+        ? { it: 'La persona ha un documento di identità italiano.', en: 'The person has an Italian identity document.' }
+        : { it: 'Hai dichiarato di avere un documento di identità italiano.', en: 'You stated that you have an Italian identity document.' },
+    ),
   };
 }
 

@@ -95,7 +95,7 @@ export function parseCounterIssuance(body: unknown, opts: { today: Date; eligibi
   if (issues.length || !request || !doc.document) throw validationError(issues);
 
   const hasItalianIdentityDocument = request.hasItalianIdentityDocument || IDENTITY_DOCUMENT_TYPES[doc.document.type].italian;
-  const eligibility = checkEligibility({ residence: request.residence, hasItalianIdentityDocument }, { today: opts.today, eligibilityPolicy: opts.eligibilityPolicy });
+  const eligibility = checkEligibility({ residence: request.residence, hasItalianIdentityDocument }, { today: opts.today, eligibilityPolicy: opts.eligibilityPolicy, audience: 'staff' });
   if (!eligibility.eligible) throw new DomainError(ErrorType.NotEligible, eligibility.message, [], { reason: eligibility.reason });
 
   const { channel: _channel, preferredPhone, preferredTimeSlot, ...citizen } = request;

@@ -393,6 +393,17 @@ describe('eligibility', () => {
     expect(err.userMessage.en).toMatch(/SPID, CIE or CNS/);
   });
 
+  it('speaks to the applicant on the portal, and about the person to the clerk or operator who entered the data', () => {
+    const applicant = notEligible(inItaly(), OPTS);
+    expect(applicant.userMessage.it).toMatch(/^Hai indicato la residenza in Italia\. Dal 1 ottobre 2021 /);
+    expect(applicant.userMessage.it).toMatch(/usa SPID, CIE o CNS\.$/);
+    const staff = notEligible(inItaly(), { ...OPTS, audience: 'staff' });
+    expect(staff.userMessage.it).toMatch(/^La persona ha la residenza in Italia\./);
+    expect(staff.userMessage.it).toMatch(/Indica alla persona di accedere ai servizi con SPID, CIE o CNS\.$/);
+    expect(staff.userMessage.en).toMatch(/^The person is resident in Italy\. Since 1 October 2021 /);
+    expect(staff.userMessage.it).not.toMatch(/\b(hai|usa)\b/i);
+  });
+
   it('refuses a resident abroad who has an Italian identity document', () => {
     const err = notEligible({ ...body(), hasItalianIdentityDocument: true }, OPTS);
     expect(err.status).toBe(422);

@@ -504,7 +504,7 @@ describe('errors next to the fields', () => {
     const answer = await b.follow(inItaly);
     expect(answer.status).toBe(200);
     expect(answer.body).toContain('Il PIN non può esserti rilasciato');
-    expect(answer.body).toMatch(/id="not-eligible-reason">Hai indicato la residenza in Italia\. Dal 01\/10\/2021 il PIN viene rilasciato solo/);
+    expect(answer.body).toMatch(/id="not-eligible-reason">Hai indicato la residenza in Italia\. Dal 1 ottobre 2021 il PIN viene rilasciato solo/);
     // What each of them is, not only their names.
     expect(answer.body).toContain('<strong>SPID</strong> – Sistema Pubblico di Identità Digitale');
     expect(answer.body).toContain('<strong>CIE</strong> – Carta d’Identità Elettronica');
