@@ -329,8 +329,9 @@ export interface ClaimsPageInput {
 export function claimsPage(ctx: PageContext, v: ClaimsPageInput): string {
   const { lang } = ctx;
   const title: Bilingual = { it: 'Domande di prestazione', en: 'Benefit claims' };
+  // The note on filing with an ordinary PIN only where there is a claim to file.
   const intro =
-    v.scope === 'ordinary'
+    v.scope === 'ordinary' && v.types.length > 0
       ? html`<div class="callout note mt-0 mb-4" id="ordinary-note"><div class="callout-inner">
   <div class="callout-title">${icon(ctx, 'it-info-circle')}<span class="text">${tr(lang, { it: 'Hai un PIN ordinario', en: 'You have an ordinary PIN' })}</span></div>
   <p class="mb-0">${tr(lang, {

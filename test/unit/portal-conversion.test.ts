@@ -218,6 +218,13 @@ describe('claim pages', () => {
     expect(body).toContain('1 June 2025 at 12:00');
   });
 
+  it('with an ordinary PIN and no claim open to the profile, says only that there is none (no "you can submit now")', () => {
+    const body = claimsPage(ctx('it'), { scope: 'ordinary', types: [], claims: [], issues: [], csrf: CSRF, idempotencyKey: 'k'.repeat(36) });
+    expect(body).toContain('id="no-claim-types"');
+    expect(body).not.toContain('id="ordinary-note"');
+    expect(body).not.toContain('Puoi presentare la domanda già ora');
+  });
+
   it('shows the protocol number and the received time in Italian time', () => {
     const body = claimPage(
       ctx('it'),
