@@ -201,6 +201,9 @@ export function requestRefusedMessage(holder: Holder, channel: 'sms' | 'email' |
   );
 }
 
+/** A sentence's first letter in capitals. */
+const capitalised = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
 /**
  * One of the two parts of a dispositivo PIN given after remote identification: four characters
  * each, on two different contacts; together they are the 8-character PIN, usable at once.
@@ -210,11 +213,11 @@ export function dispositivoPinPartMessage(holder: Holder, part: string, which: 1
   const en = which === 1 ? 'first' : 'second';
   const other = { it: which === 1 ? 'la seconda parte arriva su un altro recapito' : 'la prima parte è arrivata su un altro recapito', en: which === 1 ? 'the second part comes at another contact' : 'the first part came at another contact' };
   if (channel === 'sms') {
-    return { subject: '', text: `INPS: ${it} parte del PIN dispositivo / ${en} part of your dispositivo PIN: ${part}. ${other.it} / ${other.en}.` };
+    return { subject: '', text: `INPS: ${it} parte del PIN dispositivo / ${en} part of your dispositivo PIN: ${part}. ${capitalised(other.it)} / ${capitalised(other.en)}.` };
   }
   return bilingualMail(
     holder,
-    `INPS – ${it[0]!.toUpperCase()}${it.slice(1)} parte del PIN dispositivo / ${en[0]!.toUpperCase()}${en.slice(1)} part of your dispositivo PIN`,
+    `INPS – ${capitalised(it)} parte del PIN dispositivo / ${capitalised(en)} part of your dispositivo PIN`,
     [`la ${it} parte del tuo PIN dispositivo è: ${part} (${other.it}).`, 'Le due parti, una dopo l’altra, sono il PIN di 8 caratteri: usalo subito per accedere. Non comunicarlo a nessuno.'],
     [`the ${en} part of your dispositivo PIN is: ${part} (${other.en}).`, 'The two parts, one after the other, are your 8-character PIN: use it at once to sign in. Never share it.'],
   );
