@@ -38,6 +38,9 @@ function progressLine(ctx: ConsoleContext, p: BatchProgress) {
   return html`<span data-testid="batch-progress">${p.done} / ${p.total} ${t(ctx, 'lettere', 'letters')} (${phase}) · ${rate} · ${t(ctx, 'tempo rimanente', 'time left')} ${left}</span>`;
 }
 
+/** "1 lettera", "3 lettere" / "1 letter", "3 letters". */
+const letterCount = (ctx: { lang: 'it' | 'en' }, n: number): string => (n === 1 ? t(ctx, '1 lettera', '1 letter') : t(ctx, `${n} lettere`, `${n} letters`));
+
 /** The batch's downloads for the print-and-post provider. */
 function downloads(ctx: ConsoleContext, day: string, batch: BatchRow | undefined) {
   const status = batch?.status ?? 'open';
@@ -100,23 +103,34 @@ ${facts([
 ])}
 ${downloads(ctx, day, batch)}
 ${
-  status === 'open'
+  status === 'open' && letters.some((l) => l.status === 'queued')
     ? html`<form method="post" action="${ctx.base}/mailroom/${day}/dispatch" class="mb-4">${csrfInput(ctx)}<button type="submit" class="btn btn-primary" data-testid="dispatch">${t(ctx, 'Segna il lotto come spedito', 'Mark the batch dispatched')}</button></form>`
     : status === 'closed'
       ? // The same day's workflow: finds the run under way, or resumes a stopped one where it was.
         html`<form method="post" action="${ctx.base}/mailroom/${day}/dispatch" class="mb-4">${csrfInput(ctx)}<button type="submit" class="btn btn-outline-primary" data-testid="dispatch">${t(ctx, 'Riprendi la spedizione', 'Resume the dispatch')}</button></form>`
-      : ''
+      : status === 'open'
+        ? html`<p data-testid="nothing-to-dispatch">${t(ctx, 'Nessuna lettera da spedire in questo lotto.', 'No letters to dispatch in this batch.')}</p>`
+        : ''
 }
 ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ctx, 'Lettera', 'Letter'), t(ctx, 'Destinatario', 'Recipient'), t(ctx, 'Località', 'Place'), t(ctx, 'N. · motivo', 'No. · reason'), t(ctx, 'Stato', 'Status'), 'PDF', t(ctx, 'Ritorno', 'Return')], rows, 'batch-letters') : html`<p>${t(ctx, 'Nessuna lettera in questo lotto.', 'No letters in this batch.')}</p>`}
 <h2 class="h5 mt-5">${t(ctx, 'Lotti recenti', 'Recent batches')}</h2>
-<ul>${recent.map((b) => html`<li><a href="${ctx.base}/mailroom?date=${b.day}">${fmtDate(ctx, b.day)}</a> — ${statusLabel(ctx, b.status)}, ${Number(b.letter_count) === 1 ? t(ctx, '1 lettera', '1 letter') : t(ctx, `${b.letter_count} lettere`, `${b.letter_count} letters`)}</li>`)}</ul>`,
+<ul>${recent.map((b) => html`<li><a href="${ctx.base}/mailroom?date=${b.day}">${fmtDate(ctx, b.day)}</a> — ${statusLabel(ctx, b.status)}, ${letterCount(ctx, Number(b.letter_count))}</li>`)}</ul>`,
       }),
     );
   }
 
   r.get('/mailroom', guard(SECTIONS.mailroom), async (req, res) => {
     const day = validDay(req.query.date) ? req.query.date : italianCalendarDate(now());
-    await showBatch(req, res, day);
+    // Reached by the dispatch's redirect: what it did, from the query string (a reload only reads).
+    const ctx = consoleContext(req, res, '/mailroom');
+    const dispatched = typeof req.query.dispatched === 'string' && /^\d{1,7}$/.test(req.query.dispatched) ? Number(req.query.dispatched) : undefined;
+    const notice =
+      dispatched !== undefined
+        ? t(ctx, `Lotto spedito: ${letterCount(ctx, dispatched)}.`, `Batch dispatched: ${letterCount(ctx, dispatched)}.`)
+        : req.query.closing === '1'
+          ? t(ctx, 'Lotto chiuso: il file di stampa è in preparazione. La pagina si aggiorna da sola.', 'Batch closed: the print file is being built. This page refreshes itself.')
+          : undefined;
+    await showBatch(req, res, day, notice ? { notice } : {});
   });
 
   const badDay = (req: Request, res: Response) => messagePage(req, res, 404, { it: 'Lotto non trovato', en: 'Batch not found' }, { it: 'Data non valida.', en: 'Invalid date.' }, 'mailroom');
@@ -181,13 +195,8 @@ ${rows.length ? table(t(ctx, 'Lettere del lotto', 'Letters of the batch'), [t(ct
     if (!validDay(day)) return badDay(req, res);
     const staff = staffOf(res);
     const outcome = await act(deps.pool, staff, 'mailroom.dispatch', day, () => startMailRoomDispatch(deps, day, `staff:${staff.staffId}`, DISPATCH_WAIT_MS));
-    const ctx = consoleContext(req, res, '/mailroom');
-    await showBatch(req, res, day, {
-      notice:
-        'dispatched' in outcome
-          ? t(ctx, `Lotto spedito: ${outcome.dispatched} lettere.`, `Batch dispatched: ${outcome.dispatched} letters.`)
-          : t(ctx, 'Lotto chiuso: il file di stampa è in preparazione. La pagina si aggiorna da sola.', 'Batch closed: the print file is being built. This page refreshes itself.'),
-    });
+    // Post/redirect/get: the batch's page says what happened; reloading it dispatches nothing.
+    res.redirect(303, `${req.baseUrl}/mailroom?date=${day}&${'dispatched' in outcome ? `dispatched=${outcome.dispatched}` : 'closing=1'}`);
   });
 
   r.post('/mailroom/letters/:letterId/returned', guard(SECTIONS.mailroom), async (req, res) => {

@@ -130,8 +130,17 @@ describe('console pages', () => {
     expect(pdf.headers.get('content-type')).toContain('application/pdf');
     expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
 
-    const dispatched = await operations.post(`/console/mailroom/${letter.batch_date}/dispatch`, { _csrf: csrfOf(page.body) });
-    expect(dispatched.status).toBe(200);
+    // Post/redirect/get: the batch's page says what was dispatched; reloading it dispatches nothing.
+    const posted = await operations.post(`/console/mailroom/${letter.batch_date}/dispatch`, { _csrf: csrfOf(page.body) });
+    expect(posted.status).toBe(303);
+    expect(posted.location).toMatch(new RegExp(`^/console/mailroom\\?date=${letter.batch_date}&dispatched=\\d+$`));
+    const dispatched = await operations.follow(posted);
+    expect(dispatched.body).toMatch(/Lotto spedito: (1 lettera|\d+ lettere)\./);
+    expect(dispatched.body).not.toContain('data-testid="dispatch"');
+    // A day with nothing filed offers no dispatch.
+    const empty = await operations.get('/console/mailroom?date=2099-01-05');
+    expect(empty.body).toContain('data-testid="nothing-to-dispatch"');
+    expect(empty.body).not.toContain('data-testid="dispatch"');
     expect(dispatched.body).toContain('data-testid="batch-status">spedito');
     // The provider's CSV and the print file, not the JSON manifest (which names who dispatched).
     expect(dispatched.body).toContain(`/console/mailroom/${letter.batch_date}/print`);
