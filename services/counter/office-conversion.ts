@@ -61,7 +61,7 @@ export async function convertAtOffice(
     throw new DomainError(
       ErrorType.NotFound,
       { it: 'Nessun PIN per questo codice fiscale: rilasciare il PIN dispositivo con il modulo MV35.', en: 'No PIN for this codice fiscale: issue the dispositivo PIN with form MV35.' },
-      [fieldIssue('codiceFiscale', 'no_pin', 'Nessun PIN da convertire', 'No PIN to convert')],
+      [fieldIssue('codiceFiscale', 'no_pin', 'Nessun PIN da convertire: rilascia il PIN dispositivo con il modulo MV35 (Sportello)', 'No PIN to convert: issue the dispositivo PIN with form MV35 (Counter)')],
     );
   }
   if (credential.pin_type === 'dispositivo') throw new DomainError(ErrorType.Conflict, { it: 'Il PIN è già dispositivo.', en: 'The PIN is already a dispositivo PIN.' });

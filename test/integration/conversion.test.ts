@@ -367,6 +367,8 @@ describe('conversion at an INPS office', () => {
     const nobody = await api('POST', '/api/counter/conversions', { token: clerkA, body: { ...officeBody(citizen), codiceFiscale: makeCitizen().codiceFiscale } });
     expect(nobody.status).toBe(404);
     expect(nobody.body.error.message.en).toContain('MV35');
+    // The field's own message too, which is what the console's form shows beside it.
+    expect(nobody.body.error.fields[0].message.it).toContain('modulo MV35');
     expect((await api('POST', '/api/counter/conversions', { token: operator, body: officeBody(citizen) })).status).toBe(403);
     expect(await sessionScope(citizen)).toBe('ordinary');
     expect((await stack.pool.query('SELECT count(*)::int AS n FROM review_cases WHERE credential_id = $1::uuid', [citizen.credentialId])).rows[0].n).toBe(0);
