@@ -4,6 +4,7 @@
  * before today and after the holder's birth, not expired, valid for at most 11 years (Italian
  * identity cards run 10 years to the birthday after; passports 10 years).
  */
+import { countryName } from './countries';
 import { dayNumber, italianCalendarDate, parseIsoDate } from './calendar';
 import { fieldIssue, type Bilingual, type FieldIssue } from './errors';
 
@@ -138,4 +139,11 @@ export function checkIdentityDocument(
   }
   if (issues.length || !type || !issuedOn || !expiresOn) return { issues };
   return { document: { type, number, issuer, issuingCountry, issuedOn, expiresOn }, issues };
+}
+
+/** A foreign document's issuer with its issuing state, unless the issuer already names it: "Stadt Berlin (Germania)". */
+export function issuerText(doc: Pick<IdentityDocument, 'issuer' | 'issuingCountry'>): string {
+  if (!doc.issuingCountry || doc.issuingCountry === 'IT') return doc.issuer;
+  const country = countryName(doc.issuingCountry).it;
+  return doc.issuer.toLowerCase().includes(country.toLowerCase()) ? doc.issuer : `${doc.issuer} (${country})`;
 }

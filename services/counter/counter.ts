@@ -29,7 +29,7 @@ import { renderMv35, renderSealedEnvelope } from '../../forms/index';
 import { italianCalendarDate, parseIsoDate } from '../../domain/calendar';
 import { fieldIssue, DomainError, ErrorType, validationError, type FieldIssue } from '../../domain/errors';
 import { checkEligibility, validatePinRequest, type PinRequest } from '../../domain/pin-request';
-import { checkIdentityDocument, IDENTITY_DOCUMENT_TYPES, type IdentityDocument } from '../../domain/identity-document';
+import { checkIdentityDocument, IDENTITY_DOCUMENT_TYPES, issuerText, type IdentityDocument } from '../../domain/identity-document';
 import { officeName } from '../../domain/offices';
 import { staffDisplayName } from '../staff/accounts';
 import { normaliseProfile } from '../../domain/services';
@@ -174,7 +174,7 @@ export function createCounterService(deps: Pick<ServiceDeps, 'eligibilityPolicy'
         identityDocument: {
           type: IDENTITY_DOCUMENT_TYPES[idDoc.type].label.it,
           number: idDoc.number,
-          issuer: idDoc.issuer,
+          issuer: issuerText(idDoc),
           issueDate: idDoc.issuedOn,
           expiryDate: idDoc.expiresOn,
         },

@@ -415,6 +415,7 @@ describe('counter issuance (MV35)', () => {
       cellulare: citizen.mobile,
       documentoTipo: 'Passaporto estero',
       documentoNumero: 'AAB123456',
+      // The issuer names its state already: not repeated ("Stadt Berlin" would read "Stadt Berlin (Germania)").
       documentoRilasciatoDa: 'República Argentina',
       documentoDataRilascio: '01/04/2021',
       documentoScadenza: '31/03/2031',

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { contentDisposition } from '../../web/documents';
 import { parseCounterIssuance } from '../../services/counter/counter';
 import { EXAMPLE_COUNTER_ISSUANCE, counterIssuanceBodySchema } from '../../services/schemas/documents';
-import { checkIdentityDocument } from '../../domain/identity-document';
+import { checkIdentityDocument, issuerText } from '../../domain/identity-document';
 import { DomainError, statusOf } from '../../domain/errors';
 import { MAX_UPLOAD_BYTES, checkFilename, checkUpload, declaredMediaType, findMalware, sniffMediaType, type RawUpload } from '../../domain/uploads';
 
@@ -172,6 +172,12 @@ describe('identity document at the counter', () => {
   const today = new Date('2025-06-15T10:00:00Z');
   const good = { type: 'carta_identita', number: 'ay 1234567', issuer: 'Comune di Roma', issuedOn: '2020-01-10', expiresOn: '2030-01-10' };
   const fieldsOf = (input: unknown, birthDate?: string) => checkIdentityDocument(input, { today, birthDate }).issues.map((i) => `${i.field}:${i.code}`);
+
+  it('names a foreign document\'s issuing state with its issuer, once, for the MV35', () => {
+    expect(issuerText({ issuer: 'Stadt Berlin', issuingCountry: 'DE' })).toBe('Stadt Berlin (Germania)');
+    expect(issuerText({ issuer: 'República Argentina', issuingCountry: 'AR' })).toBe('República Argentina');
+    expect(issuerText({ issuer: 'Comune di Roma', issuingCountry: 'IT' })).toBe('Comune di Roma');
+  });
 
   it('accepts a plausible document and normalises its number', () => {
     const r = checkIdentityDocument(good, { today, birthDate: '1980-01-01' });
