@@ -7,7 +7,7 @@ import { PREFERRED_TIME_SLOTS } from '../domain/pin-request';
 import { requestInput, STEP_FIELDS } from '../portal/draft';
 import { fieldLabel } from '../portal/pages';
 import { html, type SafeHtml } from '../web/html';
-import { checkbox, errorSummary, selectField, textField, type FormState } from '../portal/views';
+import { checkbox, countryOptions, errorSummary, selectField, textField, type FormState } from '../portal/views';
 import { t, type ConsoleContext } from './layout';
 
 /** Every field of the request form. */
@@ -53,7 +53,13 @@ export function citizenFields(ctx: ConsoleContext, state: FormState, opts: { cal
       { value: 'no', label: t(ctx, 'In Italia', 'In Italy') },
     ],
   })}</div>
-  <div class="col-md-4">${text('residence.country', { maxlength: 2, hint: t(ctx, 'Codice ISO a 2 lettere (es. AR)', '2-letter ISO code (e.g. AR)') })}</div>
+  <div class="col-md-4">${selectField(ctx, state, {
+    name: 'residence.country',
+    label: labelOf(ctx, 'residence.country'),
+    placeholder: t(ctx, 'Scegli lo Stato', 'Choose the country'),
+    options: countryOptions(ctx.lang),
+    hint: t(ctx, 'Solo per la residenza all’estero.', 'Only for a residence abroad.'),
+  })}</div>
   <div class="col-md-4">${text('residence.province', { maxlength: 60 })}</div>
 </div>
 <div class="row">

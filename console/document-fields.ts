@@ -5,7 +5,7 @@
  * it). A form with two documents (the delegator's and the delegate's) names them by `prefix`.
  */
 import { IDENTITY_DOCUMENT_TYPES } from '../domain/identity-document';
-import { selectField, textField, type FormState } from '../portal/views';
+import { countryOptions, selectField, textField, type FormState } from '../portal/views';
 import { html, type SafeHtml } from '../web/html';
 import { t, tb, type ConsoleContext } from './layout';
 
@@ -60,7 +60,13 @@ export function documentFieldset(
     <div class="col-md-3">${text(`${prefix}.issuer`, { maxlength: 120 })}</div>
   </div>
   <div class="row">
-    <div class="col-md-3">${text(`${prefix}.issuingCountry`, { required: false, maxlength: 2, autocapitalize: 'characters', hint: t(ctx, 'Codice ISO di 2 lettere (es. AR)', '2-letter ISO code (e.g. AR)') })}</div>
+    <div class="col-md-3">${selectField(ctx, state, {
+      name: `${prefix}.issuingCountry`,
+      label: labels[`${prefix}.issuingCountry`]!,
+      placeholder: t(ctx, 'Scegli lo Stato', 'Choose the country'),
+      options: countryOptions(ctx.lang),
+      hint: t(ctx, 'Solo per i documenti esteri.', 'Foreign documents only.'),
+    })}</div>
     <div class="col-md-3">${text(`${prefix}.issuedOn`, { type: 'date' })}</div>
     <div class="col-md-3">${text(`${prefix}.expiresOn`, { type: 'date' })}</div>
   </div>

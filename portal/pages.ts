@@ -5,7 +5,6 @@
 import { PROVINCE } from 'codice-fiscale-js/src/lista-province.js';
 import type { Bilingual, FieldIssue } from '../domain/errors';
 import { isCurrentProvince } from '../domain/belfiore';
-import { countryName, isIsoCountryCode } from '../domain/countries';
 import {
   deliveryPlan,
   PREFERRED_TIME_SLOTS,
@@ -18,6 +17,7 @@ import { T, tr, type Lang } from './i18n';
 import { privacySummary } from './notice-pages';
 import {
   checkbox,
+  countryOptions,
   csrfField,
   errorSummary,
   icon,
@@ -27,7 +27,6 @@ import {
   stepper,
   textField,
   type FormState,
-  type Option,
   type PageContext,
   type StepperItem,
 } from './views';
@@ -97,30 +96,6 @@ function steps(ctx: PageContext, current: (typeof ALL_STEPS)[number]): SafeHtml 
     state: i < at ? 'done' : i === at ? 'current' : 'todo',
   }));
   return stepper(ctx, items, at + 1);
-}
-
-/** ISO codes of every country but Italy (the residence abroad list). */
-const FOREIGN_COUNTRIES: readonly string[] = (() => {
-  const codes: string[] = [];
-  for (let a = 65; a <= 90; a++) {
-    for (let b = 65; b <= 90; b++) {
-      const code = String.fromCharCode(a, b);
-      if (code !== 'IT' && isIsoCountryCode(code)) codes.push(code);
-    }
-  }
-  return codes;
-})();
-
-const countryOptionsCache = new Map<Lang, Option[]>();
-function countryOptions(lang: Lang): Option[] {
-  let options = countryOptionsCache.get(lang);
-  if (!options) {
-    options = FOREIGN_COUNTRIES.map((code) => ({ value: code, label: countryName(code)[lang] })).sort((a, b) =>
-      a.label.localeCompare(b.label, lang),
-    );
-    countryOptionsCache.set(lang, options);
-  }
-  return options;
 }
 
 const PROVINCES = Object.entries(PROVINCE).sort((a, b) => a[1].localeCompare(b[1], 'it'));

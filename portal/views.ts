@@ -6,6 +6,7 @@
 import type { Bilingual, FieldIssue } from '../domain/errors';
 import { html, type HtmlValue, type SafeHtml } from '../web/html';
 import { fill, LANGS, T, tr, type Lang } from './i18n';
+import { countryName, isIsoCountryCode } from '../domain/countries';
 
 /** What every page needs to know about the request it answers. */
 export interface PageContext {
@@ -280,6 +281,31 @@ export function textAreaField(ctx: PageContext, state: FormState, o: TextAreaFie
 export interface Option {
   value: string;
   label: string;
+}
+
+/** ISO codes of every country but Italy (the residence abroad list). */
+const FOREIGN_COUNTRIES: readonly string[] = (() => {
+  const codes: string[] = [];
+  for (let a = 65; a <= 90; a++) {
+    for (let b = 65; b <= 90; b++) {
+      const code = String.fromCharCode(a, b);
+      if (code !== 'IT' && isIsoCountryCode(code)) codes.push(code);
+    }
+  }
+  return codes;
+})();
+
+const countryOptionsCache = new Map<Lang, Option[]>();
+/** Every country but Italy, by name in the page's language (a residence abroad, a foreign document's issuing state). */
+export function countryOptions(lang: Lang): Option[] {
+  let options = countryOptionsCache.get(lang);
+  if (!options) {
+    options = FOREIGN_COUNTRIES.map((code) => ({ value: code, label: countryName(code)[lang] })).sort((a, b) =>
+      a.label.localeCompare(b.label, lang),
+    );
+    countryOptionsCache.set(lang, options);
+  }
+  return options;
 }
 
 export interface SelectFieldOptions {
