@@ -5,6 +5,7 @@
  * checks only; services/reference-data.ts stores what passes.
  */
 import { parseIsoDate } from './calendar';
+import { isIsoCountryCode } from './countries';
 import { validateCodiceFiscaleFormat } from './codice-fiscale';
 import { PROFILE_CATEGORIES, SCHEMES } from './services';
 
@@ -98,7 +99,7 @@ export function parseRecordsCsv(text: string): { records: InstituteRecord[]; rej
     const abroad = bool(v.abroad ?? '');
     if (abroad === undefined) problems.push('abroad: true or false');
     const country = (v.country ?? '').toUpperCase();
-    if (!/^[A-Z]{2}$/.test(country)) problems.push('country: 2-letter ISO code');
+    if (!/^[A-Z]{2}$/.test(country) || !isIsoCountryCode(country)) problems.push('country: 2-letter ISO code of a country');
     else if (abroad === false && country !== 'IT') problems.push('country: IT when not abroad');
     else if (abroad === true && country === 'IT') problems.push('country: not IT when abroad');
     if (!v.address) problems.push('address: required');

@@ -29,17 +29,20 @@ describe('institute records import file', () => {
       'CNTFNC44M06L219N,pensioner,public,false,false,IT,Via Po 14,Torino,10123,TO,,',
       '',
       'GLLSRA88D51Z600G,citizen,,false,true,AR,"Avenida Corrientes 800, piso 3",Buenos Aires,C1043,,,',
+      'RSSMRA58C54Z600J,citizen,,false,true,ZZ,Calle Falsa 1,Nowhere,1000,,,',
     ].join('\r\n');
     const { records, rejected } = parseRecordsCsv(csv);
     expect(records.map((r) => r.codiceFiscale)).toEqual(['CNTFNC44M06L219N', 'GLLSRA88D51Z600G']);
     expect(records[1]!.residence.address).toBe('Avenida Corrientes 800, piso 3');
     expect(records[1]!.profile).toEqual({ category: 'citizen' });
-    expect(rejected.map((r) => r.line)).toEqual([3, 4, 5]);
+    expect(rejected.map((r) => r.line)).toEqual([3, 4, 5, 8]);
     expect(rejected[0]!.problems.join(' ')).toMatch(/^codice_fiscale: /);
     expect(rejected[1]!.problems).toEqual(
       expect.arrayContaining(['category: one of pensioner, employee, self_employed, citizen', 'intermediary: true or false', 'country: IT when not abroad', 'address: required', 'postal_code: 5 digits in Italy', 'province: 2-letter code in Italy', 'health card: number and expiry together, or neither']),
     );
     expect(rejected[2]!.problems).toEqual(['codice_fiscale: already on line 2']);
+    // Two letters that name no country.
+    expect(rejected[3]!.problems).toEqual(['country: 2-letter ISO code of a country']);
   });
 
   it('refuses a file without the expected columns as a whole, and reads quoted fields', () => {
