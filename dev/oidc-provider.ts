@@ -34,6 +34,9 @@ export const DEV_IDENTITIES: readonly DevIdentity[] = [
   { codiceFiscale: 'RMNGLI90E49H501D', givenName: 'Giulia', familyName: 'Romano', method: 'SPID' },
   { codiceFiscale: 'FNTRRT70H01A944W', givenName: 'Roberto', familyName: 'Fontana', method: 'CIE' },
   { codiceFiscale: 'CNTFNC44M06L219N', givenName: 'Francesco', familyName: 'Conti', method: 'CNS' },
+  // Resident abroad (Buenos Aires): the one of them who may also get a PIN online, so a holder's
+  // telephone PIN, and the contact centre's remote identification with it, can be walked end to end.
+  { codiceFiscale: 'RSSMRA58C54Z600J', givenName: 'Maria', familyName: 'Rossi', method: 'SPID' },
 ];
 
 export interface DevOidcClient {
