@@ -27,6 +27,25 @@ function issueMessage(issue: z.core.$ZodIssue): FieldIssue['message'] {
   }
 }
 
+const REQUIRED: FieldIssue['message'] = { it: 'Campo obbligatorio.', en: 'This field is required.' };
+
+/** The value at an issue's path in what was parsed. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at: unknown = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
+}
+
+/** A field left out or left empty is "required", whatever rule its emptiness broke (too short, not an allowed value, not a date). */
+const leftEmpty = (issue: z.core.$ZodIssue, value: unknown): boolean => {
+  if (!['too_small', 'invalid_value', 'invalid_format', 'invalid_type'].includes(issue.code) || issue.path.length === 0) return false;
+  const at = valueAt(value, issue.path);
+  return at === undefined || (typeof at === 'string' && at.trim() === '');
+};
+
 /** Parses `value` or throws a VALIDATION error naming each bad field (`prefix` for query/params). */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.infer<S> {
   const parsed = schema.safeParse(value ?? {});
@@ -35,7 +54,7 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefi
     parsed.error.issues.map((issue) => ({
       field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || 'body',
       code: issue.code,
-      message: issueMessage(issue),
+      message: issue.code !== 'custom' && leftEmpty(issue, value) ? REQUIRED : issueMessage(issue),
     })),
   );
 }
