@@ -34,6 +34,7 @@ import {
 import type { CitizenPrincipal } from './access/sessions';
 import type { StaffPrincipal } from './staff/auth';
 import { admittedClaim, claimTypesFor, fileClaim, toView, type ClaimRow } from './conversion/claims';
+import { renderOfficeDelegationReceipt } from '../forms';
 import { createDelegationBodySchema, delegationViewSchema, officeDelegationBodySchema, staffDelegationRevokeBodySchema } from './schemas/lifecycle';
 import { parseInput } from './schemas/validate';
 import { startSettled } from './temporal-outcome';
@@ -136,31 +137,6 @@ export interface DelegationDeps {
 }
 
 type DelegationView = ReturnType<typeof delegationViewSchema.parse>;
-
-/** What the delegate's "act for the delegator" page shows (see `actingView`). */
-export interface ActingView {
-  delegation: DelegationView;
-  delegatorName: string;
-  /** Why it cannot be used now; then nothing of the delegator's is read. */
-  unusable?: Bilingual;
-  claims?: ReturnType<typeof toView>[];
-  claimTypes?: ReturnType<typeof claimTypesFor>;
-}
-
-/** "Name Surname" of each codice fiscale from its newest credential; a person the system does not know is absent. */
-export async function personNames(pool: Pool, codiciFiscali: readonly string[]): Promise<Map<string, string>> {
-  const { rows } = await pool.query<{ codice_fiscale: string; name: string | null; surname: string | null }>(
-    `SELECT DISTINCT ON (codice_fiscale) codice_fiscale, holder->>'name' AS name, holder->>'surname' AS surname
-       FROM credentials WHERE codice_fiscale = ANY($1::text[]) ORDER BY codice_fiscale, created_at DESC`,
-    [[...new Set(codiciFiscali)]],
-  );
-  const names = new Map<string, string>();
-  for (const r of rows) {
-    const name = [r.name, r.surname].filter((x) => x && x.trim()).join(' ').trim();
-    if (name) names.set(r.codice_fiscale, name);
-  }
-  return names;
-}
 
 /** What the delegate's "act for the delegator" page shows (see `actingView`). */
 export interface ActingView {
@@ -646,8 +622,33 @@ export function createDelegationService(deps: DelegationDeps) {
     return { delegatorName: names.get(a.delegation.delegator_cf) ?? a.delegation.delegator_cf, claimTypes: claimTypesFor(a.delegator, catalogueFor(deps.policy)) };
   }
 
+  /**
+   * The receipt of an office registration (PDF), for the clerk who registered it only (anyone
+   * else: not found); every copy handed out is audited.
+   */
+  async function officeReceipt(staff: StaffPrincipal, delegationId: string): Promise<{ pdf: Uint8Array; displayName: string }> {
+    const { rows } = await deps.pool.query<DelegationRow & { office: string | null }>(
+      `SELECT ${COLUMNS}, office FROM delegations WHERE id = $1::uuid AND source = 'office' AND registered_by = $2::text`,
+      [delegationId, `staff:${staff.staffId}`],
+    );
+    const d = rows[0];
+    if (!d) throw notFound();
+    const parties = await partiesOf(deps.pool, { delegatorCodiceFiscale: d.delegator_cf, delegateCodiceFiscale: d.delegate_cf });
+    const pdf = await renderOfficeDelegationReceipt({
+      delegator: parties.delegator,
+      delegate: parties.delegate,
+      scope: d.scope,
+      endsOn: d.ends_on,
+      office: d.office ?? '',
+      registeredAt: d.created_at.toISOString(),
+      acceptBy: (d.accept_by ?? d.ends_at).toISOString(),
+    });
+    await audit(deps.pool, { actor: `staff:${staff.staffId}`, action: 'delegation.receipt', subject: d.id, decision: 'served', detail: { role: staff.role } });
+    return { pdf, displayName: `ricevuta-delega-${d.created_at.toISOString().slice(0, 10)}.pdf` };
+  }
+
   return {
     create, registerAtOffice, ofPerson, given, received, accept, decline, revokeByParty, revokeByClerk, consultClaims, fileClaimFor,
-    actingView, claimTypesForDelegator,
+    actingView, claimTypesForDelegator, officeReceipt, parties: (d: DelegationView) => partiesOf(deps.pool, d),
   };
 }
