@@ -365,10 +365,22 @@ describe('delegation registered at an INPS office', () => {
     const created = await register(officeBody(holder.citizen.codiceFiscale, other.citizen.codiceFiscale, { delegateDocument: undefined }));
     expect(created.status).toBe(201);
     const id = created.body.delegationId as string;
-    await mailTo(stack, holder.citizen.email!, /in attesa di accettazione/);
-    await mailTo(stack, other.citizen.email!, /Delega da accettare/);
+    // Each notice names the other person and gives its days as people read them.
+    const holderName = `${holder.citizen.name} ${holder.citizen.surname}`;
+    const otherName = `${other.citizen.name} ${other.citizen.surname}`;
+    const endsOn = formatDateLong(created.body.endsOn, 'it');
+    const toDelegator = await mailTo(stack, holder.citizen.email!, /in attesa di accettazione/);
+    // (The same delegate has other delegations: the one from this holder.)
+    const toDelegate = await mailTo(stack, other.citizen.email!, new RegExp(`${holder.citizen.codiceFiscale}\\) ti ha delegato`));
+    expect(toDelegator.text).toContain(`${otherName} (codice fiscale ${other.citizen.codiceFiscale})`);
+    expect(toDelegate.text).toContain(`${holderName} (codice fiscale ${holder.citizen.codiceFiscale}) ti ha delegato presso la sede INPS di Roma Eur`);
+    for (const text of [toDelegator.text, toDelegate.text]) {
+      expect(text).toContain(`fino al ${endsOn}`);
+      expect(text).toContain(`until ${formatDateLong(created.body.endsOn, 'en')}`);
+      expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    }
     await accept(other, id);
-    await mailTo(stack, holder.citizen.email!, /Delega accettata/);
+    expect((await mailTo(stack, holder.citizen.email!, /Delega accettata/)).text).toContain(`${otherName} (codice fiscale ${other.citizen.codiceFiscale}) ha accettato la tua delega`);
 
     const filed = await call('POST', `/api/delegators/${id}/claims`, { token: other.token, body: { type: 'parental-leave' }, headers: { 'idempotency-key': 'office-deleg-claim-1' } });
     expect(filed.status).toBe(202);
