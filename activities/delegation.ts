@@ -12,7 +12,7 @@ import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { recordEvent } from '../lib/events';
 import { enqueueNotification, loadCredential, type CredentialRow } from './issuance';
-import { delegationAcceptedMessage, delegationCreatedMessage, delegationEndedMessage } from './notice-templates';
+import { delegationAcceptedMessage, delegationCreatedMessage, delegationEndedMessage, type DelegationParty } from './notice-templates';
 import { ENDED_STATES } from '../domain/credential';
 
 type EndReason = 'expired' | 'revoked' | 'declined' | 'lapsed';
@@ -52,6 +52,23 @@ async function liveCredential(client: PoolClient, codiceFiscale: string): Promis
 const delegatorCredential = (client: PoolClient, d: DelegationRow): Promise<CredentialRow | undefined> =>
   d.delegator_credential_id ? loadCredential(client, d.delegator_credential_id) : liveCredential(client, d.delegator_cf);
 
+/**
+ * A party as the other one's notice names them: by name and surname when the system has them
+ * (the credential, else the newest one they held), always with the codice fiscale.
+ */
+async function partyOf(client: PoolClient, codiceFiscale: string, credential?: CredentialRow): Promise<DelegationParty> {
+  const named = (h: { name?: string; surname?: string } | undefined) => [h?.name, h?.surname].filter((x) => x && x.trim()).join(' ').trim();
+  let name = named(credential?.holder);
+  if (!name) {
+    const { rows } = await client.query<{ name: string | null; surname: string | null }>(
+      `SELECT holder->>'name' AS name, holder->>'surname' AS surname FROM credentials WHERE codice_fiscale = $1::text ORDER BY created_at DESC LIMIT 1`,
+      [codiceFiscale],
+    );
+    name = named(rows[0] ? { name: rows[0].name ?? undefined, surname: rows[0].surname ?? undefined } : undefined);
+  }
+  return name ? { codiceFiscale, name } : { codiceFiscale };
+}
+
 const MAIL_ONLY = ['email', 'pec'] as const;
 
 export function createDelegationActivities(deps: ActivityDeps) {
@@ -67,14 +84,15 @@ export function createDelegationActivities(deps: ActivityDeps) {
         const delegator = await delegatorCredential(client, d);
         const delegate = await liveCredential(client, d.delegate_cf);
         const details = { scope: d.scope, endsOn: d.ends_on, ...(input.acceptBy ? { acceptBy: input.acceptBy, office: d.office } : {}) };
+        const [delegatorParty, delegateParty] = [await partyOf(client, d.delegator_cf, delegator), await partyOf(client, d.delegate_cf, delegate)];
         const out = delegator
           ? await enqueueNotification(deps, client, delegator, 'delegation-created', d.id, () =>
-              delegationCreatedMessage(delegator.holder, 'delegator', { otherCodiceFiscale: d.delegate_cf, ...details }), MAIL_ONLY)
+              delegationCreatedMessage(delegator.holder, 'delegator', { other: delegateParty, ...details }), MAIL_ONLY)
           : [];
         if (delegate) {
           out.push(
             ...(await enqueueNotification(deps, client, delegate, 'delegation-received', d.id, () =>
-              delegationCreatedMessage(delegate.holder, 'delegate', { otherCodiceFiscale: d.delegator_cf, ...details }), MAIL_ONLY)),
+              delegationCreatedMessage(delegate.holder, 'delegate', { other: delegatorParty, ...details }), MAIL_ONLY)),
           );
         }
         return { outboxIds: out.map((o) => o.outboxId) };
@@ -107,13 +125,14 @@ export function createDelegationActivities(deps: ActivityDeps) {
         if (d.status !== 'active') throw ApplicationFailure.nonRetryable(`delegation ${d.id} is ${d.status}`, ErrorType.Conflict);
         const delegator = await delegatorCredential(client, d);
         const delegate = await loadCredential(client, input.delegateCredentialId);
+        const [delegatorParty, delegateParty] = [await partyOf(client, d.delegator_cf, delegator), await partyOf(client, d.delegate_cf, delegate)];
         const out = delegator
           ? await enqueueNotification(deps, client, delegator, 'delegation-accepted', d.id, () =>
-              delegationAcceptedMessage(delegator.holder, 'delegator', { otherCodiceFiscale: d.delegate_cf, endsOn: d.ends_on }), MAIL_ONLY)
+              delegationAcceptedMessage(delegator.holder, 'delegator', { other: delegateParty, endsOn: d.ends_on }), MAIL_ONLY)
           : [];
         out.push(
           ...(await enqueueNotification(deps, client, delegate, 'delegation-accepted', d.id, () =>
-            delegationAcceptedMessage(delegate.holder, 'delegate', { otherCodiceFiscale: d.delegator_cf, endsOn: d.ends_on }), MAIL_ONLY)),
+            delegationAcceptedMessage(delegate.holder, 'delegate', { other: delegatorParty, endsOn: d.ends_on }), MAIL_ONLY)),
         );
         return { outboxIds: out.map((o) => o.outboxId) };
       });
@@ -142,11 +161,12 @@ export function createDelegationActivities(deps: ActivityDeps) {
         const status: EndReason = d.status === 'active' || d.status === 'pending' ? input.reason : d.status;
         const delegator = await delegatorCredential(client, d);
         const delegate = await liveCredential(client, d.delegate_cf);
+        const [delegatorParty, delegateParty] = [await partyOf(client, d.delegator_cf, delegator), await partyOf(client, d.delegate_cf, delegate)];
         const out = delegator
-          ? await enqueueNotification(deps, client, delegator, 'delegation-ended', d.id, () => delegationEndedMessage(delegator.holder, status, d.delegate_cf), MAIL_ONLY)
+          ? await enqueueNotification(deps, client, delegator, 'delegation-ended', d.id, () => delegationEndedMessage(delegator.holder, status, delegateParty), MAIL_ONLY)
           : [];
         if (delegate) {
-          out.push(...(await enqueueNotification(deps, client, delegate, 'delegation-ended', d.id, () => delegationEndedMessage(delegate.holder, status, d.delegator_cf), MAIL_ONLY)));
+          out.push(...(await enqueueNotification(deps, client, delegate, 'delegation-ended', d.id, () => delegationEndedMessage(delegate.holder, status, delegatorParty), MAIL_ONLY)));
         }
         return { status, endedAt: (d.ended_at ?? new Date()).toISOString(), outboxIds: out.map((o) => o.outboxId) };
       });

@@ -3,6 +3,7 @@
  * Like templates.ts, each returns what goes into the (encrypted) outbox payload.
  */
 import { italianCalendarDate } from '../domain/calendar';
+import { formatDateLong } from '../forms/layout';
 import type { Holder, MessageContent } from './templates';
 
 type Channel = 'sms' | 'email' | 'pec';
@@ -90,29 +91,50 @@ const SCOPE_TEXT: Record<'consult' | 'consult_and_claims', { it: string; en: str
   consult_and_claims: { it: 'consultare i dati e presentare domande di prestazione', en: 'consult the data and file benefit claims' },
 };
 
+/** The other party of a delegation: their name when the system has it, always their codice fiscale. */
+export interface DelegationParty {
+  codiceFiscale: string;
+  /** "Name Surname", when known. */
+  name?: string;
+}
+
+/** "Mario Rossi (codice fiscale …)", or "the person with codice fiscale …" when the name is not known. */
+function party(p: DelegationParty): { it: string; en: string } {
+  return p.name
+    ? { it: `${p.name} (codice fiscale ${p.codiceFiscale})`, en: `${p.name} (codice fiscale ${p.codiceFiscale})` }
+    : { it: `la persona con codice fiscale ${p.codiceFiscale}`, en: `the person with codice fiscale ${p.codiceFiscale}` };
+}
+
+/** A day as people read it: "30 giugno 2027" / "30 June 2027". */
+const day = (isoDate: string) => ({ it: formatDateLong(isoDate, 'it'), en: formatDateLong(isoDate, 'en') });
+
+const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** To the delegator or the delegate, when a delegation starts (`acceptBy`: it waits for the delegate's consent until then). */
 export function delegationCreatedMessage(
   holder: Holder,
   role: 'delegator' | 'delegate',
-  d: { otherCodiceFiscale: string; scope: 'consult' | 'consult_and_claims'; endsOn: string; acceptBy?: string; office?: string | null },
+  d: { other: DelegationParty; scope: 'consult' | 'consult_and_claims'; endsOn: string; acceptBy?: string; office?: string | null },
 ): MessageContent {
   const scope = SCOPE_TEXT[d.scope];
+  const other = party(d.other);
+  const until = day(d.endsOn);
   const where = d.office ? { it: ` presso la sede INPS di ${d.office}`, en: ` at the INPS office of ${d.office}` } : { it: '', en: '' };
   if (d.acceptBy) {
     // The last Italian day it can be accepted (the deadline may be the midnight ending a day).
-    const by = italianCalendarDate(new Date(Date.parse(d.acceptBy) - 1));
+    const by = day(italianCalendarDate(new Date(Date.parse(d.acceptBy) - 1)));
     return role === 'delegator'
       ? mail(
           holder,
           'INPS – Delega registrata, in attesa di accettazione / Delegation registered, awaiting acceptance',
           [
-            `è stata registrata${where.it} la delega alla persona con codice fiscale ${d.otherCodiceFiscale} a ${scope.it} per tuo conto, fino al ${d.endsOn}.`,
-            `La delega vale solo quando il delegato la accetta, entro il ${by}; altrimenti decade.`,
+            `è stata registrata${where.it} la delega a ${other.it} a ${scope.it} per tuo conto, fino al ${until.it}.`,
+            `La delega vale solo quando il delegato la accetta, entro il ${by.it}; altrimenti decade.`,
             'Puoi revocarla in qualsiasi momento dalla tua area personale o presso una sede INPS.',
           ],
           [
-            `a delegation${where.en} to the person with codice fiscale ${d.otherCodiceFiscale} to ${scope.en} on your behalf, until ${d.endsOn}, has been registered.`,
-            `It applies only once the delegate accepts it, by ${by}; otherwise it lapses.`,
+            `a delegation${where.en} to ${other.en} to ${scope.en} on your behalf, until ${until.en}, has been registered.`,
+            `It applies only once the delegate accepts it, by ${by.en}; otherwise it lapses.`,
             'You can revoke it at any time from your personal area or at an INPS office.',
           ],
         )
@@ -120,12 +142,12 @@ export function delegationCreatedMessage(
           holder,
           'INPS – Delega da accettare / A delegation awaits your acceptance',
           [
-            `la persona con codice fiscale ${d.otherCodiceFiscale} ti ha delegato${where.it} a ${scope.it} per suo conto, fino al ${d.endsOn}.`,
-            `Accedi con il tuo PIN alla pagina «Deleghe» della tua area personale per accettarla o rifiutarla entro il ${by}; altrimenti decade.`,
+            `${capital(other.it)} ti ha delegato${where.it} a ${scope.it} per suo conto, fino al ${until.it}.`,
+            `Accedi con il tuo PIN alla pagina «Deleghe» della tua area personale per accettarla o rifiutarla entro il ${by.it}; altrimenti decade.`,
           ],
           [
-            `the person with codice fiscale ${d.otherCodiceFiscale} has delegated you${where.en} to ${scope.en} on their behalf, until ${d.endsOn}.`,
-            `Log in with your own PIN and open "Delegations" in your personal area to accept or decline it by ${by}; otherwise it lapses.`,
+            `${capital(other.en)} has delegated you${where.en} to ${scope.en} on their behalf, until ${until.en}.`,
+            `Log in with your own PIN and open "Delegations" in your personal area to accept or decline it by ${by.en}; otherwise it lapses.`,
           ],
         );
   }
@@ -133,31 +155,33 @@ export function delegationCreatedMessage(
     ? mail(
         holder,
         'INPS – Delega registrata / Delegation registered',
-        [`hai delegato la persona con codice fiscale ${d.otherCodiceFiscale} a ${scope.it} per tuo conto, fino al ${d.endsOn}.`, 'Puoi revocare la delega in qualsiasi momento dalla tua area personale o tramite il Contact center.'],
-        [`you have delegated the person with codice fiscale ${d.otherCodiceFiscale} to ${scope.en} on your behalf, until ${d.endsOn}.`, 'You can revoke the delegation at any time from your personal area or through the contact centre.'],
+        [`hai delegato ${other.it} a ${scope.it} per tuo conto, fino al ${until.it}.`, 'Puoi revocare la delega in qualsiasi momento dalla tua area personale o tramite il Contact center.'],
+        [`you have delegated ${other.en} to ${scope.en} on your behalf, until ${until.en}.`, 'You can revoke the delegation at any time from your personal area or through the contact centre.'],
       )
     : mail(
         holder,
         'INPS – Hai ricevuto una delega / You have been given a delegation',
-        [`la persona con codice fiscale ${d.otherCodiceFiscale} ti ha delegato a ${scope.it} per suo conto, fino al ${d.endsOn}.`, 'Accedi con il tuo PIN: le operazioni fatte per conto del delegante sono registrate.'],
-        [`the person with codice fiscale ${d.otherCodiceFiscale} has delegated you to ${scope.en} on their behalf, until ${d.endsOn}.`, 'Log in with your own PIN: what you do on their behalf is recorded.'],
+        [`${capital(other.it)} ti ha delegato a ${scope.it} per suo conto, fino al ${until.it}.`, 'Accedi con il tuo PIN: le operazioni fatte per conto del delegante sono registrate.'],
+        [`${capital(other.en)} has delegated you to ${scope.en} on their behalf, until ${until.en}.`, 'Log in with your own PIN: what you do on their behalf is recorded.'],
       );
 }
 
 /** To both parties, when the delegate accepts a delegation. */
-export function delegationAcceptedMessage(holder: Holder, role: 'delegator' | 'delegate', d: { otherCodiceFiscale: string; endsOn: string }): MessageContent {
+export function delegationAcceptedMessage(holder: Holder, role: 'delegator' | 'delegate', d: { other: DelegationParty; endsOn: string }): MessageContent {
+  const other = party(d.other);
+  const until = day(d.endsOn);
   return role === 'delegator'
     ? mail(
         holder,
         'INPS – Delega accettata / Delegation accepted',
-        [`la persona con codice fiscale ${d.otherCodiceFiscale} ha accettato la tua delega: da ora può operare per tuo conto, fino al ${d.endsOn}.`, 'Puoi revocarla in qualsiasi momento.'],
-        [`the person with codice fiscale ${d.otherCodiceFiscale} has accepted your delegation: from now on they may act on your behalf, until ${d.endsOn}.`, 'You can revoke it at any time.'],
+        [`${capital(other.it)} ha accettato la tua delega: da ora può operare per tuo conto, fino al ${until.it}.`, 'Puoi revocarla in qualsiasi momento.'],
+        [`${capital(other.en)} has accepted your delegation: from now on they may act on your behalf, until ${until.en}.`, 'You can revoke it at any time.'],
       )
     : mail(
         holder,
         'INPS – Delega accettata / Delegation accepted',
-        [`hai accettato la delega della persona con codice fiscale ${d.otherCodiceFiscale}, valida fino al ${d.endsOn}. Le operazioni fatte per suo conto sono registrate.`],
-        [`you have accepted the delegation of the person with codice fiscale ${d.otherCodiceFiscale}, valid until ${d.endsOn}. What you do on their behalf is recorded.`],
+        [`hai accettato la delega di ${other.it}, valida fino al ${until.it}. Le operazioni fatte per suo conto sono registrate.`],
+        [`you have accepted the delegation of ${other.en}, valid until ${until.en}. What you do on their behalf is recorded.`],
       );
 }
 
@@ -169,12 +193,13 @@ const ENDED_WHY: Record<'expired' | 'revoked' | 'declined' | 'lapsed', { it: str
 };
 
 /** To both parties, when a delegation ends (end date reached, revoked, declined, or not accepted in time). */
-export function delegationEndedMessage(holder: Holder, reason: 'expired' | 'revoked' | 'declined' | 'lapsed', otherCodiceFiscale: string): MessageContent {
+export function delegationEndedMessage(holder: Holder, reason: 'expired' | 'revoked' | 'declined' | 'lapsed', otherParty: DelegationParty): MessageContent {
   const why = ENDED_WHY[reason];
+  const other = party(otherParty);
   return mail(
     holder,
     'INPS – Delega terminata / Delegation ended',
-    [`la delega tra te e la persona con codice fiscale ${otherCodiceFiscale} ${why.it}: non è più possibile operare con essa.`],
-    [`the delegation between you and the person with codice fiscale ${otherCodiceFiscale} ${why.en}: it can no longer be used.`],
+    [`la delega tra te e ${other.it} ${why.it}: non è più possibile operare con essa.`],
+    [`the delegation between you and ${other.en} ${why.en}: it can no longer be used.`],
   );
 }

@@ -670,14 +670,29 @@ describeRoute({
   description:
     'Roles: clerk, supervisor. From the form signed by the delegator and the identity documents checked in person (the delegate’s when they came); the delegator needs no PIN. ' +
     'The delegation (`source: office`) is `pending` until the delegate accepts it with their own PIN. 409: an active or pending delegation between the same people exists. ' +
-    'Idempotent by `Idempotency-Key` (per clerk): a repeat answers 200 with the first delegation; the key reused for different data answers 422.',
+    'Idempotent by `Idempotency-Key` (per clerk): a repeat answers 200 with the first delegation; the key reused for different data answers 422. ' +
+    '`receipt` is the path of the printable receipt to hand to the delegator.',
   auth: 'staff',
   request: { body: ls.officeDelegationBodySchema, headers: z.object({ 'Idempotency-Key': s.idempotencyKeySchema.optional() }) },
   responses: {
-    201: { description: 'Registered, pending the delegate’s acceptance.', schema: ls.delegationViewSchema },
-    200: { description: 'The same key was used before: the first delegation.', schema: ls.delegationViewSchema },
+    201: { description: 'Registered, pending the delegate’s acceptance.', schema: ls.officeDelegationViewSchema },
+    200: { description: 'The same key was used before: the first delegation.', schema: ls.officeDelegationViewSchema },
   },
   errors: [400, 401, 403, 409, 422],
+});
+
+describeRoute({
+  method: 'get',
+  path: '/api/staff/delegations/:delegationId/receipt',
+  tag: 'back-office',
+  summary: 'The printable receipt of a delegation registered at an office',
+  description:
+    'Roles: clerk, supervisor; only the clerk who registered it (anyone else: 404). A PDF for the delegator: both parties, scope, end date, office, registration time, ' +
+    'the acceptance deadline and how to revoke it; no contact details. Each copy is audited.',
+  auth: 'staff',
+  request: { params: delegationIdParam },
+  responses: { 200: { description: 'The receipt (PDF).' } },
+  errors: [401, 403, 404],
 });
 
 describeRoute({

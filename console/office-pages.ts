@@ -24,7 +24,7 @@ import { italianCalendarDate } from '../domain/calendar';
 import { DomainError, ErrorType, fieldIssue, type FieldIssue } from '../domain/errors';
 import { isUuid } from '../domain/ids';
 import { MAX_UPLOAD_BYTES, uploadTooLargeError, type RawUpload } from '../domain/uploads';
-import { createDelegationService } from '../services/delegation';
+import { createDelegationService, officeDelegationReceiptPath } from '../services/delegation';
 import { attachFax, faxTarget } from '../services/conversion/conversion-documents';
 import { documentStore } from '../services/conversion/documents';
 import { html, type SafeHtml } from '../web/html';
@@ -212,6 +212,19 @@ ${lookupSection(ctx, lookup)}`,
     );
   }
 
+  /** The registered delegation as the clerk and the delegator know it: the two people by name, scope, until when, status. */
+  async function registeredFacts(ctx: ConsoleContext, delegation: Awaited<ReturnType<typeof delegations.registerAtOffice>>['delegation']): Promise<SafeHtml> {
+    const { delegator, delegate } = await delegations.parties(delegation);
+    const person = (p: typeof delegator) => (p.named ? html`${p.name} <span class="text-muted">(${p.codiceFiscale})</span>` : p.codiceFiscale);
+    return facts([
+      [t(ctx, 'Delega', 'Delegation'), html`<span data-testid="delegation-parties">${person(delegator)} → ${person(delegate)}</span>`],
+      [t(ctx, 'Ambito', 'Scope'), scopeLabel(ctx, delegation.scope)],
+      [t(ctx, 'Valida fino al', 'Valid until'), fmtDate(ctx, delegation.endsOn)],
+      [t(ctx, 'Stato', 'Status'), html`<span data-testid="delegation-status">${say(ctx, DELEGATION_STATUSES, delegation.status)}</span>`],
+      [t(ctx, 'Da accettare entro', 'To be accepted by'), fmtDateTime(ctx, delegation.acceptBy)],
+    ]);
+  }
+
   r.get('/counter/delegations', guard(SECTIONS.counter), async (req, res) => {
     const ctx = consoleContext(req, res, '/counter/delegations');
     const { status, lookup } = await lookupOf(ctx, res, typeof req.query.codiceFiscale === 'string' ? req.query.codiceFiscale : '');
@@ -267,21 +280,16 @@ ${lookupSection(ctx, lookup)}`,
           ? t(ctx, 'Questa delega era già stata registrata con questo modulo: ecco la registrazione.', 'This delegation was already registered with this form: here is the registration.')
           : t(
               ctx,
-              'Delega registrata. È in attesa dell’accettazione del delegato, che riceve un avviso se ha un PIN con recapiti; consegna al delegante la ricevuta.',
-              'Delegation registered. It awaits the delegate’s acceptance; the delegate is told if they hold a PIN with contacts. Give the delegator the receipt.',
+              'Delega registrata. È in attesa dell’accettazione del delegato, che riceve un avviso se ha un PIN con recapiti; stampa la ricevuta e consegnala al delegante.',
+              'Delegation registered. It awaits the delegate’s acceptance; the delegate is told if they hold a PIN with contacts. Print the receipt and give it to the delegator.',
             ),
         'notice',
       )}
-${facts([
-  [t(ctx, 'Delega', 'Delegation'), html`<code data-testid="delegation-id">${delegation.delegationId}</code>`],
-  [t(ctx, 'Stato', 'Status'), html`<span data-testid="delegation-status">${say(ctx, DELEGATION_STATUSES, delegation.status)}</span>`],
-  [t(ctx, 'Delegante', 'Delegator'), delegation.delegatorCodiceFiscale],
-  [t(ctx, 'Delegato', 'Delegate'), delegation.delegateCodiceFiscale],
-  [t(ctx, 'Ambito', 'Scope'), scopeLabel(ctx, delegation.scope)],
-  [t(ctx, 'Valida fino al', 'Valid until'), fmtDate(ctx, delegation.endsOn)],
-  [t(ctx, 'Da accettare entro', 'To be accepted by'), fmtDateTime(ctx, delegation.acceptBy)],
-])}
-<p><a href="${ctx.base}/counter/delegations">${t(ctx, 'Registra un’altra delega', 'Register another delegation')}</a></p>`;
+${await registeredFacts(ctx, delegation)}
+<p class="d-flex flex-wrap gap-2">
+  <a class="btn btn-primary" href="${officeDelegationReceiptPath(delegation.delegationId)}" data-testid="delegation-receipt" data-delegation="${delegation.delegationId}">${t(ctx, 'Stampa la ricevuta per il delegante (PDF)', 'Print the receipt for the delegator (PDF)')}</a>
+  <a class="btn btn-outline-primary" href="${ctx.base}/counter/delegations">${t(ctx, 'Registra un’altra delega', 'Register another delegation')}</a>
+</p>`;
       sendPage(res, replayed ? 200 : 201, consolePage(ctx, { title: t(ctx, 'Delega registrata', 'Delegation registered'), active: 'counter', langSwitch: false, body: outcome }));
     } catch (err) {
       const shown = shownError(err);

@@ -434,6 +434,7 @@ export const AUDIT_ACTIONS: Vocabulary = {
   'delegation.end': { it: 'Delega terminata', en: 'Delegation ended' },
   'delegation.register_office': { it: 'Delega registrata in sede', en: 'Delegation registered at an office' },
   'delegation.revoke.note': { it: 'Nota della revoca di una delega', en: 'Note of a delegation’s revocation' },
+  'delegation.receipt': { it: 'Ricevuta di una delega registrata in sede', en: 'Receipt of a delegation registered at an office' },
   'delegate.consult_claims': { it: 'Il delegato consulta le domande', en: 'The delegate reads the claims' },
   'delegate.file_claim': { it: 'Il delegato presenta una domanda', en: 'The delegate files a claim' },
   'identity.sign_in': { it: 'Accesso con SPID, CIE o CNS', en: 'Sign-in with SPID, CIE or CNS' },

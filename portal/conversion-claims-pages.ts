@@ -36,7 +36,7 @@ export interface Notice {
   more?: Bilingual[];
 }
 
-function noticeBox(ctx: PageContext, n: Notice, id = 'notice'): SafeHtml {
+export function noticeBox(ctx: PageContext, n: Notice, id = 'notice'): SafeHtml {
   const urgent = n.tone === 'danger' || n.tone === 'warning';
   return html`<div class="alert alert-${n.tone} mb-4" role="${urgent ? 'alert' : 'status'}" id="${id}">
   <h2 class="h4">${tr(ctx.lang, n.title)}</h2>
@@ -45,7 +45,7 @@ function noticeBox(ctx: PageContext, n: Notice, id = 'notice'): SafeHtml {
 </div>`;
 }
 
-function frame(ctx: PageContext, title: Bilingual, content: SafeHtml, hasErrors = false): string {
+export function frame(ctx: PageContext, title: Bilingual, content: SafeHtml, hasErrors = false): string {
   const body = html`<div class="row"><div class="col-lg-8">
 <p class="portal-kicker mb-1">${tr(ctx.lang, KICKER)}</p>
 <h1 class="mb-4">${tr(ctx.lang, title)}</h1>
@@ -326,6 +326,48 @@ export interface ClaimsPageInput {
   idempotencyKey: string;
 }
 
+/** The form that chooses a claim type to file (then the check page); its key is born with the page. */
+export function claimTypeForm(
+  ctx: PageContext,
+  v: { action: string; types: readonly ClaimTypeOption[]; chosen?: string; issues: FieldIssue[]; csrf: string; idempotencyKey: string; legend?: Bilingual },
+): SafeHtml {
+  const { lang } = ctx;
+  return html`<form method="post" action="${link(ctx, v.action)}" class="portal-form" novalidate id="claim-form">
+${csrfField(v.csrf)}
+<input type="hidden" name="idempotencyKey" value="${v.idempotencyKey}">
+${radioGroup(ctx, { values: { type: v.chosen }, issues: v.issues }, {
+  name: 'type',
+  legend: tr(lang, v.legend ?? { it: 'Quale domanda vuoi presentare?', en: 'Which claim do you want to submit?' }),
+  required: true,
+  options: v.types.map((t) => ({ value: t.type, label: `${tr(lang, t.name)} – ${tr(lang, PROCESSING[t.processing])}` })),
+})}
+<button type="submit" class="btn btn-primary">${tr(lang, { it: 'Presenta la domanda', en: 'Submit the claim' })}</button>
+</form>`;
+}
+
+/** Claims as a table: protocol (a link to the claim's page when `linked`), type, received, status. */
+export function claimsTable(ctx: PageContext, claims: readonly ClaimSummary[], opts: { caption: Bilingual; linked: boolean }): SafeHtml {
+  const { lang } = ctx;
+  const rows = claims.map(
+    (c) => html`<tr data-claim="${c.claimId}" data-status="${c.status}">
+  <td>${opts.linked ? html`<a href="${link(ctx, claimPath(c.claimId))}" class="portal-code">${c.protocol}</a>` : html`<span class="portal-code">${c.protocol}</span>`}</td>
+  <td>${claimTypeName(lang, c.type)}</td>
+  <td>${formatDateTime(lang, c.receivedAt)}</td>
+  <td><span class="badge ${CLAIM_STATUS[c.status].badge}">${tr(lang, CLAIM_STATUS[c.status].label)}</span></td>
+</tr>`,
+  );
+  return html`<div class="table-responsive" tabindex="0" role="region" aria-label="${tr(lang, opts.caption)}"><table class="table" id="claims-list">
+  <caption class="visually-hidden">${tr(lang, opts.caption)}</caption>
+  <thead><tr>
+    <th scope="col">${tr(lang, { it: 'Protocollo', en: 'Protocol number' })}</th>
+    <th scope="col">${tr(lang, { it: 'Domanda', en: 'Claim' })}</th>
+    <th scope="col">${tr(lang, { it: 'Ricevuta il', en: 'Received on' })}</th>
+    <th scope="col">${tr(lang, { it: 'Stato', en: 'Status' })}</th>
+  </tr></thead>
+  <tbody>${rows}</tbody>
+</table></div>`;
+}
+
 export function claimsPage(ctx: PageContext, v: ClaimsPageInput): string {
   const { lang } = ctx;
   const title: Bilingual = { it: 'Domande di prestazione', en: 'Benefit claims' };
@@ -343,41 +385,14 @@ export function claimsPage(ctx: PageContext, v: ClaimsPageInput): string {
       : html``;
   const form =
     v.types.length > 0
-      ? html`<form method="post" action="${link(ctx, CITIZEN_PATHS.claims)}" class="portal-form" novalidate id="claim-form">
-${csrfField(v.csrf)}
-<input type="hidden" name="idempotencyKey" value="${v.idempotencyKey}">
-${radioGroup(ctx, { values: { type: v.chosen }, issues: v.issues }, {
-  name: 'type',
-  legend: tr(lang, { it: 'Quale domanda vuoi presentare?', en: 'Which claim do you want to submit?' }),
-  required: true,
-  options: v.types.map((t) => ({ value: t.type, label: `${tr(lang, t.name)} – ${tr(lang, PROCESSING[t.processing])}` })),
-})}
-<button type="submit" class="btn btn-primary">${tr(lang, { it: 'Presenta la domanda', en: 'Submit the claim' })}</button>
-</form>`
+      ? claimTypeForm(ctx, { action: CITIZEN_PATHS.claims, types: v.types, chosen: v.chosen, issues: v.issues, csrf: v.csrf, idempotencyKey: v.idempotencyKey })
       : html`<p id="no-claim-types">${tr(lang, {
           it: 'Con questo accesso e per il tuo profilo non ci sono domande da presentare online.',
           en: 'With this access and for your profile there are no claims to submit online.',
         })}</p>`;
-  const rows = v.claims.map(
-    (c) => html`<tr data-claim="${c.claimId}" data-status="${c.status}">
-  <td><a href="${link(ctx, claimPath(c.claimId))}" class="portal-code">${c.protocol}</a></td>
-  <td>${claimTypeName(lang, c.type)}</td>
-  <td>${formatDateTime(lang, c.receivedAt)}</td>
-  <td><span class="badge ${CLAIM_STATUS[c.status].badge}">${tr(lang, CLAIM_STATUS[c.status].label)}</span></td>
-</tr>`,
-  );
   const list =
     v.claims.length > 0
-      ? html`<div class="table-responsive" tabindex="0" role="region" aria-label="${tr(lang, { it: 'Le tue domande', en: 'Your claims' })}"><table class="table" id="claims-list">
-  <caption class="visually-hidden">${tr(lang, { it: 'Le tue domande', en: 'Your claims' })}</caption>
-  <thead><tr>
-    <th scope="col">${tr(lang, { it: 'Protocollo', en: 'Protocol number' })}</th>
-    <th scope="col">${tr(lang, { it: 'Domanda', en: 'Claim' })}</th>
-    <th scope="col">${tr(lang, { it: 'Ricevuta il', en: 'Received on' })}</th>
-    <th scope="col">${tr(lang, { it: 'Stato', en: 'Status' })}</th>
-  </tr></thead>
-  <tbody>${rows}</tbody>
-</table></div>`
+      ? claimsTable(ctx, v.claims, { caption: { it: 'Le tue domande', en: 'Your claims' }, linked: true })
       : html`<p id="no-claims">${tr(lang, { it: 'Non hai ancora presentato domande.', en: 'You have not submitted any claim yet.' })}</p>`;
   const content = html`${errorSummary(ctx, v.issues, (f) => (f === 'type' ? tr(lang, { it: 'Domanda', en: 'Claim' }) : undefined))}
 ${v.notice ? noticeBox(ctx, v.notice) : ''}
@@ -464,21 +479,35 @@ ${WITHDRAWABLE.includes(c.status)
  * Check your answers before filing: the claim chosen, how it will be processed, and the
  * declaration the claimant makes by filing it.
  */
-export function claimCheckPage(ctx: PageContext, v: { type: ClaimTypeOption; idempotencyKey: string; csrf: string; missingDeclaration: boolean }): string {
+export interface ClaimCheck {
+  type: ClaimTypeOption;
+  idempotencyKey: string;
+  csrf: string;
+  missingDeclaration: boolean;
+  /** Where the claim is posted and where "change" leads: the holder's own claims unless said. */
+  action?: string;
+  /** Rows shown before the claim (a delegate: on whose behalf). */
+  before?: { label: Bilingual; value: string }[];
+}
+
+export function claimCheckPage(ctx: PageContext, v: ClaimCheck): string {
   const { lang } = ctx;
+  const action = v.action ?? CITIZEN_PATHS.claims;
   const issues = v.missingDeclaration
     ? [requiredIssue('declaration', { it: 'Per presentare la domanda conferma la dichiarazione', en: 'To submit the claim, confirm the declaration' })]
     : [];
   const content = html`${errorSummary(ctx, issues, () => tr(lang, { it: 'Dichiarazione', en: 'Declaration' }))}
 <p>${tr(lang, { it: 'Controlla la domanda prima di presentarla.', en: 'Check the claim before you submit it.' })}</p>
 <dl class="row" id="check-answers">
+  ${(v.before ?? []).map((r) => html`<dt class="col-sm-4">${tr(lang, r.label)}</dt>
+  <dd class="col-sm-8">${r.value}</dd>`)}
   <dt class="col-sm-4">${tr(lang, { it: 'Domanda', en: 'Claim' })}</dt>
   <dd class="col-sm-8">${tr(lang, v.type.name)}</dd>
   <dt class="col-sm-4">${tr(lang, { it: 'Lavorazione', en: 'Processing' })}</dt>
   <dd class="col-sm-8">${tr(lang, PROCESSING[v.type.processing])}</dd>
 </dl>
-<p><a href="${link(ctx, CITIZEN_PATHS.claims)}">${tr(lang, { it: 'Cambia la domanda', en: 'Change the claim' })}</a></p>
-<form method="post" action="${link(ctx, CITIZEN_PATHS.claims)}" id="confirm-form" novalidate>
+<p><a href="${link(ctx, action)}">${tr(lang, { it: 'Cambia la domanda', en: 'Change the claim' })}</a></p>
+<form method="post" action="${link(ctx, action)}" id="confirm-form" novalidate>
   ${csrfField(v.csrf)}
   <input type="hidden" name="type" value="${v.type.type}">
   <input type="hidden" name="idempotencyKey" value="${v.idempotencyKey}">

@@ -46,6 +46,7 @@ import {
   sentNotice,
   UPLOAD_FIELDS,
   uploadIssue,
+  type ClaimCheck,
   type ConversionCase,
   type Notice,
   type UploadField,
@@ -130,6 +131,30 @@ const MULTIPART_PROBLEM: Readonly<Record<Exclude<MultipartFailure, 'refused'>, {
   },
 };
 
+
+/**
+ * Check your answers first: a claim is filed only with the declaration made. Without it, the
+ * check page is the answer (400 when it was posted from that page with the box left empty) and
+ * this says no; the key chosen with the first page goes on with it.
+ */
+export function declarationMade(
+  req: Request,
+  res: Response,
+  ctx: PageContext,
+  body: Record<string, unknown>,
+  check: { type: ClaimCheck['type']; key: string | undefined; action?: string; before?: ClaimCheck['before'] },
+): boolean {
+  if (body.declaration === 'yes') return true;
+  const csrf = ensureCsrfToken(req, res, readCookies(req));
+  // Posted from this check page without the box ticked: say what is missing.
+  const confirming = body.confirming === 'yes';
+  sendHtml(
+    res,
+    confirming ? 400 : 200,
+    claimCheckPage(ctx, { type: check.type, idempotencyKey: check.key ?? `k-${randomUUID()}`, csrf, missingDeclaration: confirming, action: check.action, before: check.before }),
+  );
+  return false;
+}
 
 /** Where the conversion stands for a session: the latest case, and why the form is not offered. */
 interface ConversionState {
@@ -436,19 +461,8 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
       });
       return;
     }
-    // Check your answers first: the claim is filed only with the declaration made.
-    if (body.declaration !== 'yes') {
-      const option = claimTypesFor(citizen, catalogueFor(deps.policy)).find((t) => t.type === type)!;
-      const csrf = ensureCsrfToken(req, res, readCookies(req));
-      // Posted from this check page without the box ticked: say what is missing.
-      const confirming = body.confirming === 'yes';
-      sendHtml(
-        res,
-        confirming ? 400 : 200,
-        claimCheckPage(context(req, res, CITIZEN_PATHS.claims), { type: option, idempotencyKey: key ?? `k-${randomUUID()}`, csrf, missingDeclaration: confirming }),
-      );
-      return;
-    }
+    const option = claimTypesFor(citizen, catalogueFor(deps.policy)).find((t) => t.type === type)!;
+    if (!declarationMade(req, res, context(req, res, CITIZEN_PATHS.claims), body, { type: option, key })) return;
     let claimId: string;
     try {
       const filed = await fileClaim(deps, { credentialId: citizen.credentialId, service, admission, rawKey: key, keyScope: citizen.credentialId, filedBy: 'citizen' });

@@ -5,10 +5,14 @@
  */
 import type { Bilingual, FieldIssue } from '../domain/errors';
 import { html, type SafeHtml } from '../web/html';
-import { tr, type Lang } from './i18n';
+import { formatDateTime, tr, type Lang } from './i18n';
+import { claimTypeForm, claimsTable, frame, noticeBox, type ClaimSummary, type ClaimTypeOption, type Notice } from './conversion-claims-pages';
 import { confirmStep, csrfField, errorSummary, icon, page, radioGroup, textField, type PageContext } from './views';
 
 export const DELEGATIONS_PATH = '/delegations';
+
+/** The delegate's page for acting on behalf of the delegator of one delegation. */
+export const actingPath = (delegationId: string): string => `${DELEGATIONS_PATH}/${delegationId}/claims`;
 
 const KICKER: Bilingual = { it: 'La tua area personale', en: 'Your personal area' };
 
@@ -151,6 +155,9 @@ function rows(ctx: PageContext, v: DelegationsPageView, list: DelegationRowView[
       actions.push(actionButton(ctx, v.csrf, d, 'accept', { it: 'Accetta la delega', en: 'Accept the delegation' }, 'btn-primary'));
       actions.push(actionButton(ctx, v.csrf, d, 'decline', { it: 'Rifiuta', en: 'Decline' }, 'btn-outline-primary'));
     } else if (live) {
+      if (side === 'received') {
+        actions.push(html`<a class="btn btn-sm btn-primary me-2" href="${link(ctx, actingPath(d.delegationId))}" id="act-${d.delegationId}">${tr(lang, { it: 'Opera per conto del delegante', en: 'Act for the delegator' })}</a>`);
+      }
       actions.push(actionButton(ctx, v.csrf, d, 'revoke', { it: 'Revoca la delega', en: 'Revoke the delegation' }, 'btn-outline-danger'));
     }
     return html`<li class="list-group-item" id="delegation-${d.delegationId}" data-status="${d.status}">
@@ -234,4 +241,104 @@ ${notice}${errorSummary(ctx, v.issues, (f) => (LABELS[f] ? tr(lang, LABELS[f]) :
 <p class="mt-5"><a href="${link(ctx, '/home')}">${icon(ctx, 'it-arrow-left', 'icon icon-sm icon-primary me-1')}${tr(lang, { it: 'Torna all’area personale', en: 'Back to your personal area' })}</a></p>
 </div></div>`;
   return page(ctx, { title: tr(lang, title), body, hasErrors: v.issues.length > 0 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Acting for the delegator
+
+export interface ActingPageView {
+  delegation: DelegationRowView;
+  delegatorName: string;
+  /** Why it cannot be used now (ended, the delegator has no PIN): then nothing of theirs is shown. */
+  unusable?: Bilingual;
+  claims?: readonly ClaimSummary[];
+  /** What the delegate may file for the delegator (empty with a consult-only scope). */
+  claimTypes?: readonly ClaimTypeOption[];
+  csrf: string;
+  idempotencyKey: string;
+  chosen?: string;
+  issues: FieldIssue[];
+  notice?: Notice;
+}
+
+/** "Opera per conto di …": the delegator's claims and, within the scope, a claim filed for them. */
+export function actingPage(ctx: PageContext, v: ActingPageView): string {
+  const lang = ctx.lang;
+  const d = v.delegation;
+  const title: Bilingual = { it: `Opera per conto di ${v.delegatorName}`, en: `Act for ${v.delegatorName}` };
+  const status = STATUS[d.status];
+  const facts = html`<dl class="row" id="acting-delegation" data-status="${d.status}">
+  <dt class="col-sm-4">${tr(lang, { it: 'Delegante', en: 'Delegator' })}</dt>
+  <dd class="col-sm-8">${v.delegatorName}${v.delegatorName === d.delegatorCodiceFiscale ? '' : html` <span class="portal-code">${d.delegatorCodiceFiscale}</span>`}</dd>
+  <dt class="col-sm-4">${tr(lang, { it: 'Cosa ti permette', en: 'What it allows you' })}</dt>
+  <dd class="col-sm-8">${tr(lang, SCOPES[d.scope])}</dd>
+  <dt class="col-sm-4">${tr(lang, { it: 'Fino al', en: 'Until' })}</dt>
+  <dd class="col-sm-8">${formatDate(lang, d.endsOn)}</dd>
+  <dt class="col-sm-4">${tr(lang, { it: 'Stato', en: 'Status' })}</dt>
+  <dd class="col-sm-8"><span class="badge ${status.badge}">${tr(lang, status.label)}</span></dd>
+</dl>`;
+  const back = html`<p class="mt-4"><a class="btn btn-outline-primary" href="${link(ctx, DELEGATIONS_PATH)}">${tr(lang, { it: 'Torna alle deleghe', en: 'Back to the delegations' })}</a></p>`;
+  if (v.unusable) {
+    const content = html`${facts}
+${noticeBox(ctx, { tone: 'warning', title: { it: 'Non puoi operare con questa delega', en: 'You cannot act with this delegation' }, text: v.unusable }, 'unusable')}
+${back}`;
+    return frame(ctx, title, content);
+  }
+  const claims = v.claims ?? [];
+  const types = v.claimTypes ?? [];
+  const filing =
+    d.scope !== 'consult_and_claims'
+      ? html`<p id="consult-only">${tr(lang, {
+          it: 'Questa delega ti permette solo di consultare: non puoi presentare domande per conto del delegante.',
+          en: 'This delegation lets you consult only: you cannot file claims on the delegator’s behalf.',
+        })}</p>`
+      : types.length === 0
+        ? html`<p id="no-claim-types">${tr(lang, {
+            it: 'Per il PIN e il profilo del delegante non ci sono domande da presentare online.',
+            en: 'For the delegator’s PIN and profile there are no claims to file online.',
+          })}</p>`
+        : html`<p>${tr(lang, {
+            it: 'La domanda è presentata a nome del delegante; risulta che l’hai presentata tu, per suo conto.',
+            en: 'The claim is filed in the delegator’s name; it is recorded that you filed it, on their behalf.',
+          })}</p>
+${claimTypeForm(ctx, {
+  action: actingPath(d.delegationId),
+  types,
+  chosen: v.chosen,
+  issues: v.issues,
+  csrf: v.csrf,
+  idempotencyKey: v.idempotencyKey,
+  legend: { it: 'Quale domanda vuoi presentare per suo conto?', en: 'Which claim do you want to file on their behalf?' },
+})}`;
+  const content = html`${errorSummary(ctx, v.issues, (f) => (f === 'type' ? tr(lang, { it: 'Domanda', en: 'Claim' }) : undefined))}
+${v.notice ? noticeBox(ctx, v.notice) : ''}
+<p>${tr(lang, {
+    it: 'Operi con il tuo PIN per conto del delegante, entro l’ambito della delega: ogni operazione è registrata a tuo nome.',
+    en: 'You act with your own PIN on the delegator’s behalf, within the scope of the delegation: every action is recorded in your name.',
+  })}</p>
+${facts}
+<section class="mb-5" aria-labelledby="delegator-claims-title">
+  <h2 class="h4 border-bottom pb-2 mb-3" id="delegator-claims-title">${tr(lang, { it: 'Le domande del delegante', en: 'The delegator’s claims' })}</h2>
+  ${claims.length > 0
+    ? claimsTable(ctx, claims, { caption: { it: 'Le domande del delegante', en: 'The delegator’s claims' }, linked: false })
+    : html`<p id="no-claims">${tr(lang, { it: 'Il delegante non ha domande presentate online.', en: 'The delegator has no claims filed online.' })}</p>`}
+</section>
+<section class="mb-5" aria-labelledby="file-for-title">
+  <h2 class="h4 border-bottom pb-2 mb-3" id="file-for-title">${tr(lang, { it: 'Presenta una domanda per suo conto', en: 'File a claim on their behalf' })}</h2>
+  ${filing}
+</section>
+${back}`;
+  return frame(ctx, title, content, v.issues.length > 0 || v.notice?.tone === 'danger');
+}
+
+/** The notice after a claim was filed for the delegator: its protocol number and received time. */
+export function filedForNotice(c: ClaimSummary, delegatorName: string): Notice {
+  return {
+    tone: 'success',
+    title: { it: 'Domanda presentata', en: 'Claim submitted' },
+    text: {
+      it: `Hai presentato la domanda per conto di ${delegatorName}: numero di protocollo ${c.protocol}, ricevuta il ${formatDateTime('it', c.receivedAt)}.`,
+      en: `You submitted the claim on behalf of ${delegatorName}: protocol number ${c.protocol}, received on ${formatDateTime('en', c.receivedAt)}.`,
+    },
+  };
 }

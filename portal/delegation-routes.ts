@@ -11,12 +11,19 @@
  * | POST /delegations/:id/decline          | the delegate declines a pending one, 303 → GET           |
  * | GET  /delegations/:id/revoke           | "Vuoi revocare la delega?" (final: asked first)          |
  * | POST /delegations/:id/revoke           | either party revokes it, 303 → GET                       |
+ * | GET  /delegations/:id/claims           | the delegate: "Opera per conto di …", the delegator's     |
+ * |                                        | claims (consulted, audited) and, within the scope, a form |
+ * | POST /delegations/:id/claims           | files a claim for the delegator (check page and           |
+ * |                                        | declaration first, as the holder's own), 303 → GET        |
  *
  * Every post carries the page's CSRF token (403 page otherwise); a first-half session is refused
  * as by the API (the delegation needs a personal PIN). An action whose answer is lost or that is
  * made twice is told by the delegation's state: done if it is, "not confirmed yet" if the state
  * cannot say — never "not done" for a delegation that was revoked. A new delegation carries a key
- * born with the page, so the same form sent again registers one.
+ * born with the page, so the same form sent again registers one. Acting for the delegator goes
+ * through the service of GET/POST /api/delegators/:id/claims; a delegation that is not the
+ * session's, or that it never accepted, is "not found"; an ended one says so and shows nothing
+ * of the delegator's.
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
@@ -29,7 +36,8 @@ import { SESSION_COOKIE, clearSessionCookie, sessionContext, sessionFromRequest,
 import { createDelegationService } from '../services/delegation';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
 import { forbiddenPage, sendHtml } from './access-routes';
-import { DELEGATIONS_PATH, delegationConfirmPage, delegationsPage, type DelegationNotice, type DelegationRowView } from './delegation-pages';
+import { DELEGATIONS_PATH, actingPage, actingPath, delegationConfirmPage, delegationsPage, filedForNotice, type ActingPageView, type DelegationNotice, type DelegationRowView } from './delegation-pages';
+import { declarationMade } from './conversion-claims-routes';
 import { NOT_CONFIRMED, requiredIssue } from './views';
 import { resolveLang } from './i18n';
 import { messagePage } from './pages';
@@ -250,6 +258,121 @@ export function delegationPortalRoutes(deps: ApiDeps): Router {
       go(req, res, `${DELEGATIONS_PATH}?done=${DONE_OF[action]}`);
     });
   }
+
+  // -- acting for the delegator -----------------------------------------------------------------
+
+  const ACTING_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+  function delegationNotFound(req: Request, res: Response): void {
+    sendHtml(
+      res,
+      404,
+      messagePage({ lang: resolveLang(req, res), base: req.baseUrl, selfPath: DELEGATIONS_PATH }, {
+        title: { it: 'Delega non trovata', en: 'Delegation not found' },
+        text: { it: 'Non c’è una delega che hai accettato con questo indirizzo.', en: 'There is no delegation you accepted at this address.' },
+        linkPath: DELEGATIONS_PATH,
+        linkText: { it: 'Le tue deleghe', en: 'Your delegations' },
+      }),
+    );
+  }
+
+  /**
+   * The acting page of a delegation the citizen received and accepted (not found otherwise), with
+   * the outcome of a post; `filed` names a claim just filed, told with its protocol number.
+   */
+  async function renderActing(
+    req: Request,
+    res: Response,
+    citizen: CitizenPrincipal,
+    id: string,
+    status: number,
+    extra: Partial<Pick<ActingPageView, 'chosen' | 'issues' | 'notice'>> & { filed?: string } = {},
+  ): Promise<void> {
+    if (!isUuid(id)) return delegationNotFound(req, res);
+    let acting;
+    try {
+      acting = await delegations.actingView(citizen, id);
+    } catch (err) {
+      if (toDomainError(err).type === ErrorType.NotFound) return delegationNotFound(req, res);
+      throw err;
+    }
+    const filed = extra.filed ? acting.claims?.find((c) => c.claimId === extra.filed) : undefined;
+    const csrf = ensureCsrfToken(req, res, readCookies(req));
+    sendHtml(
+      res,
+      status,
+      actingPage(
+        { lang: resolveLang(req, res), base: req.baseUrl, selfPath: actingPath(id) },
+        {
+          ...acting,
+          csrf,
+          idempotencyKey: randomUUID(),
+          chosen: extra.chosen,
+          issues: extra.issues ?? [],
+          notice: extra.notice ?? (filed ? filedForNotice(filed, acting.delegatorName) : undefined),
+        },
+      ),
+    );
+  }
+
+  r.get(`${DELEGATIONS_PATH}/:delegationId/claims`, async (req, res) => {
+    const citizen = await citizenOf(req, res);
+    if (!citizen) return;
+    res.setHeader('Cache-Control', 'no-store');
+    await renderActing(req, res, citizen, String(req.params.delegationId), 200, { filed: typeof req.query.filed === 'string' ? req.query.filed : undefined });
+  });
+
+  r.post(`${DELEGATIONS_PATH}/:delegationId/claims`, async (req, res) => {
+    const posted = await postingCitizen(req, res);
+    if (!posted) return;
+    const { body, citizen } = posted;
+    const id = String(req.params.delegationId);
+    if (!isUuid(id)) return delegationNotFound(req, res);
+    res.setHeader('Cache-Control', 'no-store');
+    const type = typeof body.type === 'string' ? body.type.trim().slice(0, 64) : '';
+    const key = typeof body.idempotencyKey === 'string' && ACTING_KEY.test(body.idempotencyKey) ? body.idempotencyKey : undefined;
+    const notFiled = { it: 'Domanda non presentata', en: 'Claim not submitted' };
+    if (type === '') {
+      await renderActing(req, res, citizen, id, 400, { issues: [requiredIssue('type', { it: 'Scegli la domanda da presentare', en: 'Choose the claim to submit' })] });
+      return;
+    }
+    let offer;
+    try {
+      offer = await delegations.claimTypesForDelegator(citizen, id);
+    } catch (err) {
+      const d = toDomainError(err);
+      if (d.type === ErrorType.NotFound) return delegationNotFound(req, res);
+      const f = failure(req, err, notFiled);
+      await renderActing(req, res, citizen, id, f.status, { notice: f.notice });
+      return;
+    }
+    const option = offer.claimTypes.find((t) => t.type === type);
+    if (!option) {
+      await renderActing(req, res, citizen, id, 403, {
+        chosen: type,
+        issues: [{ field: 'type', code: 'not_available', message: { it: 'Questa domanda non è disponibile per il PIN o il profilo del delegante.', en: 'This claim is not available for the delegator’s PIN or profile.' } }],
+      });
+      return;
+    }
+    const ctx = { lang: resolveLang(req, res), base: req.baseUrl, selfPath: actingPath(id) };
+    const onBehalf = [{ label: { it: 'Per conto di', en: 'On behalf of' }, value: offer.delegatorName }];
+    if (!declarationMade(req, res, ctx, body, { type: option, key, action: actingPath(id), before: onBehalf })) return;
+    let claimId: string;
+    try {
+      claimId = (await delegations.fileClaimFor(citizen, id, { type }, key)).body.claimId;
+    } catch (err) {
+      const d = toDomainError(err);
+      if (d.type === ErrorType.Unavailable || d.type === ErrorType.Internal) {
+        if (d.type === ErrorType.Internal) deps.log.error({ err, path: `${req.baseUrl}${req.path}` }, 'portal: delegation page failed');
+        await renderActing(req, res, citizen, id, d.status, { notice: NOT_CONFIRMED });
+        return;
+      }
+      const f = failure(req, err, notFiled);
+      await renderActing(req, res, citizen, id, f.status, d.fields.length ? { chosen: type, issues: d.fields } : { notice: f.notice });
+      return;
+    }
+    go(req, res, `${actingPath(id)}?filed=${claimId}`);
+  });
 
   return r;
 }

@@ -33,7 +33,8 @@ import {
 } from '../workflows/delegation-definitions';
 import type { CitizenPrincipal } from './access/sessions';
 import type { StaffPrincipal } from './staff/auth';
-import { admittedClaim, fileClaim, toView, type ClaimRow } from './conversion/claims';
+import { admittedClaim, claimTypesFor, fileClaim, toView, type ClaimRow } from './conversion/claims';
+import { renderOfficeDelegationReceipt } from '../forms';
 import { createDelegationBodySchema, delegationViewSchema, officeDelegationBodySchema, staffDelegationRevokeBodySchema } from './schemas/lifecycle';
 import { parseInput } from './schemas/validate';
 import { startSettled } from './temporal-outcome';
@@ -136,6 +137,46 @@ export interface DelegationDeps {
 }
 
 type DelegationView = ReturnType<typeof delegationViewSchema.parse>;
+
+/** What the delegate's "act for the delegator" page shows (see `actingView`). */
+export interface ActingView {
+  delegation: DelegationView;
+  delegatorName: string;
+  /** Why it cannot be used now; then nothing of the delegator's is read. */
+  unusable?: Bilingual;
+  claims?: ReturnType<typeof toView>[];
+  claimTypes?: ReturnType<typeof claimTypesFor>;
+}
+
+/** "Name Surname" of each codice fiscale from its newest credential; a person the system does not know is absent. */
+export async function personNames(pool: Pool, codiciFiscali: readonly string[]): Promise<Map<string, string>> {
+  const { rows } = await pool.query<{ codice_fiscale: string; name: string | null; surname: string | null }>(
+    `SELECT DISTINCT ON (codice_fiscale) codice_fiscale, holder->>'name' AS name, holder->>'surname' AS surname
+       FROM credentials WHERE codice_fiscale = ANY($1::text[]) ORDER BY codice_fiscale, created_at DESC`,
+    [[...new Set(codiciFiscali)]],
+  );
+  const names = new Map<string, string>();
+  for (const r of rows) {
+    const name = [r.name, r.surname].filter((x) => x && x.trim()).join(' ').trim();
+    if (name) names.set(r.codice_fiscale, name);
+  }
+  return names;
+}
+
+/** Where the receipt of an office registration is served (GET /api/staff/delegations/:id/receipt; the console links it). */
+export const officeDelegationReceiptPath = (delegationId: string): string => `/api/staff/delegations/${delegationId}/receipt`;
+
+/** Both parties of a delegation by name (the codice fiscale when the system has no name for them). */
+export interface DelegationParties {
+  delegator: { name: string; codiceFiscale: string; named: boolean };
+  delegate: { name: string; codiceFiscale: string; named: boolean };
+}
+
+export async function partiesOf(pool: Pool, d: { delegatorCodiceFiscale: string; delegateCodiceFiscale: string }): Promise<DelegationParties> {
+  const names = await personNames(pool, [d.delegatorCodiceFiscale, d.delegateCodiceFiscale]);
+  const party = (cf: string) => ({ name: names.get(cf) ?? cf, codiceFiscale: cf, named: names.has(cf) });
+  return { delegator: party(d.delegatorCodiceFiscale), delegate: party(d.delegateCodiceFiscale) };
+}
 
 export function createDelegationService(deps: DelegationDeps) {
   const now = deps.now ?? (() => new Date());
@@ -506,7 +547,10 @@ export function createDelegationService(deps: DelegationDeps) {
 
   /** The delegate reads the delegator's claims (audited as delegate for delegator). */
   async function consultClaims(delegate: CitizenPrincipal, delegationId: string) {
-    const a = await acting(delegate, delegationId, 'consult', 'delegate.consult_claims');
+    return claimsActedOn(await acting(delegate, delegationId, 'consult', 'delegate.consult_claims'));
+  }
+
+  async function claimsActedOn(a: Acting) {
     const claims = await withTransaction(deps.pool, async (client) => {
       const { rows } = await client.query<ClaimRow>(
         `SELECT id, protocol, claim_type, status, received_at, released_at, filed_by FROM benefit_claims WHERE credential_id = $1::uuid ORDER BY received_at DESC LIMIT 200`,
@@ -546,5 +590,65 @@ export function createDelegationService(deps: DelegationDeps) {
     return filed;
   }
 
-  return { create, registerAtOffice, ofPerson, given, received, accept, decline, revokeByParty, revokeByClerk, consultClaims, fileClaimFor };
+  /** Accepted by the delegate at some time (one given before consent was asked has no deadline and was active at once). */
+  const wasAccepted = (d: DelegationRow) => d.accepted_at !== null || (d.accept_by === null && d.status !== 'pending');
+
+  /**
+   * What the delegate's page "act for the delegator" shows: the delegation and the delegator's
+   * name; while it can be used, the delegator's claims (consulted, audited) and the claim types
+   * the delegate may file for them (none with a consult-only scope); once it cannot, why. A
+   * delegation that is not the caller's, or that they never accepted, is not found.
+   */
+  async function actingView(delegate: CitizenPrincipal, delegationId: string): Promise<ActingView> {
+    const d = await receivedOne(delegate, delegationId);
+    if (!wasAccepted(d)) throw notFound();
+    const names = await personNames(deps.pool, [d.delegator_cf]);
+    const base = { delegation: view(d), delegatorName: names.get(d.delegator_cf) ?? d.delegator_cf };
+    let a: Acting;
+    try {
+      a = await acting(delegate, delegationId, 'consult', 'delegate.consult_claims');
+    } catch (err) {
+      if (err instanceof DomainError && (err.type === ErrorType.Forbidden || err.type === ErrorType.Conflict)) return { ...base, unusable: err.userMessage };
+      throw err;
+    }
+    const { claims } = await claimsActedOn(a);
+    return { ...base, claims, claimTypes: d.scope === 'consult_and_claims' ? claimTypesFor(a.delegator, catalogueFor(deps.policy)) : [] };
+  }
+
+  /** The claim types the delegate may file for the delegator now, and the delegator's name (refusals audited as for filing). */
+  async function claimTypesForDelegator(delegate: CitizenPrincipal, delegationId: string) {
+    const a = await acting(delegate, delegationId, 'claims', 'delegate.file_claim');
+    const names = await personNames(deps.pool, [a.delegation.delegator_cf]);
+    return { delegatorName: names.get(a.delegation.delegator_cf) ?? a.delegation.delegator_cf, claimTypes: claimTypesFor(a.delegator, catalogueFor(deps.policy)) };
+  }
+
+  /**
+   * The receipt of an office registration (PDF), for the clerk who registered it only (anyone
+   * else: not found); every copy handed out is audited.
+   */
+  async function officeReceipt(staff: StaffPrincipal, delegationId: string): Promise<{ pdf: Uint8Array; displayName: string }> {
+    const { rows } = await deps.pool.query<DelegationRow & { office: string | null }>(
+      `SELECT ${COLUMNS}, office FROM delegations WHERE id = $1::uuid AND source = 'office' AND registered_by = $2::text`,
+      [delegationId, `staff:${staff.staffId}`],
+    );
+    const d = rows[0];
+    if (!d) throw notFound();
+    const parties = await partiesOf(deps.pool, { delegatorCodiceFiscale: d.delegator_cf, delegateCodiceFiscale: d.delegate_cf });
+    const pdf = await renderOfficeDelegationReceipt({
+      delegator: parties.delegator,
+      delegate: parties.delegate,
+      scope: d.scope,
+      endsOn: d.ends_on,
+      office: d.office ?? '',
+      registeredAt: d.created_at.toISOString(),
+      acceptBy: (d.accept_by ?? d.ends_at).toISOString(),
+    });
+    await audit(deps.pool, { actor: `staff:${staff.staffId}`, action: 'delegation.receipt', subject: d.id, decision: 'served', detail: { role: staff.role } });
+    return { pdf, displayName: `ricevuta-delega-${d.created_at.toISOString().slice(0, 10)}.pdf` };
+  }
+
+  return {
+    create, registerAtOffice, ofPerson, given, received, accept, decline, revokeByParty, revokeByClerk, consultClaims, fileClaimFor,
+    actingView, claimTypesForDelegator, officeReceipt, parties: (d: DelegationView) => partiesOf(deps.pool, d),
+  };
 }

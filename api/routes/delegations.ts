@@ -8,6 +8,7 @@
  *   POST /api/delegations/:delegationId/accept      the delegate accepts a pending one (it can be used from then on)
  *   POST /api/delegations/:delegationId/decline     the delegate declines a pending one
  *   POST /api/staff/delegations                     a clerk registers one handed in at an office → 201 (200: same Idempotency-Key)
+ *   GET  /api/staff/delegations/:delegationId/receipt the printable receipt of an office registration (its clerk only)
  *   POST /api/staff/delegations/:delegationId/revoke  a clerk ends it
  *   GET  /api/delegators/:delegationId/claims       the delegate consults the delegator's claims
  *   POST /api/delegators/:delegationId/claims       the delegate files a claim for the delegator
@@ -17,8 +18,9 @@ import type { ApiDeps } from '../deps';
 import { requireCitizen, sessionContext, type CitizenPrincipal } from '../../services/access/sessions';
 import { requireStaff } from '../../services/staff/auth';
 import { DomainError, ErrorType } from '../../domain/errors';
-import { delegationIdParams, delegationListSchema } from '../../services/schemas/lifecycle';
-import { createDelegationService } from '../../services/delegation';
+import { delegationIdParams, delegationListSchema, officeDelegationViewSchema } from '../../services/schemas/lifecycle';
+import { sendDocument } from '../../web/documents';
+import { createDelegationService, officeDelegationReceiptPath } from '../../services/delegation';
 
 const notFound = () => new DomainError(ErrorType.NotFound, { it: 'Delega non trovata.', en: 'Delegation not found.' });
 
@@ -72,7 +74,14 @@ export function delegationRoutes(deps: ApiDeps): Router {
   r.post('/staff/delegations', async (req, res) => {
     const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor']);
     const registered = await delegations.registerAtOffice(staff, req.body, req.get('idempotency-key'));
-    res.status(registered.replayed ? 200 : 201).json(registered.delegation);
+    const receipt = officeDelegationReceiptPath(registered.delegation.delegationId);
+    res.status(registered.replayed ? 200 : 201).json(officeDelegationViewSchema.parse({ ...registered.delegation, receipt }));
+  });
+
+  r.get('/staff/delegations/:delegationId/receipt', async (req, res) => {
+    const staff = await requireStaff(deps.pool, req, ['clerk', 'supervisor']);
+    const { pdf, displayName } = await delegations.officeReceipt(staff, delegationId(req));
+    sendDocument(res, { mediaType: 'application/pdf', displayName }, pdf);
   });
 
   r.post('/staff/delegations/:delegationId/revoke', async (req, res) => {

@@ -143,6 +143,11 @@ export const delegationViewSchema = z.strictObject({
   endedAt: instant.optional(),
 });
 
+/** What registering a delegation at an office answers: the delegation and where its printable receipt is. */
+export const officeDelegationViewSchema = delegationViewSchema.extend({
+  receipt: z.string().meta({ description: 'Path of the printable receipt for the delegator (PDF, `GET /api/staff/delegations/{delegationId}/receipt`), for the registering clerk only.' }),
+});
+
 export const delegationListSchema = z.strictObject({ delegations: z.array(delegationViewSchema) });
 export const delegationIdParams = z.strictObject({ delegationId: z.guid() });
 export const staffDelegationRevokeBodySchema = z.strictObject({ reason: z.string().trim().max(500).optional() });

@@ -223,7 +223,7 @@ describe('console in Chromium', () => {
       await page.click('form[method="post"][action$="/counter/delegations"] button[type="submit"]');
       await page.locator('[data-testid="delegation-status"]', { hasText: 'In attesa di accettazione' }).waitFor();
       await shot(page, 'c-03-delegation-registered');
-      const id = await page.textContent('[data-testid="delegation-id"]');
+      const id = await page.getAttribute('[data-testid="delegation-receipt"]', 'data-delegation');
       const { rows } = await stack.pool.query('SELECT status, source, office FROM delegations WHERE id = $1::uuid', [id]);
       expect(rows).toEqual([{ status: 'pending', source: 'office', office: 'Torino' }]);
 

@@ -13,6 +13,7 @@ import { withTransaction } from '../../lib/db';
 import { makeCitizen, type CitizenRequest } from '../support/citizens';
 import { activeCitizen, asWorker, requestAndCollect, secondHalfFrom, waitFor, waitForView } from '../support/issuance';
 import { apiCall } from '../support/api';
+import { staffToken } from '../support/lifecycle';
 import { pdfText } from '../support/pdf';
 import { csrfOf, type Browser } from '../support/browser';
 import { consoleLogin, createTestStaff } from '../support/staff';
@@ -376,8 +377,9 @@ describe('console pages', () => {
   });
 
   it('registers a delegation handed in at the office: errors on the form and nothing stored, then pending until the delegate accepts; a second post of the same form is the same delegation', async () => {
+    // The delegator has no PIN (known by codice fiscale only); the delegate holds one (known by name).
     const delegator = makeCitizen();
-    const delegate = makeCitizen();
+    const delegate = (await activeCitizen(stack, makeCitizen())).citizen;
     const home = await clerk.get('/console/');
     expect(home.body).toContain('href="/console/counter/delegations"');
     expect(home.body).toContain('href="/console/counter/fax-intake"');
@@ -418,10 +420,30 @@ describe('console pages', () => {
     const registered = await clerk.post('/console/counter/delegations', { _csrf: csrfOf(form.body), ...fields, signedFormReceived: 'yes' });
     expect(registered.status).toBe(201);
     expect(registered.body).toContain('In attesa di accettazione');
-    const id = /data-testid="delegation-id">([0-9a-f-]{36})</.exec(registered.body)![1]!;
+    // What a person knows, not the delegation's internal id: who to whom, scope, until, status; and the receipt.
+    const id = /data-testid="delegation-receipt" data-delegation="([0-9a-f-]{36})"/.exec(registered.body)![1]!;
+    const visible = registered.body.replace(/<[^>]+>/g, ' ');
+    expect(visible).not.toContain(id);
+    expect(visible).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    expect(visible.replace(/\s+/g, ' ')).toContain(`${delegator.codiceFiscale} → ${delegate.name} ${delegate.surname} (${delegate.codiceFiscale})`);
+    expect(registered.body).toContain('Sola consultazione');
+    expect(registered.body).toContain(`href="/api/staff/delegations/${id}/receipt"`);
+    expect(registered.body).toContain('stampa la ricevuta e consegnala al delegante');
+    // The receipt opens with the console session of the clerk who registered it, and only theirs.
+    const receipt = await fetch(`${stack.baseUrl}/api/staff/delegations/${id}/receipt`, { headers: { cookie: [...clerk.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    expect(receipt.status).toBe(200);
+    expect(receipt.headers.get('content-type')).toBe('application/pdf');
+    const text = (await pdfText(new Uint8Array(await receipt.arrayBuffer()))).replace(/\s+/g, ' ');
+    expect(text).toContain(delegator.codiceFiscale);
+    expect(text).toContain(`${delegate.name} ${delegate.surname} – ${delegate.codiceFiscale}`);
+    expect(text).toContain('Milano Nord');
+    expect(text).toContain('Sola consultazione dei dati');
+    expect(text).not.toContain(delegate.email!);
+    const supervisorReceipt = await fetch(`${stack.baseUrl}/api/staff/delegations/${id}/receipt`, { headers: { authorization: `Bearer ${await staffToken(stack, 'supervisor')}` } });
+    expect(supervisorReceipt.status).toBe(404);
     const again = await clerk.post('/console/counter/delegations', { _csrf: csrfOf(form.body), ...fields, signedFormReceived: 'yes' });
     expect(again.status).toBe(200);
-    expect(again.body).toContain(id);
+    expect(again.body).toContain(`data-delegation="${id}"`);
     const { rows } = await stack.pool.query('SELECT status, source, office, delegate_cf FROM delegations WHERE delegator_cf = $1::text', [delegator.codiceFiscale]);
     expect(rows).toEqual([{ status: 'pending', source: 'office', office: 'Milano Nord', delegate_cf: delegate.codiceFiscale }]);
     expect(await consoleActions('clerk')).toContainEqual({ action: 'console.counter.register_delegation', decision: 'done', subject: delegator.codiceFiscale });

@@ -12,6 +12,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { italianCalendarDate } from '../../domain/calendar';
+import { formatDateLong } from '../../forms/layout';
+import { pdfText } from '../support/pdf';
 import { acceptDelegationUpdate, delegationStateQuery, delegationWorkflowId } from '../../workflows/delegation-definitions';
 import { makeCitizen } from '../support/citizens';
 import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
@@ -278,10 +280,40 @@ describe('delegation registered at an INPS office', () => {
     expect(created.status).toBe(201);
     const id = created.body.delegationId as string;
     expect(created.body).toMatchObject({ delegatorCodiceFiscale: person.codiceFiscale, delegateCodiceFiscale: delegate.citizen.codiceFiscale, status: 'pending', source: 'office', scope: 'consult' });
+
+    // The receipt for the delegator: the registering clerk's only, audited, without contact details.
+    expect(created.body.receipt).toBe(`/api/staff/delegations/${id}/receipt`);
+    const receipt = await fetch(`${stack.baseUrl}${created.body.receipt}`, { headers: { authorization: `Bearer ${clerk}` } });
+    expect(receipt.status).toBe(200);
+    expect(receipt.headers.get('content-type')).toBe('application/pdf');
+    expect(receipt.headers.get('cache-control')).toBe('no-store');
+    const text = (await pdfText(new Uint8Array(await receipt.arrayBuffer()))).replace(/\s+/g, ' ');
+    for (const expected of [
+      'Ricevuta di registrazione della delega',
+      person.codiceFiscale,
+      `${delegate.citizen.name} ${delegate.citizen.surname} – ${delegate.citizen.codiceFiscale}`,
+      'Sola consultazione dei dati',
+      formatDateLong(body.endsOn as string, 'it'),
+      'Roma Eur',
+      'accettata online',
+      'presso una sede INPS',
+      'revoked at any time',
+    ]) {
+      expect(text).toContain(expected);
+    }
+    const acceptBy = formatDateLong(italianCalendarDate(new Date(Date.parse(created.body.acceptBy) - 1)), 'it');
+    expect(text).toContain(`entro il ${acceptBy}`);
+    for (const contact of [delegate.citizen.email!, delegate.citizen.mobile].filter(Boolean)) expect(text).not.toContain(contact);
+    const otherClerk = await staffToken(stack, 'clerk');
+    expect((await fetch(`${stack.baseUrl}${created.body.receipt}`, { headers: { authorization: `Bearer ${otherClerk}` } })).status).toBe(404);
+    expect((await fetch(`${stack.baseUrl}${created.body.receipt}`, { headers: { authorization: `Bearer ${await staffToken(stack, 'operator')}` } })).status).toBe(403);
+    const served = await stack.pool.query(`SELECT actor FROM audit_log WHERE action = 'delegation.receipt' AND subject = $1::text AND decision = 'served'`, [id]);
+    expect(served.rowCount).toBe(1);
     // A retry with the same key is the same delegation; the key for other data is refused; without a key, one live per pair.
     const retried = await register(body, { key: 'office-delegation-0001' });
     expect(retried.status).toBe(200);
     expect(retried.body.delegationId).toBe(id);
+    expect(retried.body.receipt).toBe(created.body.receipt);
     expect((await register({ ...body, scope: 'consult_and_claims' }, { key: 'office-delegation-0001' })).status).toBe(422);
     expect((await register(body)).status).toBe(409);
     expect(await rowsFor(person.codiceFiscale)).toBe(1);
@@ -333,10 +365,22 @@ describe('delegation registered at an INPS office', () => {
     const created = await register(officeBody(holder.citizen.codiceFiscale, other.citizen.codiceFiscale, { delegateDocument: undefined }));
     expect(created.status).toBe(201);
     const id = created.body.delegationId as string;
-    await mailTo(stack, holder.citizen.email!, /in attesa di accettazione/);
-    await mailTo(stack, other.citizen.email!, /Delega da accettare/);
+    // Each notice names the other person and gives its days as people read them.
+    const holderName = `${holder.citizen.name} ${holder.citizen.surname}`;
+    const otherName = `${other.citizen.name} ${other.citizen.surname}`;
+    const endsOn = formatDateLong(created.body.endsOn, 'it');
+    const toDelegator = await mailTo(stack, holder.citizen.email!, /in attesa di accettazione/);
+    // (The same delegate has other delegations: the one from this holder.)
+    const toDelegate = await mailTo(stack, other.citizen.email!, new RegExp(`${holder.citizen.codiceFiscale}\\) ti ha delegato`));
+    expect(toDelegator.text).toContain(`${otherName} (codice fiscale ${other.citizen.codiceFiscale})`);
+    expect(toDelegate.text).toContain(`${holderName} (codice fiscale ${holder.citizen.codiceFiscale}) ti ha delegato presso la sede INPS di Roma Eur`);
+    for (const text of [toDelegator.text, toDelegate.text]) {
+      expect(text).toContain(`fino al ${endsOn}`);
+      expect(text).toContain(`until ${formatDateLong(created.body.endsOn, 'en')}`);
+      expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    }
     await accept(other, id);
-    await mailTo(stack, holder.citizen.email!, /Delega accettata/);
+    expect((await mailTo(stack, holder.citizen.email!, /Delega accettata/)).text).toContain(`${otherName} (codice fiscale ${other.citizen.codiceFiscale}) ha accettato la tua delega`);
 
     const filed = await call('POST', `/api/delegators/${id}/claims`, { token: other.token, body: { type: 'parental-leave' }, headers: { 'idempotency-key': 'office-deleg-claim-1' } });
     expect(filed.status).toBe(202);

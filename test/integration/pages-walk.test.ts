@@ -46,6 +46,7 @@ let holder: ActiveCitizen;
 let caseId: string;
 let claimId: string;
 let processingClaimId: string;
+let actingDelegationId: string;
 let adminUsername: string;
 /** Staff usernames: shown in the console's header, made up by this test with a random suffix. */
 const usernames: string[] = [];
@@ -129,6 +130,8 @@ const VISITS: PageVisit[] = [
   { name: 'my-requests', who: 'holder', path: '/portal/requests' },
   ...withErrors('contacts', 'holder', '/portal/contacts'),
   { name: 'delegations', who: 'holder', path: '/portal/delegations' },
+  // The holder acts for the claimant, who delegated them: the claimant's claims and the form to file one for them.
+  ...withErrors('delegation-acting', 'holder', () => `/portal/delegations/${actingDelegationId}/claims`),
   { name: 'conversion', who: 'holder', path: '/portal/conversion' },
   { name: 'claims', who: 'holder', path: '/portal/claims' },
   { name: 'claim', who: 'holder', path: () => `/portal/claims/${claimId}` },
@@ -187,6 +190,14 @@ beforeAll(async () => {
   await waitFor('the claim in processing', async () =>
     (await stack.pool.query('SELECT 1 FROM benefit_claims WHERE id = $1::uuid AND status = $2::text', [processingClaimId, 'in_processing'])).rowCount ? true : undefined,
   );
+  // The claimant delegates the holder (consult and claims), who accepts it.
+  const delegated = await apiCall(stack, 'POST', '/api/delegations', {
+    token: claimant.token,
+    json: { delegateCodiceFiscale: holder.citizen.codiceFiscale, scope: 'consult_and_claims', endsOn: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) },
+  });
+  expect(delegated.status).toBe(201);
+  actingDelegationId = delegated.body.delegationId as string;
+  expect((await apiCall(stack, 'POST', `/api/delegations/${actingDelegationId}/accept`, { token: holder.token })).status).toBe(200);
 
   const portal = new HttpBrowser(stack.baseUrl);
   const login = await portal.submitForm('/portal/login', '/portal/login', { codiceFiscale: holder.citizen.codiceFiscale, pin: holder.pin });

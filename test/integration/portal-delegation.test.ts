@@ -3,8 +3,10 @@
  * of a dispositivo PIN delegates a trusted person (errors on the form first); the delegate, with
  * an ordinary PIN, finds it pending on the same page, cannot use it until accepting it, accepts,
  * then gives it up; a second one is declined; a delegation registered at an office by a clerk is
- * accepted the same way. Every post needs the page's CSRF token; someone else's delegation is
- * "not found". When Chromium is installed the page is also driven in a headless browser and
+ * accepted the same way. The delegate acts for the delegator on a page of its own: the
+ * delegator's claims, and (within the scope) a claim filed for them through the check page and
+ * the declaration; an ended delegation says so. Every post needs the page's CSRF token; someone
+ * else's delegation is "not found". When Chromium is installed the page is also driven in a headless browser and
  * captured into test-artifacts/portal/.
  */
 import path from 'node:path';
@@ -179,6 +181,125 @@ describe('portal: Deleghe', () => {
   });
 });
 
+/** The page's CSRF token as its cookie holds it (a page without a form has no field to read it from). */
+const csrfCookie = (browser: Browser): string => [...browser.cookies].find(([name]) => /csrf/i.test(name))![1];
+
+describe('portal: acting for the delegator', () => {
+  /** A delegation from a dispositivo holder (a worker) to `delegate`, accepted through the API (the page flow is tested above). */
+  async function accepted(delegator: PortalCitizen, delegate: PortalCitizen, scope: 'consult' | 'consult_and_claims'): Promise<string> {
+    const api = caller(stack);
+    // A worker's profile, for the claims on offer (a database fixture, as in delegation.test.ts).
+    await stack.pool.query(`UPDATE credentials SET profile = '{"category": "employee", "scheme": "private"}'::jsonb WHERE id = $1::uuid`, [delegator.citizen.credentialId]);
+    const given = await api('POST', '/api/delegations', { token: delegator.citizen.token, body: { delegateCodiceFiscale: delegate.citizen.citizen.codiceFiscale, scope, endsOn: inDays(30) } });
+    expect(given.status, given.text).toBe(201);
+    const id = given.body.delegationId as string;
+    expect((await api('POST', `/api/delegations/${id}/accept`, { token: delegate.citizen.token })).status).toBe(200);
+    return id;
+  }
+
+  it('the delegate opens "Opera per conto di …" from the Deleghe page, sees the claims and files one for the delegator through the check page and the declaration', async () => {
+    const delegator = await loggedIn({ dispositivo: true });
+    const delegate = await loggedIn();
+    const who = `${delegator.citizen.citizen.name} ${delegator.citizen.citizen.surname}`;
+    const id = await accepted(delegator, delegate, 'consult_and_claims');
+    // One claim of the delegator's own, to be listed.
+    const own = await caller(stack)('POST', '/api/claims', { token: delegator.citizen.token, body: { type: 'pension-claim' } });
+    expect(own.status, own.text).toBe(202);
+
+    const list = await delegate.browser.get('/portal/delegations');
+    expect(list.body).toContain(`href="/portal/delegations/${id}/claims" id="act-${id}"`);
+    // The delegator's side of the same delegation has no such link.
+    expect((await delegator.browser.get('/portal/delegations')).body).not.toContain(`id="act-${id}"`);
+
+    const page = await delegate.browser.get(`/portal/delegations/${id}/claims`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`Opera per conto di ${who}`);
+    expect(page.body).toContain(own.body.protocol);
+    expect(page.body).toContain('id="claim-form"');
+    expect(page.body).toContain('Consultazione e presentazione di domande');
+    const consulted = await stack.pool.query(`SELECT 1 FROM audit_log WHERE action = 'delegate.consult_claims' AND decision = 'delegate_for_delegator' AND actor = $1::text`, [`delegate:${delegate.citizen.credentialId}`]);
+    expect(consulted.rowCount).toBeGreaterThan(0);
+    const en = await delegate.browser.get(`/portal/delegations/${id}/claims?lang=en`);
+    expect(en.body).toContain(`Act for ${who}`);
+    expect(en.body).toContain('The delegator’s claims');
+    await delegate.browser.get(`/portal/delegations/${id}/claims?lang=it`);
+
+    // Errors on the form; without the page's token: refused.
+    const empty = await delegate.browser.post(`/portal/delegations/${id}/claims`, { _csrf: csrfOf(page.body) });
+    expect(empty.status).toBe(400);
+    expect(empty.body).toContain('href="#f-type"');
+    const unknown = await delegate.browser.post(`/portal/delegations/${id}/claims`, { _csrf: csrfOf(page.body), type: 'no-such-claim' });
+    expect(unknown.status).toBe(403);
+    expect(unknown.body).toContain('non è disponibile per il PIN o il profilo del delegante');
+    expect((await delegate.browser.post(`/portal/delegations/${id}/claims`, { type: 'parental-leave' })).status).toBe(403);
+
+    // Check your answers, then the declaration: only then is it filed.
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(page.body)![1]!;
+    const check = await delegate.browser.post(`/portal/delegations/${id}/claims`, { _csrf: csrfOf(page.body), type: 'parental-leave', idempotencyKey: key });
+    expect(check.status).toBe(200);
+    expect(check.body).toContain('Controlla e presenta la domanda');
+    expect(check.body).toContain(`Per conto di`);
+    expect(check.body).toContain(who);
+    expect(check.body).toContain(`action="/portal/delegations/${id}/claims"`);
+    const noDeclaration = await delegate.browser.post(`/portal/delegations/${id}/claims`, { _csrf: csrfOf(check.body), type: 'parental-leave', idempotencyKey: key, confirming: 'yes' });
+    expect(noDeclaration.status).toBe(400);
+    expect(noDeclaration.body).toContain('href="#f-declaration"');
+    expect((await stack.pool.query(`SELECT 1 FROM benefit_claims WHERE credential_id = $1::uuid AND claim_type = 'parental-leave'`, [delegator.citizen.credentialId])).rowCount).toBe(0);
+    const confirm = { _csrf: csrfOf(check.body), type: 'parental-leave', idempotencyKey: key, confirming: 'yes', declaration: 'yes' };
+    const filed = await delegate.browser.post(`/portal/delegations/${id}/claims`, confirm);
+    expect(filed.status).toBe(303);
+    expect(filed.location).toMatch(new RegExp(`^/portal/delegations/${id}/claims\\?filed=[0-9a-f-]{36}$`));
+    const done = await delegate.browser.follow(filed);
+    expect(done.body).toContain('Domanda presentata');
+    expect(done.body).toContain(`per conto di ${who}`);
+    // Sent twice (a double press): one claim.
+    expect((await delegate.browser.post(`/portal/delegations/${id}/claims`, confirm)).status).toBe(303);
+    const { rows } = await stack.pool.query<{ filed_by: string }>(`SELECT filed_by FROM benefit_claims WHERE credential_id = $1::uuid AND claim_type = 'parental-leave'`, [delegator.citizen.credentialId]);
+    expect(rows).toEqual([{ filed_by: `delegate:${delegate.citizen.credentialId}:delegation:${id}` }]);
+    const audited = await stack.pool.query(`SELECT 1 FROM audit_log WHERE action = 'delegate.file_claim' AND decision = 'delegate_for_delegator' AND actor = $1::text`, [`delegate:${delegate.citizen.credentialId}`]);
+    expect(audited.rowCount).toBe(1);
+
+    // Someone else's, the delegator's own id, a made-up one: not found.
+    const stranger = await loggedIn();
+    expect((await stranger.browser.get(`/portal/delegations/${id}/claims`)).status).toBe(404);
+    expect((await delegator.browser.get(`/portal/delegations/${id}/claims`)).status).toBe(404);
+    expect((await delegate.browser.get('/portal/delegations/not-an-id/claims')).status).toBe(404);
+    await stranger.browser.get('/portal/delegations');
+    const strangerPost = await stranger.browser.post(`/portal/delegations/${id}/claims`, { _csrf: csrfCookie(stranger.browser), type: 'parental-leave' });
+    expect(strangerPost.status).toBe(404);
+    expect(strangerPost.body).not.toContain(own.body.protocol);
+
+    // Revoked by the delegator: the page says so and shows nothing of theirs.
+    expect((await caller(stack)('POST', `/api/delegations/${id}/revoke`, { token: delegator.citizen.token })).status).toBe(200);
+    const ended = await delegate.browser.get(`/portal/delegations/${id}/claims`);
+    expect(ended.status).toBe(200);
+    expect(ended.body).toContain('id="unusable"');
+    expect(ended.body).toContain('è stata revocata');
+    expect(ended.body).not.toContain(own.body.protocol);
+    expect(ended.body).not.toContain('id="claim-form"');
+    expect((await delegate.browser.get('/portal/delegations')).body).not.toContain(`id="act-${id}"`);
+  });
+
+  it('a consult-only delegation shows the claims and offers no filing; a pending one is not found', async () => {
+    const delegator = await loggedIn({ dispositivo: true });
+    const delegate = await loggedIn();
+    const id = await accepted(delegator, delegate, 'consult');
+    const page = await delegate.browser.get(`/portal/delegations/${id}/claims`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('id="consult-only"');
+    expect(page.body).not.toContain('id="claim-form"');
+    expect(page.body).toContain('id="no-claims"');
+    // Posted anyway: refused on the page, nothing filed.
+    const forced = await delegate.browser.post(`/portal/delegations/${id}/claims`, { _csrf: csrfCookie(delegate.browser), type: 'parental-leave', declaration: 'yes' });
+    expect(forced.status).toBe(403);
+    expect(forced.body).toContain('solo la consultazione');
+    expect((await stack.pool.query('SELECT 1 FROM benefit_claims WHERE credential_id = $1::uuid', [delegator.citizen.credentialId])).rowCount).toBe(0);
+
+    const pending = await caller(stack)('POST', '/api/delegations', { token: (await loggedIn({ dispositivo: true })).citizen.token, body: { delegateCodiceFiscale: delegate.citizen.citizen.codiceFiscale, scope: 'consult_and_claims', endsOn: inDays(30) } });
+    expect(pending.status).toBe(201);
+    expect((await delegate.browser.get(`/portal/delegations/${pending.body.delegationId}/claims`)).status).toBe(404);
+  });
+});
 
 describe.skipIf(!hasChromium)('the Deleghe page in headless Chromium', () => {
   it('gives a delegation, and the delegate accepts it by pressing the button', async () => {
@@ -218,6 +339,13 @@ describe.skipIf(!hasChromium)('the Deleghe page in headless Chromium', () => {
       await taker.waitForURL('**/portal/delegations?done=accepted');
       expect(await taker.locator('#received-list li').getAttribute('data-status')).toBe('active');
       await shot(taker, 'delegations-received-accepted.png');
+
+      // The consult-only delegation's page: the delegator's claims, no filing.
+      await taker.click('a[id^="act-"]');
+      await taker.waitForURL('**/portal/delegations/*/claims');
+      expect(await taker.locator('h1').textContent()).toBe(`Opera per conto di ${delegator.citizen.name} ${delegator.citizen.surname}`);
+      expect(await taker.locator('#consult-only').count()).toBe(1);
+      await shot(taker, 'delegations-acting.png');
     } finally {
       await browser.close();
     }

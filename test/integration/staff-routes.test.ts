@@ -30,6 +30,7 @@ const TABLE: { method?: string; path: RegExp; roles: StaffRole[] }[] = [
   { method: 'GET', path: /^\/api\/staff\/documents\//, roles: ['clerk', 'supervisor', 'admin'] },
   { method: 'POST', path: /^\/api\/staff\/fax-intake$/, roles: ['clerk', 'supervisor'] },
   { method: 'POST', path: /^\/api\/staff\/delegations(\/|$)/, roles: ['clerk', 'supervisor'] },
+  { method: 'GET', path: /^\/api\/staff\/delegations\/[^/]+\/receipt$/, roles: ['clerk', 'supervisor'] },
   { method: 'GET', path: /^\/api\/staff\/claims(\/|$)/, roles: ['clerk', 'supervisor', 'admin'] },
   { method: 'POST', path: /^\/api\/staff\/claims\//, roles: ['clerk', 'supervisor'] },
   { method: 'POST', path: /^\/api\/counter\//, roles: ['clerk', 'supervisor'] },

@@ -12,6 +12,7 @@ import { validateContacts } from '../../domain/pin-request';
 import { twoChannelRoute } from '../../domain/contact-routes';
 import { recoveryLinkUrl } from '../../activities/recovery';
 import { hashLinkToken } from '../../lib/secrets';
+import { delegationAcceptedMessage, delegationCreatedMessage, delegationEndedMessage } from '../../activities/notice-templates';
 
 describe('contact comparison', () => {
   it('normalises phones and addresses the way people type them', () => {
@@ -73,6 +74,39 @@ describe('delegation end', () => {
     expect(endOfItalianDay('2026-03-29').toISOString()).toBe('2026-03-29T22:00:00.000Z');
     expect(endOfItalianDay('2026-10-24').toISOString()).toBe('2026-10-24T22:00:00.000Z');
     expect(endOfItalianDay('2026-10-25').toISOString()).toBe('2026-10-25T23:00:00.000Z');
+  });
+});
+
+describe('delegation notices', () => {
+  const holder = { name: 'Giulia', surname: 'Bianchi' };
+  const named = { codiceFiscale: 'RSSMRA80A01H501U', name: 'Mario Rossi' };
+  const isoDate = /\d{4}-\d{2}-\d{2}/;
+
+  it('name the other person and give the days as people read them, in both languages', () => {
+    const texts = [
+      delegationCreatedMessage(holder, 'delegate', { other: named, scope: 'consult', endsOn: '2027-06-30', acceptBy: '2027-01-04T23:00:00.000Z', office: 'Roma Eur' }),
+      delegationCreatedMessage(holder, 'delegator', { other: named, scope: 'consult_and_claims', endsOn: '2027-06-30', acceptBy: '2027-01-04T23:00:00.000Z' }),
+      delegationCreatedMessage(holder, 'delegate', { other: named, scope: 'consult', endsOn: '2027-06-30' }),
+      delegationAcceptedMessage(holder, 'delegator', { other: named, endsOn: '2027-06-30' }),
+      delegationAcceptedMessage(holder, 'delegate', { other: named, endsOn: '2027-06-30' }),
+      delegationEndedMessage(holder, 'revoked', named),
+    ].map((m) => m.text);
+    for (const text of texts) {
+      expect(text).toContain('Mario Rossi (codice fiscale RSSMRA80A01H501U)');
+      expect(text).not.toMatch(isoDate);
+    }
+    expect(texts[0]).toContain('Mario Rossi (codice fiscale RSSMRA80A01H501U) ti ha delegato presso la sede INPS di Roma Eur');
+    expect(texts[0]).toContain('fino al 30 giugno 2027');
+    expect(texts[0]).toContain('until 30 June 2027');
+    // The deadline is the midnight ending 4 January (Rome): that is the last day to accept.
+    expect(texts[0]).toContain('entro il 4 gennaio 2027');
+    expect(texts[0]).toContain('by 4 January 2027');
+  });
+
+  it('fall back to the codice fiscale when the system has no name', () => {
+    const text = delegationEndedMessage(holder, 'expired', { codiceFiscale: 'RSSMRA80A01H501U' }).text;
+    expect(text).toContain('la persona con codice fiscale RSSMRA80A01H501U');
+    expect(text).toContain('the person with codice fiscale RSSMRA80A01H501U');
   });
 });
 
