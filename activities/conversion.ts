@@ -11,11 +11,12 @@ import { withTransaction } from '../lib/db';
 import { appendAudit } from '../lib/audit';
 import { reviewEscalations } from '../lib/metrics';
 import { ErrorType } from '../domain/errors';
-import type { StoredClaimStatus } from '../domain/claims';
+import { heldAtFiling, type StoredClaimStatus } from '../domain/claims';
+import { serviceById } from '../domain/services';
 import type { ActivityDeps } from './deps';
 import { recordEvent } from '../lib/events';
 import { enqueueNotification, loadCredential } from './issuance';
-import { claimDecidedMessage, conversionApprovedMessage, conversionRejectedMessage, reviewInProgressMessage } from './templates';
+import { claimDecidedMessage, claimReceivedMessage, conversionApprovedMessage, conversionRejectedMessage, reviewInProgressMessage } from './templates';
 import { isRejectionReasonCode, REJECTION_REASONS, rejectionText } from '../domain/review-reasons';
 
 /** Outcome notices go to the e-mail and PEC (a reason does not fit an SMS). */
@@ -195,6 +196,43 @@ export function createConversionActivities(deps: ActivityDeps) {
       const { rows } = await pool.query<{ status: StoredClaimStatus }>('SELECT status FROM benefit_claims WHERE id = $1::uuid', [claimId]);
       if (!rows[0]) throw ApplicationFailure.nonRetryable(`claim ${claimId} not found`, ErrorType.NotFound);
       return { status: rows[0].status };
+    },
+
+    /**
+     * The claimant's confirmation that the claim was received: its protocol number, the received
+     * time and whether it is processed now or waits for the dispositivo PIN. Queued once per claim
+     * (the outbox row's key), to the claimant also when a delegate filed it.
+     */
+    async noticeClaimReceived({ claimId }: { claimId: string }): Promise<{ outboxIds: string[] }> {
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{
+          credential_id: string;
+          protocol: string;
+          claim_type: string;
+          status: StoredClaimStatus;
+          received_at: Date;
+          processing_at: Date | null;
+          filed_by: string;
+          released_by_conversion: boolean;
+        }>(
+          `SELECT b.credential_id, b.protocol, b.claim_type, b.status, b.received_at, b.processing_at, b.filed_by,
+                  EXISTS (SELECT 1 FROM claim_releases r WHERE r.claim_id = b.id) AS released_by_conversion
+             FROM benefit_claims b WHERE b.id = $1::uuid`,
+          [claimId],
+        );
+        const claim = rows[0];
+        if (!claim) throw ApplicationFailure.nonRetryable(`claim ${claimId} not found`, ErrorType.NotFound);
+        const c = await loadCredential(client, claim.credential_id);
+        const received = {
+          protocol: claim.protocol,
+          name: serviceById(claim.claim_type)?.name ?? { it: claim.claim_type, en: claim.claim_type },
+          receivedAt: claim.received_at.toISOString(),
+          held: heldAtFiling({ status: claim.status, releasedByConversion: claim.released_by_conversion, processingAt: claim.processing_at }),
+          byDelegate: claim.filed_by.startsWith('delegate:'),
+        };
+        const notices = await enqueueNotification(deps, client, c, 'claim-received', claimId, () => claimReceivedMessage(c.holder, received), MAIL_CHANNELS);
+        return { outboxIds: notices.map((n) => n.outboxId) };
+      });
     },
 
     /** The claimant withdraws the claim before any decision; idempotent. */

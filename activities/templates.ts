@@ -3,6 +3,7 @@
  * them; each returns what goes into the (encrypted) outbox payload.
  */
 import type { Bilingual } from '../domain/errors';
+import { italianDateTime } from '../domain/calendar';
 
 export interface MessageContent {
   subject: string;
@@ -266,6 +267,50 @@ export function requestReceivedMessage(holder: Holder, protocol: string, callbac
         ? 'The residence you gave differs from our records: the contact centre will call you back at your preferred number before the PIN is issued.'
         : 'You will get the first half of the PIN at the contacts you gave and the second half by post.',
       'Did you not make this request? Call the contact centre.',
+    ],
+  );
+}
+
+/** What the claim-received notice says of a claim. */
+export interface ReceivedClaim {
+  protocol: string;
+  /** The claim type's name. */
+  name: Bilingual;
+  /** ISO instant it was received. */
+  receivedAt: string;
+  /** Held for a dispositivo PIN (else processed at once). */
+  held: boolean;
+  /** Filed for the claimant by their delegate. */
+  byDelegate: boolean;
+}
+
+/**
+ * A claim was filed: its protocol number, when it was received (any deadline is met as of then),
+ * and whether it is processed now or waits for the dispositivo PIN.
+ */
+export function claimReceivedMessage(holder: Holder, claim: ReceivedClaim): MessageContent {
+  const { protocol } = claim;
+  const when = { it: italianDateTime('it', claim.receivedAt, 'medium'), en: italianDateTime('en', claim.receivedAt, 'medium') };
+  return bilingualMail(
+    holder,
+    `INPS – Domanda ricevuta (${protocol}) / Claim received (${protocol})`,
+    [
+      `abbiamo ricevuto la tua domanda «${claim.name.it}» il ${when.it} (ora italiana): numero di protocollo ${protocol}.`,
+      ...(claim.byDelegate ? ['La domanda è stata presentata per te dal tuo delegato.'] : []),
+      'Il termine è rispettato dalla data e dall’ora di ricezione.',
+      claim.held
+        ? 'La domanda sarà lavorata quando il tuo PIN sarà dispositivo: non devi presentarla di nuovo.'
+        : 'La domanda è stata avviata alla lavorazione: riceverai l’esito per e-mail.',
+      'Nella tua area personale puoi seguirla e scaricarne la ricevuta. Non riconosci questa domanda? Chiama il Contact center.',
+    ],
+    [
+      `we have received your claim “${claim.name.en}” on ${when.en} (Italian time): protocol number ${protocol}.`,
+      ...(claim.byDelegate ? ['The claim was filed for you by your delegate.'] : []),
+      'Any deadline is met as of the date and time it was received.',
+      claim.held
+        ? 'The claim will be processed once your PIN is a dispositivo PIN: you do not need to file it again.'
+        : 'The claim has been sent to processing: you will get the outcome by e-mail.',
+      'In your personal area you can follow it and download its receipt. Do you not recognise this claim? Call the contact centre.',
     ],
   );
 }

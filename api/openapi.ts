@@ -997,6 +997,18 @@ describeRoute({
 });
 
 describeRoute({
+  method: 'get',
+  path: '/api/claims/:claimId/receipt',
+  tag: 'citizen-access',
+  summary: 'The printable receipt of one of the citizen’s claims (PDF: protocol number, claim, received time, status when filed, claimant, declaration)',
+  description: 'No contact details are on it. Someone else’s claim is not found. Answers `application/pdf`.',
+  auth: 'citizen',
+  request: { params: claimIdParams },
+  responses: { 200: { description: 'The receipt PDF (`Content-Disposition: attachment`, `Cache-Control: no-store`).' } },
+  errors: [401, 403, 404],
+});
+
+describeRoute({
   method: 'post',
   path: '/api/contact-centre/remote-identifications',
   tag: 'contact-centre',

@@ -112,6 +112,7 @@ export const NOTICE_PURPOSES: Vocabulary = {
   'pin-part-2': { it: 'Seconda parte del PIN dispositivo', en: 'Second part of the dispositivo PIN' },
   'request-received': { it: 'Conferma di ricezione della richiesta', en: 'Request received' },
   'request-refused': { it: 'Avviso di richiesta non accolta', en: 'Request not accepted notice' },
+  'claim-received': { it: 'Conferma di ricezione della domanda', en: 'Claim received' },
   'claim-decided': { it: 'Esito della domanda', en: 'Claim outcome' },
   'claims-cancelled': { it: 'Avviso di domande annullate', en: 'Claims cancelled notice' },
   'conversion-approved': { it: 'Conversione in dispositivo approvata', en: 'Conversion to dispositivo approved' },

@@ -68,6 +68,17 @@ export function italianCalendarDate(instant: Date): string {
 // a formatter costs about half a millisecond, more than the rest of a PIN request's checks.
 const ROME_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' });
 
+/**
+ * An instant as people read it, in Italian time: "1 giugno 2025, 12:00" / "1 June 2025, 12:00";
+ * `medium`: "1 giu 2025, 12:00" / "1 Jun 2025, 12:00". Empty for an invalid instant. Shared by the
+ * pages, the PDFs and the notices, so a time reads the same everywhere.
+ */
+export function italianDateTime(lang: 'it' | 'en', iso: string, style: 'long' | 'medium' = 'long'): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: style, timeStyle: 'short', timeZone: 'Europe/Rome' }).format(d);
+}
+
 /** Formats `YYYY-MM-DD` the Italian way, `DD/MM/YYYY`; returns the input unchanged if invalid. */
 export function formatItalianDate(isoDate: string): string {
   const parts = parseIsoDate(isoDate);

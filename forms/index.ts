@@ -8,6 +8,7 @@ export { renderSecondHalfLetter, type SecondHalfLetterInput } from './second-hal
 export { renderSealedEnvelope, type SealedEnvelopeInput } from './sealed-envelope';
 export { renderRequestReceipt, type RequestReceiptInput } from './request-receipt';
 export { renderOfficeDelegationReceipt, type OfficeDelegationReceiptInput } from './office-delegation-receipt';
+export { renderClaimReceipt, type ClaimReceiptInput } from './claim-receipt';
 export { renderMv35, MV35_FIELDS, MV35_TITLE, type Mv35Input } from './mv35';
 export {
   renderConversionRequest,

@@ -11,7 +11,7 @@ import { serviceById, type SessionScope } from '../domain/services';
 import { html, type SafeHtml } from '../web/html';
 import { fill, formatDateTime, T, tr, type Lang } from './i18n';
 import { checkbox, confirmStep, csrfField, errorSummary, fieldId, icon, page, radioGroup, requiredIssue, type PageContext } from './views';
-import type { StoredClaimStatus } from '../domain/claims';
+import { CLAIM_DECLARATION, type StoredClaimStatus } from '../domain/claims';
 
 /** Where each page lives inside the portal. */
 export const CITIZEN_PATHS = {
@@ -23,6 +23,7 @@ export const CITIZEN_PATHS = {
 } as const;
 
 export const claimPath = (claimId: string): string => `${CITIZEN_PATHS.claims}/${claimId}`;
+export const claimReceiptPath = (claimId: string): string => `${claimPath(claimId)}/receipt`;
 
 const link = (ctx: PageContext, path: string): string => `${ctx.base}${path}`;
 
@@ -442,7 +443,10 @@ export function claimPage(ctx: PageContext, c: ClaimSummary, opts: { justFiled: 
       ? noticeBox(ctx, {
           tone: 'success',
           title: { it: 'Domanda ricevuta', en: 'Claim received' },
-          text: { it: 'Questa pagina è la tua ricevuta: conserva il numero di protocollo o stampala.', en: 'This page is your receipt: keep the protocol number or print it.' },
+          text: {
+            it: 'Conserva il numero di protocollo: ti abbiamo inviato una conferma per e-mail e qui sotto puoi scaricare la ricevuta da stampare.',
+            en: 'Keep the protocol number: we have sent you a confirmation by e-mail, and you can download the receipt to print below.',
+          },
         })
       : opts.withdrawn
         ? noticeBox(ctx, { tone: 'success', title: { it: 'Domanda ritirata', en: 'Claim withdrawn' }, text: { it: 'Non sarà lavorata.', en: 'It will not be processed.' } })
@@ -465,6 +469,10 @@ export function claimPage(ctx: PageContext, c: ClaimSummary, opts: { justFiled: 
   <dd class="col-sm-8" id="claim-reason">${c.reason}</dd>` : ''}
 </dl>
 <p>${tr(lang, CLAIM_NEXT[c.status])}</p>
+<p><a href="${link(ctx, claimReceiptPath(c.claimId))}" id="receipt-link" download>${icon(ctx, 'it-download', 'icon icon-sm icon-primary me-1')}${tr(lang, {
+    it: 'Scarica la ricevuta (PDF)',
+    en: 'Download the receipt (PDF)',
+  })}</a></p>
 ${WITHDRAWABLE.includes(c.status)
   ? html`<div id="withdraw-form" class="mt-3">
   <p>${tr(lang, { it: 'Puoi ritirare la domanda finché non è decisa. Il ritiro è definitivo.', en: 'You may withdraw the claim until it is decided. Withdrawal is final.' })}</p>
@@ -514,10 +522,7 @@ export function claimCheckPage(ctx: PageContext, v: ClaimCheck): string {
   <input type="hidden" name="confirming" value="yes">
   ${checkbox(ctx, { values: {}, issues }, {
     name: 'declaration',
-    label: tr(lang, {
-      it: 'Dichiaro che i dati della domanda sono veri e di essere consapevole delle conseguenze delle dichiarazioni false (art. 76 del DPR 445/2000).',
-      en: 'I declare that the data of the claim are true and that I am aware of the consequences of false statements (art. 76 of Presidential Decree 445/2000).',
-    }),
+    label: tr(lang, CLAIM_DECLARATION),
   })}
   <button type="submit" class="btn btn-primary">${tr(lang, { it: 'Presenta la domanda', en: 'Submit the claim' })}</button>
 </form>`;

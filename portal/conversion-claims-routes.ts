@@ -57,7 +57,7 @@ import { forbiddenPage, sendHtml } from './access-routes';
 import { messagePage } from './pages';
 import { csrfOk, ensureCsrfToken, readCookies } from '../web/security';
 import { NOT_CONFIRMED, requiredIssue, type PageContext } from './views';
-import { claimAdmission, claimOf, claimTypesFor, claimsOf, fileClaim, withdrawClaim } from '../services/conversion/claims';
+import { CLAIM_RECEIPT_NAME, claimAdmission, claimOf, claimReceipt, claimTypesFor, claimsOf, fileClaim, withdrawClaim } from '../services/conversion/claims';
 import { currentConversionCase } from '../services/conversion/conversion-cases';
 import { CONVERSION_FORM_NAME, assertMayConvert, assertUploadAllowance, renderConversionForm } from '../services/conversion/conversion-documents';
 import { MAX_UPLOAD_BYTES, checkUpload, uploadTooLargeError, type RawUpload } from '../domain/uploads';
@@ -482,6 +482,16 @@ export function conversionClaimsRoutes(deps: ApiDeps): Router {
     if (!claim) return;
     const csrf = ensureCsrfToken(req, res, readCookies(req));
     sendHtml(res, 200, claimPage(context(req, res, claimPath(claim.claimId)), claim, { justFiled: req.query.filed === '1', withdrawn: req.query.withdrawn === '1', csrf }));
+  });
+
+  /** The claim's printable receipt (PDF), as `GET /api/claims/:claimId/receipt`. */
+  r.get(`${CITIZEN_PATHS.claims}/:claimId/receipt`, async (req, res) => {
+    const citizen = await citizenOf(req, res);
+    if (!citizen) return;
+    const claim = await ownClaim(req, res, citizen);
+    if (!claim) return;
+    const pdf = await claimReceipt(deps, citizen.credentialId, claim.claimId);
+    sendDocument(res, { mediaType: 'application/pdf', displayName: CLAIM_RECEIPT_NAME }, pdf, 'attachment');
   });
 
   // Withdrawing is final: asked once more on a page of its own before it is done.

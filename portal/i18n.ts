@@ -4,6 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import type { Bilingual } from '../domain/errors';
+import { italianDateTime } from '../domain/calendar';
 import { COOKIE, readCookies, setCookie } from '../web/security';
 
 export type Lang = 'it' | 'en';
@@ -73,9 +74,7 @@ export function fill(text: string, params: Record<string, string | number>): str
  * tables): "1 giu 2025, 12:00" / "1 Jun 2025, 12:00".
  */
 export function formatDateTime(lang: Lang, iso: string, style: 'long' | 'medium' = 'long'): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: style, timeStyle: 'short', timeZone: 'Europe/Rome' }).format(d);
+  return italianDateTime(lang, iso, style);
 }
 
 /** The day alone, in the same styles: "1 giugno 2025" / "1 giu 2025"; a bare YYYY-MM-DD is that calendar day. */

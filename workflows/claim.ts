@@ -75,12 +75,22 @@ export async function benefitClaimWorkflow({ claimId }: ClaimInput): Promise<Cla
     },
   );
 
+  // The claimant's confirmation (protocol number, received time, what comes next): queued once,
+  // then delivered beside the claim's life, so a mail server that is down holds nothing up; the
+  // run ends only once it is delivered. Runs from before it sent none.
+  let receivedNotice: Promise<void> = Promise.resolve();
+  if (patched('claim-received-notice')) {
+    const { outboxIds } = await db.noticeClaimReceived({ claimId });
+    receivedNotice = deliverAll(outboxIds).catch(() => undefined);
+  }
+
   // The database is the source of truth: a release that happened before this workflow ran
   // (the signal then found nothing to signal) shows up as status 'released'; a claim cancelled or
   // withdrawn before it ran is over.
   const { status } = await db.loadClaimStatus({ claimId });
   if (isEnd(status)) {
     view.status = status;
+    await receivedNotice;
     return view;
   }
   if (status === 'waiting_for_dispositivo' && !released) {
@@ -89,6 +99,7 @@ export async function benefitClaimWorkflow({ claimId }: ClaimInput): Promise<Cla
   }
   if (ended()) {
     await condition(allHandlersFinished);
+    await receivedNotice;
     return view;
   }
   busy = true; // no withdrawal while the hand-off to processing runs
@@ -97,8 +108,12 @@ export async function benefitClaimWorkflow({ claimId }: ClaimInput): Promise<Cla
   view.status = 'in_processing';
   view.releasedAt = releasedAt;
   // Runs from before claims were decided here ended at processing.
-  if (!patched('claim-decision')) return view;
+  if (!patched('claim-decision')) {
+    await receivedNotice;
+    return view;
+  }
   await condition(ended);
   await condition(allHandlersFinished);
+  await receivedNotice;
   return view;
 }

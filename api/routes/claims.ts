@@ -8,6 +8,7 @@
  *   POST /api/claims              { type } (+ optional Idempotency-Key) → 202 the claim
  *   GET  /api/claims              → the citizen's claims
  *   GET  /api/claims/:claimId     → one of them (someone else's is "not found")
+ *   GET  /api/claims/:claimId/receipt → its printable receipt (PDF)
  *   POST /api/claims/:claimId/withdraw → withdrawn before a decision
  *   GET  /api/staff/claims        → claims in processing (back office)
  *   GET  /api/staff/claims/:claimId → one claim, whoever's it is (back office)
@@ -15,10 +16,11 @@
  */
 import { Router } from 'express';
 import { requireCitizen, sessionContext } from '../../services/access/sessions';
-import { admittedClaim, claimForStaff, claimIdParams, claimNotFound, claimOf, claimTypesFor, claimsInProcessing, claimsOf, decideClaim, fileClaim, withdrawClaim } from '../../services/conversion/claims';
+import { admittedClaim, claimForStaff, claimIdParams, claimNotFound, claimOf, claimReceipt, CLAIM_RECEIPT_NAME, claimTypesFor, claimsInProcessing, claimsOf, decideClaim, fileClaim, withdrawClaim } from '../../services/conversion/claims';
 import { requireStaff } from '../../services/staff/auth';
 import type { ApiDeps } from '../deps';
 import { catalogueFor } from '../../domain/services';
+import { sendDocument } from '../../web/documents';
 
 export function claimRoutes(deps: ApiDeps): Router {
   const r = Router();
@@ -55,6 +57,15 @@ export function claimRoutes(deps: ApiDeps): Router {
     const claim = await claimOf(deps, citizen.credentialId, params.data.claimId);
     if (!claim) throw claimNotFound();
     res.json(claim);
+  });
+
+  /** The printable receipt (PDF) of one of the citizen's claims. */
+  r.get('/claims/:claimId/receipt', async (req, res) => {
+    const citizen = await requireCitizen(ctx, req);
+    const params = claimIdParams.safeParse(req.params);
+    if (!params.success) throw claimNotFound();
+    const pdf = await claimReceipt(deps, citizen.credentialId, params.data.claimId);
+    sendDocument(res, { mediaType: 'application/pdf', displayName: CLAIM_RECEIPT_NAME }, pdf, 'attachment');
   });
 
   /** The claimant withdraws a claim not yet decided (409 once decided). */

@@ -11,7 +11,8 @@ import { appendAudit, type AuditEntry } from '../../lib/audit';
 import { withTransaction } from '../../lib/db';
 import type { benefitClaimWorkflow } from '../../workflows/claim';
 import { CLAIM_ENDS, CLAIM_WORKFLOW_TYPE, claimStateQuery, claimWorkflowId, decideClaimUpdate, withdrawClaimUpdate, type ClaimInput } from '../../workflows/claim-definitions';
-import type { StoredClaimStatus } from '../../domain/claims';
+import { heldAtFiling, type StoredClaimStatus } from '../../domain/claims';
+import { renderClaimReceipt } from '../../forms/claim-receipt';
 import { commandGrant } from '../grants';
 import type { StaffPrincipal } from '../staff/auth';
 import { type CitizenPrincipal } from '../access/sessions';
@@ -223,6 +224,44 @@ export async function claimOf(deps: Pick<ServiceDeps, 'pool'>, credentialId: str
     [claimId, credentialId],
   );
   return rows[0] ? toView(rows[0]) : undefined;
+}
+
+/** The receipt's file name, as the browser saves it. */
+export const CLAIM_RECEIPT_NAME = 'ricevuta-domanda-prestazione.pdf';
+
+/**
+ * The printable receipt (PDF) of one of a credential's claims: protocol number, claim, received
+ * time, status when filed, the claimant and the declaration made; someone else's is "not found".
+ */
+export async function claimReceipt(deps: Pick<ServiceDeps, 'pool'>, credentialId: string, claimId: string): Promise<Uint8Array> {
+  const { rows } = await deps.pool.query<{
+    protocol: string;
+    claim_type: string;
+    status: StoredClaimStatus;
+    received_at: Date;
+    processing_at: Date | null;
+    released_by_conversion: boolean;
+    holder: { name: string; surname: string };
+    codice_fiscale: string;
+  }>(
+    `SELECT b.protocol, b.claim_type, b.status, b.received_at, b.processing_at,
+            EXISTS (SELECT 1 FROM claim_releases r WHERE r.claim_id = b.id) AS released_by_conversion,
+            c.holder, c.codice_fiscale
+       FROM benefit_claims b
+       JOIN credentials c ON c.id = b.credential_id
+      WHERE b.id = $1::uuid AND b.credential_id = $2::uuid`,
+    [claimId, credentialId],
+  );
+  const claim = rows[0];
+  if (!claim) throw claimNotFound();
+  return renderClaimReceipt({
+    protocol: claim.protocol,
+    receivedAt: claim.received_at.toISOString(),
+    claimName: serviceById(claim.claim_type)?.name ?? { it: claim.claim_type, en: claim.claim_type },
+    held: heldAtFiling({ status: claim.status, releasedByConversion: claim.released_by_conversion, processingAt: claim.processing_at }),
+    holderName: `${claim.holder.name} ${claim.holder.surname}`,
+    codiceFiscale: claim.codice_fiscale,
+  });
 }
 
 /** The claimant withdraws one of their claims before it is decided (the claim's workflow records it). */

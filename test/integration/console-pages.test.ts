@@ -287,7 +287,7 @@ describe('console pages', () => {
     expect(shown.body).toContain(`(${usernames.clerk})`);
     expect(shown.body).not.toContain('data-testid="reject"');
     expect(await statusOf()).toBe('rejected');
-    const told = await waitFor('the outcome mail', async () => (await stack.mails({ to: citizen.citizen.email })).find((m) => (m.subject ?? '').includes(protocol)));
+    const told = await waitFor('the outcome mail', async () => (await stack.mails({ to: citizen.citizen.email })).find((m) => m.headers['x-purpose'] === 'claim-decided' && (m.subject ?? '').includes(protocol)));
     expect(told.text).toContain(reason);
     // Decided once: the form is gone, and a second post (another tab) is refused on the page.
     const again = await clerk.post(`${path}/decision`, { _csrf: csrfOf(shown.body), decision: 'accepted', reason: '' });

@@ -11,6 +11,8 @@ import { makeCitizen } from '../support/citizens';
 import { activeCitizen, asWorker, waitFor, waitForView, type ActiveCitizen } from '../support/issuance';
 import { startTestStack, type TestStack } from '../support/stack';
 import { claimStateQuery } from '../../workflows/claim-definitions';
+import { italianDateTime } from '../../domain/calendar';
+import { pdfText } from '../support/pdf';
 
 let stack: TestStack;
 let clerkA: string;
@@ -396,13 +398,71 @@ describe('a claim’s life after it is filed', () => {
     const decided = await api('POST', `/api/staff/claims/${claim.claimId}/decision`, { token: clerkA, body: { decision: 'rejected', reason: 'Requisito contributivo non raggiunto' } });
     expect(decided.status).toBe(200);
     expect(decided.body).toMatchObject({ status: 'rejected', reason: 'Requisito contributivo non raggiunto' });
-    const told = await waitFor('the outcome mail', async () => (await stack.mails({ to: citizen.citizen.email })).find((m) => (m.subject ?? '').includes(claim.protocol)));
+    const told = await waitFor('the outcome mail', async () => (await stack.mails({ to: citizen.citizen.email })).find((m) => m.headers['x-purpose'] === 'claim-decided' && (m.subject ?? '').includes(claim.protocol)));
     expect(told.text).toContain('Requisito contributivo non raggiunto');
     expect((await api('GET', `/api/claims/${claim.claimId}`, { token: citizen.token })).body).toMatchObject({ status: 'rejected', reason: 'Requisito contributivo non raggiunto' });
     // Decided once: no second decision, no withdrawal.
     expect((await api('POST', `/api/staff/claims/${claim.claimId}/decision`, { token: clerkB, body: { decision: 'accepted' } })).status).toBe(409);
     expect((await api('POST', `/api/claims/${claim.claimId}/withdraw`, { token: citizen.token })).status).toBe(409);
     await stack.client.workflow.getHandle(`claim-${claim.claimId}`).result();
+  });
+
+  it('filing tells the claimant once (also after a retried filing), with the protocol number, and gives a printable receipt only to them', async () => {
+    const citizen = await activeCitizen(stack, makeCitizen());
+    await asWorker(stack, citizen.credentialId);
+    const file = () => api('POST', '/api/claims', { token: citizen.token, body: { type: 'parental-leave' }, headers: { 'idempotency-key': `receipt-${citizen.credentialId}` } });
+    const filed = await file();
+    expect(filed.status).toBe(202);
+    const retried = await file();
+    expect(retried.status).toBe(200);
+    expect(retried.body.claimId).toBe(filed.body.claimId);
+    const { claimId, protocol, receivedAt } = filed.body as { claimId: string; protocol: string; receivedAt: string };
+    expect(protocol).toMatch(/^INPS\.\d{4}\.\d{8}$/);
+
+    // One confirmation per mail address (e-mail and PEC), delivered once.
+    const received = (to: string) => stack.mails({ to }).then((all) => all.filter((m) => m.headers['x-purpose'] === 'claim-received'));
+    const mail = await waitFor('the claim-received mail', async () => (await received(citizen.citizen.email!))[0]);
+    await waitFor('the claim-received PEC', async () => (await received(citizen.citizen.pec!))[0]);
+    const rows = await stack.pool.query<{ channel: string; status: string }>(`SELECT channel, status FROM outbox WHERE credential_id = $1::uuid AND purpose = 'claim-received' ORDER BY channel`, [
+      citizen.credentialId,
+    ]);
+    expect(rows.rows).toEqual([
+      { channel: 'email', status: 'sent' },
+      { channel: 'pec', status: 'sent' },
+    ]);
+    expect(await received(citizen.citizen.email!)).toHaveLength(1);
+    expect(await received(citizen.citizen.pec!)).toHaveLength(1);
+    expect(mail.subject).toContain(protocol);
+    expect(mail.text).toContain('Congedo parentale');
+    expect(mail.text).toContain('Parental leave');
+    expect(mail.text).toContain(italianDateTime('it', receivedAt, 'medium'));
+    expect(mail.text).toContain(italianDateTime('en', receivedAt, 'medium'));
+    expect(mail.text).toMatch(/sarà lavorata quando il tuo PIN sarà dispositivo/);
+    expect(mail.text).toMatch(/deadline is met as of the date and time it was received/);
+    expect(mail.text).not.toMatch(/waiting_for_dispositivo|parental-leave|\d{4}-\d{2}-\d{2}T/);
+    expect(mail.text).not.toContain(citizen.citizen.codiceFiscale);
+
+    // The printable receipt: the protocol, the claim, the claimant and the declaration; no contact details.
+    const receipt = await api('GET', `/api/claims/${claimId}/receipt`, { token: citizen.token });
+    expect(receipt.status).toBe(200);
+    expect(receipt.headers.get('content-type')).toBe('application/pdf');
+    expect(receipt.headers.get('content-disposition')).toMatch(/^attachment/);
+    const text = (await pdfText(new Uint8Array(receipt.bytes))).replace(/\s+/g, ' ');
+    expect(text).toContain(protocol);
+    expect(text).toContain('Congedo parentale');
+    expect(text).toContain(citizen.citizen.codiceFiscale);
+    expect(text).toContain(`${citizen.citizen.name} ${citizen.citizen.surname}`);
+    expect(text).toContain('In attesa del PIN dispositivo');
+    expect(text).toContain('DPR 445/2000');
+    expect(text).toContain(italianDateTime('it', receivedAt));
+    for (const contact of [citizen.citizen.email!, citizen.citizen.pec!, citizen.citizen.mobile!]) expect(text).not.toContain(contact);
+    expect(text).not.toContain('@');
+
+    // Someone else's receipt, a made-up id and no session: not theirs to have.
+    const other = await activeCitizen(stack, makeCitizen());
+    expect((await api('GET', `/api/claims/${claimId}/receipt`, { token: other.token })).status).toBe(404);
+    expect((await api('GET', '/api/claims/not-a-claim/receipt', { token: citizen.token })).status).toBe(404);
+    expect((await api('GET', `/api/claims/${claimId}/receipt`)).status).toBe(401);
   });
 
   it('the claimant withdraws a claim before the decision, once; nobody else can', async () => {

@@ -123,6 +123,14 @@ describe('delegation', () => {
       const { rows } = await stack.pool.query<{ status: string }>('SELECT status FROM benefit_claims WHERE id = $1::uuid', [filed.body.claimId]);
       return rows[0]?.status === 'in_processing' ? true : undefined;
     });
+    // The claimant is told the claim was received, once, and that their delegate filed it; the delegate is not.
+    const protocol = filed.body.protocol as string;
+    const receivedMail = await waitFor('the claim-received mail', async () =>
+      (await stack.mails({ to: delegator.citizen.email! })).find((m) => m.headers['x-purpose'] === 'claim-received' && m.subject.includes(protocol)),
+    );
+    expect(receivedMail.text).toContain('presentata per te dal tuo delegato');
+    expect((await stack.mails({ to: delegator.citizen.email! })).filter((m) => m.headers['x-purpose'] === 'claim-received')).toHaveLength(1);
+    expect((await stack.mails({ to: delegate.citizen.email! })).filter((m) => m.subject.includes(protocol))).toEqual([]);
     const audit = await stack.pool.query<{ actor: string; action: string; subject: string; decision: string; detail: { delegationId: string } }>(
       `SELECT actor, action, subject, decision, detail FROM audit_log WHERE action IN ('delegate.consult_claims', 'delegate.file_claim') AND detail->>'delegationId' = $1::text ORDER BY id`,
       [id],

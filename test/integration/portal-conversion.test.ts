@@ -16,6 +16,7 @@ import { makeCitizen } from '../support/citizens';
 import { activeCitizen, asWorker, waitFor, type ActiveCitizen } from '../support/issuance';
 import { artifactsDir, hasChromium, launchChromium } from '../support/chromium';
 import { startTestStack, type TestStack } from '../support/stack';
+import { pdfText } from '../support/pdf';
 import { MAX_UPLOAD_BYTES } from '../../domain/uploads';
 
 let stack: TestStack;
@@ -372,6 +373,24 @@ describe('claims page', () => {
     const list = await c.browser.get('/portal/claims');
     expect(list.body).toContain(`data-claim="${claimId}" data-status="waiting_for_dispositivo"`);
     expect(list.body).toContain(protocol);
+    // The claimant is told once, with the protocol number, for the two posts.
+    const told = await waitFor('the claim-received mail', async () =>
+      (await stack.mails({ to: c.citizen.citizen.email! })).find((m) => m.headers['x-purpose'] === 'claim-received'),
+    );
+    expect(told.subject).toContain(protocol);
+    expect((await stack.mails({ to: c.citizen.citizen.email! })).filter((m) => m.headers['x-purpose'] === 'claim-received')).toHaveLength(1);
+
+    // The claim's page links its printable receipt, served with the session; not to anyone else.
+    expect(shown.body).toContain(`href="/portal/claims/${claimId}/receipt" id="receipt-link" download`);
+    expect(shown.body).toContain('Scarica la ricevuta (PDF)');
+    const pdf = await download(c.browser, `/portal/claims/${claimId}/receipt`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(pdf.headers.get('content-disposition')).toContain('ricevuta-domanda-prestazione.pdf');
+    const text = (await pdfText(new Uint8Array(pdf.bytes))).replace(/\s+/g, ' ');
+    expect(text).toContain(protocol);
+    expect(text).not.toContain(c.citizen.citizen.email!);
+    expect((await (await loggedIn()).browser.get(`/portal/claims/${claimId}/receipt`)).status).toBe(404);
 
     // Refusals: no type, a type this session may not file, no token; nothing filed.
     const none = await c.browser.post('/portal/claims', { _csrf: csrf, idempotencyKey: 'k-00000001', type: '' });

@@ -15,7 +15,9 @@ import {
   MV35_FIELDS,
   PRODUCER,
   WIN_ANSI_CODE_POINTS,
+  renderClaimReceipt,
   renderConversionRequest,
+  renderRequestReceipt,
   renderMv35,
   renderSealedEnvelope,
   renderSecondHalfLetter,
@@ -532,5 +534,34 @@ describe('conversion request form', () => {
     const [a, b] = await renderAtTwoTimes(() => renderConversionRequest(conversionInput));
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     expect((await metadata(a)).modified).toBe('2025-11-27T00:00:00.000Z');
+  });
+});
+
+describe('receipts', () => {
+  const claimInput = {
+    protocol: 'INPS.2026.00000042',
+    receivedAt: '2026-12-05T08:14:00Z',
+    claimName: { it: 'Congedo parentale', en: 'Parental leave' },
+    held: true,
+    holderName: 'Nicolò Dell’Acqua',
+    codiceFiscale: 'DLLNCL80A01H501U',
+  };
+
+  it('a claim’s receipt has the protocol, the claim, the received time in Italian time, the status when filed, the claimant and the declaration', async () => {
+    const text = (await pdfText(await renderClaimReceipt(claimInput))).replace(/\s+/g, ' ');
+    for (const part of ['INPS.2026.00000042', 'Congedo parentale / Parental leave', '5 dicembre 2026 alle ore 09:14', '5 December 2026', 'In attesa del PIN dispositivo', 'DLLNCL80A01H501U', 'Nicolò Dell’Acqua', 'DPR 445/2000', 'Presidential Decree 445/2000']) {
+      expect(text).toContain(part);
+    }
+    const processed = (await pdfText(await renderClaimReceipt({ ...claimInput, held: false }))).replace(/\s+/g, ' ');
+    expect(processed).toContain('Avviata alla lavorazione / Sent to processing');
+    expect(processed).not.toContain('In attesa del PIN dispositivo');
+  });
+
+  it('a claim’s receipt is deterministic; the request’s receipt still reads as before', async () => {
+    const [a, b] = await renderAtTwoTimes(() => renderClaimReceipt(claimInput));
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    expect((await metadata(a)).title).toBe('Ricevuta della domanda di prestazione / Receipt of the benefit claim – INPS.2026.00000042');
+    const request = (await pdfText(await renderRequestReceipt({ protocol: 'PIN.2026.00000007', receivedAt: '2026-12-05T08:14:00Z', holderName: 'Ada Rossi', codiceFiscale: 'RSSDAA80A41H501X', channels: [{ channel: 'sms' }, { channel: 'email' }] }))).replace(/\s+/g, ' ');
+    for (const part of ['Ricevuta della richiesta di PIN', 'PIN.2026.00000007', '5 dicembre 2026 alle ore 09:14', 'Ada Rossi', 'via SMS, poi e-mail']) expect(request).toContain(part);
   });
 });

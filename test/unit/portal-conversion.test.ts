@@ -235,5 +235,10 @@ describe('claim pages', () => {
     expect(body).toContain('15 gennaio 2025');
     expect(body).toContain('09:30');
     expect(body).toContain('Domanda ricevuta');
+    expect(body).toContain('href="/portal/claims/00000000-0000-4000-8000-000000000001/receipt"');
+    expect(body).toContain('Scarica la ricevuta (PDF)');
+    expect(claimPage(ctx('en'), { claimId: '00000000-0000-4000-8000-000000000001', protocol: 'INPS.2025.00000042', type: 'covid-bonus-babysitting', status: 'released', receivedAt: '2025-01-15T08:30:00Z' }, { justFiled: false, csrf: 'test-csrf' })).toContain(
+      'Download the receipt (PDF)',
+    );
   });
 });

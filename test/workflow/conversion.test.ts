@@ -43,7 +43,7 @@ function fakes(): Partial<Activities> {
     openReview: async (a) => (record('openReview', a), { secondReviewRequired: secondReviewCases.has(a.caseId) }),
     recordReviewAction: async (a) => void record('recordReviewAction', a),
     escalateReview: async (a) => (record('escalateReview', a), { outboxIds: ['in-progress-mail'] }),
-    deliverNotification: async () => ({ channel: 'email', messageId: '<m>' }),
+    deliverNotification: async (a) => (record('deliverNotification', a), { channel: 'email', messageId: '<m>' }),
     convertToDispositivo: async (a) => {
       record('convertToDispositivo', a);
       const released = [...claims].filter(([, c]) => c.credentialId === a.credentialId && c.status === 'waiting_for_dispositivo').map(([id]) => id);
@@ -52,6 +52,7 @@ function fakes(): Partial<Activities> {
     },
     closeRejectedConversion: async (a) => (record('closeRejectedConversion', a), { outboxIds: ['rejected-mail'] }),
     markClaimReleasesSignalled: async (a) => void record('markClaimReleasesSignalled', a),
+    noticeClaimReceived: async (a) => (record('noticeClaimReceived', a), { outboxIds: [`received-${a.claimId}`] }),
     loadClaimStatus: async (a) => ({ status: claims.get(a.claimId)!.status }),
     beginClaimProcessing: async (a) => {
       record('beginClaimProcessing', a);
@@ -278,6 +279,25 @@ describe('benefit claims held until conversion', () => {
       expect((await second.result()).status).toBe('rejected');
       expect(callsOf('decideClaim', 'claimId', decided)).toHaveLength(1);
       await saveHistory('claim-decided', second);
+    });
+  });
+
+  it('tells the claimant once that the claim was received, beside its life, and ends only once that is delivered', async () => {
+    await withWorker(async (taskQueue) => {
+      const credentialId = randomUUID();
+      const claimId = randomUUID();
+      claims.set(claimId, { credentialId, status: 'released' });
+      const handle = await env.client.workflow.start('benefitClaimWorkflow', { workflowId: claimWorkflowId(claimId), taskQueue, args: [{ claimId, credentialId }] });
+      started.push(handle);
+      await until(() => handle.query(claimStateQuery), (v) => v.status === 'in_processing');
+      expect(callsOf('noticeClaimReceived', 'claimId', claimId)).toHaveLength(1);
+      await until(async () => callsOf('deliverNotification', 'outboxId', `received-${claimId}`), (c) => c.length === 1);
+      await handle.executeUpdate(decideClaimUpdate, { args: [{ decision: 'accepted', staffId: 'clerk-a', role: 'clerk' }] });
+      expect((await handle.result()).status).toBe('accepted');
+      // Queued first, before the hand-off to processing; delivered once.
+      expect(calls.filter((c) => c.args.claimId === claimId).map((c) => c.name)[0]).toBe('noticeClaimReceived');
+      expect(callsOf('deliverNotification', 'outboxId', `received-${claimId}`)).toHaveLength(1);
+      await saveHistory('claim-received-notice', handle);
     });
   });
 
