@@ -68,10 +68,17 @@ const refusal = updateRefusal;
 
 describe('delegation', () => {
   /** A delegation, accepted by its delegate (`accepted: false`: left pending). */
-  /** Waits (real time, bounded) until the fake delivered `outboxId`; fails loudly otherwise. */
-  async function deliveredNotice(outboxId: string): Promise<void> {
+  /**
+   * Waits (real time, bounded) until the fake delivered `outboxId` and the server has recorded
+   * every activity of the run as done. The fake notes the delivery when it starts; moving the
+   * clock before its completion reaches the server (a busy machine) times the attempt out, and
+   * the retries then hold the clock: the test hung for its 120 s.
+   */
+  async function deliveredNotice(outboxId: string, handle: { describe(): Promise<{ raw: { pendingActivities?: unknown[] | null } }> }): Promise<void> {
     for (let i = 0; i < 1200 && !delivered.includes(outboxId); i++) await new Promise((r) => setTimeout(r, 25));
     expect(delivered, `${outboxId} was never delivered`).toContain(outboxId);
+    for (let i = 0; i < 1200 && ((await handle.describe()).raw.pendingActivities?.length ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await handle.describe()).raw.pendingActivities ?? [], 'activities still pending').toHaveLength(0);
   }
 
   async function startDelegation(taskQueue: string, days: number, opts: { accepted?: boolean; input?: Partial<DelegationInput> } = {}) {
@@ -85,11 +92,11 @@ describe('delegation', () => {
     started.push(handle);
     // Each notice is delivered before the test moves the clock: skipping days while an activity
     // is still in flight (a busy machine) times its attempts out and the run never settles.
-    await deliveredNotice(`dc-${input.delegationId}`);
+    await deliveredNotice(`dc-${input.delegationId}`, handle);
     const delegateCredentialId = randomUUID();
     if (opts.accepted !== false) {
       await handle.executeUpdate(acceptDelegationUpdate, { args: [{ delegateCredentialId }] });
-      await deliveredNotice(`da-${input.delegationId}`);
+      await deliveredNotice(`da-${input.delegationId}`, handle);
     }
     return { handle, input, delegateCredentialId };
   }
