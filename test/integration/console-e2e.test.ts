@@ -129,7 +129,9 @@ describe('console in Chromium', () => {
       const timeline = await page.textContent('[data-testid="timeline"]');
       expect(timeline).toContain('Conversione a dispositivo richiesta');
       expect(timeline).toContain(`Pratica approvata`);
-      expect(timeline).toContain(`staff:${clerk.username}`);
+      // Named as a person reads it: the role and the username, not the stored "staff:" actor.
+      expect(timeline).toContain(`personale ${clerk.username}`);
+      expect(timeline).not.toContain(`staff:${clerk.username}`);
       await shot(page, 'a-05-timeline');
     } finally {
       await context.close();
