@@ -25,6 +25,7 @@ import {
   type RGB,
 } from 'pdf-lib';
 import { validationError, type Bilingual } from '../domain/errors';
+import { formatLongDate } from '../domain/calendar';
 
 export type { Bilingual };
 
@@ -298,20 +299,10 @@ export function assertCode(value: string, length: number, field: string): void {
   }
 }
 
-const MONTHS_IT = [
-  'gennaio', 'febbraio', 'marzo', 'aprile', 'maggio', 'giugno',
-  'luglio', 'agosto', 'settembre', 'ottobre', 'novembre', 'dicembre',
-];
-const MONTHS_EN = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
-];
-
 /** `2025-11-27` → `27 novembre 2025` (it) or `27 November 2025` (en). */
 export function formatDateLong(iso: string, language: 'it' | 'en', field = 'date'): string {
-  const date = parseIsoDate(iso, field);
-  const months = language === 'it' ? MONTHS_IT : MONTHS_EN;
-  return `${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+  parseIsoDate(iso, field); // refuses anything but a real YYYY-MM-DD day
+  return formatLongDate(iso, language);
 }
 
 /**
