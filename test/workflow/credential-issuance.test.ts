@@ -20,7 +20,7 @@ import {
 } from '../../workflows/definitions';
 import { pinCredentialWorkflow } from '../../workflows/credential';
 import { saveHistory } from '../support/histories';
-import { createTimeSkippingEnv, withTimeSkippingWorker } from '../support/time-skipping';
+import { createTimeSkippingEnv, withTimeSkippingWorker, type StartedRun } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const DAY = 24 * 3600 * 1000;
@@ -105,7 +105,7 @@ function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
   return withTimeSkippingWorker(env, { prefix: 'wf', activities: fakeActivities(), started }, fn);
 }
 
-const started: { terminate(reason: string): Promise<unknown> }[] = [];
+const started: StartedRun[] = [];
 
 async function startCredential(taskQueue: string, policy: Partial<IssuancePolicy> = {}, credentialId = randomUUID()) {
   const input: CredentialWorkflowInput = { credentialId, policy: { ...DEFAULT_ISSUANCE_POLICY, ...policy } };

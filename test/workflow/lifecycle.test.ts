@@ -30,7 +30,7 @@ import { contactNoticesWorkflowId, recoveryLinkStateQuery, recoveryLinkUsedSigna
 import { delegationWorkflow } from '../../workflows/delegation';
 import { delegationWorkflowId, type DelegationInput } from '../../workflows/delegation-definitions';
 import { saveHistory } from '../support/histories';
-import { createTimeSkippingEnv, updateRefusal, withTimeSkippingWorker } from '../support/time-skipping';
+import { createTimeSkippingEnv, updateRefusal, withTimeSkippingWorker, type StartedRun } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 const MINUTE = 60_000;
@@ -38,7 +38,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 let env: TestWorkflowEnvironment;
-const started: { terminate(reason: string): Promise<unknown> }[] = [];
+const started: StartedRun[] = [];
 const calls: { name: string; at: number; args: Record<string, unknown> }[] = [];
 const delivered: string[] = [];
 /** Active delegations each credential gave, as the revocation activity finds them. */

@@ -10,12 +10,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../../activities';
 import { credentialStateQuery, DEFAULT_ISSUANCE_POLICY, revokeCredentialUpdate, type CredentialWorkflowInput } from '../../workflows/definitions';
 import { pinCredentialWorkflow } from '../../workflows/credential';
-import { createTimeSkippingEnv, withTimeSkippingWorker } from '../support/time-skipping';
+import { createTimeSkippingEnv, withTimeSkippingWorker, type StartedRun } from '../support/time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 
 let env: TestWorkflowEnvironment;
-const started: { terminate(reason: string): Promise<unknown> }[] = [];
+const started: StartedRun[] = [];
 const delivered: string[] = [];
 
 const activities: Partial<Activities> = {
