@@ -6,9 +6,10 @@
  * A citizen's online request whose update did not get an answer in time is received all the same
  * (its case and documents are recorded, and the citizen is told so): the workflow is asked again
  * after the answer, with a deadline of its own, so the review opens without a second request.
+ * Should this process end first, the conversion sweep (workflows/conversion-sweep.ts) asks again.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { definitelyRefused, releaseUnopenedCase } from '../../lib/review-cases';
 import type { ServiceDeps } from '../deps';
 import { withTransaction } from '../../lib/db';
 import { appendAudit } from '../../lib/audit';
@@ -85,16 +86,12 @@ export async function openConversion(
   });
 
   const ask = () => deps.temporal.workflow.getHandle(credentialWorkflowId(args.credentialId)).executeUpdate(requestConversionUpdate, { args: [{ caseId }] });
-  // The workflow refused (its state moved on): the case never opens, its documents are free again.
-  const refused = () =>
-    withTransaction(deps.pool, async (client) => {
-      await client.query('UPDATE documents SET case_id = NULL WHERE case_id = $1::uuid', [caseId]);
-      await client.query(`UPDATE review_cases SET status = 'rejected', reason = 'refused_by_workflow', decided_at = now() WHERE id = $1::uuid AND status = 'open'`, [caseId]);
-    });
+  // The workflow refused (its state moved on) or has ended: the case never opens, its documents are free again.
+  const refused = () => releaseUnopenedCase(deps.pool, caseId);
   try {
     await ask();
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) await refused();
+    if (definitelyRefused(err)) await refused();
     if (args.source !== 'online' || !outcomeUnknown(err)) throw err;
     deps.log?.warn({ err, caseId }, 'conversion request not confirmed in time; asked again after the answer');
     setImmediate(() => void askAgain(deps, ask, refused, caseId));
@@ -115,14 +112,14 @@ async function askAgain(
       await deps.temporal.withDeadline(Date.now() + 10_000, ask);
       return;
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
+      if (definitelyRefused(err)) {
         await refused().catch(() => undefined);
         return;
       }
       if (!outcomeUnknown(err)) return;
     }
   }
-  deps.log?.error({ caseId }, 'conversion request still not confirmed by the workflow; its review case is open without a review');
+  deps.log?.error({ caseId }, 'conversion request still not confirmed by the workflow; the conversion sweep asks again');
 }
 
 /**
