@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { grantHolds, type AuthorityGrant } from '../lib/authority';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
 import { withTransaction } from '../lib/db';
 import { appendAudit } from '../lib/audit';
@@ -15,9 +15,17 @@ import { heldAtFiling, type StoredClaimStatus } from '../domain/claims';
 import { serviceById } from '../domain/services';
 import type { ActivityDeps } from './deps';
 import { recordEvent } from '../lib/events';
+import { definitelyRefused, releaseUnopenedCase } from '../lib/review-cases';
+import { credentialWorkflowId, requestConversionUpdate } from '../workflows/definitions';
+import type { ConversionSweepInput, ConversionSweepResult } from '../workflows/conversion-sweep-definitions';
 import { enqueueNotification, loadCredential } from './issuance';
 import { claimDecidedMessage, claimReceivedMessage, conversionApprovedMessage, conversionRejectedMessage, reviewInProgressMessage } from './templates';
 import { isRejectionReasonCode, REJECTION_REASONS, rejectionText } from '../domain/review-reasons';
+
+/** How long the sweep waits for one credential's workflow to answer. */
+const SWEEP_ASK_DEADLINE_MS = 10_000;
+/** Unanswered asks in a row after which a sweep stops and leaves the rest to the next run. */
+const SWEEP_SILENT_LIMIT = 5;
 
 /** Outcome notices go to the e-mail and PEC (a reason does not fit an SMS). */
 const MAIL_CHANNELS = ['email', 'pec'] as const;
@@ -46,6 +54,50 @@ export function createConversionActivities(deps: ActivityDeps) {
       );
       if (!rows[0]) throw ApplicationFailure.nonRetryable(`review case ${caseId} not found`, ErrorType.NotFound);
       return { secondReviewRequired: rows[0].second_review_required };
+    },
+
+    /**
+     * Asks each credential's workflow again to open the review of a conversion request it never
+     * opened: a case still open with no escalation deadline (the review writes one first) some
+     * minutes after it was filed. The API asks again itself when an answer is lost, but only in
+     * its own process; this runs on a schedule (workflows/conversion-sweep.ts). Idempotent in the
+     * workflow; a refusal or an ended workflow releases the case and its documents.
+     */
+    async reaskUnopenedConversions({ olderThanMinutes, limit }: Required<ConversionSweepInput>): Promise<ConversionSweepResult> {
+      const { rows } = await pool.query<{ id: string; credential_id: string }>(
+        `SELECT id, credential_id FROM review_cases
+          WHERE status = 'open' AND escalate_at IS NULL AND created_at < now() - make_interval(mins => $1::int)
+          ORDER BY created_at LIMIT $2::int`,
+        [olderThanMinutes, limit],
+      );
+      const { client } = Context.current();
+      const result: ConversionSweepResult = { found: rows.length, opened: 0, released: 0, unanswered: 0 };
+      let silentInARow = 0;
+      for (const [i, c] of rows.entries()) {
+        if (silentInARow >= SWEEP_SILENT_LIMIT) {
+          // Temporal is not answering at all: the rest waits for the next run.
+          result.unanswered += rows.length - i;
+          break;
+        }
+        try {
+          const ask = () => client.workflow.getHandle(credentialWorkflowId(c.credential_id)).executeUpdate(requestConversionUpdate, { args: [{ caseId: c.id }] });
+          await client.withDeadline(Date.now() + SWEEP_ASK_DEADLINE_MS, ask);
+          result.opened++;
+          silentInARow = 0;
+        } catch (err) {
+          if (definitelyRefused(err)) {
+            silentInARow = 0;
+            if (await releaseUnopenedCase(pool, c.id)) result.released++;
+          } else {
+            // No answer (the frontend busy, the workflow's worker away): the next run asks again.
+            silentInARow++;
+            result.unanswered++;
+            deps.log.warn({ err, caseId: c.id }, 'conversion sweep: no answer from the credential workflow');
+          }
+        }
+      }
+      if (rows.length > 0) deps.log.info(result, 'conversion sweep: unopened reviews asked again');
+      return result;
     },
 
     /** One accepted clerk action: the case row, the credential's timeline and the audit log. */

@@ -37,6 +37,7 @@ import { migrate } from '../lib/migrate';
 import { ENCODING_ENCRYPTED, METADATA_KEY_ID, encryptedDataConverter, payloadCodecFromConfig, type AesGcmPayloadCodec } from '../lib/payload-codec';
 import { CLAIM_WORKFLOW_TYPE, claimWorkflowId } from '../workflows/claim-definitions';
 import { CREDENTIAL_WORKFLOW_TYPE, MAILROOM_SCHEDULE_ID, MAILROOM_WORKFLOW_TYPE, credentialWorkflowId } from '../workflows/definitions';
+import { CONVERSION_SWEEP_SCHEDULE_ID, CONVERSION_SWEEP_WORKFLOW_TYPE } from '../workflows/conversion-sweep-definitions';
 import {
   ChaosReport,
   ManagedProcess,
@@ -253,22 +254,26 @@ async function interruptedWork(client: Client, credentialIds: string[]): Promise
 
 async function checkSchedule(client: Client, report: ChaosReport): Promise<void> {
   // Listing schedules reads visibility, which trails the writes by a moment.
+  const expected = new Map([
+    [MAILROOM_SCHEDULE_ID, MAILROOM_WORKFLOW_TYPE],
+    [CONVERSION_SWEEP_SCHEDULE_ID, CONVERSION_SWEEP_WORKFLOW_TYPE],
+  ]);
   let ids: string[] = [];
   await waitUntil(async () => {
     ids = [];
     for await (const s of client.schedule.list()) ids.push(s.scheduleId);
-    return ids.length > 0;
+    return ids.length >= expected.size;
   }, 30_000).catch(() => undefined);
-  const described = await client.schedule
-    .getHandle(MAILROOM_SCHEDULE_ID)
-    .describe()
-    .catch(() => undefined);
-  const action = described?.action;
-  const type = action && action.type === 'startWorkflow' ? action.workflowType : undefined;
+  const types = await Promise.all(
+    [...expected.keys()].map(async (id) => {
+      const action = (await client.schedule.getHandle(id).describe().catch(() => undefined))?.action;
+      return action && action.type === 'startWorkflow' ? action.workflowType : undefined;
+    }),
+  );
   report.check(
-    'the mail-room schedule exists once (both workers created it at start)',
-    ids.filter((id) => id === MAILROOM_SCHEDULE_ID).length === 1 && ids.length === 1 && type === MAILROOM_WORKFLOW_TYPE,
-    `schedules listed: ${ids.join(', ') || 'none'}; action ${type ?? 'none'}`,
+    'the mail-room and conversion-sweep schedules exist once each (both workers created them at start)',
+    ids.length === expected.size && [...expected].every(([id, type], i) => ids.filter((x) => x === id).length === 1 && types[i] === type),
+    `schedules listed: ${ids.join(', ') || 'none'}; actions ${types.map((t) => t ?? 'none').join(', ')}`,
   );
 }
 

@@ -6,3 +6,4 @@ export { conversionReviewWorkflow } from './review';
 export { benefitClaimWorkflow } from './claim';
 export { recoveryLinkWorkflow, contactNoticesWorkflow } from './recovery';
 export { delegationWorkflow } from './delegation';
+export { conversionSweepWorkflow } from './conversion-sweep';
