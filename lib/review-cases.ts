@@ -12,7 +12,7 @@ export function definitelyRefused(err: unknown): boolean {
   return err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError;
 }
 
-
+/** Closes the case and frees its documents; false when its review had opened or it was already closed. */
 export async function releaseUnopenedCase(pool: Pool, caseId: string): Promise<boolean> {
   return withTransaction(pool, async (client) => {
     const closed = await client.query(

@@ -7,9 +7,6 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Schedu
 import { MAILROOM_SCHEDULE_ID, MAILROOM_WORKFLOW_TYPE, type MailRoomBatchInput } from '../workflows/definitions';
 import { CONVERSION_SWEEP_EVERY, CONVERSION_SWEEP_SCHEDULE_ID, CONVERSION_SWEEP_WORKFLOW_TYPE, type ConversionSweepInput } from '../workflows/conversion-sweep-definitions';
 
-/** The system's schedules, by id. */
-export const SCHEDULE_IDS = [MAILROOM_SCHEDULE_ID, CONVERSION_SWEEP_SCHEDULE_ID] as const;
-
 export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
   const mailroom: MailRoomBatchInput = { dispatchedBy: 'schedule' };
   const sweep: ConversionSweepInput = {};

@@ -68,7 +68,7 @@ describe('conversion sweep', () => {
     expect(await reviewExists(lost.caseId)).toBe(false);
 
     expect(await sweep({ olderThanMinutes: 0 })).toEqual({ found: 2, opened: 1, released: 1, unanswered: 0 });
-    // The lost request: its review opened and is in the clerks' queue, with its deadline.
+    // The lost request: its review workflow runs and has set the case's deadline.
     await waitFor('the review case open', async () => ((await caseRow(lost.caseId)).escalate_at ? true : undefined));
     expect(await reviewExists(lost.caseId)).toBe(true);
     expect((await caseRow(lost.caseId)).status).toBe('open');
