@@ -49,7 +49,7 @@ async function holdsClock(run: StartedRun): Promise<boolean> {
  * still runs so an attempt under way can finish: one left running with a timer would hold the
  * clock on a queue with no worker once the timer fires, and one ended mid-task holds it for good.
  */
-async function endRuns(runs: StartedRun[]): Promise<void> {
+export async function endRuns(runs: StartedRun[]): Promise<void> {
   const deadline = Date.now() + IDLE_WAIT_MS;
   for (const run of runs) {
     while (Date.now() < deadline && (await holdsClock(run).catch(() => false))) await new Promise((r) => setTimeout(r, 50));

@@ -16,7 +16,7 @@ import { credentialStateQuery, DEFAULT_ISSUANCE_POLICY, letterDispatchedSignal, 
 import { MailroomProgressAttribute } from '../../workflows/search-attributes';
 import { mailRoomBatchWorkflow, pinCredentialWorkflow } from '../../workflows';
 import { saveHistory } from '../support/histories';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { createTimeSkippingEnv, endRuns } from '../support/time-skipping';
 
 let env: TestWorkflowEnvironment;
 
@@ -95,7 +95,7 @@ describe('mail-room batch', () => {
         expect(view.letters[0]!.state).toBe('dispatched');
       }
       await saveHistory('mailroom-batch-signals-from-activity', batch);
-      await Promise.all(handles.map((h) => h.terminate('test finished')));
+      await endRuns(handles);
     });
   });
 
