@@ -11,6 +11,7 @@ import { appendAudit } from '../lib/audit';
 import { ErrorType } from '../domain/errors';
 import type { ActivityDeps } from './deps';
 import { recordEvent } from '../lib/events';
+import { holderName, personNames } from '../lib/people';
 import { enqueueNotification, loadCredential, type CredentialRow } from './issuance';
 import { delegationAcceptedMessage, delegationCreatedMessage, delegationEndedMessage, type DelegationParty } from './notice-templates';
 import { ENDED_STATES } from '../domain/credential';
@@ -57,15 +58,7 @@ const delegatorCredential = (client: PoolClient, d: DelegationRow): Promise<Cred
  * (the credential, else the newest one they held), always with the codice fiscale.
  */
 async function partyOf(client: PoolClient, codiceFiscale: string, credential?: CredentialRow): Promise<DelegationParty> {
-  const named = (h: { name?: string; surname?: string } | undefined) => [h?.name, h?.surname].filter((x) => x && x.trim()).join(' ').trim();
-  let name = named(credential?.holder);
-  if (!name) {
-    const { rows } = await client.query<{ name: string | null; surname: string | null }>(
-      `SELECT holder->>'name' AS name, holder->>'surname' AS surname FROM credentials WHERE codice_fiscale = $1::text ORDER BY created_at DESC LIMIT 1`,
-      [codiceFiscale],
-    );
-    name = named(rows[0] ? { name: rows[0].name ?? undefined, surname: rows[0].surname ?? undefined } : undefined);
-  }
+  const name = holderName(credential?.holder) || (await personNames(client, [codiceFiscale])).get(codiceFiscale);
   return name ? { codiceFiscale, name } : { codiceFiscale };
 }
 

@@ -35,6 +35,7 @@ import type { CitizenPrincipal } from './access/sessions';
 import type { StaffPrincipal } from './staff/auth';
 import { admittedClaim, claimTypesFor, fileClaim, toView, type ClaimRow } from './conversion/claims';
 import { renderOfficeDelegationReceipt } from '../forms';
+import { personNames } from '../lib/people';
 import { createDelegationBodySchema, delegationViewSchema, officeDelegationBodySchema, staffDelegationRevokeBodySchema } from './schemas/lifecycle';
 import { parseInput } from './schemas/validate';
 import { startSettled } from './temporal-outcome';
@@ -148,21 +149,6 @@ export interface ActingView {
   claimTypes?: ReturnType<typeof claimTypesFor>;
 }
 
-/** "Name Surname" of each codice fiscale from its newest credential; a person the system does not know is absent. */
-export async function personNames(pool: Pool, codiciFiscali: readonly string[]): Promise<Map<string, string>> {
-  const { rows } = await pool.query<{ codice_fiscale: string; name: string | null; surname: string | null }>(
-    `SELECT DISTINCT ON (codice_fiscale) codice_fiscale, holder->>'name' AS name, holder->>'surname' AS surname
-       FROM credentials WHERE codice_fiscale = ANY($1::text[]) ORDER BY codice_fiscale, created_at DESC`,
-    [[...new Set(codiciFiscali)]],
-  );
-  const names = new Map<string, string>();
-  for (const r of rows) {
-    const name = [r.name, r.surname].filter((x) => x && x.trim()).join(' ').trim();
-    if (name) names.set(r.codice_fiscale, name);
-  }
-  return names;
-}
-
 /** Where the receipt of an office registration is served (GET /api/staff/delegations/:id/receipt; the console links it). */
 export const officeDelegationReceiptPath = (delegationId: string): string => `/api/staff/delegations/${delegationId}/receipt`;
 
@@ -170,6 +156,11 @@ export const officeDelegationReceiptPath = (delegationId: string): string => `/a
 export interface DelegationParties {
   delegator: { name: string; codiceFiscale: string; named: boolean };
   delegate: { name: string; codiceFiscale: string; named: boolean };
+}
+
+/** A person's name, or their codice fiscale when the system has none. */
+async function nameOrCode(pool: Pool, codiceFiscale: string): Promise<string> {
+  return (await personNames(pool, [codiceFiscale])).get(codiceFiscale) ?? codiceFiscale;
 }
 
 export async function partiesOf(pool: Pool, d: { delegatorCodiceFiscale: string; delegateCodiceFiscale: string }): Promise<DelegationParties> {
@@ -602,8 +593,7 @@ export function createDelegationService(deps: DelegationDeps) {
   async function actingView(delegate: CitizenPrincipal, delegationId: string): Promise<ActingView> {
     const d = await receivedOne(delegate, delegationId);
     if (!wasAccepted(d)) throw notFound();
-    const names = await personNames(deps.pool, [d.delegator_cf]);
-    const base = { delegation: view(d), delegatorName: names.get(d.delegator_cf) ?? d.delegator_cf };
+    const base = { delegation: view(d), delegatorName: await nameOrCode(deps.pool, d.delegator_cf) };
     let a: Acting;
     try {
       a = await acting(delegate, delegationId, 'consult', 'delegate.consult_claims');
@@ -618,8 +608,7 @@ export function createDelegationService(deps: DelegationDeps) {
   /** The claim types the delegate may file for the delegator now, and the delegator's name (refusals audited as for filing). */
   async function claimTypesForDelegator(delegate: CitizenPrincipal, delegationId: string) {
     const a = await acting(delegate, delegationId, 'claims', 'delegate.file_claim');
-    const names = await personNames(deps.pool, [a.delegation.delegator_cf]);
-    return { delegatorName: names.get(a.delegation.delegator_cf) ?? a.delegation.delegator_cf, claimTypes: claimTypesFor(a.delegator, catalogueFor(deps.policy)) };
+    return { delegatorName: await nameOrCode(deps.pool, a.delegation.delegator_cf), claimTypes: claimTypesFor(a.delegator, catalogueFor(deps.policy)) };
   }
 
   /**
