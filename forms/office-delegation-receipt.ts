@@ -6,6 +6,7 @@
  */
 import { italianCalendarDate } from '../domain/calendar';
 import { PageWriter, createDocument, drawFooters, drawLetterhead, formatDateLong, saveDocument, type Bilingual } from './layout';
+import { receivedOn } from './receipt';
 
 export interface OfficeDelegationReceiptInput {
   delegator: { name: string; codiceFiscale: string };
@@ -26,9 +27,6 @@ const SCOPE: Record<OfficeDelegationReceiptInput['scope'], Bilingual> = {
   consult: { it: 'Sola consultazione dei dati', en: 'Consulting the data only' },
   consult_and_claims: { it: 'Consultazione dei dati e presentazione di domande di prestazione', en: 'Consulting the data and filing benefit claims' },
 };
-
-const romeTime = (iso: string, lang: 'it' | 'en'): string =>
-  new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { timeZone: 'Europe/Rome', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso));
 
 const romeDay = (instant: number): string => italianCalendarDate(new Date(instant));
 
@@ -56,7 +54,7 @@ export async function renderOfficeDelegationReceipt(input: OfficeDelegationRecei
     { label: { it: 'Cosa permette', en: 'What it allows' }, value: both((l) => SCOPE[input.scope][l]) },
     { label: { it: 'Valida fino al', en: 'Valid until' }, value: both((l) => formatDateLong(input.endsOn, l)) },
     { label: { it: 'Sede INPS', en: 'INPS office' }, value: input.office },
-    { label: { it: 'Registrata il', en: 'Registered on' }, value: both((l) => romeTime(input.registeredAt, l)) },
+    { label: { it: 'Registrata il', en: 'Registered on' }, value: receivedOn(input.registeredAt) },
     { label: { it: 'Da accettare entro il', en: 'To be accepted by' }, value: both((l) => formatDateLong(acceptDay, l)) },
   ]);
   w.gap(12);
